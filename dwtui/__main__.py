@@ -1,0 +1,7 @@
+"""`python -m dwtui` is `dwtui`."""
+
+import sys
+
+from dwtui.cli import main
+
+sys.exit(main())

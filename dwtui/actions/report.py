@@ -1,0 +1,310 @@
+"""The `report.capture`, `report.compare` and `report.summary` steps.
+
+- capture: run the validation report (a local `command`, an `exec` in the session's target,
+  or a `sql` query returning one JSON value), store it as `artifacts/<label>.json`.
+- compare: the delta of two captured reports (and of two latency probes), written to
+  `artifacts/delta.json`, observed for expectations and logged as a table.
+- summary: the markdown summary of the session so far, written to the artifacts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from dwtui.actions._redact import masker_for
+from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
+from dwtui.secrets import Masker
+
+DEFAULT_TIMEOUT = 120.0
+_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class ReportAction:
+    """One action for the three report kinds (dispatch on the step's kind)."""
+
+    def run(self, ctx: ActionContext) -> ActionOutcome:
+        """Run the step; failures come back as one clear line."""
+        masker = masker_for(ctx)
+        handlers = {
+            "report.capture": _capture,
+            "report.compare": _compare,
+            "report.summary": _summary,
+        }
+        handler = handlers.get(ctx.step.kind)
+        if handler is None:
+            return ActionOutcome(ok=False, error=f"not a report step kind: {ctx.step.kind}")
+        try:
+            return handler(ctx, masker)
+        except ActionError as exc:
+            message = masker.mask(str(exc))
+            ctx.log.line(f"error: {message}")
+            return ActionOutcome(ok=False, error=message, summary=message)
+
+
+# --------------------------------------------------------------------------- capture
+
+
+def extract_json(output: str) -> Any:
+    """The JSON document in a command's output (tolerating log lines before and after)."""
+    text = output.strip()
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    start, end = text.find("{"), text.rfind("}")
+    if start != -1 and end > start:
+        try:
+            return json.loads(text[start : end + 1])
+        except ValueError:
+            pass
+    raise ActionError("the report command printed no JSON object")
+
+
+def _timeout(ctx: ActionContext) -> float:
+    return float(ctx.timeout or ctx.step.timeout or DEFAULT_TIMEOUT)
+
+
+def _run_command(ctx: ActionContext, masker: Masker) -> str:
+    command = ctx.params.get("command")
+    if not command:
+        raise ActionError("report.capture with source = 'command' needs a command")
+    argv: str | list[str] = command if isinstance(command, str) else [str(c) for c in command]
+    ctx.log.line(f"$ {masker.mask(argv if isinstance(argv, str) else shlex.join(argv))}")
+    try:
+        done = subprocess.run(
+            argv,
+            shell=isinstance(argv, str),  # a string is an operator-authored shell command
+            capture_output=True,
+            timeout=_timeout(ctx),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ActionError(f"the report command did not finish within {_timeout(ctx):g}s") from None
+    except OSError as exc:
+        raise ActionError(f"cannot run the report command: {exc.strerror or exc}") from None
+    stderr = done.stderr.decode("utf-8", "replace")
+    if stderr.strip():
+        ctx.log.write(stderr if stderr.endswith("\n") else stderr + "\n")
+    if done.returncode != 0:
+        raise ActionError(f"the report command exited with {done.returncode}")
+    return done.stdout.decode("utf-8", "replace")
+
+
+def _run_exec(ctx: ActionContext, masker: Masker) -> str:
+    from dwtui.actions.target import open_target
+    from dwtui.targets.base import TargetError
+
+    command = ctx.params.get("command")
+    if not command:
+        raise ActionError("report.capture with source = 'exec' needs a command")
+    argv = shlex.split(command) if isinstance(command, str) else [str(c) for c in command]
+    try:
+        # open_target fills the target's ${vars} and asks the guard before anything is sent.
+        target = open_target(ctx)
+        ctx.log.line(f"exec in {ctx.target.name}: {masker.mask(shlex.join(argv))}")
+        result = target.exec(argv, _timeout(ctx))
+    except TargetError as exc:
+        raise ActionError(str(exc)) from None
+    if result.exit_code != 0:
+        ctx.log.write(result.output)
+        raise ActionError(f"the report command exited with {result.exit_code} in the target")
+    return result.output
+
+
+def _run_sql(ctx: ActionContext) -> Any:
+    """One JSON value from a query, through the sql step itself.
+
+    Reusing `SqlAction` keeps one database path: the guard, a read-only transaction, the
+    statement and connect timeouts, the server-side cancel and the one-line errors.
+    """
+    from dwtui.actions.sql import SqlAction
+
+    query = str(ctx.params.get("query") or "").strip()
+    if not query:
+        raise ActionError("report.capture with source = 'sql' needs a query")
+    params = {"query": query, "max_rows": 1}
+    if ctx.params.get("dsn"):
+        params["dsn"] = ctx.params["dsn"]
+    outcome = SqlAction().run(replace(ctx, params=params))
+    if not outcome.ok:
+        raise ActionError(outcome.error)  # already one clear line (guard, timeout, syntax)
+    if not outcome.observed.get("rows"):
+        raise ActionError("the report query returned no row")
+    value = outcome.observed.get("scalar")
+    return extract_json(value) if isinstance(value, str) else value
+
+
+def _report_summary(report: Mapping[str, Any]) -> str:
+    totals = report.get("totals") if isinstance(report.get("totals"), Mapping) else {}
+    mapping = report.get("mapping") if isinstance(report.get("mapping"), Mapping) else {}
+    assert isinstance(totals, Mapping) and isinstance(mapping, Mapping)
+    health = "present" if report.get("dual_write_health") is not None else "null"
+    return (
+        f"{totals.get('vnext_teams', '?')} vNext / {totals.get('legacy_teams', '?')} legacy teams,"
+        f" coverage {mapping.get('coverage_pct', '?')} %, dual_write_health {health}"
+    )
+
+
+def _capture(ctx: ActionContext, masker: Masker) -> ActionOutcome:
+    label = str(ctx.params.get("label") or "").strip()
+    if not _LABEL.match(label):
+        raise ActionError(f"invalid report label {label!r} (letters, digits, - _ .)")
+    source = str(ctx.params.get("source") or "command")
+    if source == "command":
+        report = extract_json(_run_command(ctx, masker))
+    elif source == "exec":
+        report = extract_json(_run_exec(ctx, masker))
+    elif source == "sql":
+        report = _run_sql(ctx)
+    else:
+        raise ActionError(f"unknown report source {source!r} (command, exec or sql)")
+    if not isinstance(report, dict):
+        raise ActionError("the validation report is not a JSON object")
+    text = masker.mask(json.dumps(report, indent=2, sort_keys=True)) + "\n"
+    path = Path(ctx.artifacts_dir) / f"{label}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    relative = _relative(path, ctx.session_dir)
+    summary = f"{label}: {_report_summary(report)}"
+    ctx.log.write(text)
+    ctx.log.line(f"saved {relative}")
+    mapping = report.get("mapping") if isinstance(report.get("mapping"), dict) else {}
+    return ActionOutcome(
+        ok=True,
+        summary=summary,
+        observed={
+            "coverage_pct": (mapping or {}).get("coverage_pct"),
+            "dual_write_health": "present" if report.get("dual_write_health") is not None
+            else "absent",
+        },
+        evidence={"report": relative, "label": label},
+    )
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path(base).resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def _evidence(ctx: ActionContext, step_id: str) -> Mapping[str, Any]:
+    if ctx.evidence_of is None:
+        raise ActionError("no earlier evidence is available to this step")
+    evidence = ctx.evidence_of(step_id)
+    if not evidence:
+        raise ActionError(f"step {step_id} has no evidence yet: run it first")
+    return evidence
+
+
+def _load_captured(ctx: ActionContext, step_id: str) -> dict[str, Any]:
+    from dwtui.report.compare import ReportFileError, read_report
+
+    relative = _evidence(ctx, step_id).get("report")
+    if not isinstance(relative, str):
+        raise ActionError(f"step {step_id} captured no validation report")
+    path = Path(relative)
+    if not path.is_absolute():
+        path = Path(ctx.session_dir) / path
+    try:
+        return read_report(path)
+    except ReportFileError as exc:
+        raise ActionError(str(exc)) from None
+
+
+def _compare(ctx: ActionContext, masker: Masker) -> ActionOutcome:
+    from dwtui.report.compare import compare, render_plain
+    from dwtui.report.perf import DEFAULT_THRESHOLD_PCT, compare_perf, stats_from_evidence
+
+    before_id = str(ctx.params.get("before") or "")
+    after_id = str(ctx.params.get("after") or "")
+    if not before_id or not after_id:
+        raise ActionError("report.compare needs `before` and `after` step ids")
+    delta = compare(_load_captured(ctx, before_id), _load_captured(ctx, after_id))
+    observed: dict[str, Any] = delta.observed()
+    data = delta.as_dict()
+    ctx.log.line(f"validation report delta ({before_id} -> {after_id}):")
+    ctx.log.write(render_plain(delta))
+    summary = (
+        f"coverage {_signed(delta.coverage_delta)} pp, mappings {_signed(delta.mappings_delta)},"
+        f" dual_write_health {delta.dual_write_health}, {len(delta.keys_removed)} keys missing"
+    )
+    lat_before = ctx.params.get("latency_before")
+    lat_after = ctx.params.get("latency_after")
+    if lat_before and lat_after:
+        stats_before = stats_from_evidence(_evidence(ctx, str(lat_before)))
+        stats_after = stats_from_evidence(_evidence(ctx, str(lat_after)))
+        if stats_before is None or stats_after is None:
+            missing = lat_before if stats_before is None else lat_after
+            raise ActionError(f"step {missing} recorded no latency samples")
+        threshold = _threshold(ctx.step.expect.get("p95_regression_pct"), DEFAULT_THRESHOLD_PCT)
+        perf = compare_perf(stats_before, stats_after, threshold_pct=threshold)
+        observed.update(perf.observed())
+        data["performance"] = perf.as_dict()
+        ctx.log.line(f"performance: {perf.summary()}")
+        summary += f"; {perf.summary()}"
+    path = Path(ctx.artifacts_dir) / "delta.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(masker.mask(json.dumps(data, indent=2)) + "\n", encoding="utf-8")
+    relative = _relative(path, ctx.session_dir)
+    ctx.log.line(f"saved {relative}")
+    evidence = {"delta": relative, "before": before_id, "after": after_id, **observed}
+    return ActionOutcome(ok=True, summary=summary, observed=observed, evidence=evidence)
+
+
+def _threshold(expectation: Any, default: float) -> float:
+    """The number in an expectation such as "<= 20" (the report shows it as the threshold)."""
+    if isinstance(expectation, int | float) and not isinstance(expectation, bool):
+        return float(expectation)
+    if isinstance(expectation, str):
+        match = re.search(r"-?\d+(\.\d+)?", expectation)
+        if match:
+            return float(match.group())
+    return default
+
+
+def _signed(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value:+g}"
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _summary(ctx: ActionContext, masker: Masker) -> ActionOutcome:
+    from dwtui.report.summary import render_summary
+    from dwtui.session.errors import SessionError
+    from dwtui.session.store import SessionStore
+
+    name = str(ctx.params.get("output") or "summary.md")
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise ActionError(f"invalid output name {name!r}: a file name under the artifacts")
+    session_dir = Path(ctx.session_dir)
+    store = SessionStore(session_dir.parent)
+    try:
+        # The engine saved the session as this attempt started: it holds everything so far.
+        session = store.load(session_dir.parent / f"{ctx.session_id}.toml")
+    except SessionError as exc:
+        raise ActionError(str(exc)) from None
+    text = render_summary(ctx.checklist, session, session_dir=session_dir, masker=masker.mask)
+    path = Path(ctx.artifacts_dir) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    relative = _relative(path, session_dir)
+    ctx.log.line(f"summary written to {relative} ({len(text.splitlines())} lines)")
+    return ActionOutcome(
+        ok=True,
+        summary=f"summary written to {relative}",
+        evidence={"summary": relative},
+    )

@@ -1,0 +1,534 @@
+"""The Textual application: a thin shell over the screens.
+
+App-level keys work on every screen: the rollback matrix (ctrl+r or !), help (?), quit.
+Every worker failure becomes one specific error notification (`on_worker_state_changed`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from dwtui.engine import Engine
+    from dwtui.screens.controller import SessionController
+    from dwtui.screens.main import MainScreen
+    from dwtui.screens.picker import NewSession, PickedSession
+    from dwtui.screens.workspace import Opened, Workspace
+
+# The screens (and the markdown, tables, engine and actions behind them) are imported where
+# they are first needed: `dwtui resume` paints a first frame with no more than a bare Textual
+# app imports, and opens the session in a worker thread right after it (`OPENING`).
+
+#: Set to a file path to make the app append a timestamp after its first frame, and another
+#: one and exit once the session's screen is complete (bench/startup.py compares the first
+#: with a bare Textual app's first frame, the same way).
+FIRST_FRAME_ENV = "DWTUI_FIRST_FRAME_FILE"
+#: Driver: fold followers' journal notes and check the lock this often (seconds).
+DRIVER_POLL = 0.5
+#: The name of the worker that opens the session after the first frame.
+OPENING = "opening the session"
+
+#: Builds the workspace and opens the session (run in a worker thread).
+Opening = Callable[[], "tuple[Workspace, Opened]"]
+
+
+def _step_provider() -> type[Provider]:
+    """The command palette's step jumper, imported when the palette first opens."""
+    from dwtui.screens.palette import StepProvider
+
+    return StepProvider
+
+
+def _warm_screens() -> None:
+    """Import the session screens (off the UI thread, while the session loads)."""
+    import dwtui.screens.main
+    import dwtui.screens.matrix
+    import dwtui.screens.scenario  # noqa: F401
+
+
+class LoadingScreen(Screen[None]):
+    """What the first frame shows while the session opens (a moment later: the session)."""
+
+    DEFAULT_CSS = """
+    LoadingScreen { align: center middle; }
+    LoadingScreen > Static { width: auto; height: auto; color: $text-muted; }
+    """
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+
+    def compose(self) -> ComposeResult:
+        """One line: what is being opened."""
+        yield Static(f"dwtui: opening {self.label}…")
+
+    def on_mount(self) -> None:
+        """Start opening the session once this frame is on the terminal."""
+        self.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        app = self.app
+        if isinstance(app, DwtuiApp):
+            app.screen_ready()
+            app.start_opening()
+
+
+class DwtuiApp(App[int]):
+    """dwtui: the runbook, its terminal, its evidence and its rollback plan."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "dwtui"
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = App.COMMANDS | {
+        _step_provider
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "rollback", "Rollback", id="app.rollback", priority=True),
+        Binding(
+            "exclamation_mark", "rollback", "Rollback matrix", id="app.rollback_bang", show=False
+        ),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit_ctrl", priority=True, show=False),
+    ]
+
+    def __init__(
+        self,
+        workspace: Workspace | None = None,
+        *,
+        opened: Opened | None = None,
+        opening: Opening | None = None,
+        opening_label: str = "the session",
+    ) -> None:
+        """`workspace` with `opened` (shown at once) or nothing (the picker); or `opening`,
+        run in a worker thread after the first frame (a one-line loading screen until then).
+        """
+        super().__init__()
+        if workspace is None and opening is None:
+            raise ValueError("DwtuiApp needs a workspace or an opening")
+        self._workspace = workspace
+        self.opened = opened
+        self.controller: SessionController | None = opened.controller if opened else None
+        self._opening = opening
+        self._opening_label = opening_label
+        self._opened_workspace: Workspace | None = None
+        #: Why `opening` failed (one line; the app exits with code 2 and the CLI prints it).
+        self.open_error: str | None = None
+        self._first_frame_file = os.environ.get(FIRST_FRAME_ENV)
+
+    @property
+    def workspace(self) -> Workspace:
+        """Where sessions and checklists live (built by `opening` when there is one)."""
+        if self._workspace is None:
+            raise RuntimeError("the session is still opening")
+        return self._workspace
+
+    @property
+    def has_workspace(self) -> bool:
+        """False while `opening` has not built the workspace yet."""
+        return self._workspace is not None
+
+    def release_locks(self) -> None:
+        """Let go of every driver lock this app's workspace holds (the CLI calls it last)."""
+        for workspace in (self._workspace, self._opened_workspace):
+            if workspace is None:
+                continue
+            for session_id in list(workspace.locks):  # releasing twice is harmless
+                workspace.release(session_id)
+
+    # -- start ----------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        """Show the session, or the loading screen while it opens, or the picker."""
+        self._apply_keymap()
+        if self.opened is not None:
+            self._show_session(self.opened)
+        elif self._opening is not None:
+            self.push_screen(LoadingScreen(self._opening_label))
+        else:
+            self._show_picker()
+
+    def _apply_keymap(self) -> None:
+        """The operator's remapped keys (by binding id), if they keep a keymap file."""
+        from dwtui.keymap import KeymapError, keymap_path, load_keymap
+
+        try:
+            keymap = load_keymap(keymap_path())
+        except KeymapError as exc:
+            self.notify(f"{exc}; using the default keys", severity="error", timeout=10)
+            return
+        if keymap:
+            self.set_keymap(keymap)
+
+    def screen_ready(self) -> None:
+        """Called by a screen after its first full frame (startup benchmark hook).
+
+        Appends a timestamp to $DWTUI_FIRST_FRAME_FILE; once the complete screen (not the
+        loading screen) has painted, exits.
+        """
+        if not self._first_frame_file:
+            return
+        with open(self._first_frame_file, "a", encoding="utf-8") as stamps:
+            stamps.write(f"{time.time()}\n")
+        if not isinstance(self.screen, LoadingScreen):
+            self._first_frame_file = None
+            self.exit(0)
+
+    def start_opening(self) -> None:
+        """Open the session in a worker thread (`_opening_done` shows it)."""
+        opening = self._opening
+        if opening is None:
+            return
+        self._opening = None
+
+        def work() -> tuple[Workspace, Opened] | str:
+            from dwtui.screens.workspace import OpenError
+
+            _warm_screens()
+            try:
+                # Kept here as well: when the app quits before this result is shown, the
+                # CLI still finds (and releases) the driver lock it took.
+                self._opened_workspace, _ = result = opening()
+                return result
+            except OpenError as error:
+                return str(error)
+            except Exception as error:  # one line for the operator, never a traceback
+                return f"cannot open the session: {error or type(error).__name__}"
+
+        self.run_worker(work, name=OPENING, thread=True, exit_on_error=False)
+
+    def _opening_done(self, result: tuple[Workspace, Opened] | str) -> None:
+        if isinstance(result, str):
+            self.open_error = result
+            self.exit(2)
+            return
+        self._workspace, opened = result
+        self.opened = opened
+        self.controller = opened.controller
+        self._show_session(opened)
+
+    def _show_picker(self) -> None:
+        from dwtui.screens.picker import PickerScreen
+        from dwtui.screens.workspace import ChecklistTargets
+
+        paths = self.workspace.checklists()
+        targets = ChecklistTargets(self.workspace, paths)  # loaded when "new session" asks
+        self.push_screen(PickerScreen(self.workspace.sessions(), paths, targets), self._picked)
+
+    def _picked(self, answer: PickedSession | NewSession | None) -> None:
+        from dwtui.screens.picker import NewSession, PickedSession
+
+        try:
+            if isinstance(answer, PickedSession):
+                opened = self.workspace.open(answer.session_id)
+            elif isinstance(answer, NewSession):
+                opened = self.workspace.create(answer.checklist, answer.target or None)
+            else:
+                self.exit(0)
+                return
+        except Exception as error:  # OpenError and anything unexpected: one line, back to picker
+            self.notify(str(error) or type(error).__name__, severity="error", timeout=10)
+            self._show_picker()
+            return
+        self.opened = opened
+        self.controller = opened.controller
+        self._show_session(opened)
+
+    def _show_session(self, opened: Opened) -> None:
+        from dwtui.screens.main import MainScreen
+
+        controller = opened.controller
+        screen = MainScreen(controller)
+        if isinstance(self.screen, LoadingScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+        for notice in opened.notices:
+            self.notify(notice, severity="warning", timeout=12)
+        for step_id in opened.reattach:
+            screen.reattach(step_id)
+        if opened.interrupted:
+            screen.call_after_refresh(screen.ask_interrupted, opened.interrupted[0])
+        self.set_interval(
+            DRIVER_POLL, self._driver_poll, name="driver-poll"
+        )  # no-op unless driving
+        if controller.role == "driver" and controller.engine is not None:
+            self._check_live_flags(controller.engine)
+
+    @work(thread=True, exclusive=True, group="live-flags", exit_on_error=False)
+    def _check_live_flags(self, engine: Engine) -> None:
+        """On resume, re-read the flags this session set; warn if they changed meanwhile.
+
+        A thread worker: it talks to the target (timeouts bounded by the engine), so a slow
+        cluster never holds up the screen.
+        """
+        from dwtui.engine.drift import expected_env
+
+        if not expected_env(engine):
+            return
+        report = engine.live_drift()
+        messages = [f"Live value changed since this session set it: {d.describe()}"
+                    for d in report.drifts]
+        if report.error:
+            messages.append(f"Could not re-read the live flags: {report.error}")
+        for message in messages:
+            self.call_from_thread(self.notify, message, severity="warning", timeout=15)
+
+    @property
+    def main_screen(self) -> MainScreen | None:
+        """The session's main screen (bottom-most MainScreen that is not a scenario)."""
+        from dwtui.screens.main import MainScreen
+        from dwtui.screens.scenario import ScenarioScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen) and not isinstance(screen, ScenarioScreen):
+                return screen
+        return None
+
+    # -- driver housekeeping --------------------------------------------------------------------
+
+    def _driver_poll(self) -> None:
+        c = self.controller
+        if c is None or c.role != "driver" or c.engine is None:
+            return
+        lock = self.workspace.locks.get(c.session.id)
+        if lock is not None and not lock.check():
+            holder = lock.holder()
+            self.workspace.locks.pop(c.session.id, None)
+            c.role = "follower"
+            c.driver = holder.display() if holder else "another process"
+            self.notify(
+                f"{c.driver} took the wheel: you are watching now.", severity="warning", timeout=12
+            )
+            self._role_changed()
+            return
+        from dwtui.session.journal import Journal
+
+        engine = c.engine
+        try:
+            with engine.lock:
+                journal = Journal.in_dir(c.store.dir_of(c.session.id))
+                # Followers' notes are masked again here: a follower may lack the secrets.
+                entries = journal.fold_into(c.session, engine.variables.secret_values())
+                if entries:
+                    engine.save()
+        except Exception as error:  # e.g. disk full: say so, retry at the next poll
+            self.notify(f"cannot fold followers' notes: {error}", severity="error", timeout=5)
+            return
+        for entry in entries:
+            if entry.kind == "request" and entry.text == "take-wheel":
+                self.notify(
+                    f"{entry.operator} asks for the wheel: press H to hand off.", timeout=12
+                )
+        if entries and self.main_screen is not None:
+            self.main_screen.refresh_step()
+
+    def release_driver(self) -> None:
+        """Hand off: record it, release the lock, keep watching."""
+        c = self.controller
+        if c is None or c.role != "driver" or c.engine is None:
+            return
+        screen = self.main_screen
+        if screen is not None and screen.running:
+            self.notify("A step is running here; hand off when it ends.", severity="warning")
+            return
+        try:
+            with c.engine.lock:
+                c.session.record(c.operator, "driver.handoff", detail="released the wheel")
+                c.engine.save()
+        except Exception as error:  # still hand off; the event is just not recorded
+            self.notify(f"handoff not recorded: {error}", severity="error")
+        self.workspace.release(c.session.id)
+        c.role = "follower"
+        c.driver = ""
+        self.notify("You handed off: watching read-only. Press t to take the wheel back.")
+        self._role_changed()
+
+    def take_wheel(self) -> None:
+        """A follower becomes the driver when the lock is free."""
+        c = self.controller
+        if c is None or c.role == "driver":
+            return
+        screen = self.main_screen
+        old_engine = c.engine
+        try:
+            acquired = self.workspace.acquire(c)
+        except Exception as error:  # unreadable session file, disk error ...
+            self.notify(f"cannot take the wheel: {error}", severity="error")
+            return
+        if not acquired:
+            self.notify(
+                f"{c.driver or 'Someone'} still drives: ask them to hand off (H), "
+                "or restart with `dwtui resume --take-over`.",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        if screen is not None and old_engine is not None and c.engine is not old_engine:
+            assert c.engine is not None
+            c.engine.listeners.append(screen._engine_changed)
+        self.notify("You drive now.")
+        self._role_changed()
+
+    def _role_changed(self) -> None:
+        from dwtui.screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.role_changed()
+                screen.refresh_step()
+
+    # -- rollback -------------------------------------------------------------------------------
+
+    def action_rollback(self) -> None:
+        """Open the rollback matrix, emergency row preselected (key + Enter = scenario 1)."""
+        if self.controller is None:
+            self.notify("Open a session first.", severity="warning")
+            return
+        from dwtui.screens.matrix import RollbackMatrixScreen
+
+        if isinstance(self.screen, RollbackMatrixScreen):
+            return
+        self.push_screen(RollbackMatrixScreen(self.controller))
+
+    def open_scenario(self, scenario_id: str) -> None:
+        """Run a rollback scenario as a checklist inside this session."""
+        if self.controller is None:
+            return
+        from dwtui.screens.scenario import ScenarioScreen
+
+        self.push_screen(ScenarioScreen(self.controller, scenario_id))
+
+    def leave_rollback(self) -> None:
+        """Close the scenario and the matrix: back to exactly where the operator was."""
+        from dwtui.screens.matrix import RollbackMatrixScreen
+        from dwtui.screens.scenario import ScenarioScreen
+
+        while (
+            isinstance(self.screen, ScenarioScreen | RollbackMatrixScreen)
+            and len(self.screen_stack) > 1
+        ):
+            self.pop_screen()
+        if self.main_screen is not None:
+            self.main_screen.refresh_step()
+
+    def jump_to_step(self, step_id: str) -> None:
+        """Select a step (from the command palette) on the main screen."""
+        from dwtui.screens.main import MainScreen
+
+        screen = self.screen
+        if isinstance(screen, MainScreen) and screen.select_step(step_id):
+            return
+        main = self.main_screen
+        if main is None:
+            return
+        if self.controller is not None and self.controller.step(step_id).rollback:
+            self.notify("That is a rollback step: open it from the matrix (ctrl+r).")
+            return
+        while self.screen is not main and len(self.screen_stack) > 1:
+            self.pop_screen()
+        main.select_step(step_id)
+
+    # -- help and quit --------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Every binding of the app and of the current screen."""
+        from dwtui.screens.main import MainScreen
+        from dwtui.screens.panels import HelpScreen
+        from dwtui.widgets.log_view import LogView
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        sources: list[tuple[str, list[BindingType]]] = [("everywhere", list(self.BINDINGS))]
+        screen: Screen[object] = self.screen
+        sources.append(
+            (
+                type(screen).__name__.replace("Screen", "").lower() or "screen",
+                list(_class_bindings(type(screen))),
+            )
+        )
+        if isinstance(screen, MainScreen):
+            sources.append(("step tree", list(_class_bindings(type(screen.step_tree)))))
+            sources.append(("log pane", list(LogView.BINDINGS)))
+        sources.append(
+            (
+                "everywhere",
+                [Binding("ctrl+p", "command_palette", "Jump to any step (command palette)")],
+            )
+        )
+        self.push_screen(HelpScreen(sources))
+
+    async def action_quit(self) -> None:
+        """Quit; asks first while a step runs (it keeps running detached)."""
+        screen = self.main_screen
+        running = screen.running if screen is not None else []
+        if running:
+            from dwtui.screens.modals import QuitScreen
+
+            if isinstance(self.screen, QuitScreen):
+                return
+
+            def decided(yes: bool | None) -> None:
+                if yes:
+                    self._leave()
+
+            self.push_screen(QuitScreen(running), decided)
+            return
+        self._leave()
+
+    def _leave(self) -> None:
+        c = self.controller
+        if c is not None and c.role == "driver" and c.engine is not None:
+            try:
+                c.engine.save()  # keeps the selected step for the next resume
+            except Exception as error:  # quitting must still work; say why it did not save
+                self.notify(f"could not save the session: {error}", severity="error")
+            self.workspace.release(c.session.id)
+            c.role = "follower"  # keys still queued after quit must not act any more
+        self.exit(0)
+
+    # -- errors ---------------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The session-opening worker's result; other app-level workers: `worker_failed`."""
+        if event.worker.name == OPENING and event.state == WorkerState.SUCCESS:
+            result = event.worker.result
+            if result is not None:
+                self._opening_done(result)
+            return
+        self.worker_failed(event)
+
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker becomes one clear error line, never a traceback.
+
+        `Worker.StateChanged` does not bubble, so the screens and widgets that run workers
+        forward their events here.
+        """
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        name = event.worker.name or "background task"
+        message = " ".join((str(error) or type(error).__name__).split())
+        self.notify(f"{name}: {message}", severity="error", timeout=12)
+        if self.main_screen is not None:
+            self.main_screen.refresh_step()
+
+
+def _class_bindings(cls: type) -> list[BindingType]:
+    """BINDINGS of a class and its bases (subclass first), as Textual merges them."""
+    out: list[BindingType] = []
+    for klass in cls.__mro__:
+        out.extend(getattr(klass, "BINDINGS", []) if "BINDINGS" in vars(klass) else [])
+    return out

@@ -1,0 +1,130 @@
+"""Load a checklist file into the model, or report everything wrong with it at once.
+
+    checklist = load_checklist(Path("checklists/p5_t6_staging_dual_write.toml"))
+
+Problems are `path:line:col: message`; TOML syntax errors take their position from
+tomllib, semantic ones from `locate.KeyLocator` (the offending key's own line).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from dwtui.checklist import schema
+from dwtui.checklist.build import Builder
+from dwtui.checklist.errors import ChecklistError, Problem
+from dwtui.checklist.locate import KeyLocator
+from dwtui.checklist.model import Checklist
+from dwtui.checklist.refs import check_references
+from dwtui.checklist.tables import Reporter
+
+__all__ = ["ChecklistError", "Problem", "check_files", "load_checklist"]
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def load_checklist(path: Path) -> Checklist:
+    """The checklist in `path`; raises `ChecklistError` listing every problem."""
+    checklist, problems = _load(Path(path))
+    if problems or checklist is None:
+        raise ChecklistError(problems)
+    return checklist
+
+
+def check_files(paths: Iterable[Path]) -> list[Problem]:
+    """Every problem of every file, file by file (an empty list: all clean)."""
+    found: list[Problem] = []
+    for path in paths:
+        _, problems = _load(Path(path))
+        found += sorted(problems, key=lambda p: (p.line, p.col, p.message))
+    return found
+
+
+def _load(path: Path) -> tuple[Checklist | None, list[Problem]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem.at(path, 1, 1, f"cannot read the file: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Problem.at(path, line, col, "the file is not valid UTF-8")]
+    text = text.removeprefix("\ufeff")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return None, [_syntax_problem(path, text, str(exc))]
+    return _build(path, text, data, hashlib.sha256(raw).hexdigest())
+
+
+def _syntax_problem(path: Path, text: str, message: str) -> Problem:
+    """tomllib says "Invalid value (at line 3, column 7)": move the position to the front."""
+    match = _TOML_POSITION.search(message)
+    if match:
+        line, col = int(match.group(1)), int(match.group(2))
+        message = message[: match.start()]
+    else:
+        lines = text.split("\n")
+        line, col = len(lines), len(lines[-1]) + 1
+        message = _TOML_AT_END.sub("", message)
+    return Problem.at(path, line, col, f"TOML syntax: {message}")
+
+
+def _build(
+    path: Path, text: str, data: dict[str, Any], checksum: str
+) -> tuple[Checklist | None, list[Problem]]:
+    locator = KeyLocator(text)
+    report = Reporter(path, locator)
+    builder = Builder(report)
+    top = builder.table(data, (), schema.TOP_LEVEL, "the top level")
+    meta: dict[str, Any] = {}
+    if "checklist" in top:
+        meta = builder.table(top["checklist"], ("checklist",), schema.CHECKLIST, "[checklist]")
+        builder.check_id(meta.get("id"), ("checklist", "id"))
+    variables = builder.variables(top.get("vars", {}))
+    targets = builder.targets(top.get("targets", {}))
+    guard = builder.guard(top.get("guard", {}))
+    tracking = builder.tracking(top.get("tracking", {}))
+    phases = builder.phases(top.get("phases"))
+    criteria = builder.criteria(top.get("criteria"))
+    scenarios, matrix = builder.rollback(top.get("rollback", {}))
+    default_target = meta.get("default_target")
+    check_references(
+        report,
+        locator,
+        builder.sites,
+        variables=variables,
+        targets=targets,
+        default_target=default_target,
+    )
+    if top.get("phases") == []:
+        report(("phases",), "a checklist needs at least one phase")
+    if report.problems:
+        return None, report.problems
+    checklist = Checklist(
+        id=meta["id"],
+        title=meta["title"],
+        path=path,
+        checksum=checksum,
+        version=meta.get("version", ""),
+        description=meta.get("description", ""),
+        default_target=default_target,
+        variables=variables,
+        targets=targets,
+        guard=guard,
+        phases=tuple(phases),
+        criteria=tuple(criteria),
+        scenarios=tuple(scenarios),
+        matrix=tuple(matrix),
+        tracking=tracking,
+    )
+    return checklist, []
+

@@ -1,0 +1,217 @@
+"""The typed checklist model: what a runbook *is*, independent of how it is run or shown.
+
+Instances are built by `dwtui.checklist.loader.load_checklist` from a TOML file and are
+immutable. Kind-specific step fields (a shell `command`, an http `url`, ...) live in
+`Step.params`; their names and types are validated by the loader's per-kind schema, so
+actions can read them without re-checking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+TargetKind = Literal["kubernetes", "docker", "local"]
+Urgency = Literal["immediate", "high", "medium", "low"]
+
+#: Every step kind the engine knows. `target.*` kinds are dispatched to the session's target.
+STEP_KINDS: tuple[str, ...] = (
+    "manual",
+    "shell",
+    "target.set_env",
+    "target.restart",
+    "target.wait",
+    "target.verify_env",
+    "target.logs",
+    "target.exec",
+    "sql",
+    "http",
+    "notify",
+    "report.capture",
+    "report.compare",
+    "report.summary",
+)
+
+#: Most urgent first; the rollback matrix screen sorts by this order.
+URGENCY_ORDER: tuple[Urgency, ...] = ("immediate", "high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A `${name}` usable in any step field.
+
+    A secret variable is read from `env` or an interactive prompt, held only in memory and
+    masked wherever it could be shown or written.
+    """
+
+    name: str
+    default: str | None = None
+    description: str = ""
+    secret: bool = False
+    env: str | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """How one environment is driven (`[targets.<name>]`).
+
+    `settings` holds the kind's own keys, e.g. for kubernetes: context, namespace,
+    deployment, container, kubeconfig; for docker: compose_file, service, project;
+    for local: env_file, restart_command, log_file, validation_command.
+    """
+
+    name: str
+    kind: TargetKind
+    description: str = ""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Patterns (case-insensitive substrings or regexes) that must never match where we act."""
+
+    forbid: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing the operator does; `kind` selects the action that runs it."""
+
+    id: str
+    title: str
+    kind: str
+    description: str = ""  # Markdown
+    params: Mapping[str, Any] = field(default_factory=dict)  # kind-specific fields
+    expect: Mapping[str, Any] = field(default_factory=dict)
+    capture: Mapping[str, str] = field(default_factory=dict)
+    timeout: float | None = None  # seconds
+    #: False, True (a keypress), or a word the operator must type (most dangerous steps).
+    confirm: bool | str = False
+    optional: bool = False
+    #: Id of the phase or rollback scenario that holds this step.
+    parent_id: str = ""
+    #: True for steps of a rollback scenario.
+    rollback: bool = False
+    #: 1-based line of the step's table in the checklist file (for messages).
+    line: int = 0
+    #: Names of the only targets this step applies to (empty: every target).
+    targets: tuple[str, ...] = ()
+
+    @property
+    def needs_typed_confirmation(self) -> bool:
+        """True when the operator must type `confirm` word before the step runs."""
+        return isinstance(self.confirm, str) and bool(self.confirm)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """True when the step must not run without an explicit operator decision."""
+        return bool(self.confirm)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A stage of the workflow: an ordered list of steps."""
+
+    id: str
+    title: str
+    description: str = ""
+    optional: bool = False
+    steps: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A success criterion, judged from the evidence of the named steps."""
+
+    id: str
+    text: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RollbackScenario:
+    """A runnable mini-checklist that undoes (part of) the change."""
+
+    id: str
+    title: str
+    description: str = ""
+    budget_minutes: float | None = None
+    steps: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One row of the rollback decision matrix: symptom -> scenario -> urgency."""
+
+    symptom: str
+    scenario: str
+    urgency: Urgency
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """Execution-tracking facts from the runbook (planned date, assignee, tracker, team)."""
+
+    planned_date: str = ""
+    assignee: str = ""
+    tracker: str = ""
+    channel: str = ""
+    contacts: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """A whole runbook as data."""
+
+    id: str
+    title: str
+    path: Path
+    checksum: str  # sha256 of the file's bytes
+    version: str = ""
+    description: str = ""
+    default_target: str | None = None
+    variables: Mapping[str, Variable] = field(default_factory=dict)
+    targets: Mapping[str, TargetSpec] = field(default_factory=dict)
+    guard: Guard = field(default_factory=Guard)
+    phases: tuple[Phase, ...] = ()
+    criteria: tuple[Criterion, ...] = ()
+    scenarios: tuple[RollbackScenario, ...] = ()
+    matrix: tuple[MatrixRow, ...] = ()
+    tracking: Tracking = field(default_factory=Tracking)
+
+    def iter_steps(self, *, include_rollback: bool = True) -> Iterator[Step]:
+        """All steps in execution order: phases first, then rollback scenarios."""
+        for phase in self.phases:
+            yield from phase.steps
+        if include_rollback:
+            for scenario in self.scenarios:
+                yield from scenario.steps
+
+    def step(self, step_id: str) -> Step:
+        """The step with this id (ids are unique across phases and scenarios)."""
+        for step in self.iter_steps():
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def phase(self, phase_id: str) -> Phase:
+        """The phase with this id."""
+        for phase in self.phases:
+            if phase.id == phase_id:
+                return phase
+        raise KeyError(phase_id)
+
+    def scenario(self, scenario_id: str) -> RollbackScenario:
+        """The rollback scenario with this id."""
+        for scenario in self.scenarios:
+            if scenario.id == scenario_id:
+                return scenario
+        raise KeyError(scenario_id)
+
+    def matrix_by_urgency(self) -> list[MatrixRow]:
+        """Matrix rows, most urgent first (stable within one urgency)."""
+        return sorted(self.matrix, key=lambda row: URGENCY_ORDER.index(row.urgency))

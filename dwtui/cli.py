@@ -1,0 +1,159 @@
+"""Command line: `dwtui [new|resume|sessions|status|check|run|watch|report|compare|demo]`.
+
+Exit codes (all commands):
+  0  success
+  1  the command ran and found a problem (checklist errors, failed step, refused action)
+  2  usage error (bad arguments, unknown session or file)
+  3  a step needs the operator (manual or confirm step reached by `dwtui run`)
+  130 interrupted (Ctrl-C)
+
+Heavy modules (Textual, kubernetes, psycopg, httpx) are imported inside the command that
+needs them, so `dwtui check` and `dwtui status` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+EXIT_NEEDS_OPERATOR = 3
+EXIT_INTERRUPTED = 130
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _lazy(module: str, function: str = "main") -> Handler:
+    """A handler that imports `module` only when the command runs."""
+
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        target: Handler = getattr(importlib.import_module(module), function)
+        return target(args)
+
+    return handler
+
+
+def _add_common(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    # On subcommands the default is SUPPRESS, so `dwtui --sessions-dir X report` keeps the
+    # value given before the subcommand instead of overwriting it with None.
+    default = None if top_level else argparse.SUPPRESS
+    parser.add_argument(
+        "--sessions-dir",
+        metavar="DIR",
+        default=default,
+        help="where sessions live (default: $DWTUI_SESSIONS_DIR or ./sessions)",
+    )
+    parser.add_argument(
+        "--operator",
+        metavar="NAME",
+        default=default,
+        help="who is acting (default: $DWTUI_OPERATOR or user@host)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    parser = argparse.ArgumentParser(
+        prog="dwtui",
+        description="Execute a staged runbook as an interactive, resumable checklist.",
+        epilog="Run `dwtui COMMAND --help` for a command's options. "
+        "Exit codes: 0 ok, 1 problem found, 2 usage, 3 needs the operator, 130 interrupted.",
+    )
+    _add_common(parser, top_level=True)
+    parser.set_defaults(handler=_lazy("dwtui.commands.tui", "open_app"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("new", help="start a new session of a checklist on a target")
+    _add_common(p)
+    p.add_argument("checklist", nargs="?", help="checklist file (default: the one in ./checklists)")
+    p.add_argument("--target", help="target name from the checklist (default: its default)")
+    p.add_argument("--headless", action="store_true", help="create the session without the TUI")
+    p.add_argument(
+        "--var",
+        action="append",
+        metavar="NAME=VALUE",
+        help="set a (non-secret) checklist variable for this session; repeatable",
+    )
+    p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_new"))
+
+    p = sub.add_parser("resume", help="reopen a session in the TUI (default: newest unfinished)")
+    _add_common(p)
+    p.add_argument("session", nargs="?", help="session id, id prefix or path")
+    p.add_argument(
+        "--take-over", action="store_true", help="take the driver lock from a live holder"
+    )
+    p.set_defaults(handler=_lazy("dwtui.commands.tui", "resume"))
+
+    p = sub.add_parser("watch", help="follow a session live, read-only (notes allowed)")
+    _add_common(p)
+    p.add_argument("session", nargs="?", help="session id, id prefix or path")
+    p.set_defaults(handler=_lazy("dwtui.commands.tui", "watch"))
+
+    p = sub.add_parser("sessions", help="list sessions with their progress")
+    _add_common(p)
+    p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_sessions"))
+
+    p = sub.add_parser("status", help="phases and steps of a session as a table")
+    _add_common(p)
+    p.add_argument("session", nargs="?", help="session id, id prefix or path")
+    p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_status"))
+
+    p = sub.add_parser("check", help="validate checklist files (exit 0 clean, 1 errors)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_check"))
+
+    p = sub.add_parser("run", help="run steps headless until a manual/confirm step or a failure")
+    _add_common(p)
+    p.add_argument("session", nargs="?", help="session id, id prefix or path")
+    p.add_argument("--phase", help="run only this phase")
+    p.add_argument("--until", metavar="STEP", help="stop after this step")
+    p.add_argument("--scenario", help="run this rollback scenario instead of the phases")
+    p.add_argument("--yes", action="store_true", help="treat confirm steps as confirmed")
+    p.add_argument(
+        "--manual-done", action="store_true", help="treat manual steps as done (rehearsals)"
+    )
+    p.set_defaults(handler=_lazy("dwtui.headless", "main"))
+
+    p = sub.add_parser("report", help="write the markdown summary of a session")
+    _add_common(p)
+    p.add_argument("session", nargs="?", help="session id, id prefix or path")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.set_defaults(handler=_lazy("dwtui.report.summary", "main"))
+
+    p = sub.add_parser("compare", help="delta of two validation reports (JSON)")
+    p.add_argument("before", metavar="BEFORE.json")
+    p.add_argument("after", metavar="AFTER.json")
+    p.set_defaults(handler=_lazy("dwtui.report.compare", "main"))
+
+    p = sub.add_parser("demo", help="rehearse P5-T6 against a local staging stand-in")
+    _add_common(p)
+    p.add_argument("--dsn", help="PostgreSQL DSN (default: $DWTUI_DEMO_DSN or local server)")
+    p.add_argument("--headless", action="store_true", help="start the stand-in and run headless")
+    p.add_argument(
+        "--fault", action="store_true", help="make the dual-write hook fail (rehearse rollback)"
+    )
+    p.add_argument("--checklist", metavar="FILE", help="checklist to rehearse (default: P5-T6)")
+    p.set_defaults(handler=_lazy("dwtui.demo.cli", "main"))
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `dwtui` script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        print("dwtui: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,325 @@
+"""`dwtui new`, `dwtui sessions`, `dwtui status`, `dwtui check`.
+
+Every failure is one line on stderr with the documented exit code (see `dwtui.cli`);
+tables are rich on a terminal and plain, aligned text when piped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dwtui.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
+from dwtui.commands import error, is_tty
+from dwtui.session.errors import SessionError, SessionNotFound
+from dwtui.session.identity import operator_name
+from dwtui.session.model import DONE_STATUSES, Session
+from dwtui.session.store import SessionStore, SessionSummary
+
+if TYPE_CHECKING:
+    from dwtui.checklist.model import Checklist
+
+CHECKLISTS_DIR = Path("checklists")
+
+
+def _store(args: argparse.Namespace) -> SessionStore:
+    return SessionStore(SessionStore.default_root(getattr(args, "sessions_dir", None)))
+
+
+def _session_exit(exc: SessionError) -> int:
+    # An unknown session is a usage error; a corrupt one is a problem found.
+    return EXIT_USAGE if isinstance(exc, SessionNotFound) else EXIT_PROBLEM
+
+
+# ---------------------------------------------------------------------------- new
+
+
+def parse_vars(pairs: Sequence[str] | None) -> dict[str, str]:
+    """`NAME=VALUE` strings to a dict; ValueError naming the bad one."""
+    values: dict[str, str] = {}
+    for pair in pairs or ():
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(f"--var {pair!r}: expected NAME=VALUE")
+        values[name] = value
+    return values
+
+
+def default_checklist(directory: Path = CHECKLISTS_DIR) -> Path:
+    """The only `*.toml` in `./checklists`; ValueError when there are none or several."""
+    found = sorted(directory.glob("*.toml")) if directory.is_dir() else []
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ValueError(f"no checklist given and none found in {directory}/; name one")
+    names = ", ".join(p.name for p in found)
+    raise ValueError(f"no checklist given and {directory}/ holds several ({names}); name one")
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Create a session of a checklist on a target, then open it in the TUI (or print its id)."""
+    from dwtui.checklist.loader import ChecklistError, load_checklist
+
+    try:
+        variables = parse_vars(getattr(args, "var", None))
+        path = Path(args.checklist) if args.checklist else default_checklist()
+    except ValueError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    if not path.is_file():
+        error(f"{path}: no such checklist file")
+        return EXIT_USAGE
+    try:
+        checklist = load_checklist(path)
+    except ChecklistError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        error(f"{path}: {len(exc.problems)} problem(s); fix them (see `dwtui check`)")
+        return EXIT_PROBLEM
+    operator = operator_name(getattr(args, "operator", None))
+    store = _store(args)
+    try:
+        session = store.create(checklist, args.target, operator, variables)
+    except SessionError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    except OSError as exc:
+        error(f"cannot create the session in {store.root}: {exc.strerror or exc}")
+        return EXIT_PROBLEM
+    print(
+        f"created session {session.id}: {checklist.title} on {session.target} "
+        f"({len(session.steps)} steps) in {store.path_of(session.id)}",
+        file=sys.stderr,
+    )
+    if getattr(args, "headless", False):
+        print(session.id)  # stdout: just the id, for scripts (`dwtui run <id>`)
+        return EXIT_OK
+    try:
+        tui = importlib.import_module("dwtui.commands.tui")
+    except ModuleNotFoundError as exc:
+        if exc.name != "dwtui.commands.tui":
+            raise
+        print(session.id)
+        return EXIT_OK
+    open_session = getattr(tui, "open_session", None)
+    if open_session is None:
+        print(session.id)
+        return EXIT_OK
+    code: int = open_session(args, session.id)
+    return code
+
+
+# ---------------------------------------------------------------------------- sessions
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    """List sessions with their progress, newest last."""
+    store = _store(args)
+    try:
+        summaries = store.list()
+    except OSError as exc:
+        error(f"cannot read {store.root}: {exc.strerror or exc}")
+        return EXIT_PROBLEM
+    if not summaries:
+        error(f"no sessions in {store.root} (start one with `dwtui new`)")
+        return EXIT_OK
+    header = ["ID", "CHECKLIST", "TARGET", "PROGRESS", "LAST ACTIVITY", "STATE", "DRIVER"]
+    rows = [_summary_row(s) for s in summaries]
+    _print_table(header, rows, title=f"Sessions in {store.root}")
+    for summary in summaries:
+        if summary.error:
+            error(summary.error)
+    return EXIT_OK
+
+
+def _summary_row(summary: SessionSummary) -> list[str]:
+    if summary.state == "unreadable":
+        return [summary.id, "?", "?", "?", "?", "unreadable", summary.driver or ""]
+    return [
+        summary.id,
+        summary.checklist_title or summary.checklist_id,
+        summary.target,
+        _progress(summary.done, summary.total),
+        _when(summary.last_activity),
+        summary.state,
+        summary.driver or "",
+    ]
+
+
+def _progress(done: int, total: int) -> str:
+    percent = round(100 * done / total) if total else 0
+    return f"{done}/{total} ({percent}%)"
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else ""
+
+
+# ---------------------------------------------------------------------------- status
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Phases, steps and statuses of one session (default: the newest unfinished)."""
+    from dwtui.session.lock import read_live_holder
+
+    store = _store(args)
+    try:
+        session = store.load(getattr(args, "session", None))
+    except SessionError as exc:
+        error(str(exc))
+        return _session_exit(exc)
+    checklist, why = _checklist_of(store, session)
+    holder = read_live_holder(store.lock_path(session.id))
+    done = sum(1 for st in session.steps.values() if st.status in DONE_STATUSES)
+    print(f"Session   {session.id}  ({session.state})")
+    print(f"Checklist {session.checklist_title or session.checklist_id}")
+    print(f"Target    {session.target}")
+    print(f"Progress  {_progress(done, len(session.steps))}")
+    print(f"Driver    {holder.display() if holder else 'nobody'}")
+    if why:
+        error(f"{why}; showing steps without their phases")
+    header = ["PHASE", "STEP", "TITLE", "STATUS", "TRIES", "LAST RESULT"]
+    _print_table(header, _status_rows(session, checklist), title=None, group_first=True)
+    return EXIT_OK
+
+
+def _checklist_of(store: SessionStore, session: Session) -> tuple[Checklist | None, str]:
+    from dwtui.checklist.loader import ChecklistError, load_checklist
+
+    path = store.checklist_path(session)
+    try:
+        return load_checklist(path), ""
+    except ChecklistError as exc:
+        first = exc.problems[0] if exc.problems else path
+        return None, f"checklist cannot be loaded ({first})"
+    except OSError as exc:
+        return None, f"checklist {path} cannot be read ({exc.strerror or exc})"
+
+
+def _status_rows(session: Session, checklist: Checklist | None) -> list[list[str]]:
+    rows: list[list[str]] = []
+    seen: set[str] = set()
+    if checklist is not None:
+        groups: list[tuple[str, Sequence[tuple[str, str]]]] = [
+            (phase.title, [(s.id, s.title) for s in phase.steps]) for phase in checklist.phases
+        ]
+        groups += [
+            (f"rollback: {sc.title}", [(s.id, s.title) for s in sc.steps])
+            for sc in checklist.scenarios
+        ]
+        for group, steps in groups:
+            for step_id, title in steps:
+                rows.append(_step_row(session, group, step_id, title))
+                seen.add(step_id)
+    for step_id in session.steps:
+        if step_id not in seen:  # steps the checklist no longer has (or no checklist)
+            rows.append(_step_row(session, "" if checklist is None else "(removed)", step_id, ""))
+    return rows
+
+
+def _step_row(session: Session, group: str, step_id: str, title: str) -> list[str]:
+    state = session.steps.get(step_id)
+    if state is None:
+        return [group, step_id, title, "pending", "0", ""]
+    last = state.last_attempt
+    result = ""
+    if last is not None:
+        result = last.summary or (f"exit {last.exit_code}" if last.exit_code is not None else "")
+        result = f"{result} by {last.operator}".strip() if last.operator else result
+    elif state.marked_by:
+        result = f"marked by {state.marked_by}"
+    return [group, step_id, title, state.status, str(len(state.attempts)), result]
+
+
+# ---------------------------------------------------------------------------- check
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate checklist files: `path:line:col: message` per problem; 0 clean, 1, 2."""
+    from dwtui.checklist.loader import ChecklistError, load_checklist
+
+    code = EXIT_OK
+    for name in args.files:
+        path = Path(name)
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as exc:
+            error(f"{path}: {exc.strerror or 'cannot read'}")
+            code = EXIT_USAGE
+            continue
+        try:
+            checklist = load_checklist(path)
+        except ChecklistError as exc:
+            for problem in exc.problems:
+                print(problem)
+            code = max(code, EXIT_PROBLEM)
+            continue
+        steps = sum(1 for _ in checklist.iter_steps(include_rollback=False))
+        print(
+            f"{path}: ok ({len(checklist.phases)} phases, {steps} steps, "
+            f"{len(checklist.scenarios)} rollback scenarios)"
+        )
+    return code
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+def _print_table(
+    header: list[str], rows: list[list[str]], *, title: str | None, group_first: bool = False
+) -> None:
+    """Rich on a terminal, aligned plain text when piped (one full row per line, for grep).
+
+    `group_first`: on a terminal, show the first column only where it changes (phases).
+    """
+    if is_tty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title, header_style="bold")
+        for column in header:
+            # Ids are copied into commands and short facts read at a glance: never wrap them.
+            table.add_column(column, overflow="fold", no_wrap=column in _NO_WRAP)
+        previous = None
+        for row in rows:
+            cells = list(row)
+            if group_first:
+                cells[0], previous = ("" if row[0] == previous else row[0]), row[0]
+            table.add_row(
+                *(_styled(column, cell) for column, cell in zip(header, cells, strict=True))
+            )
+        Console().print(table)
+        return
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)
+    ]
+    for row in [header, *rows]:
+        line = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row))
+        print(line.rstrip())
+
+
+_NO_WRAP = frozenset({"ID", "STEP", "PROGRESS", "STATE", "STATUS", "TRIES"})
+_STATUS_STYLE = {
+    "passed": "green",
+    "failed": "bold red",
+    "running": "yellow",
+    "interrupted": "magenta",
+    "skipped": "dim",
+    "unreadable": "bold red",
+    "completed": "green",
+    "aborted": "red",
+}
+
+
+def _styled(column: str, cell: str) -> str:
+    from rich.markup import escape
+
+    style = _STATUS_STYLE.get(cell) if column in ("STATUS", "STATE") else None
+    return f"[{style}]{escape(cell)}[/]" if style else escape(cell)

@@ -1,0 +1,130 @@
+"""`dwtui`, `dwtui resume`, `dwtui watch`: start the Textual app.
+
+Textual is imported here, inside the functions, so `dwtui check` / `status` never pay for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dwtui.commands import error
+
+if TYPE_CHECKING:
+    from dwtui.screens.workspace import Opened, Workspace
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    from dwtui.screens.workspace import Workspace
+    from dwtui.session.identity import operator_name
+    from dwtui.session.store import SessionStore
+
+    store = SessionStore(SessionStore.default_root(getattr(args, "sessions_dir", None)))
+    return Workspace(
+        store=store,
+        operator=operator_name(getattr(args, "operator", None)),
+        checklists_dir=Path("checklists"),
+    )
+
+
+def _run(
+    args: argparse.Namespace,
+    session_ref: str | None,
+    *,
+    picker: bool = False,
+    watch: bool = False,
+    take_over: bool = False,
+) -> int:
+    from dwtui.app import DwtuiApp
+
+    if picker or take_over:
+        return _run_now(args, session_ref, picker=picker, take_over=take_over)
+
+    def opening() -> tuple[Workspace, Opened]:
+        workspace = _workspace(args)
+        return workspace, workspace.open(session_ref, watch=watch)
+
+    # The session opens in a worker thread after the first frame (a loading line until then):
+    # its checklist, session file, engine and screens cost more than Textual itself.
+    app = DwtuiApp(opening=opening, opening_label=f"session {session_ref or '(newest)'}")
+    try:
+        code = app.run()
+    finally:
+        app.release_locks()
+    if app.open_error is not None:
+        error(app.open_error)
+        return EXIT_USAGE
+    return int(code or 0)
+
+
+def _run_now(
+    args: argparse.Namespace, session_ref: str | None, *, picker: bool, take_over: bool
+) -> int:
+    """The picker, or a take-over (confirmed on the terminal first): opened before the app."""
+    from dwtui.app import DwtuiApp
+    from dwtui.screens.workspace import OpenError
+
+    workspace = _workspace(args)
+    opened = None
+    if not picker:
+        if take_over and not _confirm_take_over(workspace, session_ref):
+            error("not taken over")
+            return EXIT_USAGE
+        try:
+            opened = workspace.open(session_ref, take_over=take_over)
+        except OpenError as problem:
+            error(str(problem))
+            return EXIT_USAGE
+    app = DwtuiApp(workspace, opened=opened)
+    try:
+        code = app.run()
+    finally:
+        app.release_locks()
+    return int(code or 0)
+
+
+def _confirm_take_over(workspace: Workspace, session_ref: str | None) -> bool:
+    """Ask on the terminal before taking the wheel from a live driver (it is recorded)."""
+    from dwtui.session.errors import SessionError
+    from dwtui.session.lock import read_live_holder
+
+    try:
+        session = workspace.store.load(session_ref)
+    except SessionError as problem:
+        error(str(problem))
+        return False
+    holder = read_live_holder(workspace.store.lock_path(session.id))
+    if holder is None:
+        return True
+    if not sys.stdin.isatty():
+        error(f"{holder.display()} drives {session.id}; confirm the take-over on a terminal")
+        return False
+    answer = input(f"{holder.display()} drives {session.id}. Take the wheel? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def open_app(args: argparse.Namespace) -> int:
+    """`dwtui`: the session picker (sessions and "new session")."""
+    return _run(args, None, picker=True)
+
+
+def resume(args: argparse.Namespace) -> int:
+    """`dwtui resume [SESSION] [--take-over]`: reopen a session (default: newest unfinished)."""
+    return _run(
+        args, getattr(args, "session", None), take_over=bool(getattr(args, "take_over", False))
+    )
+
+
+def watch(args: argparse.Namespace) -> int:
+    """`dwtui watch [SESSION]`: follow a session read-only (notes allowed)."""
+    return _run(args, getattr(args, "session", None), watch=True)
+
+
+def open_session(args: argparse.Namespace, session_id: str) -> int:
+    """Open one session directly (used by `dwtui new` after creating it)."""
+    return _run(args, session_id)

@@ -1,0 +1,17 @@
+"""The local staging stand-in: a simulation of the deltacrown staging world, apart from the core.
+
+`dwtui demo` (see `cli.py`) starts it and opens the shipped P5-T6 checklist against it, so a
+newcomer can rehearse the whole runbook in minutes; the end-to-end tests use it the same way.
+
+- `database.py` + `schema.sql`: a fresh PostgreSQL database (from `--dsn`, `$DWTUI_DEMO_DSN`
+  or the local server; name `$DWTUI_DEMO_DBNAME`, default `dwtui_demo`) with the vNext,
+  legacy and `team_migration_map` tables: 50 vNext teams, 40 of them mapped (80 % coverage).
+- `kube_*.py`: the fake Kubernetes API (deployment `deltacrown-web`, pods that restart).
+- `team_api.py`: the five team flows; dual-write after commit when the serving pod has
+  `TEAM_VNEXT_DUAL_WRITE_ENABLED=true`, with `dual_write_scheduled` lines in its log.
+- `pod/`: `manage.py` (`shell -c`, `validate_vnext_migration --format json`) and a `django`
+  stub, run "in" a pod as a local subprocess; `validation.py` builds the report.
+- `slack.py`: a webhook receiver; `world.py`: `DemoWorld`, all of it as one context manager.
+
+Nothing here is imported by `dwtui.cli` at start-up.
+"""

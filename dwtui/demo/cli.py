@@ -1,0 +1,127 @@
+"""`dwtui demo`: rehearse the P5-T6 runbook against the local staging stand-in.
+
+Starts a `DemoWorld`, creates a session of the shipped checklist on target `staging-k8s` with
+the stand-in's variables, and opens it in the TUI; `--headless` runs every non-optional phase
+instead (confirm steps confirmed, manual steps ticked) and prints where the report is. The
+stand-in lives as long as this command: its secrets (API token, DSN, webhook URL) are put in
+this process's environment only, never on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+CHECKLIST_NAME = "p5_t6_staging_dual_write.toml"
+TARGET = "staging-k8s"
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+#: Name of the demo database (default dwtui_demo); it is dropped and recreated on every run.
+DBNAME_ENV = "DWTUI_DEMO_DBNAME"
+
+
+def shipped_checklist(cli_value: str | None = None) -> Path | None:
+    """The checklist to rehearse: `--checklist`, `./checklists/`, or the source tree's."""
+    if cli_value:
+        return Path(cli_value)
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        candidate = base / "checklists" / CHECKLIST_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _error(message: str) -> None:
+    print(f"dwtui demo: {message}", file=sys.stderr)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Set the stand-in up, create the session, open the TUI (or run headless)."""
+    from dwtui.checklist.loader import ChecklistError, load_checklist
+    from dwtui.demo.database import DEFAULT_DB_NAME, DemoDatabaseError
+    from dwtui.demo.world import DemoWorld
+    from dwtui.session.errors import SessionError
+    from dwtui.session.identity import operator_name
+    from dwtui.session.store import SessionStore
+
+    path = shipped_checklist(getattr(args, "checklist", None))
+    if path is None or not path.is_file():
+        where = path if path is not None else f"checklists/{CHECKLIST_NAME}"
+        _error(f"cannot find {where}; run from the project directory or pass a checklist")
+        return EXIT_USAGE
+    try:
+        checklist = load_checklist(path)
+    except ChecklistError as exc:
+        first = exc.problems[0] if exc.problems else "unreadable"
+        _error(f"the shipped checklist has problems: {first}")
+        return EXIT_PROBLEM
+    operator = operator_name(getattr(args, "operator", None))
+    store = SessionStore(SessionStore.default_root(getattr(args, "sessions_dir", None)))
+    print("dwtui demo: starting the staging stand-in (PostgreSQL, Kubernetes API, team API,"
+          " Slack) ...", file=sys.stderr)
+    world = DemoWorld(
+        getattr(args, "dsn", None),
+        dbname=os.environ.get(DBNAME_ENV) or DEFAULT_DB_NAME,
+        hook_fails=bool(getattr(args, "fault", False)),
+    )
+    try:
+        world.start()
+    except DemoDatabaseError as exc:
+        _error(str(exc))
+        return EXIT_PROBLEM
+    except OSError as exc:  # a port or temp dir the stand-in could not get
+        _error(f"cannot start the stand-in: {exc.strerror or exc}")
+        return EXIT_PROBLEM
+    try:
+        # Secrets reach the engine through this process's environment only.
+        os.environ.update(world.environ())
+        os.environ.setdefault("DWTUI_BACKUP_DIR", str(world.workdir / "backups"))
+        try:
+            session = store.create(checklist, TARGET, operator, world.variables())
+        except SessionError as exc:
+            _error(str(exc))
+            return EXIT_USAGE
+        print(f"dwtui demo: session {session.id} on {TARGET} (API {world.variables()['api_base']},"
+              f" database {world.dbname})", file=sys.stderr)
+        if getattr(args, "headless", False):
+            return _run_headless(args, session.id, operator)
+        from dwtui.commands.tui import open_session
+
+        code: int = open_session(args, session.id)
+        print(f"dwtui demo: stand-in stopped; session {session.id} is kept in {store.root}"
+              " (its stand-in is gone: run `dwtui demo` again to rehearse again)",
+              file=sys.stderr)
+        return code
+    finally:
+        world.stop()
+
+
+def _run_headless(args: argparse.Namespace, session_id: str, operator: str) -> int:
+    """Every non-optional phase, confirmations given and manual steps ticked; then the report."""
+    from dwtui import headless
+    from dwtui.report.loading import ReportInputError, load_for_report
+    from dwtui.report.summary import render_summary
+
+    run_args = argparse.Namespace(
+        session=session_id, sessions_dir=getattr(args, "sessions_dir", None), operator=operator,
+        phase=None, until=None, scenario=None, yes=True, manual_done=True,
+    )
+    started = time.monotonic()
+    code = headless.main(run_args)
+    print(f"dwtui demo: run finished with exit code {code} in {time.monotonic() - started:.1f}s",
+          file=sys.stderr)
+    try:
+        checklist, session, session_dir = load_for_report(
+            getattr(args, "sessions_dir", None), session_id
+        )
+    except ReportInputError as exc:
+        _error(str(exc))
+        return EXIT_PROBLEM
+    report = session_dir / "artifacts" / "demo_summary.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(render_summary(checklist, session, session_dir=session_dir),
+                      encoding="utf-8")
+    print(report.resolve())
+    return int(code)

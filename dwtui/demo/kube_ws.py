@@ -1,0 +1,89 @@
+"""Server side of the Kubernetes exec WebSocket (`v4.channel.k8s.io`), for the fake API.
+
+The real API server upgrades `GET .../pods/{name}/exec?command=..` to a WebSocket and sends
+binary frames whose first byte is the channel: 1 stdout, 2 stderr, 3 the final `Status`
+JSON. This is what `kubernetes.stream.stream(...)` (websocket-client underneath) expects.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import struct
+from io import BufferedIOBase
+from typing import Any
+
+#: RFC 6455 magic value for Sec-WebSocket-Accept.
+_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+V4_PROTOCOL = "v4.channel.k8s.io"
+STDOUT = 1
+STDERR = 2
+ERROR = 3
+
+OPCODE_BINARY = 0x2
+OPCODE_CLOSE = 0x8
+
+
+def accept_key(client_key: str) -> str:
+    """The Sec-WebSocket-Accept value for a client's Sec-WebSocket-Key."""
+    digest = hashlib.sha1((client_key + _GUID).encode("ascii")).digest()  # noqa: S324 (RFC 6455)
+    return base64.b64encode(digest).decode("ascii")
+
+
+def pick_protocol(offered: str) -> str | None:
+    """The subprotocol we answer with: v4 when the client offers it (v5 clients offer both)."""
+    protocols = [p.strip() for p in offered.split(",") if p.strip()]
+    return V4_PROTOCOL if V4_PROTOCOL in protocols else None
+
+
+def frame(payload: bytes, opcode: int = OPCODE_BINARY) -> bytes:
+    """One unmasked, final server-to-client frame."""
+    head = bytes([0x80 | opcode])
+    size = len(payload)
+    if size < 126:
+        head += bytes([size])
+    elif size < 1 << 16:
+        head += bytes([126]) + struct.pack("!H", size)
+    else:
+        head += bytes([127]) + struct.pack("!Q", size)
+    return head + payload
+
+
+def channel_frames(channel: int, data: bytes, chunk: int = 32 * 1024) -> bytes:
+    """`data` on a channel, split in frames of at most `chunk` bytes (as the server streams)."""
+    if not data:
+        return b""
+    return b"".join(
+        frame(bytes([channel]) + data[i : i + chunk]) for i in range(0, len(data), chunk)
+    )
+
+
+def exit_status(exit_code: int) -> dict[str, Any]:
+    """The channel-3 Status JSON the API server sends when the command ends."""
+    if exit_code == 0:
+        return {"metadata": {}, "status": "Success"}
+    return {
+        "metadata": {},
+        "status": "Failure",
+        "message": f"command terminated with non-zero exit code: exit status {exit_code}",
+        "reason": "NonZeroExitCode",
+        "details": {"causes": [{"reason": "ExitCode", "message": str(exit_code)}]},
+    }
+
+
+def close_frame(code: int = 1000) -> bytes:
+    """A normal-closure close frame."""
+    return frame(struct.pack("!H", code), OPCODE_CLOSE)
+
+
+def send_exec_result(
+    out: BufferedIOBase, exit_code: int, stdout: bytes, stderr: bytes = b""
+) -> None:
+    """Stream a finished command's output, its exit status and a close frame."""
+    out.write(channel_frames(STDOUT, stdout))
+    out.write(channel_frames(STDERR, stderr))
+    out.write(channel_frames(ERROR, json.dumps(exit_status(exit_code)).encode()))
+    out.write(close_frame())
+    out.flush()

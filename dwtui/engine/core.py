@@ -1,0 +1,458 @@
+"""The Engine: runs one step — variables -> action -> expectations -> session.
+
+Thread-safe: the TUI calls `run_step` from a worker thread while the UI thread adds notes or
+marks steps; every session mutation and save happens under one re-entrant lock, and the
+(long) action runs outside it. The session is saved when an attempt starts, when its detached
+process is known (pid + start time), and when it ends (for detached steps possibly coalesced,
+see `dwtui.engine.saving`), so a crash at any moment leaves enough on disk to find the step's
+fate (`recover`, `reattach` in `dwtui.engine.recovery`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dwtui.actions import DETACHED_KINDS, action_for
+from dwtui.actions.base import ActionError, ActionOutcome
+from dwtui.checklist.model import Checklist, Step, TargetSpec
+from dwtui.engine import recovery
+from dwtui.engine.changes import ChecklistChanges, changes_since, record_fingerprints
+from dwtui.engine.context import build_context
+from dwtui.engine.results import ConfirmationRequired, Recovered, StepBusy, StepResult
+from dwtui.engine.saving import SessionSaver
+from dwtui.expectations import evaluate, with_defaults
+from dwtui.secrets import MASK, Masker, MaskingLog
+from dwtui.session.model import DONE_STATUSES, Attempt, Note, Session, StepStatus, utcnow
+from dwtui.variables import MissingVariables, Prompt, Variables
+
+if TYPE_CHECKING:
+    from dwtui.engine.drift import DriftReport
+    from dwtui.session.store import SessionStore
+
+#: Step fields whose substituted values are shell-quoted (they end up in `bash -c`).
+SHELL_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "shell": ("command",),
+    "target.exec": ("command",),
+    "report.capture": ("command",),
+}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class Engine:
+    """Runs steps of one session; the only writer of the session while it drives."""
+
+    def __init__(
+        self,
+        checklist: Checklist,
+        session: Session,
+        store: SessionStore,
+        *,
+        operator: str,
+        secrets: Mapping[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        prompt: Prompt | None = None,
+        save_interval: float = 0.0,
+    ) -> None:
+        self.checklist = checklist
+        self.session = session
+        self.store = store
+        self.operator = operator
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        self.variables = Variables(
+            checklist, session, operator=operator, environ=self.environ, secrets=secrets,
+            prompt=prompt,
+        )
+        self.masker = Masker()
+        self._refresh_masker()
+        #: Callables `(step_id) -> None` run after every state change (from the acting thread).
+        self.listeners: list[Callable[[str], None]] = []
+        #: Exceptions raised by listeners (kept, not swallowed silently, not fatal).
+        self.listener_errors: list[BaseException] = []
+        #: One-line problems worth showing the operator (never fatal).
+        self.problems: list[str] = []
+        self._lock = threading.RLock()
+        self._active: set[str] = set()
+        self._artifacts: Path | None = None
+        #: save_interval > 0: saves for detached steps coalesced (see `dwtui.engine.saving`).
+        self._saver = SessionSaver(store, session, self._lock,
+                                   secrets=self.variables.secret_values,
+                                   problems=self.problems, interval=save_interval)
+        if session.checklist_checksum == checklist.checksum:
+            record_fingerprints(self.session_dir(), checklist)
+
+    # ------------------------------------------------------------------ basics
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held around every session mutation + save (callers may hold it to read consistently)."""
+        return self._lock
+
+    @property
+    def target(self) -> TargetSpec:
+        """The session's target (a bare local spec if the checklist has none by that name)."""
+        spec = self.checklist.targets.get(self.session.target)
+        return spec if spec is not None else TargetSpec(name=self.session.target, kind="local")
+
+    def session_dir(self) -> Path:
+        """`sessions/<id>/`."""
+        return self.store.dir_of(self.session.id)
+
+    def artifacts_dir(self) -> Path:
+        """`sessions/<id>/artifacts/`, created by the store when missing (a `stat` a step
+        instead of a `mkdir` that fails: a trivial step's overhead is a few syscalls)."""
+        path = self._artifacts
+        if path is None or not path.is_dir():
+            path = self._artifacts = self.store.artifacts_dir(self.session)
+        return path
+
+    def _refresh_masker(self) -> None:
+        for name in sorted(self.variables.secret_names):
+            value = self.variables.value(name)
+            if value:
+                self.masker.add(value, name)
+        for value in self.variables.secret_values():
+            self.masker.add(value)
+
+    def save(self) -> None:
+        """Save the session now (refusing to write any secret value)."""
+        self._saver.save()
+
+    def _save_soon(self) -> None:
+        self._saver.save_soon()
+
+    def flush(self) -> None:
+        """Write a deferred save, if one is pending."""
+        self._saver.flush()
+
+    def close(self) -> None:
+        """Flush pending saves (call before the process ends)."""
+        self._saver.flush()
+
+    def _notify(self, step_id: str) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(step_id)
+            except Exception as exc:  # a broken listener must not break a step
+                self.listener_errors.append(exc)
+
+    def applies(self, step: Step) -> bool:
+        """False for steps limited to other targets."""
+        only = getattr(step, "targets", ()) or ()
+        return not only or self.session.target in only
+
+    # ------------------------------------------------------------------ preview
+
+    def params_for(self, step: Step, *, keep_missing: bool = False) -> dict[str, Any]:
+        """The step's params with variables substituted (shell fields quoted)."""
+        result: dict[str, Any] = self.variables.substitute_params(
+            dict(step.params), SHELL_FIELDS.get(step.kind, ()), keep_missing=keep_missing
+        )
+        return result
+
+    def preview(self, step_id: str) -> str:
+        """The action as it will run, variables filled in, secrets masked."""
+        step = self.checklist.step(step_id)
+        self._refresh_masker()
+        params = self.params_for(step, keep_missing=True)
+        lines: list[str] = []
+        if step.kind == "shell":
+            lines.append(f"$ {params.get('command', '')}")
+            for key in ("cwd", "env"):
+                if params.get(key):
+                    lines.append(f"{key}: {self._render(params[key])}")
+        elif step.kind == "manual":
+            lines.extend(f"[ ] {item}" for item in params.get("items") or [])
+            if not lines:
+                lines.append("(manual step: do it by hand, then confirm)")
+        else:
+            lines.append(f"{step.kind} on {self.target.name} ({self.target.kind})")
+            lines.extend(f"{key}: {self._render(value)}" for key, value in params.items())
+        if step.expect:
+            lines.append(f"expect: {self._render(dict(step.expect))}")
+        if step.capture:
+            lines.append(f"capture: {self._render(dict(step.capture))}")
+        missing = self.variables.missing(step)
+        if missing:
+            lines.append("needs: " + ", ".join(f"${{{name}}}" for name in missing))
+        return self.masker.mask("\n".join(lines))
+
+    @staticmethod
+    def _render(value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        return json.dumps(value, default=str, ensure_ascii=False)
+
+    # ------------------------------------------------------------------ run
+
+    def run_step(
+        self,
+        step_id: str,
+        *,
+        cancel: threading.Event | None = None,
+        confirmed: bool = False,
+        done_items: Iterable[str] | None = None,
+        note: str = "",
+    ) -> StepResult:
+        """Run one step to its end (blocking). Raises ConfirmationRequired / MissingVariables.
+
+        For a manual step, `confirmed=True` means the operator did it; `done_items` are the
+        ticked sub-items (default: all of them).
+        """
+        step = self.checklist.step(step_id)
+        if (step.needs_confirmation or step.kind == "manual") and not confirmed:
+            raise ConfirmationRequired(step)
+        missing = self.variables.missing(step)
+        if missing:
+            missing = self.variables.ask(missing)
+        if missing:
+            raise MissingVariables(missing)
+        self._refresh_masker()
+        params = self.params_for(step)
+        if step.kind == "manual":
+            params["confirmed"] = confirmed
+            if done_items is not None:
+                params["done_items"] = list(done_items)
+            if note:
+                params["note"] = note
+        cancel = cancel or threading.Event()
+        with self._lock:
+            if step_id in self._active:
+                raise StepBusy(f"step {step_id} is already running")
+            last = self.session.state_of(step_id).last_attempt
+            if last is not None and last.status == "running":
+                # Left running by a dwtui that died: recover() settles it; if its process
+                # still runs, follow it (reattach) rather than start a second copy.
+                raise StepBusy(f"step {step_id} is still running (pid {last.pid}): "
+                               "re-attach to it or cancel it")
+            self._active.add(step_id)
+        try:
+            started = time.monotonic()
+            attempt, log = self._begin(step)
+            try:
+                outcome = self._run_action(step, params, attempt, log, cancel)
+            finally:
+                log.close()
+            return self._finish(step, attempt, outcome, time.monotonic() - started)
+        finally:
+            with self._lock:
+                self._active.discard(step_id)
+
+    def _begin(self, step: Step) -> tuple[Attempt, MaskingLog]:
+        with self._lock:
+            state = self.session.state_of(step.id)
+            number = len(state.attempts) + 1
+            log_path = self.store.log_path(self.session, step.id, number)
+            log_path.unlink(missing_ok=True)  # a leftover of a lost attempt must not mix in
+            attempt = Attempt(
+                number=number, started_at=utcnow(), operator=self.operator,
+                log=log_path.relative_to(self.session_dir()).as_posix(),
+                rollback=step.rollback,
+            )
+            state.attempts.append(attempt)
+            state.status = "running"
+            state.marked_by = ""
+            self.session.record(self.operator, "step.started", step=step.id,
+                                detail=f"attempt {number}")
+            # A detached step is saved once its process is known (pid + start time: the
+            # action reports it within a millisecond) rather than also here, before it
+            # starts: that save sat on the path to the first output line. A crash in between
+            # loses nothing: the log file created below is the record `recovery` adopts
+            # the attempt from (not started, or re-attached via its wrapper's argv).
+            if step.kind not in DETACHED_KINDS:
+                self.save()
+            log = MaskingLog(log_path, self.masker)
+        self._notify(step.id)
+        return attempt, log
+
+    def _run_action(
+        self, step: Step, params: dict[str, Any], attempt: Attempt, log: MaskingLog,
+        cancel: threading.Event,
+    ) -> ActionOutcome:
+        ctx = build_context(self, step, params, attempt, log=log, cancel=cancel)
+        try:
+            return action_for(step.kind).run(ctx)
+        except ActionError as exc:
+            return ActionOutcome(ok=False, error=_one_line(str(exc)))
+        except Exception as exc:  # any action bug becomes a failed step, never a crash
+            return ActionOutcome(ok=False, error=_one_line(f"{type(exc).__name__}: {exc}"))
+
+    def _mask_tree(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.masker.mask(value)
+        if isinstance(value, Mapping):
+            return {self.masker.mask(str(k)): self._mask_tree(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._mask_tree(item) for item in value]
+        return value
+
+    def _finish(
+        self, step: Step, attempt: Attempt, outcome: ActionOutcome, duration: float | None = None
+    ) -> StepResult:
+        """Judge the outcome, store it in the session, save, notify."""
+        failures = []
+        if outcome.ok:
+            # `expect` values may name variables (`json = { id = "${team_id}" }`), filled in
+            # like the kind's fields; missing names were already refused before the run.
+            expect = self.variables.substitute_params(dict(step.expect), keep_missing=True)
+            failures = [f.message for f in evaluate(
+                with_defaults(step.kind, expect), outcome.observed)]
+        passed = outcome.ok and not failures
+        if passed:
+            summary = outcome.summary or "done"
+        elif outcome.error:
+            summary = outcome.error
+        else:
+            summary = failures[0] + (f" (+{len(failures) - 1} more)" if len(failures) > 1 else "")
+        summary = self.masker.mask(_one_line(summary))
+        captured: dict[str, str] = {}
+        unusable: list[str] = []
+        with self._lock:
+            if passed:
+                for name, value in outcome.captured.items():
+                    if MASK in value:
+                        # Captured from masked output: the real value was a secret.
+                        unusable.append(name)
+                        continue
+                    if name in self.variables.secret_names or self.masker.mask(value) != value:
+                        # Usable by later steps in this process, never written anywhere.
+                        self.variables.remember(name, value)
+                        self.masker.add(value, name)
+                    else:
+                        self.session.captured[name] = value
+                        captured[name] = value
+            if outcome.previous_env is not None and step.id not in self.session.previous_env:
+                self.session.previous_env[step.id] = dict(outcome.previous_env)
+            attempt.ended_at = utcnow()
+            attempt.exit_code = outcome.exit_code
+            attempt.summary = summary
+            evidence = self._mask_tree(dict(outcome.evidence))
+            if failures:
+                evidence["failures"] = [self.masker.mask(f) for f in failures]
+            if unusable:
+                evidence["captures_masked"] = unusable
+            attempt.evidence = evidence
+            attempt.status = "passed" if passed else "failed"
+            state = self.session.state_of(step.id)
+            state.status = attempt.status
+            self.session.record(
+                self.operator, f"step.{attempt.status}", step=step.id,
+                detail=summary if not passed else _one_line(f"attempt {attempt.number}: {summary}"),
+            )
+            if step.kind in DETACHED_KINDS:
+                self._save_soon()
+            else:
+                self.save()
+        self._notify(step.id)
+        return StepResult(
+            step_id=step.id, status=attempt.status, attempt=attempt.number, summary=summary,
+            exit_code=attempt.exit_code,
+            duration=duration if duration is not None else attempt.duration_seconds,
+            failures=[self.masker.mask(f) for f in failures], captured=captured,
+        )
+
+    # ------------------------------------------------------------------ by hand
+
+    def mark(self, step_id: str, status: StepStatus, note: str = "") -> None:
+        """Set a step's status by hand (done / failed / skipped / pending), recorded."""
+        self.checklist.step(step_id)  # KeyError for unknown ids
+        with self._lock:
+            if step_id in self._active:
+                raise StepBusy(f"step {step_id} is running; cancel it first")
+            state = self.session.state_of(step_id)
+            last = state.last_attempt
+            if last is not None and last.status == "running":
+                last.status = "interrupted"
+                last.ended_at = last.ended_at or utcnow()
+            state.status = status
+            state.marked_by = self.operator
+            detail = status + (f": {_one_line(note)}" if note else "")
+            self.session.record(self.operator, "step.marked", step=step_id,
+                                detail=self.masker.mask(detail))
+            if note:
+                state.notes.append(Note(at=utcnow(), operator=self.operator,
+                                        text=self.masker.mask(note)))
+            self.save()
+        self._notify(step_id)
+
+    def skip(self, step_id: str, reason: str = "") -> None:
+        """Mark a step skipped (with the reason as a note)."""
+        self.mark(step_id, "skipped", reason)
+
+    def add_note(self, step_id: str, text: str) -> None:
+        """A note on a step (or on the session when `step_id` is empty)."""
+        text = self.masker.mask(text.strip())
+        if not text:
+            return
+        with self._lock:
+            if step_id:
+                self.checklist.step(step_id)
+                self.session.state_of(step_id).notes.append(
+                    Note(at=utcnow(), operator=self.operator, text=text))
+            self.session.record(self.operator, "note", step=step_id, detail=_one_line(text))
+            self.save()
+        self._notify(step_id)
+
+    def steps_in_order(
+        self, *, phases: Iterable[str] | None = None, scenario: str | None = None
+    ) -> list[Step]:
+        """Steps to run: the given scenario's, or the phases' (optional ones only if named)."""
+        if scenario is not None:
+            return [s for s in self.checklist.scenario(scenario).steps if self.applies(s)]
+        named = set(phases) if phases is not None else None
+        out: list[Step] = []
+        for phase in self.checklist.phases:
+            if named is not None and phase.id not in named:
+                continue
+            if named is None and phase.optional:
+                continue
+            out.extend(s for s in phase.steps if self.applies(s))
+        return out
+
+    def next_pending(self, *, phases: Iterable[str] | None = None,
+                     scenario: str | None = None) -> str | None:
+        """The first step (in order) that is neither done nor running, or None."""
+        with self._lock:
+            for step in self.steps_in_order(phases=phases, scenario=scenario):
+                status = self.session.state_of(step.id).status
+                if status not in DONE_STATUSES and status != "running":
+                    return step.id
+        return None
+
+    # ------------------------------------------------------------------ crash recovery
+
+    def recover(self) -> list[Recovered]:
+        """Settle attempts a previous dwtui left `running` (see `dwtui.engine.recovery`)."""
+        return recovery.recover(self)
+
+    def reattach(self, step_id: str, *, cancel: threading.Event | None = None) -> StepResult:
+        """Follow a still-running detached step (after a crash) to its end and record it."""
+        return recovery.reattach(self, step_id, cancel=cancel)
+
+    def running_detached(self) -> list[str]:
+        """Steps whose detached process still runs (after `recover`), to `reattach`."""
+        return recovery.running_detached(self)
+
+    def never_started(self, step_id: str) -> bool:
+        """True when the step's last attempt was cut off before its command started."""
+        return recovery.never_started(self, step_id)
+
+    # ------------------------------------------------------------------ checklist changes
+
+    def live_drift(self, *, request_timeout: float = 5.0) -> DriftReport:
+        """Flags the session set (passed set_env steps) whose live value now differs."""
+        from dwtui.engine.drift import live_drift
+
+        return live_drift(self, request_timeout=request_timeout)
+
+    def checklist_changes(self) -> ChecklistChanges:
+        """Steps added, removed or edited in the checklist since the session began."""
+        return changes_since(self.session_dir(), self.session.checklist_checksum, self.checklist)

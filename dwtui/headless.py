@@ -1,0 +1,249 @@
+"""`dwtui run`: the engine without a UI — run steps in order until one needs the operator.
+
+Exit codes: 0 all requested steps done; 1 a step failed (or the session/checklist is
+unusable); 2 usage (unknown session, phase, step); 3 a manual or confirm step (or a missing
+variable) needs the operator; 130 interrupted (Ctrl-C / SIGTERM cancels the running step).
+
+One line per step: `<status> <step id> <duration> <summary>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import TYPE_CHECKING, TextIO
+
+from dwtui.checklist.model import Checklist, Step, Variable
+from dwtui.engine import ConfirmationRequired, Engine, MissingVariables
+
+if TYPE_CHECKING:
+    from dwtui.session.model import Session
+    from dwtui.session.store import SessionStore
+
+#: Seconds between coalesced session saves while shell steps run (followers stay < 1 s behind).
+SAVE_INTERVAL = 0.25
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+EXIT_NEEDS_OPERATOR = 3
+EXIT_INTERRUPTED = 130
+
+
+def _say(out: TextIO, status: str, step_id: str, duration: float | None, summary: str) -> None:
+    took = f"{duration:6.1f}s" if duration is not None else "      -"
+    out.write(f"{status:<11} {step_id:<28} {took}  {summary}\n")
+    out.flush()
+
+
+def _prompt_from_tty() -> Callable[[Variable], str | None] | None:
+    """Ask for missing values on the terminal (secrets without echo), if there is one."""
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(variable: Variable) -> str | None:
+        import getpass
+
+        label = variable.description or variable.name
+        try:
+            if variable.secret:
+                return getpass.getpass(f"{label} (${{{variable.name}}}): ") or None
+            return input(f"{label} (${{{variable.name}}}): ") or None
+        except (EOFError, KeyboardInterrupt):
+            return None
+
+    return ask
+
+
+def _load_checklist(store: SessionStore, session: Session) -> Checklist:
+    from dwtui.checklist.loader import load_checklist
+
+    return load_checklist(store.checklist_path(session))
+
+
+class _Interrupts:
+    """Ctrl-C / SIGTERM set the cancel event instead of raising in the middle of a save."""
+
+    def __init__(self) -> None:
+        self.cancel = threading.Event()
+        self._previous: dict[int, object] = {}
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.cancel.set()
+
+    def __enter__(self) -> _Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+
+def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run `dwtui run` with parsed arguments; returns the exit code."""
+    out = out or sys.stdout
+    err = sys.stderr
+    from dwtui.checklist.loader import ChecklistError
+    from dwtui.session.errors import SessionError, SessionNotFound
+    from dwtui.session.identity import operator_name
+    from dwtui.session.store import SessionStore
+
+    operator = operator_name(getattr(args, "operator", None))
+    store = SessionStore(SessionStore.default_root(getattr(args, "sessions_dir", None)))
+    try:
+        session = store.load(getattr(args, "session", None))
+    except SessionNotFound as exc:
+        print(f"dwtui run: {exc}", file=err)
+        return EXIT_USAGE
+    except SessionError as exc:
+        print(f"dwtui run: {exc}", file=err)
+        return EXIT_PROBLEM
+    try:
+        checklist = _load_checklist(store, session)
+    except ChecklistError as exc:
+        print(f"dwtui run: the session's checklist has problems:\n{exc}", file=err)
+        return EXIT_PROBLEM
+
+    lock = None
+    try:
+        from dwtui.session import lock as lock_module
+    except ImportError:  # the lock module is optional: run unlocked rather than not at all
+        lock_module = None  # type: ignore[assignment]
+    if lock_module is not None:
+        lock = lock_module.DriverLock(store.lock_path(session.id), operator)
+        try:
+            previous = lock.acquire()
+        except lock_module.LockHeld as exc:
+            print(f"dwtui run: {exc}", file=err)
+            return EXIT_PROBLEM
+        store.writer_check = lock.check
+        if previous is not None:
+            session.record(operator, "driver.takeover",
+                           detail=f"stale lock of {previous.display()} taken over")
+    try:
+        # Coalesced saves for shell steps: a crash loses nothing (recover() rebuilds them
+        # from their logs and exit records) and 200 quick steps do not cost 600 saves.
+        engine = Engine(checklist, session, store, operator=operator, prompt=_prompt_from_tty(),
+                        save_interval=SAVE_INTERVAL)
+        try:
+            with _Interrupts() as interrupts:
+                return _run(engine, args, out, err, interrupts.cancel)
+        finally:
+            engine.close()
+    except SessionError as exc:
+        print(f"dwtui run: {exc}", file=err)
+        return EXIT_PROBLEM
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _selected(engine: Engine, args: argparse.Namespace) -> list[Step] | str:
+    """The steps to run, or an error message (usage)."""
+    scenario = getattr(args, "scenario", None)
+    phase = getattr(args, "phase", None)
+    try:
+        steps = engine.steps_in_order(
+            phases=[phase] if phase else None, scenario=scenario or None,
+        )
+    except KeyError:
+        return f"unknown rollback scenario {scenario!r}"
+    if phase and not any(p.id == phase for p in engine.checklist.phases):
+        return f"unknown phase {phase!r}"
+    until = getattr(args, "until", None)
+    if until:
+        ids = [s.id for s in steps]
+        if until not in ids:
+            return f"step {until!r} is not among the steps to run"
+        steps = steps[: ids.index(until) + 1]
+    return steps
+
+
+def _run(
+    engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO, cancel: threading.Event
+) -> int:
+    for note in engine.recover():
+        _say(out, note.state, note.step_id, None, note.detail)
+    changes = engine.checklist_changes()
+    if changes:
+        print(f"dwtui run: warning: {changes.describe()}", file=err)
+    drift = engine.live_drift()
+    if drift.error:
+        print(f"dwtui run: warning: could not re-read the live flags: {drift.error}", file=err)
+    for found in drift.drifts:
+        print(f"dwtui run: warning: live value changed: {found.describe()}", file=err)
+    steps = _selected(engine, args)
+    if isinstance(steps, str):
+        print(f"dwtui run: {steps}", file=err)
+        return EXIT_USAGE
+    for step in steps:
+        status = engine.session.state_of(step.id).status
+        if status in ("passed", "skipped"):
+            continue
+        if status == "running":  # its process outlived an earlier dwtui: follow it
+            _say(out, "attached", step.id, None, "following the step that kept running")
+            result = engine.reattach(step.id, cancel=cancel)
+            _say(out, result.status, step.id, result.duration, result.summary)
+            if cancel.is_set():
+                return EXIT_INTERRUPTED
+            if not result.ok:
+                return EXIT_PROBLEM
+            continue
+        if status == "interrupted" and step.kind != "manual" and not engine.never_started(step.id):
+            print(f"dwtui run: step {step.id} was interrupted by a crash; re-run it, or mark it "
+                  "done or failed (dwtui resume)", file=err)
+            return EXIT_NEEDS_OPERATOR
+        confirmed = False
+        if step.kind == "manual":
+            if not getattr(args, "manual_done", False):
+                _say(out, "manual", step.id, None, f"needs the operator: {step.title}")
+                return EXIT_NEEDS_OPERATOR
+            confirmed = True
+        if step.needs_confirmation:
+            if not getattr(args, "yes", False):
+                _say(out, "confirm", step.id, None, f"needs confirmation: {step.title}")
+                return EXIT_NEEDS_OPERATOR
+            confirmed = True
+        started = time.monotonic()
+        try:
+            result = engine.run_step(step.id, cancel=cancel, confirmed=confirmed)
+        except ConfirmationRequired as exc:
+            _say(out, "confirm", step.id, None, str(exc))
+            return EXIT_NEEDS_OPERATOR
+        except MissingVariables as exc:
+            _say(out, "needs", step.id, None, str(exc))
+            return EXIT_NEEDS_OPERATOR
+        _say(out, result.status, step.id, time.monotonic() - started, result.summary)
+        if cancel.is_set():
+            return EXIT_INTERRUPTED
+        if not result.ok:
+            return EXIT_PROBLEM
+    return EXIT_OK
+
+
+def run(argv: list[str] | None = None) -> int:
+    """`python -m dwtui.headless ...` (the same arguments as `dwtui run`)."""
+    parser = argparse.ArgumentParser(prog="dwtui run")
+    parser.add_argument("session", nargs="?")
+    parser.add_argument("--sessions-dir")
+    parser.add_argument("--operator")
+    parser.add_argument("--phase")
+    parser.add_argument("--until")
+    parser.add_argument("--scenario")
+    parser.add_argument("--yes", action="store_true")
+    parser.add_argument("--manual-done", action="store_true")
+    return main(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(run())

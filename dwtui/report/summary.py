@@ -1,0 +1,341 @@
+"""The markdown summary of a session (`dwtui report`, and the `report.summary` step).
+
+`render_summary` is a pure function of the checklist, the session and the files under the
+session's directory (the delta artifact), so the same session always renders the same text:
+no clock is read here. Sections follow the seed's automation script and its execution-tracking
+section: header facts, tracking, timeline, phases and steps, flags, validation delta,
+performance, criteria, rollbacks, logs, and the manual sections an operator fills in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+
+from dwtui.checklist.model import Checklist, Step
+from dwtui.report.criteria import evaluate_criteria
+from dwtui.report.evidence import (
+    delta_section,
+    flags_section,
+    latest_delta,
+    performance_section,
+)
+from dwtui.report.markdown import duration, table, when
+from dwtui.session.model import Attempt, Session
+
+Masker = Callable[[str], str]
+
+_STATUS_MARK = {
+    "passed": "passed",
+    "failed": "**FAILED**",
+    "skipped": "skipped",
+    "pending": "pending",
+    "running": "running",
+    "interrupted": "**interrupted**",
+}
+
+
+def _phase_status(session: Session, steps: Iterable[Step]) -> str:
+    statuses = [session.steps[s.id].status if s.id in session.steps else "pending" for s in steps]
+    if not statuses:
+        return "empty"
+    if "failed" in statuses:
+        return "failed"
+    if all(s in ("passed", "skipped") for s in statuses):
+        return "passed" if "passed" in statuses else "skipped"
+    if all(s == "pending" for s in statuses):
+        return "not started"
+    return "in progress"
+
+
+def _attempt_operator(session: Session, step_id: str) -> str:
+    state = session.steps.get(step_id)
+    if state is None:
+        return "-"
+    if state.marked_by:
+        return state.marked_by
+    attempt = state.last_attempt
+    return attempt.operator if attempt else "-"
+
+
+def _header(checklist: Checklist, session: Session) -> list[str]:
+    spec = checklist.targets.get(session.target)
+    target = session.target
+    if spec is not None:
+        facts = ", ".join(
+            f"{k}={v}" for k, v in sorted(spec.settings.items())
+            if k in ("context", "namespace", "deployment", "service", "env_file") and v
+        )
+        target += f" ({spec.kind}{': ' + facts if facts else ''})"
+    started = session.created_at
+    ended = session.events[-1].at if session.events else None
+    return [
+        f"# {checklist.title}: execution summary",
+        "",
+        f"- **Date:** {started.strftime('%Y-%m-%d')} ({when(started)} to {when(ended)} UTC)",
+        f"- **Operators:** {', '.join(session.operators) or '-'}",
+        f"- **Target:** {target}",
+        f"- **Checklist:** {checklist.id} version {checklist.version or '-'}"
+        f" (sha256 {session.checklist_checksum[:12] or '-'})",
+        f"- **Session:** {session.id} ({session.state})",
+        *(
+            [f"- **Warning:** the checklist file changed since the session started (sha256"
+             f" {checklist.checksum[:12]} now); steps are shown as the current file has them"]
+            if session.checklist_checksum and checklist.checksum != session.checklist_checksum
+            else []
+        ),
+        "",
+    ]
+
+
+def _tracking(checklist: Checklist) -> list[str]:
+    tracking = checklist.tracking
+    lines = ["## Execution tracking", ""]
+    lines += table(
+        ("Field", "Value"),
+        [
+            ("Planned execution date", tracking.planned_date or "[TO BE SCHEDULED]"),
+            ("Assigned to", tracking.assignee or "[TEAM MEMBER NAME]"),
+            ("Tracker", tracking.tracker or "-"),
+            ("Channel", tracking.channel or "-"),
+            *((f"Contact: {k}", v) for k, v in sorted(tracking.contacts.items())),
+        ],
+    )
+    return [*lines, ""]
+
+
+#: Events the steps table already shows; the timeline keeps everything else.
+_ROUTINE_EVENTS = frozenset({"step.started", "step.passed"})
+
+
+def _timeline(checklist: Checklist, session: Session) -> list[str]:
+    """Phase and scenario spans plus every non-routine event (failures, notes, handoffs)."""
+    lines = ["## Timeline", ""]
+    rows: list[tuple[datetime, int, str, str, str, str]] = []
+    groups = [("phase", p.title, p.steps) for p in checklist.phases]
+    groups += [("rollback", s.title, s.steps) for s in checklist.scenarios]
+    for group, title, steps in groups:
+        attempts = [a for st in steps for a in (session.steps[st.id].attempts
+                                               if st.id in session.steps else [])]
+        if not attempts:
+            continue
+        first = min(attempts, key=lambda a: a.started_at)
+        rows.append((first.started_at, 1, first.operator, f"{group}.started", "", title))
+        ended = [a for a in attempts if a.ended_at is not None]
+        if ended:
+            last = max(ended, key=lambda a: a.ended_at or a.started_at)
+            status = _phase_status(session, steps)
+            assert last.ended_at is not None
+            rows.append((last.ended_at, 1, last.operator, f"{group}.ended", "",
+                         f"{title}: {status}"))
+    for event in session.events:
+        if event.kind not in _ROUTINE_EVENTS:
+            rows.append((event.at, 0, event.operator, event.kind, event.step, event.detail))
+    if not rows:
+        return [*lines, "No events recorded.", ""]
+    # Within one second (session times are whole seconds) recorded events come first: the
+    # session is created before its first phase starts, a step fails before its phase ends.
+    rows.sort(key=lambda row: (row[0], row[1]))
+    lines += table(
+        ("Time (UTC)", "Operator", "Event", "Step", "Detail"),
+        ((when(at), who, kind, step, detail) for at, _, who, kind, step, detail in rows),
+    )
+    return [*lines, ""]
+
+
+def _steps(checklist: Checklist, session: Session) -> list[str]:
+    lines = ["## Phases and steps", ""]
+    for phase in checklist.phases:
+        optional = " (optional)" if phase.optional and "optional" not in phase.title.lower() else ""
+        lines.append(f"### {phase.title}{optional}: {_phase_status(session, phase.steps)}")
+        lines.append("")
+        rows = []
+        notes: list[str] = []
+        for step in phase.steps:
+            state = session.steps.get(step.id)
+            attempt = state.last_attempt if state else None
+            status = state.status if state else "pending"
+            attempts = len(state.attempts) if state else 0
+            rows.append(
+                (
+                    f"`{step.id}` {step.title}",
+                    _STATUS_MARK.get(status, status),
+                    duration(attempt.duration_seconds if attempt else None),
+                    _attempt_operator(session, step.id),
+                    attempts,
+                    (attempt.summary if attempt else "") or "-",
+                )
+            )
+            for note in state.notes if state else []:
+                notes.append(f"- `{step.id}` {when(note.at)} {note.operator}: {note.text}")
+        lines += table(("Step", "Status", "Duration", "Operator", "Attempts", "Evidence"), rows)
+        if notes:
+            lines += ["", "Notes:", "", *notes]
+        lines.append("")
+    return lines
+
+
+def _criteria(checklist: Checklist, session: Session) -> list[str]:
+    lines = ["## Success criteria", ""]
+    results = evaluate_criteria(checklist, session)
+    if not results:
+        return [*lines, "The checklist defines no success criteria.", ""]
+    for result in results:
+        box = "x" if result.passed else " "
+        lines.append(f"- [{box}] {result.criterion.text} ({result.verdict}: {result.reason})")
+    passed = sum(r.passed for r in results)
+    return [*lines, "", f"{passed} of {len(results)} criteria passed.", ""]
+
+
+def _rollbacks(checklist: Checklist, session: Session) -> list[str]:
+    lines = ["## Rollbacks performed", ""]
+    rows = []
+    budgets: list[str] = []
+    for scenario in checklist.scenarios:
+        attempts: list[Attempt] = []
+        for step in scenario.steps:
+            state = session.steps.get(step.id)
+            for attempt in state.attempts if state else []:
+                attempts.append(attempt)
+                rows.append(
+                    (
+                        scenario.title,
+                        f"`{step.id}`",
+                        when(attempt.started_at),
+                        duration(attempt.duration_seconds),
+                        attempt.operator,
+                        attempt.status,
+                    )
+                )
+        ended = [a.ended_at for a in attempts if a.ended_at is not None]
+        if attempts and ended:
+            took = (max(ended) - min(a.started_at for a in attempts)).total_seconds()
+            text = f"- {scenario.title}: {duration(took)} from first step to last"
+            if scenario.budget_minutes is not None:
+                verdict = "within" if took <= scenario.budget_minutes * 60 else "**OVER**"
+                text += f" ({verdict} its {scenario.budget_minutes:g}-minute budget)"
+            budgets.append(text)
+    if not rows:
+        return [*lines, "None.", ""]
+    lines += table(("Scenario", "Step", "Started (UTC)", "Duration", "Operator", "Status"), rows)
+    return [*lines, "", *budgets, ""]
+
+
+def _logs(checklist: Checklist, session: Session) -> list[str]:
+    base = session.id
+    lines = [
+        "## Logs and artifacts",
+        "",
+        "Paths are relative to the sessions directory (`--sessions-dir`, `$DWTUI_SESSIONS_DIR`"
+        " or `./sessions`).",
+        "",
+        f"- Session file: `{session.id}.toml`",
+        f"- Step logs: `{base}/logs/`",
+        f"- Artifacts: `{base}/artifacts/`",
+    ]
+    for step in checklist.iter_steps():
+        state = session.steps.get(step.id)
+        for attempt in state.attempts if state else []:
+            if attempt.log:
+                lines.append(f"  - `{step.id}` attempt {attempt.number}: `{base}/{attempt.log}`")
+        last = state.last_attempt if state else None
+        for key in ("report", "delta", "summary"):
+            artifact = last.evidence.get(key) if last else None
+            if isinstance(artifact, str):
+                lines.append(f"  - `{step.id}` {key}: `{base}/{artifact}`")
+    return [*lines, ""]
+
+
+def _manual() -> list[str]:
+    return [
+        "## To fill in by hand",
+        "",
+        "### Observations",
+        "",
+        "_What did you see that the evidence above does not show?_",
+        "",
+        "### Issues encountered",
+        "",
+        "_Problems, workarounds, tickets opened._",
+        "",
+        "### Decision and sign-off",
+        "",
+        "- [ ] Ready for production enablement",
+        "- [ ] Tracker updated",
+        "- [ ] Team notified",
+        "- Signed off by:",
+        "",
+    ]
+
+
+def render_summary(
+    checklist: Checklist,
+    session: Session,
+    *,
+    session_dir: Path | None = None,
+    masker: Masker | None = None,
+) -> str:
+    """The session as a markdown report (deterministic for a given session and files)."""
+    delta = latest_delta(checklist, session, session_dir)
+    lines = [
+        *_header(checklist, session),
+        *_tracking(checklist),
+        *_timeline(checklist, session),
+        *_steps(checklist, session),
+        *flags_section(checklist, session),
+        *delta_section(delta),
+        *performance_section(delta),
+        *_criteria(checklist, session),
+        *_rollbacks(checklist, session),
+        *_logs(checklist, session),
+        *_manual(),
+    ]
+    text = "\n".join(lines).rstrip("\n") + "\n"
+    return masker(text) if masker else text
+
+
+def _environment_masker(checklist: Checklist) -> Masker:
+    """Masks the values the checklist's secret variables have in this environment.
+
+    A session holds no secrets by construction; this is the belt to that pair of braces
+    (a note or a step summary typed by hand could still quote one).
+    """
+    import os
+
+    from dwtui.secrets import Masker as SecretMasker
+
+    masker = SecretMasker()
+    for variable in checklist.variables.values():
+        if variable.secret and variable.env and os.environ.get(variable.env):
+            masker.add(os.environ[variable.env], variable.name)
+    return masker.mask
+
+
+def main(args: argparse.Namespace) -> int:
+    """`dwtui report [SESSION] [-o FILE]`: write the summary to FILE or stdout."""
+    from dwtui.report.loading import ReportInputError, load_for_report
+
+    try:
+        checklist, session, session_dir = load_for_report(
+            getattr(args, "sessions_dir", None), getattr(args, "session", None)
+        )
+    except ReportInputError as exc:
+        print(f"dwtui report: {exc}", file=sys.stderr)
+        return 2
+    text = render_summary(
+        checklist, session, session_dir=session_dir, masker=_environment_masker(checklist)
+    )
+    output = getattr(args, "output", None)
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"dwtui report: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(f"report written to {output}")
+    else:
+        sys.stdout.write(text)
+    return 0

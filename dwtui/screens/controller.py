@@ -1,0 +1,269 @@
+"""What the screens need from the session, in one place, without Textual.
+
+`SessionController` wraps the checklist, the session, its store and the engine: status
+marks, progress, log paths, flags and criteria views, and watch-mode reloading. Screens call
+it; it never calls them back (the engine's listeners do that, marshalled by the screen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from dwtui.checklist.model import Checklist, Phase, RollbackScenario, Step
+from dwtui.session.model import DONE_STATUSES, Attempt, Session, StepState
+from dwtui.session.store import SessionStore
+
+if TYPE_CHECKING:
+    from dwtui.engine import Engine
+
+Role = Literal["driver", "follower"]
+Clock = Callable[[], datetime]
+
+#: The five flags the runbook's "Key Environment Variables" table names, in its order.
+KEY_FLAGS: tuple[str, ...] = (
+    "TEAM_VNEXT_DUAL_WRITE_ENABLED",
+    "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE",
+    "TEAM_VNEXT_LEGACY_WRITE_BLOCKED",
+    "TEAM_VNEXT_ADAPTER_ENABLED",
+    "TEAM_VNEXT_ROUTING_MODE",
+)
+
+STATUS_MARKS: dict[str, str] = {
+    "pending": "○",
+    "running": "◐",
+    "passed": "✓",
+    "failed": "✗",
+    "skipped": "↷",
+    "interrupted": "⚠",
+}
+SPINNER = "◐◓◑◒"
+
+
+@dataclass
+class FlagRow:
+    """One key flag: what the checklist expects vs what a verify step last saw."""
+
+    name: str
+    expected: str
+    actual: str
+    source: str  # step id of the evidence, or "" when never verified
+
+
+@dataclass
+class SessionController:
+    """The UI's single handle on one session."""
+
+    checklist: Checklist
+    session: Session
+    store: SessionStore
+    engine: Engine | None
+    operator: str
+    role: Role = "driver"
+    clock: Clock = field(default=lambda: datetime.now(UTC))
+    #: Who holds the driver lock, for display ("" = nobody / unknown).
+    driver: str = ""
+    #: Checklist changes since the session began (engine-provided lines), shown once.
+    changes: list[str] = field(default_factory=list)
+    _mtime: float = 0.0
+
+    @property
+    def read_only(self) -> bool:
+        """Followers cannot run or mark steps (notes still go through the journal)."""
+        return self.role != "driver" or self.engine is None
+
+    # -- structure ----------------------------------------------------------------------------
+
+    def phases(self) -> tuple[Phase, ...]:
+        """The checklist's phases in order."""
+        return self.checklist.phases
+
+    def scenarios(self) -> tuple[RollbackScenario, ...]:
+        """The rollback scenarios."""
+        return self.checklist.scenarios
+
+    def step(self, step_id: str) -> Step:
+        """The step with this id."""
+        return self.checklist.step(step_id)
+
+    def steps_of(self, parent_id: str) -> tuple[Step, ...]:
+        """Steps of a phase or a scenario."""
+        for phase in self.checklist.phases:
+            if phase.id == parent_id:
+                return phase.steps
+        for scenario in self.checklist.scenarios:
+            if scenario.id == parent_id:
+                return scenario.steps
+        return ()
+
+    def all_steps(self, *, include_rollback: bool = True) -> Iterator[Step]:
+        """Every step in execution order."""
+        return self.checklist.iter_steps(include_rollback=include_rollback)
+
+    # -- state --------------------------------------------------------------------------------
+
+    def state(self, step_id: str) -> StepState:
+        """The step's recorded state (a fresh pending one when never touched)."""
+        return self.session.steps.get(step_id) or StepState()
+
+    def status(self, step_id: str) -> str:
+        """pending / running / passed / failed / skipped / interrupted."""
+        return self.state(step_id).status
+
+    def mark_of(self, step_id: str, frame: int = 0) -> str:
+        """The tree's status mark; a running step shows a spinner frame."""
+        status = self.status(step_id)
+        if status == "running":
+            return SPINNER[frame % len(SPINNER)]
+        return STATUS_MARKS.get(status, "?")
+
+    def running_seconds(self, step_id: str) -> int | None:
+        """Seconds a running step has been running (None when not running)."""
+        state = self.state(step_id)
+        attempt = state.last_attempt
+        if state.status != "running" or attempt is None:
+            return None
+        return max(0, int((self.clock() - attempt.started_at).total_seconds()))
+
+    def running_steps(self) -> list[str]:
+        """Ids of steps currently running."""
+        return [sid for sid, st in self.session.steps.items() if st.status == "running"]
+
+    def progress(self, steps: tuple[Step, ...] | None = None) -> tuple[int, int]:
+        """(done, total) over `steps` (default: every phase step, rollback excluded)."""
+        chosen = steps if steps is not None else tuple(self.all_steps(include_rollback=False))
+        done = sum(1 for s in chosen if self.status(s.id) in DONE_STATUSES)
+        return done, len(chosen)
+
+    def elapsed(self) -> str:
+        """Time since the session was created, as H:MM:SS."""
+        seconds = max(0, int((self.clock() - self.session.created_at).total_seconds()))
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+    def attempt(self, step_id: str, number: int | None = None) -> Attempt | None:
+        """Attempt `number` (1-based) of the step, or its newest."""
+        attempts = self.state(step_id).attempts
+        if not attempts:
+            return None
+        if number is None:
+            return attempts[-1]
+        for attempt in attempts:
+            if attempt.number == number:
+                return attempt
+        return None
+
+    def log_path(self, attempt: Attempt | None) -> Path | None:
+        """The attempt's log file (None when it has none)."""
+        if attempt is None or not attempt.log:
+            return None
+        return self.store.dir_of(self.session.id) / attempt.log
+
+    def preview(self, step_id: str) -> str:
+        """The action as it will run (engine-rendered, secrets masked)."""
+        if self.engine is None:
+            return "(preview unavailable)"
+        try:
+            return self.engine.preview(step_id)
+        except Exception as error:  # a preview must never break the screen
+            return f"(cannot preview: {error})"
+
+    def first_pending(self) -> str | None:
+        """The first phase step that still needs doing."""
+        for step in self.all_steps(include_rollback=False):
+            if self.status(step.id) not in DONE_STATUSES:
+                return step.id
+        return None
+
+    def next_pending_after(self, step_id: str, steps: tuple[Step, ...] | None = None) -> str | None:
+        """The next step after `step_id` that still needs doing (wrapping around)."""
+        ordered = list(steps if steps is not None else self.all_steps(include_rollback=False))
+        ids = [s.id for s in ordered]
+        start = ids.index(step_id) + 1 if step_id in ids else 0
+        for sid in ids[start:] + ids[:start]:
+            if self.status(sid) not in DONE_STATUSES and sid != step_id:
+                return sid
+        return None
+
+    # -- panels -------------------------------------------------------------------------------
+
+    def flag_rows(self) -> list[FlagRow]:
+        """The key flags: expected (from verify_env steps) vs last known actual (evidence)."""
+        expected: dict[str, str] = {}
+        actual: dict[str, tuple[str, str]] = {}
+        for step in self.all_steps(include_rollback=False):
+            if step.kind != "target.verify_env":
+                continue
+            env = step.params.get("env", {})
+            if isinstance(env, Mapping):
+                expected.update({str(k): str(v) for k, v in env.items()})
+            attempt = self.state(step.id).last_attempt
+            if attempt is not None and attempt.status != "running":
+                for name, value in _actual_values(attempt.evidence).items():
+                    actual[name] = (value, step.id)
+        names = list(KEY_FLAGS) + [n for n in expected if n not in KEY_FLAGS]
+        rows = []
+        for name in names:
+            got, source = actual.get(name, ("?", ""))
+            rows.append(FlagRow(name, expected.get(name, "—"), got, source))
+        return rows
+
+    def criteria_rows(self) -> list[tuple[str, str, str]]:
+        """(verdict, text, reason) per success criterion, judged from current evidence."""
+        from dwtui.report.criteria import evaluate_criteria
+
+        return [
+            (r.verdict, r.criterion.text, r.reason)
+            for r in evaluate_criteria(self.checklist, self.session)
+        ]
+
+    # -- watch mode ---------------------------------------------------------------------------
+
+    def session_file(self) -> Path:
+        """Where the session is persisted."""
+        return self.store.path_of(self.session.id)
+
+    def reload_if_changed(self) -> bool:
+        """Reload the session when its file changed on disk (followers poll this)."""
+        path = self.session_file()
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            return False
+        if mtime == self._mtime:
+            return False
+        self._mtime = mtime
+        self.session = self.store.load(self.session.id)
+        if self.engine is not None:
+            self.engine.session = self.session
+        return True
+
+
+def _actual_values(evidence: Mapping[str, Any]) -> dict[str, str]:
+    """Last seen flag values from a verify_env attempt's evidence, whatever its shape."""
+    found: dict[str, str] = {}
+    for key in ("actual", "observed", "values", "current"):
+        value = evidence.get(key)
+        if isinstance(value, Mapping):
+            found.update({str(k): _text(v) for k, v in value.items() if not isinstance(v, dict)})
+    checks = evidence.get("checks") or evidence.get("places") or []
+    if isinstance(checks, list):
+        for check in checks:
+            if not isinstance(check, Mapping):
+                continue
+            for sub in ("actual", "values"):
+                values = check.get(sub)
+                if isinstance(values, Mapping):
+                    found.update({str(k): _text(v) for k, v in values.items()})
+            mismatches = check.get("mismatches")
+            if isinstance(mismatches, Mapping):
+                for name, pair in mismatches.items():
+                    if isinstance(pair, (list, tuple)) and len(pair) == 2:
+                        found[str(name)] = _text(pair[1])
+    return found
+
+
+def _text(value: Any) -> str:
+    return "unset" if value is None else str(value)

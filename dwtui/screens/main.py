@@ -1,0 +1,360 @@
+"""The main screen: the checklist tree, the selected step's detail and its live log.
+
+Steps run through the engine in worker threads (daemon threads, so quitting never waits for
+a step: a shell step keeps running detached). The engine's listeners fire from those
+threads; the screen marshals them with `post_message`. The run/mark actions live in
+`StepRunsScreen`; `ScenarioScreen` is this screen limited to one rollback scenario.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Footer, ProgressBar, Tree
+
+from dwtui.screens.controller import SessionController
+from dwtui.screens.panels import CriteriaScreen, FlagsScreen
+from dwtui.screens.step_runs import StepRunsScreen
+from dwtui.session.model import DONE_STATUSES
+from dwtui.widgets.header import HeaderBar
+from dwtui.widgets.log_view import LogPane, LogView
+from dwtui.widgets.step_detail import StepDetail
+from dwtui.widgets.step_tree import NodeRef, StepTree
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+#: Followers reload the session file when its mtime changes, this often (seconds).
+WATCH_POLL = 0.3
+
+
+def _delta_command() -> type[Provider]:
+    """The delta view's palette command, imported when the palette first opens."""
+    from dwtui.screens.delta import DeltaCommand
+
+    return DeltaCommand
+
+
+class MainScreen(StepRunsScreen):
+    """Phases and steps on the left; detail and log on the right."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+
+    BINDINGS = [
+        Binding("r", "run_step", "Run", id="main.run"),
+        Binding("R", "rerun_step", "Re-run", id="main.rerun", show=False),
+        Binding("p", "run_phase", "Run phase", id="main.run_phase"),
+        Binding("space", "mark_done", "Done", id="main.done", show=False),
+        Binding("s", "skip", "Skip", id="main.skip"),
+        Binding("x", "mark_failed", "Failed", id="main.failed", show=False),
+        Binding("k", "cancel_step", "Cancel run", id="main.cancel", show=False),
+        Binding("a", "add_note", "Note", id="main.note"),
+        Binding("j", "next_pending", "Next", id="main.next"),
+        Binding("slash", "search_log", "Search", id="main.search"),
+        Binding(
+            "left_square_bracket",
+            "attempt(-1)",
+            "Earlier attempt",
+            id="main.attempt_prev",
+            show=False,
+        ),
+        Binding(
+            "right_square_bracket",
+            "attempt(1)",
+            "Later attempt",
+            id="main.attempt_next",
+            show=False,
+        ),
+        Binding("l", "focus_log", "Log", id="main.log", show=False),
+        Binding("f", "flags", "Flags", id="main.flags"),
+        Binding("c", "criteria", "Criteria", id="main.criteria"),
+        # Not in the footer (it would push Help and Quit out at 120 columns): `?` lists it and
+        # the command palette offers it.
+        Binding("d", "delta", "Validation delta", id="main.delta", show=False),
+        Binding("H", "release", "Hand off (release the wheel)", id="main.handoff", show=False),
+        Binding("t", "take_wheel", "Take the wheel (after a handoff)", id="main.take", show=False),
+    ]
+
+    #: Actions a follower cannot use (shown disabled in the footer).
+    DRIVER_ACTIONS = frozenset(
+        {
+            "run_step",
+            "rerun_step",
+            "run_phase",
+            "mark_done",
+            "skip",
+            "mark_failed",
+            "cancel_step",
+            "release",
+        }
+    )
+
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
+        _delta_command
+    }
+
+    class StepChanged(Message):
+        """The engine changed a step's state (posted from any thread)."""
+
+        def __init__(self, step_id: str) -> None:
+            super().__init__()
+            self.step_id = step_id
+
+    def __init__(self, controller: SessionController, *, scope: str | None = None) -> None:
+        super().__init__()
+        self.controller = controller
+        self.scope = scope
+        self._frame = 0
+        self._watching = False  # the follower's session poll is running
+        self._listener: Callable[[str], None] | None = None
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        """Header, tree | detail over log, footer."""
+        yield HeaderBar(self.controller, id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield ProgressBar(id="progress", show_eta=False)
+                yield StepTree(self.controller, scope=self.scope, id="tree")
+            with Vertical(id="right"):
+                yield StepDetail(self.controller, id="detail")
+                yield LogPane(id="log")
+        yield Footer()
+
+    @property
+    def step_tree(self) -> StepTree:
+        """The step tree."""
+        return self.query_one(StepTree)
+
+    @property
+    def log_view(self) -> LogView:
+        """The log view."""
+        return self.query_one(LogView)
+
+    def on_mount(self) -> None:
+        """Wire the engine, pick the step to show, start the clocks."""
+        c = self.controller
+        if c.engine is not None:
+            self._listener = self._engine_changed
+            c.engine.listeners.append(self._engine_changed)
+        self.set_interval(1.0, self._tick_second, name="clock")
+        self.set_interval(0.25, self._tick_spinner, name="spinner")
+        if c.role == "follower":
+            self._watching = True
+            self.set_interval(WATCH_POLL, self._poll_session, name="watch")
+        self._refresh_header()
+        self._refresh_progress()
+        self._initial_selection()  # children (the tree) are mounted already
+
+    def _engine_changed(self, step_id: str) -> None:
+        # Called from whichever thread changed the state; post_message is thread-safe.
+        self.post_message(self.StepChanged(step_id))
+
+    def on_unmount(self) -> None:
+        """Stop listening to the engine."""
+        engine = self.controller.engine
+        if engine is not None and self._listener in engine.listeners:
+            engine.listeners.remove(self._listener)
+
+    def _initial_selection(self) -> None:
+        c = self.controller
+        wanted = c.session.selected_step
+        steps = c.steps_of(self.scope) if self.scope else None
+        candidates = [s.id for s in steps] if steps is not None else None
+        if candidates is not None:
+            if wanted not in candidates:
+                wanted = next(
+                    (sid for sid in candidates if c.status(sid) not in DONE_STATUSES),
+                    candidates[0] if candidates else "",
+                )
+        elif not wanted:
+            wanted = c.first_pending() or ""
+        if wanted:
+            self.select_step(wanted)
+        self.step_tree.focus()
+        ready = getattr(self.app, "screen_ready", None)
+        if ready is not None:
+            self.call_after_refresh(ready)
+
+    # -- selection ------------------------------------------------------------------------------
+
+    def select_step(self, step_id: str) -> bool:
+        """Move to a step: tree cursor, detail and log follow."""
+        if not self.step_tree.select_step(step_id):
+            return False
+        self._show(step_id)
+        return True
+
+    @property
+    def selected(self) -> str | None:
+        """The step being shown."""
+        return self.query_one(StepDetail).step_id
+
+    @on(Tree.NodeHighlighted, "#tree")
+    def _highlighted(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
+        ref = event.node.data
+        if ref is not None and ref.kind == "step" and ref.id != self.selected:
+            self._attempt = None
+            self._show(ref.id)
+
+    def _show(self, step_id: str) -> None:
+        c = self.controller
+        if self.scope is None:
+            c.session.selected_step = step_id
+        self.query_one(StepDetail).show(step_id, self._attempt)
+        attempt = c.attempt(step_id, self._attempt)
+        self.log_view.open(c.log_path(attempt))
+
+    # -- engine events --------------------------------------------------------------------------
+
+    @on(StepChanged)
+    def _step_changed(self, event: StepChanged) -> None:
+        self.refresh_step(event.step_id)
+
+    def refresh_step(self, step_id: str | None = None) -> None:
+        """Repaint whatever depends on a step's state (all when None)."""
+        tree = self.step_tree
+        tree.refresh_labels([step_id] if step_id else None)
+        self._refresh_progress()
+        self._refresh_header()
+        selected = self.selected
+        if selected is not None and (step_id is None or step_id == selected):
+            self._show(selected)
+
+    def _refresh_progress(self) -> None:
+        c = self.controller
+        steps = c.steps_of(self.scope) if self.scope else None
+        done, total = c.progress(steps)
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
+
+    def _refresh_header(self) -> None:
+        self.query_one(HeaderBar).refresh_text()
+
+    def _tick_second(self) -> None:
+        self._refresh_header()
+        running = self.controller.running_steps()
+        if running:
+            self.step_tree.refresh_labels(running)
+
+    def _tick_spinner(self) -> None:
+        running = self.controller.running_steps()
+        if running:
+            self._frame += 1
+            self.step_tree.frame = self._frame
+            self.step_tree.refresh_labels(running)
+
+    def _poll_session(self) -> None:
+        c = self.controller
+        if c.role == "driver":
+            # Took the wheel: the engine owns the session now; reloading it from disk
+            # under a running step would swap the object the engine is writing to.
+            return
+        try:
+            changed = c.reload_if_changed()
+        except Exception as error:  # a half-written file is retried at the next poll
+            self.notify(f"cannot reload the session: {error}", severity="warning", timeout=2)
+            return
+        if not changed:
+            return
+        running = c.running_steps()
+        if running and self.selected not in running:
+            self.select_step(running[0])  # followers follow the running step
+        self.refresh_step()
+
+    # -- guards ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Followers see run keys disabled (None = shown greyed in the footer)."""
+        if action in self.DRIVER_ACTIONS and self.controller.read_only:
+            return None
+        return not (action == "take_wheel" and not self.controller.read_only)
+
+    def _group_under_cursor(self) -> bool:
+        """On a phase/section line Enter and space fold it instead."""
+        node = self.step_tree.cursor_node
+        if node is not None and node.data is not None and node.data.kind != "step":
+            node.toggle()
+            return True
+        return False
+
+    # -- navigation -----------------------------------------------------------------------------
+
+    def action_next_pending(self) -> None:
+        """Jump to the next step that still needs doing."""
+        c = self.controller
+        steps = c.steps_of(self.scope) if self.scope else None
+        current = self.selected or ""
+        target = c.next_pending_after(current, steps)
+        if target is None:
+            self.notify("Every step is done.")
+            return
+        self._attempt = None
+        self.select_step(target)
+
+    def action_search_log(self) -> None:
+        """Search in the log pane."""
+        self.log_view.focus()
+        self.log_view.action_search()
+
+    def action_focus_log(self) -> None:
+        """Move focus to the log pane (Tab also cycles)."""
+        self.log_view.focus()
+
+    def action_attempt(self, delta: int) -> None:
+        """Show an earlier (-1) or later (+1) attempt's log."""
+        step_id = self.selected
+        if step_id is None:
+            return
+        attempts = self.controller.state(step_id).attempts
+        if not attempts:
+            self.notify("No attempts yet.")
+            return
+        numbers = [a.number for a in attempts]
+        current = self._attempt if self._attempt in numbers else numbers[-1]
+        index = max(0, min(len(numbers) - 1, numbers.index(current) + delta))
+        self._attempt = numbers[index]
+        self._show(step_id)
+        self.notify(f"Attempt {self._attempt} of {len(numbers)}", timeout=2)
+
+    def action_flags(self) -> None:
+        """The key flags panel."""
+        self.app.push_screen(FlagsScreen(self.controller))
+
+    def action_criteria(self) -> None:
+        """The success-criteria panel."""
+        self.app.push_screen(CriteriaScreen(self.controller))
+
+    def action_delta(self) -> None:
+        """The validation delta of the newest report.compare step, with the latency comparison."""
+        from dwtui.screens.delta import DeltaScreen
+
+        self.app.push_screen(DeltaScreen(self.controller))
+
+    # -- handoff --------------------------------------------------------------------------------
+
+    def action_release(self) -> None:
+        """The driver hands the wheel over: release the lock and keep watching."""
+        release = getattr(self.app, "release_driver", None)
+        if release is not None:
+            release()
+
+    def action_take_wheel(self) -> None:
+        """A follower takes the wheel once the driver released it."""
+        take = getattr(self.app, "take_wheel", None)
+        if take is not None:
+            take()
+
+    def role_changed(self) -> None:
+        """Repaint after a handoff (footer keys enable/disable)."""
+        self.refresh_bindings()
+        self._refresh_header()
+        if self.controller.role == "follower" and not self._watching:
+            self._watching = True
+            self.set_interval(WATCH_POLL, self._poll_session, name="watch")

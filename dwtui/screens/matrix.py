@@ -1,0 +1,157 @@
+"""The rollback decision matrix: symptom -> scenario -> urgency, most urgent first.
+
+Opened by one key from every screen with the most urgent row preselected, so the emergency
+scenario (disable dual-write) is that key + Enter. Typing filters the rows.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from dwtui.checklist.model import MatrixRow
+from dwtui.screens.controller import SessionController
+
+URGENCY_STYLES = {
+    "immediate": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "dim",
+}
+
+
+class RollbackMatrixScreen(Screen[str | None]):
+    """Pick a symptom; Enter opens its scenario, Escape goes back unchanged."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="matrix.back"),
+        Binding("enter", "open", "Open scenario", id="matrix.open"),
+        Binding("down", "move(1)", "Next row", id="matrix.down", show=False),
+        Binding("up", "move(-1)", "Previous row", id="matrix.up", show=False),
+    ]
+
+    def __init__(self, controller: SessionController) -> None:
+        super().__init__()
+        self.controller = controller
+        self._rows: list[MatrixRow] = []
+
+    def compose(self) -> ComposeResult:
+        """Title, filter box, the table, scenario summary."""
+        with Vertical(id="matrix-body"):
+            yield Label(
+                Text.assemble(
+                    (" ROLLBACK DECISION MATRIX ", "bold white on red"),
+                    ("  Enter opens the highlighted scenario · type to filter · Esc back", "dim"),
+                ),
+                id="matrix-title",
+            )
+            yield Input(placeholder="filter symptoms / scenarios…", id="matrix-filter")
+            yield DataTable(id="matrix-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="matrix-scenario")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fill the table; the filter box keeps focus so typing filters at once."""
+        table = self.query_one(DataTable)
+        table.add_columns("Urgency", "Symptom", "Scenario")
+        self._fill("")
+        self.query_one(Input).focus()
+
+    def _fill(self, text: str) -> None:
+        c = self.controller
+        needle = text.lower().strip()
+        rows = []
+        for row in c.checklist.matrix_by_urgency():
+            title = self._scenario_title(row.scenario)
+            haystack = f"{row.symptom} {row.scenario} {title} {row.urgency} {row.notes}".lower()
+            if needle in haystack:
+                rows.append(row)
+        self._rows = rows
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in rows:
+            table.add_row(
+                Text(f" {row.urgency.upper()} ", URGENCY_STYLES.get(row.urgency, "")),
+                row.symptom,
+                self._scenario_title(row.scenario),
+            )
+        if rows:
+            table.move_cursor(row=0)
+        self._describe()
+
+    def _scenario_title(self, scenario_id: str) -> str:
+        try:
+            return self.controller.checklist.scenario(scenario_id).title
+        except KeyError:
+            return scenario_id
+
+    @property
+    def highlighted(self) -> MatrixRow | None:
+        """The row under the cursor."""
+        table = self.query_one(DataTable)
+        if not self._rows or table.cursor_row < 0 or table.cursor_row >= len(self._rows):
+            return None
+        return self._rows[table.cursor_row]
+
+    def _describe(self) -> None:
+        row = self.highlighted
+        box = self.query_one("#matrix-scenario", Static)
+        if row is None:
+            box.update(Text("No row matches the filter.", "dim"))
+            return
+        try:
+            scenario = self.controller.checklist.scenario(row.scenario)
+        except KeyError:
+            box.update(Text(f"Unknown scenario {row.scenario!r}", "red"))
+            return
+        text = Text()
+        text.append(scenario.title, style="bold")
+        if scenario.budget_minutes:
+            text.append(f"  (budget {scenario.budget_minutes:g} min)", style="dim")
+        text.append("\n")
+        for step in scenario.steps:
+            text.append(f"  {self.controller.mark_of(step.id)} {step.title}\n")
+        if row.notes:
+            text.append(row.notes, style="italic")
+        box.update(text)
+
+    @on(Input.Changed, "#matrix-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#matrix-filter")
+    def _submitted(self) -> None:
+        self.action_open()
+
+    @on(DataTable.RowHighlighted)
+    def _row(self) -> None:
+        self._describe()
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_move(self, delta: int) -> None:
+        """Arrow keys move the table cursor even while the filter box has focus."""
+        table = self.query_one(DataTable)
+        if self._rows:
+            table.move_cursor(row=max(0, min(len(self._rows) - 1, table.cursor_row + delta)))
+
+    def action_open(self) -> None:
+        """Open the highlighted row's scenario."""
+        row = self.highlighted
+        if row is None:
+            self.notify("No scenario selected.", severity="warning")
+            return
+        open_scenario = getattr(self.app, "open_scenario", None)
+        if open_scenario is not None:
+            open_scenario(row.scenario)
+
+    def action_back(self) -> None:
+        """Back to where the operator was."""
+        self.app.pop_screen()

@@ -1,0 +1,129 @@
+"""Read-only panels: key flags, success criteria, and the help screen."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label, Static
+
+from dwtui.screens.controller import SessionController
+
+VERDICT_MARKS = {
+    "passed": ("✓", "bold green"),
+    "failed": ("✗", "bold red"),
+    "unknown": ("?", "dim"),
+}
+KEY_NAMES = {
+    "question_mark": "?",
+    "exclamation_mark": "!",
+    "slash": "/",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+}
+
+
+class _Panel(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q", "close", "Close", id="panel.close")]
+
+    def action_close(self) -> None:
+        """Back to where the operator was."""
+        self.dismiss(None)
+
+
+class FlagsScreen(_Panel):
+    """The five key environment variables: expected vs last known actual."""
+
+    def __init__(self, controller: SessionController) -> None:
+        super().__init__()
+        self.controller = controller
+
+    def compose(self) -> ComposeResult:
+        """A table of flags."""
+        with Vertical(classes="panel", id="flags-panel"):
+            yield Label(Text("Key flags — expected vs last verified", style="bold"))
+            yield DataTable(id="flags-table", cursor_type="row", zebra_stripes=True)
+            yield Static(
+                Text("Actual values come from the newest target.verify_env evidence.", "dim")
+            )
+
+    def on_mount(self) -> None:
+        """Fill the table."""
+        table = self.query_one(DataTable)
+        table.add_columns("", "Flag", "Expected", "Actual", "From")
+        for row in self.controller.flag_rows():
+            if row.actual == "?":
+                mark = Text("?", "dim")
+            elif row.actual == row.expected:
+                mark = Text("✓", "bold green")
+            else:
+                mark = Text("✗", "bold red")
+            table.add_row(mark, row.name, row.expected, row.actual, row.source or "never verified")
+        table.focus()
+
+
+class CriteriaScreen(_Panel):
+    """Success criteria and their verdicts from the evidence so far."""
+
+    def __init__(self, controller: SessionController) -> None:
+        super().__init__()
+        self.controller = controller
+
+    def compose(self) -> ComposeResult:
+        """A table of criteria."""
+        with Vertical(classes="panel", id="criteria-panel"):
+            yield Label(Text("Success criteria", style="bold"))
+            yield DataTable(id="criteria-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        """Fill the table."""
+        table = self.query_one(DataTable)
+        table.add_columns("", "Criterion", "Evidence")
+        rows = self.controller.criteria_rows()
+        for verdict, text, reason in rows:
+            mark, style = VERDICT_MARKS.get(verdict, ("?", "dim"))
+            table.add_row(Text(mark, style), text, reason)
+        passed = sum(1 for v, _, _ in rows if v == "passed")
+        self.query_one(Label).update(
+            Text.assemble(("Success criteria", "bold"), (f"  {passed}/{len(rows)} met", "dim"))
+        )
+        table.focus()
+
+
+def _key_text(binding: Binding) -> str:
+    """`r, enter` from a binding's key list, with symbols for named keys."""
+    if binding.key_display:
+        return binding.key_display
+    return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in binding.key.split(","))
+
+
+class HelpScreen(_Panel):
+    """Every binding of the app and the screen below, with what it does."""
+
+    def __init__(self, sources: list[tuple[str, list[BindingType]]]) -> None:
+        super().__init__()
+        self.sources = sources
+
+    def compose(self) -> ComposeResult:
+        """A table of bindings."""
+        with Vertical(classes="panel", id="help-panel"):
+            yield Label(Text("Keys (Escape closes)", style="bold"))
+            yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        """Fill the table from the live binding lists (so remapped keys show as remapped)."""
+        table = self.query_one(DataTable)
+        table.add_columns("Where", "Key", "Does", "Id")
+        seen: set[tuple[str, str]] = set()
+        for where, bindings in self.sources:
+            for item in bindings:
+                if not isinstance(item, Binding):
+                    continue
+                key = (where, item.id or item.key)
+                if key in seen or not item.description:
+                    continue
+                seen.add(key)
+                table.add_row(where, _key_text(item), item.description, item.id or "")
+        table.focus()

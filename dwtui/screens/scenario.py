@@ -1,0 +1,45 @@
+"""A rollback scenario as a runnable checklist inside the same session."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from dwtui.screens.controller import SessionController
+from dwtui.screens.main import MainScreen
+from dwtui.widgets.header import HeaderBar
+
+
+class ScenarioScreen(MainScreen):
+    """A rollback scenario as a runnable checklist in the same session."""
+
+    BINDINGS = [Binding("escape", "back", "Back", id="scenario.back")]
+
+    def __init__(self, controller: SessionController, scenario_id: str) -> None:
+        super().__init__(controller, scope=scenario_id)
+        self.scenario = controller.checklist.scenario(scenario_id)
+
+    def _refresh_header(self) -> None:
+        header = self.query_one(HeaderBar)
+        header.extra = f"ROLLBACK {self.scenario.title} · {self._budget_text()}"
+        header.refresh_text()
+
+    def _budget_text(self) -> str:
+        c = self.controller
+        starts = [a.started_at for s in self.scenario.steps for a in c.state(s.id).attempts]
+        budget = self.scenario.budget_minutes
+        limit = f"budget {budget:g} min" if budget else "no budget"
+        if not starts:
+            return f"{limit} · not started"
+        seconds = max(0, int((c.clock() - min(starts)).total_seconds()))
+        used = f"{seconds // 60}:{seconds % 60:02d} used"
+        if budget and seconds > budget * 60:
+            used += " — OVER BUDGET"
+        return f"{limit} · {used}"
+
+    def action_back(self) -> None:
+        """Back to exactly where the operator was before opening the matrix."""
+        back = getattr(self.app, "leave_rollback", None)
+        if back is not None:
+            back()
+        else:
+            self.app.pop_screen()

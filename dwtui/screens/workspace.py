@@ -1,0 +1,221 @@
+"""Opening and creating sessions for the UI (no Textual): checklist, engine, driver lock.
+
+`Workspace.open` loads a session and its checklist, takes the driver lock (or, when someone
+else drives, opens it as a follower), builds the engine, settles steps an earlier dwtui
+left running, and returns a `SessionController`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Annotations only: `dwtui` paints the picker before the controller's imports load.
+    from dwtui.checklist.model import Checklist
+    from dwtui.screens.controller import Clock, Role, SessionController
+    from dwtui.session.lock import DriverLock
+    from dwtui.session.store import SessionStore, SessionSummary
+
+
+class OpenError(Exception):
+    """A session or checklist could not be opened; one line for the operator."""
+
+
+class ChecklistTargets(Mapping[Path, list[str]]):
+    """Target names per checklist file, each file loaded on first look (not at start-up).
+
+    A checklist that does not load has no targets here (opening it says why).
+    """
+
+    def __init__(self, workspace: Workspace, paths: list[Path]) -> None:
+        self._workspace = workspace
+        self._paths = list(paths)
+        self._loaded: dict[Path, list[str]] = {}
+
+    def __getitem__(self, path: Path) -> list[str]:
+        if path not in self._paths:
+            raise KeyError(path)
+        if path not in self._loaded:
+            try:
+                self._loaded[path] = list(self._workspace.load_checklist(path).targets)
+            except OpenError:
+                self._loaded[path] = []
+        return self._loaded[path]
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
+@dataclass
+class Opened:
+    """A session ready for the UI, with what the operator should be told first."""
+
+    controller: SessionController
+    #: Steps still running in a detached process (re-attach them in workers).
+    reattach: list[str] = field(default_factory=list)
+    #: Steps cut off by a crash (prompt: re-run / mark done / mark failed).
+    interrupted: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Workspace:
+    """Where sessions and checklists live, and who is acting."""
+
+    store: SessionStore
+    operator: str
+    checklists_dir: Path = Path("checklists")
+    clock: Clock = field(default=lambda: datetime.now(UTC))
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    #: Held driver locks by session id (released on quit / handoff).
+    locks: dict[str, DriverLock] = field(default_factory=dict)
+
+    def sessions(self) -> list[SessionSummary]:
+        """Every session, newest activity first."""
+        found = self.store.list()
+        return sorted(
+            found,
+            key=lambda s: s.last_activity or datetime.min.replace(tzinfo=UTC),
+            reverse=True,
+        )
+
+    def checklists(self) -> list[Path]:
+        """Checklist files under `./checklists`."""
+        if not self.checklists_dir.is_dir():
+            return []
+        return sorted(self.checklists_dir.glob("*.toml"))
+
+    def load_checklist(self, path: Path) -> Checklist:
+        """Load a checklist; problems become one `OpenError` (first problem + count)."""
+        from dwtui.checklist.errors import ChecklistError
+        from dwtui.checklist.loader import load_checklist
+
+        try:
+            return load_checklist(path)
+        except ChecklistError as error:
+            problems = error.problems
+            more = ""
+            if len(problems) > 1:
+                more = f" (and {len(problems) - 1} more; run `dwtui check`)"
+            raise OpenError(f"{problems[0]}{more}" if problems else str(error)) from None
+        except OSError as error:
+            raise OpenError(f"{path}: {error.strerror}") from None
+
+    def create(self, checklist_path: Path, target: str | None) -> Opened:
+        """A new session of this checklist on this target, opened as driver."""
+        from dwtui.session.errors import SessionError
+
+        checklist = self.load_checklist(checklist_path)
+        try:
+            session = self.store.create(checklist, target, self.operator)
+        except SessionError as error:
+            raise OpenError(str(error)) from None
+        return self.open(session.id)
+
+    def open(self, ref: str | None, *, watch: bool = False, take_over: bool = False) -> Opened:
+        """Open a session as driver (or follower when `watch` or someone else drives)."""
+        from dwtui.engine import Engine
+        from dwtui.screens.controller import SessionController
+        from dwtui.session.errors import SessionError
+        from dwtui.session.lock import DriverLock, LockHeld
+
+        try:
+            session = self.store.load(ref)
+        except SessionError as error:
+            raise OpenError(str(error)) from None
+        checklist = self.load_checklist(self.store.checklist_path(session))
+        notices: list[str] = []
+        lock = DriverLock(self.store.lock_path(session.id), self.operator)
+        role: Role = "follower"
+        driver = ""
+        if not watch:
+            try:
+                previous = lock.take_over() if take_over else lock.acquire()
+            except LockHeld as held:
+                holder = held.holder
+                driver = holder.display() if holder else "another process"
+                notices.append(
+                    f"{driver} drives this session: watching read-only "
+                    "(press t once they hand off, or restart with --take-over)"
+                )
+            else:
+                role = "driver"
+                self.locks[session.id] = lock
+                if previous is not None:
+                    kind = "driver.takeover" if take_over else "driver.stale_lock"
+                    session.record(self.operator, kind, detail=previous.display())
+                    notices.append(f"took the wheel from {previous.display()}")
+        if role == "follower":
+            holder = lock.holder()
+            driver = holder.display() if holder else driver
+        engine = Engine(
+            checklist, session, self.store, operator=self.operator, environ=self.environ
+        )
+        controller = SessionController(
+            checklist=checklist,
+            session=session,
+            store=self.store,
+            engine=engine,
+            operator=self.operator,
+            role=role,
+            clock=self.clock,
+            driver=driver,
+        )
+        opened = Opened(controller, notices=notices)
+        changes = engine.checklist_changes()
+        if changes:
+            controller.changes = [changes.describe()]
+            notices.append(changes.describe())
+        if role == "driver":
+            self.store.writer_check = lock.check
+            for found in engine.recover():
+                if found.state == "finished":
+                    notices.append(f"{found.step_id} ended while dwtui was away: {found.detail}")
+            opened.reattach = engine.running_detached()
+            session.record(self.operator, "session.opened", detail="driver")
+            engine.save()
+        opened.interrupted = [
+            sid for sid, st in session.steps.items() if st.status == "interrupted"
+        ]
+        return opened
+
+    def release(self, session_id: str) -> None:
+        """Let go of the driver lock (handoff or quit)."""
+        lock = self.locks.pop(session_id, None)
+        if lock is not None:
+            lock.release()
+
+    def acquire(self, controller: SessionController) -> bool:
+        """A follower takes the wheel: True when the lock was free."""
+        from dwtui.engine import Engine
+        from dwtui.session.lock import DriverLock, LockHeld
+
+        lock = DriverLock(self.store.lock_path(controller.session.id), self.operator)
+        try:
+            lock.acquire()
+        except LockHeld:
+            return False
+        self.locks[controller.session.id] = lock
+        self.store.writer_check = lock.check
+        # A fresh engine on the freshly read session: the follower's copy may be stale.
+        controller.session = self.store.load(controller.session.id)
+        controller.engine = Engine(
+            controller.checklist,
+            controller.session,
+            self.store,
+            operator=self.operator,
+            environ=self.environ,
+        )
+        controller.session.record(self.operator, "driver.handoff", detail="took the wheel")
+        controller.engine.save()
+        controller.role = "driver"
+        controller.driver = ""
+        return True

@@ -1,0 +1,88 @@
+"""Crash-safe file replacement: temp file in the same directory, fsync, rename, dir fsync.
+
+A crash at any instant leaves either the old or the new file at `path`, never a mix. The
+replaced copy can be kept as a backup through a hard link (no copying). Temp files are
+named `.<name>.<pid>.<random>.<suffix>` so ones left by a killed writer can be swept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+
+def replace_file(
+    path: Path, data: bytes, *, durable: bool = True, backup: Path | None = None
+) -> None:
+    """Atomically make `path` hold `data`; the previous file becomes `backup` if given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_name(path, "tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        if durable:
+            os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    if backup is not None and path.exists():
+        link = temp_name(path, "bak.tmp")
+        try:
+            os.link(path, link)
+        except OSError:
+            # No hard links here (some network/FUSE filesystems): copy instead.
+            link.write_bytes(path.read_bytes())
+        os.replace(link, backup)
+    os.replace(tmp, path)
+    if durable:
+        fsync_dir(path.parent)
+
+
+def temp_name(path: Path, suffix: str) -> Path:
+    """`.<name>.<pid>.<random>.<suffix>` beside `path`: hidden, and the pid tells staleness."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.{suffix}")
+
+
+def sweep_temp_files(path: Path) -> None:
+    """Remove temp files of `path` left by writers that were killed (their process is gone)."""
+    from dwtui.session.lock import process_alive
+
+    for tmp in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+        parts = tmp.name[len(path.name) + 2 :].split(".")
+        if parts and parts[0].isdigit() and not process_alive(int(parts[0])):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def tail_endswith(path: Path, marker: bytes, window: int = 256) -> bool:
+    """True if the file's last bytes (trailing whitespace ignored) end with `marker`."""
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - window))
+            tail = handle.read()
+    except OSError:
+        return False
+    return tail.rstrip().endswith(marker)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in `directory` durable."""
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        with contextlib.suppress(OSError):  # some filesystems refuse fsync on directories
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def glob_escape(text: str) -> str:
+    """`text` with glob metacharacters made literal."""
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)

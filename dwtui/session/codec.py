@@ -1,0 +1,388 @@
+"""Session <-> TOML text.
+
+The file is plain TOML a human can read and diff: top-level facts, `[variables]`,
+`[captured]`, `[previous_env.<step>]`, one `[steps.<id>]` table per step (attempts and
+notes inside it) and the `events` history last. Empty and None values are left out (TOML
+has no null); a variable that was unset before a `target.set_env` is written as `false`.
+The text ends with `END_MARKER` so a file cut short at a line boundary (which would still
+parse) is recognised as truncated.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from pathlib import Path, PurePath
+from typing import Any, NoReturn, cast
+
+import tomli_w
+
+from dwtui.session.errors import SessionError
+from dwtui.session.model import (
+    SCHEMA_VERSION,
+    STEP_STATUSES,
+    Attempt,
+    Event,
+    Note,
+    Session,
+    StepState,
+)
+
+END_MARKER = "# end of dwtui session"
+_SESSION_STATES = ("active", "completed", "aborted")
+_TOML_ERROR_AT = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+_TOML_ERROR_EOF = re.compile(r"^(?P<msg>.*?)\s*\(at end of document\)$")
+
+
+# --------------------------------------------------------------------------- encode
+
+
+def dumps(session: Session) -> str:
+    """The session as TOML text, ending with the end marker."""
+    return tomli_w.dumps(to_dict(session)) + "\n" + END_MARKER + "\n"
+
+
+def to_dict(session: Session) -> dict[str, Any]:
+    """The session as a TOML-ready dict (no None, no empty values)."""
+    data: dict[str, Any] = {
+        "schema": session.schema,
+        "id": session.id,
+        "checklist_id": session.checklist_id,
+    }
+    _put(data, "checklist_title", session.checklist_title)
+    data["checklist_path"] = session.checklist_path
+    data["checklist_checksum"] = session.checklist_checksum
+    data["target"] = session.target
+    data["state"] = session.state
+    data["created_at"] = session.created_at
+    _put(data, "operators", list(session.operators))
+    _put(data, "selected_step", session.selected_step)
+    _put(data, "journal_offset", session.journal_offset)
+    _put(data, "variables", dict(session.variables))
+    _put(data, "captured", dict(session.captured))
+    if session.previous_env:
+        data["previous_env"] = {
+            step: {name: (False if value is None else value) for name, value in env.items()}
+            for step, env in session.previous_env.items()
+        }
+    if session.steps:
+        data["steps"] = {step_id: _step_to_dict(st) for step_id, st in session.steps.items()}
+    if session.events:
+        data["events"] = [_event_to_dict(event) for event in session.events]
+    return data
+
+
+def _put(data: dict[str, Any], key: str, value: Any) -> None:
+    # TOML cannot hold None, and empty values are noise in a file humans read.
+    if value is None or value in ("", 0, [], {}):
+        return
+    data[key] = value
+
+
+def _step_to_dict(state: StepState) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": state.status}
+    if state.marked_by:
+        out["marked_by"] = state.marked_by
+    if state.attempts:
+        out["attempts"] = [_attempt_to_dict(a) for a in state.attempts]
+    if state.notes:
+        out["notes"] = [{"at": n.at, "operator": n.operator, "text": n.text} for n in state.notes]
+    return out
+
+
+def _attempt_to_dict(attempt: Attempt) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "number": attempt.number,
+        "status": attempt.status,
+        "started_at": attempt.started_at,
+        "operator": attempt.operator,
+    }
+    if attempt.ended_at is not None:
+        out["ended_at"] = attempt.ended_at
+    if attempt.exit_code is not None:
+        out["exit_code"] = attempt.exit_code
+    if attempt.log:
+        out["log"] = attempt.log
+    if attempt.summary:
+        out["summary"] = attempt.summary
+    if attempt.pid is not None:
+        out["pid"] = attempt.pid
+    if attempt.pid_started is not None:
+        out["pid_started"] = attempt.pid_started
+    if attempt.rollback:
+        out["rollback"] = True
+    if attempt.evidence:
+        evidence = _plain(attempt.evidence)
+        if evidence:
+            out["evidence"] = evidence
+    return out
+
+
+def _event_to_dict(event: Event) -> dict[str, Any]:
+    out: dict[str, Any] = {"at": event.at, "operator": event.operator, "kind": event.kind}
+    if event.step:
+        out["step"] = event.step
+    if event.detail:
+        out["detail"] = event.detail
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Evidence made TOML-safe: None dropped, tuples/sets to lists, unknown types to str."""
+    if value is None or isinstance(value, bool | int | float | str | datetime | date | time):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value if v is not None]
+    if isinstance(value, set | frozenset):
+        return sorted(str(v) for v in value)
+    if isinstance(value, PurePath):
+        return str(value)
+    return str(value)
+
+
+# --------------------------------------------------------------------------- decode
+
+
+def loads(text: str, path: Path) -> Session:
+    """Parse session text read from `path`; `SessionError("path:line: message")` if bad."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, message = _toml_error_position(str(exc), text)
+        if not _has_end_marker(text):
+            message += " (the file looks truncated)"
+        raise SessionError(message, path=path, line=line) from None
+    if not _has_end_marker(text):
+        raise SessionError(
+            f"session file is truncated (the line `{END_MARKER}` is missing)",
+            path=path,
+            line=text.count("\n") + 1,
+        )
+    return from_dict(data, path, text)
+
+
+def _has_end_marker(text: str) -> bool:
+    return text.rstrip().endswith(END_MARKER)
+
+
+def _toml_error_position(message: str, text: str) -> tuple[int, str]:
+    match = _TOML_ERROR_AT.match(message)
+    if match:
+        return int(match["line"]), match["msg"]
+    match = _TOML_ERROR_EOF.match(message)
+    if match:
+        return text.count("\n") + 1, match["msg"]
+    return 1, message
+
+
+def from_dict(data: Mapping[str, Any], path: Path, text: str = "") -> Session:
+    """Build a Session from parsed TOML, checking every field's type."""
+    reader = _Reader(path, text)
+    schema = data.get("schema")
+    if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
+        reader.fail("`schema` must be a positive integer", "schema")
+    if schema > SCHEMA_VERSION:
+        reader.fail(
+            f"session schema {schema} was written by a newer dwtui "
+            f"(this one reads up to {SCHEMA_VERSION}); upgrade dwtui",
+            "schema",
+        )
+    state = reader.string(data, "state", "active")
+    if state not in _SESSION_STATES:
+        reader.fail(f"`state` must be one of {', '.join(_SESSION_STATES)}", "state")
+    session = Session(
+        id=reader.string(data, "id", None),
+        checklist_path=reader.string(data, "checklist_path", None),
+        checklist_id=reader.string(data, "checklist_id", None),
+        checklist_checksum=reader.string(data, "checklist_checksum", ""),
+        target=reader.string(data, "target", None),
+        created_at=reader.when(data, "created_at"),
+        checklist_title=reader.string(data, "checklist_title", ""),
+        operators=reader.strings(data, "operators"),
+        state=cast(Any, state),
+        schema=schema,
+        selected_step=reader.string(data, "selected_step", ""),
+        variables=reader.str_table(data, "variables"),
+        captured=reader.str_table(data, "captured"),
+        journal_offset=reader.integer(data, "journal_offset", 0),
+    )
+    previous = reader.table(data, "previous_env")
+    for step_id, env in previous.items():
+        if not isinstance(env, Mapping):
+            reader.fail(f"`previous_env.{step_id}` must be a table", step_id)
+        values: dict[str, str | None] = {}
+        for name, value in env.items():
+            if value is False:
+                values[name] = None
+            elif isinstance(value, str):
+                values[name] = value
+            else:
+                reader.fail(f"`previous_env.{step_id}.{name}` must be a string or false", name)
+        session.previous_env[step_id] = values
+    for step_id, raw in reader.table(data, "steps").items():
+        if not isinstance(raw, Mapping):
+            reader.fail(f"`steps.{step_id}` must be a table", step_id)
+        session.steps[step_id] = _step_from_dict(reader, step_id, raw)
+    reader.anchors = []
+    events = data.get("events", [])
+    if not isinstance(events, list):
+        reader.fail("`events` must be an array of tables", "events")
+    for raw in events:
+        if not isinstance(raw, Mapping):
+            reader.fail("each of `events` must be a table", "events")
+        session.events.append(
+            Event(
+                at=reader.when(raw, "at"),
+                operator=reader.string(raw, "operator", ""),
+                kind=reader.string(raw, "kind", None),
+                step=reader.string(raw, "step", ""),
+                detail=reader.string(raw, "detail", ""),
+            )
+        )
+    return session
+
+
+def _step_from_dict(reader: _Reader, step_id: str, raw: Mapping[str, Any]) -> StepState:
+    header = rf"^\[+steps\.[\"']?{re.escape(step_id)}[\"']?[\].]"
+    reader.anchors = [header]
+    state = StepState(
+        status=reader.status(raw, "status"),
+        marked_by=reader.string(raw, "marked_by", ""),
+    )
+    for item in reader.tables(raw, "attempts"):
+        number = item.get("number")
+        reader.anchors = [header, rf"number\s*=\s*{number}\b"]
+        evidence = item.get("evidence", {})
+        if not isinstance(evidence, dict):
+            reader.fail(f"`evidence` of an attempt of step {step_id} must be a table", "evidence")
+        pid_started = item.get("pid_started")
+        if pid_started is not None and not isinstance(pid_started, int | float):
+            reader.fail("`pid_started` must be a number", "pid_started")
+        state.attempts.append(
+            Attempt(
+                number=reader.integer(item, "number", None),
+                started_at=reader.when(item, "started_at"),
+                operator=reader.string(item, "operator", ""),
+                status=reader.status(item, "status"),
+                ended_at=reader.when(item, "ended_at", required=False),
+                exit_code=reader.optional_int(item, "exit_code"),
+                log=reader.string(item, "log", ""),
+                summary=reader.string(item, "summary", ""),
+                evidence=evidence,
+                pid=reader.optional_int(item, "pid"),
+                pid_started=None if pid_started is None else float(pid_started),
+                rollback=reader.boolean(item, "rollback"),
+            )
+        )
+    reader.anchors = [header]
+    for item in reader.tables(raw, "notes"):
+        state.notes.append(
+            Note(
+                at=reader.when(item, "at"),
+                operator=reader.string(item, "operator", ""),
+                text=reader.string(item, "text", ""),
+            )
+        )
+    return state
+
+
+class _Reader:
+    """Typed field access that fails with `path:line: message` (line of the key, best effort)."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+        #: Regexes located in order before the key is searched (narrow the search).
+        self.anchors: list[str] = []
+
+    def fail(self, message: str, key: str) -> NoReturn:
+        raise SessionError(message, path=self.path, line=self._line_of(key))
+
+    def _line_of(self, key: str) -> int:
+        # Best effort: the first line assigning or opening `key` (bare or quoted) after the
+        # current anchors (the step's table header, the attempt's `number = n`).
+        pos = 0
+        for anchor in self.anchors:
+            found = re.compile(anchor, re.MULTILINE).search(self.text, pos)
+            if found:
+                pos = found.start()
+        pattern = re.compile(
+            rf"(?:^|[{{,\s\[.])[\"']?{re.escape(key)}[\"']?\s*(?:=|\]|\.)", re.MULTILINE
+        )
+        match = pattern.search(self.text, pos) or pattern.search(self.text)
+        return self.text.count("\n", 0, match.end() - 1) + 1 if match else 1
+
+    def string(self, data: Mapping[str, Any], key: str, default: str | None) -> str:
+        value = data.get(key)
+        if value is None:
+            if default is None:
+                self.fail(f"`{key}` is missing", key)
+            return default
+        if not isinstance(value, str):
+            self.fail(f"`{key}` must be a string", key)
+        return value
+
+    def strings(self, data: Mapping[str, Any], key: str) -> list[str]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(f"`{key}` must be an array of strings", key)
+        return list(value)
+
+    def integer(self, data: Mapping[str, Any], key: str, default: int | None) -> int:
+        value = data.get(key)
+        if value is None:
+            if default is None:
+                self.fail(f"`{key}` is missing", key)
+            return default
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.fail(f"`{key}` must be an integer", key)
+        return value
+
+    def optional_int(self, data: Mapping[str, Any], key: str) -> int | None:
+        if data.get(key) is None:
+            return None
+        return self.integer(data, key, None)
+
+    def boolean(self, data: Mapping[str, Any], key: str) -> bool:
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(f"`{key}` must be true or false", key)
+        return value
+
+    def when(self, data: Mapping[str, Any], key: str, *, required: bool = True) -> Any:
+        value = data.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, datetime):
+            what = "is missing" if value is None else "must be a date-time"
+            self.fail(f"`{key}` {what}", key)
+        return value
+
+    def status(self, data: Mapping[str, Any], key: str) -> Any:
+        value = self.string(data, key, "pending")
+        if value not in STEP_STATUSES:
+            self.fail(f"`{key}` must be one of {', '.join(STEP_STATUSES)}", key)
+        return value
+
+    def table(self, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, Mapping):
+            self.fail(f"`{key}` must be a table", key)
+        return value
+
+    def str_table(self, data: Mapping[str, Any], key: str) -> dict[str, str]:
+        value = self.table(data, key)
+        for name, item in value.items():
+            if not isinstance(item, str):
+                self.fail(f"`{key}.{name}` must be a string", name)
+        return dict(value)
+
+    def tables(self, data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+            self.fail(f"`{key}` must be an array of tables", key)
+        return value

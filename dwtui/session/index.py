@@ -1,0 +1,150 @@
+"""Session summaries for `dwtui sessions` and "newest unfinished", cached by file identity.
+
+Parsing every session to list them costs ~20 ms per realistic session; the cache
+(`sessions/.summaries.json`) keeps each summary with the file's (inode, mtime, size), which
+every save changes (a save renames a new file into place), so a cached summary is used only
+for the exact file it was computed from. The cache is an optimisation: unreadable or
+unwritable, it is simply rebuilt or skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dwtui.session.model import DONE_STATUSES, Session
+
+INDEX_NAME = ".summaries.json"
+_VERSION = 1
+
+Stamp = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One line of `dwtui sessions`."""
+
+    id: str
+    path: Path
+    checklist_id: str = ""
+    checklist_title: str = ""
+    target: str = ""
+    done: int = 0
+    total: int = 0
+    last_activity: datetime | None = None
+    state: str = ""  # active / completed / aborted, or "unreadable"
+    driver: str | None = None  # "operator on host (pid N) since ..." while a driver holds it
+    error: str = ""  # why the file could not be read (state "unreadable")
+
+
+def summarize(session: Session, path: Path, driver: str | None = None) -> SessionSummary:
+    """The `dwtui sessions` line of a loaded session."""
+    done = sum(1 for st in session.steps.values() if st.status in DONE_STATUSES)
+    last = session.events[-1].at if session.events else session.created_at
+    return SessionSummary(
+        id=session.id,
+        path=path,
+        checklist_id=session.checklist_id,
+        checklist_title=session.checklist_title,
+        target=session.target,
+        done=done,
+        total=len(session.steps),
+        last_activity=last,
+        state=session.state,
+        driver=driver,
+    )
+
+
+def stamp_of(path: Path) -> Stamp | None:
+    """(inode, mtime ns, size) of a file, or None if it cannot be stat'ed."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+class SummaryIndex:
+    """Read-through cache of summaries for one sessions directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = Path(root) / INDEX_NAME
+        self._old: dict[str, Any] = self._read()
+        self._new: dict[str, Any] = {}
+
+    def get(self, path: Path, stamp: Stamp) -> SessionSummary | None:
+        """The cached summary of `path` if it was computed from this exact file."""
+        entry = self._old.get(path.name)
+        if not isinstance(entry, dict) or entry.get("stamp") != list(stamp):
+            return None
+        try:
+            summary = _from_json(entry["summary"], path)
+        except (KeyError, TypeError, ValueError):
+            return None
+        self._new[path.name] = entry
+        return summary
+
+    def put(self, path: Path, stamp: Stamp, summary: SessionSummary) -> None:
+        """Remember a freshly computed summary."""
+        self._new[path.name] = {"stamp": list(stamp), "summary": _to_json(summary)}
+
+    def flush(self) -> None:
+        """Write the cache if it changed (atomically; failures are ignored)."""
+        if self._new == self._old:
+            return
+        data = json.dumps({"version": _VERSION, "entries": self._new}, ensure_ascii=False)
+        tmp = self.path.with_name(f"{INDEX_NAME}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            tmp.write_text(data, encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            return
+        self._old = dict(self._new)
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("version") != _VERSION:
+            return {}
+        entries = data.get("entries")
+        return entries if isinstance(entries, dict) else {}
+
+
+def _to_json(summary: SessionSummary) -> dict[str, Any]:
+    return {
+        "id": summary.id,
+        "checklist_id": summary.checklist_id,
+        "checklist_title": summary.checklist_title,
+        "target": summary.target,
+        "done": summary.done,
+        "total": summary.total,
+        "last_activity": summary.last_activity.isoformat() if summary.last_activity else None,
+        "state": summary.state,
+        "error": summary.error,
+    }
+
+
+def _from_json(data: dict[str, Any], path: Path) -> SessionSummary:
+    last = data.get("last_activity")
+    return SessionSummary(
+        id=str(data["id"]),
+        path=path,
+        checklist_id=str(data["checklist_id"]),
+        checklist_title=str(data["checklist_title"]),
+        target=str(data["target"]),
+        done=int(data["done"]),
+        total=int(data["total"]),
+        last_activity=datetime.fromisoformat(last) if last else None,
+        state=str(data["state"]),
+        error=str(data["error"]),
+    )

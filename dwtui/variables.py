@@ -1,0 +1,434 @@
+"""`${name}` substitution for step fields, with shell quoting and secrets kept in memory.
+
+Resolution order for a name (first hit wins): values captured by earlier steps, the session's
+`--var` values, the environment variable named by the checklist (`env = "X"`), the checklist
+default. Then built-ins (`session_id`, `session_short`, `operator`, `target`,
+`checklist_title`, `now`, `session_started_at`, `phase_started_at`) and `target.<setting>`.
+Secret variables come from the environment or a prompt callback and are never written
+anywhere. `$$` is a literal `$`; a shell's own `$HOME` (no braces) is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from dwtui.checklist.model import Checklist, Step, TargetSpec, Variable
+from dwtui.checklist.schema import BUILTIN_VARIABLES
+from dwtui.session.model import Session
+
+#: `$$` or `${name}`; names may contain dots (`target.namespace`) and dashes.
+_REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
+
+#: The built-in names: one list, shared with the loader's validation.
+BUILTINS = BUILTIN_VARIABLES
+
+#: Asks the operator for a value (secret or required); None = no answer.
+Prompt = Callable[[Variable], str | None]
+
+
+class MissingVariables(Exception):
+    """`${name}`s with no value; the message is one line naming them."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = sorted(set(names))
+        super().__init__("no value for " + ", ".join(f"${{{n}}}" for n in self.names))
+
+
+def references(value: Any) -> set[str]:
+    """Every `${name}` used in a value (strings, and recursively dicts/lists)."""
+    found: set[str] = set()
+    if isinstance(value, str):
+        for match in _REFERENCE.finditer(value):
+            if match.group(1):
+                found.add(match.group(1))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            found |= references(key) | references(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found |= references(item)
+    return found
+
+
+def _double_quoted(value: str) -> str:
+    """`value` safe inside double quotes: `\\`, `$`, backquote and `"` backslash-escaped."""
+    return re.sub(r'([\\$`"])', r"\\\1", value)
+
+
+def _substitute_shell(text: str, value_of: Callable[[re.Match[str]], str | None]) -> str:
+    """Substitute in a bash command, quoting each value for where it stands.
+
+    `shlex.quote` alone is only safe outside quotes: inside the author's `"..."` a quoted
+    value could end their quotes, so there the value is backslash-escaped instead, and
+    inside `'...'` the author's quotes are closed around the quoted value. `$(...)` and
+    backquotes start a fresh context, as they do in bash.
+    """
+    out: list[str] = []
+    state = "plain"  # or "single" / "double"
+    stack: list[tuple[str, str]] = []  # (state to return to, closing token)
+    i = 0
+    while i < len(text):
+        match = _REFERENCE.match(text, i)
+        if match is not None:
+            i = match.end()
+            if match.group(1) is None:
+                out.append("$")
+                continue
+            value = value_of(match)
+            if value is None:
+                out.append(match.group(0))
+            elif state == "double":
+                out.append(_double_quoted(value))
+            elif state == "single":
+                out.append("'" + shlex.quote(value) + "'")
+            else:
+                out.append(shlex.quote(value))
+            continue
+        char = text[i]
+        if state == "single":
+            if char == "'":
+                state = "plain"
+            out.append(char)
+            i += 1
+            continue
+        if char == "\\":
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        if text.startswith("$(", i):
+            stack.append((state, ")"))
+            state = "plain"
+            out.append("$(")
+            i += 2
+            continue
+        if char == "`":
+            if stack and stack[-1][1] == "`" and state == "plain":
+                state = stack.pop()[0]
+            else:
+                stack.append((state, "`"))
+                state = "plain"
+        elif state == "plain" and char == "(" and stack:
+            stack.append(("plain", ")"))  # a nested group inside $(...)
+        elif state == "plain" and char == ")" and stack and stack[-1][1] == ")":
+            state = stack.pop()[0]
+        elif char == "'" and state == "plain":
+            state = "single"
+        elif char == '"':
+            state = "double" if state == "plain" else "plain"
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class Variables:
+    """Resolves `${name}` for one session on one target."""
+
+    def __init__(
+        self,
+        checklist: Checklist,
+        session: Session,
+        *,
+        operator: str = "",
+        environ: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
+        prompt: Prompt | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.checklist = checklist
+        self.session = session
+        self.operator = operator
+        self.environ: Mapping[str, str] = environ if environ is not None else {}
+        self.prompt = prompt
+        self._clock = clock or (lambda: datetime.now(UTC))
+        #: Secret (and prompted) values: memory only.
+        self._memory: dict[str, str] = dict(secrets or {})
+        #: Captures of secret-looking values that must not be persisted.
+        self._volatile: dict[str, str] = {}
+
+    # -- lookup ---------------------------------------------------------------------------
+
+    @property
+    def target_spec(self) -> TargetSpec | None:
+        """The session's target, if the checklist defines it."""
+        return self.checklist.targets.get(self.session.target)
+
+    @property
+    def secret_names(self) -> frozenset[str]:
+        """Names of the checklist's secret variables."""
+        return frozenset(n for n, v in self.checklist.variables.items() if v.secret)
+
+    def remember(self, name: str, value: str) -> None:
+        """Hold a value in memory only (a prompted secret or a secret-bearing capture)."""
+        self._volatile[name] = value
+
+    def value(self, name: str) -> str | None:
+        """The value of `name`, or None when it has none (prompts are not asked here)."""
+        if name in self._volatile:
+            return self._volatile[name]
+        variable = self.checklist.variables.get(name)
+        if variable is not None and variable.secret:
+            if name in self._memory:
+                return self._memory[name]
+            if variable.env and self.environ.get(variable.env):
+                return self.environ[variable.env]
+            return variable.default or None
+        if name in self.session.captured:
+            return self.session.captured[name]
+        if name in self.session.variables:
+            return self.session.variables[name]
+        if name in self._memory:
+            return self._memory[name]
+        if variable is not None:
+            if variable.env and variable.env in self.environ:
+                return self.environ[variable.env]
+            if variable.default is not None:
+                return variable.default
+            return None
+        if name in BUILTINS:
+            return self._builtin(name)
+        if name.startswith("target."):
+            return self._target_setting(name.removeprefix("target."))
+        return None
+
+    def _builtin(self, name: str) -> str:
+        session = self.session
+        if name == "session_id":
+            return session.id
+        if name == "session_short":
+            return session.short_id
+        if name == "operator":
+            return self.operator
+        if name == "target":
+            return session.target
+        if name == "checklist_title":
+            return self.checklist.title
+        if name == "now":
+            return _iso(self._clock())
+        if name == "session_started_at":
+            return _iso(session.created_at)
+        return _iso(self.phase_started_at())
+
+    def phase_started_at(self, step_id: str | None = None) -> datetime:
+        """When the current phase (of `step_id`, else of the newest attempt) began."""
+        parent = ""
+        if step_id is not None:
+            try:
+                parent = self.checklist.step(step_id).parent_id
+            except KeyError:
+                parent = ""
+        newest: tuple[datetime, str] | None = None
+        firsts: dict[str, datetime] = {}
+        for step in self.checklist.iter_steps():
+            state = self.session.steps.get(step.id)
+            if state is None:
+                continue
+            for attempt in state.attempts:
+                first = firsts.get(step.parent_id)
+                if first is None or attempt.started_at < first:
+                    firsts[step.parent_id] = attempt.started_at
+                if newest is None or attempt.started_at > newest[0]:
+                    newest = (attempt.started_at, step.parent_id)
+        if not parent and newest is not None:
+            parent = newest[1]
+        return firsts.get(parent, self.session.created_at)
+
+    def _target_setting(self, setting: str) -> str | None:
+        spec = self.target_spec
+        if spec is None:
+            return None
+        if setting == "name":
+            return spec.name
+        if setting == "kind":
+            return spec.kind
+        raw = spec.settings.get(setting)
+        if raw is None:
+            return None
+        # Target settings may themselves use ${var}.
+        return self.substitute(str(raw))
+
+    # -- secrets and prompts --------------------------------------------------------------
+
+    def ask(self, names: Iterable[str]) -> list[str]:
+        """Prompt (if a prompt was given) for these names; return those still without value."""
+        still: list[str] = []
+        for name in sorted(set(names)):
+            if self.value(name) is not None:
+                continue
+            variable = self.checklist.variables.get(name)
+            answer = None
+            if variable is not None and self.prompt is not None:
+                answer = self.prompt(variable)
+            if answer:
+                self._memory[name] = answer
+            else:
+                still.append(name)
+        return still
+
+    def secret_values(self) -> list[str]:
+        """Values of every secret variable known right now (for the masker)."""
+        values = []
+        for name in self.secret_names:
+            value = self.value(name)
+            if value:
+                values.append(value)
+        values.extend(v for v in self._volatile.values() if v)
+        return values
+
+    def as_mapping(self, names: Iterable[str] | None = None) -> dict[str, str]:
+        """Name -> value for the checklist's variables, captures and built-ins with a value."""
+        wanted = set(names) if names is not None else (
+            set(self.checklist.variables)
+            | set(self.session.variables)
+            | set(self.session.captured)
+            | set(self._volatile)
+            | set(BUILTINS)
+        )
+        out: dict[str, str] = {}
+        for name in wanted:
+            value = self.value(name)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def view(self, step_id: str | None = None) -> VariablesView:
+        """A read-only mapping of every name to its value, resolved on access (cheap to make);
+        `phase_started_at` is that of `step_id`'s phase."""
+        return VariablesView(self, step_id)
+
+    # -- substitution ---------------------------------------------------------------------
+
+    def missing(self, step: Step) -> list[str]:
+        """Names the step uses (or required variables) that have no value yet."""
+        names = references(step.params) | references(dict(step.expect))
+        names |= references(dict(step.capture))
+        if step.kind.startswith("target.") and self.target_spec is not None:
+            names |= references(dict(self.target_spec.settings))
+        names |= {n for n, v in self.checklist.variables.items() if v.required}
+        return sorted(n for n in names if self._resolve(n, set()) is None)
+
+    def _resolve(self, name: str, seen: set[str]) -> str | None:
+        """The value with nested `${...}` in defaults resolved; None if any part is missing."""
+        if name in seen:
+            return None
+        raw = self.value(name) if not name.startswith("target.") else None
+        if name.startswith("target."):
+            spec = self.target_spec
+            if spec is None:
+                return None
+            setting = name.removeprefix("target.")
+            if setting in ("name", "kind"):
+                return self.value(name)
+            item = spec.settings.get(setting)
+            raw = None if item is None else str(item)
+        if raw is None:
+            return None
+        for inner in references(raw):
+            if self._resolve(inner, seen | {name}) is None:
+                return None
+        return raw
+
+    def substitute(self, text: str, shell: bool = False, *, keep_missing: bool = False) -> str:
+        """`text` with `${name}` replaced (shell-quoted when `shell`), `$$` -> `$`.
+
+        Raises `MissingVariables` naming every reference without a value, unless
+        `keep_missing` (for previews), which leaves such references as they are.
+        """
+        missing: list[str] = []
+
+        def value_of(match: re.Match[str]) -> str | None:
+            """The raw value, or None to keep the reference text as it is."""
+            name = match.group(1)
+            value = self.value(name)
+            if value is None:
+                if not keep_missing:
+                    missing.append(name)
+                return None
+            # Defaults may reference other variables; quote only the final value.
+            if "${" in value and name not in self.secret_names:
+                value = self.substitute(value, keep_missing=keep_missing)
+            return value
+
+        if shell:
+            result = _substitute_shell(text, value_of)
+        else:
+
+            def replace(match: re.Match[str]) -> str:
+                if match.group(1) is None:
+                    return "$"
+                value = value_of(match)
+                return match.group(0) if value is None else value
+
+            result = _REFERENCE.sub(replace, text)
+        if missing:
+            raise MissingVariables(missing)
+        return result
+
+    def substitute_params(
+        self,
+        params: Any,
+        shell_fields: Iterable[str] = (),
+        *,
+        keep_missing: bool = False,
+        _key: str = "",
+    ) -> Any:
+        """Substitute in every string of a params tree; keys in `shell_fields` get quoting."""
+        fields = frozenset(shell_fields)
+        if isinstance(params, str):
+            return self.substitute(params, shell=_key in fields, keep_missing=keep_missing)
+        if isinstance(params, Mapping):
+            return {
+                key: self.substitute_params(
+                    item, fields, keep_missing=keep_missing, _key=str(key)
+                )
+                for key, item in params.items()
+            }
+        if isinstance(params, list | tuple):
+            return [
+                # A list is an argv: its items are separate words, never shell-quoted.
+                self.substitute_params(item, fields, keep_missing=keep_missing)
+                for item in params
+            ]
+        return params
+
+
+class VariablesView(Mapping[str, str]):
+    """`Variables` as a lazy mapping (what `ActionContext.variables` holds)."""
+
+    def __init__(self, variables: Variables, step_id: str | None = None) -> None:
+        self._variables = variables
+        self._step_id = step_id
+
+    def _names(self) -> set[str]:
+        v = self._variables
+        return (
+            set(v.checklist.variables) | set(v.session.variables) | set(v.session.captured)
+            | set(v._volatile) | set(v._memory) | set(BUILTINS)
+            | {f"target.{key}" for key in (v.target_spec.settings if v.target_spec else {})}
+        )
+
+    def __getitem__(self, name: str) -> str:
+        if name == "phase_started_at" and self._step_id is not None:
+            return _iso(self._variables.phase_started_at(self._step_id))
+        value = self._variables.value(name)
+        if value is None:
+            raise KeyError(name)
+        if "${" in value and name not in self._variables.secret_names:
+            value = self._variables.substitute(value, keep_missing=True)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(n for n in self._names() if self.get(n) is not None))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None

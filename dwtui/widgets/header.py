@@ -1,0 +1,40 @@
+"""The one-line header: checklist, session, target, operator, role, elapsed time."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from dwtui.screens.controller import SessionController
+
+
+class HeaderBar(Static):
+    """Title, session, target, operator, role and elapsed time in one line."""
+
+    def __init__(self, controller: SessionController, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.controller = controller
+        self.extra = ""
+
+    def refresh_text(self) -> None:
+        """Recompute the line (called each second and on state changes)."""
+        c = self.controller
+        text = Text(no_wrap=True, overflow="ellipsis")
+        # Most important first: at 80 columns the tail is cut off.
+        if self.extra:  # a rollback scenario replaces the checklist title
+            text.append(f" {self.extra} ", style="bold white on red")
+        else:
+            text.append(f" {c.checklist.title} ", style="bold reverse")
+        if c.role == "driver":
+            text.append(" DRIVER ", style="bold green")
+        else:
+            text.append(" WATCHING (read-only) ", style="bold yellow")
+        text.append(f"{c.elapsed()} · ")
+        text.append(c.session.id, style="bold")
+        text.append(" · ")
+        text.append(c.session.target, style="bold")
+        text.append(" · ")
+        text.append(c.operator, style="bold")
+        if c.role != "driver" and c.driver:
+            text.append(f" · driven by {c.driver}")
+        self.update(text)

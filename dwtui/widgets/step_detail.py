@@ -1,0 +1,115 @@
+"""The selected step's detail: title, description, action preview, expectations, result."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Markdown, Static
+
+from dwtui.checklist.model import Step
+from dwtui.screens.controller import SessionController
+from dwtui.widgets.step_tree import MARK_STYLES
+
+
+def _expectations(step: Step) -> str:
+    parts = [f"{key} {value}" for key, value in step.expect.items()]
+    if step.kind in ("shell", "target.exec") and "exit_code" not in step.expect:
+        parts.insert(0, "exit_code 0")
+    if step.capture:
+        parts.append("capture " + ", ".join(step.capture))
+    return "; ".join(parts) if parts else "—"
+
+
+class StepDetail(VerticalScroll):
+    """Everything about one step, above its log pane."""
+
+    def __init__(self, controller: SessionController, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.controller = controller
+        self.step_id: str | None = None
+        self.attempt_number: int | None = None  # None = newest
+        self._shown_preview: Text | None = None
+        self._shown_facts: Text | None = None
+
+    def compose(self) -> ComposeResult:
+        """Title, Markdown description, preview and facts."""
+        yield Static(id="detail-title")
+        yield Markdown(id="detail-description")
+        yield Static(id="detail-preview")
+        yield Static(id="detail-facts")
+
+    def show(self, step_id: str | None, attempt_number: int | None = None) -> None:
+        """Show this step (re-rendering only what depends on the session if unchanged)."""
+        changed = step_id != self.step_id
+        self.step_id = step_id
+        self.attempt_number = attempt_number
+        if step_id is None:
+            self._shown_preview = self._shown_facts = None
+            self.query_one("#detail-title", Static).update("Select a step")
+            self.query_one("#detail-description", Markdown).update("")
+            self.query_one("#detail-preview", Static).update("")
+            self.query_one("#detail-facts", Static).update("")
+            return
+        c = self.controller
+        step = c.step(step_id)
+        if changed:
+            title = Text.assemble(
+                (step.title, "bold"), ("  ", ""), (f"[{step.kind}]", "dim"), (f"  {step.id}", "dim")
+            )
+            if step.optional:
+                title.append("  optional", style="italic dim")
+            if step.rollback:
+                title.append("  ROLLBACK", style="bold red")
+            self.query_one("#detail-title", Static).update(title)
+            self.query_one("#detail-description", Markdown).update(step.description or "")
+            self.scroll_home(animate=False)
+        # Static.update re-lays out the whole screen, which stalls a step that is just
+        # starting; so only what really changed is updated.
+        preview_text = Text(c.preview(step_id))
+        facts = self._facts(step)
+        if changed or preview_text != self._shown_preview:
+            preview = self.query_one("#detail-preview", Static)
+            preview.update(preview_text)
+            preview.border_title = "Action"
+            self._shown_preview = preview_text
+        if changed or facts != self._shown_facts:
+            self.query_one("#detail-facts", Static).update(facts)
+            self._shown_facts = facts
+
+    def _facts(self, step: Step) -> Text:
+        c = self.controller
+        state = c.state(step.id)
+        text = Text()
+        text.append("Expect: ", style="bold")
+        text.append(_expectations(step) + "\n")
+        if step.confirm:
+            word = f' (type "{step.confirm}")' if step.needs_typed_confirmation else ""
+            text.append(f"Needs confirmation{word}\n", style="bold red")
+        text.append("Status: ", style="bold")
+        text.append(state.status, style=MARK_STYLES.get(state.status, ""))
+        if state.marked_by:
+            text.append(f" (marked by {state.marked_by})", style="dim")
+        text.append("\n")
+        attempts = state.attempts
+        if attempts:
+            shown = c.attempt(step.id, self.attempt_number) or attempts[-1]
+            text.append("Attempt: ", style="bold")
+            text.append(f"{shown.number}/{len(attempts)}  {shown.status}")
+            if shown.exit_code is not None:
+                text.append(f"  exit {shown.exit_code}")
+            text.append(f"  by {shown.operator}  {shown.started_at:%Y-%m-%d %H:%M:%S}Z")
+            if shown.duration_seconds is not None:
+                text.append(f"  {shown.duration_seconds:.0f}s")
+            if shown.rollback:
+                text.append("  rollback", style="red")
+            text.append("\n")
+            if shown.summary:
+                text.append("Result: ", style="bold")
+                text.append(shown.summary + "\n")
+            if len(attempts) > 1:
+                text.append("[ / ] earlier and later attempts\n", style="dim")
+        for note in state.notes:
+            text.append(f"Note ({note.operator}, {note.at:%H:%M}): ", style="bold cyan")
+            text.append(note.text + "\n")
+        return text

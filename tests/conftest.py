@@ -1,0 +1,37 @@
+"""Suite-wide setup: every file any test writes lives under one root.
+
+`DWTUI_TEST_ROOT` is that root (pytest's `tmp_path` directories included), so the last test
+(`test_zz_secret_scan.py`) can scan everything the suite wrote for secret values, and no test
+ever touches the repository's own `sessions/`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_ROOT = Path(os.environ.get("DWTUI_TEST_ROOT") or tempfile.mkdtemp(prefix="dwtui-tests-"))
+_ROOT.mkdir(parents=True, exist_ok=True)
+os.environ["DWTUI_TEST_ROOT"] = str(_ROOT)
+os.environ["DWTUI_SESSIONS_DIR"] = str(_ROOT / "sessions")
+os.environ.setdefault("DWTUI_OPERATOR", "tester@ci")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Put pytest's temporary directories under the suite root; track every secret used."""
+    if not config.option.basetemp:
+        config.option.basetemp = str(_ROOT / "pytest")
+    # Every value any test hands to a Masker is remembered, so the last test can prove
+    # that none of them reached a file the suite wrote.
+    from secret_fixtures import install_masker_tracking
+
+    install_masker_tracking()
+
+
+@pytest.fixture(scope="session")
+def test_root() -> Path:
+    """The directory under which every test writes."""
+    return _ROOT

@@ -1,0 +1,131 @@
+"""Property tests: any session the model can hold survives save -> load unchanged, and any
+damage to a saved file gives a one-line `path:line: message`, never a traceback."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dwtui.session.errors import SessionError
+from dwtui.session.model import STEP_STATUSES, Attempt, Event, Note, Session, StepState
+from dwtui.session.store import SessionStore
+
+text = st.text(max_size=40)
+names = st.text(min_size=1, max_size=12)
+moments = st.datetimes(
+    min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+)
+statuses = st.sampled_from(STEP_STATUSES)
+scalars = st.one_of(
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    text,
+    moments,
+)
+evidence_values: st.SearchStrategy[Any] = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(names, inner, max_size=3)),
+    max_leaves=8,
+)
+
+attempts = st.builds(
+    Attempt,
+    number=st.integers(min_value=1, max_value=99),
+    started_at=moments,
+    operator=text,
+    status=statuses,
+    ended_at=st.none() | moments,
+    exit_code=st.none() | st.integers(min_value=-255, max_value=255),
+    log=text,
+    summary=text,
+    evidence=st.dictionaries(names, evidence_values, max_size=4),
+    pid=st.none() | st.integers(min_value=1, max_value=2**22),
+    pid_started=st.none() | st.floats(min_value=0, max_value=4e9),
+    rollback=st.booleans(),
+)
+step_states = st.builds(
+    StepState,
+    status=statuses,
+    attempts=st.lists(attempts, max_size=2),
+    notes=st.lists(st.builds(Note, at=moments, operator=text, text=text), max_size=2),
+    marked_by=text,
+)
+sessions = st.builds(
+    Session,
+    id=st.from_regex(r"[0-9]{8}-[0-9]{4}-[0-9a-f]{6}", fullmatch=True),
+    checklist_path=text,
+    checklist_id=text,
+    checklist_checksum=text,
+    target=text,
+    created_at=moments,
+    checklist_title=text,
+    operators=st.lists(text, max_size=3),
+    state=st.sampled_from(("active", "completed", "aborted")),
+    selected_step=text,
+    steps=st.dictionaries(names, step_states, max_size=4),
+    variables=st.dictionaries(names, text, max_size=3),
+    captured=st.dictionaries(names, text, max_size=3),
+    previous_env=st.dictionaries(
+        names, st.dictionaries(names, st.none() | text, max_size=3), max_size=2
+    ),
+    events=st.lists(
+        st.builds(Event, at=moments, operator=text, kind=names, step=text, detail=text),
+        max_size=5,
+    ),
+    journal_offset=st.integers(min_value=0, max_value=2**40),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(session=sessions)
+def test_any_session_round_trips(session: Session) -> None:
+    with tempfile.TemporaryDirectory(dir=_tmp_root()) as tmp:
+        store = SessionStore(Path(tmp), durable=False)
+        store.save(session)
+        assert store.load(session.id) == session
+
+
+@settings(max_examples=150, deadline=None)
+@given(cut=st.floats(min_value=0, max_value=0.999), junk=st.binary(max_size=8))
+def test_damaged_files_fail_with_one_clean_line(cut: float, junk: bytes) -> None:
+    session = Session(
+        id="20261124-0425-abcdef",
+        checklist_path="c.toml",
+        checklist_id="c",
+        checklist_checksum="x",
+        target="local",
+        created_at=datetime(2026, 11, 24, tzinfo=UTC),
+        steps={"a": StepState(status="passed")},
+    )
+    session.record("ana", "step.passed", step="a", detail="é\nx")
+    with tempfile.TemporaryDirectory(dir=_tmp_root()) as tmp:
+        store = SessionStore(Path(tmp), durable=False)
+        path = store.save(session)
+        data = path.read_bytes()
+        position = int(len(data) * cut)
+        path.write_bytes(data[:position] + junk)
+        try:
+            loaded = store.load(session.id)
+        except SessionError as exc:
+            message = str(exc)
+            assert message.startswith(f"{path}:")
+            assert "\n" not in message
+            line = int(message[len(str(path)) + 1 :].split(":", 1)[0])
+            assert 1 <= line <= data.count(b"\n") + junk.count(b"\n") + 1
+        else:
+            # Only possible if the junk happened to restore a complete file.
+            assert loaded == session
+
+
+def _tmp_root() -> str:
+    import os
+
+    root = Path(os.environ["DWTUI_TEST_ROOT"]) / "props"
+    root.mkdir(parents=True, exist_ok=True)
+    return str(root)

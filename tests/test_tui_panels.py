@@ -1,0 +1,199 @@
+"""Pilot tests: next pending, panels (flags, criteria, help), command palette, picker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_tui_support import (
+    fixed_session,
+    main_screen,
+    make_workspace,
+    open_app,
+    session_toml,
+    wait_for,
+)
+from textual.widgets import DataTable
+
+from dwtui.app import DwtuiApp
+from dwtui.screens.main import MainScreen
+from dwtui.screens.panels import CriteriaScreen, FlagsScreen, HelpScreen
+from dwtui.screens.picker import NewSessionScreen, PickerScreen
+
+
+def table_rows(table: DataTable[object]) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_next_pending_skips_done_steps(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    sid = fixed_session(ws, statuses={"read-plan": "passed", "say-hello": "passed"})
+    app = open_app(ws, sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        await pilot.pause()
+        assert screen.selected == "announce"  # the first pending step is preselected
+        await pilot.press("j")
+        assert screen.selected == "set-flag"
+        screen.select_step("read-plan")
+        await pilot.press("j")
+        assert screen.selected == "announce"
+
+
+async def test_flags_panel_expected_vs_actual(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    sid = fixed_session(ws, statuses={"verify-flag": "failed"})
+    session = ws.store.load(sid)
+    attempt = session.steps["verify-flag"].attempts[0]
+    attempt.evidence = {
+        "checks": [
+            {
+                "where": "local .env",
+                "mismatches": {"TEAM_VNEXT_DUAL_WRITE_ENABLED": ["true", "false"]},
+            }
+        ]
+    }
+    ws.store.save(session)
+    app = open_app(ws, sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("f")
+        assert isinstance(app.screen, FlagsScreen)
+        rows = table_rows(app.screen.query_one(DataTable))
+        by_name = {row[1]: row for row in rows}
+        assert list(by_name)[:5] == [
+            "TEAM_VNEXT_DUAL_WRITE_ENABLED",
+            "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE",
+            "TEAM_VNEXT_LEGACY_WRITE_BLOCKED",
+            "TEAM_VNEXT_ADAPTER_ENABLED",
+            "TEAM_VNEXT_ROUTING_MODE",
+        ]
+        enabled = by_name["TEAM_VNEXT_DUAL_WRITE_ENABLED"]
+        assert enabled[0] == "✗"
+        assert enabled[2:] == ["true", "false", "verify-flag"]
+        assert by_name["TEAM_VNEXT_ROUTING_MODE"][3] == "?"
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_criteria_panel_shows_verdicts(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    sid = fixed_session(ws, statuses={"say-hello": "passed", "verify-flag": "failed"})
+    app = open_app(ws, sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        assert isinstance(app.screen, CriteriaScreen)
+        rows = table_rows(app.screen.query_one(DataTable))
+        assert [(r[0], r[1]) for r in rows] == [
+            ("✓", "The greeting was printed"),
+            ("✗", "The flag is on"),
+        ]
+
+
+async def test_help_lists_every_binding_with_its_id(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    sid = fixed_session(ws)
+    app = open_app(ws, sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = table_rows(app.screen.query_one(DataTable))
+        ids = {row[3] for row in rows}
+        expected = {b.id for b in MainScreen.BINDINGS} | {b.id for b in DwtuiApp.BINDINGS}
+        assert expected <= ids
+        assert {"log.search", "log.next", "tree.run"} <= ids
+        keys = {row[3]: row[1] for row in rows}
+        assert keys["app.rollback"] == "ctrl+r"
+        assert keys["app.help"] == "?"
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_every_binding_has_an_id_and_description() -> None:
+    from dwtui.screens.matrix import RollbackMatrixScreen
+    from dwtui.screens.modals import ConfirmScreen, InterruptedScreen, QuitScreen
+    from dwtui.screens.picker import PickerScreen
+    from dwtui.widgets.log_view import LogView
+    from dwtui.widgets.step_tree import StepTree
+
+    for owner in (
+        DwtuiApp,
+        MainScreen,
+        RollbackMatrixScreen,
+        PickerScreen,
+        LogView,
+        StepTree,
+        ConfirmScreen,
+        QuitScreen,
+        InterruptedScreen,
+    ):
+        for binding in owner.BINDINGS:
+            assert binding.id, (owner.__name__, binding.key)  # type: ignore[union-attr]
+            assert binding.description, (owner.__name__, binding.key)  # type: ignore[union-attr]
+
+
+async def test_command_palette_jumps_to_a_step(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    sid = fixed_session(ws)
+    app = open_app(ws, sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.press(*"check c")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.selected == "check-c")
+        assert app.screen is screen
+
+
+async def test_picker_preselects_newest_unfinished_and_opens_it(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    done = fixed_session(ws, "20260101-0900-aaaaaa")
+    session = ws.store.load(done)
+    session.state = "completed"
+    ws.store.save(session)
+    active = fixed_session(ws, "20260102-0900-bbbbbb")
+    app = DwtuiApp(ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        table = picker.query_one(DataTable)
+        assert table.row_count == 2
+        assert str(table.get_row_at(table.cursor_row)[0]) == active
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert app.controller is not None
+        assert app.controller.session.id == active
+        assert app.controller.role == "driver"
+
+
+async def test_picker_new_session(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    app = DwtuiApp(ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press("n")
+        assert isinstance(app.screen, NewSessionScreen)
+        await pilot.press("enter")  # the only checklist; it has one target
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert app.controller is not None
+        sid = app.controller.session.id
+    data = session_toml(ws, sid)
+    assert data["checklist_id"] == "tui-small"
+    assert data["target"] == "local"
+
+
+async def test_picker_with_no_sessions_quits_cleanly(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    app = DwtuiApp(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        assert app.screen.query_one(DataTable).row_count == 0
+        await pilot.press("q")
+    assert app.return_code == 0
+    assert list(ws.store.root.glob("*.toml")) == []
