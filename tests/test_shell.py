@@ -34,6 +34,15 @@ def shell(step_id: str, command: str, **kwargs: object) -> Step:
     return Step(id=step_id, title=step_id, kind="shell", params={"command": command}, **kwargs)  # type: ignore[arg-type]
 
 
+def foreground_child_is(pid: int, name: str) -> bool:
+    """True once `pid` has a child process whose command name is `name`."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return any(Path(f"/proc/{c}/comm").read_text().strip() == name for c in children)
+    except OSError:
+        return False
+
+
 def test_success_output_in_log_and_captures(tmp_path: Path) -> None:
     engine = engine_for(tmp_path, shell("a", "echo 'team id: 42'; echo done >&2",
                                         capture={"team_id": r"team id: (\d+)"},
@@ -305,10 +314,17 @@ def test_cancel_stops_a_fast_wrapped_script_and_records_130(tmp_path: Path) -> N
     handle = process.start(f"echo started; sleep 30; touch {marker}", log_path=log)
     assert process.wrapper_for(f"echo started; sleep 30; touch {marker}") == process.FAST_WRAPPER
     deadline = time.monotonic() + 10
-    while "started" not in log.read_text():
+    # Interrupt while the script waits for its foreground command (not mid-fork, a window
+    # in which bash itself may defer the trap): the moment an operator's cancel usually hits.
+    while not foreground_child_is(handle.pid, "sleep"):
         assert time.monotonic() < deadline
-        time.sleep(0.02)
-    assert process.terminate(handle, grace=5) == 130
+        time.sleep(0.01)
+    began = time.monotonic()
+    code = process.terminate(handle, grace=5)
+    assert code == 130, (
+        f"code {code} after {time.monotonic() - began:.2f} s; record "
+        f"{process.read_exit(log, handle.pid)}; log {log.read_text()!r}"
+    )
     assert process.read_exit(log, handle.pid) == 130
     assert not marker.exists()  # the script stopped at the interrupt, as without a trap
 
