@@ -12,9 +12,10 @@ app starts with its default keys.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+
+import tomli
 
 
 class KeymapError(Exception):
@@ -33,12 +34,12 @@ def keymap_path(environ: Mapping[str, str] | None = None) -> Path:
 def load_keymap(path: Path) -> dict[str, str]:
     """Binding id -> key string; {} when the file does not exist."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomli.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
         raise KeymapError(f"{path}: cannot read the keymap ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
+    except tomli.TOMLDecodeError as exc:
         raise KeymapError(f"{path}: {exc}") from None
     keymap: dict[str, str] = {}
     for binding_id, keys in data.items():

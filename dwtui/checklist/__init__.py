@@ -4,6 +4,6 @@
 - `loader.py`  `load_checklist(path)` / `check_files(paths)`, errors as `path:line:col: message`;
 - `schema.py`  allowed fields and types per section and per step kind;
 - `build.py`, `step_rules.py`, `refs.py`   structural, per-kind and cross-reference checks;
-- `locate.py`  key path -> line:col, since tomllib keeps no positions;
+- `locate.py`  key path -> line:col, since tomli keeps no positions;
 - `placeholders.py`   finding `${name}` references.
 """

@@ -3,17 +3,18 @@
     checklist = load_checklist(Path("checklists/p5_t6_staging_dual_write.toml"))
 
 Problems are `path:line:col: message`; TOML syntax errors take their position from
-tomllib, semantic ones from `locate.KeyLocator` (the offending key's own line).
+tomli, semantic ones from `locate.KeyLocator` (the offending key's own line).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from dwtui.checklist import schema
 from dwtui.checklist.build import Builder
@@ -59,14 +60,14 @@ def _load(path: Path) -> tuple[Checklist | None, list[Problem]]:
         return None, [Problem.at(path, line, col, "the file is not valid UTF-8")]
     text = text.removeprefix("\ufeff")
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
         return None, [_syntax_problem(path, text, str(exc))]
     return _build(path, text, data, hashlib.sha256(raw).hexdigest())
 
 
 def _syntax_problem(path: Path, text: str, message: str) -> Problem:
-    """tomllib says "Invalid value (at line 3, column 7)": move the position to the front."""
+    """tomli says "Invalid value (at line 3, column 7)": move the position to the front."""
     match = _TOML_POSITION.search(message)
     if match:
         line, col = int(match.group(1)), int(match.group(2))

@@ -1,9 +1,9 @@
 """Where each key of a TOML document is: key path -> (line, col).
 
-`tomllib` returns plain dicts without positions, so semantic errors would all point at
+`tomli` returns plain dicts without positions, so semantic errors would all point at
 line 1. This module re-scans the (already valid) text just enough to remember where every
 key, table header, array-of-tables element and array item starts. It is not a parser: it
-assumes `tomllib` accepted the text and simply stops scanning on anything surprising, so
+assumes `tomli` accepted the text and simply stops scanning on anything surprising, so
 a lookup then falls back to the nearest enclosing key that was seen.
 
 A key path is a tuple of table keys (str) and array indices (int), e.g.
@@ -15,7 +15,8 @@ from __future__ import annotations
 import bisect
 import contextlib
 import re
-import tomllib
+
+import tomli
 
 KeyPath = tuple[str | int, ...]
 
@@ -174,8 +175,8 @@ class KeyLocator:
         raw = self._text[start : self._i]
         if quote == "'":
             return raw[1:-1]
-        # Let tomllib decode the escapes of a basic string.
-        value = tomllib.loads(f"k = {raw}")["k"]
+        # Let tomli decode the escapes of a basic string.
+        value = tomli.loads(f"k = {raw}")["k"]
         return value if isinstance(value, str) else raw
 
     def _keyval(self, table: KeyPath) -> None:

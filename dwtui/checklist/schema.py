@@ -23,7 +23,7 @@ class Type:
     kinds: tuple[str, ...]  # any of: str int num bool strs ints strmap table any
 
     def accepts(self, value: Any) -> bool:
-        """True when `value` (as tomllib returns it) has this type."""
+        """True when `value` (as tomli returns it) has this type."""
         return any(_ACCEPTS[kind](value) for kind in self.kinds)
 
 

@@ -18,12 +18,13 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from dwtui.checklist.model import Step
 from dwtui.report.view import bar, delta_rows, sparkline
 from dwtui.screens.controller import STATUS_MARKS, SessionController
 from dwtui.session.model import Attempt
+from dwtui.widgets.key_bar import KeyBar
 
 #: Screens at least this wide get long bars.
 WIDE = 110
@@ -122,7 +123,7 @@ class DeltaScreen(Screen[None]):
                 if isinstance(self.evidence.data.get("performance"), Mapping):
                     yield DataTable(id="perf-table", cursor_type="none", zebra_stripes=True)
                 yield Static(self._perf_text(), id="perf-summary")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Fill the tables (bar length follows the screen width)."""

@@ -16,13 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, ProgressBar, Tree
+from textual.widgets import ProgressBar, Tree
 
 from dwtui.screens.controller import SessionController
 from dwtui.screens.panels import CriteriaScreen, FlagsScreen
 from dwtui.screens.step_runs import StepRunsScreen
 from dwtui.session.model import DONE_STATUSES
 from dwtui.widgets.header import HeaderBar
+from dwtui.widgets.key_bar import KeyBar
 from dwtui.widgets.log_view import LogPane, LogView
 from dwtui.widgets.step_detail import StepDetail
 from dwtui.widgets.step_tree import NodeRef, StepTree
@@ -48,12 +49,12 @@ class MainScreen(StepRunsScreen):
 
     BINDINGS = [
         Binding("r", "run_step", "Run", id="main.run"),
-        Binding("R", "rerun_step", "Re-run", id="main.rerun", show=False),
-        Binding("p", "run_phase", "Run phase", id="main.run_phase"),
-        Binding("space", "mark_done", "Done", id="main.done", show=False),
+        Binding("R", "rerun_step", "Re-run", id="main.rerun"),
+        Binding("p", "run_phase", "Phase", id="main.run_phase"),
+        Binding("space", "mark_done", "Done", id="main.done"),
         Binding("s", "skip", "Skip", id="main.skip"),
-        Binding("x", "mark_failed", "Failed", id="main.failed", show=False),
-        Binding("k", "cancel_step", "Cancel run", id="main.cancel", show=False),
+        Binding("x", "mark_failed", "Fail", id="main.failed"),
+        Binding("k", "cancel_step", "Cancel", id="main.cancel"),
         Binding("a", "add_note", "Note", id="main.note"),
         Binding("j", "next_pending", "Next", id="main.next"),
         Binding("slash", "search_log", "Search", id="main.search"),
@@ -71,14 +72,13 @@ class MainScreen(StepRunsScreen):
             id="main.attempt_next",
             show=False,
         ),
-        Binding("l", "focus_log", "Log", id="main.log", show=False),
+        Binding("l", "focus_log", "Log", id="main.log"),
         Binding("f", "flags", "Flags", id="main.flags"),
         Binding("c", "criteria", "Criteria", id="main.criteria"),
-        # Not in the footer (it would push Help and Quit out at 120 columns): `?` lists it and
-        # the command palette offers it.
-        Binding("d", "delta", "Validation delta", id="main.delta", show=False),
-        Binding("H", "release", "Hand off (release the wheel)", id="main.handoff", show=False),
-        Binding("t", "take_wheel", "Take the wheel (after a handoff)", id="main.take", show=False),
+        Binding("d", "delta", "Delta", id="main.delta"),
+        # One of the two at a time (`check_action`): the driver hands off, a follower takes.
+        Binding("H", "release", "Hand off", id="main.handoff"),
+        Binding("t", "take_wheel", "Take wheel", id="main.take"),
     ]
 
     #: Actions a follower cannot use (shown disabled in the footer).
@@ -126,7 +126,7 @@ class MainScreen(StepRunsScreen):
             with Vertical(id="right"):
                 yield StepDetail(self.controller, id="detail")
                 yield LogPane(id="log")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def step_tree(self) -> StepTree:
@@ -272,9 +272,12 @@ class MainScreen(StepRunsScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Followers see run keys disabled (None = shown greyed in the footer)."""
-        if action in self.DRIVER_ACTIONS and self.controller.read_only:
+        read_only = self.controller.read_only
+        if action == "release":
+            return not read_only
+        if action in self.DRIVER_ACTIONS and read_only:
             return None
-        return not (action == "take_wheel" and not self.controller.read_only)
+        return not (action == "take_wheel" and not read_only)
 
     def _group_under_cursor(self) -> bool:
         """On a phase/section line Enter and space fold it instead."""

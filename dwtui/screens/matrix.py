@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from dwtui.checklist.model import MatrixRow
 from dwtui.screens.controller import SessionController
+from dwtui.widgets.key_bar import KeyBar
 
 URGENCY_STYLES = {
     "immediate": "bold white on red",
@@ -53,7 +54,7 @@ class RollbackMatrixScreen(Screen[str | None]):
             yield Input(placeholder="filter symptoms / scenarios…", id="matrix-filter")
             yield DataTable(id="matrix-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="matrix-scenario")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Fill the table; the filter box keeps focus so typing filters at once."""

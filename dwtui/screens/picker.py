@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Label, OptionList
+from textual.widgets import DataTable, Label, OptionList
 from textual.widgets.option_list import Option
 
 from dwtui.session.store import SessionSummary
+from dwtui.widgets.key_bar import KeyBar
 
 STATE_STYLES = {"active": "bold", "completed": "green", "aborted": "red", "unreadable": "red"}
 
@@ -65,7 +66,7 @@ class PickerScreen(Screen[PickedSession | NewSession | None]):
                 )
             )
             yield DataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Fill the table; preselect the newest unfinished session."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from rich.markdown import Markdown
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from dwtui.checklist.model import Step
 from dwtui.screens.controller import SessionController
@@ -19,6 +20,18 @@ def _expectations(step: Step) -> str:
     if step.capture:
         parts.append("capture " + ", ".join(step.capture))
     return "; ".join(parts) if parts else "—"
+
+
+def render_description(markdown: str) -> Markdown | Text:
+    """A step's Markdown description as one renderable (inline code in the code colour).
+
+    One Rich renderable in one Static, not Textual's Markdown widget (a widget per block,
+    each styled by CSS): the detail pane repaints on every step change and at start-up,
+    where ~30 widgets for a description cost more than the rest of the screen.
+    """
+    if not markdown.strip():
+        return Text("")
+    return Markdown(markdown, code_theme="ansi_dark", inline_code_theme="ansi_dark")
 
 
 class StepDetail(VerticalScroll):
@@ -35,7 +48,7 @@ class StepDetail(VerticalScroll):
     def compose(self) -> ComposeResult:
         """Title, Markdown description, preview and facts."""
         yield Static(id="detail-title")
-        yield Markdown(id="detail-description")
+        yield Static(id="detail-description")
         yield Static(id="detail-preview")
         yield Static(id="detail-facts")
 
@@ -47,7 +60,7 @@ class StepDetail(VerticalScroll):
         if step_id is None:
             self._shown_preview = self._shown_facts = None
             self.query_one("#detail-title", Static).update("Select a step")
-            self.query_one("#detail-description", Markdown).update("")
+            self.query_one("#detail-description", Static).update("")
             self.query_one("#detail-preview", Static).update("")
             self.query_one("#detail-facts", Static).update("")
             return
@@ -62,7 +75,9 @@ class StepDetail(VerticalScroll):
             if step.rollback:
                 title.append("  ROLLBACK", style="bold red")
             self.query_one("#detail-title", Static).update(title)
-            self.query_one("#detail-description", Markdown).update(step.description or "")
+            self.query_one("#detail-description", Static).update(
+                render_description(step.description or "")
+            )
             self.scroll_home(animate=False)
         # Static.update re-lays out the whole screen, which stalls a step that is just
         # starting; so only what really changed is updated.

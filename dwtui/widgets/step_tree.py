@@ -40,7 +40,7 @@ class StepTree(Tree[NodeRef]):
     # Tree's own select/toggle keys are replaced; a mouse click still only moves the cursor.
     BINDINGS = [
         Binding("enter", "screen.run_step", "Run step", id="tree.run", show=False),
-        Binding("space", "screen.mark_done", "Done / tick manual step", id="tree.done", show=False),
+        Binding("space", "screen.mark_done", "Done", id="tree.done"),
     ]
 
     def __init__(
