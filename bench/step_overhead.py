@@ -5,6 +5,10 @@ store) and 200 `subprocess.run(["bash", "-c", "true"])` in the same run, and pri
 the ratio (target <= 1.5x). Also breaks down where the runner's time goes: process start +
 wait, session saves, the rest.
 
+On this machine's disk (ext4 without a journal) creating a file skips, one by one, the inodes
+freed in the last minute or more, so recent deletions (another run's cleanup, a test suite's)
+can cost each step's log creation 0.1-0.5 ms instead of ~0.02: the last line shows the cost.
+
     .venv/bin/python bench/step_overhead.py [--steps N] [--no-fsync] [--profile]
 """
 
@@ -76,47 +80,49 @@ class Timer:
         setattr(self.owner, self.name, self.original)
 
 
-def runner(steps: int, durable: bool, profile: bool) -> tuple[float, dict[str, Timer]]:
-    with tempfile.TemporaryDirectory(prefix="dwtui-bench-") as tmp:
-        root = Path(tmp)
-        checklist_path = root / "bench.toml"
-        write_checklist(checklist_path, steps)
-        sessions = root / "sessions"
-        store = SessionStore(sessions, durable=durable)
-        session = store.create(load_checklist(checklist_path), None, "bench")
-        original_init = SessionStore.__init__
+def runner(
+    steps: int, durable: bool, profile: bool, root: Path
+) -> tuple[float, dict[str, Timer]]:
+    """One `dwtui run` of `steps` steps in the new directory `root`; its time and timers."""
+    root.mkdir()
+    checklist_path = root / "bench.toml"
+    write_checklist(checklist_path, steps)
+    sessions = root / "sessions"
+    store = SessionStore(sessions, durable=durable)
+    session = store.create(load_checklist(checklist_path), None, "bench")
+    original_init = SessionStore.__init__
 
-        def init(self: SessionStore, root: Path | str, *, durable: bool = durable) -> None:
-            original_init(self, root, durable=durable)
+    def init(self: SessionStore, root: Path | str, *, durable: bool = durable) -> None:
+        original_init(self, root, durable=durable)
 
-        SessionStore.__init__ = init  # type: ignore[method-assign]
-        timers = {
-            "save": Timer(store_module.SessionStore, "save"),
-            "start": Timer(process, "start"),
-            "wait": Timer(process, "wait"),
-        }
-        args = argparse.Namespace(
-            session=session.id, sessions_dir=str(sessions), operator="bench", phase=None,
-            until=None, scenario=None, yes=False, manual_done=False,
-        )
-        out = io.StringIO()
-        profiler = cProfile.Profile() if profile else None
-        started = time.perf_counter()
-        if profiler:
-            profiler.enable()
-        code = headless.main(args, out=out)
-        if profiler:
-            profiler.disable()
-        elapsed = time.perf_counter() - started
-        for timer in timers.values():
-            timer.restore()
-        SessionStore.__init__ = original_init  # type: ignore[method-assign]
-        if code != 0:
-            raise SystemExit(f"runner failed with {code}:\n{out.getvalue()[-2000:]}")
-        if profiler:
-            stats = pstats.Stats(profiler)
-            stats.sort_stats("tottime").print_stats(30)
-        return elapsed, timers
+    SessionStore.__init__ = init  # type: ignore[method-assign]
+    timers = {
+        "save": Timer(store_module.SessionStore, "save"),
+        "start": Timer(process, "start"),
+        "wait": Timer(process, "wait"),
+    }
+    args = argparse.Namespace(
+        session=session.id, sessions_dir=str(sessions), operator="bench", phase=None,
+        until=None, scenario=None, yes=False, manual_done=False,
+    )
+    out = io.StringIO()
+    profiler = cProfile.Profile() if profile else None
+    started = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    code = headless.main(args, out=out)
+    if profiler:
+        profiler.disable()
+    elapsed = time.perf_counter() - started
+    for timer in timers.values():
+        timer.restore()
+    SessionStore.__init__ = original_init  # type: ignore[method-assign]
+    if code != 0:
+        raise SystemExit(f"runner failed with {code}:\n{out.getvalue()[-2000:]}")
+    if profiler:
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(30)
+    return elapsed, timers
 
 
 def main() -> None:
@@ -133,32 +139,39 @@ def main() -> None:
           f"{opts.rounds} alternating rounds, this machine's load: {os.getloadavg()[0]:.1f}")
     timers: dict[str, Timer] = {}
     ours = base = 0.0
-    for round_no in range(opts.rounds):
-        base = baseline(n)
-        ours, timers = runner(n, durable=not opts.no_fsync, profile=opts.profile)
-        ratios.append(ours / base)
-        print(f"round {round_no + 1}: subprocess.run(bash -c true) {base:6.3f} s "
-              f"({base / n * 1000:5.2f} ms/step) | dwtui run {ours:6.3f} s "
-              f"({ours / n * 1000:5.2f} ms/step) | ratio {ours / base:.2f}x")
+    # Nothing is deleted until the end: a round's cleanup would slow the next round's log
+    # creations (see the module docstring).
+    with tempfile.TemporaryDirectory(prefix="dwtui-bench-") as scratch:
+        create_before = file_create_cost(Path(scratch) / "create-before")
+        for round_no in range(opts.rounds):
+            base = baseline(n)
+            ours, timers = runner(n, durable=not opts.no_fsync, profile=opts.profile,
+                                  root=Path(scratch) / f"round{round_no + 1}")
+            ratios.append(ours / base)
+            print(f"round {round_no + 1}: subprocess.run(bash -c true) {base:6.3f} s "
+                  f"({base / n * 1000:5.2f} ms/step) | dwtui run {ours:6.3f} s "
+                  f"({ours / n * 1000:5.2f} ms/step) | ratio {ours / base:.2f}x")
+        create = file_create_cost(Path(scratch) / "create-after")
     print(f"median ratio: {statistics.median(ratios):.2f}x  (target <= 1.5x)")
     print("where the runner's time went (last round):")
     for name, timer in timers.items():
         print(f"  {name:<6} {timer.calls:5d} calls  {timer.total * 1000 / n:6.2f} ms/step")
     rest = ours - sum(t.total for t in timers.values())
     print(f"  other  {rest * 1000 / n:6.2f} ms/step (engine, variables, log, events)")
-    create = file_create_cost()
-    print(f"this disk creates a file in {create:.2f} ms; every step creates one (its log; the "
-          "exit record is an append to a shared file) that `bash -c true` does not need")
+    print(f"this disk creates a file in {create_before:.2f} ms before the rounds, {create:.2f} "
+          "ms after; every step creates one (its log; the exit record is an append to a "
+          "shared file) that `bash -c true` does not need. Much above 0.02 ms, files deleted "
+          "in the last minutes (an earlier run's) slow every creation: wait, then re-run")
 
 
-def file_create_cost(count: int = 200) -> float:
-    """Milliseconds to create (and close) one new file in a temp directory here."""
-    with tempfile.TemporaryDirectory(prefix="dwtui-bench-") as tmp:
-        started = time.perf_counter()
-        for n in range(count):
-            with open(Path(tmp) / f"f{n}.log", "ab"):
-                pass
-        return (time.perf_counter() - started) / count * 1000
+def file_create_cost(directory: Path, count: int = 200) -> float:
+    """Milliseconds to create (and close) one new file in `directory` (made here)."""
+    directory.mkdir()
+    started = time.perf_counter()
+    for n in range(count):
+        with open(directory / f"f{n}.log", "ab"):
+            pass
+    return (time.perf_counter() - started) / count * 1000
 
 
 if __name__ == "__main__":

@@ -264,3 +264,23 @@ def test_expect_values_name_variables_and_captures(tmp_path: Path) -> None:
     result = engine.run_step("bad")
     assert result.status == "failed"
     assert "got 42" in on_disk(engine)["steps"]["bad"]["attempts"][0]["summary"]
+
+
+def test_the_first_coalesced_save_waits_its_interval_too(tmp_path: Path) -> None:
+    engine, store = make_engine(tmp_path, make_checklist([shell("a", "true"), shell("b", "true")]))
+    lazy = Engine(engine.checklist, engine.session, store, operator="x", environ={},
+                  save_interval=0.3)
+    assert lazy.run_step("a").ok
+    assert "a" not in on_disk(lazy)["steps"] or not on_disk(lazy)["steps"]["a"].get("attempts")
+    time.sleep(0.6)  # the deferred save lands within its interval, from its timer
+    assert on_disk(lazy)["steps"]["a"]["status"] == "passed"
+    assert lazy.run_step("b").ok
+    lazy.close()
+    assert on_disk(lazy)["steps"]["b"]["status"] == "passed"
+
+
+def test_steps_are_found_by_id_like_the_checklist_finds_them(tmp_path: Path) -> None:
+    engine, _ = make_engine(tmp_path, make_checklist([shell("a", "true"), shell("b", "true")]))
+    assert engine.step("b") is engine.checklist.step("b")
+    with pytest.raises(KeyError):
+        engine.step("nope")

@@ -378,3 +378,31 @@ def test_a_detached_step_is_on_disk_while_it_runs_and_saved_once_before(tmp_path
     assert saves == ["pid"]  # the first save already knows the process
     cancel.set()
     worker.join(15)
+
+
+def test_bash_is_found_on_the_step_path_as_the_child_would(tmp_path: Path) -> None:
+    own = tmp_path / "bin"
+    own.mkdir()
+    fake = own / "bash"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    assert process.bash_path({"PATH": f"{tmp_path / 'none'}:{own}:/usr/bin"}) == str(fake)
+    fake.chmod(0o644)  # not executable: the search goes on, like execvp's
+    assert process.bash_path({"PATH": f"{own}:/usr/bin:/bin"}).endswith("/bash")
+    assert process.bash_path({"PATH": f"{own}:/usr/bin:/bin"}) != str(fake)
+    # A relative entry (the child's cwd decides) or no bash at all: the bare name.
+    assert process.bash_path({"PATH": f"relative:{own}"}) == "bash"
+    assert process.bash_path({"PATH": str(tmp_path / "none")}) == "bash"
+
+
+def test_a_step_without_output_reads_nothing_and_one_with_output_is_counted(
+    tmp_path: Path,
+) -> None:
+    engine = engine_for(tmp_path, shell("quiet", "true"), shell("loud", "printf 'a\\nb'"))
+    quiet = engine.run_step("quiet")
+    assert quiet.ok and quiet.summary == "exit 0, 0 lines of output"
+    loud = engine.run_step("loud")
+    assert loud.ok and loud.summary == "exit 0, 2 lines of output"
+    attempt = engine.session.steps["loud"].attempts[-1]
+    assert attempt.log == "logs/loud.1.log"
+    assert engine.session_dir() / attempt.log == engine.store.log_path(engine.session, "loud", 1)

@@ -65,14 +65,19 @@ def observe_output(log_path: Path, offset: int, *, full: bool) -> Output:
     if full:
         text = read_output(log_path, offset)
         return Output(text, _line_count(text.count("\n"), text[-1:] if text else ""))
+    # What the log holds now, in one read (no output: no open at all). Every syscall hands
+    # the GIL over, and getting it back can take a switch interval while the UI thread
+    # paints this very output.
     try:
-        with open(log_path, "rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            position = max(offset, size - OUTPUT_LIMIT)
-            handle.seek(position)
-            # One read: every syscall hands the GIL over, and getting it back can take a
-            # switch interval while the UI thread paints this very output.
-            data = handle.read()
+        size = os.stat(log_path).st_size
+        position = max(offset, size - OUTPUT_LIMIT)
+        if size <= position:
+            return Output("", 0)
+        fd = os.open(log_path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            data = os.pread(fd, size - position, position)
+        finally:
+            os.close(fd)
     except OSError:
         return Output("", 0)
     tail = memoryview(data)[-TAIL_BYTES:]

@@ -52,7 +52,9 @@ class SessionSaver:
         self._secrets = secrets
         self._problems = problems
         self._dirty = False
-        self._last = 0.0
+        #: When the session was last saved; the start counts, so the first coalesced save
+        #: waits its interval too (a short run then saves once, when it closes).
+        self._last = time.monotonic()
         self._timer: threading.Timer | None = None
         self._journal = _journal_of(store.dir_of(session.id))
 

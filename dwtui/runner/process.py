@@ -11,7 +11,7 @@ The records of a session's steps go to one append-only file beside the logs
 (`logs/exit-codes`), one line `<log name> <wrapper pid> <code>` per step, each written by a
 single `O_APPEND` write of a few bytes; readers accept only complete lines. That is as safe
 as a temp file + `mv` per step, without two file creations and an exec of `mv` per step
-(~0.6 ms per created file and ~1.5 ms per `mv` here: `bench/step_overhead.py`). When secrets
+(~1.5 ms per `mv` here, and a created file 0.02-0.5 ms: `bench/step_overhead.py`). When secrets
 must be masked, a small stdlib-only Python filter (`dwtui.runner.maskfilter`) is the wrapper
 instead and appends the same record.
 
@@ -64,9 +64,31 @@ def wrapper_for(command: str, env: Mapping[str, str] | None = None) -> str:
     subshell wrapper (exported bash functions in `env` could hide anything, too)."""
     if _UNSAFE_FOR_FAST.search(command):
         return WRAPPER
-    if env is not None and any(name.startswith("BASH_FUNC_") for name in env):
+    if env is not None and _exports_functions(env):
         return WRAPPER
     return FAST_WRAPPER
+
+
+def _exports_functions(env: Mapping[str, str]) -> bool:
+    """True when `env` exports bash functions (`BASH_FUNC_<name>%%` variables)."""
+    return any(name.startswith("BASH_FUNC_") for name in env)
+
+
+def bash_path(env: Mapping[str, str]) -> str:
+    """`bash` as found on `env`'s PATH now, or the bare name if a relative entry comes first.
+
+    Found here, the child is spared an `execve` per PATH entry before bash's, and bash its
+    own PATH search for `$BASH` (it does one when started by a bare name).
+    """
+    path = env.get("PATH")
+    for directory in (os.defpath if path is None else path).split(os.pathsep):
+        if directory[:1] != "/":  # relative to the child's cwd: leave it to execvp
+            return "bash"
+        candidate = directory + "bash" if directory[-1] == "/" else directory + "/bash"
+        if os.access(candidate, os.X_OK) and os.path.isfile(candidate):
+            return candidate
+    return "bash"
+
 
 #: Escalation when cancelling: SIGINT, then SIGTERM, then SIGKILL, each after this grace.
 GRACE_SECONDS = 2.0
@@ -81,7 +103,12 @@ def exits_path_for(log_path: Path) -> Path:
 
     Absolute: the wrapper writes it after the command, which may have changed directory.
     """
-    return Path(os.path.abspath(log_path.parent / EXITS_FILE))
+    return Path(_exits_file(log_path))
+
+
+def _exits_file(log_path: Path) -> str:
+    """`exits_path_for` as a string (no Path objects on a step's hot path)."""
+    return os.path.join(os.path.dirname(os.path.abspath(log_path)), EXITS_FILE)
 
 
 @dataclass
@@ -189,13 +216,14 @@ def start(
     With `mask_values`, output passes through the masking filter (values are handed over a
     pipe, never through argv, the environment or disk).
     """
-    exits = str(exits_path_for(log_path))
+    exits = _exits_file(log_path)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
     try:
-        log = open(log_path, "ab", buffering=0)  # noqa: SIM115 - closed below
+        log = os.open(log_path, flags, 0o666)
     except FileNotFoundError:  # the directory first (only then: a step's hot path)
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(log_path, "ab", buffering=0)  # noqa: SIM115 - closed below
-    with log:
+        log = os.open(log_path, flags, 0o666)
+    try:
         if mask_values:
             argv = [
                 sys.executable, "-I", "-S", "-c", _FILTER_BOOT,
@@ -212,13 +240,15 @@ def start(
             finally:
                 popen.stdin.close()
         else:
+            environ = os.environ if env is None else env
             popen = subprocess.Popen(
-                ["bash", "-c", wrapper_for(command, os.environ if env is None else env),
-                 WRAPPER_NAME, command, exits,
-                 log_path.name],
+                [bash_path(environ), "-c", wrapper_for(command, environ), WRAPPER_NAME, command,
+                 exits, log_path.name],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=cwd,
                 env=env, start_new_session=True, close_fds=True,
             )
+    finally:
+        os.close(log)
     started = proc_start_time(popen.pid)
     return ProcessHandle(popen.pid, started if started is not None else 0.0, log_path, popen)
 
@@ -365,7 +395,7 @@ def wait(
 
 def find_by_log(log_path: Path) -> ProcessHandle | None:
     """A still-running wrapper of the step logging to `log_path` (when a crash lost its pid)."""
-    exits = str(exits_path_for(log_path)).encode()
+    exits = _exits_file(log_path).encode()
     key = log_path.name.encode()
     try:
         entries = os.listdir("/proc")
