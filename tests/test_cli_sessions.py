@@ -332,6 +332,27 @@ def test_real_console_script(work: Path) -> None:
     assert "Traceback" not in check.stderr
 
 
+def test_without_a_terminal_the_app_refuses_at_once_and_new_still_creates(work: Path) -> None:
+    """No terminal (stdin /dev/null, output piped): one line and exit 2, never a spinning app."""
+    env = {**os.environ, "DWTUI_SESSIONS_DIR": str(work / "sessions")}
+
+    def dwtui(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(SCRIPT), *args], capture_output=True, text=True, env=env, cwd=work,
+            stdin=subprocess.DEVNULL, check=False, timeout=30,
+        )
+
+    new = dwtui("new")  # without --headless: it would open the app on a terminal
+    assert new.returncode == 0, new.stderr
+    session_id = new.stdout.strip()
+    assert f"dwtui resume {session_id}" in new.stderr
+    for args in (("resume", session_id), ("watch", session_id), ()):
+        refused = dwtui(*args)
+        assert refused.returncode == 2, args
+        assert refused.stderr.startswith("dwtui: the full-screen app needs a terminal")
+        assert "Traceback" not in refused.stderr
+
+
 def test_the_shipped_p5_t6_checklist_end_to_end(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

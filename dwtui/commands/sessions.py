@@ -100,6 +100,14 @@ def cmd_new(args: argparse.Namespace) -> int:
     if getattr(args, "headless", False):
         print(session.id)  # stdout: just the id, for scripts (`dwtui run <id>`)
         return EXIT_OK
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(session.id)
+        print(
+            f"no terminal: not opening the app; `dwtui resume {session.id}` from a terminal, "
+            f"or `dwtui run {session.id}`",
+            file=sys.stderr,
+        )
+        return EXIT_OK
     try:
         tui = importlib.import_module("dwtui.commands.tui")
     except ModuleNotFoundError as exc:

@@ -32,6 +32,17 @@ def _workspace(args: argparse.Namespace) -> Workspace:
     )
 
 
+def has_terminal() -> bool:
+    """True when stdin and stdout are a terminal (the full-screen app needs both)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+NO_TERMINAL = (
+    "the full-screen app needs a terminal (stdin and stdout); without one, use "
+    "`dwtui run` to run steps, `dwtui status` to see a session, `dwtui report` for evidence"
+)
+
+
 def _run(
     args: argparse.Namespace,
     session_ref: str | None,
@@ -40,6 +51,10 @@ def _run(
     watch: bool = False,
     take_over: bool = False,
 ) -> int:
+    if not has_terminal():
+        # Without this, Textual would read EOF from stdin forever at 100% CPU.
+        error(NO_TERMINAL)
+        return EXIT_USAGE
     from dwtui.app import DwtuiApp
 
     if picker or take_over:
