@@ -37,4 +37,5 @@ class HeaderBar(Static):
         text.append(c.operator, style="bold")
         if c.role != "driver" and c.driver:
             text.append(f" · driven by {c.driver}")
-        self.update(text)
+        # One no-wrap line whatever it says: no layout pass (this runs every second).
+        self.update(text, layout=False)

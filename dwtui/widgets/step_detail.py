@@ -85,12 +85,28 @@ class StepDetail(VerticalScroll):
         facts = self._facts(step)
         if changed or preview_text != self._shown_preview:
             preview = self.query_one("#detail-preview", Static)
-            preview.update(preview_text)
+            relayout = changed or self._height_changes(preview, self._shown_preview, preview_text)
+            preview.update(preview_text, layout=relayout)
             preview.border_title = "Action"
             self._shown_preview = preview_text
         if changed or facts != self._shown_facts:
-            self.query_one("#detail-facts", Static).update(facts)
+            widget = self.query_one("#detail-facts", Static)
+            relayout = changed or self._height_changes(widget, self._shown_facts, facts)
+            widget.update(facts, layout=relayout)
             self._shown_facts = facts
+
+    def _height_changes(self, widget: Static, old: Text | None, new: Text) -> bool:
+        """True when `new` wraps to another number of lines than `old` in `widget`.
+
+        Only then does an update need a layout pass: one re-lays out and repaints the whole
+        screen (~20 ms at 120x40), which a step's start and end would otherwise pay while
+        its log pane wants to show the last lines.
+        """
+        width = widget.content_size.width
+        if old is None or width <= 0:
+            return True
+        console = self.app.console
+        return len(old.wrap(console, width)) != len(new.wrap(console, width))
 
     def _facts(self, step: Step) -> Text:
         c = self.controller
