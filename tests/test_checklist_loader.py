@@ -480,3 +480,13 @@ def test_error_message_lists_every_problem(tmp_path: Path) -> None:
         load_checklist(path)
     assert str(info.value).count("\n") == len(info.value.problems) - 1
     assert all(str(p) in str(info.value) for p in info.value.problems)
+
+
+def test_step_lookup_by_id_covers_phases_and_scenarios() -> None:
+    shipped = Path(__file__).resolve().parents[1] / "checklists" / "p5_t6_staging_dual_write.toml"
+    checklist = load_checklist(shipped)
+    every = list(checklist.iter_steps())
+    assert [checklist.step(s.id) for s in every] == every  # phases and rollback scenarios
+    assert checklist.step(every[-1].id).rollback
+    with pytest.raises(KeyError):
+        checklist.step("no-such-step")

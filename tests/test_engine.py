@@ -276,10 +276,3 @@ def test_the_first_coalesced_save_waits_its_interval_too(tmp_path: Path) -> None
     assert lazy.run_step("b").ok
     lazy.close()
     assert on_disk(lazy)["steps"]["b"]["status"] == "passed"
-
-
-def test_steps_are_found_by_id_like_the_checklist_finds_them(tmp_path: Path) -> None:
-    engine, _ = make_engine(tmp_path, make_checklist([shell("a", "true"), shell("b", "true")]))
-    assert engine.step("b") is engine.checklist.step("b")
-    with pytest.raises(KeyError):
-        engine.step("nope")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -191,12 +192,19 @@ class Checklist:
             for scenario in self.scenarios:
                 yield from scenario.steps
 
+    @cached_property
+    def _steps_by_id(self) -> dict[str, Step]:
+        by_id: dict[str, Step] = {}
+        for step in self.iter_steps():
+            by_id.setdefault(step.id, step)
+        return by_id
+
     def step(self, step_id: str) -> Step:
         """The step with this id (ids are unique across phases and scenarios)."""
-        for step in self.iter_steps():
-            if step.id == step_id:
-                return step
-        raise KeyError(step_id)
+        try:
+            return self._steps_by_id[step_id]
+        except KeyError:
+            raise KeyError(step_id) from None
 
     def phase(self, phase_id: str) -> Phase:
         """The phase with this id."""

@@ -15,6 +15,11 @@ def error(message: str, stream: TextIO | None = None) -> None:
     print(f"dwtui: {text}", file=stream or sys.stderr)
 
 
+def has_terminal() -> bool:
+    """True when stdin and stdout are a terminal (the full-screen app needs both)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def is_tty(stream: TextIO | None = None) -> bool:
     """True when output goes to a terminal (rich tables), False when piped (plain text)."""
     out = stream or sys.stdout

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dwtui.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
-from dwtui.commands import error, is_tty
+from dwtui.commands import error, has_terminal, is_tty
 from dwtui.session.errors import SessionError, SessionNotFound
 from dwtui.session.identity import operator_name
 from dwtui.session.model import DONE_STATUSES, Session
@@ -100,7 +100,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     if getattr(args, "headless", False):
         print(session.id)  # stdout: just the id, for scripts (`dwtui run <id>`)
         return EXIT_OK
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not has_terminal():
         print(session.id)
         print(
             f"no terminal: not opening the app; `dwtui resume {session.id}` from a terminal, "

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dwtui.commands import error
+from dwtui.commands import error, has_terminal
 
 if TYPE_CHECKING:
     from dwtui.screens.workspace import Opened, Workspace
@@ -30,11 +30,6 @@ def _workspace(args: argparse.Namespace) -> Workspace:
         operator=operator_name(getattr(args, "operator", None)),
         checklists_dir=Path("checklists"),
     )
-
-
-def has_terminal() -> bool:
-    """True when stdin and stdout are a terminal (the full-screen app needs both)."""
-    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 NO_TERMINAL = (

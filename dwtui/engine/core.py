@@ -82,8 +82,6 @@ class Engine:
         self._lock = threading.RLock()
         self._active: set[str] = set()
         self._artifacts: Path | None = None
-        #: Steps by id for the checklist they were indexed from (it is frozen).
-        self._steps: tuple[Checklist, dict[str, Step]] | None = None
         #: save_interval > 0: saves for detached steps coalesced (see `dwtui.engine.saving`).
         self._saver = SessionSaver(store, session, self._lock,
                                    secrets=self.variables.secret_values,
@@ -107,19 +105,6 @@ class Engine:
     def session_dir(self) -> Path:
         """`sessions/<id>/`."""
         return self.store.dir_of(self.session.id)
-
-    def step(self, step_id: str) -> Step:
-        """`checklist.step(step_id)` through an index, not a scan of every step."""
-        index = self._steps
-        if index is None or index[0] is not self.checklist:
-            by_id: dict[str, Step] = {}
-            for step in self.checklist.iter_steps():
-                by_id.setdefault(step.id, step)  # the first, like `Checklist.step`
-            index = self._steps = (self.checklist, by_id)
-        try:
-            return index[1][step_id]
-        except KeyError:
-            raise KeyError(step_id) from None
 
     def artifacts_dir(self) -> Path:
         """`sessions/<id>/artifacts/`, created by the store when missing (a `stat` a step
@@ -175,7 +160,7 @@ class Engine:
 
     def preview(self, step_id: str) -> str:
         """The action as it will run, variables filled in, secrets masked."""
-        step = self.step(step_id)
+        step = self.checklist.step(step_id)
         self._refresh_masker()
         params = self.params_for(step, keep_missing=True)
         lines: list[str] = []
@@ -222,7 +207,7 @@ class Engine:
         For a manual step, `confirmed=True` means the operator did it; `done_items` are the
         ticked sub-items (default: all of them).
         """
-        step = self.step(step_id)
+        step = self.checklist.step(step_id)
         if (step.needs_confirmation or step.kind == "manual") and not confirmed:
             raise ConfirmationRequired(step)
         missing = self.variables.missing(step)
@@ -265,10 +250,9 @@ class Engine:
         with self._lock:
             state = self.session.state_of(step.id)
             number = len(state.attempts) + 1
-            # `store.log_path`'s file, without its mkdir + stat a step (opening the log
-            # creates a missing directory); `recovery.adopt_unsaved_attempts` reads it too.
-            log_name = f"logs/{step.id}.{number}.log"
-            log_path = self.session_dir() / log_name
+            # No mkdir + stat a step: opening the log creates a missing directory.
+            log_path = self.store.log_path(self.session, step.id, number, create=False)
+            log_name = log_path.relative_to(self.session_dir()).as_posix()
             log_path.unlink(missing_ok=True)  # a leftover of a lost attempt must not mix in
             attempt = Attempt(
                 number=number, started_at=utcnow(), operator=self.operator, log=log_name,
@@ -385,7 +369,7 @@ class Engine:
 
     def mark(self, step_id: str, status: StepStatus, note: str = "") -> None:
         """Set a step's status by hand (done / failed / skipped / pending), recorded."""
-        self.step(step_id)  # KeyError for unknown ids
+        self.checklist.step(step_id)  # KeyError for unknown ids
         with self._lock:
             if step_id in self._active:
                 raise StepBusy(f"step {step_id} is running; cancel it first")
@@ -416,7 +400,7 @@ class Engine:
             return
         with self._lock:
             if step_id:
-                self.step(step_id)
+                self.checklist.step(step_id)
                 self.session.state_of(step_id).notes.append(
                     Note(at=utcnow(), operator=self.operator, text=text))
             self.session.record(self.operator, "note", step=step_id, detail=_one_line(text))

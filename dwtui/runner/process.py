@@ -64,14 +64,9 @@ def wrapper_for(command: str, env: Mapping[str, str] | None = None) -> str:
     subshell wrapper (exported bash functions in `env` could hide anything, too)."""
     if _UNSAFE_FOR_FAST.search(command):
         return WRAPPER
-    if env is not None and _exports_functions(env):
+    if env is not None and any(name.startswith("BASH_FUNC_") for name in env):
         return WRAPPER
     return FAST_WRAPPER
-
-
-def _exports_functions(env: Mapping[str, str]) -> bool:
-    """True when `env` exports bash functions (`BASH_FUNC_<name>%%` variables)."""
-    return any(name.startswith("BASH_FUNC_") for name in env)
 
 
 def bash_path(env: Mapping[str, str]) -> str:

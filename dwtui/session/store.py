@@ -114,11 +114,15 @@ class SessionStore:
         """`sessions/<id>/`: logs, artifacts, the followers' journal."""
         return self.path_of(session_id).parent / session_id
 
-    def log_path(self, session: Session | str, step_id: str, attempt_no: int) -> Path:
-        """`sessions/<id>/logs/<step>.<n>.log` (the directory is created)."""
+    def log_path(
+        self, session: Session | str, step_id: str, attempt_no: int, *, create: bool = True
+    ) -> Path:
+        """`sessions/<id>/logs/<step>.<n>.log` (the directory is created unless `create` is
+        False: the engine's log writers create it when it is missing, sparing a step a mkdir)."""
         session_id = session if isinstance(session, str) else session.id
         logs = self.dir_of(session_id) / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
+        if create:
+            logs.mkdir(parents=True, exist_ok=True)
         return logs / f"{step_id}.{attempt_no}.log"
 
     def artifacts_dir(self, session: Session | str) -> Path:
