@@ -106,14 +106,6 @@ def test_checksum_is_sha256_of_the_bytes(tmp_path: Path) -> None:
     assert load_checklist(copy).checksum != checklist.checksum
 
 
-def test_step_lines_point_at_their_tables() -> None:
-    lines = SHIPPED.read_text(encoding="utf-8").split("\n")
-    for step in load_checklist(SHIPPED).iter_steps():
-        header = lines[step.line - 1]
-        assert header in ("[[phases.steps]]", "[[rollback.scenarios.steps]]"), step.id
-        assert lines[step.line] == f'id = "{step.id}"'
-
-
 def test_locator_paths() -> None:
     text = textwrap.dedent(
         """\

@@ -248,7 +248,6 @@ class Builder(TableChecker):
         if confirm == "":
             self.report((*where, "confirm"), "the word to type must not be empty (or use true)")
             confirm = True
-        line, _ = self.report.locator.position(where)
         params = {k: v for k, v in spec.items() if k not in schema.STEP_COMMON}
         return Step(
             id=step_id,
@@ -263,7 +262,6 @@ class Builder(TableChecker):
             optional=spec.get("optional", False),
             parent_id=parent,
             rollback=rollback,
-            line=line,
             targets=tuple(spec.get("targets", ())),
         )
 

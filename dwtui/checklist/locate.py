@@ -52,6 +52,14 @@ class KeyLocator:
 
     def __init__(self, text: str) -> None:
         self._text = text
+        self._scanned = False
+
+    def _scan(self) -> None:
+        """Scan the text once, on the first question: a clean checklist never asks one."""
+        if self._scanned:
+            return
+        self._scanned = True
+        text = self._text
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self._positions: dict[KeyPath, int] = {}
         # Array-of-tables seen so far: path -> number of elements.
@@ -64,6 +72,7 @@ class KeyLocator:
 
     def position(self, path: KeyPath) -> tuple[int, int]:
         """Line and column of `path`, else of its nearest located ancestor, else (1, 1)."""
+        self._scan()
         for end in range(len(path), 0, -1):
             offset = self._positions.get(path[:end])
             if offset is not None:
@@ -72,11 +81,13 @@ class KeyLocator:
 
     def exact(self, path: KeyPath) -> tuple[int, int] | None:
         """Line and column of exactly `path`, or None when it was not seen."""
+        self._scan()
         offset = self._positions.get(path)
         return None if offset is None else self._line_col(offset)
 
     def paths(self) -> list[KeyPath]:
         """Every located path, in document order."""
+        self._scan()
         return sorted(self._positions, key=self._positions.__getitem__)
 
     # -- scanning ----------------------------------------------------------------------

@@ -96,8 +96,6 @@ class Step:
     parent_id: str = ""
     #: True for steps of a rollback scenario.
     rollback: bool = False
-    #: 1-based line of the step's table in the checklist file (for messages).
-    line: int = 0
     #: Names of the only targets this step applies to (empty: every target).
     targets: tuple[str, ...] = ()
 
