@@ -23,6 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# Before Textual: the package sets Textual's frame-rate cap, as it does for the `dwtui` command.
+import dwtui  # noqa: F401
+
 CHECKLIST = """
 [checklist]
 id = "bench-flood"

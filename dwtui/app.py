@@ -460,7 +460,7 @@ class DwtuiApp(App[int]):
             )
         )
         if isinstance(screen, MainScreen):
-            sources.append(("step tree", list(_class_bindings(type(screen.step_tree)))))
+            sources.append(("step list", list(type(screen.step_list).BINDINGS)))
             sources.append(("log pane", list(LogView.BINDINGS)))
         sources.append(
             (

@@ -88,3 +88,16 @@ def test_secret_prompt(
         assert snap_compare(app, run_before=ask, terminal_size=size)
     finally:
         app.workspace.release(app.controller.session.id if app.controller else "")
+
+
+def test_main_screen_without_colour(
+    snap_compare: Callable[..., bool], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_COLOR: the main screen in monochrome; the marks (✓ ✗ ○) still tell states apart."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = _app(tmp_path)
+    assert app.no_color
+    try:
+        assert snap_compare(app, terminal_size=(80, 24))
+    finally:
+        app.workspace.release(app.controller.session.id if app.controller else "")

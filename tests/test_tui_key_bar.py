@@ -90,3 +90,27 @@ async def test_a_follower_sees_take_the_wheel_and_run_keys_dimmed(tmp_path: Path
             assert not entries["Run"].enabled and entries["Flags"].enabled
     finally:
         driver_ws.release(sid)
+
+
+async def test_matrix_shows_enter_while_the_filter_has_focus(tmp_path: Path) -> None:
+    """The filter box's own Enter used to shadow the matrix's: the bar hid the key."""
+    from textual.widgets import Input
+
+    from dwtui.screens.matrix import RollbackMatrixScreen
+
+    ws = make_workspace(tmp_path)
+    sid = new_session(ws)
+    app = open_app(ws, sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main_screen(app)
+        await pilot.press("exclamation_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, RollbackMatrixScreen))
+        screen = app.screen
+        assert isinstance(screen.focused, Input)
+        await pilot.pause()
+        bar = screen.query_one(KeyBar)
+        assert "⏎ Open scenario" in str(bar.render())
+        await pilot.press("d", "i", "s", "a", "b", "l", "e")  # filter, focus stays in the box
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, RollbackMatrixScreen))
+        assert "Disable" in str(app.screen.query_one("#header").render())

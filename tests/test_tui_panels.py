@@ -115,7 +115,7 @@ async def test_every_binding_has_an_id_and_description() -> None:
     from dwtui.screens.modals import ConfirmScreen, InterruptedScreen, QuitScreen
     from dwtui.screens.picker import PickerScreen
     from dwtui.widgets.log_view import LogView
-    from dwtui.widgets.step_tree import StepTree
+    from dwtui.widgets.step_list import StepList
 
     for owner in (
         DwtuiApp,
@@ -123,7 +123,7 @@ async def test_every_binding_has_an_id_and_description() -> None:
         RollbackMatrixScreen,
         PickerScreen,
         LogView,
-        StepTree,
+        StepList,
         ConfirmScreen,
         QuitScreen,
         InterruptedScreen,

@@ -144,15 +144,10 @@ def main_screen(app: DwtuiApp) -> MainScreen:
 
 
 def tree_text(app: DwtuiApp) -> str:
-    """Every visible tree label, one per line."""
-    tree = (
-        main_screen(app).step_tree
+    """Every visible row of the step list, one per line."""
+    steps = (
+        main_screen(app).step_list
         if not isinstance(app.screen, MainScreen)
-        else app.screen.step_tree
+        else app.screen.step_list
     )
-    lines = []
-    for index in range(tree.last_line + 1):
-        node = tree.get_node_at_line(index)
-        if node is not None:
-            lines.append(str(node.label))
-    return "\n".join(lines)
+    return "\n".join(steps.row_text(index) for index in range(steps.row_count))

@@ -1,4 +1,4 @@
-"""The main screen: the checklist tree, the selected step's detail and its live log.
+"""The main screen: the checklist's step list, the selected step's detail and its live log.
 
 Steps run through the engine in worker threads (daemon threads, so quitting never waits for
 a step: a shell step keeps running detached). The engine's listeners fire from those
@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import ProgressBar, Tree
+from textual.widgets import ProgressBar
 
 from dwtui.screens.controller import SessionController
 from dwtui.screens.panels import CriteriaScreen, FlagsScreen
@@ -26,7 +26,7 @@ from dwtui.widgets.header import HeaderBar
 from dwtui.widgets.key_bar import KeyBar
 from dwtui.widgets.log_view import LogPane, LogView
 from dwtui.widgets.step_detail import StepDetail
-from dwtui.widgets.step_tree import NodeRef, StepTree
+from dwtui.widgets.step_list import StepList
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -117,21 +117,21 @@ class MainScreen(StepRunsScreen):
     # -- layout ---------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        """Header, tree | detail over log, footer."""
+        """Header, step list | detail over log, key bar."""
         yield HeaderBar(self.controller, id="header")
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield ProgressBar(id="progress", show_eta=False)
-                yield StepTree(self.controller, scope=self.scope, id="tree")
+                yield StepList(self.controller, scope=self.scope, id="tree")
             with Vertical(id="right"):
                 yield StepDetail(self.controller, id="detail")
                 yield LogPane(id="log")
         yield KeyBar()
 
     @property
-    def step_tree(self) -> StepTree:
-        """The step tree."""
-        return self.query_one(StepTree)
+    def step_list(self) -> StepList:
+        """The phases -> steps list."""
+        return self.query_one(StepList)
 
     @property
     def log_view(self) -> LogView:
@@ -151,7 +151,7 @@ class MainScreen(StepRunsScreen):
             self.set_interval(WATCH_POLL, self._poll_session, name="watch")
         self._refresh_header()
         self._refresh_progress()
-        self._initial_selection()  # children (the tree) are mounted already
+        self._initial_selection()  # children (the step list) are mounted already
 
     def _engine_changed(self, step_id: str) -> None:
         # Called from whichever thread changed the state; post_message is thread-safe.
@@ -178,7 +178,7 @@ class MainScreen(StepRunsScreen):
             wanted = c.first_pending() or ""
         if wanted:
             self.select_step(wanted)
-        self.step_tree.focus()
+        self.step_list.focus()
         ready = getattr(self.app, "screen_ready", None)
         if ready is not None:
             self.call_after_refresh(ready)
@@ -186,8 +186,8 @@ class MainScreen(StepRunsScreen):
     # -- selection ------------------------------------------------------------------------------
 
     def select_step(self, step_id: str) -> bool:
-        """Move to a step: tree cursor, detail and log follow."""
-        if not self.step_tree.select_step(step_id):
+        """Move to a step: list cursor, detail and log follow."""
+        if not self.step_list.select_step(step_id):
             return False
         self._show(step_id)
         return True
@@ -197,10 +197,10 @@ class MainScreen(StepRunsScreen):
         """The step being shown."""
         return self.query_one(StepDetail).step_id
 
-    @on(Tree.NodeHighlighted, "#tree")
-    def _highlighted(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
-        ref = event.node.data
-        if ref is not None and ref.kind == "step" and ref.id != self.selected:
+    @on(StepList.Highlighted, "#tree")
+    def _highlighted(self, event: StepList.Highlighted) -> None:
+        ref = event.ref
+        if ref.kind == "step" and ref.id != self.selected:
             self._attempt = None
             self._show(ref.id)
 
@@ -220,8 +220,7 @@ class MainScreen(StepRunsScreen):
 
     def refresh_step(self, step_id: str | None = None) -> None:
         """Repaint whatever depends on a step's state (all when None)."""
-        tree = self.step_tree
-        tree.refresh_labels([step_id] if step_id else None)
+        self.step_list.refresh_labels([step_id] if step_id else None)
         self._refresh_progress()
         self._refresh_header()
         selected = self.selected
@@ -241,14 +240,14 @@ class MainScreen(StepRunsScreen):
         self._refresh_header()
         running = self.controller.running_steps()
         if running:
-            self.step_tree.refresh_labels(running)
+            self.step_list.refresh_labels(running)
 
     def _tick_spinner(self) -> None:
         running = self.controller.running_steps()
         if running:
             self._frame += 1
-            self.step_tree.frame = self._frame
-            self.step_tree.refresh_labels(running)
+            self.step_list.frame = self._frame
+            self.step_list.refresh_labels(running)
 
     def _poll_session(self) -> None:
         c = self.controller
@@ -281,11 +280,7 @@ class MainScreen(StepRunsScreen):
 
     def _group_under_cursor(self) -> bool:
         """On a phase/section line Enter and space fold it instead."""
-        node = self.step_tree.cursor_node
-        if node is not None and node.data is not None and node.data.kind != "step":
-            node.toggle()
-            return True
-        return False
+        return self.step_list.toggle_cursor_group()
 
     # -- navigation -----------------------------------------------------------------------------
 

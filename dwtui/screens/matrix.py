@@ -31,7 +31,9 @@ class RollbackMatrixScreen(Screen[str | None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="matrix.back"),
-        Binding("enter", "open", "Open scenario", id="matrix.open"),
+        # A priority binding: ahead of the focused filter box's own Enter, so the key bar
+        # shows it and Enter opens the scenario wherever the focus is.
+        Binding("enter", "open", "Open scenario", id="matrix.open", priority=True),
         Binding("down", "move(1)", "Next row", id="matrix.down", show=False),
         Binding("up", "move(-1)", "Previous row", id="matrix.up", show=False),
     ]
@@ -124,10 +126,6 @@ class RollbackMatrixScreen(Screen[str | None]):
     @on(Input.Changed, "#matrix-filter")
     def _filter(self, event: Input.Changed) -> None:
         self._fill(event.value)
-
-    @on(Input.Submitted, "#matrix-filter")
-    def _submitted(self) -> None:
-        self.action_open()
 
     @on(DataTable.RowHighlighted)
     def _row(self) -> None:

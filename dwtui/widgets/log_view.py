@@ -45,8 +45,10 @@ class LogView(ScrollView, can_focus=True):
         Binding("home,g", "top", "Top of log", id="log.top", show=False),
     ]
 
+    # The vertical scrollbar is always there: one appearing when a step's output first
+    # overflows the pane would re-lay out the whole screen just as the step starts.
     DEFAULT_CSS = """
-    LogView { background: $surface; }
+    LogView { background: $surface; overflow-y: scroll; }
     LogView > .log-view--match { background: $warning 40%; }
     """
     COMPONENT_CLASSES = {"log-view--match"}
@@ -267,9 +269,13 @@ class LogView(ScrollView, can_focus=True):
     # -- follow / scroll ---------------------------------------------------------------------
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        """Leaving the bottom stops following; coming back resumes it."""
+        """Leaving the bottom stops following; coming back resumes it.
+
+        A scroll clamped to a smaller pane (the first layout, a resize) stays at the bottom:
+        that is no reason to stop following.
+        """
         super().watch_scroll_y(old_value, new_value)
-        if new_value < old_value:
+        if new_value < old_value and new_value < self.max_scroll_y:
             self.follow_mode = False
         elif new_value > old_value and new_value >= self.max_scroll_y:
             self.follow_mode = True

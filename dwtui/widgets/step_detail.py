@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from dwtui.checklist.model import Step
 from dwtui.screens.controller import SessionController
-from dwtui.widgets.step_tree import MARK_STYLES
+from dwtui.widgets.step_list import MARK_STYLES
 
 
 def _expectations(step: Step) -> str:
@@ -122,24 +122,34 @@ class StepDetail(VerticalScroll):
         if state.marked_by:
             text.append(f" (marked by {state.marked_by})", style="dim")
         text.append("\n")
+        # Attempt, Run by and Result always take a short line each: a step's start and end
+        # then change the text, not its height, and repaint without a layout of the screen.
         attempts = state.attempts
-        if attempts:
-            shown = c.attempt(step.id, self.attempt_number) or attempts[-1]
-            text.append("Attempt: ", style="bold")
+        shown = (c.attempt(step.id, self.attempt_number) or attempts[-1]) if attempts else None
+        text.append("Attempt: ", style="bold")
+        if shown is None:
+            text.append("none yet\n", style="dim")
+        else:
             text.append(f"{shown.number}/{len(attempts)}  {shown.status}")
             if shown.exit_code is not None:
                 text.append(f"  exit {shown.exit_code}")
-            text.append(f"  by {shown.operator}  {shown.started_at:%Y-%m-%d %H:%M:%S}Z")
             if shown.duration_seconds is not None:
                 text.append(f"  {shown.duration_seconds:.0f}s")
             if shown.rollback:
                 text.append("  rollback", style="red")
             text.append("\n")
-            if shown.summary:
-                text.append("Result: ", style="bold")
-                text.append(shown.summary + "\n")
-            if len(attempts) > 1:
-                text.append("[ / ] earlier and later attempts\n", style="dim")
+        text.append("Run by: ", style="bold")
+        if shown is None:
+            text.append("—\n", style="dim")
+        else:
+            text.append(f"{shown.operator}  {shown.started_at:%Y-%m-%d %H:%M:%S}Z\n")
+        text.append("Result: ", style="bold")
+        if shown is not None and shown.summary:
+            text.append(shown.summary + "\n")
+        else:
+            text.append("—\n", style="dim")
+        if len(attempts) > 1:
+            text.append("[ / ] earlier and later attempts\n", style="dim")
         for note in state.notes:
             text.append(f"Note ({note.operator}, {note.at:%H:%M}): ", style="bold cyan")
             text.append(note.text + "\n")
