@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.parse
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kube_fixtures import MemoryLog
+from secret_fixtures import make_secret
 
 from dwtui.checklist.model import TargetSpec
+from dwtui.secrets import secret_forms
 from dwtui.targets.base import TargetError
 from dwtui.targets.docker import DockerComposeTarget
 
 FAKES = Path(__file__).parent / "fakes"
+#: Under a `sessions` directory, so the final secret scan (test_zz_secret_scan) reads it too.
+SESSION = Path("sessions") / "docker-session"
 
 
 @pytest.fixture
@@ -37,7 +44,11 @@ def compose(tmp_path: Path) -> Path:
 
 
 def make(
-    tmp_path: Path, compose: Path, timeout: float = 10.0, **env: str
+    tmp_path: Path,
+    compose: Path,
+    timeout: float = 10.0,
+    secrets: Mapping[str, str] | None = None,
+    **env: str,
 ) -> tuple[DockerComposeTarget, MemoryLog, Path]:
     state = tmp_path / "docker-state"
     environ = {
@@ -53,7 +64,12 @@ def make(
     )
     log = MemoryLog()
     target = DockerComposeTarget(
-        spec, log, request_timeout=timeout, environ=environ, session_dir=tmp_path / "session"
+        spec,
+        log,
+        request_timeout=timeout,
+        environ=environ,
+        session_dir=tmp_path / SESSION,
+        secrets=secrets,
     )
     return target, log, state
 
@@ -63,11 +79,21 @@ def calls(state: Path) -> list[list[str]]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
+def invocations(state: Path) -> list[dict[str, Any]]:
+    """What the fake docker saw per call: argv, its DWTUI_* environment, the -f files."""
+    path = state / "invocations.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def override_of(tmp_path: Path) -> Path:
+    return tmp_path / SESSION / "docker-compose.dwtui.yml"
+
+
 def test_set_env_writes_override_and_returns_previous(tmp_path: Path, compose: Path) -> None:
     target, log, state = make(tmp_path, compose)
     previous = target.set_env({"TEAM_VNEXT_DUAL_WRITE_ENABLED": "true", "NEW": "x y"})
     assert previous == {"TEAM_VNEXT_DUAL_WRITE_ENABLED": "false", "NEW": None}
-    override = tmp_path / "session" / "docker-compose.dwtui.yml"
+    override = override_of(tmp_path)
     data = json.loads(override.read_text())
     assert data == {
         "services": {
@@ -204,3 +230,120 @@ def test_compose_file_defaults_like_compose(
     compose.rename(project / "compose.yaml")
     target = DockerComposeTarget(spec, MemoryLog(), session_dir=tmp_path)
     assert target.compose_file == str(project / "compose.yaml")
+
+
+# ----------------------------------------------------------------- secrets
+
+
+def test_secret_values_stay_off_disk_and_reach_compose_by_environment(
+    tmp_path: Path, compose: Path
+) -> None:
+    password = make_secret("db-password")
+    token = make_secret("api-token")
+    secrets = {"db_password": password, "api_token": token}
+    target, log, state = make(tmp_path, compose, secrets=secrets)
+    url = f"postgres://app:{password}@db:5432/app"
+    target.set_env(
+        {"DB_PASSWORD": password, "DATABASE_URL": url, "TEAM_VNEXT_DUAL_WRITE_ENABLED": "true"}
+    )
+    raw = override_of(tmp_path).read_bytes().decode("utf-8")
+    assert not [form for form in secret_forms(password) if form in raw]
+    assert json.loads(raw)["services"]["web"]["environment"] == {
+        "DB_PASSWORD": "${DWTUI_SECRET_db_password}",
+        "DATABASE_URL": "postgres://app:${DWTUI_SECRET_db_password}@db:5432/app",
+        "TEAM_VNEXT_DUAL_WRITE_ENABLED": "true",  # not a secret: literal
+    }
+    target.restart()
+    target.wait(timeout=20)
+    expected = {"DB_PASSWORD": password, "DATABASE_URL": url}
+    checks = target.verify_env(expected)  # compose config and the container's env
+    assert [c.where for c in checks] == ["compose config", "container web"]
+    assert all(c.ok for c in checks), checks
+    seen = invocations(state)
+    with_override = [i for i in seen if str(override_of(tmp_path)) in i["argv"]]
+    assert {i["argv"][7] for i in with_override} >= {"config", "up", "ps", "exec"}
+    for call in with_override:
+        assert call["env"]["DWTUI_SECRET_db_password"] == password
+        assert "DWTUI_SECRET_api_token" not in call["env"]  # only what the override uses
+        assert password not in json.dumps(call["argv"])
+        assert all(password not in text for text in call["files"].values())
+    assert password not in log.text
+    assert "DB_PASSWORD=*** (was unset)" in log.text
+    assert "DATABASE_URL=postgres://app:***@db:5432/app (was unset)" in log.text
+
+
+def test_dollar_in_literal_values_is_escaped_for_compose(tmp_path: Path, compose: Path) -> None:
+    target, _, _ = make(tmp_path, compose)
+    values = {"PRICE": "costs $5", "NOT_A_REF": "${HOME}", "TWO": "$$", "PLAIN": "x"}
+    target.set_env(values)
+    written = json.loads(override_of(tmp_path).read_text())["services"]["web"]["environment"]
+    assert written == {"PRICE": "costs $$5", "NOT_A_REF": "$${HOME}", "TWO": "$$$$", "PLAIN": "x"}
+    assert target.current_env(list(values)) == values  # compose turns `$$` back into `$`
+    # Unescaped, compose (and the fake) would refuse the file or substitute $HOME.
+    override_of(tmp_path).write_text(
+        json.dumps({"services": {"web": {"environment": {"PRICE": "costs $5"}}}})
+    )
+    with pytest.raises(TargetError, match="invalid interpolation format"):
+        target.current_env(["PRICE"])
+
+
+def test_previous_values_and_log_lines_mask_secrets(tmp_path: Path, compose: Path) -> None:
+    old = make_secret("old-password")
+    new = make_secret("new-password")
+    target, log, _ = make(tmp_path, compose, secrets={"old_pw": old, "new_pw": new})
+    assert target.set_env({"DB_PASSWORD": old}) == {"DB_PASSWORD": None}
+    previous = target.set_env({"DB_PASSWORD": new, "TEAM_VNEXT_DUAL_WRITE_ENABLED": "true"})
+    assert previous == {
+        "DB_PASSWORD": "${DWTUI_SECRET_old_pw}",
+        "TEAM_VNEXT_DUAL_WRITE_ENABLED": "false",
+    }
+    assert "DB_PASSWORD=*** (was ***)" in log.text
+    # The masked previous values undo the change: the old secret comes back from memory.
+    assert target.set_env(previous)["DB_PASSWORD"] == "${DWTUI_SECRET_new_pw}"
+    assert target.current_env(["DB_PASSWORD"]) == {"DB_PASSWORD": old}
+    checks = target.verify_env({"DB_PASSWORD": new})
+    assert checks[0].mismatches == {"DB_PASSWORD": (new, old)}  # real values in the result
+    assert "compose config: DB_PASSWORD is '***', expected '***'" in log.text
+    target.exec(["true", old], 10)
+    assert "$ docker compose exec -T web true ***" in log.text
+    assert old not in log.text and new not in log.text
+
+
+def test_secret_missing_after_a_restart_is_one_clear_line(tmp_path: Path, compose: Path) -> None:
+    password = make_secret("db-password")
+    first, _, state = make(tmp_path, compose, secrets={"db_password": password})
+    first.set_env({"DB_PASSWORD": password})
+    # A new dwtui process that was not given the secret again.
+    resumed, _, _ = make(tmp_path, compose)
+    before = len(calls(state))
+    message = (
+        "DB_PASSWORD needs the secret ${db_password}, whose value this dwtui process does not "
+        "have (restarted without it?): provide the secret again, then retry"
+    )
+    with pytest.raises(TargetError) as err:
+        resumed.restart()
+    assert str(err.value) == message
+    with pytest.raises(TargetError, match=r"^DB_PASSWORD needs the secret \$\{db_password\}"):
+        resumed.current_env(["DB_PASSWORD"])
+    with pytest.raises(TargetError, match=r"^DB_PASSWORD needs the secret \$\{db_password\}"):
+        resumed.set_env({"DB_PASSWORD": "${DWTUI_SECRET_db_password}"})
+    assert len(calls(state)) == before  # refused before compose ran (no blank password)
+    # Given the secret again, the same override works.
+    again, _, _ = make(tmp_path, compose, secrets={"db_password": password})
+    again.restart()
+    again.wait(timeout=20)
+    assert all(c.ok for c in again.verify_env({"DB_PASSWORD": password}))
+
+
+def test_secret_in_an_encoded_form_is_refused(tmp_path: Path, compose: Path) -> None:
+    password = make_secret("p@ss/word")
+    target, _, _ = make(tmp_path, compose, secrets={"db_password": password})
+    encoded = urllib.parse.quote(password, safe="")
+    with pytest.raises(TargetError, match=r"refusing to write DATABASE_URL .*\$\{db_password\}"):
+        target.set_env({"DATABASE_URL": f"postgres://app:{encoded}@db/app"})
+    assert not override_of(tmp_path).exists()
+
+
+def test_secret_names_must_be_compose_names(tmp_path: Path, compose: Path) -> None:
+    with pytest.raises(TargetError, match="secret variable name 'db-password'"):
+        make(tmp_path, compose, secrets={"db-password": make_secret()})

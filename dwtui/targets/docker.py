@@ -8,6 +8,16 @@ Env changes go to an override file (the `override_file` setting, else
 written as JSON, which compose reads as YAML. Every compose call passes `-f compose_file
 -f override` (when the override exists) and `-p project`, so what `config`, `up`, `ps`,
 `exec` and `logs` see is the same project. Every call has a timeout.
+
+Secrets never reach the override file. The target is given the session's secret variables
+(name -> value, memory only); wherever one's value occurs in a value being set, the file gets
+the compose interpolation `${DWTUI_SECRET_<variable>}` instead, and every compose call finds
+those references in the override and passes their values in its environment, so compose
+resolves them at run time. Literal `$` is written as compose's `$$`. A reference whose value
+this process does not have (dwtui restarted without the secret) fails every compose call with
+one line naming the variable. Log lines show secrets as `***`; the previous values set_env
+returns show them as the reference, which set_env accepts back (so an undo restores the
+secret without it leaving memory).
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dwtui.checklist.model import TargetSpec
+from dwtui.secrets import MIN_SECRET_LENGTH, secret_forms
 from dwtui.targets import _proc
 from dwtui.targets._envcheck import compare_env, log_checks
 from dwtui.targets.base import EnvCheck, ExecResult, Target, TargetError
@@ -39,6 +50,15 @@ DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-c
 RESTART_TIMEOUT = 180.0
 POLL_SECONDS = 0.5
 _LOG_LINE = re.compile(r"^(?P<name>\S+)\s+\|\s?(?P<text>.*)$")
+#: Compose interpolation variables carrying secret values: `${DWTUI_SECRET_<variable>}`.
+REFERENCE_PREFIX = "DWTUI_SECRET_"
+#: How log lines show a secret.
+MASKED = "***"
+#: Variable names that are valid compose interpolation names as they are (no escaping needed).
+_SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_REFERENCE = re.compile(r"\$\{" + REFERENCE_PREFIX + r"(" + _SECRET_NAME.pattern + r")\}")
+#: In compose text: a `$$` (literal `$`) or a secret reference, scanned left to right.
+_COMPOSE_TOKEN = re.compile(r"\$\$|" + _REFERENCE.pattern)
 
 
 class DockerComposeTarget(Target):
@@ -52,7 +72,9 @@ class DockerComposeTarget(Target):
         request_timeout: float = 10.0,
         environ: Mapping[str, str] | None = None,
         session_dir: Path | None = None,
+        secrets: Mapping[str, str] | None = None,
     ) -> None:
+        """`secrets`: the session's secret variables (name -> value), kept in memory only."""
         super().__init__(spec, log, request_timeout=request_timeout)
         self.settings = dict(spec.settings)
         self.environ = dict(os.environ if environ is None else environ)
@@ -78,6 +100,95 @@ class DockerComposeTarget(Target):
             self.override = Path(session_dir).absolute() / OVERRIDE_NAME
         else:
             raise TargetError(f"target {spec.name!r}: set override_file (no session directory)")
+        bad = sorted(n for n in secrets or {} if not _SECRET_NAME.fullmatch(n))
+        if bad:
+            raise TargetError(f"secret variable name {bad[0]!r} is not letters, digits and _")
+        self.secrets = {n: v for n, v in (secrets or {}).items() if v}
+        self._secret_of = {v: n for n, v in sorted(self.secrets.items(), reverse=True)}
+        # Longest first, so a secret containing another is replaced whole. Shorter values
+        # count only as a whole value (they would match ordinary text), like the log masker.
+        long_enough = sorted(
+            (v for v in self._secret_of if len(v) >= MIN_SECRET_LENGTH), key=len, reverse=True
+        )
+        self._secret_pattern = (
+            re.compile("|".join(map(re.escape, long_enough))) if long_enough else None
+        )
+        #: A secret's URL/JSON spellings: they cannot become references, so never written.
+        self._encoded = {
+            form: name
+            for value, name in self._secret_of.items()
+            if len(value) >= MIN_SECRET_LENGTH
+            for form in secret_forms(value) - {value}
+        }
+
+    # ----------------------------------------------------------------- secrets
+
+    def _split(self, value: str) -> list[tuple[str, str | None]]:
+        """`value` as (text, secret variable name or None for plain text) parts."""
+        if value in self._secret_of:
+            return [(value, self._secret_of[value])]
+        if self._secret_pattern is None:
+            return [(value, None)]
+        parts: list[tuple[str, str | None]] = []
+        at = 0
+        for match in self._secret_pattern.finditer(value):
+            if match.start() > at:
+                parts.append((value[at : match.start()], None))
+            parts.append((match.group(0), self._secret_of[match.group(0)]))
+            at = match.end()
+        if at < len(value):
+            parts.append((value[at:], None))
+        return parts
+
+    def shown(self, value: str) -> str:
+        """`value` for a log line: every secret in it as `***`."""
+        return "".join(MASKED if name else text for text, name in self._split(value))
+
+    def sealed(self, value: str) -> str:
+        """`value` with every secret as its `${DWTUI_SECRET_<name>}` reference (no secret
+        left in it); `set_env` turns such a value back into the secret."""
+        return "".join(_reference(name) if name else text for text, name in self._split(value))
+
+    def _unsealed(self, env_name: str, value: str) -> str:
+        """The real value of a value `sealed()` returned (others are returned unchanged)."""
+        return _REFERENCE.sub(lambda m: self._secret_value(env_name, m.group(1)), value)
+
+    def _secret_value(self, env_name: str, secret: str) -> str:
+        value = self.secrets.get(secret)
+        if value is None:
+            raise TargetError(
+                f"{env_name} needs the secret ${{{secret}}}, whose value this dwtui process "
+                "does not have (restarted without it?): provide the secret again, then retry"
+            )
+        return value
+
+    def _compose_text(self, env_name: str, value: str) -> str:
+        """`value` as written into the override: secrets as references, `$` as `$$`."""
+        out = []
+        for text, name in self._split(value):
+            if name is not None:
+                out.append(_reference(name))
+                continue
+            encoded = next((n for form, n in self._encoded.items() if form in text), None)
+            if encoded is not None:
+                raise TargetError(
+                    f"refusing to write {env_name} to {self.override.name}: its value holds "
+                    f"the secret ${{{encoded}}} in an encoded (URL/JSON) form"
+                )
+            out.append(text.replace("$", "$$"))
+        return "".join(out)
+
+    def _secret_environ(self) -> dict[str, str]:
+        """The values of the secret references in the override, for compose's environment."""
+        environment = self._override_environment(self._read_override())
+        found: dict[str, str] = {}
+        for env_name, text in environment.items():
+            for match in _COMPOSE_TOKEN.finditer(str(text or "")):
+                if match.group(1):
+                    found[REFERENCE_PREFIX + match.group(1)] = self._secret_value(
+                        str(env_name), match.group(1)
+                    )
+        return found
 
     # ----------------------------------------------------------------- plumbing
 
@@ -102,7 +213,7 @@ class DockerComposeTarget(Target):
         return _proc.run(
             [*self._compose(), *args],
             timeout=timeout or self.request_timeout,
-            env=self.environ,
+            env={**self.environ, **self._secret_environ()},
             log=self.log if log else None,
             cancel=self.cancel,
             what=f"docker compose {what}",
@@ -164,33 +275,40 @@ class DockerComposeTarget(Target):
             raise TargetError(f"override file {self.override} is not a mapping")
         return data
 
-    def set_env(self, env: Mapping[str, str | None]) -> dict[str, str | None]:
-        """Write these variables into the override file; return the previous values."""
-        previous = self.current_env(list(env))
-        data = self._read_override()
-        service = data.setdefault("services", {}).setdefault(self.service, {})
+    def _override_environment(self, data: dict[str, Any]) -> dict[str, Any]:
+        """`services.<service>.environment` of the override data (list form as a mapping)."""
+        service = (data.get("services") or {}).get(self.service) or {}
         environment = service.get("environment") or {}
         if isinstance(environment, list):
             environment = dict(i.split("=", 1) if "=" in i else (i, "") for i in environment)
-        for name, value in env.items():
+        return dict(environment)
+
+    def set_env(self, env: Mapping[str, str | None]) -> dict[str, str | None]:
+        """Write these variables into the override file; return the previous values (any
+        secret in them as its reference, see `sealed`)."""
+        wanted = {n: None if v is None else self._unsealed(n, v) for n, v in env.items()}
+        previous = self.current_env(list(wanted))
+        data = self._read_override()
+        environment = self._override_environment(data)
+        for name, value in wanted.items():
             if value is None:
                 environment.pop(name, None)
             else:
-                environment[name] = value
-        service["environment"] = environment
+                environment[name] = self._compose_text(name, value)
+        data.setdefault("services", {}).setdefault(self.service, {})["environment"] = environment
         write_atomic(self.override, json.dumps(data, indent=2) + "\n")
-        for name, value in env.items():
-            was = "unset" if previous[name] is None else previous[name]
-            self.log.line(
-                f"{self.override.name}: {name}={'unset' if value is None else value} (was {was})"
-            )
-        still = [n for n, v in env.items() if v is None and self.current_env([n])[n] is not None]
+        for name, value in wanted.items():
+            before = previous[name]
+            now = "unset" if value is None else self.shown(value)
+            was = "unset" if before is None else self.shown(before)
+            self.log.line(f"{self.override.name}: {name}={now} (was {was})")
+        still = [n for n, v in wanted.items() if v is None and self.current_env([n])[n] is not None]
         if still:
             self.log.line(
                 f"note: {', '.join(still)} still set by {self.compose_file}; "
                 "an override file cannot remove it"
             )
-        return previous
+        return {n: None if v is None else self.sealed(v) for n, v in previous.items()}
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -266,7 +384,17 @@ class DockerComposeTarget(Target):
         else:
             env = dict(line.split("=", 1) for line in done.output.splitlines() if "=" in line)
             checks.append(compare_env(f"container {self.service}", expected, env))
-        log_checks(self.log, checks, len(expected))
+        shown = [
+            EnvCheck(
+                c.where,
+                {
+                    n: (self.shown(want), None if got is None else self.shown(got))
+                    for n, (want, got) in c.mismatches.items()
+                },
+            )
+            for c in checks
+        ]
+        log_checks(self.log, shown, len(expected))
         return checks
 
     def logs(self, since: datetime, patterns: Sequence[str]) -> dict[str, dict[str, int]]:
@@ -296,7 +424,13 @@ class DockerComposeTarget(Target):
 
     def exec(self, command: Sequence[str], timeout: float) -> ExecResult:
         """`docker compose exec -T <service> <command>`."""
-        self.log.line(f"$ docker compose exec -T {self.service} {' '.join(command)}")
+        shown = " ".join(self.shown(part) for part in command)
+        self.log.line(f"$ docker compose exec -T {self.service} {shown}")
         done = self._run(["exec", "-T", self.service, *command], "exec", timeout=timeout, log=True)
         self.log.line(f"exit code {done.code}")
         return ExecResult(exit_code=done.code, output=done.output)
+
+
+def _reference(secret: str) -> str:
+    """The compose interpolation of secret variable `secret`: `${DWTUI_SECRET_<secret>}`."""
+    return f"${{{REFERENCE_PREFIX}{secret}}}"
