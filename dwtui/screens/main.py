@@ -118,6 +118,7 @@ class MainScreen(StepRunsScreen):
 
     def compose(self) -> ComposeResult:
         """Header, step list | detail over log, key bar."""
+        self._apply_breakpoint(self.app.size.width)
         yield HeaderBar(self.controller, id="header")
         with Horizontal(id="body"):
             with Vertical(id="left"):
@@ -127,6 +128,14 @@ class MainScreen(StepRunsScreen):
                 yield StepDetail(self.controller, id="detail")
                 yield LogPane(id="log")
         yield KeyBar()
+
+    def _apply_breakpoint(self, width: int) -> None:
+        """The width class (-narrow / -wide) from the start, as Textual's first resize would
+        set it: set then, it restyles and lays out the whole screen a second time."""
+        for threshold, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True):
+            if width >= threshold:
+                self.add_class(name)
+                return
 
     @property
     def step_list(self) -> StepList:
