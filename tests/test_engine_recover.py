@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from test_engine_support import make_checklist, make_engine
@@ -113,6 +114,26 @@ def test_flush_writes_deferred_saves(tmp_path: Path) -> None:
     lazy.run_step("a")
     lazy.close()
     assert store.load(engine.session.id).steps["a"].status == "passed"
+
+
+def test_saves_inside_saves_deferred_are_written_by_its_timer(tmp_path: Path) -> None:
+    engine, store = make_engine(tmp_path, make_checklist([shell("a", "true")]))
+    with engine.saves_deferred(0.3):
+        engine.add_note("a", "held back")  # its save only marks the session changed
+        assert store.load(engine.session.id).steps["a"].notes == []
+    assert store.load(engine.session.id).steps["a"].notes == []
+    deadline = time.monotonic() + 10
+    while not store.load(engine.session.id).steps["a"].notes and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [n.text for n in store.load(engine.session.id).steps["a"].notes] == ["held back"]
+
+
+def test_a_flush_writes_what_saves_deferred_held_back_at_once(tmp_path: Path) -> None:
+    engine, store = make_engine(tmp_path, make_checklist([shell("a", "true")]))
+    with engine.saves_deferred(3600):
+        engine.session.record("x", "session.opened")
+    engine.flush()
+    assert store.load(engine.session.id).events[-1].kind == "session.opened"
 
 
 def test_a_step_left_running_is_not_started_twice(tmp_path: Path) -> None:

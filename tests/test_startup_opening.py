@@ -50,8 +50,11 @@ async def test_the_session_opens_after_a_loading_frame_and_is_complete(tmp_path:
         # Resume restored the selected step, exactly as opening synchronously does.
         assert screen.selected == session_toml(ws, sid).get("selected_step", screen.selected)
         assert ws.locks  # driving
-        kinds = [e["kind"] for e in session_toml(ws, sid)["events"]]
-        assert kinds[-1] == "session.opened"
+        assert app.controller.session.events[-1].kind == "session.opened"
+        # On disk a moment later (`OPENED_SAVE_DELAY`), not on the way to the screen.
+        await wait_for(
+            pilot, lambda: session_toml(ws, sid)["events"][-1]["kind"] == "session.opened"
+        )
         await pilot.press("q")
     app.release_locks()
     assert seen_loading

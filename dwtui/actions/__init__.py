@@ -1,14 +1,17 @@
 """Step kinds -> actions, imported lazily so unfinished or heavy kinds load only when used.
 
 `action_for(kind)` returns an `Action`; if the kind's module cannot be imported, the returned
-action fails the step with one clear line instead of crashing the engine.
+action fails the step with one clear line instead of crashing the engine. Nothing here
+imports an action's machinery (not even `base`): opening a session needs only the names.
 """
 
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from dwtui.actions.base import Action, ActionContext, ActionError, ActionOutcome
+if TYPE_CHECKING:
+    from dwtui.actions.base import Action, ActionContext, ActionOutcome
 
 #: kind -> "module:Class". `target.*` kinds share one module (dispatch by kind inside it).
 REGISTRY: dict[str, str] = {
@@ -40,6 +43,8 @@ class UnavailableAction:
 
     def run(self, ctx: ActionContext) -> ActionOutcome:
         """Fail the step with the reason the action is unavailable."""
+        from dwtui.actions.base import ActionOutcome
+
         return ActionOutcome(ok=False, error=self.reason)
 
 
@@ -68,4 +73,4 @@ def action_for(kind: str) -> Action:
     return action
 
 
-__all__ = ["REGISTRY", "Action", "ActionError", "ActionOutcome", "UnavailableAction", "action_for"]
+__all__ = ["DETACHED_KINDS", "REGISTRY", "UnavailableAction", "action_for"]

@@ -15,23 +15,22 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dwtui.actions import DETACHED_KINDS, action_for
-from dwtui.actions.base import ActionError, ActionOutcome
 from dwtui.checklist.model import Checklist, Step, TargetSpec
 from dwtui.engine import recovery
 from dwtui.engine.changes import ChecklistChanges, changes_since, record_fingerprints
-from dwtui.engine.context import build_context
 from dwtui.engine.results import ConfirmationRequired, Recovered, StepBusy, StepResult
 from dwtui.engine.saving import SessionSaver
-from dwtui.expectations import evaluate, with_defaults
 from dwtui.secrets import MASK, Masker, MaskingLog
 from dwtui.session.model import DONE_STATUSES, Attempt, Note, Session, StepStatus, utcnow
 from dwtui.variables import MissingVariables, Prompt, Variables
 
 if TYPE_CHECKING:
+    from dwtui.actions.base import ActionOutcome
     from dwtui.engine.drift import DriftReport
     from dwtui.session.store import SessionStore
 
@@ -132,6 +131,11 @@ class Engine:
     def flush(self) -> None:
         """Write a deferred save, if one is pending."""
         self._saver.flush()
+
+    def saves_deferred(self, delay: float) -> AbstractContextManager[None]:
+        """Changes made inside are saved within `delay` seconds, not at once (see
+        `SessionSaver.deferred`: only for changes a crash may lose)."""
+        return self._saver.deferred(delay)
 
     def close(self) -> None:
         """Flush pending saves (call before the process ends)."""
@@ -283,6 +287,10 @@ class Engine:
         self, step: Step, params: dict[str, Any], attempt: Attempt, log: MaskingLog,
         cancel: threading.Event,
     ) -> ActionOutcome:
+        # The running machinery loads with the first step, not when a session opens.
+        from dwtui.actions.base import ActionError, ActionOutcome
+        from dwtui.engine.context import build_context
+
         ctx = build_context(self, step, params, attempt, log=log, cancel=cancel)
         try:
             return action_for(step.kind).run(ctx)
@@ -304,6 +312,8 @@ class Engine:
         self, step: Step, attempt: Attempt, outcome: ActionOutcome, duration: float | None = None
     ) -> StepResult:
         """Judge the outcome, store it in the session, save, notify."""
+        from dwtui.expectations import evaluate, with_defaults
+
         failures = []
         if outcome.ok:
             # `expect` values may name variables (`json = { id = "${team_id}" }`), filled in

@@ -16,9 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from dwtui.actions import DETACHED_KINDS
-from dwtui.actions.shell import outcome_from_exit, output_offset, read_output
 from dwtui.engine.results import Recovered, StepBusy, StepResult
-from dwtui.runner import process
 from dwtui.session.model import Attempt, utcnow
 
 if TYPE_CHECKING:
@@ -30,52 +28,58 @@ NOT_STARTED_HINT = "dwtui stopped before the command started: safe to run again"
 
 def recover(engine: Engine) -> list[Recovered]:
     """Settle attempts a previous dwtui left `running` (see the module docstring)."""
-    found: list[Recovered] = []
     adopt_unsaved_attempts(engine)
+    found: list[Recovered] = []
     for step_id, state in list(engine.session.steps.items()):
         attempt = state.last_attempt
-        if state.status != "running" or attempt is None or attempt.status != "running":
-            continue
-        try:
-            step = engine.checklist.step(step_id)
-        except KeyError:
-            step = None
-        log_path = engine.session_dir() / attempt.log if attempt.log else None
-        detached = step is not None and step.kind in DETACHED_KINDS and log_path is not None
-        if detached and log_path is not None and step is not None:
-            code = process.read_exit(log_path, attempt.pid)
-            if code is None:
-                alive = attempt.pid is not None and process.is_alive(
-                    attempt.pid, attempt.pid_started)
-                if not alive:
-                    handle = process.find_by_log(log_path)
-                    if handle is not None:
-                        with engine._lock:
-                            attempt.pid, attempt.pid_started = handle.pid, handle.start_time
-                            engine.save()
-                        alive = True
-                if alive:
-                    found.append(Recovered(step_id, "running", f"pid {attempt.pid}"))
-                    continue
-                code = process.read_exit(log_path, attempt.pid)  # it may have ended just now
-            if code is None and attempt.pid is None:
-                # Killed between saving the attempt and starting its process: the
-                # command never ran (a started one is alive or left an exit record).
-                interrupt(engine, step_id, attempt, NOT_STARTED_HINT, started=False)
-                found.append(Recovered(step_id, "not_started", NOT_STARTED_HINT))
-                continue
-            if code is not None:
-                output = read_output(log_path, output_offset(log_path))
-                outcome = outcome_from_exit(code, output, step.capture)
-                with engine._lock:
-                    engine.session.record(engine.operator, "step.recovered", step=step_id,
-                                        detail=f"ended while dwtui was away: exit {code}")
-                result = engine._finish(step, attempt, outcome)
-                found.append(Recovered(step_id, "finished", result.summary))
-                continue
-        interrupt(engine, step_id, attempt, INTERRUPTED_HINT, started=True)
-        found.append(Recovered(step_id, "interrupted", INTERRUPTED_HINT))
+        if state.status == "running" and attempt is not None and attempt.status == "running":
+            found.append(_settle(engine, step_id, attempt))
     return found
+
+
+def _settle(engine: Engine, step_id: str, attempt: Attempt) -> Recovered:
+    """The fate of one attempt left running: still running, finished, or cut off."""
+    # Imported here rather than when a session opens: only a crash leaves attempts to settle.
+    from dwtui.actions.shell import outcome_from_exit, output_offset, read_output
+    from dwtui.runner import process
+
+    try:
+        step = engine.checklist.step(step_id)
+    except KeyError:
+        step = None
+    log_path = engine.session_dir() / attempt.log if attempt.log else None
+    detached = step is not None and step.kind in DETACHED_KINDS and log_path is not None
+    if detached and log_path is not None and step is not None:
+        code = process.read_exit(log_path, attempt.pid)
+        if code is None:
+            alive = attempt.pid is not None and process.is_alive(
+                attempt.pid, attempt.pid_started)
+            if not alive:
+                handle = process.find_by_log(log_path)
+                if handle is not None:
+                    with engine._lock:
+                        attempt.pid, attempt.pid_started = handle.pid, handle.start_time
+                        engine.save()
+                    alive = True
+            if alive:
+                return Recovered(step_id, "running", f"pid {attempt.pid}")
+            code = process.read_exit(log_path, attempt.pid)  # it may have ended just now
+        if code is None and attempt.pid is None:
+            # Killed between saving the attempt and starting its process: the
+            # command never ran (a started one is alive or left an exit record).
+            interrupt(engine, step_id, attempt, NOT_STARTED_HINT, started=False)
+            return Recovered(step_id, "not_started", NOT_STARTED_HINT)
+        if code is not None:
+            output = read_output(log_path, output_offset(log_path))
+            outcome = outcome_from_exit(code, output, step.capture)
+            with engine._lock:
+                engine.session.record(engine.operator, "step.recovered", step=step_id,
+                                      detail=f"ended while dwtui was away: exit {code}")
+            result = engine._finish(step, attempt, outcome)
+            return Recovered(step_id, "finished", result.summary)
+    interrupt(engine, step_id, attempt, INTERRUPTED_HINT, started=True)
+    return Recovered(step_id, "interrupted", INTERRUPTED_HINT)
+
 
 def adopt_unsaved_attempts(engine: Engine) -> None:
     """Attempts of detached steps whose log exists but whose save was still deferred.
@@ -147,6 +151,9 @@ def reattach(
     engine: Engine, step_id: str, *, cancel: threading.Event | None = None
 ) -> StepResult:
     """Follow a still-running detached step (after a crash) to its end and record it."""
+    from dwtui.actions.shell import outcome_from_exit, output_offset, read_output
+    from dwtui.runner import process
+
     step = engine.checklist.step(step_id)
     with engine._lock:
         state = engine.session.state_of(step_id)

@@ -6,6 +6,9 @@ before the process starts, and the exit record its wrapper writes are the truth 
 `recovery` rebuilds a lost attempt from, so a crash before the deferred save loses nothing
 — and 200 quick steps do not cost 600 full rewrites of a growing TOML file.
 
+Opening a session defers its save the same way (`deferred`, see `Workspace.open`): what a
+crash then loses, the next open's recovery rebuilds.
+
 Followers' notes (the append-only journal of `dwtui watch`) are folded in before each save.
 """
 
@@ -13,7 +16,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +56,7 @@ class SessionSaver:
         self._secrets = secrets
         self._problems = problems
         self._dirty = False
+        self._deferring = 0  # > 0 inside `deferred`: saves only mark the session changed
         #: When the session was last saved; the start counts, so the first coalesced save
         #: waits its interval too (a short run then saves once, when it closes).
         self._last = time.monotonic()
@@ -61,6 +66,9 @@ class SessionSaver:
     def save(self) -> None:
         """Save now (the store refuses any secret value and a lost driver lock)."""
         with self._lock:
+            if self._deferring:
+                self._dirty = True
+                return
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
@@ -79,15 +87,40 @@ class SessionSaver:
             wait = self._last + self.interval - time.monotonic()
             if wait <= 0:
                 self.save()
-            elif self._timer is None:
-                self._timer = threading.Timer(wait, self._flush_from_timer)
-                self._timer.daemon = True
-                self._timer.start()
+            else:
+                self._schedule(wait)
+
+    @contextmanager
+    def deferred(self, delay: float) -> Iterator[None]:
+        """Changes made inside are written within `delay` seconds, not at once.
+
+        Inside, `save` only marks the session changed; the next save, `flush` or the timer
+        writes it, whichever comes first. Only for changes a crash may lose: ones the next
+        open rebuilds (crash recovery) or that matter little (the `session.opened` line).
+        Holds the engine's lock throughout.
+        """
+        with self._lock:
+            self._deferring += 1
+            try:
+                yield
+            finally:
+                self._deferring -= 1
+                self._dirty = True
+                self._schedule(delay)
+
+    def _schedule(self, wait: float) -> None:
+        """A timer that flushes in `wait` seconds (one pending at a time)."""
+        if self._timer is None:
+            self._timer = threading.Timer(wait, self._flush_from_timer)
+            self._timer.daemon = True
+            self._timer.start()
 
     def flush(self) -> None:
         """Write a deferred save, if one is pending."""
         with self._lock:
-            self._timer = None
+            timer, self._timer = self._timer, None
+            if timer is not None and timer is not threading.current_thread():
+                timer.cancel()  # written now: a late timer must not fire after a release
             if self._dirty:
                 self.save()
 

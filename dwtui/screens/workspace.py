@@ -3,6 +3,12 @@
 `Workspace.open` loads a session and its checklist, takes the driver lock (or, when someone
 else drives, opens it as a follower), builds the engine, settles steps an earlier dwtui
 left running, and returns a `SessionController`.
+
+A driver's open is saved within `OPENED_SAVE_DELAY`, not before the screen shows (a save
+rewrites the whole session file). A crash before that save loses nothing that matters: the
+next open's recovery settles the same steps the same way (from the same session file, logs,
+exit records and processes), and the next open records its own `session.opened`. A take-over
+or a stale lock, facts no later open could rebuild, are saved at once.
 """
 
 from __future__ import annotations
@@ -17,9 +23,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     # Annotations only: `dwtui` paints the picker before the controller's imports load.
     from dwtui.checklist.model import Checklist
+    from dwtui.engine import Engine
     from dwtui.screens.controller import Clock, Role, SessionController
     from dwtui.session.lock import DriverLock
     from dwtui.session.store import SessionStore, SessionSummary
+
+#: Seconds after a driver's open before its save (well after the main screen is painted).
+OPENED_SAVE_DELAY = 1.0
 
 
 class OpenError(Exception):
@@ -77,6 +87,8 @@ class Workspace:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     #: Held driver locks by session id (released on quit / handoff).
     locks: dict[str, DriverLock] = field(default_factory=dict)
+    #: The driving engine by session id (a pending save is written before the lock goes).
+    engines: dict[str, Engine] = field(default_factory=dict)
 
     def sessions(self) -> list[SessionSummary]:
         """Every session, newest activity first."""
@@ -136,6 +148,7 @@ class Workspace:
         lock = DriverLock(self.store.lock_path(session.id), self.operator)
         role: Role = "follower"
         driver = ""
+        took_over = False
         if not watch:
             try:
                 previous = lock.take_over() if take_over else lock.acquire()
@@ -153,6 +166,7 @@ class Workspace:
                     kind = "driver.takeover" if take_over else "driver.stale_lock"
                     session.record(self.operator, kind, detail=previous.display())
                     notices.append(f"took the wheel from {previous.display()}")
+                    took_over = True
         if role == "follower":
             holder = lock.holder()
             driver = holder.display() if holder else driver
@@ -176,22 +190,35 @@ class Workspace:
             notices.append(changes.describe())
         if role == "driver":
             self.store.writer_check = lock.check
-            for found in engine.recover():
-                if found.state == "finished":
-                    notices.append(f"{found.step_id} ended while dwtui was away: {found.detail}")
-            opened.reattach = engine.running_detached()
-            session.record(self.operator, "session.opened", detail="driver")
-            engine.save()
+            self.engines[session.id] = engine
+            with engine.saves_deferred(OPENED_SAVE_DELAY):  # see the module docstring
+                for found in engine.recover():
+                    if found.state == "finished":
+                        notices.append(
+                            f"{found.step_id} ended while dwtui was away: {found.detail}"
+                        )
+                opened.reattach = engine.running_detached()
+                session.record(self.operator, "session.opened", detail="driver")
+            if took_over:
+                engine.save()
         opened.interrupted = [
             sid for sid, st in session.steps.items() if st.status == "interrupted"
         ]
         return opened
 
     def release(self, session_id: str) -> None:
-        """Let go of the driver lock (handoff or quit)."""
+        """Let go of the driver lock (handoff or quit), writing a pending save first."""
+        engine = self.engines.pop(session_id, None)
         lock = self.locks.pop(session_id, None)
-        if lock is not None:
-            lock.release()
+        if lock is None:
+            return
+        if engine is not None:
+            try:
+                engine.flush()
+            except Exception as error:  # e.g. disk full: quitting must still let go of the
+                # lock, and a pending save holds only what the next open rebuilds.
+                engine.problems.append(f"saving the session failed: {error}")
+        lock.release()
 
     def acquire(self, controller: SessionController) -> bool:
         """A follower takes the wheel: True when the lock was free."""
@@ -216,6 +243,7 @@ class Workspace:
         )
         controller.session.record(self.operator, "driver.handoff", detail="took the wheel")
         controller.engine.save()
+        self.engines[controller.session.id] = controller.engine
         controller.role = "driver"
         controller.driver = ""
         return True

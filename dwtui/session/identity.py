@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import socket
 
@@ -29,6 +28,8 @@ def operator_name(cli_value: str | None = None, environ: dict[str, str] | None =
 
 
 def _user() -> str:
+    import getpass  # only without --operator / $DWTUI_OPERATOR (it loads termios)
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):

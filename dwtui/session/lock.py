@@ -15,6 +15,7 @@ import fcntl
 import json
 import os
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -64,7 +65,11 @@ class LockHeld(SessionError):
 
 
 class DriverLock:
-    """The driver lock of one session. Not thread-safe; one per driving process."""
+    """The driver lock of one session; one per driving process.
+
+    Taking and releasing belong to one thread; `check` may run on any (every save calls it,
+    and saves also run on step workers and the deferred-save timer).
+    """
 
     #: How often a driver should call `check()` (seconds); the UI's timer uses it.
     CHECK_INTERVAL = 0.5
@@ -74,6 +79,7 @@ class DriverLock:
         self.operator = operator
         self.generation = 0
         self._fd: int | None = None
+        self._letting_go = threading.Lock()  # one thread closes a lost lock's descriptor
 
     @property
     def held(self) -> bool:
@@ -144,7 +150,8 @@ class DriverLock:
 
     def release(self) -> None:
         """Stop driving (the file stays: removing it would race with acquirers)."""
-        fd, self._fd = self._fd, None
+        with self._letting_go:
+            fd, self._fd = self._fd, None
         if fd is None:
             return
         try:
@@ -173,12 +180,13 @@ class DriverLock:
 
     def check(self) -> bool:
         """Like `is_current`, but on a lost lock let go of it (become a follower)."""
-        if self.is_current():
-            return True
-        if self._fd is not None:
-            os.close(self._fd)  # our flock is on a replaced inode; it guards nothing
-            self._fd = None
-        return False
+        with self._letting_go:
+            if self.is_current():
+                return True
+            if self._fd is not None:
+                os.close(self._fd)  # our flock is on a replaced inode; it guards nothing
+                self._fd = None
+            return False
 
     def holder(self, *, include_dead: bool = False) -> Holder | None:
         """Who drives now (None if nobody); `include_dead` also returns a stale label."""
