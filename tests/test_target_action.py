@@ -384,3 +384,73 @@ def test_local_target_through_the_action(tmp_path: Path) -> None:
     outcome = TargetAction().run(ctx)
     assert outcome.error.startswith(f"refused by guard: env_file '{prod_file}'")
     assert prod_file.read_text() == "A=1\n"
+
+
+def test_previous_values_replaced_by_a_secret_are_withheld(tmp_path: Path) -> None:
+    """The password a secret replaces is not kept: not recorded, not in evidence, no undo."""
+    from dwtui.actions.target import WITHHELD
+
+    old_password = make_secret("old-db-password")
+    new_password = make_secret("new-db-password")
+    cluster = start_cluster(env={**FLAGS_OFF, "DB_PASSWORD": old_password})
+    try:
+        config = cluster.write_kubeconfig(tmp_path / "kc")
+        rec = Recorder()
+        outcome, log = step(
+            tmp_path,
+            config,
+            "target.set_env",
+            {"env": {"DB_PASSWORD": new_password, "TEAM_VNEXT_DUAL_WRITE_ENABLED": "true"}},
+            step_id="rotate",
+            recorder=rec,
+            secrets={"db_password": new_password},
+        )
+        assert outcome.ok, outcome.error
+        assert cluster.current_env()["DB_PASSWORD"] == new_password
+        expected = {"DB_PASSWORD": WITHHELD, "TEAM_VNEXT_DUAL_WRITE_ENABLED": "false"}
+        assert rec.previous["rotate"] == expected  # what the engine saves in the session
+        assert outcome.previous_env == expected
+        for text in (log, str(outcome.evidence), outcome.summary):
+            assert old_password not in text and new_password not in text
+        undo, _ = step(
+            tmp_path, config, "target.set_env", {"undo": "rotate"}, step_id="undo", recorder=rec
+        )
+        assert not undo.ok
+        assert undo.error == (
+            "cannot undo 'rotate': the previous values of DB_PASSWORD were replaced by "
+            "secrets and are not kept; restore them by hand"
+        )
+        assert cluster.current_env()["DB_PASSWORD"] == new_password  # nothing half-restored
+    finally:
+        cluster.stop()
+
+
+def test_docker_target_through_the_action_gets_the_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`open_target` hands the session's secrets to the docker driver: references on disk."""
+    import json
+    import os
+
+    fakes = Path(__file__).parent / "fakes"
+    monkeypatch.setenv("PATH", f"{fakes}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_DOCKER_STATE", str(tmp_path / "docker-state"))
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text(json.dumps({"services": {"web": {"image": "deltacrown/web"}}}))
+    password = make_secret("compose-db-password")
+    ctx, _ = make_context(
+        tmp_path / "sessions" / "s1",
+        "target.set_env",
+        {"env": {"DB_PASSWORD": password}},
+        secrets={"db_password": password},
+    )
+    spec = TargetSpec(
+        name="staging-docker",
+        kind="docker",
+        settings={"compose_file": str(compose), "service": "web", "project": "deltacrown"},
+    )
+    outcome = TargetAction().run(dataclasses.replace(ctx, target=spec))
+    assert outcome.ok, outcome.error
+    override = tmp_path / "sessions" / "s1" / "docker-compose.dwtui.yml"
+    environment = json.loads(override.read_text())["services"]["web"]["environment"]
+    assert environment == {"DB_PASSWORD": "${DWTUI_SECRET_db_password}"}

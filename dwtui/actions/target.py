@@ -20,6 +20,7 @@ from typing import Any
 from dwtui.actions._redact import masker_for, redact_tree
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.checklist.model import TargetSpec
+from dwtui.secrets import Masker
 from dwtui.targets.base import Target, TargetError
 
 #: Per-request timeout when the step sets none (a step's `timeout` lowers it).
@@ -28,6 +29,8 @@ REQUEST_TIMEOUT = 10.0
 WAIT_TIMEOUT = 300.0
 #: How long target.exec lets a command run when the step sets no `timeout`.
 EXEC_TIMEOUT = 300.0
+#: Recorded in place of a previous value that a secret replaced (it is never kept).
+WITHHELD = "(withheld: replaced by a secret)"
 
 _REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
@@ -75,6 +78,7 @@ def open_target(ctx: ActionContext, request_timeout: float = REQUEST_TIMEOUT) ->
         request_timeout=request_timeout,
         environ=os.environ,
         session_dir=ctx.session_dir,
+        secrets={n: v for n in ctx.secret_names if (v := ctx.variables.get(n))},
     )
     target.cancel = ctx.cancel
     facts = target.guard_facts()
@@ -134,7 +138,13 @@ def _set_env(ctx: ActionContext, target: Target, _timeout: float | None) -> Acti
         values.update({str(name): None for name in ctx.params.get("unset") or []})
     if not values:
         raise ActionError("target.set_env needs env, unset or undo")
-    before = target.current_env(list(values))
+    # A variable that is given a secret most likely held one (the password it replaces):
+    # its previous value is withheld from the session, the evidence and undo.
+    masker = masker_for(ctx)
+    sealed = {k for k, v in values.items() if v is not None and masker.mask(v) != v}
+    current = target.current_env(list(values))
+    _mask_from_now_on(ctx, {k: v for k, v in current.items() if k in sealed})
+    before = _withhold(current, sealed)
     # Recorded before anything changes, so a crash mid-step cannot lose what undo needs.
     if ctx.on_previous_env is not None:
         ctx.on_previous_env(dict(before))
@@ -142,6 +152,7 @@ def _set_env(ctx: ActionContext, target: Target, _timeout: float | None) -> Acti
     changed = {k: v for k, v in values.items() if previous.get(k) != v}
     shown = ", ".join(f"{k}={'unset' if v is None else v}" for k, v in values.items())
     summary = f"{len(changed)} of {len(values)} variables changed ({shown})"
+    previous = _withhold(previous, sealed)
     return ActionOutcome(
         ok=True,
         summary=summary,
@@ -149,6 +160,21 @@ def _set_env(ctx: ActionContext, target: Target, _timeout: float | None) -> Acti
         evidence={"set": dict(values), "previous": dict(previous), "undo_of": undo or None},
         previous_env=dict(previous),
     )
+
+
+def _mask_from_now_on(ctx: ActionContext, values: Mapping[str, str | None]) -> None:
+    """Treat these values as secrets in the step's log (the target logs `NAME=new (was
+    old)`); the engine's log masks with the session's masker, so for the session too."""
+    masker = getattr(ctx.log, "masker", None)
+    if isinstance(masker, Masker):
+        for name, value in values.items():
+            if value:
+                masker.add(value, name)
+
+
+def _withhold(values: Mapping[str, str | None], keys: set[str]) -> dict[str, str | None]:
+    """`values` with those of `keys` replaced by `WITHHELD` (an unset one stays None)."""
+    return {k: WITHHELD if k in keys and v is not None else v for k, v in values.items()}
 
 
 def _previous_values(ctx: ActionContext, step_id: str) -> dict[str, str | None]:
@@ -162,6 +188,12 @@ def _previous_values(ctx: ActionContext, step_id: str) -> dict[str, str | None]:
     if values is None:
         raise ActionError(
             f"nothing to undo: step {step_id!r} has recorded no previous values (has it run?)"
+        )
+    withheld = sorted(str(k) for k, v in values.items() if v == WITHHELD)
+    if withheld:
+        raise ActionError(
+            f"cannot undo {step_id!r}: the previous values of {', '.join(withheld)} were "
+            "replaced by secrets and are not kept; restore them by hand"
         )
     return {str(k): (None if v is None else str(v)) for k, v in values.items()}
 

@@ -27,9 +27,11 @@ def make_target(
     request_timeout: float = 10.0,
     environ: Mapping[str, str] | None = None,
     session_dir: Path | None = None,
+    secrets: Mapping[str, str] | None = None,
 ) -> Target:
     """The driver for `spec.kind`. `session_dir` is where the docker driver keeps its
-    override file when the target sets no `override_file`."""
+    override file when the target sets no `override_file`; `secrets` (variable name ->
+    value, in memory) are the values it keeps out of that file."""
     if spec.kind == "kubernetes":
         from dwtui.targets.kubernetes import KubernetesTarget
 
@@ -38,7 +40,12 @@ def make_target(
         from dwtui.targets.docker import DockerComposeTarget
 
         return DockerComposeTarget(
-            spec, log, request_timeout=request_timeout, environ=environ, session_dir=session_dir
+            spec,
+            log,
+            request_timeout=request_timeout,
+            environ=environ,
+            session_dir=session_dir,
+            secrets=secrets,
         )
     if spec.kind == "local":
         from dwtui.targets.local import LocalTarget
