@@ -127,6 +127,8 @@ class DwtuiApp(App[int]):
         #: Why `opening` failed (one line; the app exits with code 2 and the CLI prints it).
         self.open_error: str | None = None
         self._first_frame_file = os.environ.get(FIRST_FRAME_ENV)
+        #: Session events the driver has looked at for followers' requests (None: not yet).
+        self._events_seen: int | None = None
 
     @property
     def workspace(self) -> Workspace:
@@ -264,6 +266,7 @@ class DwtuiApp(App[int]):
         self.set_interval(
             DRIVER_POLL, self._driver_poll, name="driver-poll"
         )  # no-op unless driving
+        self._events_seen = len(controller.session.events)
         if controller.role == "driver" and controller.engine is not None:
             self._check_live_flags(controller.engine)
 
@@ -327,13 +330,26 @@ class DwtuiApp(App[int]):
         except Exception as error:  # e.g. disk full: say so, retry at the next poll
             self.notify(f"cannot fold followers' notes: {error}", severity="error", timeout=5)
             return
-        for entry in entries:
-            if entry.kind == "request" and entry.text == "take-wheel":
-                self.notify(
-                    f"{entry.operator} asks for the wheel: press H to hand off.", timeout=12
-                )
+        self._announce_requests()
         if entries and self.main_screen is not None:
             self.main_screen.refresh_step()
+
+    def _announce_requests(self) -> None:
+        """Tell the driver of followers asking for the wheel, whichever save folded them in
+        (this poll's fold or a step's save: both turn the request into an event)."""
+        c = self.controller
+        if c is None:
+            return
+        events = c.session.events
+        if self._events_seen is None or self._events_seen > len(events):
+            self._events_seen = len(events)  # what came before this app drove is old news
+            return
+        for event in events[self._events_seen :]:
+            if event.kind == "driver.request" and event.detail == "take-wheel":
+                self.notify(
+                    f"{event.operator} asks for the wheel: press H to hand off.", timeout=12
+                )
+        self._events_seen = len(events)
 
     def release_driver(self) -> None:
         """Hand off: record it, release the lock, keep watching."""
@@ -369,18 +385,32 @@ class DwtuiApp(App[int]):
             self.notify(f"cannot take the wheel: {error}", severity="error")
             return
         if not acquired:
-            self.notify(
-                f"{c.driver or 'Someone'} still drives: ask them to hand off (H), "
-                "or restart with `dwtui resume --take-over`.",
-                severity="warning",
-                timeout=10,
-            )
+            self._ask_for_wheel(c)
             return
         if screen is not None and old_engine is not None and c.engine is not old_engine:
             assert c.engine is not None
             c.engine.listeners.append(screen._engine_changed)
+        self._events_seen = len(c.session.events)  # the session as just re-read
         self.notify("You drive now.")
         self._role_changed()
+
+    def _ask_for_wheel(self, c: SessionController) -> None:
+        """The wheel is taken: ask its driver for it through the journal (their app says
+        so at its next poll)."""
+        from dwtui.session.journal import Journal
+
+        driver = c.driver or "the driver"
+        try:
+            Journal.in_dir(c.store.dir_of(c.session.id)).request(c.operator, "take-wheel")
+        except OSError as error:
+            self.notify(f"cannot ask {driver} for the wheel: {error}", severity="error")
+            return
+        self.notify(
+            f"{driver} still drives: asked them to hand off (H). Press t again once they "
+            "have, or restart with `dwtui resume --take-over`.",
+            severity="warning",
+            timeout=10,
+        )
 
     def _role_changed(self) -> None:
         from dwtui.screens.main import MainScreen

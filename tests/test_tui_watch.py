@@ -271,3 +271,38 @@ async def test_resume_warns_when_a_flag_the_session_set_was_changed_by_hand(
         warnings = [str(n.message) for n in app._notifications if "Live value" in str(n.message)]
         assert len(warnings) == 1
         assert "TEAM_VNEXT_DUAL_WRITE_ENABLED" in warnings[0]
+
+
+async def test_follower_asks_for_the_wheel_and_the_driver_is_told(tmp_path: Path) -> None:
+    """`t` while someone drives asks them (journal request); the driver's app says so, even
+    when a step's save folded the request in before the driver's own poll did."""
+    driver_ws = make_workspace(tmp_path, operator="ana@box")
+    sid = new_session(driver_ws)
+    driver_app = open_app(driver_ws, sid)
+    follower_ws = make_workspace(tmp_path, operator="ben@laptop")
+    follower_app = DwtuiApp(follower_ws, opened=follower_ws.open(sid))
+    async with driver_app.run_test(size=(120, 40)) as driver_pilot:
+        await driver_pilot.pause()
+        async with follower_app.run_test(size=(120, 40)) as follower_pilot:
+            await follower_pilot.pause()
+            await follower_pilot.press("t")
+            assert follower_app.controller is not None
+            assert follower_app.controller.role == "follower"
+            told = [n.message for n in follower_app._notifications]
+            assert any("asked them to hand off (H)" in m for m in told), told
+        entries = Journal.in_dir(driver_ws.store.dir_of(sid)).read_from(0)[0]
+        assert [(e.kind, e.operator, e.text) for e in entries] == [
+            ("request", "ben@laptop", "take-wheel")
+        ]
+        engine = driver_app.controller.engine if driver_app.controller else None
+        assert engine is not None
+        engine.save()  # a step's save folds the request before the app's poll can
+
+        def asked() -> bool:
+            return any(
+                n.message == "ben@laptop asks for the wheel: press H to hand off."
+                for n in driver_app._notifications
+            )
+
+        await wait_for(driver_pilot, asked)
+    driver_ws.release(sid)
