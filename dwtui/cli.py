@@ -103,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("session", nargs="?", help="session id, id prefix or path")
     p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_status"))
 
+    p = sub.add_parser("recover", help="restore a damaged session from its last good copy")
+    _add_common(p)
+    p.add_argument("session", help="session id, id prefix or path")
+    p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_recover"))
+
     p = sub.add_parser("check", help="validate checklist files (exit 0 clean, 1 errors)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_check"))

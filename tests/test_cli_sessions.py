@@ -370,3 +370,30 @@ def test_the_shipped_p5_t6_checklist_end_to_end(
     rows = [line for line in out.splitlines() if " pending " in f" {line} "]
     assert len(rows) == len(session.steps)
     assert sum(1 for line in rows if line.startswith("rollback: ")) >= 5
+
+
+def test_recover_restores_a_damaged_session_from_its_last_good_copy(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session_id = _new(capsys)
+    store = SessionStore(work / "sessions")
+    session = store.load(session_id)
+    session.record("ana@box", "note", step="look", detail="first save kept as the backup")
+    store.save(session)  # the previous file becomes <id>.toml.bak
+    path = work / "sessions" / f"{session_id}.toml"
+    path.write_text(path.read_text(encoding="utf-8")[:40], encoding="utf-8")  # torn write
+    assert main(["status", session_id]) == EXIT_PROBLEM
+    err = capsys.readouterr().err
+    assert f"`dwtui recover {session_id}` restores it" in err
+    lock = DriverLock(store.lock_path(session_id), "ben@laptop")
+    lock.acquire()
+    try:
+        assert main(["recover", session_id]) == EXIT_PROBLEM  # not under a running driver
+        assert "drives" in capsys.readouterr().err
+    finally:
+        lock.release()
+    assert main(["recover", session_id]) == EXIT_OK
+    assert capsys.readouterr().out.startswith(f"restored {session_id} from its last good copy")
+    assert main(["status", session_id]) == EXIT_OK
+    assert list((work / "sessions").glob(f"{session_id}.toml.corrupt-*"))
+    assert main(["recover", "nope"]) == EXIT_USAGE

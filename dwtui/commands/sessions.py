@@ -197,6 +197,34 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------------- recover
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    """Replace a damaged (or deleted) session file by its last good copy (`<id>.toml.bak`);
+    the damaged file is kept beside it. Refused while a dwtui drives the session."""
+    from dwtui.session.lock import read_live_holder
+
+    store = _store(args)
+    try:
+        session_id = store.resolve(args.session).name.removesuffix(".toml")
+    except SessionNotFound:
+        session_id = str(args.session)  # deleted: its backup may still be there
+    holder = read_live_holder(store.lock_path(session_id))
+    if holder is not None:
+        error(f"{holder.display()} drives {session_id}: quit that dwtui first")
+        return EXIT_PROBLEM
+    try:
+        session = store.recover(args.session)
+    except SessionError as exc:
+        error(str(exc))
+        return _session_exit(exc)
+    events = len(session.events)
+    print(f"restored {session.id} from its last good copy ({events} events); "
+          "the damaged file, if any, is kept as .toml.corrupt-<time>")
+    return EXIT_OK
+
+
 def _checklist_of(store: SessionStore, session: Session) -> tuple[Checklist | None, str]:
     from dwtui.checklist.loader import ChecklistError, load_checklist
 

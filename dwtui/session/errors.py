@@ -33,7 +33,8 @@ class SessionError(Exception):
             where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
             text = f"{where}: {text}"
         if self.backup is not None:
-            text += f" (last good copy: {self.backup})"
+            session_id = self.backup.name.removesuffix(".toml.bak")
+            text += f" (last good copy: {self.backup}; `dwtui recover {session_id}` restores it)"
         return text
 
 
