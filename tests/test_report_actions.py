@@ -189,3 +189,39 @@ def test_summary_writes_the_session_report(tmp_path: Path) -> None:
     text = (ctx.artifacts_dir / "s.md").read_text(encoding="utf-8")
     assert text.startswith("# C: execution summary") and "- **Operators:** ana" in text
     assert "summary written to artifacts/s.md" in log.text
+
+
+def test_capture_command_is_cancelled_with_its_whole_process_group(tmp_path: Path) -> None:
+    """`k` on a report command that hangs: the step ends at once, the command is gone."""
+    import os
+    import time
+
+    pid_file = tmp_path / "report.pid"
+    step = Step("r", "R", "report.capture", timeout=60,
+                params={"label": "before", "source": "command",
+                        "command": f"echo $$ > {pid_file}; echo waiting >&2; sleep 30"})
+    ctx, log = _ctx(tmp_path, step)
+    outcomes = []
+    runner = threading.Thread(target=lambda: outcomes.append(ReportAction().run(ctx)))
+    started = time.monotonic()
+    runner.start()
+    deadline = time.monotonic() + 10
+    while not (pid_file.exists() and pid_file.read_text().strip()):
+        assert time.monotonic() < deadline, "the report command never started"
+        time.sleep(0.01)
+    ctx.cancel.set()
+    runner.join(timeout=10)
+    assert not runner.is_alive()
+    assert time.monotonic() - started < 10  # not the 30 s sleep, nor the 60 s timeout
+    (outcome,) = outcomes
+    assert not outcome.ok and outcome.error == "cancelled: the report command was stopped"
+    shell = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while True:  # its process group is gone (SIGTERM to the group)
+        try:
+            os.killpg(shell, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "the report command's group still runs"
+        time.sleep(0.05)
+    assert "waiting" in log.text  # stderr still reached the log

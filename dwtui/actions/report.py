@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import subprocess
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +20,8 @@ from typing import Any
 from dwtui.actions._redact import masker_for
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.secrets import Masker
+from dwtui.targets import _proc
+from dwtui.targets.base import TargetError
 
 DEFAULT_TIMEOUT = 120.0
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -78,23 +79,20 @@ def _run_command(ctx: ActionContext, masker: Masker) -> str:
     argv: str | list[str] = command if isinstance(command, str) else [str(c) for c in command]
     ctx.log.line(f"$ {masker.mask(argv if isinstance(argv, str) else shlex.join(argv))}")
     try:
-        done = subprocess.run(
-            argv,
+        done = _proc.run(
+            [argv] if isinstance(argv, str) else argv,
             shell=isinstance(argv, str),  # a string is an operator-authored shell command
-            capture_output=True,
             timeout=_timeout(ctx),
-            check=False,
+            log=ctx.log,  # stderr only: stdout is the report
+            cancel=ctx.cancel,
+            what="the report command",
+            stdout_only=True,
         )
-    except subprocess.TimeoutExpired:
-        raise ActionError(f"the report command did not finish within {_timeout(ctx):g}s") from None
-    except OSError as exc:
-        raise ActionError(f"cannot run the report command: {exc.strerror or exc}") from None
-    stderr = done.stderr.decode("utf-8", "replace")
-    if stderr.strip():
-        ctx.log.write(stderr if stderr.endswith("\n") else stderr + "\n")
-    if done.returncode != 0:
-        raise ActionError(f"the report command exited with {done.returncode}")
-    return done.stdout.decode("utf-8", "replace")
+    except TargetError as exc:
+        raise ActionError(str(exc)) from None
+    if done.code != 0:
+        raise ActionError(f"the report command exited with {done.code}")
+    return done.output
 
 
 def _run_exec(ctx: ActionContext, masker: Masker) -> str:

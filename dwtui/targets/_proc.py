@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from dwtui.targets.base import TargetError
 
@@ -43,15 +43,22 @@ def run(
     log: LogSink | None = None,
     cancel: threading.Event | None = None,
     what: str = "",
+    shell: bool = False,
+    stdout_only: bool = False,
 ) -> Completed:
-    """Run argv; stream output to `log` when given; raise TargetError on timeout/cancel or
-    when the program cannot be started."""
+    """Run argv (with `shell`, argv[0] is a shell command line); stream output to `log` when
+    given; raise TargetError on timeout/cancel or when the program cannot be started.
+
+    With `stdout_only`, `output` is stdout alone and only stderr goes to the log (a command
+    whose stdout is data, such as a report printing JSON).
+    """
     label = what or argv[0]
     try:
         process = subprocess.Popen(
-            list(argv),
+            argv[0] if shell else list(argv),
+            shell=shell,
             stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.PIPE if stdout_only else subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env=dict(env) if env is not None else None,
             cwd=cwd,
@@ -62,17 +69,11 @@ def run(
     except OSError as exc:
         raise TargetError(f"{label}: cannot start {argv[0]}: {exc.strerror or exc}") from None
     chunks: list[str] = []
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for raw in iter(process.stdout.readline, b""):
-            text = raw.decode("utf-8", "replace")
-            chunks.append(text)
-            if log is not None:
-                log.write(text)
-
-    reader = threading.Thread(target=pump, name="target-proc-output", daemon=True)
-    reader.start()
+    assert process.stdout is not None
+    readers = [_pump(process.stdout, chunks, None if stdout_only else log)]
+    if stdout_only:
+        assert process.stderr is not None
+        readers.append(_pump(process.stderr, None, log))
     deadline = time.monotonic() + timeout
     stopped = ""
     while process.poll() is None:
@@ -85,12 +86,29 @@ def run(
             break
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=0.1)
-    reader.join(timeout=GRACE_SECONDS)
+    for reader in readers:
+        reader.join(timeout=GRACE_SECONDS)
     if stopped == "timeout":
         raise TargetError(f"timeout: {label} did not finish within {timeout:g}s")
     if stopped == "cancelled":
         raise TargetError(f"cancelled: {label} was stopped")
     return Completed(code=int(process.returncode), output="".join(chunks))
+
+
+def _pump(stream: IO[bytes], chunks: list[str] | None, log: LogSink | None) -> threading.Thread:
+    """A daemon thread copying a pipe's lines into `chunks` and/or `log`."""
+
+    def pump() -> None:
+        for raw in iter(stream.readline, b""):
+            text = raw.decode("utf-8", "replace")
+            if chunks is not None:
+                chunks.append(text)
+            if log is not None:
+                log.write(text)
+
+    thread = threading.Thread(target=pump, name="target-proc-output", daemon=True)
+    thread.start()
+    return thread
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
