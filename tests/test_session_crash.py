@@ -104,3 +104,30 @@ def test_sigkill_at_random_moments_never_loses_an_acknowledged_save(tmp_path: Pa
     assert len(list(tmp_path.glob(".crash-session.*.tmp"))) <= 1
     store.save(session)
     assert list(tmp_path.glob(".crash-session.*.tmp")) == []
+
+
+def test_sweep_tells_a_live_writer_from_a_reused_pid(tmp_path: Path) -> None:
+    """A temp file of a live writer stays; one whose pid a later process reuses goes."""
+    import os
+    import subprocess
+    import time
+
+    from dwtui.session.atomic import sweep_temp_files
+
+    path = tmp_path / "s.toml"
+    ours = tmp_path / f".s.toml.{os.getpid()}.abcd1234.tmp"  # this process: still writing
+    ours.write_text("partial")
+    later = subprocess.Popen(["sleep", "30"])
+    try:
+        reused = tmp_path / f".s.toml.{later.pid}.abcd1234.bak.tmp"
+        reused.write_text("partial")
+        an_hour_ago = time.time() - 3600  # written long before `later` started
+        os.utime(reused, (an_hour_ago, an_hour_ago))
+        dead = tmp_path / ".s.toml.999999999.abcd1234.tmp"  # no such pid
+        dead.write_text("partial")
+        sweep_temp_files(path)
+        assert ours.exists()
+        assert not reused.exists() and not dead.exists()
+    finally:
+        later.kill()
+        later.wait()

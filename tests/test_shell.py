@@ -26,8 +26,12 @@ def engine_for(tmp_path: Path, *steps: Step, **kwargs: object) -> Engine:
 
 
 def log_text(engine: Engine, step_id: str) -> str:
+    """The newest attempt's log ("" in the moment between recording it and creating it)."""
     attempt = engine.session.steps[step_id].attempts[-1]
-    return (engine.session_dir() / attempt.log).read_text(encoding="utf-8")
+    try:
+        return (engine.session_dir() / attempt.log).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
 
 
 def shell(step_id: str, command: str, **kwargs: object) -> Step:

@@ -51,14 +51,22 @@ def temp_name(path: Path, suffix: str) -> Path:
 
 
 def sweep_temp_files(path: Path) -> None:
-    """Remove temp files of `path` left by writers that were killed (their process is gone)."""
-    from dwtui.session.lock import process_alive
+    """Remove temp files of `path` left by writers that were killed (their process is gone,
+    or its pid now belongs to a process started after the file was written)."""
+    from dwtui.session.lock import process_alive, process_start_time
 
     for tmp in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
         parts = tmp.name[len(path.name) + 2 :].split(".")
-        if parts and parts[0].isdigit() and not process_alive(int(parts[0])):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        if not parts or not parts[0].isdigit():
+            continue
+        pid = int(parts[0])
+        with contextlib.suppress(OSError):
+            if process_alive(pid):
+                started = process_start_time(pid)
+                # Start times are rounded to clock ticks: a second of slack.
+                if started is None or started <= tmp.stat().st_mtime + 1.0:
+                    continue  # its writer may still be at work
+            tmp.unlink()
 
 
 def tail_endswith(path: Path, marker: bytes, window: int = 256) -> bool:
