@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events, on, work
@@ -257,6 +258,13 @@ class LogView(ScrollView, can_focus=True):
         if line >= self._shown_lines:
             return Strip.blank(width, base)
         raw = self._line_text(line)
+        if raw.isprintable() and line != self.match_line:
+            # Most log lines: plain printable text, one segment (no Text to build and render:
+            # a flooding step's frames cost a fraction).
+            length = cell_len(raw)
+            self._max_width = max(self._max_width, length)
+            strip = Strip([Segment(raw, base)], length)
+            return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, line)
         text = Text.from_ansi(raw, no_wrap=True) if "\x1b" in raw else Text(raw, no_wrap=True)
         text.stylize_before(base)
         if line == self.match_line:
