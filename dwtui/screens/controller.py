@@ -114,7 +114,7 @@ class SessionController:
         return self.state(step_id).status
 
     def mark_of(self, step_id: str, frame: int = 0) -> str:
-        """The tree's status mark; a running step shows a spinner frame."""
+        """The step list's status mark; a running step shows a spinner frame."""
         status = self.status(step_id)
         if status == "running":
             return SPINNER[frame % len(SPINNER)]
