@@ -127,8 +127,8 @@ class DwtuiApp(App[int]):
         #: Why `opening` failed (one line; the app exits with code 2 and the CLI prints it).
         self.open_error: str | None = None
         self._first_frame_file = os.environ.get(FIRST_FRAME_ENV)
-        #: Session events the driver has looked at for followers' requests (None: not yet).
-        self._events_seen: int | None = None
+        #: Session events the driver has looked at for followers' requests.
+        self._events_seen = 0
 
     @property
     def workspace(self) -> Workspace:
@@ -341,10 +341,7 @@ class DwtuiApp(App[int]):
         if c is None:
             return
         events = c.session.events
-        if self._events_seen is None or self._events_seen > len(events):
-            self._events_seen = len(events)  # what came before this app drove is old news
-            return
-        for event in events[self._events_seen :]:
+        for event in events[min(self._events_seen, len(events)) :]:
             if event.kind == "driver.request" and event.detail == "take-wheel":
                 self.notify(
                     f"{event.operator} asks for the wheel: press H to hand off.", timeout=12

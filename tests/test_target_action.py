@@ -454,3 +454,26 @@ def test_docker_target_through_the_action_gets_the_secrets(
     override = tmp_path / "sessions" / "s1" / "docker-compose.dwtui.yml"
     environment = json.loads(override.read_text())["services"]["web"]["environment"]
     assert environment == {"DB_PASSWORD": "${DWTUI_SECRET_db_password}"}
+
+
+def test_a_previous_value_holding_a_known_secret_is_withheld(tmp_path: Path) -> None:
+    """Replacing a secret by a plain value: the secret is not recorded as the old value
+    (before, the session store refused the save and the step failed)."""
+    from dwtui.actions.target import WITHHELD
+
+    token = make_secret("current-token")
+    cluster = start_cluster(env={**FLAGS_OFF, "API_TOKEN": token})
+    try:
+        config = cluster.write_kubeconfig(tmp_path / "kc")
+        rec = Recorder()
+        outcome, log = step(
+            tmp_path, config, "target.set_env", {"env": {"API_TOKEN": "disabled"}},
+            step_id="drop-token", recorder=rec, secrets={"api_token": token},
+        )
+        assert outcome.ok, outcome.error
+        assert rec.previous["drop-token"] == {"API_TOKEN": WITHHELD}
+        assert outcome.previous_env == {"API_TOKEN": WITHHELD}
+        assert token not in log and token not in str(outcome.evidence)
+        assert cluster.current_env()["API_TOKEN"] == "disabled"
+    finally:
+        cluster.stop()

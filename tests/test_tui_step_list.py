@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from test_tui_support import main_screen, make_workspace, new_session, open_app, wait_for
+from textual.pilot import Pilot
+
+from dwtui.screens.main import MainScreen
+
+
+@asynccontextmanager
+async def opened(tmp_path: Path) -> AsyncIterator[tuple[Pilot[int], MainScreen]]:
+    """The small checklist's new session on the main screen at 120x40."""
+    ws = make_workspace(tmp_path)
+    app = open_app(ws, new_session(ws))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        await pilot.pause()
+        yield pilot, screen
 
 
 async def test_keys_move_fold_and_unfold(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
+    async with opened(tmp_path) as (pilot, screen):
         steps = screen.step_list
-        await pilot.pause()
         assert steps.has_focus
         first = [steps.row_text(i) for i in range(steps.row_count)]
         assert first[0].startswith("▾ 1. Prepare")
@@ -42,13 +53,8 @@ async def test_keys_move_fold_and_unfold(tmp_path: Path) -> None:
 
 
 async def test_click_moves_the_cursor_and_a_group_click_folds(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
+    async with opened(tmp_path) as (pilot, screen):
         steps = screen.step_list
-        await pilot.pause()
         await pilot.click("#tree", offset=(4, 2))  # row 2: the second step of phase 1
         await wait_for(pilot, lambda: screen.selected == "say-hello")
         rows = steps.row_count
@@ -58,15 +64,9 @@ async def test_click_moves_the_cursor_and_a_group_click_folds(tmp_path: Path) ->
 
 
 async def test_select_step_unfolds_its_scenario(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
+    async with opened(tmp_path) as (_, screen):
         steps = screen.step_list
-        await pilot.pause()
-        scenario = app.controller.scenarios()[0] if app.controller else None
-        assert scenario is not None
+        scenario = screen.controller.scenarios()[0]
         target = scenario.steps[0].id
         assert screen.select_step(target)
         assert steps.selected_step == target

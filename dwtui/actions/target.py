@@ -138,13 +138,16 @@ def _set_env(ctx: ActionContext, target: Target, _timeout: float | None) -> Acti
         values.update({str(name): None for name in ctx.params.get("unset") or []})
     if not values:
         raise ActionError("target.set_env needs env, unset or undo")
-    # A variable that is given a secret most likely held one (the password it replaces):
-    # its previous value is withheld from the session, the evidence and undo.
+    # A previous value is withheld from the session, the evidence and undo when it still
+    # holds a known secret (as the driver would record it), or when a secret replaces it:
+    # then it most likely was one too (the password a rotation replaces).
     masker = masker_for(ctx)
-    sealed = {k for k, v in values.items() if v is not None and masker.mask(v) != v}
     current = target.current_env(list(values))
-    _mask_from_now_on(ctx, {k: v for k, v in current.items() if k in sealed})
-    before = _withhold(current, sealed)
+    recorded = {k: None if v is None else target.sealed(v) for k, v in current.items()}
+    withheld = {k for k, v in values.items() if v is not None and masker.mask(v) != v}
+    withheld |= {k for k, v in recorded.items() if v is not None and masker.mask(v) != v}
+    _mask_from_now_on(ctx, {k: v for k, v in current.items() if k in withheld})
+    before = _withhold(recorded, withheld)
     # Recorded before anything changes, so a crash mid-step cannot lose what undo needs.
     if ctx.on_previous_env is not None:
         ctx.on_previous_env(dict(before))
@@ -152,7 +155,7 @@ def _set_env(ctx: ActionContext, target: Target, _timeout: float | None) -> Acti
     changed = {k: v for k, v in values.items() if previous.get(k) != v}
     shown = ", ".join(f"{k}={'unset' if v is None else v}" for k, v in values.items())
     summary = f"{len(changed)} of {len(values)} variables changed ({shown})"
-    previous = _withhold(previous, sealed)
+    previous = _withhold(previous, withheld)
     return ActionOutcome(
         ok=True,
         summary=summary,

@@ -62,6 +62,11 @@ class Target(ABC):
     def current_env(self, names: Sequence[str]) -> dict[str, str | None]:
         """Current configured values of these variables (None = unset)."""
 
+    def sealed(self, value: str) -> str:
+        """`value` as it may be recorded in the session: as is here; a driver that can refer
+        to secrets without their values (docker compose) replaces them by references."""
+        return value
+
     @abstractmethod
     def set_env(self, env: Mapping[str, str | None]) -> dict[str, str | None]:
         """Set (None = remove) only these variables; return their previous values."""

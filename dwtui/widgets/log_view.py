@@ -259,19 +259,18 @@ class LogView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         raw = self._line_text(line)
         if raw.isprintable() and line != self.match_line:
-            # Most log lines: plain printable text, one segment (no Text to build and render:
-            # a flooding step's frames cost a fraction).
+            # Most log lines: plain printable text, one segment (no Text to build and render).
+            segments: list[Segment] = [Segment(raw, base)]
             length = cell_len(raw)
-            self._max_width = max(self._max_width, length)
-            strip = Strip([Segment(raw, base)], length)
-            return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, line)
-        text = Text.from_ansi(raw, no_wrap=True) if "\x1b" in raw else Text(raw, no_wrap=True)
-        text.stylize_before(base)
-        if line == self.match_line:
-            text.stylize(self.get_component_rich_style("log-view--match"))
-        length = cell_len(text.plain)
+        else:
+            text = Text.from_ansi(raw, no_wrap=True) if "\x1b" in raw else Text(raw, no_wrap=True)
+            text.stylize_before(base)
+            if line == self.match_line:
+                text.stylize(self.get_component_rich_style("log-view--match"))
+            segments = list(text.render(self.app.console))
+            length = cell_len(text.plain)
         self._max_width = max(self._max_width, length)  # applied to virtual_size by the next frame
-        strip = Strip(text.render(self.app.console), length)
+        strip = Strip(segments, length)
         return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, line)
 
     # -- follow / scroll ---------------------------------------------------------------------
