@@ -306,13 +306,48 @@ class Variables:
     # -- substitution ---------------------------------------------------------------------
 
     def missing(self, step: Step) -> list[str]:
-        """Names the step uses (or required variables) that have no value yet."""
+        """Names this step needs that have no value yet: those it references, directly or
+        through another variable's default, a target setting or the SQL `${db_dsn}` default.
+
+        A `required` variable the step never uses is not among them: `required` is checked
+        when a session starts (`unset_required`), so it never blocks a step (a rollback
+        above all) that does not need it.
+        """
         names = references(step.params) | references(dict(step.expect))
         names |= references(dict(step.capture))
         if step.kind.startswith("target.") and self.target_spec is not None:
             names |= references(dict(self.target_spec.settings))
-        names |= {n for n, v in self.checklist.variables.items() if v.required}
-        return sorted(n for n in names if self._resolve(n, set()) is None)
+        if step.kind == "sql" and not step.params.get("dsn") and "db_dsn" in self.checklist.variables:
+            names.add("db_dsn")
+        return sorted(self._unresolved(names))
+
+    def unset_required(self) -> list[str]:
+        """`required` variables with no value yet (said when a session opens)."""
+        required = (n for n, v in self.checklist.variables.items() if v.required)
+        return sorted(self._unresolved(required))
+
+    def _unresolved(self, names: Iterable[str]) -> set[str]:
+        """The names, and those their values reference in turn, that have no value."""
+        out: set[str] = set()
+        seen: set[str] = set()
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            raw: str | None
+            if name.startswith("target.") and name.removeprefix("target.") not in ("name", "kind"):
+                spec = self.target_spec
+                item = None if spec is None else spec.settings.get(name.removeprefix("target."))
+                raw = None if item is None else str(item)
+            else:
+                raw = self.value(name)
+            if raw is None:
+                out.add(name)
+            else:
+                stack.extend(references(raw))
+        return out
 
     def _resolve(self, name: str, seen: set[str]) -> str | None:
         """The value with nested `${...}` in defaults resolved; None if any part is missing."""

@@ -17,6 +17,7 @@ from test_tui_support import (
 )
 from textual.widgets import Input
 
+from dwtui.screens.scenario import ScenarioScreen
 from dwtui.screens.secrets import VariablePromptScreen
 from dwtui.secrets import MASK
 
@@ -85,13 +86,22 @@ async def test_escape_cancels_the_run_with_a_notice(tmp_path: Path) -> None:
     assert on_disk["status"] == "pending" and not on_disk.get("attempts")
 
 
-async def test_a_required_plain_variable_is_asked_and_kept_in_the_session(tmp_path: Path) -> None:
+async def test_a_required_variable_is_asked_only_by_a_step_that_uses_it(tmp_path: Path) -> None:
+    """`required` is said when the session opens; a step asks only for what it uses, so a
+    step (a rollback above all) never waits for a secret it does not need."""
     checklist = tmp_path / "src" / "tui_ticket.toml"
     checklist.parent.mkdir()
+    text = SMALL.read_text().replace(
+        '[vars.api_token]\nsecret = true\n', '[vars.api_token]\nsecret = true\nrequired = true\n'
+    )
+    assert "required = true" in text
     checklist.write_text(
-        SMALL.read_text()
+        text
         + '\n[vars.ticket]\nrequired = true\nenv = "DWTUI_TICKET"\n'
         'description = "Change ticket of this run."\n'
+        '\n[[phases]]\nid = "ticketed"\ntitle = "5. Ticketed"\n\n[[phases.steps]]\n'
+        'id = "use-ticket"\ntitle = "Quote the ticket"\nkind = "shell"\n'
+        'command = "echo ticket ${ticket}"\ntimeout = 20\n'
     )
     ws = make_workspace(tmp_path, checklist)
     sid = new_session(ws, checklist.name)
@@ -99,20 +109,37 @@ async def test_a_required_plain_variable_is_asked_and_kept_in_the_session(tmp_pa
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()
+        said = [n.message for n in app._notifications if "required" in n.message]
+        assert said == ["required but not set yet: ${api_token}, ${ticket} — "
+                        "asked when a step uses it"]
+        # A step that uses neither runs at once: no prompt.
         assert screen.select_step("check-a")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.controller is not None
+                       and app.controller.status("check-a") == "passed")
+        # A rollback step that uses neither runs without a prompt either.
+        await pilot.press("ctrl+r", *"dual", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScenarioScreen))
+        scenario = app.screen
+        assert isinstance(scenario, ScenarioScreen)
+        assert scenario.select_step("rb-check")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.controller is not None
+                       and app.controller.status("rb-check") == "passed")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        # The step that uses ${ticket} asks for it (not for the token) and keeps it.
+        assert screen.select_step("use-ticket")
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, VariablePromptScreen))
         prompt = app.screen
         assert isinstance(prompt, VariablePromptScreen)
+        assert prompt.variable.name == "ticket"
         assert not prompt.query_one(Input).password
         await pilot.press(*"CHG-42", "enter")
         await wait_for(pilot, lambda: app.controller is not None
-                       and app.controller.status("check-a") == "passed")
-        # The next step finds the value in the session: no second prompt.
-        assert screen.select_step("check-c")
-        await pilot.press("r")
-        await wait_for(pilot, lambda: app.controller is not None
-                       and app.controller.status("check-c") == "passed")
+                       and app.controller.status("use-ticket") == "passed")
+        assert not isinstance(app.screen, VariablePromptScreen)
     data = session_toml(ws, sid)
     assert data["variables"]["ticket"] == "CHG-42"
 

@@ -34,10 +34,15 @@ def session(**kwargs: object) -> Session:
     return Session(**base)  # type: ignore[arg-type]
 
 
-def make(environ: dict[str, str] | None = None, **kwargs: object) -> Variables:
+def make(
+    environ: dict[str, str] | None = None,
+    checklist_variables: dict[str, Variable] | None = None,
+    **kwargs: object,
+) -> Variables:
     checklist = make_checklist(
         [Step(id="s", title="s", kind="shell", params={"command": "echo ${name}"})],
-        variables=VARS, settings={"namespace": "ns-${region}", "deployment": "web"},
+        variables=checklist_variables or VARS,
+        settings={"namespace": "ns-${region}", "deployment": "web"},
     )
     return Variables(checklist, session(**kwargs), operator="ana@host", environ=environ or {})
 
@@ -83,10 +88,30 @@ def test_defaults_referencing_other_variables() -> None:
     assert make().substitute("${url}") == "https://example.test/api"
 
 
-def test_missing_names_every_reference_and_required_variable() -> None:
+def test_missing_follows_a_default_to_the_variable_it_needs() -> None:
+    """A step using `${dsn}` whose default holds `${password}` needs the password: that is
+    what must be asked, not `${dsn}` itself."""
+    variables = dict(VARS)
+    variables["dsn"] = Variable("dsn", default="postgresql://app:${password}@db/app")
+    variables["password"] = Variable("password", secret=True, env="APP_DB_PASSWORD")
+    v = make(checklist_variables=variables)
+    step = Step(id="q", title="q", kind="shell", params={"command": "psql ${dsn}"})
+    assert v.missing(step) == ["password"]
+    sql = Step(id="s", title="s", kind="sql", params={"query": "select 1"})
+    variables["db_dsn"] = Variable("db_dsn", default="${dsn}")
+    v = make(checklist_variables=variables)
+    assert v.missing(sql) == ["password"]  # through the documented ${db_dsn} default
+    v = make({"APP_DB_PASSWORD": "pw"}, checklist_variables=variables)
+    assert v.missing(step) == v.missing(sql) == []
+
+
+def test_missing_names_every_reference_but_not_an_unused_required_variable() -> None:
     v = make()
     step = Step(id="x", title="x", kind="http", params={"url": "${nope}/${name}", "h": ["${also}"]})
-    assert v.missing(step) == ["also", "needed", "nope"]
+    assert v.missing(step) == ["also", "nope"]
+    # `required` is said when the session opens, not asked by a step that does not use it.
+    assert v.unset_required() == ["needed"]
+    assert make(variables={"needed": "1"}).unset_required() == []
     with pytest.raises(MissingVariables) as info:
         v.substitute("${nope} ${also}")
     assert str(info.value) == "no value for ${also}, ${nope}"

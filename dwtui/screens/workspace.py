@@ -198,6 +198,12 @@ class Workspace:
                             f"{found.step_id} ended while dwtui was away: {found.detail}"
                         )
                 opened.reattach = engine.running_detached()
+                unset = engine.variables.unset_required()
+                if unset:
+                    names = ", ".join("${" + name + "}" for name in unset)
+                    notices.append(
+                        f"required but not set yet: {names} — asked when a step uses it"
+                    )
                 session.record(self.operator, "session.opened", detail="driver")
             if took_over:
                 engine.save()
