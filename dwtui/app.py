@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from dwtui.engine import Engine
     from dwtui.screens.controller import SessionController
     from dwtui.screens.main import MainScreen
+    from dwtui.screens.matrix import RollbackMatrixScreen
     from dwtui.screens.picker import NewSession, PickedSession
     from dwtui.screens.workspace import Opened, Workspace
 
@@ -247,6 +248,8 @@ class DwtuiApp(App[int]):
         self.opened = opened
         self.controller = opened.controller
         self._show_session(opened)
+        if isinstance(answer, PickedSession) and answer.rollback:
+            self.action_rollback()
 
     def _show_session(self, opened: Opened) -> None:
         from dwtui.screens.main import MainScreen
@@ -420,23 +423,36 @@ class DwtuiApp(App[int]):
     # -- rollback -------------------------------------------------------------------------------
 
     def action_rollback(self) -> None:
-        """Open the rollback matrix, emergency row preselected (key + Enter = scenario 1)."""
-        if self.controller is None:
-            self.notify("Open a session first.", severity="warning")
-            return
+        """Open the rollback matrix, emergency row preselected: this key, Enter and `y`
+        run the emergency scenario. From the picker: the highlighted session's matrix."""
         from dwtui.screens.matrix import RollbackMatrixScreen
+        from dwtui.screens.picker import PickerScreen
 
+        if self.controller is None:
+            if isinstance(self.screen, PickerScreen) and self.screen.pick_for_rollback():
+                return  # `_picked` opens the session, then its matrix
+            self.notify("No session to roll back: start one first (n).", severity="warning")
+            return
         if isinstance(self.screen, RollbackMatrixScreen):
             return
         self.push_screen(RollbackMatrixScreen(self.controller))
 
-    def open_scenario(self, scenario_id: str) -> None:
-        """Run a rollback scenario as a checklist inside this session."""
+    def on_rollback_matrix_screen_scenario_chosen(
+        self, message: RollbackMatrixScreen.ScenarioChosen
+    ) -> None:
+        """The matrix's answer: open the scenario, and run it when the operator said so."""
+        self.open_scenario(message.scenario_id, run=message.run)
+
+    def open_scenario(self, scenario_id: str, *, run: bool = False) -> None:
+        """Show a rollback scenario as a checklist inside this session (`run`: start it)."""
         if self.controller is None:
             return
         from dwtui.screens.scenario import ScenarioScreen
 
-        self.push_screen(ScenarioScreen(self.controller, scenario_id))
+        screen = ScenarioScreen(self.controller, scenario_id)
+        self.push_screen(screen)
+        if run:
+            screen.call_after_refresh(screen.run_scenario)
 
     def leave_rollback(self) -> None:
         """Close the scenario and the matrix: back to exactly where the operator was."""

@@ -12,10 +12,18 @@ app starts with its default keys.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import tomli
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+#: `{key:main.run}` in a checklist's text: the key of that binding id, as the keymap has it.
+KEY_REFERENCE = re.compile(r"\{key:([A-Za-z0-9_.\-]+)\}")
 
 
 class KeymapError(Exception):
@@ -49,3 +57,30 @@ def load_keymap(path: Path) -> dict[str, str]:
             )
         keymap[binding_id] = keys.strip()
     return keymap
+
+
+def fill_keys(text: str, key_for: Callable[[str], str | None]) -> str:
+    """`text` with each `{key:ID}` replaced by the operator's key for that binding id
+    (an unknown id stays as written, so a typo shows instead of a wrong key)."""
+    if "{key:" not in text:
+        return text
+
+    def replace(match: re.Match[str]) -> str:
+        return key_for(match.group(1)) or match.group(0)
+
+    return KEY_REFERENCE.sub(replace, text)
+
+
+def key_of(screen: Screen[Any], binding_id: str) -> str | None:
+    """How the key bound to `binding_id` is shown on `screen` (keymap applied), if bound."""
+    for active in screen.active_bindings.values():
+        if active.binding.id == binding_id:
+            return screen.app.get_key_display(active.binding)
+    # Shadowed for the focused widget (its own binding of the same key) yet still the
+    # screen's: the keymap is applied to these maps too.
+    for node in (screen, screen.app):
+        for bindings in node._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.id == binding_id:
+                    return screen.app.get_key_display(binding)
+    return None

@@ -317,7 +317,8 @@ class Variables:
         names |= references(dict(step.capture))
         if step.kind.startswith("target.") and self.target_spec is not None:
             names |= references(dict(self.target_spec.settings))
-        if step.kind == "sql" and not step.params.get("dsn") and "db_dsn" in self.checklist.variables:
+        sql_default = step.kind == "sql" and not step.params.get("dsn")
+        if sql_default and "db_dsn" in self.checklist.variables:
             names.add("db_dsn")
         return sorted(self._unresolved(names))
 

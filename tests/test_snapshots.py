@@ -19,10 +19,11 @@ SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24"
 SCREENS: dict[str, list[str]] = {
     "main": [],
     "matrix": ["ctrl+r"],
-    "scenario": ["ctrl+r", "enter"],
+    "rollback_confirm": ["ctrl+r", "enter"],
+    "scenario": ["ctrl+r", "enter", "o"],
     "help": ["question_mark"],
     "confirm": ["r"],  # the preselected step, "announce", has confirm = true
-    "typed_confirm": ["ctrl+r", *"backup", "enter", "r"],
+    "typed_confirm": ["ctrl+r", *"backup", "enter", "o", "r"],
     "flags": ["f"],
     "criteria": ["c"],
     "delta_empty": ["d"],  # the small checklist has no report.compare step

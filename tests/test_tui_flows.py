@@ -17,6 +17,7 @@ from test_tui_support import (
 from dwtui.screens.main import MainScreen
 from dwtui.screens.matrix import RollbackMatrixScreen
 from dwtui.screens.modals import ConfirmScreen, NoteScreen, QuitScreen, TypedConfirmScreen
+from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.screens.scenario import ScenarioScreen
 from dwtui.widgets.log_view import LogView
 
@@ -57,8 +58,10 @@ async def test_matrix_from_log_pane_scenario_one_and_escape_back(tmp_path: Path)
         assert isinstance(app.screen, RollbackMatrixScreen)
         assert app.screen.highlighted is not None
         assert app.screen.highlighted.scenario == "disable-dual-write"  # preselected
-        await pilot.press("enter")  # the second key: scenario 1 is open
-        assert isinstance(app.screen, ScenarioScreen)
+        await pilot.press("enter")  # the second key: scenario 1's one confirmation
+        await wait_for(pilot, lambda: isinstance(app.screen, ScenarioRunScreen))
+        await pilot.press("o")  # open it without running (y would run it)
+        await wait_for(pilot, lambda: isinstance(app.screen, ScenarioScreen))
         assert app.screen.scenario.id == "disable-dual-write"
         assert "Disable dual-write" in tree_text(app)
         await pilot.press("escape")
@@ -114,6 +117,9 @@ async def test_typed_confirmation_in_a_rollback_scenario(tmp_path: Path) -> None
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+r", *"backup", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScenarioRunScreen))
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScenarioScreen))
         scenario = app.screen
         assert isinstance(scenario, ScenarioScreen)
         assert scenario.scenario.id == "restore-backup"

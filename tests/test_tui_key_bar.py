@@ -109,8 +109,11 @@ async def test_matrix_shows_enter_while_the_filter_has_focus(tmp_path: Path) -> 
         assert isinstance(screen.focused, Input)
         await pilot.pause()
         bar = screen.query_one(KeyBar)
-        assert "⏎ Open scenario" in str(bar.render())
+        assert "⏎ Run / open scenario" in str(bar.render())
         await pilot.press("d", "i", "s", "a", "b", "l", "e")  # filter, focus stays in the box
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, RollbackMatrixScreen))
-        assert "Disable" in str(app.screen.query_one("#header").render())
+        from dwtui.screens.rollback_confirm import ScenarioRunScreen
+
+        assert isinstance(app.screen, ScenarioRunScreen)
+        assert app.screen.scenario.id == "disable-dual-write"

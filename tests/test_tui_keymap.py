@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from test_tui_support import (
+    SMALL,
     main_screen,
     make_workspace,
     new_session,
@@ -14,7 +15,11 @@ from test_tui_support import (
     wait_for,
 )
 
-from dwtui.keymap import KeymapError, keymap_path, load_keymap
+from rich.markdown import Markdown
+from textual.binding import Binding
+from textual.widgets import Static
+
+from dwtui.keymap import KeymapError, fill_keys, keymap_path, load_keymap
 
 
 async def test_a_remapped_run_key_runs_the_step_and_the_old_key_does_not(
@@ -68,3 +73,63 @@ def test_keymap_file_location_and_parsing(tmp_path: Path) -> None:
     bad.write_text("main.run = \n")
     with pytest.raises(KeymapError, match=r"bad\.toml: .*line 1"):
         load_keymap(bad)
+
+
+async def test_a_description_names_the_key_the_keymap_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`{key:ID}` in a step's text shows the operator's key for that binding: the texts
+    never tell the operator to press a key that does something else."""
+    keymap = tmp_path / "keymap.toml"
+    keymap.write_text('"app.rollback" = "f9"\n')
+    monkeypatch.setenv("DWTUI_KEYMAP", str(keymap))
+    checklist = tmp_path / "src" / "tui_keys.toml"
+    checklist.parent.mkdir()
+    checklist.write_text(SMALL.read_text().replace(
+        'description = "Read the **plan** before you start."',
+        'description = "Open the matrix ({key:app.rollback}), tick with {key:main.done}, '
+        '{key:no.such.binding} stays."',
+    ))
+    ws = make_workspace(tmp_path, checklist)
+    sid = new_session(ws, checklist.name)
+    app = open_app(ws, sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        await pilot.pause()
+        assert screen.select_step("read-plan")
+        await pilot.pause()
+        shown = screen.query_one("#detail-description", Static).content
+        assert isinstance(shown, Markdown)
+        assert shown.markup == (
+            "Open the matrix (f9), tick with space, {key:no.such.binding} stays."
+        )
+
+
+def test_every_key_named_in_a_shipped_checklist_is_a_real_binding() -> None:
+    """A `{key:ID}` in a shipped checklist names a binding id the app has."""
+    import dwtui.screens.main
+    import dwtui.screens.matrix
+    import dwtui.screens.panels
+    import dwtui.screens.scenario
+    from dwtui.app import DwtuiApp
+    from dwtui.keymap import KEY_REFERENCE
+
+    ids = {
+        getattr(b, "id", None)
+        for module in (dwtui.screens.main, dwtui.screens.matrix, dwtui.screens.panels,
+                       dwtui.screens.scenario)
+        for cls in vars(module).values() if isinstance(cls, type)
+        for klass in cls.__mro__ for b in vars(klass).get("BINDINGS", [])
+    } | {b.id for b in DwtuiApp.BINDINGS if isinstance(b, Binding)}
+    root = Path(__file__).parent.parent / "checklists"
+    named = {
+        (path.name, m.group(1))
+        for path in root.rglob("*.toml") for m in KEY_REFERENCE.finditer(path.read_text())
+    }
+    assert named, "the shipped checklists name keys through {key:ID}"
+    assert {(name, key) for name, key in named if key not in ids} == set()
+
+
+def test_fill_keys_leaves_text_without_references_alone() -> None:
+    assert fill_keys("press r", lambda _id: "x") == "press r"
+    assert fill_keys("{key:a.b} and {key:c}", {"a.b": "ctrl+r"}.get) == "ctrl+r and {key:c}"

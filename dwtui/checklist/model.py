@@ -106,8 +106,11 @@ class Step:
 
     @property
     def needs_confirmation(self) -> bool:
-        """True when the step must not run without an explicit operator decision."""
-        return bool(self.confirm)
+        """True when the step must not run without an explicit operator decision.
+
+        A message to people (`notify`) is always shown and confirmed before it is sent.
+        """
+        return bool(self.confirm) or self.kind == "notify"
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,11 @@ class Engine:
         for value in self.variables.secret_values():
             self.masker.add(value)
 
+    def mask(self, text: str) -> str:
+        """`text` with every secret known right now masked (for what a screen shows)."""
+        self._refresh_masker()
+        return self.masker.mask(text)
+
     def save(self) -> None:
         """Save the session now (refusing to write any secret value)."""
         self._saver.save()
@@ -205,11 +210,14 @@ class Engine:
         confirmed: bool = False,
         done_items: Iterable[str] | None = None,
         note: str = "",
+        edits: Mapping[str, str] | None = None,
     ) -> StepResult:
         """Run one step to its end (blocking). Raises ConfirmationRequired / MissingVariables.
 
         For a manual step, `confirmed=True` means the operator did it; `done_items` are the
-        ticked sub-items (default: all of them).
+        ticked sub-items (default: all of them). `edits` are fields the operator changed in
+        the confirmation (a notify step's text): they replace the filled-in fields and the
+        change is recorded.
         """
         step = self.checklist.step(step_id)
         if (step.needs_confirmation or step.kind == "manual") and not confirmed:
@@ -221,6 +229,11 @@ class Engine:
             raise MissingVariables(missing)
         self._refresh_masker()
         params = self.params_for(step)
+        if edits:
+            params.update(edits)
+            with self._lock:
+                self.session.record(self.operator, "step.edited", step=step.id,
+                                    detail="edited before running: " + ", ".join(sorted(edits)))
         if step.kind == "manual":
             params["confirmed"] = confirmed
             if done_items is not None:

@@ -170,6 +170,16 @@ class SessionController:
         except Exception as error:  # a preview must never break the screen
             return f"(cannot preview: {error})"
 
+    def message_of(self, step_id: str) -> tuple[str, str]:
+        """A notify step's (where it goes, text) as it will be sent, secrets masked."""
+        if self.engine is None:
+            return "", ""
+        engine = self.engine
+        params = engine.params_for(self.step(step_id), keep_missing=True)
+        channel = str(params.get("channel") or "")
+        where = f"to {channel}" if channel else "to the webhook's default channel"
+        return where, engine.mask(str(params.get("text") or ""))
+
     def first_pending(self) -> str | None:
         """The first phase step that still needs doing."""
         for step in self.all_steps(include_rollback=False):

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import ProgressBar
 
+from dwtui.keymap import key_of
 from dwtui.screens.controller import SessionController
 from dwtui.screens.panels import CriteriaScreen, FlagsScreen
 from dwtui.screens.step_runs import StepRunsScreen
@@ -125,9 +126,12 @@ class MainScreen(StepRunsScreen):
                 yield ProgressBar(id="progress", show_eta=False)
                 yield StepList(self.controller, scope=self.scope, id="tree")
             with Vertical(id="right"):
-                yield StepDetail(self.controller, id="detail")
+                yield StepDetail(self.controller, key_for=self._key_for, id="detail")
                 yield LogPane(id="log")
         yield KeyBar()
+
+    def _key_for(self, binding_id: str) -> str | None:
+        return key_of(self, binding_id)
 
     def _apply_breakpoint(self, width: int) -> None:
         """The width class (-narrow / -wide) from the start, as Textual's first resize would

@@ -1,7 +1,8 @@
 """The rollback decision matrix: symptom -> scenario -> urgency, most urgent first.
 
-Opened by one key from every screen with the most urgent row preselected, so the emergency
-scenario (disable dual-write) is that key + Enter. Typing filters the rows.
+Opened by one key from every screen with the most urgent row preselected; Enter asks once
+(`ScenarioRunScreen`, listing the scenario's steps) and `y` runs it: three keys from any
+screen to the emergency scenario's first command. Typing filters the rows.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
 from dwtui.checklist.model import MatrixRow
 from dwtui.screens.controller import SessionController
+from dwtui.screens.rollback_confirm import ScenarioChoice, ScenarioRunScreen
 from dwtui.widgets.key_bar import KeyBar
 
 URGENCY_STYLES = {
@@ -27,13 +30,21 @@ URGENCY_STYLES = {
 
 
 class RollbackMatrixScreen(Screen[str | None]):
-    """Pick a symptom; Enter opens its scenario, Escape goes back unchanged."""
+    """Pick a symptom; Enter asks to run its scenario, Escape goes back unchanged."""
+
+    class ScenarioChosen(Message):
+        """The operator chose a scenario: run it now (`run`), or only open it."""
+
+        def __init__(self, scenario_id: str, *, run: bool) -> None:
+            super().__init__()
+            self.scenario_id = scenario_id
+            self.run = run
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="matrix.back"),
         # A priority binding: ahead of the focused filter box's own Enter, so the key bar
         # shows it and Enter opens the scenario wherever the focus is.
-        Binding("enter", "open", "Open scenario", id="matrix.open", priority=True),
+        Binding("enter", "open", "Run / open scenario", id="matrix.open", priority=True),
         Binding("down", "move(1)", "Next row", id="matrix.down", show=False),
         Binding("up", "move(-1)", "Previous row", id="matrix.up", show=False),
     ]
@@ -49,7 +60,7 @@ class RollbackMatrixScreen(Screen[str | None]):
             yield Label(
                 Text.assemble(
                     (" ROLLBACK DECISION MATRIX ", "bold white on red"),
-                    ("  Enter opens the highlighted scenario · type to filter · Esc back", "dim"),
+                    ("  Enter: the highlighted scenario · type to filter · Esc back", "dim"),
                 ),
                 id="matrix-title",
             )
@@ -60,12 +71,23 @@ class RollbackMatrixScreen(Screen[str | None]):
 
     def on_mount(self) -> None:
         """Fill the table; the filter box keeps focus so typing filters at once."""
-        table = self.query_one(DataTable)
-        table.add_columns("Urgency", "Symptom", "Scenario")
         self._fill("")
         self.query_one(Input).focus()
 
-    def _fill(self, text: str) -> None:
+    def on_resize(self) -> None:
+        """Column widths follow the terminal: every column stays visible at 80 columns."""
+        self._fill(self.query_one(Input).value, keep_cursor=True)
+
+    def _widths(self) -> tuple[int, int, int]:
+        """Urgency, symptom and scenario widths that fit the screen (cells)."""
+        # Two cells of cell padding per column, and the table's scrollbar.
+        room = max(30, (self.size.width or self.app.size.width) - 3 * 2 - 2)
+        urgency = max(len(f" {u.upper()} ") for u in [*URGENCY_STYLES, "urgency"])
+        titles = [self._scenario_title(r.scenario) for r in self.controller.checklist.matrix]
+        scenario = min(max((len(t) for t in titles), default=8), max(12, (room - urgency) // 3))
+        return urgency, room - urgency - scenario, scenario
+
+    def _fill(self, text: str, *, keep_cursor: bool = False) -> None:
         c = self.controller
         needle = text.lower().strip()
         rows = []
@@ -76,15 +98,20 @@ class RollbackMatrixScreen(Screen[str | None]):
                 rows.append(row)
         self._rows = rows
         table = self.query_one(DataTable)
-        table.clear()
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        urgency, symptom, scenario = self._widths()
+        table.add_column("Urgency", width=urgency)
+        table.add_column("Symptom", width=symptom)
+        table.add_column("Scenario", width=scenario)
         for row in rows:
             table.add_row(
                 Text(f" {row.urgency.upper()} ", URGENCY_STYLES.get(row.urgency, "")),
-                row.symptom,
-                self._scenario_title(row.scenario),
+                Text(row.symptom, overflow="ellipsis", no_wrap=True),
+                Text(self._scenario_title(row.scenario), overflow="ellipsis", no_wrap=True),
             )
         if rows:
-            table.move_cursor(row=0)
+            table.move_cursor(row=min(cursor, len(rows) - 1) if keep_cursor else 0)
         self._describe()
 
     def _scenario_title(self, scenario_id: str) -> str:
@@ -142,14 +169,22 @@ class RollbackMatrixScreen(Screen[str | None]):
             table.move_cursor(row=max(0, min(len(self._rows) - 1, table.cursor_row + delta)))
 
     def action_open(self) -> None:
-        """Open the highlighted row's scenario."""
+        """Ask to run the highlighted row's scenario (its steps listed); `y` runs it."""
         row = self.highlighted
         if row is None:
             self.notify("No scenario selected.", severity="warning")
             return
-        open_scenario = getattr(self.app, "open_scenario", None)
-        if open_scenario is not None:
-            open_scenario(row.scenario)
+        try:
+            scenario = self.controller.checklist.scenario(row.scenario)
+        except KeyError:
+            self.notify(f"Unknown scenario {row.scenario!r}", severity="error")
+            return
+
+        def chosen(choice: ScenarioChoice | None) -> None:
+            if choice is not None:
+                self.post_message(self.ScenarioChosen(scenario.id, run=choice == "run"))
+
+        self.app.push_screen(ScenarioRunScreen(scenario, self.controller.status), chosen)
 
     def action_back(self) -> None:
         """Back to where the operator was."""

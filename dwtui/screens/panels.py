@@ -26,7 +26,13 @@ KEY_NAMES = {
 
 
 class _Panel(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q", "close", "Close", id="panel.close")]
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", id="panel.close"),
+        # A modal screen hides the app's plain bindings: the rollback matrix's second key
+        # must work here too (ctrl+r is a priority binding and needs no copy).
+        Binding("exclamation_mark", "app.rollback", "Rollback matrix", id="panel.rollback",
+                show=False),
+    ]
 
     def action_close(self) -> None:
         """Back to where the operator was."""

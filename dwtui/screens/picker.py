@@ -26,6 +26,8 @@ class PickedSession:
     """The picker's answer: open this session."""
 
     session_id: str
+    #: Opened by the rollback key: show its rollback matrix at once.
+    rollback: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,17 @@ class PickerScreen(Screen[PickedSession | NewSession | None]):
             self.notify(summary.error or "unreadable session", severity="error")
             return
         self.dismiss(PickedSession(summary.id))
+
+    def pick_for_rollback(self) -> bool:
+        """The rollback key on the picker: open the highlighted session for its matrix."""
+        if not self.sessions:
+            return False
+        summary = self.sessions[self.query_one(DataTable).cursor_row]
+        if summary.state == "unreadable":
+            self.notify(summary.error or "unreadable session", severity="error")
+            return True
+        self.dismiss(PickedSession(summary.id, rollback=True))
+        return True
 
     def action_new(self) -> None:
         """Choose a checklist and a target for a new session."""

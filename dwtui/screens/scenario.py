@@ -36,6 +36,25 @@ class ScenarioScreen(MainScreen):
             used += " — OVER BUDGET"
         return f"{limit} · {used}"
 
+    def run_scenario(self) -> None:
+        """Run the scenario's steps in order: the operator agreed to them as a whole, so
+        `confirm = true` steps do not ask again (a typed word and a message still do)."""
+        from dwtui.screens.rollback_confirm import steps_to_run
+
+        c = self.controller
+        if c.engine is None or c.read_only:
+            self.notify("Read-only: watching, not driving.", severity="warning")
+            return
+        steps = steps_to_run(self.scenario, c.status)
+        self.run_worker(
+            self._run_flow(
+                steps, stop_at_manual=True, preconfirmed=frozenset(s.id for s in steps)
+            ),
+            group="steps",
+            exit_on_error=False,
+            name=f"run scenario {self.scenario.id}",
+        )
+
     def action_back(self) -> None:
         """Back to exactly where the operator was before opening the matrix."""
         back = getattr(self.app, "leave_rollback", None)

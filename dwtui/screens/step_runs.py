@@ -14,7 +14,9 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from dwtui.checklist.model import Step
+from dwtui.keymap import key_of
 from dwtui.screens.controller import SessionController
+from dwtui.screens.message_confirm import MessageConfirmScreen
 from dwtui.screens.modals import (
     ConfirmScreen,
     InterruptedScreen,
@@ -122,14 +124,42 @@ class StepRunsScreen(Screen[None]):
             name=f"run phase {step.parent_id}",
         )
 
-    async def _run_flow(self, steps: list[Step], *, stop_at_manual: bool = False) -> None:
+    async def _run_flow(
+        self,
+        steps: list[Step],
+        *,
+        stop_at_manual: bool = False,
+        preconfirmed: frozenset[str] = frozenset(),
+    ) -> None:
+        """Run `steps` in order, asking what each needs; stop at the first that does not pass.
+
+        `preconfirmed`: `confirm = true` steps the operator already agreed to as a whole (the
+        rollback scenario's one confirmation). A typed word and a message to send are still
+        asked: those are never answered for the operator.
+        """
         for step in steps:
             if step.kind == "manual" and stop_at_manual:
                 self.select_step(step.id)
-                self.notify(f"Manual step: {step.title} — tick it with space.")
+                self.notify(f"Manual step: {step.title} — {self.key_hint('main.done')} "
+                            "ticks it when done.")
                 return
             confirmed = False
-            if step.needs_confirmation:
+            edits: dict[str, str] = {}
+            if step.kind == "notify":
+                self.select_step(step.id)
+                where, text = self.controller.message_of(step.id)
+                answer = await self.app.push_screen_wait(
+                    MessageConfirmScreen(step.title, where, text)
+                )
+                if answer is None:
+                    self.notify(f"Not sent: {step.title}")
+                    return
+                if answer != text.strip():
+                    edits["text"] = answer
+                confirmed = True
+            elif step.needs_confirmation and not (
+                step.id in preconfirmed and not step.needs_typed_confirmation
+            ):
                 self.select_step(step.id)
                 preview = self.controller.preview(step.id)
                 screen: ConfirmScreen | TypedConfirmScreen
@@ -141,10 +171,18 @@ class StepRunsScreen(Screen[None]):
                     self.notify(f"Not run: {step.title}")
                     return
                 confirmed = True
-            if not await self._run_one(step, confirmed):
+            elif step.needs_confirmation:
+                confirmed = True
+            if not await self._run_one(step, confirmed, edits):
                 return
 
-    async def _run_one(self, step: Step, confirmed: bool) -> bool:
+    def key_hint(self, binding_id: str) -> str:
+        """The key the operator's keymap gives a binding (for texts that name keys)."""
+        return key_of(self, binding_id) or binding_id
+
+    async def _run_one(
+        self, step: Step, confirmed: bool, edits: dict[str, str] | None = None
+    ) -> bool:
         engine = self.controller.engine
         if engine is None or self.controller.read_only:
             self.notify("Read-only: watching, not driving.", severity="warning")
@@ -163,7 +201,9 @@ class StepRunsScreen(Screen[None]):
         engine.variables.prompt = prompt
         try:
             await in_daemon_thread(
-                lambda: engine.run_step(step.id, cancel=cancel, confirmed=confirmed)
+                lambda: engine.run_step(
+                    step.id, cancel=cancel, confirmed=confirmed, edits=edits or None
+                )
             )
         except MissingVariables as missing:
             self._not_run(step, missing, prompt)

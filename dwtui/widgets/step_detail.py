@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.markdown import Markdown
 from rich.text import Text
 from textual.app import ComposeResult
@@ -9,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from dwtui.checklist.model import Step
+from dwtui.keymap import fill_keys
 from dwtui.screens.controller import SessionController
 from dwtui.widgets.step_list import MARK_STYLES
 
@@ -37,9 +40,17 @@ def render_description(markdown: str) -> Markdown | Text:
 class StepDetail(VerticalScroll):
     """Everything about one step, above its log pane."""
 
-    def __init__(self, controller: SessionController, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        controller: SessionController,
+        *,
+        key_for: Callable[[str], str | None] | None = None,
+        id: str | None = None,
+    ) -> None:
+        """`key_for(binding_id)`: the operator's key for `{key:ID}` in descriptions."""
         super().__init__(id=id)
         self.controller = controller
+        self.key_for = key_for
         self.step_id: str | None = None
         self.attempt_number: int | None = None  # None = newest
         self._shown_preview: Text | None = None
@@ -76,7 +87,7 @@ class StepDetail(VerticalScroll):
                 title.append("  ROLLBACK", style="bold red")
             self.query_one("#detail-title", Static).update(title)
             self.query_one("#detail-description", Static).update(
-                render_description(step.description or "")
+                render_description(self._with_keys(step.description or ""))
             )
             self.scroll_home(animate=False)
         # Static.update re-lays out the whole screen, which stalls a step that is just
@@ -94,6 +105,9 @@ class StepDetail(VerticalScroll):
             relayout = changed or self._height_changes(widget, self._shown_facts, facts)
             widget.update(facts, layout=relayout)
             self._shown_facts = facts
+
+    def _with_keys(self, text: str) -> str:
+        return fill_keys(text, self.key_for) if self.key_for is not None else text
 
     def _height_changes(self, widget: Static, old: Text | None, new: Text) -> bool:
         """True when `new` wraps to another number of lines than `old` in `widget`.
