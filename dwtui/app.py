@@ -449,10 +449,7 @@ class DwtuiApp(App[int]):
             return
         from dwtui.screens.scenario import ScenarioScreen
 
-        screen = ScenarioScreen(self.controller, scenario_id)
-        self.push_screen(screen)
-        if run:
-            screen.call_after_refresh(screen.run_scenario)
+        self.push_screen(ScenarioScreen(self.controller, scenario_id, run=run))
 
     def leave_rollback(self) -> None:
         """Close the scenario and the matrix: back to exactly where the operator was."""

@@ -14,9 +14,21 @@ class ScenarioScreen(MainScreen):
 
     BINDINGS = [Binding("escape", "back", "Back", id="scenario.back")]
 
-    def __init__(self, controller: SessionController, scenario_id: str) -> None:
+    def __init__(
+        self, controller: SessionController, scenario_id: str, *, run: bool = False
+    ) -> None:
+        """`run`: start the scenario's steps as soon as the screen is mounted."""
         super().__init__(controller, scope=scenario_id)
         self.scenario = controller.checklist.scenario(scenario_id)
+        self._run_on_mount = run
+
+    def on_mount(self) -> None:
+        """When asked to, start running right after the main screen's own mount handler
+        (Textual calls both), before the first paint: in an emergency the command matters
+        more than the frame."""
+        if self._run_on_mount:
+            self._run_on_mount = False
+            self.call_later(self.run_scenario)
 
     def _refresh_header(self) -> None:
         header = self.query_one(HeaderBar)
