@@ -15,12 +15,8 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import tomli
-
-if TYPE_CHECKING:
-    from textual.screen import Screen
 
 #: `{key:main.run}` in a checklist's text: the key of that binding id, as the keymap has it.
 KEY_REFERENCE = re.compile(r"\{key:([A-Za-z0-9_.\-]+)\}")
@@ -70,17 +66,3 @@ def fill_keys(text: str, key_for: Callable[[str], str | None]) -> str:
 
     return KEY_REFERENCE.sub(replace, text)
 
-
-def key_of(screen: Screen[Any], binding_id: str) -> str | None:
-    """How the key bound to `binding_id` is shown on `screen` (keymap applied), if bound."""
-    for active in screen.active_bindings.values():
-        if active.binding.id == binding_id:
-            return screen.app.get_key_display(active.binding)
-    # Shadowed for the focused widget (its own binding of the same key) yet still the
-    # screen's: the keymap is applied to these maps too.
-    for node in (screen, screen.app):
-        for bindings in node._bindings.key_to_bindings.values():
-            for binding in bindings:
-                if binding.id == binding_id:
-                    return screen.app.get_key_display(binding)
-    return None

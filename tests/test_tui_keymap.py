@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rich.markdown import Markdown
 from test_tui_support import (
     SMALL,
     main_screen,
@@ -14,8 +15,6 @@ from test_tui_support import (
     step_on_disk,
     wait_for,
 )
-
-from rich.markdown import Markdown
 from textual.binding import Binding
 from textual.widgets import Static
 

@@ -18,8 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import ProgressBar
 
-from dwtui.keymap import key_of
 from dwtui.screens.controller import SessionController
+from dwtui.screens.keys import key_of
 from dwtui.screens.panels import CriteriaScreen, FlagsScreen
 from dwtui.screens.step_runs import StepRunsScreen
 from dwtui.session.model import DONE_STATUSES

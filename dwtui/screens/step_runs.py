@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from dwtui.checklist.model import Step
-from dwtui.keymap import key_of
 from dwtui.screens.controller import SessionController
+from dwtui.screens.keys import key_of
 from dwtui.screens.message_confirm import MessageConfirmScreen
 from dwtui.screens.modals import (
     ConfirmScreen,
