@@ -136,6 +136,8 @@ def test_run_a_step_open_rollback_and_quit(
     screen = term.wait_for("ROLLBACK DECISION MATRIX")
     assert "IMMEDIATE" in screen
     term.send("Enter")
+    term.wait_for("Run these steps now, in order?")  # the one confirmation
+    term.send("o")  # open it without running
     term.wait_for("ROLLBACK Scenario 1: Disable dual-write")
     assert "budget 5 min" in term.screen()
     term.send("Escape")

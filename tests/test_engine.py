@@ -130,7 +130,11 @@ def test_an_exception_in_an_action_becomes_a_failed_attempt(
     monkeypatch.setitem(registry._cache, "notify", Boom())
     engine, _ = make_engine(tmp_path, make_checklist([
         Step(id="n", title="n", kind="notify", params={"text": "hi"})]))
-    result = engine.run_step("n")
+    from dwtui.engine.results import ConfirmationRequired
+
+    with pytest.raises(ConfirmationRequired):  # a message to people is always confirmed
+        engine.run_step("n")
+    result = engine.run_step("n", confirmed=True)
     assert result.status == "failed"
     assert result.summary == "RuntimeError: kaboom with a second line"
 

@@ -178,7 +178,7 @@ def test_checklist_runs_http_sql_notify_with_captures_and_no_secret_on_disk(
         row = conn.execute("SELECT count(*) FROM team_migration_map").fetchone()
         assert row is not None and row[0] == 0
 
-    announced = engine.run_step("announce")
+    announced = engine.run_step("announce", confirmed=True)
     assert announced.status == "passed", announced.summary
     posted = [r for r in api.requests if r.path.startswith("/services/")]
     assert len(posted) == 1

@@ -17,6 +17,7 @@ from test_tui_support import (
 )
 from textual.widgets import Input
 
+from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.screens.scenario import ScenarioScreen
 from dwtui.screens.secrets import VariablePromptScreen
 from dwtui.secrets import MASK
@@ -119,6 +120,8 @@ async def test_a_required_variable_is_asked_only_by_a_step_that_uses_it(tmp_path
                        and app.controller.status("check-a") == "passed")
         # A rollback step that uses neither runs without a prompt either.
         await pilot.press("ctrl+r", *"dual", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScenarioRunScreen))
+        await pilot.press("o")
         await wait_for(pilot, lambda: isinstance(app.screen, ScenarioScreen))
         scenario = app.screen
         assert isinstance(scenario, ScenarioScreen)
