@@ -99,6 +99,19 @@ class Variables:
         """Hold a value in memory only (a prompted secret or a secret-bearing capture)."""
         self._volatile[name] = value
 
+    def is_template(self, name: str) -> bool:
+        """True when `name`'s value is the checklist's own default (which may use `${...}`);
+        a value from `--var`, the environment, a prompt or a capture is data, never
+        substituted again (a captured `${token}` must not pull in a secret)."""
+        variable = self.checklist.variables.get(name)
+        if variable is None or variable.secret or variable.default is None:
+            return False
+        if name in self._volatile or name in self.session.captured:
+            return False
+        if name in self.session.variables or name in self._memory:
+            return False
+        return not (variable.env and variable.env in self.environ)
+
     def value(self, name: str) -> str | None:
         """The value of `name`, or None when it has none (prompts are not asked here)."""
         if name in self._volatile:
@@ -282,7 +295,7 @@ class Variables:
                     missing.append(name)
                 return None
             # Defaults may reference other variables; only the final value is used.
-            if "${" in value and name not in self.secret_names:
+            if "${" in value and self.is_template(name):
                 value = self.substitute(value, keep_missing=keep_missing)
             return value
 
@@ -350,7 +363,7 @@ class VariablesView(Mapping[str, str]):
         value = self._variables.value(name)
         if value is None:
             raise KeyError(name)
-        if "${" in value and name not in self._variables.secret_names:
+        if "${" in value and self._variables.is_template(name):
             value = self._variables.substitute(value, keep_missing=True)
         return value
 
