@@ -33,8 +33,11 @@ def _engine(tmp_path: Path, steps: list[Step], **kwargs: object) -> Engine:
     return engine
 
 
-def _shell(step_id: str, command: str, **kwargs: object) -> Step:
-    return Step(id=step_id, title=step_id, kind="shell", params={"command": command}, **kwargs)  # type: ignore[arg-type]
+def _shell(step_id: str, command: str, *, params_env: bool = False, **kwargs: object) -> Step:
+    params: dict[str, object] = {"command": command}
+    if params_env:
+        params["env"] = {"V": "${v}"}  # the explicit way to hand a program a value
+    return Step(id=step_id, title=step_id, kind="shell", params=params, **kwargs)  # type: ignore[arg-type]
 
 
 def _canary_value(canary: Path) -> str:
@@ -158,6 +161,23 @@ def test_target_exec_values_are_words_and_refused_inside_target_shell_code(
     assert not canary.exists()
 
 
+def test_target_exec_refuses_a_secret_in_its_argv(tmp_path: Path) -> None:
+    secret = make_secret("exec")
+    (tmp_path / ".env").write_text("", encoding="utf-8")
+    engine = _engine(
+        tmp_path,
+        [Step(id="s", title="s", kind="target.exec", params={"command": "echo ${token}"}),
+         Step(id="l", title="l", kind="target.exec", params={"command": ["echo", "${token}"]})],
+        variables_spec={"token": Variable("token", secret=True, env="APP_TOKEN")},
+        environ={"APP_TOKEN": secret},
+        settings={"env_file": str(tmp_path / ".env")},
+    )
+    for step in ("s", "l"):
+        result = engine.run_step(step)
+        assert not result.ok
+        assert "${token} is a secret: it cannot be passed in an exec command" in result.summary
+
+
 def test_the_local_targets_restart_command_gets_values_through_its_environment(
     tmp_path: Path,
 ) -> None:
@@ -175,6 +195,28 @@ def test_the_local_targets_restart_command_gets_values_through_its_environment(
     result = engine.run_step("r")
     assert result.ok, result.summary
     assert out.read_text(encoding="utf-8") == value + "\n"
+    assert not canary.exists()
+
+
+def test_single_quotes_and_interpreter_code_get_the_reference_not_the_value(
+    tmp_path: Path,
+) -> None:
+    canary = tmp_path / "canary"
+    value = f"'); open('{canary}', 'w'); print('"
+    out = tmp_path / "OUT"
+    engine = _engine(tmp_path, [
+        _shell("quoted", f"printf %s '<${{v}}>' > {out}"),
+        _shell("python", f"python3 -c \"print('${{v}}')\" > {out}"),
+        _shell("environ", "python3 -c 'import os, sys; sys.stdout.write(os.environ[\"V\"])' "
+               f"> {out}", params_env=True),
+    ], variables={"v": value})
+    reference = f'${{{env_name("v")}+"${{{env_name("v")}}}"}}'
+    assert engine.run_step("quoted").ok
+    assert out.read_text(encoding="utf-8") == f"<{reference}>"
+    assert engine.run_step("python").ok
+    assert out.read_text(encoding="utf-8") == reference + "\n"
+    assert engine.run_step("environ").ok
+    assert out.read_text(encoding="utf-8") == value
     assert not canary.exists()
 
 

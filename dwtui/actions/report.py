@@ -101,13 +101,14 @@ def _run_command(ctx: ActionContext, masker: Masker) -> str:
 
 
 def _run_exec(ctx: ActionContext, masker: Masker) -> str:
-    from dwtui.actions.target import command_argv, open_target
+    from dwtui.actions.target import command_argv, open_target, refuse_secrets
     from dwtui.targets.base import TargetError
 
     command = ctx.params.get("command")
     if not command:
         raise ActionError("report.capture with source = 'exec' needs a command")
     argv = command_argv(command) if isinstance(command, str) else [str(c) for c in command]
+    refuse_secrets(ctx, argv)
     try:
         # open_target fills the target's ${vars} and asks the guard before anything is sent.
         target = open_target(ctx)

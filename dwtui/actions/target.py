@@ -344,6 +344,18 @@ def command_argv(command: str) -> list[str]:
         raise ActionError(str(exc)) from None
 
 
+def refuse_secrets(ctx: ActionContext, argv: list[str]) -> None:
+    """Refuse an exec argv holding a secret: an argv is visible to others (`ps` for a local
+    or docker target, the API server's request log for kubernetes)."""
+    for name in sorted(ctx.secret_names):
+        value = ctx.variables.get(name)
+        if value and any(value in word for word in argv):
+            raise ActionError(
+                f"${{{name}}} is a secret: it cannot be passed in an exec command (others can "
+                "see a command line); give it to the workload's environment instead"
+            )
+
+
 def _parse_time(value: str, label: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -366,6 +378,7 @@ def _exec(ctx: ActionContext, target: Target, timeout: float | None) -> ActionOu
         argv = []
     if not argv:
         raise ActionError("target.exec needs a command")
+    refuse_secrets(ctx, argv)
     result = target.exec(argv, float(timeout) if timeout else EXEC_TIMEOUT)
     observed: dict[str, Any] = {"exit_code": result.exit_code, "output": result.output}
     values, problems = extract_captures(ctx.step.capture, result.output)
