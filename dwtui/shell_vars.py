@@ -21,21 +21,15 @@ share a variable.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 from collections.abc import Callable, Mapping
 
+from dwtui.shell_code import base_name, feeds_code, is_code_argument
+
 #: `$$` or `${name}` (the same syntax as `dwtui.variables`).
 REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-#: Programs that run their `-c` argument as shell code.
-SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "busybox", "su", "runuser"})
-#: Interpreters whose `-c`/`-e` argument is code (refused to hold a value in argv commands).
-_INTERPRETERS = re.compile(r"(?:python[0-9.]*|perl|ruby|node|php|psql|mysql|sqlite3)")
-_C_OPTION = re.compile(r"-[A-Za-z]*c[A-Za-z]*")
-#: ssh options that take an argument (the host is the first word after the options).
-_SSH_ARG_OPTIONS = frozenset("BbcDEeFIiJLlmOopQRSWw")
 _HEREDOC = re.compile(r"<<(-?)[ \t]*")
 
 
@@ -109,9 +103,9 @@ def split_argv(template: str, values: Mapping[str, str]) -> list[str]:
     out: list[str] = []
     for index, word in enumerate(words):
         names = [m.group(1) for m in REFERENCE.finditer(word) if m.group(1)]
-        if names and _is_code_argument(words[:index]):
+        if names and is_code_argument(words[:index]):
             raise UnsafeValue(
-                f"${{{names[0]}}} would be parsed as code by {_base(words[0])}: it runs in the "
+                f"${{{names[0]}}} would be parsed as code by {base_name(words[0])}: it runs in the "
                 "target without dwtui's environment; pass it as an argument instead "
                 f"(sh -c 'echo \"$1\"' sh ${{{names[0]}}})"
             )
@@ -124,58 +118,6 @@ def split_argv(template: str, values: Mapping[str, str]) -> list[str]:
 
         out.append(REFERENCE.sub(fill, word))
     return out
-
-
-def _base(word: str) -> str:
-    return os.path.basename(word)
-
-
-def _is_code_argument(before: list[str]) -> bool:
-    """True when the next word is code for a nested shell or interpreter."""
-    if not before:
-        return False
-    last = before[-1]
-    if _C_OPTION.fullmatch(last) and any(_base(w) in SHELLS for w in before[:-1]):
-        return True
-    if last in ("-c", "-e", "--command") and any(
-        _INTERPRETERS.fullmatch(_base(w)) for w in before[:-1]
-    ):
-        return True
-    return _command_word(before) == "eval" or _after_ssh_host(before)
-
-
-def _command_word(words: list[str]) -> str:
-    """The command's name: the first word that is not an assignment `NAME=value`."""
-    for word in words:
-        if not re.match(r"[A-Za-z_][A-Za-z0-9_]*=", word):
-            return _base(word)
-    return ""
-
-
-def _after_ssh_host(before: list[str]) -> bool:
-    """True when the next word is part of the remote command of an `ssh` in `before`."""
-    for index, word in enumerate(before):
-        if _base(word) != "ssh":
-            continue
-        j = index + 1
-        while j < len(before) and before[j].startswith("-"):
-            option = before[j]
-            takes_argument = len(option) == 2 and option[1] in _SSH_ARG_OPTIONS
-            j += 2 if takes_argument else 1
-        return len(before) > j  # the host is before[j]; any later word is remote code
-    return False
-
-
-def _feeds_code(words: list[str]) -> bool:
-    """True when a heredoc given to this command is code (a shell or an interpreter reading
-    stdin, ssh)."""
-    for index, word in enumerate(words):
-        base = _base(word)
-        if base in SHELLS and not any(_C_OPTION.fullmatch(w) for w in words[index + 1 :]):
-            return True
-        if base == "ssh" or _INTERPRETERS.fullmatch(base):
-            return True
-    return False
 
 
 #: Characters that end a word / a simple command in the scanner (outside quotes).
@@ -244,7 +186,7 @@ class _Scanner:
             if match is not None:
                 if state in ("single", "comment"):
                     form = "literal"
-                elif _is_code_argument(self.words):
+                elif is_code_argument(self.words):
                     form = "code-double" if state == "double" else "code-plain"
                 else:
                     form = "plain"
@@ -361,7 +303,7 @@ class _Scanner:
                 delimiter.append(char)
             j += 1
         self.end_word()
-        code = _feeds_code(self.words)
+        code = feeds_code(self.words)
         self.pending.append(("".join(delimiter), quoted, operator.group(1) == "-", code))
         self.emit(text[i:j])
         return j
