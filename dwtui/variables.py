@@ -1,4 +1,4 @@
-"""`${name}` substitution for step fields, with shell quoting and secrets kept in memory.
+"""`${name}` substitution for step fields (shell text: `dwtui.shell_vars`), secrets in memory.
 
 Resolution order for a name (first hit wins): values captured by earlier steps, the session's
 `--var` values, the environment variable named by the checklist (`env = "X"`), the checklist
@@ -11,7 +11,6 @@ anywhere. `$$` is a literal `$`; a shell's own `$HOME` (no braces) is left alone
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from dwtui.checklist.model import Checklist, Step, TargetSpec, Variable
 from dwtui.checklist.schema import BUILTIN_VARIABLES
 from dwtui.session.model import Session
+from dwtui.shell_vars import substitute as substitute_shell
 
 #: `$$` or `${name}`; names may contain dots (`target.namespace`) and dashes.
 _REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
@@ -52,76 +52,6 @@ def references(value: Any) -> set[str]:
         for item in value:
             found |= references(item)
     return found
-
-
-def _double_quoted(value: str) -> str:
-    """`value` safe inside double quotes: `\\`, `$`, backquote and `"` backslash-escaped."""
-    return re.sub(r'([\\$`"])', r"\\\1", value)
-
-
-def _substitute_shell(text: str, value_of: Callable[[re.Match[str]], str | None]) -> str:
-    """Substitute in a bash command, quoting each value for where it stands.
-
-    `shlex.quote` alone is only safe outside quotes: inside the author's `"..."` a quoted
-    value could end their quotes, so there the value is backslash-escaped instead, and
-    inside `'...'` the author's quotes are closed around the quoted value. `$(...)` and
-    backquotes start a fresh context, as they do in bash.
-    """
-    out: list[str] = []
-    state = "plain"  # or "single" / "double"
-    stack: list[tuple[str, str]] = []  # (state to return to, closing token)
-    i = 0
-    while i < len(text):
-        match = _REFERENCE.match(text, i)
-        if match is not None:
-            i = match.end()
-            if match.group(1) is None:
-                out.append("$")
-                continue
-            value = value_of(match)
-            if value is None:
-                out.append(match.group(0))
-            elif state == "double":
-                out.append(_double_quoted(value))
-            elif state == "single":
-                out.append("'" + shlex.quote(value) + "'")
-            else:
-                out.append(shlex.quote(value))
-            continue
-        char = text[i]
-        if state == "single":
-            if char == "'":
-                state = "plain"
-            out.append(char)
-            i += 1
-            continue
-        if char == "\\":
-            out.append(text[i : i + 2])
-            i += 2
-            continue
-        if text.startswith("$(", i):
-            stack.append((state, ")"))
-            state = "plain"
-            out.append("$(")
-            i += 2
-            continue
-        if char == "`":
-            if stack and stack[-1][1] == "`" and state == "plain":
-                state = stack.pop()[0]
-            else:
-                stack.append((state, "`"))
-                state = "plain"
-        elif state == "plain" and char == "(" and stack:
-            stack.append(("plain", ")"))  # a nested group inside $(...)
-        elif state == "plain" and char == ")" and stack and stack[-1][1] == ")":
-            state = stack.pop()[0]
-        elif char == "'" and state == "plain":
-            state = "single"
-        elif char == '"':
-            state = "double" if state == "plain" else "plain"
-        out.append(char)
-        i += 1
-    return "".join(out)
 
 
 def _iso(moment: datetime) -> str:
@@ -168,6 +98,19 @@ class Variables:
     def remember(self, name: str, value: str) -> None:
         """Hold a value in memory only (a prompted secret or a secret-bearing capture)."""
         self._volatile[name] = value
+
+    def is_template(self, name: str) -> bool:
+        """True when `name`'s value is the checklist's own default (which may use `${...}`);
+        a value from `--var`, the environment, a prompt or a capture is data, never
+        substituted again (a captured `${token}` must not pull in a secret)."""
+        variable = self.checklist.variables.get(name)
+        if variable is None or variable.secret or variable.default is None:
+            return False
+        if name in self._volatile or name in self.session.captured:
+            return False
+        if name in self.session.variables or name in self._memory:
+            return False
+        return not (variable.env and variable.env in self.environ)
 
     def value(self, name: str) -> str | None:
         """The value of `name`, or None when it has none (prompts are not asked here)."""
@@ -372,34 +315,34 @@ class Variables:
         return raw
 
     def substitute(self, text: str, shell: bool = False, *, keep_missing: bool = False) -> str:
-        """`text` with `${name}` replaced (shell-quoted when `shell`), `$$` -> `$`.
+        """`text` with `${name}` replaced, `$$` -> `$`; with `shell`, a `ShellCommand` whose
+        `${name}`s are references to environment variables that carry the values.
 
         Raises `MissingVariables` naming every reference without a value, unless
         `keep_missing` (for previews), which leaves such references as they are.
         """
         missing: list[str] = []
 
-        def value_of(match: re.Match[str]) -> str | None:
+        def value_of(name: str) -> str | None:
             """The raw value, or None to keep the reference text as it is."""
-            name = match.group(1)
             value = self.value(name)
             if value is None:
                 if not keep_missing:
                     missing.append(name)
                 return None
-            # Defaults may reference other variables; quote only the final value.
-            if "${" in value and name not in self.secret_names:
+            # Defaults may reference other variables; only the final value is used.
+            if "${" in value and self.is_template(name):
                 value = self.substitute(value, keep_missing=keep_missing)
             return value
 
         if shell:
-            result = _substitute_shell(text, value_of)
+            result: str = substitute_shell(text, value_of)
         else:
 
             def replace(match: re.Match[str]) -> str:
                 if match.group(1) is None:
                     return "$"
-                value = value_of(match)
+                value = value_of(match.group(1))
                 return match.group(0) if value is None else value
 
             result = _REFERENCE.sub(replace, text)
@@ -456,7 +399,7 @@ class VariablesView(Mapping[str, str]):
         value = self._variables.value(name)
         if value is None:
             raise KeyError(name)
-        if "${" in value and name not in self._variables.secret_names:
+        if "${" in value and self._variables.is_template(name):
             value = self._variables.substitute(value, keep_missing=True)
         return value
 

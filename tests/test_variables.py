@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shlex
+import os
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +13,7 @@ from test_engine_support import make_checklist
 
 from dwtui.checklist.model import Step, Variable
 from dwtui.session.model import Attempt, Session
+from dwtui.shell_vars import ShellCommand
 from dwtui.variables import MissingVariables, Variables, references
 
 VARS = {
@@ -148,8 +149,12 @@ def test_shell_quoting_keeps_hostile_values_inert(tmp_path: Path) -> None:
     hostile = f"'; touch {pwned} #"
     v = make(variables={"name": hostile})
     command = v.substitute("echo ${name}", shell=True)
-    assert command == "echo " + shlex.quote(hostile)
-    out = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True)
+    assert isinstance(command, ShellCommand)
+    # The value is not in the command text at all: it travels in the environment.
+    assert hostile not in command and command.env == {"DWTUI_V_name": hostile}
+    assert command.shown == "echo " + hostile
+    out = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True,
+                         env={**os.environ, **command.env})
     assert out.stdout == hostile + "\n"
     assert not pwned.exists()
 
@@ -164,13 +169,17 @@ def test_substitute_params_recursive_with_shell_fields() -> None:
         "nested": {"command": "${name}"},
     }
     out = v.substitute_params(params, shell_fields=("command",))
+    ref = '${DWTUI_V_name+"${DWTUI_V_name}"}'
     assert out == {
-        "command": "echo 'a b'",
+        "command": "echo " + ref,
         "env": {"NAME": "a b"},
         "argv": ["x", "a b"],
         "n": 3,
-        "nested": {"command": "'a b'"},
+        "nested": {"command": ref},
     }
+    assert out["command"].shown == "echo a b" and out["command"].env == {"DWTUI_V_name": "a b"}
+    assert out["command"].argv() == ["echo", "a b"]
+    assert not isinstance(out["env"]["NAME"], ShellCommand)
 
 
 def test_keep_missing_for_previews() -> None:
@@ -193,12 +202,15 @@ def test_shell_values_arrive_verbatim_in_every_quoting_context(value: str) -> No
     templates = {
         "printf '%s|' ${name}": value + "|",
         'printf \'%s|\' "pre-${name}-post"': f"pre-{value}-post|",
-        "printf '%s|' 'pre-${name}-post'": f"pre-{value}-post|",
+        # Inside '...' the reference is passed on: the nested shell expands it.
+        "bash -c 'printf \"%s|\" pre-${name}-post'": f"pre-{value}-post|",
         'printf \'%s|\' "$(printf "%s" "${name}")"': value.rstrip("\n") + "|",
     }
     for template, expected in templates.items():
         command = v.substitute(template, shell=True)
-        out = subprocess.run(["bash", "-c", command], capture_output=True, check=True)
+        assert isinstance(command, ShellCommand)
+        out = subprocess.run(["bash", "-c", command], capture_output=True, check=True,
+                             env={**os.environ, **command.env})
         assert out.stdout.decode("utf-8", "surrogateescape") == expected, (template, command)
 
 

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from typing import Any
 from dwtui.actions._redact import masker_for
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.secrets import Masker
+from dwtui.shell_vars import environment, shown
 from dwtui.targets import _proc
 from dwtui.targets.base import TargetError
 
@@ -77,11 +79,14 @@ def _run_command(ctx: ActionContext, masker: Masker) -> str:
     if not command:
         raise ActionError("report.capture with source = 'command' needs a command")
     argv: str | list[str] = command if isinstance(command, str) else [str(c) for c in command]
-    ctx.log.line(f"$ {masker.mask(argv if isinstance(argv, str) else shlex.join(argv))}")
+    ctx.log.line(f"$ {masker.mask(shown(argv) if isinstance(argv, str) else shlex.join(argv))}")
+    values = environment(argv) if isinstance(argv, str) else {}
     try:
         done = _proc.run(
             [argv] if isinstance(argv, str) else argv,
             shell=isinstance(argv, str),  # a string is an operator-authored shell command
+            # Its `${name}`s refer to these variables: values never in the command text.
+            env={**os.environ, **values} if values else None,
             timeout=_timeout(ctx),
             log=ctx.log,  # stderr only: stdout is the report
             cancel=ctx.cancel,
@@ -96,13 +101,14 @@ def _run_command(ctx: ActionContext, masker: Masker) -> str:
 
 
 def _run_exec(ctx: ActionContext, masker: Masker) -> str:
-    from dwtui.actions.target import open_target
+    from dwtui.actions.target import command_argv, open_target, refuse_secrets
     from dwtui.targets.base import TargetError
 
     command = ctx.params.get("command")
     if not command:
         raise ActionError("report.capture with source = 'exec' needs a command")
-    argv = shlex.split(command) if isinstance(command, str) else [str(c) for c in command]
+    argv = command_argv(command) if isinstance(command, str) else [str(c) for c in command]
+    refuse_secrets(ctx, argv)
     try:
         # open_target fills the target's ${vars} and asks the guard before anything is sent.
         target = open_target(ctx)

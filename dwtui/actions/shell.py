@@ -3,7 +3,8 @@
 The process outlives dwtui (see `dwtui.runner.process`); this action starts it, reports
 pid + start time to the engine (which persists them), waits, and reads the output back from
 the log for `expect` (contains / not_contains / regex) and `capture` (regex, one group).
-Variable values in `command` were shell-quoted by the engine.
+`${name}`s in `command` are references to environment variables (`dwtui.shell_vars`): the
+values reach bash through its environment, never through its command text or argv.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.checklist.model import Step
 from dwtui.runner import process
+from dwtui.shell_vars import environment, shown
 
 #: Output read back for expectations/captures: at most the last this many bytes.
 OUTPUT_LIMIT = 8 * 1024 * 1024
@@ -201,7 +203,8 @@ class ShellAction:
         masker = getattr(ctx.log, "masker", None)
         mask_values = masker.values if masker else frozenset()
         # Exactly one header line: after a crash, the output starts after the first newline.
-        ctx.log.line(header_line(command))
+        # The command as written with its values in place (the log masks secrets).
+        ctx.log.line(header_line(shown(command)))
         flush = getattr(ctx.log, "flush", None)
         if callable(flush):
             flush()
@@ -211,7 +214,8 @@ class ShellAction:
             offset = 0
         try:
             handle = process.start(
-                command, log_path=log_path, cwd=cwd, env=env, mask_values=mask_values
+                command, log_path=log_path, cwd=cwd, env=env, mask_values=mask_values,
+                values=environment(command),
             )
         except OSError as exc:
             raise ActionError(f"could not start bash: {exc.strerror or exc}") from None

@@ -36,25 +36,38 @@ _REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 
 
+#: Target settings that are bash commands: their `${name}`s become references to variables
+#: set in the command's environment (`dwtui.shell_vars`), never spliced-in text.
+SHELL_SETTINGS = frozenset({"restart_command", "wait_command"})
+
+
 def resolve_spec(ctx: ActionContext) -> TargetSpec:
-    """The session's TargetSpec with `${vars}` in its settings filled from `ctx.variables`."""
+    """The session's TargetSpec with `${vars}` in its settings filled from `ctx.variables`
+    (shell-command settings as `ShellCommand`s)."""
+    from dwtui.shell_vars import substitute as substitute_shell
+
     settings = ctx.target.settings
+
+    def value_of(name: str, depth: int = 0) -> str:
+        if name in ctx.variables:
+            return ctx.variables[name]
+        setting = name.removeprefix("target.")
+        if name.startswith("target.") and setting in settings and depth < 5:
+            return fill(str(settings[setting]), depth + 1)
+        raise ActionError(f"target {ctx.target.name}: ${{{name}}} has no value")
 
     def fill(text: str, depth: int = 0) -> str:
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
-            if name is None:
-                return "$"
-            if name in ctx.variables:
-                return ctx.variables[name]
-            setting = name.removeprefix("target.")
-            if name.startswith("target.") and setting in settings and depth < 5:
-                return fill(str(settings[setting]), depth + 1)
-            raise ActionError(f"target {ctx.target.name}: ${{{name}}} has no value")
+            return "$" if name is None else value_of(name, depth)
 
         return _REFERENCE.sub(replace, text)
 
-    filled = {k: fill(v) if isinstance(v, str) else v for k, v in settings.items()}
+    filled = {
+        k: (substitute_shell(v, value_of) if k in SHELL_SETTINGS else fill(v))
+        if isinstance(v, str) else v
+        for k, v in settings.items()
+    }
     return TargetSpec(
         name=ctx.target.name,
         kind=ctx.target.kind,
@@ -320,6 +333,29 @@ def _started_from_session_file(ctx: ActionContext, step_id: str) -> datetime | N
         return None
 
 
+def command_argv(command: str) -> list[str]:
+    """A string command of an exec in the target as an argv: split like a shell would, each
+    value a word or part of one (no shell runs it here; none in the target gets our env)."""
+    from dwtui.shell_vars import ShellCommand, UnsafeValue
+
+    try:
+        return command.argv() if isinstance(command, ShellCommand) else shlex.split(command)
+    except (UnsafeValue, ValueError) as exc:
+        raise ActionError(str(exc)) from None
+
+
+def refuse_secrets(ctx: ActionContext, argv: list[str]) -> None:
+    """Refuse an exec argv holding a secret: an argv is visible to others (`ps` for a local
+    or docker target, the API server's request log for kubernetes)."""
+    for name in sorted(ctx.secret_names):
+        value = ctx.variables.get(name)
+        if value and any(value in word for word in argv):
+            raise ActionError(
+                f"${{{name}}} is a secret: it cannot be passed in an exec command (others can "
+                "see a command line); give it to the workload's environment instead"
+            )
+
+
 def _parse_time(value: str, label: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -335,13 +371,14 @@ def _exec(ctx: ActionContext, target: Target, timeout: float | None) -> ActionOu
 
     command = ctx.params.get("command")
     if isinstance(command, str):
-        argv = shlex.split(command)
+        argv = command_argv(command)
     elif isinstance(command, list | tuple):
         argv = [str(part) for part in command]
     else:
         argv = []
     if not argv:
         raise ActionError("target.exec needs a command")
+    refuse_secrets(ctx, argv)
     result = target.exec(argv, float(timeout) if timeout else EXEC_TIMEOUT)
     observed: dict[str, Any] = {"exit_code": result.exit_code, "output": result.output}
     values, problems = extract_captures(ctx.step.capture, result.output)

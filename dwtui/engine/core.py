@@ -27,6 +27,7 @@ from dwtui.engine.results import ConfirmationRequired, Recovered, StepBusy, Step
 from dwtui.engine.saving import SessionSaver
 from dwtui.secrets import MASK, Masker, MaskingLog
 from dwtui.session.model import DONE_STATUSES, Attempt, Note, Session, StepStatus, utcnow
+from dwtui.shell_vars import shown
 from dwtui.variables import MissingVariables, Prompt, Variables
 
 if TYPE_CHECKING:
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
     from dwtui.engine.drift import DriftReport
     from dwtui.session.store import SessionStore
 
-#: Step fields whose substituted values are shell-quoted (they end up in `bash -c`).
+#: Step fields that are shell text (`bash -c`, or split into an argv): their `${name}`s become
+#: references to environment variables (`dwtui.shell_vars.ShellCommand`).
 SHELL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "shell": ("command",),
     "target.exec": ("command",),
@@ -161,7 +163,7 @@ class Engine:
     # ------------------------------------------------------------------ preview
 
     def params_for(self, step: Step, *, keep_missing: bool = False) -> dict[str, Any]:
-        """The step's params with variables substituted (shell fields quoted)."""
+        """The step's params with variables substituted (shell fields: `ShellCommand`s)."""
         result: dict[str, Any] = self.variables.substitute_params(
             dict(step.params), SHELL_FIELDS.get(step.kind, ()), keep_missing=keep_missing
         )
@@ -174,7 +176,7 @@ class Engine:
         params = self.params_for(step, keep_missing=True)
         lines: list[str] = []
         if step.kind == "shell":
-            lines.append(f"$ {params.get('command', '')}")
+            lines.append(f"$ {shown(params.get('command', ''))}")
             for key in ("cwd", "env"):
                 if params.get(key):
                     lines.append(f"{key}: {self._render(params[key])}")
@@ -197,7 +199,7 @@ class Engine:
     @staticmethod
     def _render(value: Any) -> str:
         if isinstance(value, str):
-            return value
+            return shown(value)  # a shell command: as written, its values in place
         return json.dumps(value, default=str, ensure_ascii=False)
 
     # ------------------------------------------------------------------ run

@@ -203,14 +203,20 @@ def start(
     cwd: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
     mask_values: frozenset[str] | set[str] = frozenset(),
+    values: Mapping[str, str] | None = None,
 ) -> ProcessHandle:
     """Start `command` (bash) detached, output appended to `log_path`; return its handle.
 
     `env` is the whole environment (None: inherit ours, which spares building one).
+    `values` are added to it: the variables a `dwtui.shell_vars.ShellCommand` refers to, so
+    no value (secrets included) is ever in an argv (`ps`, `/proc/*/cmdline`), only in the
+    environment of the step's own processes (`/proc/<pid>/environ`: readable by its user).
 
     With `mask_values`, output passes through the masking filter (values are handed over a
     pipe, never through argv, the environment or disk).
     """
+    if values:
+        env = {**(os.environ if env is None else env), **values}
     exits = _exits_file(log_path)
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
     try:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dwtui.checklist.model import TargetSpec
+from dwtui.shell_vars import environment, shown
 from dwtui.targets import _proc
 from dwtui.targets._envcheck import compare_env, log_checks
 from dwtui.targets.base import EnvCheck, ExecResult, Target, TargetError
@@ -88,15 +89,15 @@ class LocalTarget(Target):
 
     def restart(self) -> None:
         """Run the configured restart command (bash), failing on a non-zero exit."""
-        command = str(self.settings.get("restart_command") or "")
+        command = self._command("restart_command")
         if not command:
             raise TargetError(f"target {self.spec.name!r} has no restart_command")
-        self.log.line(f"$ {command}")
+        self.log.line(f"$ {shown(command)}")
         limit = float(self.settings.get("restart_timeout") or RESTART_TIMEOUT)
         done = _proc.run(
             ["bash", "-c", command],
             timeout=limit,
-            env=self._env(),
+            env={**self._env(), **environment(command)},
             cwd=self.cwd,
             log=self.log,
             cancel=self.cancel,
@@ -107,7 +108,7 @@ class LocalTarget(Target):
 
     def wait(self, timeout: float) -> None:
         """Poll `wait_command` until it exits 0; without one, only check `pid_file`."""
-        command = str(self.settings.get("wait_command") or "")
+        command = self._command("wait_command")
         deadline = time.monotonic() + timeout
         if not command:
             if self.settings.get("pid_file"):
@@ -133,7 +134,7 @@ class LocalTarget(Target):
                 done = _proc.run(
                     ["bash", "-c", command],
                     timeout=remaining,
-                    env=self._env(),
+                    env={**self._env(), **environment(command)},
                     cwd=self.cwd,
                     cancel=self.cancel,
                     what="wait_command",
@@ -207,6 +208,11 @@ class LocalTarget(Target):
         )
         self.log.line(f"exit code {done.code}")
         return ExecResult(exit_code=done.code, output=done.output)
+
+    def _command(self, setting: str) -> str:
+        """A bash-command setting (a `ShellCommand` when it used `${vars}`), or ""."""
+        value = self.settings.get(setting)
+        return value if isinstance(value, str) else str(value or "")
 
     def _env(self) -> dict[str, str]:
         return {**self.environ, **read_env(self.env_file)}
