@@ -285,34 +285,15 @@ class Variables:
                 spec = self.target_spec
                 item = None if spec is None else spec.settings.get(name.removeprefix("target."))
                 raw = None if item is None else str(item)
+                template = raw is not None
             else:
                 raw = self.value(name)
+                template = self.is_template(name)
             if raw is None:
                 out.add(name)
-            else:
+            elif template:  # a value that is data (`--var`, a capture) is never expanded
                 stack.extend(references(raw))
         return out
-
-    def _resolve(self, name: str, seen: set[str]) -> str | None:
-        """The value with nested `${...}` in defaults resolved; None if any part is missing."""
-        if name in seen:
-            return None
-        raw = self.value(name) if not name.startswith("target.") else None
-        if name.startswith("target."):
-            spec = self.target_spec
-            if spec is None:
-                return None
-            setting = name.removeprefix("target.")
-            if setting in ("name", "kind"):
-                return self.value(name)
-            item = spec.settings.get(setting)
-            raw = None if item is None else str(item)
-        if raw is None:
-            return None
-        for inner in references(raw):
-            if self._resolve(inner, seen | {name}) is None:
-                return None
-        return raw
 
     def substitute(self, text: str, shell: bool = False, *, keep_missing: bool = False) -> str:
         """`text` with `${name}` replaced, `$$` -> `$`; with `shell`, a `ShellCommand` whose
