@@ -63,11 +63,13 @@ def handler_for(handle: Handle) -> type[BaseHTTPRequestHandler]:
             status, payload, queries, log = handle(
                 method, self.path, body, self.headers.get("Authorization")
             )
-            self._send(status, payload, queries)
             if log is not None:
+                # Logged before the reply goes out, so a client that reads the pod's log
+                # right after its response always finds the line (no race with the reply).
                 ms = (datetime.now(UTC) - started).total_seconds() * 1000
                 path = urlsplit(self.path).path
                 log(f'{stamp()} INFO django.server "{method} {path}" {status} {ms:.0f}ms')
+            self._send(status, payload, queries)
 
         def _send(self, status: int, payload: Any, queries: int) -> None:
             data = b"" if payload is None else json.dumps(payload).encode()
