@@ -125,6 +125,10 @@ def _step_targets(
             )
     if not step.kind.startswith("target.") or step.kind not in schema.KIND_FIELDS:
         return
+    if not targets:
+        report((*where, "kind"),
+               f"a {step.kind} step needs a target: add a [targets.<name>] table")
+        return
     for name in step.targets or tuple(targets):
         spec = targets.get(name)
         if spec is None:

@@ -37,6 +37,8 @@ __all__ = [
 SESSIONS_DIR_ENV = "DWTUI_SESSIONS_DIR"
 SUFFIX = ".toml"
 BACKUP_SUFFIX = ".toml.bak"
+#: The target of a session whose checklist names none: its steps run on this machine.
+NO_TARGET = "local"
 #: Secret values shorter than this are not searched for in saved text: they would match
 #: ordinary words and make every save fail.
 MIN_SECRET_LENGTH = 4
@@ -156,10 +158,13 @@ class SessionStore:
         target_name = target or checklist.default_target
         if target_name is None and len(checklist.targets) == 1:
             target_name = next(iter(checklist.targets))
+        if target_name is None and not checklist.targets:
+            target_name = NO_TARGET
         if not target_name:
             raise SessionError(f"checklist {checklist.id} has no default target; use --target")
-        if checklist.targets and target_name not in checklist.targets:
-            known = ", ".join(sorted(checklist.targets))
+        no_targets = not checklist.targets and target_name == NO_TARGET
+        if not no_targets and target_name not in checklist.targets:
+            known = ", ".join(sorted(checklist.targets)) or "the checklist names none"
             raise SessionError(f"unknown target {target_name!r} (known: {known})")
         values = dict(variables or {})
         for name in values:

@@ -1,0 +1,121 @@
+"""A second runbook, of another kind than P5-T6, rehearsed headless for real: an online column
+migration on PostgreSQL serialised by a Redis change lock (checklists/examples/pg_online_column.toml).
+
+It needs no target: its steps are SQL and shell on this machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.pg_fixtures import create_database, drop_database, dsn_for
+
+CHECKLIST = Path(__file__).resolve().parent.parent / "checklists" / "examples" / "pg_online_column.toml"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+pytestmark = pytest.mark.skipif(shutil.which("redis-cli") is None,
+                                reason="redis-cli is not installed (the runbook's lock steps use it)")
+
+
+def redis(*args: str) -> str:
+    """One redis-cli command against the local server; its output."""
+    done = subprocess.run(["redis-cli", "-u", REDIS_URL, *args], capture_output=True, text=True,
+                          timeout=10, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
+    """A fresh shop database with 2,000 orders, a sessions dir and a unique lock key."""
+    name = create_database()
+    dsn = dsn_for(name)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("create table orders (id serial primary key, total numeric)")
+        conn.execute("insert into orders (total) select g from generate_series(1, 2000) g")
+    lock_key = f"dwtui-test-lock:{secrets.token_hex(6)}"
+    try:
+        yield dsn, tmp_path / "sessions", lock_key
+    finally:
+        redis("DEL", lock_key)
+        drop_database(name)
+
+
+def dwtui(sessions: Path, dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DWTUI_DB_DSN": dsn, "DWTUI_SESSIONS_DIR": str(sessions),
+           "DWTUI_OPERATOR": "dba@test", "DWTUI_REDIS_URL": REDIS_URL}
+    return subprocess.run([sys.executable, "-m", "dwtui", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def new_session(sessions: Path, dsn: str, lock_key: str) -> str:
+    created = dwtui(sessions, dsn, "new", str(CHECKLIST), "--headless", "--var", f"lock_key={lock_key}")
+    assert created.returncode == 0, created.stderr
+    return created.stdout.strip().splitlines()[0]
+
+
+def column(dsn: str) -> tuple[str, ...] | None:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("select is_nullable from information_schema.columns "
+                           "where table_name = 'orders' and column_name = 'region'").fetchone()
+    return row
+
+
+def test_the_runbook_checks_clean_and_needs_no_target(tmp_path: Path) -> None:
+    checked = dwtui(tmp_path, "", "check", str(CHECKLIST))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_rehearsal_migrates_and_releases_its_own_lock(shop: tuple[str, Path, str]) -> None:
+    dsn, sessions, lock_key = shop
+    session = new_session(sessions, dsn, lock_key)
+    ran = dwtui(sessions, dsn, "run", session, "--yes", "--manual-done")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "backfill" in ran.stdout and "2000 affected" in ran.stdout
+    assert column(dsn) == ("NO",)
+    assert redis("EXISTS", lock_key) == "0"
+
+
+def test_a_held_lock_stops_the_change_before_any_write(shop: tuple[str, Path, str]) -> None:
+    dsn, sessions, lock_key = shop
+    redis("SET", lock_key, "another-session", "EX", "60")
+    session = new_session(sessions, dsn, lock_key)
+    ran = dwtui(sessions, dsn, "run", session, "--yes", "--manual-done")
+    assert ran.returncode != 0
+    assert "take-lock" in ran.stdout
+    assert column(dsn) is None
+    assert redis("GET", lock_key) == "another-session"
+
+
+def test_the_release_leaves_a_lock_that_is_no_longer_ours(shop: tuple[str, Path, str]) -> None:
+    dsn, sessions, lock_key = shop
+    first = new_session(sessions, dsn, lock_key)
+    assert dwtui(sessions, dsn, "run", first, "--yes", "--manual-done",
+                 "--until", "take-lock").returncode == 0
+    mine = redis("GET", lock_key)
+    assert mine and mine != "another-session"
+    # Our lock expired and another session took it: the release must leave theirs alone.
+    redis("SET", lock_key, "another-session", "EX", "60")
+    ran = dwtui(sessions, dsn, "run", first, "--yes", "--manual-done")
+    assert ran.returncode != 0
+    assert redis("GET", lock_key) == "another-session"
+
+
+def test_two_sessions_hold_different_lock_values(shop: tuple[str, Path, str]) -> None:
+    """The lock value is the session's own short id: two sessions of one day never share it."""
+    dsn, sessions, lock_key = shop
+    values = []
+    for _ in range(2):
+        session = new_session(sessions, dsn, lock_key)
+        assert dwtui(sessions, dsn, "run", session, "--yes", "--manual-done",
+                     "--until", "take-lock").returncode == 0
+        values.append(redis("GET", lock_key))
+        redis("DEL", lock_key)
+    assert values[0] != values[1]
