@@ -1,5 +1,6 @@
-"""A second runbook, of another kind than P5-T6, rehearsed headless for real: an online column
-migration on PostgreSQL serialised by a Redis change lock (checklists/examples/pg_online_column.toml).
+"""A second runbook, of another kind than P5-T6, rehearsed headless for real: an online
+column migration on PostgreSQL serialised by a Redis change lock
+(checklists/examples/pg_online_column.toml).
 
 It needs no target: its steps are SQL and shell on this machine."""
 
@@ -18,11 +19,13 @@ import pytest
 
 from tests.pg_fixtures import create_database, drop_database, dsn_for
 
-CHECKLIST = Path(__file__).resolve().parent.parent / "checklists" / "examples" / "pg_online_column.toml"
+CHECKLIST = (Path(__file__).resolve().parent.parent / "checklists" / "examples"
+             / "pg_online_column.toml")
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-cli") is None,
-                                reason="redis-cli is not installed (the runbook's lock steps use it)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("redis-cli") is None,
+    reason="redis-cli is not installed (the runbook's lock steps use it)")
 
 
 def redis(*args: str) -> str:
@@ -51,12 +54,13 @@ def shop(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
 def dwtui(sessions: Path, dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DWTUI_DB_DSN": dsn, "DWTUI_SESSIONS_DIR": str(sessions),
            "DWTUI_OPERATOR": "dba@test", "DWTUI_REDIS_URL": REDIS_URL}
-    return subprocess.run([sys.executable, "-m", "dwtui", *args], capture_output=True, text=True,
-                          env=env, timeout=120)
+    return subprocess.run([sys.executable, "-m", "dwtui", *args], capture_output=True,
+                          text=True, env=env, timeout=120, check=False)
 
 
 def new_session(sessions: Path, dsn: str, lock_key: str) -> str:
-    created = dwtui(sessions, dsn, "new", str(CHECKLIST), "--headless", "--var", f"lock_key={lock_key}")
+    created = dwtui(sessions, dsn, "new", str(CHECKLIST), "--headless",
+                    "--var", f"lock_key={lock_key}")
     assert created.returncode == 0, created.stderr
     return created.stdout.strip().splitlines()[0]
 
