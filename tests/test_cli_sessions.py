@@ -135,13 +135,35 @@ def test_new_usage_errors_are_one_line(
 def test_new_without_checklist_needs_exactly_one(
     work: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (work / "checklists" / "second.toml").write_text(CHECKLIST, encoding="utf-8")
+    (work / "checklists" / "more").mkdir()
+    (work / "checklists" / "more" / "second.toml").write_text(
+        CHECKLIST.replace('title = "CLI test checklist"', 'title = "Second one"'),
+        encoding="utf-8")
     assert main(["new", "--headless"]) == EXIT_USAGE
-    assert "holds several (cli.toml, second.toml)" in capsys.readouterr().err
-    for path in (work / "checklists").iterdir():
-        path.unlink()
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "dwtui: no checklist given and several found; name one:"
+    assert [line.split() for line in err[1:]] == [
+        ["checklists/cli.toml", "CLI", "test", "checklist"],
+        ["checklists/more/second.toml", "Second", "one"]]
+    (work / "checklists" / "more" / "second.toml").unlink()
+    (work / "checklists" / "cli.toml").unlink()
     assert main(["new", "--headless"]) == EXIT_USAGE
     assert "none found" in capsys.readouterr().err
+
+
+def test_new_offers_the_checklists_of_dwtui_checklists(
+    work: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    shared = tmp_path / "team-runbooks"
+    shared.mkdir()
+    (shared / "shared.toml").write_text(
+        CHECKLIST.replace('title = "CLI test checklist"', 'title = "From the team folder"'),
+        encoding="utf-8")
+    monkeypatch.setenv("DWTUI_CHECKLISTS", str(shared))
+    assert main(["new", "--headless"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "From the team folder" in err and "CLI test checklist" in err
 
 
 def test_new_with_a_broken_checklist_lists_problems(

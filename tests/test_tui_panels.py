@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from test_tui_support import (
@@ -12,12 +13,14 @@ from test_tui_support import (
     session_toml,
     wait_for,
 )
-from textual.widgets import DataTable
+from textual.widgets import DataTable, OptionList
 
 from dwtui.app import DwtuiApp
 from dwtui.screens.main import MainScreen
 from dwtui.screens.panels import CriteriaScreen, FlagsScreen, HelpScreen
 from dwtui.screens.picker import NewSessionScreen, PickerScreen
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def table_rows(table: DataTable[object]) -> list[list[str]]:
@@ -185,6 +188,28 @@ async def test_picker_new_session(tmp_path: Path) -> None:
     data = session_toml(ws, sid)
     assert data["checklist_id"] == "tui-small"
     assert data["target"] == "local"
+
+
+async def test_new_session_offers_every_checklist_by_title(tmp_path: Path) -> None:
+    """Sub-folders of ./checklists count; each option shows the title and the file."""
+    ws = make_workspace(tmp_path)
+    examples = ws.checklists_dir / "examples"
+    examples.mkdir()
+    shutil.copy(REPO / "checklists" / "examples" / "tls_cert_rotation.toml", examples)
+    app = DwtuiApp(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        assert isinstance(app.screen, NewSessionScreen)
+        options = app.screen.query_one(OptionList)
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert len(labels) == 2
+        assert labels[0].startswith("Rotate the service's TLS certificate")
+        assert "examples/tls_cert_rotation.toml" in labels[0]
+        await pilot.press("enter")  # one target: the session opens at once
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert app.controller is not None
+        assert app.controller.checklist.id == "tls-cert-rotation"
 
 
 async def test_picker_with_no_sessions_quits_cleanly(tmp_path: Path) -> None:

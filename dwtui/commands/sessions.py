@@ -7,7 +7,6 @@ tables are rich on a terminal and plain, aligned text when piped.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -52,14 +51,19 @@ def parse_vars(pairs: Sequence[str] | None) -> dict[str, str]:
 
 
 def default_checklist(directory: Path = CHECKLISTS_DIR) -> Path:
-    """The only `*.toml` in `./checklists`; ValueError when there are none or several."""
-    found = sorted(directory.glob("*.toml")) if directory.is_dir() else []
+    """The only checklist under `./checklists` and `$DWTUI_CHECKLISTS`; ValueError listing
+    them (with titles) when there are none or several."""
+    from dwtui.checklist.catalog import catalog, checklist_dirs
+
+    dirs = checklist_dirs(directory)
+    found = catalog(dirs)
     if len(found) == 1:
-        return found[0]
+        return found[0].path
+    where = " or ".join(f"{d}/" for d in dirs)
     if not found:
-        raise ValueError(f"no checklist given and none found in {directory}/; name one")
-    names = ", ".join(p.name for p in found)
-    raise ValueError(f"no checklist given and {directory}/ holds several ({names}); name one")
+        raise ValueError(f"no checklist given and none found in {where}; name one")
+    lines = "\n".join(f"  {entry.path}  {entry.title}" for entry in found)
+    raise ValueError(f"no checklist given and several found; name one:\n{lines}")
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -70,7 +74,12 @@ def cmd_new(args: argparse.Namespace) -> int:
         variables = parse_vars(getattr(args, "var", None))
         path = Path(args.checklist) if args.checklist else default_checklist()
     except ValueError as exc:
-        error(str(exc))
+        if not args.checklist and _interactive(args):
+            return _open_tui(args)  # the picker offers every checklist
+        first, *listing = str(exc).split("\n")
+        error(first)
+        for line in listing:
+            print(line, file=sys.stderr)
         return EXIT_USAGE
     if not path.is_file():
         error(f"{path}: no such checklist file")
@@ -108,19 +117,20 @@ def cmd_new(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_OK
-    try:
-        tui = importlib.import_module("dwtui.commands.tui")
-    except ModuleNotFoundError as exc:
-        if exc.name != "dwtui.commands.tui":
-            raise
-        print(session.id)
-        return EXIT_OK
-    open_session = getattr(tui, "open_session", None)
-    if open_session is None:
-        print(session.id)
-        return EXIT_OK
-    code: int = open_session(args, session.id)
-    return code
+    return _open_tui(args, session.id)
+
+
+def _interactive(args: argparse.Namespace) -> bool:
+    """The full-screen app can be opened: a terminal, and no --headless."""
+    return has_terminal() and not getattr(args, "headless", False)
+
+
+def _open_tui(args: argparse.Namespace, session_id: str | None = None) -> int:
+    """Open the full-screen app on a session, or on the picker (imported late: the headless
+    commands never pay for Textual)."""
+    from dwtui.commands import tui
+
+    return tui.open_session(args, session_id) if session_id else tui.open_app(args)
 
 
 # ---------------------------------------------------------------------------- sessions

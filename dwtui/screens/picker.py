@@ -130,7 +130,7 @@ class PickerScreen(Screen[PickedSession | NewSession | None]):
     def action_new(self) -> None:
         """Choose a checklist and a target for a new session."""
         if not self.checklists:
-            self.notify("No checklists in ./checklists", severity="error")
+            self.notify("No checklists in ./checklists or $DWTUI_CHECKLISTS", severity="error")
             return
 
         def chosen(answer: NewSession | None) -> None:
@@ -142,6 +142,13 @@ class PickerScreen(Screen[PickedSession | NewSession | None]):
     def action_leave(self) -> None:
         """Quit without opening anything."""
         self.dismiss(None)
+
+
+def _checklist_label(path: Path) -> Text:
+    """A checklist as the operator knows it: its title, then where the file is."""
+    from dwtui.checklist.catalog import title_of
+
+    return Text.assemble(title_of(path), ("  " + str(path), "dim"))
 
 
 class NewSessionScreen(ModalScreen[NewSession | None]):
@@ -160,7 +167,8 @@ class NewSessionScreen(ModalScreen[NewSession | None]):
         with Vertical(classes="dialog", id="new-dialog"):
             yield Label(Text("New session — checklist:", style="bold"), id="new-label")
             yield OptionList(
-                *[Option(p.name, id=str(p)) for p in self.checklists], id="new-options"
+                *[Option(_checklist_label(p), id=str(p)) for p in self.checklists],
+                id="new-options",
             )
 
     def on_mount(self) -> None:

@@ -100,10 +100,10 @@ class Workspace:
         )
 
     def checklists(self) -> list[Path]:
-        """Checklist files under `./checklists`."""
-        if not self.checklists_dir.is_dir():
-            return []
-        return sorted(self.checklists_dir.glob("*.toml"))
+        """Checklist files under `./checklists` (sub-folders too) and `$DWTUI_CHECKLISTS`."""
+        from dwtui.checklist.catalog import checklist_dirs, find_checklists
+
+        return find_checklists(checklist_dirs(self.checklists_dir, self.environ))
 
     def load_checklist(self, path: Path) -> Checklist:
         """Load a checklist; problems become one `OpenError` (first problem + count)."""
