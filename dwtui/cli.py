@@ -130,9 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(handler=_lazy("dwtui.report.summary", "main"))
 
-    p = sub.add_parser("compare", help="delta of two validation reports (JSON)")
+    p = sub.add_parser("compare", help="delta of two JSON reports: every figure and value")
     p.add_argument("before", metavar="BEFORE.json")
     p.add_argument("after", metavar="AFTER.json")
+    p.add_argument("--ignore", action="append", metavar="PATH",
+                   help="a path whose change does not count (e.g. build.sha); repeatable")
     p.set_defaults(handler=_lazy("dwtui.report.compare", "main"))
 
     p = sub.add_parser("demo", help="rehearse P5-T6 against a local staging stand-in")

@@ -134,8 +134,8 @@ def test_shipped_checklist_passes_against_stand_in(good_run: Run) -> None:
     sections = [h for h in _headings(final) if h.startswith("## ")]
     assert [h for h in _headings(step_report) if h.startswith("## ")] == sections
     assert "10 of 10 criteria passed." in final
-    assert "| dual_write_health | absent | present | appeared |" in final
-    assert "| mapped_teams | 40 | 41 | +1 |" in final
+    assert "| `dual_write_health` | null | {5 keys} | changed | - |" in final
+    assert "| `mapping.mapped_teams` | 40 | 41 | +1 (+2.5 %) | >= 1 met |" in final
     assert "- Verdict: passed" in final
 
     # The world saw it: the notification, and no secret in anything the run wrote.
@@ -213,7 +213,7 @@ def test_report_and_compare_commands_on_the_run(
     assert compare.main(argparse.Namespace(before=str(artifacts / "before.json"),
                                            after=str(artifacts / "after.json"))) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.split()[:4] == ["mapped_teams", "40", "41", "+1"] for line in lines)
+    assert any(line.split()[:4] == ["mapping.mapped_teams", "40", "41", "+1"] for line in lines)
 
 
 def _table(screen: object) -> list[list[str]]:

@@ -72,7 +72,7 @@ def test_capture_command_stores_artifact(tmp_path: Path) -> None:
     assert outcome.evidence == {"report": "artifacts/before.json", "label": "before"}
     stored = json.loads((ctx.session_dir / "artifacts" / "before.json").read_text())
     assert stored["mapping"]["coverage_pct"] == 80.0
-    assert "coverage 80.0 %" in outcome.summary and "dual_write_health null" in outcome.summary
+    assert outcome.summary == "before: 7 figures in 4 sections"
     assert "saved artifacts/before.json" in log.text
 
 
@@ -136,22 +136,44 @@ def test_compare_writes_delta_and_observes(tmp_path: Path) -> None:
     step = Step("compare", "Compare", "report.compare",
                 params={"before": "report-before", "after": "report-after",
                         "latency_before": "baseline-latency", "latency_after": "after-latency"},
-                expect={"p95_regression_pct": "<= 25"})
+                expect={"p95_regression_pct": "<= 25",
+                        "delta": {"mapping.mapped_teams": ">= 1", "nowhere.x": ">= 0"},
+                        "after": {"dual_write_health.enabled": True, "mapping": 1}})
     ctx, log = _ctx(tmp_path, step, evidence=evidence)
     _write(ctx, "before.json", BEFORE)
     _write(ctx, "after.json", AFTER)
     outcome = ReportAction().run(ctx)
     assert outcome.ok, outcome.error
-    assert outcome.observed["mappings_delta"] == 1
-    assert outcome.observed["dual_write_health"] == "present"
+    # Only the paths the expectations name are observed (the report stays in its artifact);
+    # an absent path or a section (not a value) is not observed, so its expectation fails.
+    assert outcome.observed["delta"] == {"mapping.mapped_teams": 1}
+    assert outcome.observed["after"] == {"dual_write_health.enabled": True}
     assert outcome.observed["missing_keys"] == 0
+    assert outcome.observed["changed_values"] == 1  # dual_write_health: null -> {...}
     assert outcome.observed["p95_regression_pct"] == 0.0  # 1 ms: within the noise floor
     assert outcome.observed["query_count_delta"] == 0
     delta = json.loads((ctx.session_dir / "artifacts" / "delta.json").read_text())
     assert delta["performance"]["threshold_pct"] == 25.0
     assert delta["performance"]["raw_regression_pct"] == 10.0
     assert outcome.evidence["delta"] == "artifacts/delta.json"
-    assert "vnext_teams" in log.text and "appeared" in log.text
+    assert "totals.vnext_teams" in log.text and "dual_write_health" in log.text
+
+
+def test_compare_fails_on_a_headline_metric_outside_its_limit(tmp_path: Path) -> None:
+    evidence = {"b": {"report": "artifacts/before.json"}, "a": {"report": "artifacts/after.json"}}
+    step = Step("compare", "Compare", "report.compare",
+                params={"before": "b", "after": "a",
+                        "metrics": {"orphans.count": "== 0", "rows": ">= 10"}})
+    ctx, _ = _ctx(tmp_path, step, evidence=evidence)
+    _write(ctx, "before.json", {"orphans": {"count": 0}, "rows": 10})
+    _write(ctx, "after.json", {"orphans": {"count": 3}, "rows": 12})
+    outcome = ReportAction().run(ctx)
+    assert not outcome.ok
+    assert outcome.error == "metrics orphans.count: expected == 0, got 3"
+    assert outcome.summary.startswith("metrics 1/2 within limits")
+    delta = json.loads((ctx.session_dir / "artifacts" / "delta.json").read_text())
+    assert [(m["name"], m["ok"]) for m in delta["metrics"]] == [("orphans.count", False),
+                                                                 ("rows", True)]
 
 
 def test_compare_without_evidence_fails_clearly(tmp_path: Path) -> None:

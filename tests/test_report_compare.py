@@ -1,4 +1,4 @@
-"""Validation-report delta: figures, recursive keys, health section, and `dwtui compare`."""
+"""Report delta: any JSON report's figures, values and keys; headline metrics; `dwtui compare`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
-from dwtui.report.compare import compare, key_paths, main, render_plain
+from dwtui.report.compare import as_dict, compare, headline, main, render_plain
+from dwtui.report.json_delta import ABSENT, nodes
 
+# The P5-T6 validation report (used by the older delta tests).
 BEFORE: dict[str, Any] = {
     "generated_at": "2026-01-25T10:00:00+00:00",
     "totals": {"vnext_teams": 50, "legacy_teams": 40, "vnext_memberships": 150,
@@ -27,63 +29,120 @@ AFTER: dict[str, Any] = {
                           "failed_last_hour": 0, "inline_writes": 0},
 }
 
+# A report of a schema this project did not write: a database health check.
+DB_BEFORE: dict[str, Any] = {
+    "checked_at": "2026-12-01T10:00:00Z",
+    "server": {"version": "15.4", "replicas": 2, "read_only": False},
+    "tables": [
+        {"name": "orders", "rows": 2000, "bloat_pct": 12.5, "indexes": 3},
+        {"name": "customers", "rows": 500, "bloat_pct": 3.0, "indexes": 2},
+    ],
+    "orphans": {"count": 0},
+    "status": "ok",
+    "p95_ms": [10.0, 12.0],
+}
+DB_AFTER: dict[str, Any] = {
+    "checked_at": "2026-12-01T11:00:00Z",
+    "server": {"version": "15.4", "replicas": 3, "read_only": False},
+    "tables": [  # reordered: matched by name, not by position
+        {"name": "customers", "rows": 500, "bloat_pct": 3.0, "indexes": 2},
+        {"name": "orders", "rows": 2100, "bloat_pct": 10.0, "indexes": 4},
+        {"name": "regions", "rows": 3, "bloat_pct": 0.0, "indexes": 1},
+    ],
+    "orphans": {"count": 2},
+    "status": "degraded",
+    "p95_ms": [10.0, 15.0],
+}
 
-def test_figures_and_health() -> None:
+
+def test_every_numeric_leaf_of_any_report_is_diffed() -> None:
+    delta = compare(DB_BEFORE, DB_AFTER, ignore=["checked_at"])
+    changes = {c.path: c for c in delta.changed_figures()}
+    assert set(changes) == {"server.replicas", "tables[orders].rows", "tables[orders].bloat_pct",
+                            "tables[orders].indexes", "tables[regions].rows",
+                            "tables[regions].bloat_pct", "tables[regions].indexes",
+                            "orphans.count", "p95_ms.1"}
+    rows = changes["tables[orders].rows"]
+    assert (rows.before, rows.after, rows.delta) == (2000, 2100, 100)
+    assert rows.relative == pytest.approx(0.05)
+    assert changes["tables[regions].rows"].before is ABSENT
+    assert changes["orphans.count"].relative is None  # from 0: no relative change
+    assert delta.figure("tables[customers].rows") is not None  # unchanged figures are kept
+    assert "tables[customers].rows" not in changes
+    assert [(c.path, c.before, c.after) for c in delta.values] == [("status", "ok", "degraded")]
+    assert delta.keys_added == ("tables[regions]",)
+    assert delta.keys_removed == ()
+
+
+def test_vanished_keys_and_type_changes() -> None:
+    after = json.loads(json.dumps(DB_AFTER))
+    del after["orphans"]
+    after["server"]["read_only"] = True
+    delta = compare(DB_BEFORE, after, ignore=["checked_at"])
+    assert delta.keys_removed == ("orphans",)
+    assert ("server.read_only", False, True) in [(c.path, c.before, c.after) for c in delta.values]
+    gone = delta.figure("orphans.count")
+    assert gone is not None and gone.after is ABSENT
+
+
+def test_a_null_that_became_an_object_is_a_changed_value_not_a_missing_key() -> None:
     delta = compare(BEFORE, AFTER)
-    totals = {row.name: (row.before, row.after, row.delta) for row in delta.totals}
-    assert totals["vnext_teams"] == (50, 51, 1)
-    assert totals["legacy_memberships"] == (120, 120, 0)
-    assert delta.coverage_delta == pytest.approx(0.39)
-    assert delta.mappings_delta == 1
-    assert (delta.health_before, delta.health_after) == (False, True)
-    observed = delta.observed()
-    assert observed["dual_write_health"] == "present"
-    assert observed["missing_keys"] == 0
-    assert observed["coverage_delta"] == 0.39
+    assert [c.path for c in delta.values] == ["dual_write_health"]
+    assert delta.keys_removed == ()
+    assert "dual_write_health.enabled" in delta.keys_added
+    assert delta.figure("mapping.coverage_pct").delta == pytest.approx(0.39)  # type: ignore[union-attr]
 
 
-def test_keys_added_and_removed_recursively_ignoring_generated_at() -> None:
-    after = json.loads(json.dumps(AFTER))
-    del after["mapping"]["unmapped_vnext_teams"]
-    after.pop("generated_at")
-    delta = compare(BEFORE, after)
-    assert "dual_write_health.scheduled_last_hour" in delta.keys_added
-    assert delta.keys_removed == ("mapping.unmapped_vnext_teams",)
-    assert delta.observed()["missing_keys"] == 1
-    assert key_paths({"a": {"b": [1, {"c": 2}]}}) == {"a", "a.b"}
+def test_headline_metrics_are_judged_on_the_after_value() -> None:
+    delta = compare(DB_BEFORE, DB_AFTER)
+    metrics = headline(delta, {"orphans.count": "== 0", "tables[orders].bloat_pct": "< 15",
+                               "server.replicas": "", "missing.path": ">= 1"})
+    verdicts = {m.change.path: m.ok for m in metrics}
+    assert verdicts == {"orphans.count": False, "tables[orders].bloat_pct": True,
+                        "server.replicas": None, "missing.path": False}
+    data = as_dict(delta, metrics)
+    assert [m["name"] for m in data["metrics"]][:2] == ["orphans.count", "tables[orders].bloat_pct"]
+    assert data["metrics"][0]["change"] == "+2"
+    assert data["metrics"][1]["change"] == "-2.5 (-20.0 %)"
+    json.dumps(data)  # JSON-ready
 
 
-def test_missing_sections_show_as_unknown_not_errors() -> None:
-    delta = compare({}, {"mapping": {"coverage_pct": "n/a"}})
-    assert delta.coverage_delta is None
-    assert delta.dual_write_health == "absent"
-    text = render_plain(delta)
-    assert "coverage_pct" in text and " - " in text
+def test_nodes_key_lists_of_named_objects_and_index_the_rest() -> None:
+    found = nodes({"a": [{"id": 7, "v": 1}, {"id": 8, "v": 2}], "b": [1, {"c": 2}],
+                   "d": [{"name": "x"}, {"name": "x"}]})
+    assert found["a[7].v"] == 1 and found["a[8].v"] == 2
+    assert found["b.0"] == 1 and found["b.1.c"] == 2
+    assert "d.0.name" in found  # duplicate names: indexed, never merged
 
 
-def test_health_disappearing_is_reported() -> None:
-    delta = compare(AFTER, BEFORE)
-    text = render_plain(delta)
-    assert "disappeared" in text
-    assert delta.dual_write_health == "absent"
+def test_nan_and_huge_numbers_are_shown_not_compared() -> None:
+    delta = compare({"x": 1.0, "y": 10 ** 30}, {"x": float("nan"), "y": 10 ** 30 + 1})
+    x = delta.figure("x")
+    assert x is not None and x.delta is None and x.changed
+    assert "NaN" in render_plain(delta)
+    assert as_dict(delta)["figures"][0]["after"] == "NaN"
 
 
-def _args(before: Path, after: Path) -> argparse.Namespace:
-    return argparse.Namespace(before=str(before), after=str(after))
+def _args(before: Path, after: Path, *ignore: str) -> argparse.Namespace:
+    return argparse.Namespace(before=str(before), after=str(after), ignore=list(ignore))
 
 
-def test_cli_prints_plain_table_when_piped(
+def test_cli_shows_every_changed_figure_of_a_foreign_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before, after = tmp_path / "b.json", tmp_path / "a.json"
-    before.write_text(json.dumps(BEFORE))
-    after.write_text(json.dumps(AFTER))
-    assert main(_args(before, after)) == 0
+    before.write_text(json.dumps(DB_BEFORE))
+    after.write_text(json.dumps(DB_AFTER))
+    assert main(_args(before, after, "checked_at")) == 0
     out = capsys.readouterr().out
-    lines = out.splitlines()
-    assert lines[0].split() == ["metric", "before", "after", "delta"]
-    assert any(line.split()[:4] == ["vnext_teams", "50", "51", "+1"] for line in lines)
-    assert any(line.startswith("dual_write_health") and "appeared" in line for line in lines)
+    lines = [line.split() for line in out.splitlines()]
+    assert lines[0] == ["path", "before", "after", "change"]
+    assert ["tables[orders].rows", "2000", "2100", "+100", "(+5.0", "%)"] in lines
+    assert ["orphans.count", "0", "2", "+2"] in lines
+    assert ["status", "ok", "degraded", "changed"] in lines
+    assert ["tables[regions].rows", "-", "3", "new"] in lines
+    assert "figures unchanged: 4" in out  # customers (3) and p95_ms.0
+    assert "checked_at" not in out
     assert "\x1b[" not in out
 
 
@@ -112,7 +171,6 @@ def test_rich_table_for_terminals() -> None:
     out = io.StringIO()
     _render_rich(compare(BEFORE, AFTER), out)
     text = out.getvalue()
-    assert "Validation report delta" in text
-    assert "mapped_teams" in text and "appeared" in text
+    assert "Report delta" in text
+    assert "mapping.mapped_teams" in text and "dual_write_health" in text
     assert "keys removed: none" in text
-    assert "before / after" in text and "████" in text

@@ -22,7 +22,7 @@ from dwtui.checklist.model import (
     TargetSpec,
     Tracking,
 )
-from dwtui.report.compare import compare
+from dwtui.report.compare import as_dict, compare
 from dwtui.report.perf import LatencyStats, compare_perf
 from dwtui.report.summary import render_summary
 from dwtui.session.model import Attempt, Event, Note, Session, StepState
@@ -104,7 +104,7 @@ def build_session(session_dir: Path) -> Session:
     after["totals"]["legacy_teams"] = 41
     after["mapping"].update(mapped_teams=41, coverage_pct=80.39)
     after["dual_write_health"] = {"enabled": True, "scheduled_last_hour": 5}
-    data = compare(before, after).as_dict()
+    data = as_dict(compare(before, after))
     data["performance"] = compare_perf(
         LatencyStats.from_samples([10.0, 11.0, 12.0, 30.0], query_count=2),
         LatencyStats.from_samples([10.5, 11.5, 12.5, 31.0], query_count=2),
@@ -168,7 +168,7 @@ def test_summary_content(tmp_path: Path) -> None:
     assert ("| `TEAM_VNEXT_DUAL_WRITE_ENABLED` | `false` | `true` | `false` |"
             " set-flags, rb-disable (rollback) | true (verify-flags) |") in text
     assert "| `TEAM_VNEXT_DUAL_WRITE_STRICT_MODE` | (unset) | `false` | (unset) |" in text
-    assert "| coverage_pct | 80 | 80.39 | +0.39 |" in text
+    assert "| `mapping.coverage_pct` | 80 | 80.39 | +0.39 (+0.5 %) | - |" in text
     assert "| Scenario 1: Disable dual-write | `rb-disable` |" in text
     assert "- Scenario 1: Disable dual-write: 3s from first step to last (within its" in text
     assert "`create-team` 2026-01-25 09:03:45 bo@desk: retried after | pods settled" in text

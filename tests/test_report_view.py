@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dwtui.report.compare import compare
+from dwtui.report.compare import as_dict, compare, headline
 from dwtui.report.view import bar, delta_rows, sparkline
 
 
@@ -19,15 +19,19 @@ def test_bar_and_sparkline() -> None:
 
 
 def test_delta_rows_scale_each_figure() -> None:
-    data = compare(
-        {"totals": {"vnext_teams": 50, "legacy_teams": 40}, "mapping": {"coverage_pct": 80.0}},
-        {"totals": {"vnext_teams": 100, "legacy_teams": 40}, "mapping": {"coverage_pct": 90.0}},
-    ).as_dict()
+    delta = compare(
+        {"totals": {"orders": 50, "refunds": 40}, "cache": {"hit_rate_pct": 80.0}},
+        {"totals": {"orders": 100, "refunds": 40, "disputes": 4}, "cache": {"hit_rate_pct": 90.0}},
+    )
+    data = as_dict(delta, headline(delta, {"totals.refunds": "<= 50"}))
     rows = {row.name: row for row in delta_rows(data, width=10)}
-    assert rows["vnext_teams"].before_bar == "█████     "
-    assert rows["vnext_teams"].after_bar == "██████████"
-    assert rows["vnext_teams"].delta == 50
-    assert rows["coverage_pct"].after_bar == "█████████ "
-    assert rows["vnext_memberships"].before is None
-    assert rows["vnext_memberships"].before_bar == " " * 10
+    assert next(iter(rows)) == "totals.refunds"  # the headline metric first, even unchanged
+    assert rows["totals.refunds"].limit == "<= 50" and rows["totals.refunds"].ok is True
+    assert rows["totals.orders"].before_bar == "█████     "
+    assert rows["totals.orders"].after_bar == "██████████"
+    assert rows["totals.orders"].delta == 50
+    assert rows["totals.orders"].change == "+50 (+100.0 %)"
+    assert rows["cache.hit_rate_pct"].after_bar == "█████████ "  # a percentage: out of 100
+    assert rows["totals.disputes"].before is None and rows["totals.disputes"].change == "new"
+    assert rows["totals.disputes"].before_bar == " " * 10
     assert delta_rows(None) == []

@@ -25,7 +25,7 @@ from textual.widgets import DataTable, Static
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.engine import Engine
-from dwtui.report.compare import compare
+from dwtui.report.compare import as_dict, compare, headline
 from dwtui.report.perf import LatencyStats, compare_perf
 from dwtui.screens.delta import DeltaScreen, joint_sparklines
 from dwtui.screens.main import MainScreen
@@ -106,7 +106,9 @@ latency_before = "baseline-latency"
 latency_after = "after-latency"
 timeout = 30
 # A loose threshold: loopback latencies jitter; the view must show it, not judge the run.
-expect = { mappings_delta = ">= 1", dual_write_health = "present", missing_keys = "== 0", \
+metrics = { "mapping.coverage_pct" = ">= 80", "mapping.mapped_teams" = ">= 1" }
+expect = { delta = { "mapping.mapped_teams" = ">= 1" }, \
+after = { "dual_write_health.enabled" = true }, missing_keys = "== 0", \
 p95_regression_pct = "<= 20000" }
 
 [[rollback.scenarios]]
@@ -177,14 +179,20 @@ async def test_delta_view_after_a_real_compare_run(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, DeltaScreen))
         screen = app.screen
         rows = {row[0]: row for row in _rows(screen, "#delta-table")}
-        assert rows["mapped_teams"][1:4] == ["40", "41", "+1"]
-        assert rows["vnext_teams"][1:4] == ["50", "51", "+1"]
-        assert rows["coverage_pct"][1:4] == ["80.00 %", "80.39 %", "+0.39 %"]
-        assert rows["dual_write_health"][1:4] == ["null", "present", "appeared"]
+        names = list(rows)
+        # The headline metrics first, with their limits judged on the after value.
+        assert names[:2] == ["mapping.coverage_pct  ✓ >= 80", "mapping.mapped_teams  ✓ >= 1"]
+        assert rows["mapping.mapped_teams  ✓ >= 1"][1:4] == ["40", "41", "+1 (+2.5 %)"]
+        assert rows["mapping.coverage_pct  ✓ >= 80"][1:4] == ["80.00 %", "80.39 %",
+                                                            "+0.39 (+0.5 %)"]
+        assert rows["totals.vnext_teams"][1:4] == ["50", "51", "+1 (+2.0 %)"]
+        assert "totals.vnext_memberships" not in rows  # unchanged: counted, not listed
+        assert rows["dual_write_health"][1:4] == ["null", "{5 keys}", "changed"]
         assert rows["keys added"][2] == "5"
         # The after bar of mapped_teams is full (41 is the larger value), the before one not.
-        assert rows["mapped_teams"][5].strip() == "█" * 20
-        assert rows["mapped_teams"][4].rstrip() != rows["mapped_teams"][5].rstrip()
+        bars = rows["totals.vnext_teams"]
+        assert bars[5].strip() == "█" * 20
+        assert bars[4].rstrip() != bars[5].rstrip()
         perf = {row[0]: row for row in _rows(screen, "#perf-table")}
         assert perf["queries/request"][1:4] == ["3", "3", "+0"]
         assert perf["samples"][1:3] == ["6", "6"]
@@ -244,7 +252,9 @@ def fixed_delta_session(ws: Workspace, session_id: str = "20260125-1000-de17a0")
     )
     for step in checklist.iter_steps():
         session.steps[step.id] = StepState()
-    data = compare(BEFORE, AFTER).as_dict()
+    delta = compare(BEFORE, AFTER)
+    data = as_dict(delta, headline(delta, {"mapping.coverage_pct": ">= 80",
+                                           "mapping.mapped_teams": ">= 1"}))
     data["performance"] = compare_perf(
         LatencyStats.from_samples(BEFORE_MS, 3), LatencyStats.from_samples(AFTER_MS, 3)
     ).as_dict()
@@ -282,7 +292,7 @@ async def test_delta_view_from_the_command_palette_and_bang_opens_the_matrix(
         await pilot.pause(0.3)  # the palette gathers hits in a worker
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DeltaScreen))
-        assert "mapped_teams" in {row[0] for row in _rows(app.screen, "#delta-table")}
+        assert "totals.vnext_teams" in {row[0] for row in _rows(app.screen, "#delta-table")}
         await pilot.press("exclamation_mark")
         assert isinstance(app.screen, RollbackMatrixScreen)
         await pilot.press("escape")

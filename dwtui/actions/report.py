@@ -146,14 +146,12 @@ def _run_sql(ctx: ActionContext) -> Any:
 
 
 def _report_summary(report: Mapping[str, Any]) -> str:
-    totals = report.get("totals") if isinstance(report.get("totals"), Mapping) else {}
-    mapping = report.get("mapping") if isinstance(report.get("mapping"), Mapping) else {}
-    assert isinstance(totals, Mapping) and isinstance(mapping, Mapping)
-    health = "present" if report.get("dual_write_health") is not None else "null"
-    return (
-        f"{totals.get('vnext_teams', '?')} vNext / {totals.get('legacy_teams', '?')} legacy teams,"
-        f" coverage {mapping.get('coverage_pct', '?')} %, dual_write_health {health}"
-    )
+    """How big the report is: its figures and sections (its contents are in the artifact)."""
+    from dwtui.report.json_delta import is_number, nodes
+
+    leaves = nodes(report)
+    figures = sum(1 for value in leaves.values() if is_number(value))
+    return f"{figures} figures in {len(report)} sections"
 
 
 def _capture(ctx: ActionContext, masker: Masker) -> ActionOutcome:
@@ -179,16 +177,8 @@ def _capture(ctx: ActionContext, masker: Masker) -> ActionOutcome:
     summary = f"{label}: {_report_summary(report)}"
     ctx.log.write(text)
     ctx.log.line(f"saved {relative}")
-    mapping = report.get("mapping") if isinstance(report.get("mapping"), dict) else {}
     return ActionOutcome(
-        ok=True,
-        summary=summary,
-        observed={
-            "coverage_pct": (mapping or {}).get("coverage_pct"),
-            "dual_write_health": "present" if report.get("dual_write_health") is not None
-            else "absent",
-        },
-        evidence={"report": relative, "label": label},
+        ok=True, summary=summary, evidence={"report": relative, "label": label},
     )
 
 
@@ -227,22 +217,29 @@ def _load_captured(ctx: ActionContext, step_id: str) -> dict[str, Any]:
 
 
 def _compare(ctx: ActionContext, masker: Masker) -> ActionOutcome:
-    from dwtui.report.compare import compare, render_plain
+    from dwtui.expectations import evaluate, summarize
+    from dwtui.report.compare import as_dict, compare, headline, render_plain
+    from dwtui.report.json_delta import VOLATILE
     from dwtui.report.perf import DEFAULT_THRESHOLD_PCT, compare_perf, stats_from_evidence
 
     before_id = str(ctx.params.get("before") or "")
     after_id = str(ctx.params.get("after") or "")
     if not before_id or not after_id:
         raise ActionError("report.compare needs `before` and `after` step ids")
-    delta = compare(_load_captured(ctx, before_id), _load_captured(ctx, after_id))
-    observed: dict[str, Any] = delta.observed()
-    data = delta.as_dict()
-    ctx.log.line(f"validation report delta ({before_id} -> {after_id}):")
-    ctx.log.write(render_plain(delta))
-    summary = (
-        f"coverage {_signed(delta.coverage_delta)} pp, mappings {_signed(delta.mappings_delta)},"
-        f" dual_write_health {delta.dual_write_health}, {len(delta.keys_removed)} keys missing"
-    )
+    ignore = [*VOLATILE, *(str(p) for p in ctx.params.get("ignore") or [])]
+    delta = compare(_load_captured(ctx, before_id), _load_captured(ctx, after_id), ignore)
+    metrics = headline(delta, ctx.params.get("metrics"))
+    observed = _observed(delta, ctx.step.expect)
+    data = as_dict(delta, metrics)
+    ctx.log.line(f"report delta ({before_id} -> {after_id}):")
+    ctx.log.write(render_plain(delta, metrics))
+    changed = delta.changed_figures()
+    summary = (f"{len(changed)} of {len(delta.figures)} figures changed, "
+               f"{len(delta.values)} values changed, {len(delta.keys_removed)} keys missing")
+    shown_metrics = [m for m in metrics if m.limit]
+    if shown_metrics:
+        met = sum(1 for m in shown_metrics if m.ok)
+        summary = f"metrics {met}/{len(shown_metrics)} within limits; " + summary
     lat_before = ctx.params.get("latency_before")
     lat_after = ctx.params.get("latency_after")
     if lat_before and lat_after:
@@ -262,8 +259,41 @@ def _compare(ctx: ActionContext, masker: Masker) -> ActionOutcome:
     path.write_text(masker.mask(json.dumps(data, indent=2)) + "\n", encoding="utf-8")
     relative = _relative(path, ctx.session_dir)
     ctx.log.line(f"saved {relative}")
-    evidence = {"delta": relative, "before": before_id, "after": after_id, **observed}
+    # What the expectations judged is kept beside the file names, not over them.
+    evidence = {"delta": relative, "before": before_id, "after": after_id, "observed": observed}
+    failures = evaluate({"metrics": {m.change.path: m.limit for m in shown_metrics}},
+                        {"metrics": {m.change.path: m.change.after for m in shown_metrics}})
+    if failures:
+        return ActionOutcome(ok=False, error=summarize(failures), summary=summary,
+                             observed=observed, evidence=evidence)
     return ActionOutcome(ok=True, summary=summary, observed=observed, evidence=evidence)
+
+
+def _observed(delta: Any, expect: Mapping[str, Any]) -> dict[str, Any]:
+    """What `expect` can judge: counts, and the `delta` / `after` values of the paths the
+    step's expectations name (only those: the report itself stays in its artifact)."""
+    from dwtui.report.json_delta import ABSENT, Change
+
+    observed: dict[str, Any] = {
+        "missing_keys": len(delta.keys_removed),
+        "added_keys": len(delta.keys_added),
+        "changed_figures": len(delta.changed_figures()),
+        "changed_values": len(delta.values),
+    }
+    wanted_delta = expect.get("delta")
+    if isinstance(wanted_delta, Mapping):
+        found: dict[str, Any] = {}
+        for path in wanted_delta:
+            change: Change | None = delta.figure(str(path))
+            if change is not None and change.delta is not None:
+                found[str(path)] = round(change.delta, 6)
+        observed["delta"] = found
+    wanted_after = expect.get("after")
+    if isinstance(wanted_after, Mapping):
+        values = {str(p): delta.after.get(str(p), ABSENT) for p in wanted_after}
+        observed["after"] = {p: v for p, v in values.items()
+                             if v is not ABSENT and not isinstance(v, Mapping | list)}
+    return observed
 
 
 def _threshold(expectation: Any, default: float) -> float:
@@ -275,12 +305,6 @@ def _threshold(expectation: Any, default: float) -> float:
         if match:
             return float(match.group())
     return default
-
-
-def _signed(value: float | None) -> str:
-    if value is None:
-        return "?"
-    return f"{value:+g}"
 
 
 # --------------------------------------------------------------------------- summary

@@ -277,7 +277,7 @@ class Builder(TableChecker):
         for key, item in spec.items():
             if allowed[key].type is schema.EXPECTED:
                 self.comparison(item, (*where, key))
-            elif key in ("matches", "columns") and isinstance(item, dict):
+            elif key in ("matches", "columns", "delta", "after") and isinstance(item, dict):
                 for sub, sub_value in item.items():
                     if not schema.SCALAR.accepts(sub_value):
                         self.report(

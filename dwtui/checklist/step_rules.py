@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dwtui.checklist.locate import KeyPath
+from dwtui.checklist.tables import COMPARISON
 
 Report = Callable[[KeyPath, str], None]
 
@@ -113,6 +114,14 @@ def _compare(report: Report, spec: Mapping[str, Any], where: KeyPath) -> None:
     if ("latency_before" in spec) != ("latency_after" in spec):
         missing = "latency_after" if "latency_before" in spec else "latency_before"
         report(where, f"latency_before and latency_after go together: add {missing}")
+    for path, limit in (spec.get("metrics") or {}).items():
+        at = (*where, "metrics", path)
+        if isinstance(limit, dict | list):
+            report(at, "a metric's limit is a value or a comparison such as \">= 80\"")
+        elif isinstance(limit, str) and limit.strip()[:1] in "<>=!" and limit.strip() and (
+                not COMPARISON.fullmatch(limit)):
+            report(at, f"'{limit}' is not a comparison: use an operator (<, <=, ==, !=, >=, >) "
+                       "and a number, e.g. \">= 80\"")
 
 
 _RULES: dict[str, Callable[[Report, Mapping[str, Any], KeyPath], None]] = {

@@ -18,7 +18,7 @@ from dwtui.checklist.locate import KeyLocator, KeyPath, format_path
 from dwtui.checklist.schema import Field
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_COMPARISON = re.compile(r"\s*(<=|>=|==|!=|<|>)\s*-?\d+(\.\d+)?\s*")
+COMPARISON = re.compile(r"\s*(<=|>=|==|!=|<|>)\s*-?\d+(\.\d+)?\s*")
 
 
 class Reporter:
@@ -112,7 +112,7 @@ class TableChecker:
         if (
             isinstance(value, str)
             and value.strip()[:1] in ("<", ">", "=", "!")
-            and not _COMPARISON.fullmatch(value)
+            and not COMPARISON.fullmatch(value)
         ):
             self.report(
                 where,

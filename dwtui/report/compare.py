@@ -1,212 +1,121 @@
-"""The delta between two validation reports (`validate_vnext_migration --format json`).
+"""`dwtui compare BEFORE.json AFTER.json` and what the `report.compare` step records.
 
-`compare(before, after)` is pure data; `main(args)` is `dwtui compare BEFORE.json AFTER.json`.
-Reports are read tolerantly: a missing section or value shows as "-", never as an error,
-because the point of the delta is to show what changed, including what went missing.
+Any two JSON reports: the diff itself is `dwtui.report.json_delta`; here are the headline
+metrics a checklist declares (`metrics = { "a.b" = ">= 80" }`, judged on the after value),
+the JSON-ready form kept as `artifacts/delta.json`, and the plain and rich tables.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-#: The totals the report carries, in display order.
-TOTAL_NAMES: tuple[str, ...] = (
-    "vnext_teams",
-    "legacy_teams",
-    "vnext_memberships",
-    "legacy_memberships",
+from dwtui.report.json_delta import (
+    ABSENT,
+    VOLATILE,
+    Change,
+    Delta,
+    diff,
+    show,
+    show_change,
 )
 
-#: Keys whose values change on every run; never reported as changes.
-VOLATILE_KEYS: frozenset[str] = frozenset({"generated_at"})
+__all__ = ["Delta", "Metric", "as_dict", "compare", "headline", "main", "read_report",
+           "render_plain"]
 
 
 @dataclass(frozen=True)
-class CountDelta:
-    """One numeric figure before and after."""
+class Metric:
+    """A headline figure the checklist names: its path, its limit ("" = none), its values."""
 
-    name: str
-    before: float | None
-    after: float | None
-
-    @property
-    def delta(self) -> float | None:
-        """after - before, or None when either side is missing."""
-        if self.before is None or self.after is None:
-            return None
-        return self.after - self.before
+    change: Change
+    limit: str
+    ok: bool | None  # None: no limit
 
 
-@dataclass(frozen=True)
-class Delta:
-    """What changed between a baseline and an after report."""
-
-    totals: tuple[CountDelta, ...]
-    coverage: CountDelta  # mapping.coverage_pct, in percent
-    mapped_teams: CountDelta
-    unmapped_teams: CountDelta
-    keys_added: tuple[str, ...]
-    keys_removed: tuple[str, ...]
-    health_before: bool  # dual_write_health present (not null) in the baseline
-    health_after: bool
-
-    @property
-    def coverage_delta(self) -> float | None:
-        """Mapping coverage change in percentage points."""
-        return self.coverage.delta
-
-    @property
-    def mappings_delta(self) -> float | None:
-        """Change in the number of mapped teams."""
-        return self.mapped_teams.delta
-
-    @property
-    def dual_write_health(self) -> str:
-        """'present' or 'absent': the dual-write health section in the after report."""
-        return "present" if self.health_after else "absent"
-
-    def rows(self) -> Iterator[CountDelta]:
-        """Every numeric figure, in display order."""
-        yield from self.totals
-        yield self.mapped_teams
-        yield self.unmapped_teams
-        yield self.coverage
-
-    def observed(self) -> dict[str, Any]:
-        """The values `report.compare` expectations are checked against."""
-        return {
-            "coverage_delta": _round(self.coverage_delta),
-            "mappings_delta": _round(self.mappings_delta),
-            "dual_write_health": self.dual_write_health,
-            "missing_keys": len(self.keys_removed),
-            "added_keys": len(self.keys_added),
-        }
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready form (what `artifacts/delta.json` holds)."""
-        return {
-            "figures": [
-                {"name": row.name, "before": row.before, "after": row.after,
-                 "delta": _round(row.delta)}
-                for row in self.rows()
-            ],
-            "coverage_delta": _round(self.coverage_delta),
-            "mappings_delta": _round(self.mappings_delta),
-            "dual_write_health": {
-                "before": "present" if self.health_before else "absent",
-                "after": self.dual_write_health,
-            },
-            "keys_added": list(self.keys_added),
-            "keys_removed": list(self.keys_removed),
-        }
+def compare(before: Mapping[str, Any], after: Mapping[str, Any],
+            ignore: Sequence[str] = VOLATILE) -> Delta:
+    """The delta of two reports (see `json_delta.diff`)."""
+    return diff(before, after, ignore)
 
 
-def _round(value: float | None) -> float | None:
-    # Coverage is a percentage of small integers; two decimals hide float noise.
-    return None if value is None else round(value, 2)
+def headline(delta: Delta, metrics: Mapping[str, Any] | Sequence[str] | None) -> list[Metric]:
+    """The declared metrics, each with its before/after and whether the after value meets its
+    limit (a limit is an `expect` comparison: `">= 80"`, `"== 0"`, a plain value)."""
+    from dwtui.expectations import compare as meets
+
+    if not metrics:
+        return []
+    limits = dict(metrics) if isinstance(metrics, Mapping) else dict.fromkeys(metrics, "")
+    found: list[Metric] = []
+    for path, limit in limits.items():
+        change = delta.figure(str(path)) or Change(
+            str(path), ABSENT, delta.after.get(str(path), ABSENT))
+        ok = None if limit in ("", None) else (
+            change.after is not ABSENT and meets(limit, change.after))
+        found.append(Metric(change, "" if limit is None else str(limit), ok))
+    return found
 
 
-def _number(report: Mapping[str, Any], *path: str) -> float | None:
-    node: Any = report
-    for key in path:
-        if not isinstance(node, Mapping) or key not in node:
-            return None
-        node = node[key]
-    if isinstance(node, bool) or not isinstance(node, int | float):
+def _json_value(value: Any) -> Any:
+    if value is ABSENT:
         return None
-    return float(node)
+    if isinstance(value, float) and math.isnan(value):  # NaN is not JSON
+        return "NaN"
+    if isinstance(value, Mapping | list | tuple):
+        return show(value)
+    return value
 
 
-def key_paths(value: Any, prefix: str = "") -> set[str]:
-    """Dotted paths of every key in nested mappings (lists and scalars are leaves)."""
-    paths: set[str] = set()
-    if isinstance(value, Mapping):
-        for key, child in value.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            if str(key) in VOLATILE_KEYS and not prefix:
-                continue
-            paths.add(path)
-            paths |= key_paths(child, path)
-    return paths
+def _figure(change: Change) -> dict[str, Any]:
+    delta = change.delta
+    return {
+        "name": change.path,
+        "before": _json_value(change.before),
+        "after": _json_value(change.after),
+        "delta": None if delta is None else round(delta, 6),
+        "relative_pct": None if change.relative is None else round(change.relative * 100, 2),
+        "change": show_change(change),
+    }
 
 
-def compare(before: Mapping[str, Any], after: Mapping[str, Any]) -> Delta:
-    """The delta of two validation reports."""
-    before_keys = key_paths(before)
-    after_keys = key_paths(after)
-    return Delta(
-        totals=tuple(
-            CountDelta(name, _number(before, "totals", name), _number(after, "totals", name))
-            for name in TOTAL_NAMES
-        ),
-        coverage=CountDelta(
-            "coverage_pct",
-            _number(before, "mapping", "coverage_pct"),
-            _number(after, "mapping", "coverage_pct"),
-        ),
-        mapped_teams=CountDelta(
-            "mapped_teams",
-            _number(before, "mapping", "mapped_teams"),
-            _number(after, "mapping", "mapped_teams"),
-        ),
-        unmapped_teams=CountDelta(
-            "unmapped_vnext_teams",
-            _number(before, "mapping", "unmapped_vnext_teams"),
-            _number(after, "mapping", "unmapped_vnext_teams"),
-        ),
-        keys_added=tuple(sorted(after_keys - before_keys)),
-        keys_removed=tuple(sorted(before_keys - after_keys)),
-        health_before=before.get("dual_write_health") is not None,
-        health_after=after.get("dual_write_health") is not None,
-    )
+def as_dict(delta: Delta, metrics: Sequence[Metric] = ()) -> dict[str, Any]:
+    """The JSON-ready form (`artifacts/delta.json`): headline metrics, changed figures,
+    changed values, keys added and removed."""
+    changed = delta.changed_figures()
+    return {
+        "metrics": [{**_figure(m.change), "limit": m.limit, "ok": m.ok} for m in metrics],
+        "figures": [_figure(c) for c in changed],
+        "unchanged_figures": len(delta.figures) - len(changed),
+        "values": [{"name": c.path, "before": show(c.before), "after": show(c.after)}
+                   for c in delta.values],
+        "keys_added": list(delta.keys_added),
+        "keys_removed": list(delta.keys_removed),
+    }
 
 
-def fmt_number(value: float | None, *, signed: bool = False, pct: bool = False) -> str:
-    """A figure for tables: integers without decimals, '-' when missing."""
-    if value is None:
-        return "-"
-    text = f"{value:+.2f}" if signed else f"{value:.2f}"
-    if value == int(value) and not pct:
-        text = f"{int(value):+d}" if signed else f"{int(value)}"
-    return text + (" %" if pct else "")
-
-
-def table_rows(delta: Delta) -> list[tuple[str, str, str, str]]:
-    """(metric, before, after, delta) as display strings, including the health section."""
-    rows = [
-        (
-            row.name,
-            fmt_number(row.before, pct=row.name == "coverage_pct"),
-            fmt_number(row.after, pct=row.name == "coverage_pct"),
-            fmt_number(row.delta, signed=True, pct=row.name == "coverage_pct"),
-        )
-        for row in delta.rows()
-    ]
-    health_change = (
-        "unchanged" if delta.health_before == delta.health_after
-        else ("appeared" if delta.health_after else "disappeared")
-    )
-    rows.append(
-        (
-            "dual_write_health",
-            "present" if delta.health_before else "null",
-            "present" if delta.health_after else "null",
-            health_change,
-        )
-    )
+def table_rows(delta: Delta, metrics: Sequence[Metric] = ()) -> list[tuple[str, str, str, str]]:
+    """(path, before, after, change) as display strings: headline metrics, then every changed
+    figure, then every changed value."""
+    named = {m.change.path for m in metrics}
+    rows = [(m.change.path + (f"  [{m.limit}]" if m.limit else ""), show(m.change.before),
+             show(m.change.after), show_change(m.change)) for m in metrics]
+    rows += [(c.path, show(c.before), show(c.after), show_change(c))
+             for c in delta.changed_figures() if c.path not in named]
+    rows += [(c.path, show(c.before), show(c.after), "changed") for c in delta.values]
     return rows
 
 
-def render_plain(delta: Delta) -> str:
+def render_plain(delta: Delta, metrics: Sequence[Metric] = ()) -> str:
     """The delta as aligned plain text (for pipes and logs)."""
-    header = ("metric", "before", "after", "delta")
-    rows = [header, *table_rows(delta)]
+    header = ("path", "before", "after", "change")
+    rows = [header, *table_rows(delta, metrics)]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
         "  ".join(
@@ -215,34 +124,34 @@ def render_plain(delta: Delta) -> str:
         ).rstrip()
         for row in rows
     ]
+    unchanged = len(delta.figures) - len(delta.changed_figures())
+    lines.append(f"figures unchanged: {unchanged}")
     lines.append(f"keys added: {', '.join(delta.keys_added) or 'none'}")
     lines.append(f"keys removed: {', '.join(delta.keys_removed) or 'none'}")
     return "\n".join(lines) + "\n"
 
 
+def _style(change: str) -> str:
+    if change.startswith("+") or change == "new":
+        return "green"
+    if (change.startswith("-") and change != "-") or change == "gone":
+        return "red"
+    return "yellow" if change == "changed" else ""
+
+
 def _render_rich(delta: Delta, out: TextIO) -> None:
     from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
-    from dwtui.report.view import delta_rows
-
-    bars = {row.name: row for row in delta_rows(delta.as_dict(), width=16)}
-    table = Table(title="Validation report delta")
-    for name in ("metric", "before", "after", "delta"):
-        table.add_column(name, justify="left" if name == "metric" else "right")
-    table.add_column("before / after", no_wrap=True)
-    for metric, before, after, change in table_rows(delta):
-        style = ""
-        if change.startswith("+") or change == "appeared":
-            style = "green"
-        elif (change.startswith("-") and change != "-") or change == "disappeared":
-            style = "red"
-        row = bars.get(metric)
-        graph = Text.assemble((row.before_bar, "dim"), "\n", (row.after_bar, "bold")) if row else ""
-        table.add_row(metric, before, after, change, graph, style=style)
+    table = Table(title="Report delta")
+    for name in ("path", "before", "after", "change"):
+        table.add_column(name, justify="left" if name == "path" else "right")
+    for path, before, after, change in table_rows(delta):
+        table.add_row(path, before, after, change, style=_style(change))
     console = Console(file=out)
     console.print(table)
+    unchanged = len(delta.figures) - len(delta.changed_figures())
+    console.print(f"figures unchanged: {unchanged}")
     console.print(f"keys added: {', '.join(delta.keys_added) or 'none'}")
     removed = ", ".join(delta.keys_removed) or "none"
     console.print(f"keys removed: {removed}", style="red" if delta.keys_removed else "")
@@ -273,7 +182,7 @@ def main(args: argparse.Namespace) -> int:
     except ReportFileError as exc:
         print(f"dwtui compare: {exc}", file=sys.stderr)
         return 2
-    delta = compare(before, after)
+    delta = compare(before, after, ignore=[*VOLATILE, *(getattr(args, "ignore", None) or [])])
     if sys.stdout.isatty():
         _render_rich(delta, sys.stdout)
     else:

@@ -117,42 +117,49 @@ def latest_delta(
 
 
 def delta_section(data: dict[str, Any] | None) -> list[str]:
-    """The validation report delta table and the keys added/removed."""
+    """The report delta: headline metrics with their limits, changed figures and values,
+    keys added and removed."""
     lines = ["## Validation report delta", ""]
     if data is None:
         return [*lines, "No validation report comparison in this session.", ""]
-    rows: list[tuple[str, str, str, str]] = []
-    for fig in data.get("figures", []):
-        if isinstance(fig, dict):
-            rows.append(
-                (
-                    str(fig.get("name", "?")),
-                    number(fig.get("before")),
-                    number(fig.get("after")),
-                    number(fig.get("delta"), signed=True),
-                )
-            )
-    health = data.get("dual_write_health", {})
-    if isinstance(health, dict):
-        rows.append(
-            (
-                "dual_write_health",
-                str(health.get("before", "-")),
-                str(health.get("after", "-")),
-                "appeared" if (health.get("before"), health.get("after")) == ("absent", "present")
-                else "disappeared" if health.get("before") != health.get("after") else "unchanged",
-            )
-        )
-    lines += table(("Metric", "Before", "After", "Delta"), rows)
+    rows: list[tuple[str, str, str, str, str]] = []
+    for fig in [*(data.get("metrics") or []), *(data.get("figures") or [])]:
+        if not isinstance(fig, dict) or any(r[0] == f"`{fig.get('name')}`" for r in rows):
+            continue
+        limit = str(fig.get("limit") or "")
+        ok = fig.get("ok")
+        verdict = ("met" if ok else "NOT met") if limit and isinstance(ok, bool) else ""
+        rows.append((f"`{fig.get('name', '?')}`", _shown(fig.get("before")),
+                     _shown(fig.get("after")), str(fig.get("change") or "-"),
+                     f"{limit} {verdict}".strip() or "-"))
+    for value in data.get("values") or []:
+        if isinstance(value, dict):
+            rows.append((f"`{value.get('name', '?')}`", str(value.get("before", "-")),
+                         str(value.get("after", "-")), "changed", "-"))
+    if rows:
+        lines += table(("Path", "Before", "After", "Change", "Limit"), rows)
+    else:
+        lines.append("No figure or value changed.")
     added = data.get("keys_added") or []
     removed = data.get("keys_removed") or []
     lines += [
         "",
+        f"- Figures unchanged: {number(data.get('unchanged_figures'))}",
         f"- Keys added: {', '.join(f'`{k}`' for k in added) or 'none'}",
         f"- Keys removed: {', '.join(f'`{k}`' for k in removed) or 'none'}",
         "",
     ]
     return lines
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def performance_section(data: dict[str, Any] | None) -> list[str]:

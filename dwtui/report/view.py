@@ -44,6 +44,9 @@ class DeltaRow:
     delta: float | None
     before_bar: str
     after_bar: str
+    change: str = ""  # as the report gives it: `+3 (+12.5 %)`, `new`, `gone`
+    limit: str = ""  # a headline metric's limit (`>= 80`), judged on the after value
+    ok: bool | None = None  # the limit met (None: no limit)
 
 
 def _num(value: Any) -> float | None:
@@ -52,14 +55,35 @@ def _num(value: Any) -> float | None:
     return float(value)
 
 
+def fmt_number(value: float | None, *, signed: bool = False, pct: bool = False) -> str:
+    """A figure for tables: integers without decimals, '-' when missing."""
+    if value is None:
+        return "-"
+    text = f"{value:+.2f}" if signed else f"{value:.2f}"
+    if value == int(value) and not pct:
+        text = f"{int(value):+d}" if signed else f"{int(value)}"
+    return text + (" %" if pct else "")
+
+
+def is_percent(name: str) -> bool:
+    """A figure the report names as a percentage (`coverage_pct`, `hit_rate_percent`)."""
+    leaf = name.rsplit(".", 1)[-1].lower()
+    return leaf.endswith(("_pct", "pct", "percent", "_percentage"))
+
+
 def delta_rows(data: Mapping[str, Any] | None, width: int = 20) -> list[DeltaRow]:
-    """Rows of `delta.json` figures with bars (empty when there is no delta yet)."""
+    """Rows of `delta.json`'s headline metrics, then its changed figures, with bars scaled to
+    the larger side (100 for a percentage); empty when there is no delta yet."""
     rows: list[DeltaRow] = []
-    for fig in (data or {}).get("figures", []) or []:
-        if not isinstance(fig, Mapping):
+    seen: set[str] = set()
+    figures = [*((data or {}).get("metrics") or []), *((data or {}).get("figures") or [])]
+    for fig in figures:
+        if not isinstance(fig, Mapping) or str(fig.get("name")) in seen:
             continue
+        seen.add(str(fig.get("name")))
         before, after = _num(fig.get("before")), _num(fig.get("after"))
-        scale = 100.0 if fig.get("name") == "coverage_pct" else max(before or 0, after or 0)
+        top = max(abs(before or 0), abs(after or 0))
+        scale = 100.0 if is_percent(str(fig.get("name", ""))) and top <= 100 else top
         rows.append(
             DeltaRow(
                 name=str(fig.get("name", "?")),
@@ -68,6 +92,9 @@ def delta_rows(data: Mapping[str, Any] | None, width: int = 20) -> list[DeltaRow
                 delta=_num(fig.get("delta")),
                 before_bar=bar((before or 0) / scale, width) if scale else " " * width,
                 after_bar=bar((after or 0) / scale, width) if scale else " " * width,
+                change=str(fig.get("change") or ""),
+                limit=str(fig.get("limit") or ""),
+                ok=fig.get("ok") if isinstance(fig.get("ok"), bool) else None,
             )
         )
     return rows

@@ -2,8 +2,9 @@
 
 Reads `artifacts/delta.json` (written by the `report.compare` action, found with
 `latest_delta`) and the latency samples of the http probes it compared, then lays out what
-`dwtui.report.view` prepares: figures with before/after bars, the dual-write health section,
-keys added/removed, and the performance comparison with a sparkline of the samples.
+`dwtui.report.view` prepares: the checklist's headline metrics and every changed figure with
+before/after bars, changed values, keys added/removed, and the performance comparison with
+a sparkline of the samples.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static
 
 from dwtui.checklist.model import Step
-from dwtui.report.view import bar, delta_rows, sparkline
+from dwtui.report.view import bar, delta_rows, fmt_number, is_percent, sparkline
 from dwtui.screens.controller import STATUS_MARKS, SessionController
 from dwtui.session.model import Attempt
 from dwtui.widgets.key_bar import KeyBar
@@ -83,17 +84,10 @@ def joint_sparklines(before: Sequence[float], after: Sequence[float]) -> tuple[s
     return line[: len(before)], line[len(before) :]
 
 
-def fmt_number(value: float | None, *, signed: bool = False, pct: bool = False) -> str:
-    """`dwtui.report.compare.fmt_number`, imported when first needed."""
-    from dwtui.report.compare import fmt_number as fmt
-
-    return fmt(value, signed=signed, pct=pct)
-
-
 def _change_style(change: str) -> str:
-    if change.startswith("+") or change == "appeared":
+    if change.startswith("+") or change == "new":
         return "green"
-    if (change.startswith("-") and change != "-") or change == "vanished":
+    if (change.startswith("-") and change != "-") or change == "gone":
         return "red"
     return ""
 
@@ -182,30 +176,26 @@ class DeltaScreen(Screen[None]):
     def _fill_delta(self, width: int) -> None:
         data = self.evidence.data or {}
         table = self.query_one("#delta-table", DataTable)
-        table.add_columns("Metric", "Before", "After", "Delta", "Before bar", "After bar")
+        table.add_columns("Path", "Before", "After", "Change", "Before bar", "After bar")
         for row in delta_rows(data, width):
-            pct = row.name == "coverage_pct"
-            change = fmt_number(row.delta, signed=True, pct=pct)
-            style = _change_style(change)
+            style = _change_style(row.change)
+            name = Text(row.name)
+            if row.limit:
+                mark = ("?", "") if row.ok is None else (
+                    ("✓", "green") if row.ok else ("✗", "bold red"))
+                name.append(f"  {mark[0]} {row.limit}", mark[1])
             table.add_row(
-                row.name,
-                fmt_number(row.before, pct=pct),
-                fmt_number(row.after, pct=pct),
-                Text(change, style=style),
+                name,
+                fmt_number(row.before, pct=is_percent(row.name)),
+                fmt_number(row.after, pct=is_percent(row.name)),
+                Text(row.change or "-", style=style),
                 Text(row.before_bar, "dim"),
                 Text(row.after_bar, "bold green" if style == "green" else "bold"),
             )
-        health = data.get("dual_write_health")
-        if isinstance(health, Mapping):
-            before = "present" if health.get("before") == "present" else "null"
-            after = "present" if health.get("after") == "present" else "null"
-            change = "unchanged" if before == after else (
-                "appeared" if after == "present" else "vanished")
-            table.add_row(
-                "dual_write_health", before, after, Text(change, _change_style(change)),
-                Text(bar(1.0 if before == "present" else 0.0, width), "dim"),
-                Text(bar(1.0 if after == "present" else 0.0, width), "bold"),
-            )
+        for value in data.get("values") or []:
+            if isinstance(value, Mapping):
+                table.add_row(str(value.get("name", "?")), str(value.get("before", "-")),
+                              str(value.get("after", "-")), Text("changed", "yellow"), "", "")
         added = list(data.get("keys_added") or [])
         removed = list(data.get("keys_removed") or [])
         table.add_row("keys added", "", str(len(added)),
@@ -216,10 +206,12 @@ class DeltaScreen(Screen[None]):
 
     def _keys_text(self) -> Text:
         data = self.evidence.data or {}
+        unchanged = data.get("unchanged_figures")
         added = ", ".join(str(k) for k in data.get("keys_added") or []) or "none"
         removed = ", ".join(str(k) for k in data.get("keys_removed") or []) or "none"
         return Text.assemble(
-            ("Keys added: ", "bold"), added, "\n",
+            ("Figures unchanged: ", "bold"), str(unchanged if unchanged is not None else "-"),
+            "\n", ("Keys added: ", "bold"), added, "\n",
             ("Keys removed: ", "bold"), (removed, "red" if removed != "none" else ""),
         )
 
