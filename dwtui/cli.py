@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dsn", help="PostgreSQL DSN (default: $DWTUI_DEMO_DSN or local server)")
     p.add_argument("--headless", action="store_true", help="start the stand-in and run headless")
     p.add_argument(
-        "--fault", action="store_true", help="make the dual-write hook fail (rehearse rollback)"
+        "--fault", action="store_true", help="make the stand-in fail writes (rehearse a rollback)"
     )
     p.add_argument("--checklist", metavar="FILE", help="checklist to rehearse (default: P5-T6)")
     p.set_defaults(handler=_lazy("dwtui.demo.cli", "main"))

@@ -1,6 +1,6 @@
 """Load a checklist file into the model, or report everything wrong with it at once.
 
-    checklist = load_checklist(Path("checklists/p5_t6_staging_dual_write.toml"))
+    checklist = load_checklist(Path("checklists/examples/pg_online_column.toml"))
 
 Problems are `path:line:col: message`; TOML syntax errors take their position from
 tomli, semantic ones from `locate.KeyLocator` (the offending key's own line).

@@ -35,7 +35,7 @@ class Drift:
     step: str  # the step that set it last
 
     def describe(self) -> str:
-        """`TEAM_VNEXT_DUAL_WRITE_ENABLED: set to true by enable-flags, live: false`."""
+        """`FEATURE_X_ENABLED: set to true by enable-flags, live: false`."""
         want = "unset" if self.expected is None else self.expected
         got = "unset" if self.live is None else self.live
         return f"{self.name}: set to {want} by {self.step}, live: {got}"
