@@ -122,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--manual-done", action="store_true", help="treat manual steps as done (rehearsals)"
     )
+    p.add_argument(
+        "--overwrite", action="store_true",
+        help="let steps replace files they declare in `creates` (default: refuse)",
+    )
     p.set_defaults(handler=_lazy("dwtui.headless", "main"))
 
     p = sub.add_parser("report", help="write the markdown summary of a session")

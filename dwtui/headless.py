@@ -20,7 +20,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from dwtui.checklist.model import Checklist, Step, Variable
-from dwtui.engine import ConfirmationRequired, Engine, MissingVariables
+from dwtui.engine import ConfirmationRequired, Engine, MissingVariables, WouldOverwrite
 
 if TYPE_CHECKING:
     from dwtui.session.model import Session
@@ -215,7 +215,11 @@ def _run(
             confirmed = True
         started = time.monotonic()
         try:
-            result = engine.run_step(step.id, cancel=cancel, confirmed=confirmed)
+            result = engine.run_step(step.id, cancel=cancel, confirmed=confirmed,
+                                     overwrite=getattr(args, "overwrite", False))
+        except WouldOverwrite as exc:
+            _say(out, "exists", step.id, None, f"{exc} (dwtui run --overwrite)")
+            return EXIT_NEEDS_OPERATOR
         except ConfirmationRequired as exc:
             _say(out, "confirm", step.id, None, str(exc))
             return EXIT_NEEDS_OPERATOR
@@ -241,6 +245,7 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario")
     parser.add_argument("--yes", action="store_true")
     parser.add_argument("--manual-done", action="store_true")
+    parser.add_argument("--overwrite", action="store_true")
     return main(parser.parse_args(argv))
 
 

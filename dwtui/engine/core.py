@@ -23,7 +23,14 @@ from dwtui.actions import DETACHED_KINDS, action_for
 from dwtui.checklist.model import Checklist, Step, TargetSpec
 from dwtui.engine import recovery
 from dwtui.engine.changes import ChecklistChanges, changes_since, record_fingerprints
-from dwtui.engine.results import ConfirmationRequired, Recovered, StepBusy, StepResult
+from dwtui.engine.outputs import existing_outputs
+from dwtui.engine.results import (
+    ConfirmationRequired,
+    Recovered,
+    StepBusy,
+    StepResult,
+    WouldOverwrite,
+)
 from dwtui.engine.saving import SessionSaver
 from dwtui.secrets import MASK, Masker, MaskingLog
 from dwtui.session.model import DONE_STATUSES, Attempt, Note, Session, StepStatus, utcnow
@@ -213,8 +220,10 @@ class Engine:
         done_items: Iterable[str] | None = None,
         note: str = "",
         edits: Mapping[str, str] | None = None,
+        overwrite: bool = False,
     ) -> StepResult:
-        """Run one step to its end (blocking). Raises ConfirmationRequired / MissingVariables.
+        """Run one step to its end (blocking). Raises ConfirmationRequired / MissingVariables
+        / WouldOverwrite (a file it `creates` exists and `overwrite` is False).
 
         For a manual step, `confirmed=True` means the operator did it; `done_items` are the
         ticked sub-items (default: all of them). `edits` are fields the operator changed in
@@ -229,8 +238,15 @@ class Engine:
             missing = self.variables.ask(missing)
         if missing:
             raise MissingVariables(missing)
+        existing = existing_outputs(step, self.variables) if step.creates else []
+        if existing and not overwrite:
+            raise WouldOverwrite(step, [self.mask(path) for path in existing])
         self._refresh_masker()
         params = self.params_for(step)
+        if existing:
+            with self._lock:
+                self.session.record(self.operator, "step.overwrite", step=step.id,
+                                    detail=self.mask("allowed to overwrite " + ", ".join(existing)))
         if edits:
             params.update(edits)
             with self._lock:

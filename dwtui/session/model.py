@@ -125,8 +125,11 @@ class Session:
 
     @property
     def short_id(self) -> str:
-        """The first 8 characters of the id (used in names such as test teams)."""
-        return self.id[:8]
+        """The id's random part (`20261202-0930-3fa9c1` -> `3fa9c1`), unique per sessions
+        directory (used in names such as backups, test teams and locks). An id without one
+        (hand-made) is used whole."""
+        head, sep, tail = self.id.rpartition("-")
+        return tail if sep and head and tail else self.id
 
     def state_of(self, step_id: str) -> StepState:
         """The step's state, created pending on first access."""

@@ -192,8 +192,11 @@ class SessionStore:
 
     def _new_id(self, now: datetime) -> str:
         while True:
-            candidate = f"{now:%Y%m%d-%H%M}-{_random.token_hex(3)}"
-            if not self.path_of(candidate).exists():
+            random_part = _random.token_hex(3)
+            candidate = f"{now:%Y%m%d-%H%M}-{random_part}"
+            # The random part alone is `${session_short}`: unique among this directory's
+            # sessions, not only within the minute.
+            if not any(self.root.glob(f"*-{random_part}{SUFFIX}")):
                 return candidate
 
     def _relative_checklist_path(self, path: Path) -> str:
