@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("session", nargs="?", help="session id, id prefix or path")
     p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_status"))
 
+    p = sub.add_parser("abort", help="close a session as aborted, with the reason")
+    _add_common(p)
+    p.add_argument("session", help="session id, id prefix or path")
+    p.add_argument("--reason", required=True, help="why the change is abandoned (recorded)")
+    p.set_defaults(handler=_lazy("dwtui.commands.abort", "cmd_abort"))
+
     p = sub.add_parser("recover", help="restore a damaged session from its last good copy")
     _add_common(p)
     p.add_argument("session", help="session id, id prefix or path")

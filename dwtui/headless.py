@@ -107,6 +107,9 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except SessionError as exc:
         print(f"dwtui run: {exc}", file=err)
         return EXIT_PROBLEM
+    if session.state == "aborted":
+        print(f"dwtui run: session {session.id} was aborted; nothing runs in it", file=err)
+        return EXIT_PROBLEM
     try:
         checklist = _load_checklist(store, session)
     except ChecklistError as exc:
@@ -136,7 +139,9 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
                         save_interval=SAVE_INTERVAL)
         try:
             with _Interrupts() as interrupts:
-                return _run(engine, args, out, err, interrupts.cancel)
+                code = _run(engine, args, out, err, interrupts.cancel)
+            print(f"dwtui run: {_where(engine, args, code)}", file=err)
+            return code
         finally:
             engine.close()
     except SessionError as exc:
@@ -145,6 +150,27 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     finally:
         if lock is not None:
             lock.release()
+
+
+_WHY = {EXIT_PROBLEM: "it failed", EXIT_NEEDS_OPERATOR: "it needs the operator",
+        EXIT_INTERRUPTED: "interrupted", EXIT_USAGE: "usage error"}
+
+
+def _where(engine: Engine, args: argparse.Namespace, code: int) -> str:
+    """One line: where the run stopped (or that the session finished), with its progress."""
+    from dwtui.session.progress import progress_of
+
+    progress = progress_of(engine.session)
+    counts = f"{progress.text()} steps done, session {progress.state}"
+    if code == EXIT_OK:
+        return f"session {engine.session.id}: requested steps done; {counts}"
+    steps = _selected(engine, args)
+    stuck = None
+    if not isinstance(steps, str):
+        stuck = next((s for s in steps
+                      if engine.session.state_of(s.id).status not in ("passed", "skipped")), None)
+    where = f"stopped at step {stuck.id} ({stuck.title})" if stuck else "stopped"
+    return f"{where}: {_WHY.get(code, f'exit {code}')} (exit {code}); {counts}"
 
 
 def _selected(engine: Engine, args: argparse.Namespace) -> list[Step] | str:
@@ -231,6 +257,15 @@ def _run(
             return EXIT_INTERRUPTED
         if not result.ok:
             return EXIT_PROBLEM
+    whole = not any(getattr(args, name, None) for name in ("phase", "until", "scenario"))
+    if whole:
+        plan = engine.session.plan
+        left = [] if plan is None else [
+            s for s in plan.forward
+            if engine.session.state_of(s).status not in ("passed", "skipped")]
+        if left:  # the checklist's order and the session's plan disagree: say so, not 0
+            print(f"dwtui run: step {left[0]} of the forward path is not done", file=err)
+            return EXIT_NEEDS_OPERATOR
     return EXIT_OK
 
 

@@ -96,6 +96,10 @@ class Engine:
                                    problems=self.problems, interval=save_interval)
         if session.checklist_checksum == checklist.checksum:
             record_fingerprints(self.session_dir(), checklist)
+        if session.plan is None:  # a session from before plans: its forward path, saved later
+            from dwtui.session.progress import plan_for
+
+            session.plan = plan_for(checklist, session.target)
 
     # ------------------------------------------------------------------ basics
 

@@ -29,6 +29,7 @@ from dwtui.session.model import (
     Attempt,
     Event,
     Note,
+    Plan,
     Session,
     StepState,
 )
@@ -70,6 +71,11 @@ def to_dict(session: Session) -> dict[str, Any]:
             step: {name: (False if value is None else value) for name, value in env.items()}
             for step, env in session.previous_env.items()
         }
+    if session.plan is not None:
+        plan: dict[str, Any] = {"forward": list(session.plan.forward)}
+        _put(plan, "emergency", session.plan.emergency)
+        _put(plan, "extras", {k: list(v) for k, v in session.plan.extras.items()})
+        data["plan"] = plan
     if session.steps:
         data["steps"] = {step_id: _step_to_dict(st) for step_id, st in session.steps.items()}
     if session.events:
@@ -226,6 +232,14 @@ def from_dict(data: Mapping[str, Any], path: Path, text: str = "") -> Session:
             else:
                 reader.fail(f"`previous_env.{step_id}.{name}` must be a string or false", name)
         session.previous_env[step_id] = values
+    if "plan" in data:
+        raw_plan = reader.table(data, "plan")
+        extras = reader.table(raw_plan, "extras")
+        session.plan = Plan(
+            forward=reader.strings(raw_plan, "forward"),
+            extras={group: reader.strings(extras, group) for group in extras},
+            emergency=reader.string(raw_plan, "emergency", ""),
+        )
     for step_id, raw in reader.table(data, "steps").items():
         if not isinstance(raw, Mapping):
             reader.fail(f"`steps.{step_id}` must be a table", step_id)

@@ -25,6 +25,8 @@ STEP_STATUSES: tuple[StepStatus, ...] = (
 #: Statuses after which a step needs nothing more.
 DONE_STATUSES: frozenset[str] = frozenset({"passed", "skipped"})
 
+#: What is stored. The state shown (`dwtui.session.progress`) adds `finished` (forward path
+#: done) and `rolled back` (emergency scenario done); `completed` is read from old sessions.
 SessionState = Literal["active", "completed", "aborted"]
 
 
@@ -86,6 +88,20 @@ class StepState:
 
 
 @dataclass
+class Plan:
+    """Which steps make the session's forward path (set at creation, from the checklist).
+
+    `forward`: the steps of the non-optional phases that apply to the target; `extras`: the
+    optional phases and rollback scenarios (id -> step ids), counted once started;
+    `emergency`: the scenario whose completion means the change was rolled back.
+    """
+
+    forward: list[str] = field(default_factory=list)
+    extras: dict[str, list[str]] = field(default_factory=dict)
+    emergency: str = ""
+
+
+@dataclass
 class Event:
     """One line of the session's history: who did what, when."""
 
@@ -122,6 +138,8 @@ class Session:
     events: list[Event] = field(default_factory=list)
     #: Bytes of `<id>/journal.jsonl` (followers' notes and requests) already folded in.
     journal_offset: int = 0
+    #: The forward path and the extras (None in sessions written before plans existed).
+    plan: Plan | None = None
 
     @property
     def short_id(self) -> str:

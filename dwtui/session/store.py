@@ -23,6 +23,7 @@ from dwtui.session.atomic import glob_escape, replace_file, sweep_temp_files, ta
 from dwtui.session.errors import NotDriver, SecretInSession, SessionError, SessionNotFound
 from dwtui.session.index import SessionSummary, SummaryIndex, stamp_of, summarize
 from dwtui.session.model import Session, StepState, utcnow
+from dwtui.session.progress import PlanSource, plan_for
 
 __all__ = [
     "BACKUP_SUFFIX",
@@ -55,7 +56,7 @@ class _StepSpec(Protocol):
     def id(self) -> str: ...
 
 
-class ChecklistSpec(Protocol):
+class ChecklistSpec(PlanSource, Protocol):
     """What `create` needs of a `dwtui.checklist.model.Checklist`.
 
     A protocol rather than an import: the session and checklist layers are independent
@@ -181,6 +182,7 @@ class SessionStore:
             target=target_name,
             created_at=now,
             variables=values,
+            plan=plan_for(checklist, target_name),
         )
         for step in checklist.iter_steps():
             session.steps[step.id] = StepState()
