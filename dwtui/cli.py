@@ -124,9 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--phase", help="run only this phase")
     p.add_argument("--until", metavar="STEP", help="stop after this step")
     p.add_argument("--scenario", help="run this rollback scenario instead of the phases")
-    p.add_argument("--yes", action="store_true", help="treat confirm steps as confirmed")
     p.add_argument(
-        "--manual-done", action="store_true", help="treat manual steps as done (rehearsals)"
+        "--yes", action="store_true",
+        help="answer the confirmations of automated steps (never ticks a manual step)",
+    )
+    p.add_argument(
+        "--manual-done", action="store_true",
+        help="REHEARSALS ONLY: tick manual steps without a person; recorded as "
+        "'auto-ticked (rehearsal)', listed in the report as not checked by a person",
     )
     p.add_argument(
         "--overwrite", action="store_true",

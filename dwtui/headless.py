@@ -1,5 +1,9 @@
 """`dwtui run`: the engine without a UI — run steps in order until one needs the operator.
 
+`--yes` answers the confirmations of automated steps; it never ticks a manual step.
+`--manual-done` (rehearsals only) ticks manual steps without a person: they are recorded as
+`auto-ticked (rehearsal)` and the report lists them as not checked by a person.
+
 Exit codes: 0 all requested steps done; 1 a step failed (or the session/checklist is
 unusable); 2 usage (unknown session, phase, step); 3 a manual or confirm step (or a missing
 variable) needs the operator; 130 interrupted (Ctrl-C / SIGTERM cancels the running step).
@@ -230,6 +234,8 @@ def _run(
             return EXIT_NEEDS_OPERATOR
         confirmed = False
         if step.kind == "manual":
+            # --manual-done is for rehearsals: no person checks anything, so the step is
+            # recorded as auto-ticked, never under the operator's name (--yes never ticks).
             if not getattr(args, "manual_done", False):
                 _say(out, "manual", step.id, None, f"needs the operator: {step.title}")
                 return EXIT_NEEDS_OPERATOR
@@ -242,7 +248,8 @@ def _run(
         started = time.monotonic()
         try:
             result = engine.run_step(step.id, cancel=cancel, confirmed=confirmed,
-                                     overwrite=getattr(args, "overwrite", False))
+                                     overwrite=getattr(args, "overwrite", False),
+                                     rehearsal=step.kind == "manual")
         except WouldOverwrite as exc:
             _say(out, "exists", step.id, None, f"{exc} (dwtui run --overwrite)")
             return EXIT_NEEDS_OPERATOR

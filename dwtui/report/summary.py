@@ -23,6 +23,7 @@ from dwtui.report.evidence import (
     latest_delta,
     performance_section,
 )
+from dwtui.report.manual_checks import manual_checks_section
 from dwtui.report.markdown import duration, table, when
 from dwtui.session.model import Attempt, Session
 from dwtui.session.progress import progress_of
@@ -287,6 +288,7 @@ def render_summary(
         *_tracking(checklist),
         *_timeline(checklist, session),
         *_steps(checklist, session),
+        *manual_checks_section(checklist, session),
         *flags_section(checklist, session),
         *delta_section(delta),
         *performance_section(delta),

@@ -32,6 +32,7 @@ from dwtui.session.model import (
     Plan,
     Session,
     StepState,
+    Tick,
 )
 
 END_MARKER = "# end of dwtui session"
@@ -98,6 +99,10 @@ def _step_to_dict(state: StepState) -> dict[str, Any]:
         out["attempts"] = [_attempt_to_dict(a) for a in state.attempts]
     if state.notes:
         out["notes"] = [{"at": n.at, "operator": n.operator, "text": n.text} for n in state.notes]
+    if state.ticks:
+        out["ticks"] = [
+            {"index": t.index, "item": t.item, "by": t.by, "at": t.at} for t in state.ticks
+        ]
     return out
 
 
@@ -296,6 +301,15 @@ def _step_from_dict(reader: _Reader, step_id: str, raw: Mapping[str, Any]) -> St
             )
         )
     reader.anchors = [header]
+    for item in reader.tables(raw, "ticks"):
+        state.ticks.append(
+            Tick(
+                index=reader.integer(item, "index", None),
+                item=reader.string(item, "item", ""),
+                by=reader.string(item, "by", ""),
+                at=reader.when(item, "at"),
+            )
+        )
     for item in reader.tables(raw, "notes"):
         state.notes.append(
             Note(

@@ -29,6 +29,10 @@ DONE_STATUSES: frozenset[str] = frozenset({"passed", "skipped"})
 #: done) and `rolled back` (emergency scenario done); `completed` is read from old sessions.
 SessionState = Literal["active", "completed", "aborted"]
 
+#: The name on a manual step's records when no person checked it (`dwtui run --manual-done`,
+#: rehearsals only): never an operator's name, never added to the session's operators.
+AUTO_TICKED = "auto-ticked (rehearsal)"
+
 
 def utcnow() -> datetime:
     """Now, in UTC, to the second (sessions are for humans; sub-seconds are noise)."""
@@ -72,6 +76,16 @@ class Note:
 
 
 @dataclass
+class Tick:
+    """One sub-item of a manual step ticked: which (0-based index and its text), who, when."""
+
+    index: int
+    item: str
+    by: str
+    at: datetime
+
+
+@dataclass
 class StepState:
     """Everything recorded about one step."""
 
@@ -80,6 +94,8 @@ class StepState:
     notes: list[Note] = field(default_factory=list)
     #: Who set the current status by hand (mark done / failed / skip), if anyone did.
     marked_by: str = ""
+    #: Sub-items of a manual step ticked so far (at most one per index, in index order).
+    ticks: list[Tick] = field(default_factory=list)
 
     @property
     def last_attempt(self) -> Attempt | None:
@@ -157,6 +173,6 @@ class Session:
         """Append an event to the history and return it."""
         event = Event(at=utcnow(), operator=operator, kind=kind, step=step, detail=detail)
         self.events.append(event)
-        if operator and operator not in self.operators:
+        if operator and operator != AUTO_TICKED and operator not in self.operators:
             self.operators.append(operator)
         return event
