@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("session", nargs="?", help="session id, id prefix or path")
     p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_status"))
 
+    p = sub.add_parser("abort", help="close a session as aborted, with the reason")
+    _add_common(p)
+    p.add_argument("session", help="session id, id prefix or path")
+    p.add_argument("--reason", required=True, help="why the change is abandoned (recorded)")
+    p.set_defaults(handler=_lazy("dwtui.commands.abort", "cmd_abort"))
+
     p = sub.add_parser("recover", help="restore a damaged session from its last good copy")
     _add_common(p)
     p.add_argument("session", help="session id, id prefix or path")
@@ -118,9 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--phase", help="run only this phase")
     p.add_argument("--until", metavar="STEP", help="stop after this step")
     p.add_argument("--scenario", help="run this rollback scenario instead of the phases")
-    p.add_argument("--yes", action="store_true", help="treat confirm steps as confirmed")
     p.add_argument(
-        "--manual-done", action="store_true", help="treat manual steps as done (rehearsals)"
+        "--yes", action="store_true",
+        help="answer the confirmations of automated steps (never ticks a manual step)",
+    )
+    p.add_argument(
+        "--manual-done", action="store_true",
+        help="REHEARSALS ONLY: tick manual steps without a person; recorded as "
+        "'auto-ticked (rehearsal)', listed in the report as not checked by a person",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true",
+        help="let steps replace files they declare in `creates` (default: refuse)",
     )
     p.set_defaults(handler=_lazy("dwtui.headless", "main"))
 

@@ -1,5 +1,9 @@
 """`dwtui run`: the engine without a UI — run steps in order until one needs the operator.
 
+`--yes` answers the confirmations of automated steps; it never ticks a manual step.
+`--manual-done` (rehearsals only) ticks manual steps without a person: they are recorded as
+`auto-ticked (rehearsal)` and the report lists them as not checked by a person.
+
 Exit codes: 0 all requested steps done; 1 a step failed (or the session/checklist is
 unusable); 2 usage (unknown session, phase, step); 3 a manual or confirm step (or a missing
 variable) needs the operator; 130 interrupted (Ctrl-C / SIGTERM cancels the running step).
@@ -20,7 +24,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from dwtui.checklist.model import Checklist, Step, Variable
-from dwtui.engine import ConfirmationRequired, Engine, MissingVariables
+from dwtui.engine import ConfirmationRequired, Engine, MissingVariables, WouldOverwrite
 
 if TYPE_CHECKING:
     from dwtui.session.model import Session
@@ -107,6 +111,9 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except SessionError as exc:
         print(f"dwtui run: {exc}", file=err)
         return EXIT_PROBLEM
+    if session.state == "aborted":
+        print(f"dwtui run: session {session.id} was aborted; nothing runs in it", file=err)
+        return EXIT_PROBLEM
     try:
         checklist = _load_checklist(store, session)
     except ChecklistError as exc:
@@ -136,7 +143,9 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
                         save_interval=SAVE_INTERVAL)
         try:
             with _Interrupts() as interrupts:
-                return _run(engine, args, out, err, interrupts.cancel)
+                code = _run(engine, args, out, err, interrupts.cancel)
+            print(f"dwtui run: {_where(engine, args, code)}", file=err)
+            return code
         finally:
             engine.close()
     except SessionError as exc:
@@ -145,6 +154,27 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     finally:
         if lock is not None:
             lock.release()
+
+
+_WHY = {EXIT_PROBLEM: "it failed", EXIT_NEEDS_OPERATOR: "it needs the operator",
+        EXIT_INTERRUPTED: "interrupted", EXIT_USAGE: "usage error"}
+
+
+def _where(engine: Engine, args: argparse.Namespace, code: int) -> str:
+    """One line: where the run stopped (or that the session finished), with its progress."""
+    from dwtui.session.progress import progress_of
+
+    progress = progress_of(engine.session)
+    counts = f"{progress.text()} steps done, session {progress.state}"
+    if code == EXIT_OK:
+        return f"session {engine.session.id}: requested steps done; {counts}"
+    steps = _selected(engine, args)
+    stuck = None
+    if not isinstance(steps, str):
+        stuck = next((s for s in steps
+                      if engine.session.state_of(s.id).status not in ("passed", "skipped")), None)
+    where = f"stopped at step {stuck.id} ({stuck.title})" if stuck else "stopped"
+    return f"{where}: {_WHY.get(code, f'exit {code}')} (exit {code}); {counts}"
 
 
 def _selected(engine: Engine, args: argparse.Namespace) -> list[Step] | str:
@@ -204,6 +234,8 @@ def _run(
             return EXIT_NEEDS_OPERATOR
         confirmed = False
         if step.kind == "manual":
+            # --manual-done is for rehearsals: no person checks anything, so the step is
+            # recorded as auto-ticked, never under the operator's name (--yes never ticks).
             if not getattr(args, "manual_done", False):
                 _say(out, "manual", step.id, None, f"needs the operator: {step.title}")
                 return EXIT_NEEDS_OPERATOR
@@ -215,7 +247,12 @@ def _run(
             confirmed = True
         started = time.monotonic()
         try:
-            result = engine.run_step(step.id, cancel=cancel, confirmed=confirmed)
+            result = engine.run_step(step.id, cancel=cancel, confirmed=confirmed,
+                                     overwrite=getattr(args, "overwrite", False),
+                                     rehearsal=step.kind == "manual")
+        except WouldOverwrite as exc:
+            _say(out, "exists", step.id, None, f"{exc} (dwtui run --overwrite)")
+            return EXIT_NEEDS_OPERATOR
         except ConfirmationRequired as exc:
             _say(out, "confirm", step.id, None, str(exc))
             return EXIT_NEEDS_OPERATOR
@@ -227,6 +264,15 @@ def _run(
             return EXIT_INTERRUPTED
         if not result.ok:
             return EXIT_PROBLEM
+    whole = not any(getattr(args, name, None) for name in ("phase", "until", "scenario"))
+    if whole:
+        plan = engine.session.plan
+        left = [] if plan is None else [
+            s for s in plan.forward
+            if engine.session.state_of(s).status not in ("passed", "skipped")]
+        if left:  # the checklist's order and the session's plan disagree: say so, not 0
+            print(f"dwtui run: step {left[0]} of the forward path is not done", file=err)
+            return EXIT_NEEDS_OPERATOR
     return EXIT_OK
 
 
@@ -241,6 +287,7 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario")
     parser.add_argument("--yes", action="store_true")
     parser.add_argument("--manual-done", action="store_true")
+    parser.add_argument("--overwrite", action="store_true")
     return main(parser.parse_args(argv))
 
 

@@ -257,7 +257,7 @@ class Variables:
         above all) that does not need it.
         """
         names = references(step.params) | references(dict(step.expect))
-        names |= references(dict(step.capture))
+        names |= references(dict(step.capture)) | references(list(step.creates))
         if step.kind.startswith("target.") and self.target_spec is not None:
             names |= references(dict(self.target_spec.settings))
         sql_default = step.kind == "sql" and not step.params.get("dsn")

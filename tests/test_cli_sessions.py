@@ -220,8 +220,8 @@ def test_sessions_lists_progress_plain_when_piped(
         "DRIVER",
     ]
     row = next(line for line in lines if line.startswith(first))
-    assert "1/3 (33%)" in row and "CLI test checklist" in row and "active" in row
-    assert any(line.startswith(second) and "0/3 (0%)" in line for line in lines)
+    assert "1/2 (50%)" in row and "CLI test checklist" in row and "active" in row
+    assert any(line.startswith(second) and "0/2 (0%)" in line for line in lines)
     assert any("unreadable" in line for line in lines)
     assert "20000101-0000-badbad.toml:1:" in captured.err
     assert "\x1b[" not in captured.out  # no colour codes when piped
@@ -259,7 +259,7 @@ def test_status_table_with_phases_scenarios_and_results(
     assert main(["status"]) == EXIT_OK  # newest unfinished
     out = capsys.readouterr().out
     assert f"Session   {session_id}  (active)" in out
-    assert "Progress  1/3 (33%)" in out
+    assert "Progress  1/2 (50%)" in out
     rows = {line.split()[2]: line for line in out.splitlines() if line.startswith("1. First")}
     assert "passed" in rows["look"] and "marked by ana@box" in rows["look"]
     assert "failed" in rows["say"] and "exit 3 by bo" in rows["say"]
@@ -317,7 +317,7 @@ def test_sessions_rich_table_on_a_terminal(
     monkeypatch.setattr(sessions_cmd, "is_tty", lambda stream=None: True)
     assert main(["sessions"]) == EXIT_OK
     out = capsys.readouterr().out
-    assert "Sessions in" in out and session_id in out and "0/3 (0%)" in out
+    assert "Sessions in" in out and session_id in out and "0/2 (0%)" in out
     assert "┃" in out or "│" in out
 
 

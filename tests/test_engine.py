@@ -94,7 +94,8 @@ def test_confirm_steps_and_manual_steps_need_the_operator(tmp_path: Path) -> Non
     done = engine.run_step("m", confirmed=True, note="looked fine")
     assert done.ok
     evidence = on_disk(engine)["steps"]["m"]["attempts"][1]["evidence"]
-    assert evidence == {"items": ["a", "b"], "done_items": ["a", "b"], "note": "looked fine"}
+    assert evidence == {"items": ["a", "b"], "done_items": ["a", "b"], "note": "looked fine",
+                        "checked_by_person": True}
 
 
 def test_missing_variables_block_the_step_and_prompt_fills_them(tmp_path: Path) -> None:

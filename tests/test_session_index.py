@@ -53,7 +53,7 @@ def test_a_save_invalidates_only_that_sessions_entry(
     monkeypatch.setattr(codec, "loads", counting)
     summaries = {s.id: s for s in store.list()}
     assert parsed == [f"{sessions[1].id}.toml"]
-    assert (summaries[sessions[1].id].done, summaries[sessions[1].id].state) == (2, "completed")
+    assert (summaries[sessions[1].id].done, summaries[sessions[1].id].state) == (2, "finished")
     assert summaries[sessions[0].id].done == 1
 
 

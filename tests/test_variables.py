@@ -62,7 +62,7 @@ def test_precedence_captured_over_var_over_env_over_default() -> None:
 
 def test_builtins_and_target_settings() -> None:
     v = make(variables={"region": "us"})
-    assert v.substitute("${session_id}/${session_short}") == "20261124-0425-abcdef/20261124"
+    assert v.substitute("${session_id}/${session_short}") == "20261124-0425-abcdef/abcdef"
     assert v.substitute("${operator} on ${target}") == "ana@host on local"
     assert v.substitute("${checklist_title}") == "Test checklist"
     assert v.substitute("${session_started_at}") == "2026-11-24T04:00:00Z"

@@ -1,7 +1,9 @@
 """The `manual` step: the operator did it by hand and says so.
 
 The engine passes the operator's decision in `params["confirmed"]` and the ticked sub-items
-in `params["done_items"]`; nothing runs. Sub-items are recorded as evidence.
+in `params["done_items"]`; nothing runs. Sub-items are recorded as evidence, with who ticked
+each (`params["ticks"]`) when they were ticked one by one. `params["rehearsal"]`: no person
+checked anything (`dwtui run --manual-done`): the evidence says so.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ class ManualAction:
         evidence: dict[str, object] = {
             "items": items, "done_items": [i for i in ticked if i in items],
         }
+        rehearsal = bool(ctx.params.get("rehearsal"))
+        evidence["checked_by_person"] = not rehearsal
+        ticks = ctx.params.get("ticks") or []
+        if ticks and not rehearsal:
+            evidence["ticks"] = list(ticks)
         note = str(ctx.params.get("note") or "")
         if note:
             evidence["note"] = note
@@ -42,8 +49,14 @@ class ManualAction:
                 error=f"{len(missing)} of {len(items)} sub-items not ticked: {missing[0]}",
                 evidence=evidence,
             )
-        summary = f"confirmed by {ctx.operator}"
-        if items:
-            summary += f" ({len(items)}/{len(items)} items)"
+        # Who confirmed is the attempt's operator, shown beside the summary: not repeated here.
+        counted = f" ({len(items)}/{len(items)} items)" if items else ""
+        if rehearsal:
+            summary = f"auto-ticked (rehearsal){counted}: not checked by a person"
+        else:
+            summary = "confirmed" + counted
+            people = sorted({str(t.get("by", "")) for t in ticks if isinstance(t, dict)})
+            if people:
+                summary += ", ticked by " + ", ".join(p for p in people if p)
         ctx.log.line(summary)
         return ActionOutcome(ok=True, summary=summary, evidence=evidence)

@@ -263,6 +263,7 @@ class Builder(TableChecker):
             parent_id=parent,
             rollback=rollback,
             targets=tuple(spec.get("targets", ())),
+            creates=tuple(spec.get("creates", ())),
         )
 
     def expect(self, value: Any, where: KeyPath, kind: str) -> dict[str, Any]:

@@ -98,6 +98,9 @@ class Step:
     rollback: bool = False
     #: Names of the only targets this step applies to (empty: every target).
     targets: tuple[str, ...] = ()
+    #: Files the step writes (`${name}`s allowed): it refuses to run while one exists,
+    #: unless the operator allows the overwrite.
+    creates: tuple[str, ...] = ()
 
     @property
     def needs_typed_confirmation(self) -> bool:

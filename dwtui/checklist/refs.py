@@ -175,6 +175,7 @@ def _variables(
         places += _strings(step.description, (*where, "description"))
         places += _strings(dict(step.params), where)
         places += _strings(dict(step.expect), (*where, "expect"))
+        places += _strings(list(step.creates), (*where, "creates"))
     for name, spec in targets.items():
         places += _strings(dict(spec.settings), ("targets", name))
     for text, where in places:

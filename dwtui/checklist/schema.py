@@ -170,6 +170,7 @@ STEP_COMMON: Mapping[str, Field] = {
     "confirm": _f(STR_OR_BOOL),
     "optional": _f(BOOL),
     "targets": _f(STRS),
+    "creates": _f(STRS),
 }
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")

@@ -17,7 +17,8 @@ from dwtui.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
 from dwtui.commands import error, has_terminal, is_tty
 from dwtui.session.errors import SessionError, SessionNotFound
 from dwtui.session.identity import operator_name
-from dwtui.session.model import DONE_STATUSES, Session
+from dwtui.session.model import Session
+from dwtui.session.progress import Progress, progress_of
 from dwtui.session.store import SessionStore, SessionSummary
 
 if TYPE_CHECKING:
@@ -163,16 +164,11 @@ def _summary_row(summary: SessionSummary) -> list[str]:
         summary.id,
         summary.checklist_title or summary.checklist_id,
         summary.target,
-        _progress(summary.done, summary.total),
+        Progress(summary.done, summary.total, summary.state).text(),
         _when(summary.last_activity),
         summary.state,
         summary.driver or "",
     ]
-
-
-def _progress(done: int, total: int) -> str:
-    percent = round(100 * done / total) if total else 0
-    return f"{done}/{total} ({percent}%)"
 
 
 def _when(moment: datetime | None) -> str:
@@ -194,11 +190,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         return _session_exit(exc)
     checklist, why = _checklist_of(store, session)
     holder = read_live_holder(store.lock_path(session.id))
-    done = sum(1 for st in session.steps.values() if st.status in DONE_STATUSES)
-    print(f"Session   {session.id}  ({session.state})")
+    progress = progress_of(session)
+    print(f"Session   {session.id}  ({progress.state})")
     print(f"Checklist {session.checklist_title or session.checklist_id}")
     print(f"Target    {session.target}")
-    print(f"Progress  {_progress(done, len(session.steps))}")
+    print(f"Progress  {progress.text()}")
     print(f"Driver    {holder.display() if holder else 'nobody'}")
     if why:
         error(f"{why}; showing steps without their phases")
@@ -360,6 +356,8 @@ _STATUS_STYLE = {
     "skipped": "dim",
     "unreadable": "bold red",
     "completed": "green",
+    "finished": "green",
+    "rolled back": "yellow",
     "aborted": "red",
 }
 

@@ -4,8 +4,9 @@
 newcomer can rehearse the whole runbook in minutes; the end-to-end tests use it the same way.
 
 - `database.py` + `schema.sql`: a fresh PostgreSQL database (from `--dsn`, `$DWTUI_DEMO_DSN`
-  or the local server; name `$DWTUI_DEMO_DBNAME`, default `dwtui_demo`) with the vNext,
-  legacy and `team_migration_map` tables: 50 vNext teams, 40 of them mapped (80 % coverage).
+  or the local server; name `$DWTUI_DEMO_DBNAME`, default `dwtui_demo_<random>`, one per
+  rehearsal, dropped only by the rehearsal that created it) with the vNext, legacy and
+  `team_migration_map` tables: 50 vNext teams, 40 of them mapped (80 % coverage).
 - `kube_*.py`: the fake Kubernetes API (deployment `deltacrown-web`, pods that restart).
 - `team_api.py`: the five team flows; dual-write after commit when the serving pod has
   `TEAM_VNEXT_DUAL_WRITE_ENABLED=true`, with `dual_write_scheduled` lines in its log.

@@ -18,7 +18,8 @@ from pathlib import Path
 CHECKLIST_NAME = "p5_t6_staging_dual_write.toml"
 TARGET = "staging-k8s"
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
-#: Name of the demo database (default dwtui_demo); it is dropped and recreated on every run.
+#: Name of the demo database (default: a fresh `dwtui_demo_<random>` per rehearsal). It must
+#: not exist; the rehearsal creates it and drops it when it ends.
 DBNAME_ENV = "DWTUI_DEMO_DBNAME"
 
 
@@ -40,7 +41,7 @@ def _error(message: str) -> None:
 def main(args: argparse.Namespace) -> int:
     """Set the stand-in up, create the session, open the TUI (or run headless)."""
     from dwtui.checklist.loader import ChecklistError, load_checklist
-    from dwtui.demo.database import DEFAULT_DB_NAME, DemoDatabaseError
+    from dwtui.demo.database import DemoDatabaseError
     from dwtui.demo.world import DemoWorld
     from dwtui.session.errors import SessionError
     from dwtui.session.identity import operator_name
@@ -63,7 +64,7 @@ def main(args: argparse.Namespace) -> int:
           " Slack) ...", file=sys.stderr)
     world = DemoWorld(
         getattr(args, "dsn", None),
-        dbname=os.environ.get(DBNAME_ENV) or DEFAULT_DB_NAME,
+        dbname=os.environ.get(DBNAME_ENV) or None,
         hook_fails=bool(getattr(args, "fault", False)),
     )
     try:

@@ -1,18 +1,22 @@
 """The stand-in's PostgreSQL database: create it fresh from `schema.sql`, drop it afterwards.
 
-The server comes from `--dsn`, `$DWTUI_DEMO_DSN`, or the local server; the demo database is
-created beside the server's maintenance database and is always recreated, so every rehearsal
-starts from the same known state (80 % mapping coverage, no dual-write history).
+The server comes from `--dsn`, `$DWTUI_DEMO_DSN`, or the local server. Each rehearsal
+creates its own database (`dwtui_demo_<random>`, or `$DWTUI_DEMO_DBNAME`) beside the server's
+maintenance database, so it starts from the same known state (80 % mapping coverage, no
+dual-write history); a database that exists already is never dropped or reused (it may be
+another rehearsal's): creating it fails with one line. Only the rehearsal that created a
+database drops it.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
 from importlib import resources
 
 DEFAULT_SERVER_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
-DEFAULT_DB_NAME = "dwtui_demo"
+DB_NAME_PREFIX = "dwtui_demo"
 CONNECT_TIMEOUT = 5  # seconds; a missing server must fail fast with a clear line
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -25,6 +29,11 @@ class DemoDatabaseError(Exception):
 def server_dsn(cli_value: str | None = None) -> str:
     """The PostgreSQL server to use: `--dsn`, `$DWTUI_DEMO_DSN`, or the local server."""
     return cli_value or os.environ.get("DWTUI_DEMO_DSN") or DEFAULT_SERVER_DSN
+
+
+def unique_name(prefix: str = DB_NAME_PREFIX) -> str:
+    """A database name no other rehearsal uses (`dwtui_demo_3fa9c1d2`)."""
+    return f"{prefix}_{secrets.token_hex(4)}"
 
 
 def dsn_for(server: str, dbname: str) -> str:
@@ -71,17 +80,23 @@ def _safe(dsn: str) -> str:
     return make_conninfo(**{k: str(v) for k, v in params.items() if v is not None})
 
 
-def create_database(server: str, dbname: str = DEFAULT_DB_NAME) -> str:
-    """(Re)create `dbname` on the server with the schema and seed data; return its DSN."""
+def create_database(server: str, dbname: str) -> str:
+    """Create `dbname` on the server with the schema and seed data; return its DSN.
+
+    Refuses (DemoDatabaseError) when it exists: it may belong to a rehearsal still running.
+    """
     import psycopg
     from psycopg import sql
 
     _check_name(dbname)
     with _admin_connect(server) as conn:
         try:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(dbname)))
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        except psycopg.errors.DuplicateDatabase:
+            raise DemoDatabaseError(
+                f"database {dbname} exists already (another rehearsal's?); it is left alone: "
+                "unset DWTUI_DEMO_DBNAME or choose another name"
+            ) from None
         except psycopg.Error as exc:
             raise DemoDatabaseError(f"cannot create database {dbname}: {exc}".strip()) from None
     dsn = dsn_for(server, dbname)
@@ -91,7 +106,7 @@ def create_database(server: str, dbname: str = DEFAULT_DB_NAME) -> str:
 
 
 def drop_database(server: str, dbname: str) -> None:
-    """Drop the demo database (closing anything still connected to it)."""
+    """Drop a demo database this process created (closing anything still connected to it)."""
     from psycopg import sql
 
     _check_name(dbname)

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dwtui.demo.database import DEFAULT_DB_NAME, create_database, drop_database, server_dsn
+from dwtui.demo.database import create_database, drop_database, server_dsn, unique_name
 from dwtui.demo.kube_api import FakeCluster, FakePod
 from dwtui.demo.slack import SlackReceiver
 from dwtui.demo.team_api import AppInstance, TeamApi
@@ -81,7 +81,7 @@ class DemoWorld:
         self,
         server: str | None = None,
         *,
-        dbname: str = DEFAULT_DB_NAME,
+        dbname: str | None = None,
         workdir: Path | None = None,
         hook_fails: bool = False,
         replicas: int = 2,
@@ -91,7 +91,8 @@ class DemoWorld:
         api_token: str | None = None,
     ) -> None:
         self.server = server_dsn(server)
-        self.dbname = dbname
+        #: This world's own database (a fresh unique name unless given).
+        self.dbname = dbname or unique_name()
         self._own_workdir = workdir is None
         self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dwtui-demo-"))
         self.hook_fails = hook_fails

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from dwtui.engine.changes import ChecklistChanges, fingerprints, step_fingerprint
 from dwtui.engine.core import SHELL_FIELDS, Engine
-from dwtui.engine.results import ConfirmationRequired, Recovered, StepBusy, StepResult
+from dwtui.engine.results import (
+    ConfirmationRequired,
+    Recovered,
+    StepBusy,
+    StepResult,
+    WouldOverwrite,
+)
 from dwtui.variables import MissingVariables
 
 __all__ = [
@@ -23,6 +29,7 @@ __all__ = [
     "Recovered",
     "StepBusy",
     "StepResult",
+    "WouldOverwrite",
     "fingerprints",
     "step_fingerprint",
 ]

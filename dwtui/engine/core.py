@@ -23,10 +23,26 @@ from dwtui.actions import DETACHED_KINDS, action_for
 from dwtui.checklist.model import Checklist, Step, TargetSpec
 from dwtui.engine import recovery
 from dwtui.engine.changes import ChecklistChanges, changes_since, record_fingerprints
-from dwtui.engine.results import ConfirmationRequired, Recovered, StepBusy, StepResult
+from dwtui.engine.outputs import existing_outputs
+from dwtui.engine.results import (
+    ConfirmationRequired,
+    Recovered,
+    StepBusy,
+    StepResult,
+    WouldOverwrite,
+)
 from dwtui.engine.saving import SessionSaver
 from dwtui.secrets import MASK, Masker, MaskingLog
-from dwtui.session.model import DONE_STATUSES, Attempt, Note, Session, StepStatus, utcnow
+from dwtui.session.model import (
+    AUTO_TICKED,
+    DONE_STATUSES,
+    Attempt,
+    Note,
+    Session,
+    StepStatus,
+    Tick,
+    utcnow,
+)
 from dwtui.shell_vars import shown
 from dwtui.variables import MissingVariables, Prompt, Variables
 
@@ -89,6 +105,10 @@ class Engine:
                                    problems=self.problems, interval=save_interval)
         if session.checklist_checksum == checklist.checksum:
             record_fingerprints(self.session_dir(), checklist)
+        if session.plan is None:  # a session from before plans: its forward path, saved later
+            from dwtui.session.progress import plan_for
+
+            session.plan = plan_for(checklist, session.target)
 
     # ------------------------------------------------------------------ basics
 
@@ -147,6 +167,10 @@ class Engine:
     def close(self) -> None:
         """Flush pending saves (call before the process ends)."""
         self._saver.flush()
+
+    def notify_listeners(self, step_id: str) -> None:
+        """Tell every listener the step changed (from the acting thread)."""
+        self._notify(step_id)
 
     def _notify(self, step_id: str) -> None:
         for listener in list(self.listeners):
@@ -213,13 +237,18 @@ class Engine:
         done_items: Iterable[str] | None = None,
         note: str = "",
         edits: Mapping[str, str] | None = None,
+        overwrite: bool = False,
+        rehearsal: bool = False,
     ) -> StepResult:
-        """Run one step to its end (blocking). Raises ConfirmationRequired / MissingVariables.
+        """Run one step to its end (blocking). Raises ConfirmationRequired / MissingVariables
+        / WouldOverwrite (a file it `creates` exists and `overwrite` is False).
 
         For a manual step, `confirmed=True` means the operator did it; `done_items` are the
         ticked sub-items (default: all of them). `edits` are fields the operator changed in
         the confirmation (a notify step's text): they replace the filled-in fields and the
-        change is recorded.
+        change is recorded. Sub-items ticked with `tick_item` are the default `done_items`.
+        `rehearsal=True` (manual steps, `dwtui run --manual-done`): confirmed by no person —
+        recorded as `AUTO_TICKED`, never under the operator's name.
         """
         step = self.checklist.step(step_id)
         if (step.needs_confirmation or step.kind == "manual") and not confirmed:
@@ -229,17 +258,35 @@ class Engine:
             missing = self.variables.ask(missing)
         if missing:
             raise MissingVariables(missing)
+        existing = existing_outputs(step, self.variables) if step.creates else []
+        if existing and not overwrite:
+            raise WouldOverwrite(step, [self.mask(path) for path in existing])
         self._refresh_masker()
         params = self.params_for(step)
+        if existing:
+            with self._lock:
+                self.session.record(self.operator, "step.overwrite", step=step.id,
+                                    detail=self.mask("allowed to overwrite " + ", ".join(existing)))
         if edits:
             params.update(edits)
             with self._lock:
                 self.session.record(self.operator, "step.edited", step=step.id,
                                     detail="edited before running: " + ", ".join(sorted(edits)))
+        by = self.operator
         if step.kind == "manual":
+            from dwtui.engine.ticks import tick_evidence
+
             params["confirmed"] = confirmed
+            ticks = list(self.session.state_of(step_id).ticks)
+            if rehearsal:
+                by = AUTO_TICKED
+                params["rehearsal"] = True
+            elif ticks:
+                params["ticks"] = tick_evidence(ticks)
             if done_items is not None:
                 params["done_items"] = list(done_items)
+            elif ticks and not rehearsal:
+                params["done_items"] = [t.item for t in ticks]
             if note:
                 params["note"] = note
         cancel = cancel or threading.Event()
@@ -255,7 +302,7 @@ class Engine:
             self._active.add(step_id)
         try:
             started = time.monotonic()
-            attempt, log = self._begin(step)
+            attempt, log = self._begin(step, by)
             try:
                 outcome = self._run_action(step, params, attempt, log, cancel)
             finally:
@@ -265,7 +312,7 @@ class Engine:
             with self._lock:
                 self._active.discard(step_id)
 
-    def _begin(self, step: Step) -> tuple[Attempt, MaskingLog]:
+    def _begin(self, step: Step, by: str) -> tuple[Attempt, MaskingLog]:
         with self._lock:
             state = self.session.state_of(step.id)
             number = len(state.attempts) + 1
@@ -274,14 +321,13 @@ class Engine:
             log_name = log_path.relative_to(self.session_dir()).as_posix()
             log_path.unlink(missing_ok=True)  # a leftover of a lost attempt must not mix in
             attempt = Attempt(
-                number=number, started_at=utcnow(), operator=self.operator, log=log_name,
+                number=number, started_at=utcnow(), operator=by, log=log_name,
                 rollback=step.rollback,
             )
             state.attempts.append(attempt)
             state.status = "running"
             state.marked_by = ""
-            self.session.record(self.operator, "step.started", step=step.id,
-                                detail=f"attempt {number}")
+            self.session.record(by, "step.started", step=step.id, detail=f"attempt {number}")
             # A detached step is saved once its process is known (pid + start time: the
             # action reports it within a millisecond) rather than also here, before it
             # starts: that save sat on the path to the first output line. A crash in between
@@ -375,7 +421,7 @@ class Engine:
             state = self.session.state_of(step.id)
             state.status = attempt.status
             self.session.record(
-                self.operator, f"step.{attempt.status}", step=step.id,
+                attempt.operator, f"step.{attempt.status}", step=step.id,
                 detail=summary if not passed else _one_line(f"attempt {attempt.number}: {summary}"),
             )
             if step.kind in DETACHED_KINDS:
@@ -413,6 +459,16 @@ class Engine:
                                         text=self.masker.mask(note)))
             self.save()
         self._notify(step_id)
+
+    def tick_item(
+        self, step_id: str, index: int, by: str | None = None, *, ticked: bool = True
+    ) -> list[Tick]:
+        """Tick (`ticked=False`: untick) sub-item `index` (0-based) of a manual step, as `by`
+        (default: this engine's operator); saved at once. Returns the step's ticks.
+        ValueError: not a manual step; IndexError: no such item."""
+        from dwtui.engine.ticks import tick_item
+
+        return tick_item(self, step_id, index, ticked=ticked, by=by or self.operator)
 
     def skip(self, step_id: str, reason: str = "") -> None:
         """Mark a step skipped (with the reason as a note)."""

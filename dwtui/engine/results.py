@@ -18,6 +18,18 @@ class ConfirmationRequired(Exception):
         super().__init__(f"step {step.id} needs the operator: {what}")
 
 
+class WouldOverwrite(Exception):
+    """A file the step `creates` already exists and the caller did not allow overwriting it."""
+
+    def __init__(self, step: Step, paths: list[str]) -> None:
+        self.step = step
+        self.paths = paths
+        super().__init__(
+            f"step {step.id} would overwrite {', '.join(paths)} (it exists already); "
+            "allow the overwrite explicitly to run it again"
+        )
+
+
 class StepBusy(Exception):
     """The step is already running in this engine."""
 

@@ -23,8 +23,10 @@ from dwtui.report.evidence import (
     latest_delta,
     performance_section,
 )
+from dwtui.report.manual_checks import manual_checks_section
 from dwtui.report.markdown import duration, table, when
 from dwtui.session.model import Attempt, Session
+from dwtui.session.progress import progress_of
 
 Masker = Callable[[str], str]
 
@@ -72,6 +74,7 @@ def _header(checklist: Checklist, session: Session) -> list[str]:
         target += f" ({spec.kind}{': ' + facts if facts else ''})"
     started = session.created_at
     ended = session.events[-1].at if session.events else None
+    progress = progress_of(session)
     return [
         f"# {checklist.title}: execution summary",
         "",
@@ -80,7 +83,7 @@ def _header(checklist: Checklist, session: Session) -> list[str]:
         f"- **Target:** {target}",
         f"- **Checklist:** {checklist.id} version {checklist.version or '-'}"
         f" (sha256 {session.checklist_checksum[:12] or '-'})",
-        f"- **Session:** {session.id} ({session.state})",
+        f"- **Session:** {session.id} ({progress.state}, {progress.text()} steps done)",
         *(
             [f"- **Warning:** the checklist file changed since the session started (sha256"
              f" {checklist.checksum[:12]} now); steps are shown as the current file has them"]
@@ -285,6 +288,7 @@ def render_summary(
         *_tracking(checklist),
         *_timeline(checklist, session),
         *_steps(checklist, session),
+        *manual_checks_section(checklist, session),
         *flags_section(checklist, session),
         *delta_section(delta),
         *performance_section(delta),

@@ -133,10 +133,15 @@ class SessionController:
         return [sid for sid, st in self.session.steps.items() if st.status == "running"]
 
     def progress(self, steps: tuple[Step, ...] | None = None) -> tuple[int, int]:
-        """(done, total) over `steps` (default: every phase step, rollback excluded)."""
-        chosen = steps if steps is not None else tuple(self.all_steps(include_rollback=False))
-        done = sum(1 for s in chosen if self.status(s.id) in DONE_STATUSES)
-        return done, len(chosen)
+        """(done, total) over `steps` (default: the session's progress, as `dwtui sessions`
+        and `dwtui status` count it: `dwtui.session.progress`)."""
+        if steps is None:
+            from dwtui.session.progress import progress_of
+
+            whole = progress_of(self.session)
+            return whole.done, whole.total
+        done = sum(1 for s in steps if self.status(s.id) in DONE_STATUSES)
+        return done, len(steps)
 
     def elapsed(self) -> str:
         """Time since the session was created, as H:MM:SS."""

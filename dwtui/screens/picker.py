@@ -18,7 +18,10 @@ from textual.widgets.option_list import Option
 from dwtui.session.store import SessionSummary
 from dwtui.widgets.key_bar import KeyBar
 
-STATE_STYLES = {"active": "bold", "completed": "green", "aborted": "red", "unreadable": "red"}
+STATE_STYLES = {
+    "active": "bold", "completed": "green", "finished": "green", "rolled back": "yellow",
+    "aborted": "red", "unreadable": "red",
+}
 
 
 @dataclass(frozen=True)

@@ -199,12 +199,28 @@ class StepRunsScreen(Screen[None]):
         # Variables without a value are asked for by the engine, from the step's thread.
         prompt = ThreadPrompt(self.app, engine, step_title=step.title, cancel=cancel)
         engine.variables.prompt = prompt
+        from dwtui.engine.results import WouldOverwrite
+
+        overwrite = False
         try:
-            await in_daemon_thread(
-                lambda: engine.run_step(
-                    step.id, cancel=cancel, confirmed=confirmed, edits=edits or None
-                )
-            )
+            while True:
+                def run(allow: bool = overwrite) -> object:
+                    return engine.run_step(step.id, cancel=cancel, confirmed=confirmed,
+                                           edits=edits or None, overwrite=allow)
+
+                try:
+                    await in_daemon_thread(run)
+                    break
+                except WouldOverwrite as exists:
+                    # Asked once, here, with the files named: never replaced unasked.
+                    ask = ConfirmScreen(step.title, "\n".join(exists.paths),
+                                        question="These files exist already. Overwrite them?")
+                    answer: bool = await self.app.push_screen_wait(ask)
+                    overwrite = answer
+                    if not overwrite:
+                        self.notify(f"Not run: {step.title} — its files exist already",
+                                    severity="warning")
+                        return False
         except MissingVariables as missing:
             self._not_run(step, missing, prompt)
             return False

@@ -29,8 +29,10 @@ from dwtui.session.model import (
     Attempt,
     Event,
     Note,
+    Plan,
     Session,
     StepState,
+    Tick,
 )
 
 END_MARKER = "# end of dwtui session"
@@ -70,6 +72,11 @@ def to_dict(session: Session) -> dict[str, Any]:
             step: {name: (False if value is None else value) for name, value in env.items()}
             for step, env in session.previous_env.items()
         }
+    if session.plan is not None:
+        plan: dict[str, Any] = {"forward": list(session.plan.forward)}
+        _put(plan, "emergency", session.plan.emergency)
+        _put(plan, "extras", {k: list(v) for k, v in session.plan.extras.items()})
+        data["plan"] = plan
     if session.steps:
         data["steps"] = {step_id: _step_to_dict(st) for step_id, st in session.steps.items()}
     if session.events:
@@ -92,6 +99,10 @@ def _step_to_dict(state: StepState) -> dict[str, Any]:
         out["attempts"] = [_attempt_to_dict(a) for a in state.attempts]
     if state.notes:
         out["notes"] = [{"at": n.at, "operator": n.operator, "text": n.text} for n in state.notes]
+    if state.ticks:
+        out["ticks"] = [
+            {"index": t.index, "item": t.item, "by": t.by, "at": t.at} for t in state.ticks
+        ]
     return out
 
 
@@ -226,6 +237,14 @@ def from_dict(data: Mapping[str, Any], path: Path, text: str = "") -> Session:
             else:
                 reader.fail(f"`previous_env.{step_id}.{name}` must be a string or false", name)
         session.previous_env[step_id] = values
+    if "plan" in data:
+        raw_plan = reader.table(data, "plan")
+        extras = reader.table(raw_plan, "extras")
+        session.plan = Plan(
+            forward=reader.strings(raw_plan, "forward"),
+            extras={group: reader.strings(extras, group) for group in extras},
+            emergency=reader.string(raw_plan, "emergency", ""),
+        )
     for step_id, raw in reader.table(data, "steps").items():
         if not isinstance(raw, Mapping):
             reader.fail(f"`steps.{step_id}` must be a table", step_id)
@@ -282,6 +301,15 @@ def _step_from_dict(reader: _Reader, step_id: str, raw: Mapping[str, Any]) -> St
             )
         )
     reader.anchors = [header]
+    for item in reader.tables(raw, "ticks"):
+        state.ticks.append(
+            Tick(
+                index=reader.integer(item, "index", None),
+                item=reader.string(item, "item", ""),
+                by=reader.string(item, "by", ""),
+                at=reader.when(item, "at"),
+            )
+        )
     for item in reader.tables(raw, "notes"):
         state.notes.append(
             Note(

@@ -18,10 +18,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dwtui.session.model import DONE_STATUSES, Session
+from dwtui.session.model import Session
+from dwtui.session.progress import progress_of
 
 INDEX_NAME = ".summaries.json"
-_VERSION = 1
+_VERSION = 2  # 2: progress and state from `progress_of`
 
 Stamp = tuple[int, int, int]
 
@@ -38,14 +39,14 @@ class SessionSummary:
     done: int = 0
     total: int = 0
     last_activity: datetime | None = None
-    state: str = ""  # active / completed / aborted, or "unreadable"
+    state: str = ""  # active / finished / rolled back / aborted, or "unreadable"
     driver: str | None = None  # "operator on host (pid N) since ..." while a driver holds it
     error: str = ""  # why the file could not be read (state "unreadable")
 
 
 def summarize(session: Session, path: Path, driver: str | None = None) -> SessionSummary:
     """The `dwtui sessions` line of a loaded session."""
-    done = sum(1 for st in session.steps.values() if st.status in DONE_STATUSES)
+    progress = progress_of(session)
     last = session.events[-1].at if session.events else session.created_at
     return SessionSummary(
         id=session.id,
@@ -53,10 +54,10 @@ def summarize(session: Session, path: Path, driver: str | None = None) -> Sessio
         checklist_id=session.checklist_id,
         checklist_title=session.checklist_title,
         target=session.target,
-        done=done,
-        total=len(session.steps),
+        done=progress.done,
+        total=progress.total,
         last_activity=last,
-        state=session.state,
+        state=progress.state,
         driver=driver,
     )
 

@@ -25,7 +25,13 @@ STEP_STATUSES: tuple[StepStatus, ...] = (
 #: Statuses after which a step needs nothing more.
 DONE_STATUSES: frozenset[str] = frozenset({"passed", "skipped"})
 
+#: What is stored. The state shown (`dwtui.session.progress`) adds `finished` (forward path
+#: done) and `rolled back` (emergency scenario done); `completed` is read from old sessions.
 SessionState = Literal["active", "completed", "aborted"]
+
+#: The name on a manual step's records when no person checked it (`dwtui run --manual-done`,
+#: rehearsals only): never an operator's name, never added to the session's operators.
+AUTO_TICKED = "auto-ticked (rehearsal)"
 
 
 def utcnow() -> datetime:
@@ -70,6 +76,16 @@ class Note:
 
 
 @dataclass
+class Tick:
+    """One sub-item of a manual step ticked: which (0-based index and its text), who, when."""
+
+    index: int
+    item: str
+    by: str
+    at: datetime
+
+
+@dataclass
 class StepState:
     """Everything recorded about one step."""
 
@@ -78,11 +94,27 @@ class StepState:
     notes: list[Note] = field(default_factory=list)
     #: Who set the current status by hand (mark done / failed / skip), if anyone did.
     marked_by: str = ""
+    #: Sub-items of a manual step ticked so far (at most one per index, in index order).
+    ticks: list[Tick] = field(default_factory=list)
 
     @property
     def last_attempt(self) -> Attempt | None:
         """The newest attempt, if any."""
         return self.attempts[-1] if self.attempts else None
+
+
+@dataclass
+class Plan:
+    """Which steps make the session's forward path (set at creation, from the checklist).
+
+    `forward`: the steps of the non-optional phases that apply to the target; `extras`: the
+    optional phases and rollback scenarios (id -> step ids), counted once started;
+    `emergency`: the scenario whose completion means the change was rolled back.
+    """
+
+    forward: list[str] = field(default_factory=list)
+    extras: dict[str, list[str]] = field(default_factory=dict)
+    emergency: str = ""
 
 
 @dataclass
@@ -122,11 +154,16 @@ class Session:
     events: list[Event] = field(default_factory=list)
     #: Bytes of `<id>/journal.jsonl` (followers' notes and requests) already folded in.
     journal_offset: int = 0
+    #: The forward path and the extras (None in sessions written before plans existed).
+    plan: Plan | None = None
 
     @property
     def short_id(self) -> str:
-        """The first 8 characters of the id (used in names such as test teams)."""
-        return self.id[:8]
+        """The id's random part (`20261202-0930-3fa9c1` -> `3fa9c1`), unique per sessions
+        directory (used in names such as backups, test teams and locks). An id without one
+        (hand-made) is used whole."""
+        head, sep, tail = self.id.rpartition("-")
+        return tail if sep and head and tail else self.id
 
     def state_of(self, step_id: str) -> StepState:
         """The step's state, created pending on first access."""
@@ -136,6 +173,6 @@ class Session:
         """Append an event to the history and return it."""
         event = Event(at=utcnow(), operator=operator, kind=kind, step=step, detail=detail)
         self.events.append(event)
-        if operator and operator not in self.operators:
+        if operator and operator != AUTO_TICKED and operator not in self.operators:
             self.operators.append(operator)
         return event

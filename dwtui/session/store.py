@@ -23,6 +23,7 @@ from dwtui.session.atomic import glob_escape, replace_file, sweep_temp_files, ta
 from dwtui.session.errors import NotDriver, SecretInSession, SessionError, SessionNotFound
 from dwtui.session.index import SessionSummary, SummaryIndex, stamp_of, summarize
 from dwtui.session.model import Session, StepState, utcnow
+from dwtui.session.progress import PlanSource, plan_for
 
 __all__ = [
     "BACKUP_SUFFIX",
@@ -57,7 +58,7 @@ class _StepSpec(Protocol):
     def id(self) -> str: ...
 
 
-class ChecklistSpec(Protocol):
+class ChecklistSpec(PlanSource, Protocol):
     """What `create` needs of a `dwtui.checklist.model.Checklist`.
 
     A protocol rather than an import: the session and checklist layers are independent
@@ -186,6 +187,7 @@ class SessionStore:
             target=target_name,
             created_at=now,
             variables=values,
+            plan=plan_for(checklist, target_name),
         )
         for step in checklist.iter_steps():
             session.steps[step.id] = StepState()
@@ -197,8 +199,11 @@ class SessionStore:
 
     def _new_id(self, now: datetime) -> str:
         while True:
-            candidate = f"{now:%Y%m%d-%H%M}-{_random.token_hex(3)}"
-            if not self.path_of(candidate).exists():
+            random_part = _random.token_hex(3)
+            candidate = f"{now:%Y%m%d-%H%M}-{random_part}"
+            # The random part alone is `${session_short}`: unique among this directory's
+            # sessions, not only within the minute.
+            if not any(self.root.glob(f"*-{random_part}{SUFFIX}")):
                 return candidate
 
     def _relative_checklist_path(self, path: Path) -> str:
