@@ -15,6 +15,7 @@ from test_tui_support import (
 )
 
 from dwtui.screens.main import MainScreen
+from dwtui.screens.manual_check import ManualCheckScreen
 from dwtui.screens.matrix import RollbackMatrixScreen
 from dwtui.screens.modals import ConfirmScreen, NoteScreen, QuitScreen, TypedConfirmScreen
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
@@ -154,9 +155,11 @@ async def test_note_skip_mark_failed_and_manual_toggle(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
         await pilot.press(*"told the team", "enter")
         await wait_for(pilot, lambda: app.screen is screen)
-        await pilot.press("space")
+        await pilot.press("space")  # the sub-items, ticked one by one
+        await wait_for(pilot, lambda: isinstance(app.screen, ManualCheckScreen))
+        await pilot.press("space", "ctrl+s")
         assert app.controller is not None
-        assert app.controller.status("read-plan") == "passed"
+        await wait_for(pilot, lambda: app.controller.status("read-plan") == "passed")
         assert "✓ Read the plan" in tree_text(app)
         screen.select_step("say-hello")
         await pilot.press("s")

@@ -205,7 +205,11 @@ class Engine:
                 if params.get(key):
                     lines.append(f"{key}: {self._render(params[key])}")
         elif step.kind == "manual":
-            lines.extend(f"[ ] {item}" for item in params.get("items") or [])
+            ticks = {t.index: t for t in self.session.state_of(step.id).ticks}
+            for index, item in enumerate(params.get("items") or []):
+                tick = ticks.get(index)
+                lines.append(f"[x] {item}  — {tick.by}, {tick.at:%H:%M:%S} UTC" if tick
+                             else f"[ ] {item}")
             if not lines:
                 lines.append("(manual step: do it by hand, then confirm)")
         else:

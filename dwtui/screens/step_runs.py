@@ -16,6 +16,7 @@ from textual.worker import Worker
 from dwtui.checklist.model import Step
 from dwtui.screens.controller import SessionController
 from dwtui.screens.keys import key_of
+from dwtui.screens.manual_check import ManualCheckScreen
 from dwtui.screens.message_confirm import MessageConfirmScreen
 from dwtui.screens.modals import (
     ConfirmScreen,
@@ -360,8 +361,39 @@ class StepRunsScreen(Screen[None]):
         current = self.controller.status(step.id)
         if step.kind == "manual" and current == "passed":
             self._mark(step.id, "pending")
+        elif step.kind == "manual":
+            self._check_manual(step)
         else:
             self._mark(step.id, "passed")
+
+    def _check_manual(self, step: Step) -> None:
+        """A manual step: its sub-items ticked one by one (each recorded with who and when),
+        then confirmed as a recorded attempt; one without sub-items is confirmed at once."""
+        engine = self.controller.engine
+        if engine is None or self.controller.read_only:
+            self.notify("Read-only: watching, not driving.", severity="warning")
+            return
+        items = [str(item) for item in step.params.get("items") or []]
+        if not items:
+            self.run_worker(self._run_one(step, confirmed=True), group="steps",
+                            exit_on_error=False, name=f"confirm {step.id}")
+            return
+
+        def record(index: int, ticked: bool) -> str | None:
+            try:
+                engine.tick_item(step.id, index, ticked=ticked)
+            except Exception as error:  # never a traceback: the tick is put back and said
+                return f"Not recorded: {error}"
+            self.refresh_step(step.id)
+            return None
+
+        def decided(done: bool | None) -> None:
+            if done:
+                self.run_worker(self._run_one(step, confirmed=True), group="steps",
+                                exit_on_error=False, name=f"confirm {step.id}")
+
+        ticked = [t.index for t in self.controller.state(step.id).ticks]
+        self.app.push_screen(ManualCheckScreen(step.title, items, ticked, record), decided)
 
     def action_skip(self) -> None:
         """Skip the selected step."""
