@@ -18,6 +18,15 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from dwtui.messages import (
+    JumpToStep,
+    LeaveRollback,
+    ReleaseWheel,
+    ScreenReady,
+    TakeWheel,
+    WorkerFailed,
+)
+
 if TYPE_CHECKING:
     from textual.command import Provider
 
@@ -81,8 +90,8 @@ class LoadingScreen(Screen[None]):
 
     def _painted(self) -> None:
         app = self.app
+        self.post_message(ScreenReady())
         if isinstance(app, DwtuiApp):
-            app.screen_ready()
             app.start_opening()
 
 
@@ -175,8 +184,8 @@ class DwtuiApp(App[int]):
         if keymap:
             self.set_keymap(keymap)
 
-    def screen_ready(self) -> None:
-        """Called by a screen after its first full frame (startup benchmark hook).
+    def on_screen_ready(self, _: ScreenReady) -> None:
+        """A screen painted its first full frame (startup benchmark hook).
 
         Appends a timestamp to $DWTUI_FIRST_FRAME_FILE; once the complete screen (not the
         loading screen) has painted, exits.
@@ -351,7 +360,7 @@ class DwtuiApp(App[int]):
                 )
         self._events_seen = len(events)
 
-    def release_driver(self) -> None:
+    def on_release_wheel(self, _: ReleaseWheel) -> None:
         """Hand off: record it, release the lock, keep watching."""
         c = self.controller
         if c is None or c.role != "driver" or c.engine is None:
@@ -372,7 +381,7 @@ class DwtuiApp(App[int]):
         self.notify("You handed off: watching read-only. Press t to take the wheel back.")
         self._role_changed()
 
-    def take_wheel(self) -> None:
+    def on_take_wheel(self, _: TakeWheel) -> None:
         """A follower becomes the driver when the lock is free."""
         c = self.controller
         if c is None or c.role == "driver":
@@ -451,7 +460,7 @@ class DwtuiApp(App[int]):
 
         self.push_screen(ScenarioScreen(self.controller, scenario_id, run=run))
 
-    def leave_rollback(self) -> None:
+    def on_leave_rollback(self, _: LeaveRollback) -> None:
         """Close the scenario and the matrix: back to exactly where the operator was."""
         from dwtui.screens.matrix import RollbackMatrixScreen
         from dwtui.screens.scenario import ScenarioScreen
@@ -464,8 +473,9 @@ class DwtuiApp(App[int]):
         if self.main_screen is not None:
             self.main_screen.refresh_step()
 
-    def jump_to_step(self, step_id: str) -> None:
+    def on_jump_to_step(self, message: JumpToStep) -> None:
         """Select a step (from the command palette) on the main screen."""
+        step_id = message.step_id
         from dwtui.screens.main import MainScreen
 
         screen = self.screen
@@ -542,20 +552,21 @@ class DwtuiApp(App[int]):
     # -- errors ---------------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The session-opening worker's result; other app-level workers: `worker_failed`."""
+        """The session-opening worker's result; other app-level workers: `_worker_failed`."""
         if event.worker.name == OPENING and event.state == WorkerState.SUCCESS:
             result = event.worker.result
             if result is not None:
                 self._opening_done(result)
             return
-        self.worker_failed(event)
+        self._worker_failed(event)
 
-    def worker_failed(self, event: Worker.StateChanged) -> None:
-        """The one place a failed worker becomes one clear error line, never a traceback.
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        """A screen's or widget's worker failed (`Worker.StateChanged` does not bubble, so
+        they post this)."""
+        self._worker_failed(message.event)
 
-        `Worker.StateChanged` does not bubble, so the screens and widgets that run workers
-        forward their events here.
-        """
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker becomes one clear error line, never a traceback."""
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error

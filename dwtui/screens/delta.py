@@ -290,10 +290,8 @@ class DeltaCommand(Provider):
 
     TEXT = "Show the validation delta (reports before/after, latency)"
 
-    def _open(self) -> None:
-        action = getattr(self.screen, "action_delta", None)
-        if action is not None:
-            action()
+    async def _open(self) -> None:
+        await self.screen.run_action("delta")
 
     async def discover(self) -> Hits:
         """Offered first, before any step."""

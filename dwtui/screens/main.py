@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import ProgressBar
 
+from dwtui.messages import ReleaseWheel, ScreenReady, TakeWheel
 from dwtui.screens.controller import SessionController
 from dwtui.screens.keys import key_of
 from dwtui.screens.panels import CriteriaScreen, FlagsScreen
@@ -192,9 +193,7 @@ class MainScreen(StepRunsScreen):
         if wanted:
             self.select_step(wanted)
         self.step_list.focus()
-        ready = getattr(self.app, "screen_ready", None)
-        if ready is not None:
-            self.call_after_refresh(ready)
+        self.call_after_refresh(self.post_message, ScreenReady())
 
     # -- selection ------------------------------------------------------------------------------
 
@@ -352,15 +351,11 @@ class MainScreen(StepRunsScreen):
 
     def action_release(self) -> None:
         """The driver hands the wheel over: release the lock and keep watching."""
-        release = getattr(self.app, "release_driver", None)
-        if release is not None:
-            release()
+        self.post_message(ReleaseWheel())
 
     def action_take_wheel(self) -> None:
         """A follower takes the wheel once the driver released it."""
-        take = getattr(self.app, "take_wheel", None)
-        if take is not None:
-            take()
+        self.post_message(TakeWheel())
 
     def role_changed(self) -> None:
         """Repaint after a handoff (footer keys enable/disable)."""

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from dwtui.messages import JumpToStep
 from dwtui.screens.controller import SessionController
+
+
+@runtime_checkable
+class ShowsSession(Protocol):
+    """A screen showing a session (the main screen, a scenario): its steps are offered."""
+
+    controller: SessionController
 
 
 class StepProvider(Provider):
     """Every step as `Phase > Step`; choosing one selects it on the main screen."""
 
     def _entries(self) -> list[tuple[str, str]]:
-        controller: SessionController | None = getattr(self.app, "controller", None)
-        if controller is None:
+        if not isinstance(self.screen, ShowsSession):
             return []
+        controller = self.screen.controller
         entries = []
         for phase in controller.phases():
             for step in phase.steps:
@@ -26,9 +35,7 @@ class StepProvider(Provider):
         return entries
 
     def _jump(self, step_id: str) -> None:
-        jump = getattr(self.app, "jump_to_step", None)
-        if jump is not None:
-            jump(step_id)
+        self.screen.post_message(JumpToStep(step_id))
 
     async def discover(self) -> Hits:
         """All steps, in order, when nothing is typed."""

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label, OptionList
 from textual.widgets.option_list import Option
 
+from dwtui.messages import ScreenReady
 from dwtui.session.store import SessionSummary
 from dwtui.widgets.key_bar import KeyBar
 
@@ -99,9 +100,7 @@ class PickerScreen(Screen[PickedSession | NewSession | None]):
         if self.sessions:
             table.move_cursor(row=preselect)
         table.focus()
-        ready = getattr(self.app, "screen_ready", None)
-        if ready is not None:
-            self.call_after_refresh(ready)
+        self.call_after_refresh(self.post_message, ScreenReady())
 
     @on(DataTable.RowSelected)
     def _selected(self) -> None:

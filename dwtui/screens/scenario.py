@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from dwtui.messages import LeaveRollback
 from dwtui.screens.controller import SessionController
 from dwtui.screens.main import MainScreen
 from dwtui.widgets.header import HeaderBar
@@ -69,8 +70,4 @@ class ScenarioScreen(MainScreen):
 
     def action_back(self) -> None:
         """Back to exactly where the operator was before opening the matrix."""
-        back = getattr(self.app, "leave_rollback", None)
-        if back is not None:
-            back()
-        else:
-            self.app.pop_screen()
+        self.post_message(LeaveRollback())

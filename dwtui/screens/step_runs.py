@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.screen import Screen
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
 from dwtui.checklist.model import Step
+from dwtui.messages import WorkerFailed
 from dwtui.screens.controller import SessionController
 from dwtui.screens.keys import key_of
 from dwtui.screens.manual_check import ManualCheckScreen
@@ -44,9 +45,8 @@ class StepRunsScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Step workers that fail are reported by the app's single handler."""
-        forward = getattr(self.app, "worker_failed", None)
-        if forward is not None:
-            forward(event)
+        if event.state == WorkerState.ERROR:
+            self.post_message(WorkerFailed(event))
 
     # Provided by MainScreen.
     def select_step(self, step_id: str) -> bool:

@@ -25,8 +25,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
+from dwtui.messages import WorkerFailed
 from dwtui.widgets.log_index import LineCache, LineIndex, LogFollower
 
 #: Repaint rate cap while output floods in.
@@ -347,9 +348,8 @@ class LogView(ScrollView, can_focus=True):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed search (e.g. the file vanished) is reported by the app's handler."""
-        forward = getattr(self.app, "worker_failed", None)
-        if forward is not None:
-            forward(event)
+        if event.state == WorkerState.ERROR:
+            self.post_message(WorkerFailed(event))
 
     def action_search_next(self) -> None:
         """Next match of the last search."""
