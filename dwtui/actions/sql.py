@@ -252,6 +252,9 @@ def _outcome(
         "duration_ms": round(elapsed_ms, 1),
         **{k: v for k, v in observed.items() if k in ("rows", "affected")},
     }
+    if write and not result.counted_by_statement:
+        evidence["affected_from"] = (
+            "unknown" if result.affected is None else "table statistics of the transaction")
     if result.has_rows:
         evidence["columns"] = result.columns
         evidence["first_rows"] = redact_tree(
