@@ -6,6 +6,8 @@ default. Then built-ins (`session_id`, `session_short`, `operator`, `target`,
 `checklist_title`, `now`, `session_started_at`, `phase_started_at`) and `target.<setting>`.
 Secret variables come from the environment or a prompt callback and are never written
 anywhere. `$$` is a literal `$`; a shell's own `$HOME` (no braces) is left alone.
+In a SQL query (`sql_fields`) nothing is spliced: the query stays as written (`$$` too) and
+carries its values beside it as a `dwtui.sqlguard.BoundQuery`, to be bound as parameters.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dwtui.checklist.model import Checklist, Step, TargetSpec, Variable
 from dwtui.checklist.schema import BUILTIN_VARIABLES
 from dwtui.session.model import Session
 from dwtui.shell_vars import substitute as substitute_shell
+from dwtui.sqlguard.template import BoundQuery
 
 #: `$$` or `${name}`; names may contain dots (`target.namespace`) and dashes.
 _REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
@@ -331,22 +334,44 @@ class Variables:
             raise MissingVariables(missing)
         return result
 
+    def bound_query(self, text: str, *, keep_missing: bool = False) -> BoundQuery:
+        """A SQL query as written with the values of its `${name}`s beside it (never
+        spliced in); `MissingVariables` as `substitute` (unless `keep_missing`)."""
+        values: dict[str, str] = {}
+        missing: list[str] = []
+        for name in references(text):
+            value = self.value(name)
+            if value is None:
+                missing.append(name)
+                continue
+            if "${" in value and self.is_template(name):
+                value = self.substitute(value, keep_missing=keep_missing)
+            values[name] = value
+        if missing and not keep_missing:
+            raise MissingVariables(missing)
+        return BoundQuery(text, values=values)
+
     def substitute_params(
         self,
         params: Any,
         shell_fields: Iterable[str] = (),
         *,
         keep_missing: bool = False,
+        sql_fields: Iterable[str] = (),
         _key: str = "",
     ) -> Any:
-        """Substitute in every string of a params tree; keys in `shell_fields` get quoting."""
+        """Substitute in every string of a params tree; keys in `shell_fields` get quoting,
+        keys in `sql_fields` become `BoundQuery`s (values bound, never spliced)."""
         fields = frozenset(shell_fields)
+        queries = frozenset(sql_fields)
         if isinstance(params, str):
+            if _key in queries:
+                return self.bound_query(params, keep_missing=keep_missing)
             return self.substitute(params, shell=_key in fields, keep_missing=keep_missing)
         if isinstance(params, Mapping):
             return {
                 key: self.substitute_params(
-                    item, fields, keep_missing=keep_missing, _key=str(key)
+                    item, fields, keep_missing=keep_missing, sql_fields=queries, _key=str(key)
                 )
                 for key, item in params.items()
             }

@@ -145,8 +145,8 @@ def test_read_only_step_refuses_writes(tmp_path: Path, db: str) -> None:
     outcome, log = run_sql(tmp_path, db, "DELETE FROM team_migration_map")
     assert not outcome.ok
     assert outcome.error == (
-        "this step is read-only; set write = true "
-        "(cannot execute DELETE in a read-only transaction)"
+        "this step is read-only: it runs one SELECT, VALUES, TABLE, SHOW or EXPLAIN, not "
+        "DELETE; set write = true for a step that changes data"
     )
     assert "error: this step is read-only" in log
     assert scalar(db, "SELECT count(*) FROM team_migration_map") == 1
@@ -166,7 +166,8 @@ def test_failed_write_rolls_back_the_whole_transaction(tmp_path: Path, db: str) 
     before = scalar(db, "SELECT count(*) FROM team_migration_map")
     outcome, _ = run_sql(
         tmp_path, db,
-        "INSERT INTO team_migration_map (legacy_team_id, vnext_team_id) VALUES (202, 2); "
+        "WITH map AS (INSERT INTO team_migration_map (legacy_team_id, vnext_team_id) "
+        "VALUES (202, 2) RETURNING id) "
         "INSERT INTO vnext_team (name) VALUES ('alpha')",  # duplicate name: unique violation
         write=True,
     )
@@ -179,8 +180,10 @@ def test_syntax_error_names_the_position(tmp_path: Path, db: str) -> None:
     query = "SELECT id FROM vnext_team WHERE id = = 1"
     outcome, _ = run_sql(tmp_path, db, query)
     assert not outcome.ok
-    position = query.index("= =") + 3  # 1-based position of the second "="
-    assert outcome.error == f'SQL syntax error at position {position}: syntax error at or near "="'
+    column = query.index("= =") + 3  # 1-based column of the second "="
+    assert outcome.error == (
+        f'SQL syntax error at line 1, column {column}: syntax error at or near "="'
+    )
 
 
 def test_statement_timeout_stops_a_slow_query(tmp_path: Path, db: str) -> None:
@@ -352,7 +355,7 @@ def test_unknown_role_is_one_line(tmp_path: Path, db: str) -> None:
 def test_placeholder_mistakes_are_explained(tmp_path: Path, db: str) -> None:
     several, _ = run_sql(tmp_path, db, "SELECT %(a)s; SELECT 2", params={"a": "1"})
     assert several.error == (
-        "a query with params must be a single statement (split it into several steps)"
+        "the query has 2 statements; a step runs exactly one (make one step per statement)"
     )
     missing, _ = run_sql(tmp_path, db, "SELECT %(team_id)s", params={"team": "1"})
     assert missing.error == "the query uses %(team_id)s but the step's params have no 'team_id'"
@@ -363,11 +366,10 @@ def test_placeholder_mistakes_are_explained(tmp_path: Path, db: str) -> None:
     assert doubled.observed["scalar"] is True
 
 
-def test_several_statements_without_params_report_the_last_result(
-    tmp_path: Path, db: str
-) -> None:
+def test_several_statements_without_params_are_refused(tmp_path: Path, db: str) -> None:
     outcome, _ = run_sql(tmp_path, db, "SELECT 1 AS a; SELECT 2 AS b")
-    assert outcome.observed == {"rows": 1, "scalar": 2, "columns": {"b": 2}}
+    assert not outcome.ok
+    assert outcome.error.startswith("the query has 2 statements")
 
 
 def test_a_database_server_that_never_answers_fails_within_the_timeout(tmp_path: Path) -> None:

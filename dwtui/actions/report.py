@@ -130,8 +130,8 @@ def _run_sql(ctx: ActionContext) -> Any:
     """
     from dwtui.actions.sql import SqlAction
 
-    query = str(ctx.params.get("query") or "").strip()
-    if not query:
+    query = ctx.params.get("query") or ""  # a BoundQuery: its values go along, never spliced
+    if not str(query).strip():
         raise ActionError("report.capture with source = 'sql' needs a query")
     params = {"query": query, "max_rows": 1}
     if ctx.params.get("dsn"):

@@ -1,7 +1,10 @@
 """The `sql` step: one query against PostgreSQL through psycopg 3.
 
-Read-only unless the step says `write = true`; parameters are always bound by the server
-(`%(name)s` placeholders filled from `params`), never formatted into the SQL text. The result
+Read-only unless the step says `write = true`. Values are always bound parameters, never SQL
+text: a `${name}` in the query and a `%(name)s` filled from `params` alike. The query must be one
+statement, which `dwtui.sqlguard` checks (read-only rules included) before anything is sent; it
+goes by the extended protocol (a prepared statement, which refuses several statements), and a
+read-only step runs in a READ ONLY transaction of a read-only session. The result
 goes to the log as a bounded table and to the engine as `observed` (rows, scalar, columns,
 affected) and `captured` values (columns of the first row). The database is the step's
 `dsn`, else the `${db_dsn}` variable, else libpq's usual `PG*` environment; the guard sees its
@@ -18,6 +21,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from dwtui.actions._pg_affected import rows_changed_so_far
 from dwtui.actions._pg_errors import connect_error, query_error
 from dwtui.actions._pg_values import capture_text, evidence_value, plain
 from dwtui.actions._redact import masker_for, redact_tree
@@ -25,6 +29,7 @@ from dwtui.actions._table import format_table
 from dwtui.actions._timeouts import step_timeout
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.secrets import Masker
+from dwtui.sqlguard import Analysis, QueryTemplate, SqlRefusal, analyse, split
 from dwtui.targets.guard import refusal as guard_refusal
 
 if TYPE_CHECKING:
@@ -56,7 +61,8 @@ class SqlAction:
     def _run(self, ctx: ActionContext, secrets: Masker) -> ActionOutcome:
         import psycopg
 
-        query = str(ctx.params.get("query") or "").strip()
+        raw_query = ctx.params.get("query") or ""
+        query = str(raw_query).strip()
         if not query:
             raise ActionError("the sql step has no query")
         write = bool(ctx.params.get("write", False))
@@ -72,24 +78,34 @@ class SqlAction:
         )
         if refusal:
             raise ActionError(refusal)
+        try:
+            template = split(query, with_params=bool(params))
+            analysis = analyse(template, write=write)
+            arguments = template.arguments(getattr(raw_query, "values", {}), params)
+        except SqlRefusal as exc:
+            raise ActionError(str(exc)) from None
         if ctx.cancel.is_set():
             raise ActionError("cancelled before the query was sent")
 
         mode = "read-write transaction" if write else "read-only transaction"
         ctx.log.line(f"sql on {where['host']}:{where['port']}/{where['dbname']} ({mode})")
         ctx.log.line(query)
-        for name, value in params.items():
-            ctx.log.line(f"  %({name})s = {value!r}")
+        for slot, value in _shown_values(template, arguments):
+            ctx.log.line(f"  {slot} = {value!r}")
 
         connect_timeout = max(2, min(MAX_CONNECT_TIMEOUT, math.ceil(timeout)))
         started = time.monotonic()
         try:
             conn = psycopg.connect(
                 dsn,
-                autocommit=False,
+                autocommit=True,
                 connect_timeout=connect_timeout,
                 application_name="dwtui",
             )
+            if not write:
+                # Every transaction of this session is read-only, not only the first one.
+                conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            conn.autocommit = False
         except psycopg.Error as exc:
             raise ActionError(connect_error(exc, where, connect_timeout)) from None
 
@@ -99,8 +115,8 @@ class SqlAction:
         )
         watcher.start()
         try:
-            result = _execute(conn, query, params, write=write, timeout=timeout,
-                              max_rows=max_rows)
+            result = _execute(conn, template, arguments, analysis, write=write,
+                              timeout=timeout, max_rows=max_rows)
         except psycopg.Error as exc:
             _rollback_quietly(conn)
             raise ActionError(query_error(exc, ctx, timeout)) from None
@@ -113,21 +129,34 @@ class SqlAction:
                         secrets=secrets, query=query, max_rows=max_rows)
 
 
+def _shown_values(template: QueryTemplate, arguments: list[Any]) -> list[tuple[str, Any]]:
+    """Each slot once, with its value, for the log (the log masks secrets)."""
+    seen: dict[str, Any] = {}
+    for slot, value in zip(template.slots, arguments, strict=True):
+        seen.setdefault(str(slot), value)
+    return list(seen.items())
+
+
 class _Result:
-    """What came back: the last result set (if any) and the rows a write touched."""
+    """What came back: the result set (if any) and the rows a write changed."""
 
     def __init__(self) -> None:
         self.columns: list[str] = []
         self.rows: list[tuple[Any, ...]] = []
         self.total = 0
-        self.affected = 0
+        #: Rows changed; None when unknown (see `dwtui.actions._pg_affected`).
+        self.affected: int | None = 0
+        #: True when `affected` is the statement's own count, False when it comes from the
+        #: transaction's table statistics.
+        self.counted_by_statement = True
         self.has_rows = False
 
 
 def _execute(
     conn: psycopg.Connection[Any],
-    query: str,
-    params: Mapping[str, Any],
+    template: QueryTemplate,
+    arguments: list[Any],
+    analysis: Analysis,
     *,
     write: bool,
     timeout: float,
@@ -141,22 +170,25 @@ def _execute(
         cur.execute(
             "SELECT set_config('statement_timeout', %s, true)", [str(int(timeout * 1000))]
         )
-        cur.execute(query, params or None)
-        while True:
-            if cur.description is not None:
-                result.has_rows = True
-                result.columns = [col.name for col in cur.description]
-                # One row is always fetched: scalar/columns need it even with max_rows = 0.
-                result.rows = cur.fetchmany(max(1, max_rows))
-                result.total = max(cur.rowcount, len(result.rows))
-                if cur.rowcount > 0 and cur.statusmessage and not cur.statusmessage.startswith(
-                    "SELECT"
-                ):
-                    result.affected += cur.rowcount  # INSERT ... RETURNING and friends
-            elif cur.rowcount > 0:
-                result.affected += cur.rowcount
-            if not cur.nextset():
-                break
+        counted = analysis.counts_itself or not write
+        before = None if counted else rows_changed_so_far(conn)
+        # prepare=True: the extended protocol, which refuses a second statement outright.
+        cur.execute(template.psycopg_text(), arguments, prepare=True)
+        if cur.description is not None:
+            result.has_rows = True
+            result.columns = [col.name for col in cur.description]
+            # One row is always fetched: scalar/columns need it even with max_rows = 0.
+            result.rows = cur.fetchmany(max(1, max_rows))
+            result.total = max(cur.rowcount, len(result.rows))
+        if counted:
+            result.affected = max(cur.rowcount, 0)  # INSERT ... RETURNING and friends too
+        else:
+            after = rows_changed_so_far(conn)
+            if analysis.visible_in_statistics and before is not None and after is not None:
+                result.affected = after - before
+            else:
+                result.affected = None
+            result.counted_by_statement = False
     if write:
         conn.commit()
     else:
@@ -185,7 +217,7 @@ def _outcome(
         observed["columns"] = dict(zip(result.columns, first, strict=True)) if first else {}
     if write:
         observed["affected"] = result.affected
-        ctx.log.line(f"committed: {result.affected} row(s) affected")
+        ctx.log.line(f"committed: {_affected_text(result)}")
     ctx.log.line(f"took {elapsed_ms:.0f} ms")
 
     captured: dict[str, str] = {}
@@ -208,7 +240,9 @@ def _outcome(
         if observed["scalar"] is not None and len(result.columns) == 1 and result.total == 1:
             parts = [f"{result.columns[0]} = {capture_text(observed['scalar'])}"]
     if write:
-        parts.append(f"{result.affected} affected")
+        parts.append("affected unknown" if result.affected is None else (
+            f"{result.affected} affected" if result.counted_by_statement
+            else f"{result.affected} changed"))
     summary = ", ".join(parts) or "ok"
     evidence: dict[str, Any] = {
         "database": f"{where['host']}:{where['port']}/{where['dbname']}",
@@ -218,6 +252,9 @@ def _outcome(
         "duration_ms": round(elapsed_ms, 1),
         **{k: v for k, v in observed.items() if k in ("rows", "affected")},
     }
+    if write and not result.counted_by_statement:
+        evidence["affected_from"] = (
+            "unknown" if result.affected is None else "table statistics of the transaction")
     if result.has_rows:
         evidence["columns"] = result.columns
         evidence["first_rows"] = redact_tree(
@@ -231,6 +268,16 @@ def _outcome(
         evidence=evidence,
     )
 
+
+
+def _affected_text(result: _Result) -> str:
+    if result.affected is None:
+        return ("rows affected unknown (the statement's own count does not show them and the "
+                "table statistics cannot: TRUNCATE, or track_counts is off)")
+    if result.counted_by_statement:
+        return f"{result.affected} row(s) affected"
+    return (f"{result.affected} row(s) changed in the step's transaction (from its table "
+            "statistics, triggers included)")
 
 
 def _where(dsn: str) -> dict[str, str]:

@@ -86,6 +86,22 @@ def _sql(report: Report, spec: Mapping[str, Any], where: KeyPath) -> None:
         report((*where, "max_rows"), "must be at least 1")
     if not str(spec.get("query", "x")).strip():
         report((*where, "query"), "the query is empty")
+    else:
+        _query(report, spec, where, write=spec.get("write") is True)
+
+
+def _query(report: Report, spec: Mapping[str, Any], where: KeyPath, *, write: bool) -> None:
+    """The checks the sql step makes before sending (one statement, read-only rules), made
+    here too so that a bad query fails `dwtui check`, not the change window."""
+    from dwtui.sqlguard import SqlRefusal, analyse, split
+
+    query = spec.get("query")
+    if not isinstance(query, str):
+        return
+    try:
+        analyse(split(query.strip(), with_params=bool(spec.get("params"))), write=write)
+    except SqlRefusal as exc:
+        report((*where, "query"), str(exc))
 
 
 def _http(report: Report, spec: Mapping[str, Any], where: KeyPath) -> None:
@@ -103,6 +119,8 @@ def _report_capture(report: Report, spec: Mapping[str, Any], where: KeyPath) -> 
             report(where, "a report.capture step with source = \"sql\" needs a query")
         if "command" in spec:
             report((*where, "command"), "source = \"sql\" takes a query, not a command")
+        if str(spec.get("query", "")).strip():
+            _query(report, spec, where, write=False)
     else:
         if "command" not in spec:
             report(where, f"a report.capture step with source = \"{source}\" needs a command")

@@ -59,6 +59,9 @@ SHELL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "report.capture": ("command",),
 }
 
+#: Step fields that are SQL: their `${name}`s are bound parameters (`dwtui.sqlguard.BoundQuery`).
+SQL_FIELDS: Mapping[str, tuple[str, ...]] = {"sql": ("query",), "report.capture": ("query",)}
+
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
@@ -189,7 +192,8 @@ class Engine:
     def params_for(self, step: Step, *, keep_missing: bool = False) -> dict[str, Any]:
         """The step's params with variables substituted (shell fields: `ShellCommand`s)."""
         result: dict[str, Any] = self.variables.substitute_params(
-            dict(step.params), SHELL_FIELDS.get(step.kind, ()), keep_missing=keep_missing
+            dict(step.params), SHELL_FIELDS.get(step.kind, ()), keep_missing=keep_missing,
+            sql_fields=SQL_FIELDS.get(step.kind, ()),
         )
         return result
 
