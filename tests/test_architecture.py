@@ -82,7 +82,7 @@ def _module_name(path: Path) -> str:
 
 
 def _is_ui(module: str) -> bool:
-    return module in ("dwtui.app", "dwtui.commands.tui") or module.startswith(
+    return module in ("dwtui.app", "dwtui.commands.tui", "dwtui.messages") or module.startswith(
         ("dwtui.screens", "dwtui.widgets")
     )
 

@@ -126,7 +126,9 @@ def test_run_a_step_open_rollback_and_quit(
     screen = term.wait_for("DRIVER")
     assert "TUI test: small staged change" in screen
     assert session.id in screen
-    term.send("space")  # tick the manual first step
+    term.send("space")  # the manual first step: its sub-items, ticked one by one
+    term.wait_for("ctrl+s done")
+    term.send("space", "C-s")
     term.wait_for("✓ Read the plan")
     term.send("j", "r")  # next pending step (say-hello), run it
     screen = term.wait_for("second line")
