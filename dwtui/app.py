@@ -183,7 +183,10 @@ class DwtuiApp(App[int]):
         """
         if not self._first_frame_file:
             return
-        with open(self._first_frame_file, "a", encoding="utf-8") as stamps:
+        from dwtui.session.safe_files import open_file
+
+        fd = open_file(self._first_frame_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        with os.fdopen(fd, "a", encoding="utf-8") as stamps:
             stamps.write(f"{time.time()}\n")
         if not isinstance(self.screen, LoadingScreen):
             self._first_frame_file = None

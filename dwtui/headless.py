@@ -122,7 +122,7 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
         lock = lock_module.DriverLock(store.lock_path(session.id), operator)
         try:
             previous = lock.acquire()
-        except lock_module.LockHeld as exc:
+        except SessionError as exc:  # held, or a planted link / open directory refused
             print(f"dwtui run: {exc}", file=err)
             return EXIT_PROBLEM
         store.writer_check = lock.check

@@ -24,7 +24,9 @@ from dwtui.report.evidence import (
     performance_section,
 )
 from dwtui.report.markdown import duration, table, when
+from dwtui.session.errors import SessionError
 from dwtui.session.model import Attempt, Session
+from dwtui.session.safe_files import write_file
 
 Masker = Callable[[str], str]
 
@@ -331,7 +333,10 @@ def main(args: argparse.Namespace) -> int:
     output = getattr(args, "output", None)
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            write_file(Path(output), text.encode("utf-8"))
+        except SessionError as exc:
+            print(f"dwtui report: {exc}", file=sys.stderr)
+            return 2
         except OSError as exc:
             print(f"dwtui report: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
             return 2
