@@ -90,8 +90,11 @@ class _Interrupts:
 
 def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run `dwtui run` with parsed arguments; returns the exit code."""
-    out = out or sys.stdout
-    err = sys.stderr
+    from dwtui.text_safety import visible_stream
+
+    # Step output quoted in a summary or an error must not drive the terminal.
+    out = visible_stream(out or sys.stdout)
+    err = visible_stream(sys.stderr)
     from dwtui.checklist.loader import ChecklistError
     from dwtui.session.errors import SessionError, SessionNotFound
     from dwtui.session.identity import operator_name

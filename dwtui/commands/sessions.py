@@ -20,6 +20,7 @@ from dwtui.session.errors import SessionError, SessionNotFound
 from dwtui.session.identity import operator_name
 from dwtui.session.model import DONE_STATUSES, Session
 from dwtui.session.store import SessionStore, SessionSummary
+from dwtui.text_safety import visible
 
 if TYPE_CHECKING:
     from dwtui.checklist.model import Checklist
@@ -185,11 +186,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     checklist, why = _checklist_of(store, session)
     holder = read_live_holder(store.lock_path(session.id))
     done = sum(1 for st in session.steps.values() if st.status in DONE_STATUSES)
-    print(f"Session   {session.id}  ({session.state})")
-    print(f"Checklist {session.checklist_title or session.checklist_id}")
-    print(f"Target    {session.target}")
+    print(visible(f"Session   {session.id}  ({session.state})"))
+    print(visible(f"Checklist {session.checklist_title or session.checklist_id}"))
+    print(visible(f"Target    {session.target}"))
     print(f"Progress  {_progress(done, len(session.steps))}")
-    print(f"Driver    {holder.display() if holder else 'nobody'}")
+    print(visible(f"Driver    {holder.display() if holder else 'nobody'}"))
     if why:
         error(f"{why}; showing steps without their phases")
     header = ["PHASE", "STEP", "TITLE", "STATUS", "TRIES", "LAST RESULT"]
@@ -314,7 +315,9 @@ def _print_table(
     """Rich on a terminal, aligned plain text when piped (one full row per line, for grep).
 
     `group_first`: on a terminal, show the first column only where it changes (phases).
+    Cells come from session files and step output: control characters are made visible.
     """
+    rows = [[visible(cell) for cell in row] for row in rows]
     if is_tty():
         from rich.console import Console
         from rich.table import Table

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from dwtui.text_safety import visible
+
 #: The totals the report carries, in display order.
 TOTAL_NAMES: tuple[str, ...] = (
     "vnext_teams",
@@ -240,12 +242,16 @@ def _render_rich(delta: Delta, out: TextIO) -> None:
             style = "red"
         row = bars.get(metric)
         graph = Text.assemble((row.before_bar, "dim"), "\n", (row.after_bar, "bold")) if row else ""
-        table.add_row(metric, before, after, change, graph, style=style)
+        # Keys and values come from report files (step output): shown, never interpreted.
+        cells = (Text(visible(cell)) for cell in (metric, before, after, change))
+        table.add_row(*cells, graph, style=style)
     console = Console(file=out)
     console.print(table)
-    console.print(f"keys added: {', '.join(delta.keys_added) or 'none'}")
-    removed = ", ".join(delta.keys_removed) or "none"
-    console.print(f"keys removed: {removed}", style="red" if delta.keys_removed else "")
+    added = visible(", ".join(delta.keys_added) or "none")
+    console.print(f"keys added: {added}", markup=False)
+    removed = visible(", ".join(delta.keys_removed) or "none")
+    console.print(f"keys removed: {removed}", style="red" if delta.keys_removed else "",
+                  markup=False)
 
 
 class ReportFileError(Exception):
@@ -271,11 +277,11 @@ def main(args: argparse.Namespace) -> int:
         before = read_report(Path(args.before))
         after = read_report(Path(args.after))
     except ReportFileError as exc:
-        print(f"dwtui compare: {exc}", file=sys.stderr)
+        print(visible(f"dwtui compare: {exc}"), file=sys.stderr)
         return 2
     delta = compare(before, after)
     if sys.stdout.isatty():
         _render_rich(delta, sys.stdout)
     else:
-        sys.stdout.write(render_plain(delta))
+        sys.stdout.write(visible(render_plain(delta)))
     return 0

@@ -27,6 +27,7 @@ from dwtui.report.markdown import duration, table, when
 from dwtui.session.errors import SessionError
 from dwtui.session.model import Attempt, Session
 from dwtui.session.safe_files import write_file
+from dwtui.text_safety import visible
 
 Masker = Callable[[str], str]
 
@@ -296,7 +297,8 @@ def render_summary(
         *_manual(),
     ]
     text = "\n".join(lines).rstrip("\n") + "\n"
-    return masker(text) if masker else text
+    # Step output quoted anywhere in the report must not drive the terminal that shows it.
+    return visible(masker(text) if masker else text)
 
 
 def _environment_masker(checklist: Checklist) -> Masker:
