@@ -120,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", help="run this rollback scenario instead of the phases")
     p.add_argument("--yes", action="store_true", help="treat confirm steps as confirmed")
     p.add_argument(
+        "--confirm-word", action="append", dest="confirm_words", metavar="WORD",
+        help='type WORD for a step with confirm = "WORD" (repeatable; --yes never types one)',
+    )
+    p.add_argument(
         "--manual-done", action="store_true", help="treat manual steps as done (rehearsals)"
     )
     p.set_defaults(handler=_lazy("dwtui.headless", "main"))
