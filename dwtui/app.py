@@ -400,12 +400,13 @@ class DwtuiApp(App[int]):
     def _ask_for_wheel(self, c: SessionController) -> None:
         """The wheel is taken: ask its driver for it through the journal (their app says
         so at its next poll)."""
+        from dwtui.session.errors import SessionError
         from dwtui.session.journal import Journal
 
         driver = c.driver or "the driver"
         try:
             Journal.in_dir(c.store.dir_of(c.session.id)).request(c.operator, "take-wheel")
-        except OSError as error:
+        except (OSError, SessionError) as error:  # e.g. another user's 0640 journal
             self.notify(f"cannot ask {driver} for the wheel: {error}", severity="error")
             return
         self.notify(

@@ -24,6 +24,7 @@ from dwtui.session.store import SessionStore
 
 ROOT = Path(__file__).resolve().parents[1]
 PRECIOUS = b"precious bytes that must survive\n"
+USERS_GID = 100  # `users`
 
 CHECKLIST = """
 [checklist]
@@ -203,12 +204,16 @@ def test_a_session_directory_replaced_by_a_link_is_refused(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(
     ("mode", "words"),
-    [(0o777, "writable by other users"), (0o770, "writable by its group")],
+    [(0o777, "writable by other users"), (0o770, "writable by its group users")],
 )
 def test_run_refuses_a_sessions_directory_others_can_write(
     tmp_path: Path, mode: int, words: str
 ) -> None:
     store, sid = make_session(tmp_path)
+    if mode & 0o070:
+        if os.getuid() != 0:
+            pytest.skip("giving a directory to a shared group needs root")
+        os.chown(store.root, -1, USERS_GID)  # a group with other people in it
     os.chmod(store.root, mode)
     done = dwtui("run", sid, "--sessions-dir", str(store.root))
     assert done.returncode == 1
@@ -233,3 +238,19 @@ def test_a_sessions_directory_of_another_user_is_refused(tmp_path: Path) -> None
     done = dwtui("run", sid, "--sessions-dir", str(store.root))
     assert done.returncode == 1
     assert_one_clear_line(done.stderr, "belongs to another user")
+
+
+def test_the_users_own_private_group_may_write(tmp_path: Path) -> None:
+    import grp
+    import pwd
+
+    user = pwd.getpwuid(os.getuid())
+    group = grp.getgrgid(user.pw_gid)
+    if group.gr_name != user.pw_name or set(group.gr_mem) - {user.pw_name}:
+        pytest.skip("this user has no private group")
+    store, sid = make_session(tmp_path)
+    os.chown(store.root, -1, user.pw_gid)
+    os.chmod(store.root, 0o775)  # what `mkdir` gives under umask 002
+    check_directory(store.root)  # accepted: the group is the user alone
+    done = dwtui("run", sid, "--sessions-dir", str(store.root))
+    assert done.returncode == 0, done.stderr

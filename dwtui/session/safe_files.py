@@ -10,7 +10,8 @@ never writes through it). Modes do not depend on the umask:
   follow sessions read-only (`dwtui watch`) and nobody else can read them.
 
 A directory the tool writes into must belong to the user (or root) and not be writable by
-other users, nor by its group unless it is group-shared; otherwise `UnsafePath` says why.
+other users, nor by its group unless it is group-shared (or is the user's own private group);
+otherwise `UnsafePath` says why.
 """
 
 from __future__ import annotations
@@ -67,12 +68,39 @@ def check_directory(directory: Path | str) -> None:
             f" (chmod o-w {directory})",
             path=Path(directory),
         )
-    if mode & stat.S_IWGRP and not mode & stat.S_ISGID:
+    if mode & stat.S_IWGRP and not mode & stat.S_ISGID and not _own_private_group(st.st_gid):
         raise UnsafePath(
-            f"directory is writable by its group but not group-shared (mode {mode:04o});"
-            f" refusing to write in it (chmod g-w {directory}, or chmod g+s to share it)",
+            f"directory is writable by its group {_group_name(st.st_gid)} but not group-shared"
+            f" (mode {mode:04o}); refusing to write in it (chmod g-w {directory}, or chmod g+s"
+            " to share it with that group)",
             path=Path(directory),
         )
+
+
+def _own_private_group(gid: int) -> bool:
+    """True for the user's own private group (`ana:ana`, nobody else in it): umask 002
+    systems make every directory group-writable for that group, which is no one else."""
+    import grp
+    import pwd
+
+    try:
+        user = pwd.getpwuid(os.getuid())
+        group = grp.getgrgid(gid)
+    except KeyError:
+        return False
+    return (
+        gid == user.pw_gid and group.gr_name == user.pw_name
+        and set(group.gr_mem) <= {user.pw_name}
+    )
+
+
+def _group_name(gid: int) -> str:
+    import grp
+
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
 
 
 def ensure_dir(path: Path | str, *, private: bool = False) -> None:
