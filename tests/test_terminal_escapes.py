@@ -54,6 +54,13 @@ id = "evil"
 title = "Prints escapes"
 kind = "shell"
 command = '''printf '\\033[32mgreen\\033[0m ok\\n{PAYLOAD}\\n'; exit 1'''
+
+[[phases.steps]]
+id = "use"
+title = "Uses the captured value"
+kind = "http"
+method = "GET"
+url = "http://127.0.0.1:9/${{value}}"
 """
 
 
@@ -187,6 +194,13 @@ async def test_step_detail_of_the_real_app_shows_the_summary_safely(tmp_path: Pa
         log = "".join(seg.text for y in range(screen.log_view.line_count)
                       for seg in screen.log_view.render_line(y))
         assert "\x1b" not in log
+        await wait_for(pilot, lambda: screen.select_step("use"))
+        preview = screen.query_one("#detail-preview")
+        await wait_for(pilot, lambda: "pwned" in str(preview.render()))
+        await wait_for(pilot, lambda: preview.size.height >= 3)  # laid out with the url line
+        shown = "".join(seg.text for y in range(preview.size.height)
+                        for seg in preview.render_line(y))
+        assert "\x1b" not in shown and "␛]0;pwned" in shown  # the captured value, made visible
 
 
 def test_visible_makes_every_control_but_newline_and_tab_visible() -> None:
