@@ -254,3 +254,15 @@ def test_the_users_own_private_group_may_write(tmp_path: Path) -> None:
     check_directory(store.root)  # accepted: the group is the user alone
     done = dwtui("run", sid, "--sessions-dir", str(store.root))
     assert done.returncode == 0, done.stderr
+
+
+def test_new_refuses_a_sessions_directory_others_can_write(tmp_path: Path) -> None:
+    checklist = tmp_path / "links.toml"
+    checklist.write_text(CHECKLIST, encoding="utf-8")
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    os.chmod(sessions, 0o777)
+    done = dwtui("new", str(checklist), "--headless", "--sessions-dir", str(sessions))
+    assert done.returncode != 0
+    assert_one_clear_line(done.stderr, "writable by other users")
+    assert list(sessions.iterdir()) == []

@@ -232,3 +232,18 @@ def test_compare_shows_hostile_report_keys_safely(tmp_path: Path) -> None:
     assert "␛]0;pwned␇" in piped.stdout.decode()
     on_tty = run_on_a_terminal("compare", str(before), str(after))
     assert_harmless(on_tty.replace(b"\r\n", b"\n"))
+
+
+def test_sessions_listing_of_a_hostile_session_file(tmp_path: Path) -> None:
+    store, sid, _ = ran_session(tmp_path)
+    session = store.load(sid)
+    session.checklist_title = "\x1b]0;pwned\x07\x1b[2Jtitle"
+    session.target = "\x9b2Jlocal"
+    store.save(session)
+    listed = dwtui("sessions", "--sessions-dir", str(store.root))
+    assert listed.returncode == 0, listed.stderr
+    assert_harmless(listed.stdout + listed.stderr)
+    assert "␛]0;pwned␇␛[2Jtitle" in listed.stdout.decode()
+    status = dwtui("status", sid, "--sessions-dir", str(store.root))
+    assert_harmless(status.stdout + status.stderr)
+    assert "<U+009B>2Jlocal" in status.stdout.decode()

@@ -29,6 +29,7 @@ SHARED_FILE = 0o640
 SHARED_DIR = 0o2750
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 
 
 class UnsafePath(SessionError):
@@ -120,7 +121,13 @@ def ensure_dir(path: Path | str, *, private: bool = False) -> None:
         except FileExistsError:
             ensure_dir(path, private=private)  # made by someone else meanwhile: check it
             return
-        os.chmod(path, mode)  # the umask and the setgid rules must not decide
+        # The umask and the setgid rules must not decide; set on the directory just made,
+        # never on whatever a link put in its place meanwhile.
+        fd = os.open(path, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC)
+        try:
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
         return
     if stat.S_ISLNK(st.st_mode):
         raise UnsafePath(_LINK, path=path)
