@@ -263,6 +263,6 @@ def test_new_refuses_a_sessions_directory_others_can_write(tmp_path: Path) -> No
     sessions.mkdir()
     os.chmod(sessions, 0o777)
     done = dwtui("new", str(checklist), "--headless", "--sessions-dir", str(sessions))
-    assert done.returncode != 0
+    assert done.returncode == 1  # a refusal, not a usage error
     assert_one_clear_line(done.stderr, "writable by other users")
     assert list(sessions.iterdir()) == []

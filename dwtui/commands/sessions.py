@@ -19,6 +19,7 @@ from dwtui.commands import error, has_terminal, is_tty
 from dwtui.session.errors import SessionError, SessionNotFound
 from dwtui.session.identity import operator_name
 from dwtui.session.model import DONE_STATUSES, Session
+from dwtui.session.safe_files import UnsafePath
 from dwtui.session.store import SessionStore, SessionSummary
 from dwtui.text_safety import visible
 
@@ -87,6 +88,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     store = _store(args)
     try:
         session = store.create(checklist, args.target, operator, variables)
+    except UnsafePath as exc:  # a refusal (a link, a directory others can write): a problem
+        error(str(exc))
+        return EXIT_PROBLEM
     except SessionError as exc:
         error(str(exc))
         return EXIT_USAGE
