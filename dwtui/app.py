@@ -192,7 +192,10 @@ class DwtuiApp(App[int]):
         """
         if not self._first_frame_file:
             return
-        with open(self._first_frame_file, "a", encoding="utf-8") as stamps:
+        from dwtui.session.safe_files import open_file
+
+        fd = open_file(self._first_frame_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        with os.fdopen(fd, "a", encoding="utf-8") as stamps:
             stamps.write(f"{time.time()}\n")
         if not isinstance(self.screen, LoadingScreen):
             self._first_frame_file = None
@@ -406,12 +409,13 @@ class DwtuiApp(App[int]):
     def _ask_for_wheel(self, c: SessionController) -> None:
         """The wheel is taken: ask its driver for it through the journal (their app says
         so at its next poll)."""
+        from dwtui.session.errors import SessionError
         from dwtui.session.journal import Journal
 
         driver = c.driver or "the driver"
         try:
             Journal.in_dir(c.store.dir_of(c.session.id)).request(c.operator, "take-wheel")
-        except OSError as error:
+        except (OSError, SessionError) as error:  # e.g. another user's 0640 journal
             self.notify(f"cannot ask {driver} for the wheel: {error}", severity="error")
             return
         self.notify(

@@ -126,7 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", help="run this rollback scenario instead of the phases")
     p.add_argument(
         "--yes", action="store_true",
-        help="answer the confirmations of automated steps (never ticks a manual step)",
+        help="answer the confirmations of automated steps (never ticks a manual step, never "
+        'types a confirm = "WORD")',
+    )
+    p.add_argument(
+        "--confirm-word", action="append", dest="confirm_words", metavar="WORD",
+        help='type WORD for a step with confirm = "WORD" (repeatable; recorded)',
     )
     p.add_argument(
         "--manual-done", action="store_true",

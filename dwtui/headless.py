@@ -8,6 +8,10 @@ Exit codes: 0 all requested steps done; 1 a step failed (or the session/checklis
 unusable); 2 usage (unknown session, phase, step); 3 a manual or confirm step (or a missing
 variable) needs the operator; 130 interrupted (Ctrl-C / SIGTERM cancels the running step).
 
+`--yes` confirms `confirm = true` steps; a typed word (`confirm = "WORD"`) is only ever
+typed by a person: headless, `--confirm-word WORD` names it (recorded as an event), and
+`--yes` alone stops there (exit 3).
+
 One line per step: `<status> <step id> <duration> <summary>`.
 """
 
@@ -94,8 +98,11 @@ class _Interrupts:
 
 def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run `dwtui run` with parsed arguments; returns the exit code."""
-    out = out or sys.stdout
-    err = sys.stderr
+    from dwtui.text_safety import visible_stream
+
+    # Step output quoted in a summary or an error must not drive the terminal.
+    out = visible_stream(out or sys.stdout)
+    err = visible_stream(sys.stderr)
     from dwtui.checklist.loader import ChecklistError
     from dwtui.session.errors import SessionError, SessionNotFound
     from dwtui.session.identity import operator_name
@@ -129,7 +136,7 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
         lock = lock_module.DriverLock(store.lock_path(session.id), operator)
         try:
             previous = lock.acquire()
-        except lock_module.LockHeld as exc:
+        except SessionError as exc:  # held, or a planted link / open directory refused
             print(f"dwtui run: {exc}", file=err)
             return EXIT_PROBLEM
         store.writer_check = lock.check
@@ -240,7 +247,16 @@ def _run(
                 _say(out, "manual", step.id, None, f"needs the operator: {step.title}")
                 return EXIT_NEEDS_OPERATOR
             confirmed = True
-        if step.needs_confirmation:
+        if step.needs_typed_confirmation:
+            word = str(step.confirm)
+            if word not in (getattr(args, "confirm_words", None) or ()):
+                _say(out, "confirm", step.id, None, f"needs the typed word {word!r}: pass "
+                     f"--confirm-word {word} (--yes never types a word)")
+                return EXIT_NEEDS_OPERATOR
+            engine.session.record(engine.operator, "step.confirmed", step=step.id,
+                                  detail=f"typed word {word!r} given as --confirm-word")
+            confirmed = True
+        elif step.needs_confirmation:
             if not getattr(args, "yes", False):
                 _say(out, "confirm", step.id, None, f"needs confirmation: {step.title}")
                 return EXIT_NEEDS_OPERATOR
@@ -286,6 +302,7 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--until")
     parser.add_argument("--scenario")
     parser.add_argument("--yes", action="store_true")
+    parser.add_argument("--confirm-word", action="append", dest="confirm_words")
     parser.add_argument("--manual-done", action="store_true")
     parser.add_argument("--overwrite", action="store_true")
     return main(parser.parse_args(argv))

@@ -12,11 +12,14 @@ imports it in a bare `python -I -S` process.
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
+
+from dwtui.session.safe_files import open_file
 
 MASK = "••••"
 #: Shorter values would mask ordinary text ("1", "ok") all over the logs.
@@ -126,11 +129,10 @@ class MaskingLog:
         self._lock = threading.Lock()
         self._pending = ""
         # Unbuffered binary append: each write() is one syscall, nothing sits in a buffer.
-        try:
-            self._file = open(path, "ab", buffering=0)  # noqa: SIM115 - closed in close()
-        except FileNotFoundError:  # the directory first (only then: a step's hot path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(path, "ab", buffering=0)  # noqa: SIM115 - closed in close()
+        # Never through a planted link; the directory only made when missing (a step's
+        # hot path).
+        fd = open_file(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, create_dirs=True)
+        self._file = os.fdopen(fd, "ab", buffering=0)
 
     def write(self, text: str) -> None:
         """Append text; secrets masked before anything reaches the file."""

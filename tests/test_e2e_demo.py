@@ -50,11 +50,15 @@ class Run:
     output: str = ""
 
     def headless(self, **options: object) -> tuple[int, str]:
-        """`dwtui run --yes --manual-done [options]`; (exit code, output)."""
+        """`dwtui run --yes --confirm-word RESTORE --manual-done [options]`; (code, output).
+
+        `--yes` never types a word: the rehearsal names the one typed-word step's word.
+        """
         out = io.StringIO()
         args = argparse.Namespace(
             session=self.session_id, sessions_dir=str(self.root), operator=OPERATOR,
             phase=None, until=None, scenario=None, yes=True, manual_done=True,
+            confirm_words=["RESTORE"],
         )
         for key, value in options.items():
             setattr(args, key, value)

@@ -171,8 +171,7 @@ def _capture(ctx: ActionContext, masker: Masker) -> ActionOutcome:
         raise ActionError("the validation report is not a JSON object")
     text = masker.mask(json.dumps(report, indent=2, sort_keys=True)) + "\n"
     path = Path(ctx.artifacts_dir) / f"{label}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    _write(path, text)
     relative = _relative(path, ctx.session_dir)
     summary = f"{label}: {_report_summary(report)}"
     ctx.log.write(text)
@@ -255,8 +254,7 @@ def _compare(ctx: ActionContext, masker: Masker) -> ActionOutcome:
         ctx.log.line(f"performance: {perf.summary()}")
         summary += f"; {perf.summary()}"
     path = Path(ctx.artifacts_dir) / "delta.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(masker.mask(json.dumps(data, indent=2)) + "\n", encoding="utf-8")
+    _write(path, masker.mask(json.dumps(data, indent=2)) + "\n")
     relative = _relative(path, ctx.session_dir)
     ctx.log.line(f"saved {relative}")
     # What the expectations judged is kept beside the file names, not over them.
@@ -294,6 +292,15 @@ def _observed(delta: Any, expect: Mapping[str, Any]) -> dict[str, Any]:
         observed["after"] = {p: v for p, v in values.items()
                              if v is not ABSENT and not isinstance(v, Mapping | list)}
     return observed
+def _write(path: Path, text: str) -> None:
+    """An artifact of the session: never through a planted link, private like the session."""
+    from dwtui.session.errors import SessionError
+    from dwtui.session.safe_files import write_file
+
+    try:
+        write_file(path, text.encode("utf-8"))
+    except SessionError as exc:
+        raise ActionError(str(exc)) from None
 
 
 def _threshold(expectation: Any, default: float) -> float:
@@ -327,8 +334,7 @@ def _summary(ctx: ActionContext, masker: Masker) -> ActionOutcome:
         raise ActionError(str(exc)) from None
     text = render_summary(ctx.checklist, session, session_dir=session_dir, masker=masker.mask)
     path = Path(ctx.artifacts_dir) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    _write(path, text)
     relative = _relative(path, session_dir)
     ctx.log.line(f"summary written to {relative} ({len(text.splitlines())} lines)")
     return ActionOutcome(

@@ -11,7 +11,9 @@ from typing import TextIO
 
 def error(message: str, stream: TextIO | None = None) -> None:
     """Print `dwtui: message` on one line of stderr (never a traceback)."""
-    text = " ".join(str(message).split("\n"))
+    from dwtui.text_safety import visible
+
+    text = visible(" ".join(str(message).split("\n")))
     print(f"dwtui: {text}", file=stream or sys.stderr)
 
 

@@ -19,7 +19,9 @@ from dwtui.session.errors import SessionError, SessionNotFound
 from dwtui.session.identity import operator_name
 from dwtui.session.model import Session
 from dwtui.session.progress import Progress, progress_of
+from dwtui.session.safe_files import UnsafePath
 from dwtui.session.store import SessionStore, SessionSummary
+from dwtui.text_safety import visible
 
 if TYPE_CHECKING:
     from dwtui.checklist.model import Checklist
@@ -96,6 +98,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     store = _store(args)
     try:
         session = store.create(checklist, args.target, operator, variables)
+    except UnsafePath as exc:  # a refusal (a link, a directory others can write): a problem
+        error(str(exc))
+        return EXIT_PROBLEM
     except SessionError as exc:
         error(str(exc))
         return EXIT_USAGE
@@ -191,11 +196,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     checklist, why = _checklist_of(store, session)
     holder = read_live_holder(store.lock_path(session.id))
     progress = progress_of(session)
-    print(f"Session   {session.id}  ({progress.state})")
-    print(f"Checklist {session.checklist_title or session.checklist_id}")
-    print(f"Target    {session.target}")
+    print(visible(f"Session   {session.id}  ({progress.state})"))
+    print(visible(f"Checklist {session.checklist_title or session.checklist_id}"))
+    print(visible(f"Target    {session.target}"))
     print(f"Progress  {progress.text()}")
-    print(f"Driver    {holder.display() if holder else 'nobody'}")
+    print(visible(f"Driver    {holder.display() if holder else 'nobody'}"))
     if why:
         error(f"{why}; showing steps without their phases")
     header = ["PHASE", "STEP", "TITLE", "STATUS", "TRIES", "LAST RESULT"]
@@ -320,7 +325,9 @@ def _print_table(
     """Rich on a terminal, aligned plain text when piped (one full row per line, for grep).
 
     `group_first`: on a terminal, show the first column only where it changes (phases).
+    Cells come from session files and step output: control characters are made visible.
     """
+    rows = [[visible(cell) for cell in row] for row in rows]
     if is_tty():
         from rich.console import Console
         from rich.table import Table

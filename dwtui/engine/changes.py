@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from dwtui.checklist.model import Checklist, Step
+from dwtui.session.errors import SessionError
+from dwtui.session.safe_files import write_file
 
 FINGERPRINTS_FILE = "checklist-steps.json"
 
@@ -70,13 +71,10 @@ def record_fingerprints(session_dir: Path, checklist: Checklist) -> None:
     if path.exists():
         return
     # Only resume diagnostics would be lost if this fails; the session is unaffected.
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps({
+    with contextlib.suppress(OSError, SessionError):
+        write_file(path, (json.dumps({
             "checksum": checklist.checksum, "steps": fingerprints(checklist),
-        }, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        }, indent=1, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def changes_since(

@@ -25,6 +25,7 @@ from dwtui.report.json_delta import (
     show,
     show_change,
 )
+from dwtui.text_safety import visible
 
 __all__ = ["Delta", "Metric", "as_dict", "compare", "headline", "main", "read_report",
            "render_plain"]
@@ -142,19 +143,24 @@ def _style(change: str) -> str:
 def _render_rich(delta: Delta, out: TextIO) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="Report delta")
     for name in ("path", "before", "after", "change"):
         table.add_column(name, justify="left" if name == "path" else "right")
     for path, before, after, change in table_rows(delta):
-        table.add_row(path, before, after, change, style=_style(change))
+        # Keys and values come from report files (step output): shown, never interpreted.
+        cells = (Text(visible(cell)) for cell in (path, before, after, change))
+        table.add_row(*cells, style=_style(change))
     console = Console(file=out)
     console.print(table)
     unchanged = len(delta.figures) - len(delta.changed_figures())
     console.print(f"figures unchanged: {unchanged}")
-    console.print(f"keys added: {', '.join(delta.keys_added) or 'none'}")
-    removed = ", ".join(delta.keys_removed) or "none"
-    console.print(f"keys removed: {removed}", style="red" if delta.keys_removed else "")
+    added = visible(", ".join(delta.keys_added) or "none")
+    console.print(f"keys added: {added}", markup=False)
+    removed = visible(", ".join(delta.keys_removed) or "none")
+    console.print(f"keys removed: {removed}", style="red" if delta.keys_removed else "",
+                  markup=False)
 
 
 class ReportFileError(Exception):
@@ -180,11 +186,11 @@ def main(args: argparse.Namespace) -> int:
         before = read_report(Path(args.before))
         after = read_report(Path(args.after))
     except ReportFileError as exc:
-        print(f"dwtui compare: {exc}", file=sys.stderr)
+        print(visible(f"dwtui compare: {exc}"), file=sys.stderr)
         return 2
     delta = compare(before, after, ignore=[*VOLATILE, *(getattr(args, "ignore", None) or [])])
     if sys.stdout.isatty():
         _render_rich(delta, sys.stdout)
     else:
-        sys.stdout.write(render_plain(delta))
+        sys.stdout.write(visible(render_plain(delta)))
     return 0

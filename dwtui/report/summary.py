@@ -25,8 +25,11 @@ from dwtui.report.evidence import (
 )
 from dwtui.report.manual_checks import manual_checks_section
 from dwtui.report.markdown import duration, table, when
+from dwtui.session.errors import SessionError
 from dwtui.session.model import Attempt, Session
 from dwtui.session.progress import progress_of
+from dwtui.session.safe_files import write_file
+from dwtui.text_safety import visible
 
 Masker = Callable[[str], str]
 
@@ -298,7 +301,8 @@ def render_summary(
         *_manual(),
     ]
     text = "\n".join(lines).rstrip("\n") + "\n"
-    return masker(text) if masker else text
+    # Step output quoted anywhere in the report must not drive the terminal that shows it.
+    return visible(masker(text) if masker else text)
 
 
 def _environment_masker(checklist: Checklist) -> Masker:
@@ -335,7 +339,10 @@ def main(args: argparse.Namespace) -> int:
     output = getattr(args, "output", None)
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            write_file(Path(output), text.encode("utf-8"))
+        except SessionError as exc:
+            print(f"dwtui report: {exc}", file=sys.stderr)
+            return 2
         except OSError as exc:
             print(f"dwtui report: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
             return 2

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from dwtui.secrets import Masker
+from dwtui.session.safe_files import open_file
 
 
 def _ignore(signum: int, frame: object) -> None:
@@ -77,7 +78,7 @@ def main(argv: list[str]) -> int:
     code = child.wait()  # PEP 475: retried on EINTR
     if code < 0:
         code = 128 - code
-    fd = os.open(exits, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = open_file(exits, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
         os.write(fd, f"{key} {os.getpid()} {code}\n".encode())
     finally:

@@ -34,6 +34,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dwtui.session.safe_files import open_file
+
 #: Runs the command in a subshell (so its `exit` cannot skip the record) and records the status.
 #: The traps keep the wrapper alive through SIGINT/SIGTERM to the group so it records 130/143;
 #: caught (not ignored) signals are reset to default in the subshell, so the command itself
@@ -189,7 +191,7 @@ def read_exit(log_path: Path, pid: int | None = None) -> int | None:
 def record_exit(log_path: Path, pid: int, code: int) -> None:
     """Append an exit record with one O_APPEND write (what the wrappers do)."""
     line = f"{log_path.name} {pid} {code}\n".encode()
-    fd = os.open(exits_path_for(log_path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = open_file(exits_path_for(log_path), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
         os.write(fd, line)
     finally:
@@ -218,13 +220,12 @@ def start(
     if values:
         env = {**(os.environ if env is None else env), **values}
     exits = _exits_file(log_path)
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+    # Neither file through a planted link; the exit-record file exists before the wrapper's
+    # `>>` (which would follow one) appends to it, in a directory only we can write.
+    log = open_file(log_path, flags, create_dirs=True)
     try:
-        log = os.open(log_path, flags, 0o666)
-    except FileNotFoundError:  # the directory first (only then: a step's hot path)
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = os.open(log_path, flags, 0o666)
-    try:
+        os.close(open_file(exits, flags))
         if mask_values:
             argv = [
                 sys.executable, "-I", "-S", "-c", _FILTER_BOOT,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from dwtui.checklist.model import Checklist, Phase, RollbackScenario, Step
 from dwtui.session.model import DONE_STATUSES, Attempt, Session, StepState
 from dwtui.session.store import SessionStore
+from dwtui.text_safety import visible
 
 if TYPE_CHECKING:
     from dwtui.engine import Engine
@@ -167,13 +168,14 @@ class SessionController:
         return self.store.dir_of(self.session.id) / attempt.log
 
     def preview(self, step_id: str) -> str:
-        """The action as it will run (engine-rendered, secrets masked)."""
+        """The action as it will run (engine-rendered, secrets masked; captured values in it
+        came from step output, so control characters are made visible)."""
         if self.engine is None:
             return "(preview unavailable)"
         try:
-            return self.engine.preview(step_id)
+            return visible(self.engine.preview(step_id))
         except Exception as error:  # a preview must never break the screen
-            return f"(cannot preview: {error})"
+            return visible(f"(cannot preview: {error})")
 
     def message_of(self, step_id: str) -> tuple[str, str]:
         """A notify step's (where it goes, text) as it will be sent, secrets masked."""

@@ -27,6 +27,7 @@ from dwtui.screens.modals import (
 )
 from dwtui.screens.threads import in_daemon_thread
 from dwtui.session.model import DONE_STATUSES, StepStatus
+from dwtui.text_safety import visible
 
 if TYPE_CHECKING:
     from dwtui.screens.secrets import ThreadPrompt
@@ -235,7 +236,7 @@ class StepRunsScreen(Screen[None]):
         summary = ""
         attempt = self.controller.attempt(step.id)
         if attempt is not None:
-            summary = attempt.summary
+            summary = visible(attempt.summary)  # may quote step output
         self.notify(
             f"{step.title}: {status}" + (f" — {summary}" if summary else ""),
             severity="error" if status == "failed" else "warning",

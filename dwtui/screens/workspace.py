@@ -159,6 +159,8 @@ class Workspace:
                     f"{driver} drives this session: watching read-only "
                     "(press t once they hand off, or restart with --take-over)"
                 )
+            except SessionError as error:  # e.g. a planted link or an open directory
+                raise OpenError(str(error)) from None
             else:
                 role = "driver"
                 self.locks[session.id] = lock

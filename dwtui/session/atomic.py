@@ -12,14 +12,36 @@ import os
 import secrets
 from pathlib import Path
 
+from dwtui.session.safe_files import check_not_link, ensure_dir, open_file
+
 
 def replace_file(
     path: Path, data: bytes, *, durable: bool = True, backup: Path | None = None
 ) -> None:
-    """Atomically make `path` hold `data`; the previous file becomes `backup` if given."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Atomically make `path` hold `data`; the previous file becomes `backup` if given.
+
+    A symbolic link at `path` is refused (`UnsafePath`): nothing is written anywhere.
+    """
+    ensure_dir(path.parent)
+    check_not_link(path)
     tmp = temp_name(path, "tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    _write_new(tmp, data, durable=durable)
+    if backup is not None and path.exists():
+        link = temp_name(path, "bak.tmp")
+        try:
+            os.link(path, link)
+        except OSError:
+            # No hard links here (some network/FUSE filesystems): copy instead.
+            _write_new(link, path.read_bytes(), durable=False)
+        os.replace(link, backup)
+    os.replace(tmp, path)
+    if durable:
+        fsync_dir(path.parent)
+
+
+def _write_new(tmp: Path, data: bytes, *, durable: bool) -> None:
+    """Create `tmp` (it must not exist: `O_EXCL`) holding `data`."""
+    fd = open_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     try:
         view = memoryview(data)
         while view:
@@ -32,17 +54,6 @@ def replace_file(
         tmp.unlink(missing_ok=True)
         raise
     os.close(fd)
-    if backup is not None and path.exists():
-        link = temp_name(path, "bak.tmp")
-        try:
-            os.link(path, link)
-        except OSError:
-            # No hard links here (some network/FUSE filesystems): copy instead.
-            link.write_bytes(path.read_bytes())
-        os.replace(link, backup)
-    os.replace(tmp, path)
-    if durable:
-        fsync_dir(path.parent)
 
 
 def temp_name(path: Path, suffix: str) -> Path:

@@ -9,17 +9,18 @@ unwritable, it is simply rebuilt or skipped.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dwtui.session.atomic import replace_file
+from dwtui.session.errors import SessionError
 from dwtui.session.model import Session
 from dwtui.session.progress import progress_of
+from dwtui.session.safe_files import check_directory
 
 INDEX_NAME = ".summaries.json"
 _VERSION = 2  # 2: progress and state from `progress_of`
@@ -100,13 +101,10 @@ class SummaryIndex:
         if self._new == self._old:
             return
         data = json.dumps({"version": _VERSION, "entries": self._new}, ensure_ascii=False)
-        tmp = self.path.with_name(f"{INDEX_NAME}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
-            tmp.write_text(data, encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            check_directory(self.path.parent)
+            replace_file(self.path, data.encode("utf-8"), durable=False)
+        except (OSError, SessionError):  # a cache: not writing it only costs time
             return
         self._old = dict(self._new)
 

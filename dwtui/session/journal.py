@@ -20,6 +20,7 @@ from typing import Any
 
 from dwtui.session.errors import SessionError
 from dwtui.session.model import Event, Note, Session, utcnow
+from dwtui.session.safe_files import open_file
 
 JOURNAL_NAME = "journal.jsonl"
 #: Longest note text accepted; keeps each line one small atomic write.
@@ -101,8 +102,7 @@ class Journal:
             kind=kind, operator=operator, at=utcnow(), text=_mask(text, secrets), step=step
         )
         data = (entry.to_json() + "\n").encode("utf-8", "backslashreplace")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = open_file(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, create_dirs=True)
         try:
             written = os.write(fd, data)
             if written != len(data):
@@ -204,7 +204,7 @@ class Journal:
             for form in (value.encode("utf-8"), json.dumps(value)[1:-1].encode("utf-8"))
         }
         try:
-            fd = os.open(self.path, os.O_RDWR)
+            fd = open_file(self.path, os.O_RDWR)
         except FileNotFoundError:
             return
         try:

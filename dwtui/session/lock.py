@@ -27,6 +27,7 @@ from dwtui.session.atomic import fsync_dir
 from dwtui.session.errors import SessionError
 from dwtui.session.identity import host_name
 from dwtui.session.model import utcnow
+from dwtui.session.safe_files import check_directory, ensure_dir, open_file
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,9 @@ class DriverLock:
         """
         if self._fd is not None:
             return None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._prepare_directory()
         for attempt in range(20):
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = open_file(self.path, os.O_RDWR | os.O_CREAT)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -130,11 +131,11 @@ class DriverLock:
         if self._fd is not None and self.is_current():
             return None
         self.release()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._prepare_directory()
         previous = self.holder(include_dead=True)
         current = _read_path(self.path)
         tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = open_file(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a brand-new inode: always free
         self.generation = max(int(current.get("generation", 0)), previous_gen(previous)) + 1
         self._fd = fd
@@ -196,6 +197,11 @@ class DriverLock:
         return None
 
     # ------------------------------------------------------------------ plumbing
+
+    def _prepare_directory(self) -> None:
+        """The sessions directory exists and no other user can plant or swap files in it."""
+        check_directory(self.path.parent)
+        ensure_dir(self.path.parent, private=True)
 
     def _write_label(self) -> None:
         assert self._fd is not None

@@ -24,6 +24,7 @@ from dwtui.session.errors import NotDriver, SecretInSession, SessionError, Sessi
 from dwtui.session.index import SessionSummary, SummaryIndex, stamp_of, summarize
 from dwtui.session.model import Session, StepState, utcnow
 from dwtui.session.progress import PlanSource, plan_for
+from dwtui.session.safe_files import check_directory, check_not_link, ensure_dir
 
 __all__ = [
     "BACKUP_SUFFIX",
@@ -125,14 +126,14 @@ class SessionStore:
         session_id = session if isinstance(session, str) else session.id
         logs = self.dir_of(session_id) / "logs"
         if create:
-            logs.mkdir(parents=True, exist_ok=True)
+            ensure_dir(logs)
         return logs / f"{step_id}.{attempt_no}.log"
 
     def artifacts_dir(self, session: Session | str) -> Path:
         """`sessions/<id>/artifacts/` (created)."""
         session_id = session if isinstance(session, str) else session.id
         path = self.dir_of(session_id) / "artifacts"
-        path.mkdir(parents=True, exist_ok=True)
+        ensure_dir(path)
         return path
 
     def lock_path(self, session_id: str) -> Path:
@@ -192,9 +193,9 @@ class SessionStore:
         for step in checklist.iter_steps():
             session.steps[step.id] = StepState()
         session.record(operator, "session.created", detail=f"target={target_name}")
-        self.root.mkdir(parents=True, exist_ok=True)
+        ensure_dir(self.root, private=True)
         self.save(session)
-        self.dir_of(session.id).mkdir(parents=True, exist_ok=True)
+        ensure_dir(self.dir_of(session.id))
         return session
 
     def _new_id(self, now: datetime) -> str:
@@ -225,6 +226,7 @@ class SessionStore:
         (`NotDriver`) if `writer_check` says this process no longer drives.
         """
         path = self.path_of(session.id)
+        check_directory(path.parent)
         # Serialise inside the lock: two threads saving the same session then write in the
         # order they read it, so an older snapshot never lands after a newer one.
         with self._save_lock:
@@ -253,7 +255,14 @@ class SessionStore:
         session = self._read(path)
         if path != self.root / f"{session.id}{SUFFIX}":
             self._paths[session.id] = path
+        self._check_session_tree(session.id)
         return session
+
+    def _check_session_tree(self, session_id: str) -> None:
+        """Refuse a session whose directories were replaced by links (planted elsewhere)."""
+        session_dir = self.dir_of(session_id)
+        for path in (session_dir, session_dir / "logs", session_dir / "artifacts"):
+            check_not_link(path)
 
     def stamp(self, session_id: str) -> tuple[int, int, int] | None:
         """A cheap change token of the session file (followers poll it, then `load`).

@@ -28,6 +28,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from dwtui.messages import WorkerFailed
+from dwtui.text_safety import visible
 from dwtui.widgets.log_index import LineCache, LineIndex, LogFollower
 
 #: Repaint rate cap while output floods in.
@@ -264,6 +265,8 @@ class LogView(ScrollView, can_focus=True):
             segments: list[Segment] = [Segment(raw, base)]
             length = cell_len(raw)
         else:
+            # Colours (SGR) are turned into styles; every other control is shown, not sent.
+            raw = visible(raw, keep_sgr=True)
             text = Text.from_ansi(raw, no_wrap=True) if "\x1b" in raw else Text(raw, no_wrap=True)
             text.stylize_before(base)
             if line == self.match_line:
@@ -366,7 +369,7 @@ class LogView(ScrollView, can_focus=True):
         last = min(self._shown_lines, first + height)
         rows = []
         for line in range(first, last):
-            raw = self._line_text(line)
+            raw = visible(self._line_text(line), keep_sgr=True)
             rows.append(Text.from_ansi(raw).plain if "\x1b" in raw else raw)
         return rows
 

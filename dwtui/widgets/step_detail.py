@@ -13,6 +13,7 @@ from textual.widgets import Static
 from dwtui.checklist.model import Step
 from dwtui.keymap import fill_keys
 from dwtui.screens.controller import SessionController
+from dwtui.text_safety import visible
 from dwtui.widgets.step_list import MARK_STYLES
 
 
@@ -159,12 +160,12 @@ class StepDetail(VerticalScroll):
             text.append(f"{shown.operator}  {shown.started_at:%Y-%m-%d %H:%M:%S}Z\n")
         text.append("Result: ", style="bold")
         if shown is not None and shown.summary:
-            text.append(shown.summary + "\n")
+            text.append(visible(shown.summary) + "\n")  # may quote step output
         else:
             text.append("—\n", style="dim")
         if len(attempts) > 1:
             text.append("[ / ] earlier and later attempts\n", style="dim")
         for note in state.notes:
             text.append(f"Note ({note.operator}, {note.at:%H:%M}): ", style="bold cyan")
-            text.append(note.text + "\n")
+            text.append(visible(note.text) + "\n")
         return text
