@@ -123,3 +123,20 @@ def test_two_sessions_hold_different_lock_values(shop: tuple[str, Path, str]) ->
         values.append(redis("GET", lock_key))
         redis("DEL", lock_key)
     assert values[0] != values[1]
+
+
+def test_the_rollback_drops_the_column_only_when_the_word_is_typed(
+        shop: tuple[str, Path, str]) -> None:
+    dsn, sessions, lock_key = shop
+    session = new_session(sessions, dsn, lock_key)
+    assert dwtui(sessions, dsn, "run", session, "--yes", "--manual-done").returncode == 0
+    refused = dwtui(sessions, dsn, "run", session, "--scenario", "revert-column", "--yes")
+    assert refused.returncode == 3, refused.stdout + refused.stderr  # --yes never types DROP
+    assert "--confirm-word DROP" in refused.stdout + refused.stderr
+    assert column(dsn) == ("NO",)
+    back = dwtui(sessions, dsn, "run", session, "--scenario", "revert-column", "--yes",
+                 "--confirm-word", "DROP")
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert column(dsn) is None
+    status = dwtui(sessions, dsn, "status", session)
+    assert "rolled back" in status.stdout
