@@ -18,7 +18,6 @@ from dwtui.actions._httpclient import (
     Reply,
     check_url,
     host_of,
-    hostname_of,
     make_client,
     send,
     shown_headers,
@@ -28,6 +27,7 @@ from dwtui.actions._timeouts import step_timeout
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.secrets import Masker
 from dwtui.targets.guard import refusal as guard_refusal
+from dwtui.targets.guard_facts import url_facts
 
 #: Lines of pretty JSON (or text) of a response written to the log.
 MAX_LOG_LINES = 200
@@ -70,7 +70,7 @@ class HttpAction:
             raise ActionError(f"repeat must be at least 1, not {repeat}")
         timeout = step_timeout(ctx, DEFAULT_TIMEOUT)
 
-        refusal = guard_refusal(ctx.guard, {"API host": hostname_of(url)})
+        refusal = guard_refusal(ctx.guard, url_facts(url))
         if refusal:
             raise ActionError(refusal)
 

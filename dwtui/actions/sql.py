@@ -26,6 +26,7 @@ from dwtui.actions._timeouts import step_timeout
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.secrets import Masker
 from dwtui.targets.guard import refusal as guard_refusal
+from dwtui.targets.guard_facts import dsn_facts
 
 if TYPE_CHECKING:
     import psycopg
@@ -67,9 +68,7 @@ class SqlAction:
         dsn = str(ctx.params.get("dsn") or ctx.variables.get("db_dsn") or "")
         where = _where(dsn)
 
-        refusal = guard_refusal(
-            ctx.guard, {"database host": where["host"], "database": where["dbname"]}
-        )
+        refusal = guard_refusal(ctx.guard, {**dsn_facts(dsn), "database": where["dbname"]})
         if refusal:
             raise ActionError(refusal)
         if ctx.cancel.is_set():
