@@ -206,7 +206,7 @@ class ShellAction:
         if refusal:
             raise ActionError(refusal)
         masker = getattr(ctx.log, "masker", None)
-        mask_values = masker.values if masker else frozenset()
+        mask_values = masker.secrets if masker else frozenset()
         # Exactly one header line: after a crash, the output starts after the first newline.
         # The command as written with its values in place (the log masks secrets).
         ctx.log.line(header_line(shown(command)))

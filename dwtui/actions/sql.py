@@ -176,7 +176,7 @@ def _outcome(
 ) -> ActionOutcome:
     observed: dict[str, Any] = {}
     if result.has_rows:
-        table = format_table(result.columns, result.rows[:max_rows], result.total)
+        table = format_table(result.columns, result.rows[:max_rows], result.total, secrets.mask)
         ctx.log.write(table + "\n")
         observed["rows"] = result.total
         first = [plain(v) for v in result.rows[0]] if result.rows else None
