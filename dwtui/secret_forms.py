@@ -22,8 +22,8 @@ import urllib.parse
 MIN_ENCODED_LENGTH = 8
 #: Shorter fragments of an aligned base64 encoding are not masked (too common as text).
 MIN_FRAGMENT = 6
-#: What joins two parts of a secret wrapped across lines: a line break and its indentation.
-LINE_BREAK = re.compile(r"\r?\n[ \t]*|\r")
+#: What may stand between two parts of a secret wrapped across lines (removed before matching).
+LINE_BREAK = re.compile(r"[\r\n]")
 
 
 def secret_forms(value: str) -> set[str]:

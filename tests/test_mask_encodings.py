@@ -54,8 +54,8 @@ for lead in (b"", b"x", b"xy", b"user:"):
 print("basic", "Authorization: Basic " + base64.b64encode(b"admin:" + b).decode())
 print("wrapped", t[:9])
 print(t[9:])
-print("wrapped_indented", t[:5])
-print("    " + t[5:])
+print("wrapped_crlf", t[:5], end="\r\n")
+print(t[5:])
 EOF
 printf '%s' "$APP_TOKEN" | base64 -w 12
 echo
@@ -109,7 +109,7 @@ def test_every_form_printed_by_a_step_is_masked_everywhere(
     assert _leaks(log, secret) == []
     lines = log.splitlines()
     for label in ("raw", "upper", "lower", "swapped", "quote", "quote_plus", "quote_lower",
-                  "hex", "HEX", "wrapped", "wrapped_indented"):
+                  "hex", "HEX", "wrapped", "wrapped_crlf"):
         assert f"{label} {MASK}" in lines, label
     b64_lines = [line for line in lines if line.startswith(("b64 ", "b64url "))]
     assert len(b64_lines) == 16 and all(MASK in line for line in b64_lines)
