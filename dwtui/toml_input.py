@@ -27,8 +27,9 @@ def loads(text: str) -> dict[str, Any]:
     return data
 
 
-def depth(value: Any) -> int:
-    """How deep tables and arrays nest in `value` (iterative: any depth is safe to measure)."""
+def depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deep tables/objects and arrays nest in `value` (iterative: safe at any depth;
+    stops counting past `limit`)."""
     deepest = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
@@ -40,7 +41,7 @@ def depth(value: Any) -> int:
         else:
             continue
         deepest = max(deepest, level + 1)
-        if deepest > MAX_DEPTH:
+        if deepest > limit:
             return deepest
         stack.extend((child, level + 1) for child in children)
     return deepest

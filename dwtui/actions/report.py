@@ -55,18 +55,20 @@ class ReportAction:
 
 
 def extract_json(output: str) -> Any:
-    """The JSON document in a command's output (tolerating log lines before and after)."""
+    """The JSON document in a command's output (tolerating log lines before and after),
+    within the limits of `dwtui.report.json_input` (a refusal says which)."""
+    from dwtui.report.json_input import JsonInputError, JsonSyntaxError, parse_json
+
     text = output.strip()
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
     start, end = text.find("{"), text.rfind("}")
-    if start != -1 and end > start:
+    candidates = [text] + ([text[start : end + 1]] if start != -1 and end > start else [])
+    for candidate in candidates:
         try:
-            return json.loads(text[start : end + 1])
-        except ValueError:
-            pass
+            return parse_json(candidate, "the report")
+        except JsonSyntaxError:
+            continue
+        except JsonInputError as exc:
+            raise ActionError(str(exc)) from None
     raise ActionError("the report command printed no JSON object")
 
 

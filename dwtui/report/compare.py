@@ -8,12 +8,14 @@ because the point of the delta is to show what changed, including what went miss
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+
+from dwtui.report.json_input import DEFAULT_MAX_BYTES, JsonInputError, NonFinite, read_json
 
 #: The totals the report carries, in display order.
 TOTAL_NAMES: tuple[str, ...] = (
@@ -120,7 +122,29 @@ def _number(report: Mapping[str, Any], *path: str) -> float | None:
         node = node[key]
     if isinstance(node, bool) or not isinstance(node, int | float):
         return None
+    if not math.isfinite(node):  # NaN / Infinity: named by `not_compared`, never computed
+        return None
     return float(node)
+
+
+#: Where the figures `compare` reads live in a report.
+FIGURES: tuple[tuple[str, ...], ...] = (
+    *(("totals", name) for name in TOTAL_NAMES),
+    ("mapping", "coverage_pct"), ("mapping", "mapped_teams"), ("mapping", "unmapped_vnext_teams"),
+)
+
+
+def not_compared(report: Mapping[str, Any]) -> list[str]:
+    """`path is NaN` for every figure that is NaN or infinite (shown as missing, "-")."""
+    out = []
+    for path in FIGURES:
+        node: Any = report
+        for key in path:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        if isinstance(node, float) and not math.isfinite(node):
+            text = node.text if isinstance(node, NonFinite) else str(node)
+            out.append(f"{'.'.join(path)} is {text}: not compared")
+    return out
 
 
 def key_paths(value: Any, prefix: str = "") -> set[str]:
@@ -171,6 +195,8 @@ def fmt_number(value: float | None, *, signed: bool = False, pct: bool = False) 
     """A figure for tables: integers without decimals, '-' when missing."""
     if value is None:
         return "-"
+    if not math.isfinite(value):
+        return str(value)
     text = f"{value:+.2f}" if signed else f"{value:.2f}"
     if value == int(value) and not pct:
         text = f"{int(value):+d}" if signed else f"{int(value)}"
@@ -252,14 +278,14 @@ class ReportFileError(Exception):
     """A validation report file that cannot be read or is not a JSON object."""
 
 
-def read_report(path: Path) -> dict[str, Any]:
-    """Parse a validation report file; one-line ReportFileError when it is unusable."""
+def read_report(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
+    """Parse a validation report file; one-line ReportFileError when it is unusable
+    (unreadable, larger than `max_bytes`, not JSON, nested or numbered past the limits of
+    `dwtui.report.json_input`, or not an object)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ReportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReportFileError(f"{path} is not valid JSON: {exc}") from None
+        data = read_json(path, max_bytes)
+    except JsonInputError as exc:
+        raise ReportFileError(str(exc)) from None
     if not isinstance(data, dict):
         raise ReportFileError(f"{path} is not a JSON object")
     return data
@@ -267,12 +293,17 @@ def read_report(path: Path) -> dict[str, Any]:
 
 def main(args: argparse.Namespace) -> int:
     """`dwtui compare BEFORE.json AFTER.json`: print the delta (rich on a TTY, plain piped)."""
+    max_mb = getattr(args, "max_mb", None)
+    max_bytes = DEFAULT_MAX_BYTES if max_mb is None else int(max_mb * 1024 * 1024)
     try:
-        before = read_report(Path(args.before))
-        after = read_report(Path(args.after))
+        before = read_report(Path(args.before), max_bytes)
+        after = read_report(Path(args.after), max_bytes)
     except ReportFileError as exc:
         print(f"dwtui compare: {exc}", file=sys.stderr)
         return 2
+    for name, report in ((args.before, before), (args.after, after)):
+        for problem in not_compared(report):
+            print(f"dwtui compare: {name}: {problem}", file=sys.stderr)
     delta = compare(before, after)
     if sys.stdout.isatty():
         _render_rich(delta, sys.stdout)
