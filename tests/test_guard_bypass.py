@@ -238,3 +238,51 @@ def test_allowed_commands_still_run(tmp_path: Path, stand_ins: Path) -> None:
         "kubectl --context staging -n deltacrown get pods", "helm -n team list",
         "psql -h staging-db -c select 1",
     ]
+
+
+def _run_step(tmp_path: Path, step: Step, settings: dict[str, object]) -> tuple[bool, str]:
+    checklist = make_checklist([step], settings=settings)
+    checklist = dataclasses.replace(checklist, guard=Guard(forbid=("prod",)))
+    engine, _ = make_engine(tmp_path / "s", checklist)
+    result = engine.run_step(step.id)
+    return result.ok, result.summary
+
+
+def test_target_exec_commands_are_guarded(tmp_path: Path, stand_ins: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("A=1\n")
+    settings = {"env_file": str(env_file)}
+    step = Step(id="x", title="x", kind="target.exec",
+                params={"command": "kubectl --context prod-eu get pods"})
+    ok, summary = _run_step(tmp_path, step, settings)
+    assert not ok and summary.startswith("refused by guard: kubectl --context 'prod-eu'")
+    assert not stand_ins.exists()
+    allowed = Step(id="y", title="y", kind="target.exec",
+                   params={"command": "kubectl --context staging get pods"})
+    ok, summary = _run_step(tmp_path / "2", allowed, settings)
+    assert ok, summary
+    assert stand_ins.read_text() == "kubectl --context staging get pods\n"
+
+
+def test_a_local_restart_command_is_guarded(tmp_path: Path, stand_ins: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("A=1\n")
+    settings = {"env_file": str(env_file),
+                "restart_command": "helm --kube-context prod upgrade web ./chart"}
+    step = Step(id="r", title="r", kind="target.restart")
+    ok, summary = _run_step(tmp_path, step, settings)
+    assert not ok
+    assert summary.startswith(
+        "refused by guard: restart_command: helm --kube-context 'prod'"), summary
+    assert not stand_ins.exists()
+
+
+def test_a_report_command_is_guarded(tmp_path: Path, stand_ins: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("A=1\n")
+    step = Step(id="c", title="c", kind="report.capture",
+                params={"source": "command", "label": "before",
+                        "command": "psql -h db.prod.internal -c 'select 1'"})
+    ok, summary = _run_step(tmp_path, step, {"env_file": str(env_file)})
+    assert not ok and "refused by guard: psql -h 'db.prod.internal'" in summary, summary
+    assert not stand_ins.exists()

@@ -77,10 +77,15 @@ def _timeout(ctx: ActionContext) -> float:
 
 
 def _run_command(ctx: ActionContext, masker: Masker) -> str:
+    from dwtui.targets.shell_facts import command_refusal
+
     command = ctx.params.get("command")
     if not command:
         raise ActionError("report.capture with source = 'command' needs a command")
     argv: str | list[str] = command if isinstance(command, str) else [str(c) for c in command]
+    if refused := command_refusal(ctx.guard, shown(argv) if isinstance(argv, str)
+                                  else shlex.join(argv)):
+        raise ActionError(refused)
     ctx.log.line(f"$ {masker.mask(shown(argv) if isinstance(argv, str) else shlex.join(argv))}")
     values = environment(argv) if isinstance(argv, str) else {}
     try:

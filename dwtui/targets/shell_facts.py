@@ -20,6 +20,7 @@ import shlex
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from dwtui.checklist.model import Guard
 from dwtui.targets.guard_facts import FactList, dsn_facts, url_facts
 
 _PG = {"psql", "pg_dump", "pg_dumpall", "pg_restore", "pg_isready", "pgbench", "createdb",
@@ -69,6 +70,13 @@ def shell_facts(
     scan.text(command, 0)
     scan.fallbacks(effective)
     return scan.facts.facts
+
+
+def command_refusal(guard: Guard, command: str) -> str | None:
+    """The guard's refusal of what `command` acts on (see `shell_facts`), or None."""
+    from dwtui.targets.guard import refusal
+
+    return refusal(guard, shell_facts(command))
 
 
 class _Scan:
