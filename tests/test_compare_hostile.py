@@ -1,5 +1,6 @@
 """`dwtui compare` with hostile JSON (issue 18.11): bounded size and depth, one-line errors,
-NaN and Infinity named instead of compared. Through the real console script."""
+NaN and Infinity named instead of compared. Through the real console script; the same
+limits hold for a report command's output, an HTTP response and a planted session index."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from action_fixtures import make_context
+from http_fixtures import RecordingServer, http_server
 
 from dwtui.actions.base import ActionError
+from dwtui.actions.http import HttpAction
 from dwtui.actions.report import extract_json
+
+__all__ = ["http_server"]  # the fixture is used by name
 
 SCRIPT = Path(sys.executable).parent / "dwtui"
 
@@ -114,3 +120,32 @@ def test_a_report_command_printing_hostile_json_fails_the_step_in_one_line() -> 
     with pytest.raises(ActionError, match="printed no JSON object"):
         extract_json("no json here")
     assert extract_json("noise {\"a\": 1} noise") == {"a": 1}
+
+
+# -- the same limits wherever JSON comes from someone else --------------------------------
+
+
+def test_an_http_response_past_the_limits_fails_in_one_line(
+    tmp_path: Path, http_server: RecordingServer
+) -> None:
+    http_server.reply("GET", "/deep", text="[" * 100_000 + "]" * 100_000,
+                      headers={"Content-Type": "application/json"})
+    ctx, _ = make_context(tmp_path, "http", {"url": f"{http_server.url}/deep"})
+    outcome = HttpAction().run(ctx)
+    assert not outcome.ok
+    assert outcome.error == (
+        "refused JSON (application/json): the response: nested more than 64 levels deep "
+        f"from 127.0.0.1:{http_server.port}"
+    )
+
+
+def test_a_planted_deep_summary_index_does_not_break_the_listing(tmp_path: Path) -> None:
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    (sessions / ".summaries.json").write_text("[" * 100_000 + "]" * 100_000)
+    (sessions / "20200101-0000-abc000.toml").write_text("not toml [")
+    result = subprocess.run([str(SCRIPT), "--sessions-dir", str(sessions), "sessions"],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "20200101-0000-abc000" in result.stdout and "unreadable" in result.stdout

@@ -227,13 +227,17 @@ def _parse_json(reply: Reply) -> tuple[Any, str]:
     """(parsed body or _MISSING, why it is not JSON or "")."""
     if not reply.body.strip():
         return _MISSING, "an empty response (no JSON)"
+    from dwtui.report.json_input import JsonInputError, JsonSyntaxError, parse_json
+
+    kind = reply.headers.get("content-type", "no content-type")
     try:
-        return json.loads(reply.body), ""
-    except (ValueError, UnicodeDecodeError) as exc:
-        kind = reply.headers.get("content-type", "no content-type")
-        detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}" if isinstance(
-            exc, json.JSONDecodeError) else str(exc)
-        return _MISSING, f"invalid JSON ({kind}: {detail})"
+        return parse_json(reply.body.decode(json.detect_encoding(reply.body)), "the response"), ""
+    except UnicodeDecodeError as exc:
+        return _MISSING, f"invalid JSON ({kind}: {exc})"
+    except JsonSyntaxError as exc:
+        return _MISSING, f"invalid JSON ({kind}: {exc.detail})"
+    except JsonInputError as exc:  # nested or numbered past the limits
+        return _MISSING, f"refused JSON ({kind}): {exc}"
 
 
 def _log_body(ctx: ActionContext, reply: Reply, parsed: Any) -> None:

@@ -45,7 +45,11 @@ _CONSTANTS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 class JsonSyntaxError(JsonInputError):
-    """The input is not JSON at all (as opposed to JSON past a limit)."""
+    """The input is not JSON at all (as opposed to JSON past a limit); `detail` says where."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class _Refused(ValueError):
@@ -76,7 +80,8 @@ def parse_json(text: str, source: str) -> Any:
     except RecursionError:
         raise JsonInputError(f"{source}: nested more than {MAX_DEPTH} levels deep") from None
     except json.JSONDecodeError as exc:
-        raise JsonSyntaxError(f"{source} is not valid JSON: {exc}") from None
+        detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+        raise JsonSyntaxError(f"{source} is not valid JSON: {exc}", detail) from None
     if depth(data, MAX_DEPTH) > MAX_DEPTH:
         raise JsonInputError(f"{source}: nested more than {MAX_DEPTH} levels deep")
     return data
