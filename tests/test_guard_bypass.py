@@ -286,3 +286,11 @@ def test_a_report_command_is_guarded(tmp_path: Path, stand_ins: Path) -> None:
     ok, summary = _run_step(tmp_path, step, {"env_file": str(env_file)})
     assert not ok and "refused by guard: psql -h 'db.prod.internal'" in summary, summary
     assert not stand_ins.exists()
+
+
+def test_an_http_host_header_is_guarded(tmp_path: Path, listener: _Listener) -> None:
+    ctx, _ = make_context(tmp_path, "http", {"url": f"http://127.0.0.1:{listener.port}/x",
+                                             "headers": {"Host": "api.prod.internal:443"}})
+    outcome = HttpAction().run(ctx)
+    assert outcome.error.startswith("refused by guard: Host header 'api.prod.internal'")
+    assert listener.connections == 0

@@ -70,7 +70,11 @@ class HttpAction:
             raise ActionError(f"repeat must be at least 1, not {repeat}")
         timeout = step_timeout(ctx, DEFAULT_TIMEOUT)
 
-        refusal = guard_refusal(ctx.guard, url_facts(url))
+        facts = url_facts(url)
+        for name, value in headers.items():
+            if name.lower() in ("host", ":authority", "x-forwarded-host"):
+                facts[f"{name} header"] = value.rsplit(":", 1)[0] if "]" not in value else value
+        refusal = guard_refusal(ctx.guard, facts)
         if refusal:
             raise ActionError(refusal)
 
