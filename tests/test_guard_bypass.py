@@ -132,7 +132,8 @@ def test_http_urls_are_guarded_in_every_spelling(
 
 # -- shell steps ------------------------------------------------------------------------------
 
-STAND_INS = ("kubectl", "helm", "docker", "psql", "redis-cli", "ssh")
+STAND_INS = ("kubectl", "helm", "docker", "psql", "redis-cli", "ssh", "curl", "wget", "aws",
+             "terraform")
 
 
 @pytest.fixture
@@ -186,6 +187,12 @@ GUARDED_COMMANDS = [
     "ssh admin@prod-bastion uptime",
     "x=$(kubectl --context prod get pods)",
     "curl -s http://0x7f.1:9/ || kubectl get pods --context staging",
+    "curl -s -H 'Host: api.prod.internal' http://10.1.2.3:9/",
+    "curl -s -d 'a=1' prod-api:9/health",
+    "wget -q -O - 2130706433:9/x",
+    "aws --profile prod s3 ls",
+    "AWS_PROFILE=prod aws s3 ls",
+    "terraform workspace select prod",
 ]
 
 

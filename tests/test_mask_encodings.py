@@ -19,17 +19,20 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from action_fixtures import make_context
+from http_fixtures import RecordingServer, http_server
 from pg_fixtures import pg_dsn
 from secret_fixtures import make_secret, register_secret
 from test_engine_support import make_checklist, make_engine
 
+from dwtui.actions.http import MAX_LOG_CHARS, HttpAction
 from dwtui.checklist.model import Step, Variable
 from dwtui.engine import Engine
 from dwtui.report.summary import render_summary
 from dwtui.secret_forms import secret_forms
 from dwtui.secrets import MASK, Masker, MaskingLog
 
-__all__ = ["pg_dsn"]  # the fixture is used by name
+__all__ = ["http_server", "pg_dsn"]  # the fixtures are used by name
 
 #: Prints `label value` lines, one per form, computed from $APP_TOKEN by the step itself.
 PRINT_FORMS = r"""python3 - <<'EOF'
@@ -241,3 +244,19 @@ def test_a_withheld_capture_is_recorded_as_withheld(monkeypatch: pytest.MonkeyPa
         assert evidence["captures_withheld"] == ["token"]
         session_text = engine.store.path_of(engine.session.id).read_text(encoding="utf-8")
         assert fresh not in session_text
+
+
+def test_a_secret_cut_by_the_log_bound_is_masked_whole(
+    tmp_path: Path, http_server: RecordingServer
+) -> None:
+    secret = _secret()
+    encoded = base64.b64encode(secret.encode()).decode()
+    # The body is cut for the log at MAX_LOG_CHARS: right in the middle of the encoding.
+    body = "x" * (MAX_LOG_CHARS - 10) + encoded + " tail"
+    http_server.reply("GET", "/big", text=body, headers={"Content-Type": "text/plain"})
+    ctx, log = make_context(tmp_path, "http", {"url": f"{http_server.url}/big"},
+                            secrets={"token": secret})
+    assert HttpAction().run(ctx).ok
+    text = log.text()
+    assert encoded[:10] not in text and _leaks(text, secret) == []
+    assert "x" * 100 + MASK in text

@@ -82,9 +82,10 @@ class HttpAction:
         for line in shown_headers(headers):
             ctx.log.line(f"   {line}")
         if json_body is not None:
-            ctx.log.write(_bounded(json.dumps(json_body, indent=2, ensure_ascii=False)) + "\n")
+            text = json.dumps(json_body, indent=2, ensure_ascii=False)
+            ctx.log.write(_bounded(masker.mask(text)) + "\n")
         elif body is not None:
-            ctx.log.write(_bounded(str(body)) + "\n")
+            ctx.log.write(_bounded(masker.mask(str(body))) + "\n")
 
         replies: list[Reply] = []
         with make_client(timeout) as client:
@@ -115,7 +116,7 @@ def _outcome(
 ) -> ActionOutcome:
     last = replies[-1]
     parsed, json_problem = _parse_json(last)
-    _log_body(ctx, last, parsed)
+    _log_body(ctx, last, parsed, masker)
 
     samples = [round(r.latency_ms, 1) for r in replies]
     p50, p95 = percentile(samples, 50), percentile(samples, 95)
@@ -244,11 +245,13 @@ def _parse_json(reply: Reply) -> tuple[Any, str]:
         return _MISSING, f"refused JSON ({kind}): {exc}"
 
 
-def _log_body(ctx: ActionContext, reply: Reply, parsed: Any) -> None:
+def _log_body(ctx: ActionContext, reply: Reply, parsed: Any, masker: Masker) -> None:
+    # Masked before it is cut: a cut secret is no longer whole for the log's masker to find.
     if parsed is not _MISSING:
-        ctx.log.write(_bounded(json.dumps(parsed, indent=2, ensure_ascii=False)) + "\n")
+        text = json.dumps(parsed, indent=2, ensure_ascii=False)
+        ctx.log.write(_bounded(masker.mask(text)) + "\n")
     elif reply.body:
-        ctx.log.write(_bounded(reply.text) + "\n")
+        ctx.log.write(_bounded(masker.mask(reply.text)) + "\n")
 
 
 def _bounded(text: str) -> str:

@@ -43,13 +43,24 @@ _OPTIONS: dict[str, tuple[str, ...]] = {
     **{name: ("-p", "--project-name", "-f", "--file", "-H", "--host")
        for name in ("docker-compose", "podman-compose")},
     "kubectx": (), "kubens": (),
+    "aws": ("--profile", "--endpoint-url"), "gcloud": ("--project", "--configuration"),
+    "az": ("--subscription",), "terraform": (),
+    "curl": ("--resolve", "--connect-to", "-x", "--proxy"), "wget": (),
 }
+#: Options of curl/wget that take a value (so the next word is not a URL).
+_CURL_VALUED = {"-H", "--header", "-d", "--data", "--data-raw", "--data-binary", "-o", "--output",
+                "-X", "--request", "-u", "--user", "-A", "--user-agent", "-e", "--referer",
+                "-F", "--form", "-m", "--max-time", "-w", "--write-out", "--resolve",
+                "--connect-to", "-x", "--proxy", "-T", "--upload-file", "-b", "--cookie",
+                "-c", "--cookie-jar", "-E", "--cert", "--cacert", "--key", "-O",
+                "--output-document", "-U", "--connect-timeout", "--retry"}
 #: Words after which the next word names a context (`kubectl config use-context prod`).
 _CONTEXT_WORDS = {"use-context", "set-context", "use"}
 #: Environment variables that choose where a program acts.
 _ENV_FACTS = ("PGHOST", "PGHOSTADDR", "PGSERVICE", "PGDATABASE", "KUBECONFIG", "HELM_KUBECONTEXT",
               "HELM_NAMESPACE", "DOCKER_HOST", "DOCKER_CONTEXT", "CONTAINER_HOST", "REDISCLI_HOST",
-              "DATABASE_URL")
+              "DATABASE_URL", "AWS_PROFILE", "CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT",
+              "TF_WORKSPACE")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"`<>|;&()]+")
 _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.DOTALL)
 _PUNCTUATION = set(";&|()<>\n")
@@ -126,6 +137,10 @@ class _Scan:
                 if word in _CONTEXT_WORDS and following:
                     self.facts.add(f"{program} {word}", following[0])
                     given.add("--context")
+                if program in ("curl", "wget"):
+                    self.web(word, words[index - 1] if index else "")
+                if program == "terraform" and word == "select" and following:
+                    self.facts.add("terraform workspace", following[0])
                 if program in ("ssh", "scp") and "ssh host" not in given and _ssh_host(
                     words, index, program
                 ):
@@ -150,6 +165,15 @@ class _Scan:
                 if option == "--kubeconfig":
                     self.kubeconfigs.append(value)
                 return
+
+    def web(self, word: str, before: str) -> None:
+        """A curl/wget word: a URL (a scheme is optional), or a `Host:` header."""
+        if before in ("-H", "--header") and word.lower().startswith("host:"):
+            self.facts.add("curl Host header", word[5:].strip().rsplit(":", 1)[0])
+        elif word.lower().startswith("--header=host:"):
+            self.facts.add("curl Host header", word[14:].strip().rsplit(":", 1)[0])
+        elif not word.startswith("-") and before not in _CURL_VALUED and "://" not in word:
+            self.facts.update(url_facts("http://" + word, "URL host"))
 
     def value(self, name: str, value: str) -> None:
         self.facts.add(name, value)
