@@ -301,3 +301,17 @@ def test_an_http_host_header_is_guarded(tmp_path: Path, listener: _Listener) -> 
     outcome = HttpAction().run(ctx)
     assert outcome.error.startswith("refused by guard: Host header 'api.prod.internal'")
     assert listener.connections == 0
+
+
+def test_docker_without_context_is_guarded_by_its_config(
+    tmp_path: Path, stand_ins: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".docker").mkdir()
+    (tmp_path / ".docker" / "config.json").write_text('{"currentContext": "prod-swarm"}')
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+    ok, summary = _run_shell(tmp_path, "docker compose up -d")
+    assert not ok and "docker config currentContext 'prod-swarm'" in summary
+    assert not stand_ins.exists()
+    ok, summary = _run_shell(tmp_path / "2", "docker --context staging ps")
+    assert ok, summary

@@ -27,6 +27,7 @@ _PG = {"psql", "pg_dump", "pg_dumpall", "pg_restore", "pg_isready", "pgbench", "
        "dropdb", "createuser", "dropuser", "vacuumdb", "reindexdb", "clusterdb", "pg_basebackup"}
 _KUBE = {"kubectl", "oc", "kubecolor"}
 _DOCKER = {"docker", "podman", "nerdctl"}
+_COMPOSE = {"docker-compose", "podman-compose", "docker compose"}
 
 #: Per program: the options whose value says where it acts.
 _OPTIONS: dict[str, tuple[str, ...]] = {
@@ -100,6 +101,7 @@ class _Scan:
         self.kubeconfigs: list[str] = []
         self.kube_unpinned = False  # a kubectl/helm run without --context
         self.pg_unpinned = False  # a psql-like run without -h / a DSN
+        self.docker_unpinned = False  # a docker run without -H / --context
 
     def text(self, text: str, depth: int) -> None:
         words = list(_words(text))
@@ -190,6 +192,8 @@ class _Scan:
             self.kube_unpinned = True
         if program in _PG and not given & {"-h", "--host", "dsn", "url"}:
             self.pg_unpinned = True
+        if program in _DOCKER | _COMPOSE and not given & {"-H", "--host", "-c", "--context"}:
+            self.docker_unpinned = True
 
     def fallbacks(self, environ: Mapping[str, str]) -> None:
         """Where runs without an explicit choice would act: environment, kubeconfig."""
@@ -206,8 +210,13 @@ class _Scan:
                 context = kube_current_context(environ, self.kubeconfigs)
                 if context:
                     self.facts.add("kubeconfig current-context", context)
-        if self.programs & (_DOCKER | {"docker-compose", "podman-compose"}):
+        if self.programs & (_DOCKER | _COMPOSE):
             wanted += ["DOCKER_HOST", "DOCKER_CONTEXT", "CONTAINER_HOST"]
+            chosen = {"DOCKER_HOST", "DOCKER_CONTEXT"} & (self.assigned | set(environ))
+            if self.docker_unpinned and not chosen:
+                context = docker_current_context(environ)
+                if context:
+                    self.facts.add("docker config currentContext", context)
         for name in wanted:
             if name not in self.assigned and environ.get(name):
                 self.value(f"environment {name}", environ[name])
@@ -226,6 +235,21 @@ def _ssh_host(words: list[str], index: int, program: str) -> bool:
     if before.startswith("-") and len(before) == 2 and before[1] in _SSH_VALUED:
         return False
     return program != "scp" or ":" in word
+
+
+def docker_current_context(environ: Mapping[str, str]) -> str:
+    """The `currentContext` of the Docker CLI's config.json ('' when none)."""
+    import json
+
+    home = environ.get("HOME") or os.path.expanduser("~")
+    config = Path(environ.get("DOCKER_CONFIG") or Path(home) / ".docker") / "config.json"
+    try:
+        with open(config, encoding="utf-8") as handle:
+            data = json.loads(handle.read(1 << 20))
+    except (OSError, UnicodeError, ValueError, RecursionError):
+        return ""
+    context = data.get("currentContext") if isinstance(data, dict) else None
+    return str(context) if isinstance(context, str) and context != "default" else ""
 
 
 def kube_current_context(environ: Mapping[str, str], explicit: list[str] | None = None) -> str:
