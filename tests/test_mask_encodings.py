@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from action_fixtures import make_context
 from http_fixtures import RecordingServer, http_server
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pg_fixtures import pg_dsn
 from secret_fixtures import make_secret, register_secret
 from test_engine_support import make_checklist, make_engine
@@ -260,3 +262,32 @@ def test_a_secret_cut_by_the_log_bound_is_masked_whole(
     text = log.text()
     assert encoded[:10] not in text and _leaks(text, secret) == []
     assert "x" * 100 + MASK in text
+
+
+_FUZZ_SECRET = register_secret(make_secret("Fuzz") + "/x+y")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    form=st.sampled_from(sorted(secret_forms(_FUZZ_SECRET))),
+    breaks=st.lists(st.integers(min_value=1, max_value=60), max_size=2),
+    cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=6),
+    noise=st.text(alphabet="ab \n", max_size=20),
+)
+def test_any_form_wrapped_and_split_anyhow_is_masked(
+    form: str, breaks: list[int], cuts: list[int], noise: str
+) -> None:
+    wrapped = form
+    for at in sorted({b % len(form) for b in breaks if b % len(form)}, reverse=True):
+        wrapped = wrapped[:at] + "\n" + wrapped[at:]
+    text = noise + wrapped + noise + "\n"
+    masker = Masker([_FUZZ_SECRET])
+    out, pending, last = [], "", 0
+    for cut in [*sorted(c % (len(text) + 1) for c in cuts), len(text)]:
+        ready, pending = masker.mask_stream(pending + text[last:cut])
+        out.append(ready)
+        last = cut
+    out.append(masker.mask_stream(pending, final=True)[0])
+    joined = "".join(out).replace("\n", "").lower()
+    assert form.lower() not in joined
+    assert MASK in "".join(out)
