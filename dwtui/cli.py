@@ -155,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("after", metavar="AFTER.json")
     p.add_argument("--ignore", action="append", metavar="PATH",
                    help="a path whose change does not count (e.g. build.sha); repeatable")
+    p.add_argument("--max-mb", type=float, metavar="MB",
+                   help="refuse a report file larger than this (default 16)")
     p.set_defaults(handler=_lazy("dwtui.report.compare", "main"))
 
     p = sub.add_parser("demo", help="rehearse P5-T6 against a local staging stand-in")

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import tomli
 
+from dwtui import toml_input
+
 #: `{key:main.run}` in a checklist's text: the key of that binding id, as the keymap has it.
 KEY_REFERENCE = re.compile(r"\{key:([A-Za-z0-9_.\-]+)\}")
 
@@ -38,7 +40,7 @@ def keymap_path(environ: Mapping[str, str] | None = None) -> Path:
 def load_keymap(path: Path) -> dict[str, str]:
     """Binding id -> key string; {} when the file does not exist."""
     try:
-        data = tomli.loads(path.read_text(encoding="utf-8"))
+        data = toml_input.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:

@@ -1,4 +1,4 @@
-"""Secret masking: every secret value, and the forms it takes in URLs and JSON, becomes `••••`.
+"""Secret masking: every secret value, in every form it takes (`dwtui.secret_forms`), is `••••`.
 
 `Masker` holds the values (in memory only). `MaskingLog` is the `LogSink` every action writes
 to: it appends to the attempt's log file, flushes per line, and holds back the tail of a
@@ -11,42 +11,38 @@ imports it in a bare `python -I -S` process.
 
 from __future__ import annotations
 
-import json
+import bisect
 import os
 import re
 import threading
-import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
 
+from dwtui.secret_forms import LINE_BREAK, secret_forms
 from dwtui.session.safe_files import open_file
+
+__all__ = ["MASK", "MIN_SECRET_LENGTH", "Masker", "MaskingLog", "secret_forms"]
 
 MASK = "••••"
 #: Shorter values would mask ordinary text ("1", "ok") all over the logs.
 MIN_SECRET_LENGTH = 4
 
 
-def secret_forms(value: str) -> set[str]:
-    """The spellings a secret takes in output: raw, URL-encoded (both styles), JSON-escaped."""
-    forms = {
-        value,
-        urllib.parse.quote(value, safe=""),
-        urllib.parse.quote_plus(value, safe=""),
-        urllib.parse.quote(value),
-        json.dumps(value)[1:-1],
-        json.dumps(value, ensure_ascii=False)[1:-1],
-    }
-    return {form for form in forms if form}
-
-
 class Masker:
-    """Replaces secret values in text. Thread-safe; values never leave memory."""
+    """Replaces secret values in text. Thread-safe; values never leave memory.
+
+    Every form of `secret_forms` is matched ignoring case and across line breaks (a secret
+    wrapped over two lines is masked as one; the mask keeps the line count).
+    """
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
+        self._secrets: set[str] = set()
         self._forms: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
-        self._prefixes: frozenset[str] = frozenset()
+        self._sorted: list[str] = []  # lower-cased forms, sorted (prefix search)
+        self._starts: frozenset[str] = frozenset()  # their first characters
+        self._longest = 0
         self.warnings: list[str] = []
         for value in values:
             self.add(value)
@@ -62,23 +58,30 @@ class Masker:
             )
             return False
         with self._lock:
+            self._secrets.add(value)
             new = secret_forms(value) - self._forms
             if not new:
                 return True
             self._forms |= new
             # Longest first so a form that contains another is replaced whole.
             ordered = sorted(self._forms, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(form) for form in ordered))
-            self._prefixes = frozenset(
-                form[:cut] for form in self._forms for cut in range(1, len(form))
-            )
+            self._pattern = re.compile("|".join(re.escape(_lower(form)) for form in ordered))
+            self._sorted = sorted({_lower(form) for form in self._forms})
+            self._starts = frozenset(form[0] for form in self._sorted)
+            self._longest = len(ordered[0])
         return True
 
     @property
     def values(self) -> frozenset[str]:
-        """Every masked form (for the detached filter and for scanning files in tests)."""
+        """Every masked form (for scanning files in tests)."""
         with self._lock:
             return frozenset(self._forms)
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """The secret values themselves (for the detached filter, which derives the forms)."""
+        with self._lock:
+            return frozenset(self._secrets)
 
     def __bool__(self) -> bool:
         return bool(self._forms)
@@ -88,17 +91,43 @@ class Masker:
         pattern = self._pattern
         if pattern is None or not text:
             return text
-        return pattern.sub(MASK, text)
+        # Lower-cased (forms are too) and line breaks removed: C-speed string copies, then
+        # one search; the index map is built only when a secret is there.
+        lowered = _lower(text)
+        wrapped = "\n" in lowered or "\r" in lowered
+        joined = lowered.replace("\r", "").replace("\n", "") if wrapped else lowered
+        if pattern.search(joined) is None:
+            return text
+        where = _positions(text) if wrapped else range(len(text))
+        out: list[str] = []
+        last = 0
+        for match in pattern.finditer(joined):
+            start, end = where[match.start()], where[match.end() - 1] + 1
+            out += [text[last:start], MASK, "\n" * text.count("\n", start, end)]
+            last = end
+        out.append(text[last:])
+        return "".join(out)
+
+    def contains_secret(self, text: str) -> bool:
+        """True when `text` holds any form of a secret."""
+        return self.mask(text) != text
 
     def unsafe_tail(self, text: str) -> int:
-        """Length of the longest suffix of `text` that could be the start of a secret."""
-        prefixes = self._prefixes
-        if not prefixes:
+        """Length of the longest suffix of `text` that could be the start of a secret
+        (line breaks inside it allowed: the rest may come wrapped onto the next line)."""
+        forms, starts = self._sorted, self._starts
+        if not forms or not text:
             return 0
-        longest = max(len(p) for p in prefixes) if prefixes else 0
-        for size in range(min(longest, len(text)), 0, -1):
-            if text[-size:] in prefixes:
-                return size
+        window = text[-(2 * self._longest + 16) :]
+        where = _positions(window)
+        joined = _lower(window).replace("\r", "").replace("\n", "")
+        for index in range(max(0, len(joined) - self._longest + 1), len(joined)):
+            if joined[index] not in starts:
+                continue
+            suffix = joined[index:]
+            found = bisect.bisect_left(forms, suffix)
+            if found < len(forms) and forms[found].startswith(suffix):
+                return len(window) - where[index]
         return 0
 
     def mask_stream(self, pending: str, final: bool = False) -> tuple[str, str]:
@@ -114,6 +143,25 @@ class Masker:
         if keep == 0:
             return masked, ""
         return masked[:-keep], masked[-keep:]
+
+
+def _lower(text: str) -> str:
+    """`text` lower-cased character by character, keeping its length (for index maps)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _positions(text: str) -> list[int]:
+    """For each character of `text` with its line breaks removed, its index in `text`."""
+    where: list[int] = []
+    position = 0
+    for match in LINE_BREAK.finditer(text):
+        where.extend(range(position, match.start()))
+        position = match.end()
+    where.extend(range(position, len(text)))
+    return where
 
 
 class MaskingLog:

@@ -174,3 +174,21 @@ def test_rich_table_for_terminals() -> None:
     assert "Report delta" in text
     assert "mapping.mapped_teams" in text and "dual_write_health" in text
     assert "keys removed: none" in text
+
+
+def test_a_long_list_of_values_is_one_value_and_a_data_dump_is_refused() -> None:
+    from dwtui.report.json_delta import MAX_NODES, TooLarge
+
+    delta = compare({"samples": list(range(100))}, {"samples": list(range(1, 101))})
+    assert delta.figures == ()
+    assert [(c.path, show_value(c.after)) for c in delta.values] == [("samples", "[100 items]")]
+    short = compare({"p": [1, 2]}, {"p": [1, 3]})
+    assert [c.path for c in short.changed_figures()] == ["p.1"]
+    with pytest.raises(TooLarge, match="too many to compare"):
+        compare({"rows": [{"n": i} for i in range(MAX_NODES)]}, {})
+
+
+def show_value(value: Any) -> str:
+    from dwtui.report.json_delta import show
+
+    return show(value)

@@ -18,7 +18,6 @@ from dwtui.actions._httpclient import (
     Reply,
     check_url,
     host_of,
-    hostname_of,
     make_client,
     send,
     shown_headers,
@@ -28,6 +27,7 @@ from dwtui.actions._timeouts import step_timeout
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.secrets import Masker
 from dwtui.targets.guard import refusal as guard_refusal
+from dwtui.targets.guard_facts import url_facts
 
 #: Lines of pretty JSON (or text) of a response written to the log.
 MAX_LOG_LINES = 200
@@ -70,7 +70,11 @@ class HttpAction:
             raise ActionError(f"repeat must be at least 1, not {repeat}")
         timeout = step_timeout(ctx, DEFAULT_TIMEOUT)
 
-        refusal = guard_refusal(ctx.guard, {"API host": hostname_of(url)})
+        facts = url_facts(url)
+        for name, value in headers.items():
+            if name.lower() in ("host", ":authority", "x-forwarded-host"):
+                facts[f"{name} header"] = value.rsplit(":", 1)[0] if "]" not in value else value
+        refusal = guard_refusal(ctx.guard, facts)
         if refusal:
             raise ActionError(refusal)
 
@@ -78,9 +82,10 @@ class HttpAction:
         for line in shown_headers(headers):
             ctx.log.line(f"   {line}")
         if json_body is not None:
-            ctx.log.write(_bounded(json.dumps(json_body, indent=2, ensure_ascii=False)) + "\n")
+            text = json.dumps(json_body, indent=2, ensure_ascii=False)
+            ctx.log.write(_bounded(masker.mask(text)) + "\n")
         elif body is not None:
-            ctx.log.write(_bounded(str(body)) + "\n")
+            ctx.log.write(_bounded(masker.mask(str(body))) + "\n")
 
         replies: list[Reply] = []
         with make_client(timeout) as client:
@@ -111,7 +116,7 @@ def _outcome(
 ) -> ActionOutcome:
     last = replies[-1]
     parsed, json_problem = _parse_json(last)
-    _log_body(ctx, last, parsed)
+    _log_body(ctx, last, parsed, masker)
 
     samples = [round(r.latency_ms, 1) for r in replies]
     p50, p95 = percentile(samples, 50), percentile(samples, 95)
@@ -227,20 +232,26 @@ def _parse_json(reply: Reply) -> tuple[Any, str]:
     """(parsed body or _MISSING, why it is not JSON or "")."""
     if not reply.body.strip():
         return _MISSING, "an empty response (no JSON)"
+    from dwtui.report.json_input import JsonInputError, JsonSyntaxError, parse_json
+
+    kind = reply.headers.get("content-type", "no content-type")
     try:
-        return json.loads(reply.body), ""
-    except (ValueError, UnicodeDecodeError) as exc:
-        kind = reply.headers.get("content-type", "no content-type")
-        detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}" if isinstance(
-            exc, json.JSONDecodeError) else str(exc)
-        return _MISSING, f"invalid JSON ({kind}: {detail})"
+        return parse_json(reply.body.decode(json.detect_encoding(reply.body)), "the response"), ""
+    except UnicodeDecodeError as exc:
+        return _MISSING, f"invalid JSON ({kind}: {exc})"
+    except JsonSyntaxError as exc:
+        return _MISSING, f"invalid JSON ({kind}: {exc.detail})"
+    except JsonInputError as exc:  # nested or numbered past the limits
+        return _MISSING, f"refused JSON ({kind}): {exc}"
 
 
-def _log_body(ctx: ActionContext, reply: Reply, parsed: Any) -> None:
+def _log_body(ctx: ActionContext, reply: Reply, parsed: Any, masker: Masker) -> None:
+    # Masked before it is cut: a cut secret is no longer whole for the log's masker to find.
     if parsed is not _MISSING:
-        ctx.log.write(_bounded(json.dumps(parsed, indent=2, ensure_ascii=False)) + "\n")
+        text = json.dumps(parsed, indent=2, ensure_ascii=False)
+        ctx.log.write(_bounded(masker.mask(text)) + "\n")
     elif reply.body:
-        ctx.log.write(_bounded(reply.text) + "\n")
+        ctx.log.write(_bounded(masker.mask(reply.text)) + "\n")
 
 
 def _bounded(text: str) -> str:

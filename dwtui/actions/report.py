@@ -55,18 +55,20 @@ class ReportAction:
 
 
 def extract_json(output: str) -> Any:
-    """The JSON document in a command's output (tolerating log lines before and after)."""
+    """The JSON document in a command's output (tolerating log lines before and after),
+    within the limits of `dwtui.report.json_input` (a refusal says which)."""
+    from dwtui.report.json_input import JsonInputError, JsonSyntaxError, parse_json
+
     text = output.strip()
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
     start, end = text.find("{"), text.rfind("}")
-    if start != -1 and end > start:
+    candidates = [text] + ([text[start : end + 1]] if start != -1 and end > start else [])
+    for candidate in candidates:
         try:
-            return json.loads(text[start : end + 1])
-        except ValueError:
-            pass
+            return parse_json(candidate, "the report")
+        except JsonSyntaxError:
+            continue
+        except JsonInputError as exc:
+            raise ActionError(str(exc)) from None
     raise ActionError("the report command printed no JSON object")
 
 
@@ -75,10 +77,15 @@ def _timeout(ctx: ActionContext) -> float:
 
 
 def _run_command(ctx: ActionContext, masker: Masker) -> str:
+    from dwtui.targets.shell_facts import command_refusal
+
     command = ctx.params.get("command")
     if not command:
         raise ActionError("report.capture with source = 'command' needs a command")
     argv: str | list[str] = command if isinstance(command, str) else [str(c) for c in command]
+    if refused := command_refusal(ctx.guard, shown(argv) if isinstance(argv, str)
+                                  else shlex.join(argv)):
+        raise ActionError(refused)
     ctx.log.line(f"$ {masker.mask(shown(argv) if isinstance(argv, str) else shlex.join(argv))}")
     values = environment(argv) if isinstance(argv, str) else {}
     try:
@@ -218,7 +225,7 @@ def _load_captured(ctx: ActionContext, step_id: str) -> dict[str, Any]:
 def _compare(ctx: ActionContext, masker: Masker) -> ActionOutcome:
     from dwtui.expectations import evaluate, summarize
     from dwtui.report.compare import as_dict, compare, headline, render_plain
-    from dwtui.report.json_delta import VOLATILE
+    from dwtui.report.json_delta import VOLATILE, TooLarge
     from dwtui.report.perf import DEFAULT_THRESHOLD_PCT, compare_perf, stats_from_evidence
 
     before_id = str(ctx.params.get("before") or "")
@@ -226,7 +233,10 @@ def _compare(ctx: ActionContext, masker: Masker) -> ActionOutcome:
     if not before_id or not after_id:
         raise ActionError("report.compare needs `before` and `after` step ids")
     ignore = [*VOLATILE, *(str(p) for p in ctx.params.get("ignore") or [])]
-    delta = compare(_load_captured(ctx, before_id), _load_captured(ctx, after_id), ignore)
+    try:
+        delta = compare(_load_captured(ctx, before_id), _load_captured(ctx, after_id), ignore)
+    except TooLarge as exc:
+        raise ActionError(str(exc)) from None
     metrics = headline(delta, ctx.params.get("metrics"))
     observed = _observed(delta, ctx.step.expect)
     data = as_dict(delta, metrics)

@@ -20,6 +20,8 @@ from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.checklist.model import Step
 from dwtui.runner import process
 from dwtui.shell_vars import environment, shown
+from dwtui.targets.guard import refusal as guard_refusal
+from dwtui.targets.shell_facts import shell_facts
 
 #: Output read back for expectations/captures: at most the last this many bytes.
 OUTPUT_LIMIT = 8 * 1024 * 1024
@@ -200,8 +202,11 @@ class ShellAction:
             env = dict(os.environ)
             for name, value in extra.items():
                 env[str(name)] = str(value)
+        refusal = guard_refusal(ctx.guard, shell_facts(shown(command), extra))
+        if refusal:
+            raise ActionError(refusal)
         masker = getattr(ctx.log, "masker", None)
-        mask_values = masker.values if masker else frozenset()
+        mask_values = masker.secrets if masker else frozenset()
         # Exactly one header line: after a crash, the output starts after the first newline.
         # The command as written with its values in place (the log masks secrets).
         ctx.log.line(header_line(shown(command)))

@@ -31,6 +31,7 @@ from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.secrets import Masker
 from dwtui.sqlguard import Analysis, QueryTemplate, SqlRefusal, analyse, split
 from dwtui.targets.guard import refusal as guard_refusal
+from dwtui.targets.guard_facts import dsn_facts
 
 if TYPE_CHECKING:
     import psycopg
@@ -73,9 +74,7 @@ class SqlAction:
         dsn = str(ctx.params.get("dsn") or ctx.variables.get("db_dsn") or "")
         where = _where(dsn)
 
-        refusal = guard_refusal(
-            ctx.guard, {"database host": where["host"], "database": where["dbname"]}
-        )
+        refusal = guard_refusal(ctx.guard, {**dsn_facts(dsn), "database": where["dbname"]})
         if refusal:
             raise ActionError(refusal)
         try:
@@ -210,7 +209,7 @@ def _outcome(
 ) -> ActionOutcome:
     observed: dict[str, Any] = {}
     if result.has_rows:
-        table = format_table(result.columns, result.rows[:max_rows], result.total)
+        table = format_table(result.columns, result.rows[:max_rows], result.total, secrets.mask)
         ctx.log.write(table + "\n")
         observed["rows"] = result.total
         first = [plain(v) for v in result.rows[0]] if result.rows else None

@@ -22,6 +22,7 @@ from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.checklist.model import TargetSpec
 from dwtui.secrets import Masker
 from dwtui.targets.base import Target, TargetError
+from dwtui.targets.shell_facts import command_refusal
 
 #: Per-request timeout when the step sets none (a step's `timeout` lowers it).
 REQUEST_TIMEOUT = 10.0
@@ -379,6 +380,8 @@ def _exec(ctx: ActionContext, target: Target, timeout: float | None) -> ActionOu
     if not argv:
         raise ActionError("target.exec needs a command")
     refuse_secrets(ctx, argv)
+    if refused := command_refusal(ctx.guard, shlex.join(argv)):
+        raise ActionError(refused)
     result = target.exec(argv, float(timeout) if timeout else EXEC_TIMEOUT)
     observed: dict[str, Any] = {"exit_code": result.exit_code, "output": result.output}
     values, problems = extract_captures(ctx.step.capture, result.output)

@@ -16,6 +16,7 @@ from typing import Any
 
 import tomli
 
+from dwtui import toml_input
 from dwtui.checklist import schema
 from dwtui.checklist.build import Builder
 from dwtui.checklist.errors import ChecklistError, Problem
@@ -60,7 +61,7 @@ def _load(path: Path) -> tuple[Checklist | None, list[Problem]]:
         return None, [Problem.at(path, line, col, "the file is not valid UTF-8")]
     text = text.removeprefix("\ufeff")
     try:
-        data = tomli.loads(text)
+        data = toml_input.loads(text)
     except tomli.TOMLDecodeError as exc:
         return None, [_syntax_problem(path, text, str(exc))]
     return _build(path, text, data, hashlib.sha256(raw).hexdigest())

@@ -86,7 +86,7 @@ def changes_since(
     try:
         recorded = json.loads((session_dir / FINGERPRINTS_FILE).read_text(encoding="utf-8"))
         before: dict[str, str] = dict(recorded["steps"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return ChecklistChanges(unknown=True)
     now = fingerprints(checklist)
     return ChecklistChanges(

@@ -400,6 +400,7 @@ class Engine:
         summary = self.masker.mask(_one_line(summary))
         captured: dict[str, str] = {}
         unusable: list[str] = []
+        withheld: list[str] = []  # hold (a form of) a secret: kept in memory only
         with self._lock:
             if passed:
                 for name, value in outcome.captured.items():
@@ -407,10 +408,11 @@ class Engine:
                         # Captured from masked output: the real value was a secret.
                         unusable.append(name)
                         continue
-                    if name in self.variables.secret_names or self.masker.mask(value) != value:
+                    if name in self.variables.secret_names or self.masker.contains_secret(value):
                         # Usable by later steps in this process, never written anywhere.
                         self.variables.remember(name, value)
                         self.masker.add(value, name)
+                        withheld.append(name)
                     else:
                         self.session.captured[name] = value
                         captured[name] = value
@@ -424,6 +426,8 @@ class Engine:
                 evidence["failures"] = [self.masker.mask(f) for f in failures]
             if unusable:
                 evidence["captures_masked"] = unusable
+            if withheld:
+                evidence["captures_withheld"] = withheld
             attempt.evidence = evidence
             attempt.status = "passed" if passed else "failed"
             state = self.session.state_of(step.id)

@@ -8,7 +8,6 @@ the JSON-ready form kept as `artifacts/delta.json`, and the plain and rich table
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -21,10 +20,12 @@ from dwtui.report.json_delta import (
     VOLATILE,
     Change,
     Delta,
+    TooLarge,
     diff,
     show,
     show_change,
 )
+from dwtui.report.json_input import DEFAULT_MAX_BYTES, JsonInputError, NonFinite, read_json
 from dwtui.text_safety import visible
 
 __all__ = ["Delta", "Metric", "as_dict", "compare", "headline", "main", "read_report",
@@ -167,28 +168,51 @@ class ReportFileError(Exception):
     """A validation report file that cannot be read or is not a JSON object."""
 
 
-def read_report(path: Path) -> dict[str, Any]:
-    """Parse a validation report file; one-line ReportFileError when it is unusable."""
+def read_report(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
+    """Parse a report file; one-line ReportFileError when it is unusable (unreadable, larger
+    than `max_bytes`, not JSON, nested or numbered past the limits of
+    `dwtui.report.json_input`, or not an object)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ReportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReportFileError(f"{path} is not valid JSON: {exc}") from None
+        data = read_json(path, max_bytes)
+    except JsonInputError as exc:
+        raise ReportFileError(str(exc)) from None
     if not isinstance(data, dict):
         raise ReportFileError(f"{path} is not a JSON object")
     return data
 
 
+def not_compared(report: Mapping[str, Any]) -> list[str]:
+    """`path is NaN: not compared` for every figure that is NaN or infinite (such a figure is
+    shown as written, and its change as "-": never computed)."""
+    from dwtui.report.json_delta import nodes
+
+    out = []
+    for path, value in nodes(report, ()).items():
+        if isinstance(value, float) and not math.isfinite(value):
+            text = value.text if isinstance(value, NonFinite) else show(value)
+            out.append(f"{path} is {text}: not compared")
+    return out
+
+
 def main(args: argparse.Namespace) -> int:
     """`dwtui compare BEFORE.json AFTER.json`: print the delta (rich on a TTY, plain piped)."""
+    max_mb = getattr(args, "max_mb", None)
+    max_bytes = DEFAULT_MAX_BYTES if max_mb is None else int(max_mb * 1024 * 1024)
     try:
-        before = read_report(Path(args.before))
-        after = read_report(Path(args.after))
+        before = read_report(Path(args.before), max_bytes)
+        after = read_report(Path(args.after), max_bytes)
     except ReportFileError as exc:
         print(visible(f"dwtui compare: {exc}"), file=sys.stderr)
         return 2
-    delta = compare(before, after, ignore=[*VOLATILE, *(getattr(args, "ignore", None) or [])])
+    try:
+        for name, report in ((args.before, before), (args.after, after)):
+            for problem in not_compared(report):
+                print(visible(f"dwtui compare: {name}: {problem}"), file=sys.stderr)
+        delta = compare(before, after,
+                        ignore=[*VOLATILE, *(getattr(args, "ignore", None) or [])])
+    except TooLarge as exc:
+        print(f"dwtui compare: {exc}", file=sys.stderr)
+        return 2
     if sys.stdout.isatty():
         _render_rich(delta, sys.stdout)
     else:

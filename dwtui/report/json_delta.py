@@ -18,6 +18,14 @@ from typing import Any
 ITEM_KEYS: tuple[str, ...] = ("name", "id", "key", "table", "label")
 #: Top-level keys that change on every run, ignored unless the caller says otherwise.
 VOLATILE: tuple[str, ...] = ("generated_at",)
+#: A list of plain values longer than this is one value (`[N items]`), not N figures.
+SHORT_LIST = 20
+#: Paths a report may have; more is refused (a report, not a data dump).
+MAX_NODES = 200_000
+
+
+class TooLarge(ValueError):
+    """A report with more paths than `MAX_NODES`."""
 
 
 class _Absent:
@@ -56,6 +64,10 @@ def walk(value: Any, prefix: str = "") -> Iterator[tuple[str, Any, bool]]:
         for key, child in value.items():
             yield from walk(child, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(value, list | tuple):
+        if len(value) > SHORT_LIST and not any(isinstance(v, Mapping | list | tuple)
+                                               for v in value):
+            yield prefix, value, True  # samples, ids ...: compared as one value
+            return
         if prefix:
             yield prefix, value, False
         key = _item_key(value)
@@ -75,8 +87,16 @@ def _ignored(path: str, ignore: Sequence[str]) -> bool:
 
 
 def nodes(report: Mapping[str, Any], ignore: Sequence[str] = VOLATILE) -> dict[str, Any]:
-    """Every path of a report (containers and leaves) with its value, in report order."""
-    return {path: value for path, value, _ in walk(report) if path and not _ignored(path, ignore)}
+    """Every path of a report (containers and leaves) with its value, in report order;
+    TooLarge past `MAX_NODES` paths."""
+    found: dict[str, Any] = {}
+    for path, value, _ in walk(report):
+        if path and not _ignored(path, ignore):
+            found[path] = value
+            if len(found) > MAX_NODES:
+                raise TooLarge(f"the report has more than {MAX_NODES:,} values: too many to "
+                               "compare (a report, not a data dump)")
+    return found
 
 
 @dataclass(frozen=True)
@@ -122,6 +142,12 @@ def _leafish(value: Any) -> bool:
     return not isinstance(value, Mapping | list | tuple)
 
 
+def _long(value: Any) -> bool:
+    """A long list of plain values: one value of its own."""
+    return isinstance(value, list | tuple) and len(value) > SHORT_LIST and not any(
+        isinstance(v, Mapping | list | tuple) for v in value)
+
+
 @dataclass(frozen=True)
 class Delta:
     """What changed between a `before` and an `after` report."""
@@ -162,7 +188,8 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any],
             figures.append(change)
         elif (change.before is ABSENT or change.after is ABSENT):
             continue  # an added/removed key: listed in keys_added/keys_removed
-        elif (_leafish(change.before) or _leafish(change.after)) and change.changed:
+        elif (_leafish(change.before) or _leafish(change.after)
+              or _long(change.before) or _long(change.after)) and change.changed:
             values.append(change)  # e.g. null -> {...}, "ok" -> "degraded", true -> false
     return Delta(
         figures=tuple(figures),
@@ -182,6 +209,9 @@ def show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
+        written = getattr(value, "text", None)  # json_input.NonFinite: as the report wrote it
+        if isinstance(written, str):
+            return written
         if math.isnan(value):
             return "NaN"
         if math.isinf(value):

@@ -3,7 +3,8 @@
 Started by `dwtui.runner.process.start` as `python -I -S -c <boot> ROOT COMMAND EXITS KEY`
 with the secret forms on stdin (NUL-separated, then EOF); its stdout/stderr are the log
 file. It runs `bash -c COMMAND` with stdin `/dev/null`, copies the command's output to the
-log through a `Masker` (a secret split across reads is held back until decided), and appends
+log through a `Masker` (a secret split across reads, or wrapped onto the next line, is held
+back until decided; whole lines at most `HOLD_SECONDS` when no more output comes), and appends
 the exit record (`KEY PID CODE`) to the session's exit-record file with one O_APPEND write.
 Stdlib only: this runs without site-packages for a fast start.
 """
@@ -11,6 +12,7 @@ Stdlib only: this runs without site-packages for a fast start.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -18,6 +20,10 @@ from pathlib import Path
 
 from dwtui.secrets import Masker
 from dwtui.session.safe_files import open_file
+
+#: How long whole lines are held back when their end could begin a secret wrapped onto the
+#: next line: output that stops there is shown after this long.
+HOLD_SECONDS = 0.5
 
 
 def _ignore(signum: int, frame: object) -> None:
@@ -48,6 +54,14 @@ def main(argv: list[str]) -> int:
     decoder_buffer = b""
     fd = child.stdout.fileno()
     while True:
+        if "\n" in pending and not select.select([fd], [], [], HOLD_SECONDS)[0]:
+            # Idle with whole lines held back (their end may begin a wrapped secret):
+            # the rest of it did not come, so the lines go out (the partial one stays).
+            cut = pending.rindex("\n") + 1
+            out.write(pending[:cut].encode("utf-8"))
+            out.flush()
+            pending = pending[cut:]
+            continue
         try:
             chunk = os.read(fd, 65536)
         except InterruptedError:

@@ -22,6 +22,7 @@ from typing import Any, NoReturn, cast
 import tomli
 import tomli_w
 
+from dwtui import toml_input
 from dwtui.session.errors import SessionError
 from dwtui.session.model import (
     SCHEMA_VERSION,
@@ -143,14 +144,22 @@ def _event_to_dict(event: Event) -> dict[str, Any]:
     return out
 
 
-def _plain(value: Any) -> Any:
-    """Evidence made TOML-safe: None dropped, tuples/sets to lists, unknown types to str."""
+#: Evidence nested deeper than this is cut (a session is refused on load past
+#: `dwtui.toml_input.MAX_DEPTH`, and evidence sits a few levels down in it).
+EVIDENCE_DEPTH = 32
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """Evidence made TOML-safe: None dropped, tuples/sets to lists, unknown types to str,
+    tables and arrays deeper than EVIDENCE_DEPTH replaced by a note."""
     if value is None or isinstance(value, bool | int | float | str | datetime | date | time):
         return value
+    if isinstance(value, Mapping | list | tuple) and depth >= EVIDENCE_DEPTH:
+        return f"(nested more than {EVIDENCE_DEPTH} levels: not kept)"
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+        return {str(k): _plain(v, depth + 1) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value if v is not None]
+        return [_plain(v, depth + 1) for v in value if v is not None]
     if isinstance(value, set | frozenset):
         return sorted(str(v) for v in value)
     if isinstance(value, PurePath):
@@ -164,7 +173,7 @@ def _plain(value: Any) -> Any:
 def loads(text: str, path: Path) -> Session:
     """Parse session text read from `path`; `SessionError("path:line: message")` if bad."""
     try:
-        data = tomli.loads(text)
+        data = toml_input.loads(text)
     except tomli.TOMLDecodeError as exc:
         line, message = _toml_error_position(str(exc), text)
         if not _has_end_marker(text):

@@ -111,7 +111,7 @@ class SummaryIndex:
     def _read(self) -> dict[str, Any]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # a planted, hostile index is no index
             return {}
         if not isinstance(data, dict) or data.get("version") != _VERSION:
             return {}

@@ -11,6 +11,9 @@ or `nonprod`. List `production` as well (the shipped checklist does), write `pro
 prefix, or `\\w*prod\\w*` to refuse every name that merely contains `prod`. Digits separate
 words on purpose: `prod1`/`prod02` are production names. A pattern that is not a valid
 regex is matched as literal text, so a typo never disables the guard.
+
+Each fact is matched as written and in every other spelling of the same host
+(`dwtui.targets.spellings`): `2130706433`, `127.1` and `::ffff:127.0.0.1` are 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Mapping
 
 from dwtui.checklist.model import Guard
 from dwtui.targets.base import TargetError
+from dwtui.targets.spellings import spellings
 
 
 class GuardRefused(TargetError):
@@ -41,11 +45,13 @@ def refusal(guard: Guard, facts: Mapping[str, str]) -> str | None:
     for pattern in guard.forbid:
         regex = compile_pattern(pattern)
         for name, value in facts.items():
-            if value and regex.search(str(value)):
-                return (
-                    f"refused by guard: {name} {str(value)!r} matches forbidden pattern "
-                    f"{pattern!r}; nothing was sent"
-                )
+            for form in spellings(str(value)) if value else ():
+                if regex.search(form):
+                    also = f" (= {form})" if form.lower() != str(value).lower() else ""
+                    return (
+                        f"refused by guard: {name} {str(value)!r}{also} matches forbidden "
+                        f"pattern {pattern!r}; nothing was sent"
+                    )
     return None
 
 

@@ -66,8 +66,17 @@ class LocalTarget(Target):
         return path.absolute()
 
     def guard_facts(self) -> dict[str, str]:
-        """The env file and this machine's host name."""
-        return {"env_file": str(self.env_file), "host": socket.gethostname()}
+        """The env file, this machine's host name, and what the configured commands act on
+        (`dwtui.targets.shell_facts`: `--context`, `-h`, URLs, ... of restart/wait)."""
+        from dwtui.targets.shell_facts import shell_facts
+
+        facts = {"env_file": str(self.env_file), "host": socket.gethostname()}
+        for setting in ("restart_command", "wait_command"):
+            command = self._command(setting)
+            if command:
+                found = shell_facts(shown(command), environ=self._env())
+                facts.update({f"{setting}: {name}": value for name, value in found.items()})
+        return facts
 
     def current_env(self, names: Sequence[str]) -> dict[str, str | None]:
         """Values of these keys in the env file (None = not there)."""
