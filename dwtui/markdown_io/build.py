@@ -1,0 +1,425 @@
+"""An outline (see `outline.py`) to a checklist dict that `dwtui check` accepts.
+
+Headings at the phase level open sections: a section becomes a phase when it gets steps; a
+heading named like "Rollback" / "Revert" opens rollback scenarios (its sub-headings are the
+scenarios), one named "Success criteria" gives `[[criteria]]`. Deeper headings title the
+steps that follow. Prose waits for the next step and becomes its description; prose left
+at a heading goes to the step just made. Everything not mapped is a `Note`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from dwtui.checklist import schema
+from dwtui.markdown_io import outline as o
+from dwtui.markdown_io.directives import Directive, DirectiveError, info_fields, parse_comment
+from dwtui.markdown_io.ids import Ids, slug
+from dwtui.markdown_io.notes import Note
+from dwtui.markdown_io.placeholders import Placeholders
+from dwtui.markdown_io.steps import Draft, convert
+from dwtui.markdown_io.text_fields import finish_texts
+
+ROLLBACK = re.compile(r"\b(roll\s*-?\s*back|revert|back\s*out|undo)\b", re.IGNORECASE)
+CRITERIA = re.compile(
+    r"\b(success|acceptance|exit)\s+criteria\b|\bdefinition of done\b|\bdone when\b", re.I
+)
+EXPECT_MARK = "**Expect:**"
+_SECRET = re.compile(r"token|password|passwd|secret|api_key|apikey|credential", re.IGNORECASE)
+
+
+@dataclass
+class Section:
+    title: str
+    line: int
+    level: int
+    kind: str  # phase | rollback | criteria | preamble
+    fields: dict[str, Any] = field(default_factory=dict)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    prose: list[str] = field(default_factory=list)
+    scenarios: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class Imported:
+    data: dict[str, Any]
+    notes: list[Note]
+
+
+def phase_level_of(headings: list[o.Heading]) -> tuple[int, o.Heading | None]:
+    """The phase heading level and the title heading (a lone top heading that comes first)."""
+    if not headings:
+        return 1, None
+    top = min(h.level for h in headings)
+    at_top = [h for h in headings if h.level == top]
+    deeper = sorted({h.level for h in headings if h.level > top})
+    if len(at_top) == 1 and headings[0] is at_top[0] and deeper:
+        return deeper[0], at_top[0]
+    return top, None
+
+
+class Importer:
+    """Walks the outline once, building sections, then assembles the checklist."""
+
+    def __init__(self, name: str, phase_level: int | None, headings: list[o.Heading]) -> None:
+        detected, self.title_heading = phase_level_of(headings)
+        self.phase_level = phase_level or detected
+        self.name = name
+        self.notes: list[Note] = []
+        self.names = Placeholders()
+        self.step_ids, self.phase_ids, self.scenario_ids = Ids(), Ids(), Ids()
+        self.preamble = Section(self.title_heading.text if self.title_heading else "", 1, 0,
+                                "preamble")
+        self.sections: list[Section] = [self.preamble]
+        self.current = self.preamble
+        self.scenario: Section | None = None
+        self.rollback_level: int | None = None
+        self.pending_prose: list[str] = []
+        self.pending_title = ""
+        self.title_uses = 0
+        self.group_has_step = False
+        self.directive: Directive | None = None
+        self.settings: dict[str, Any] = {}
+        self.defaults: dict[str, str] = {}
+        self.criteria: list[dict[str, Any]] = []
+        self.matrix: list[tuple[int, dict[str, str]]] = []
+
+    # ------------------------------------------------------------------ walking
+
+    def walk(self, parts: list[o.Part]) -> None:
+        for part in parts:
+            if isinstance(part, o.Heading):
+                self.heading(part)
+            elif isinstance(part, o.Prose):
+                self.prose(part)
+            elif isinstance(part, o.Comment):
+                self.comment(part)
+            elif isinstance(part, o.Code):
+                self.code(part)
+            elif isinstance(part, o.Task):
+                self.task(part)
+            elif isinstance(part, o.ListStep):
+                self.list_step(part)
+            elif isinstance(part, o.Table):
+                self.table(part)
+            else:
+                self.notes.append(Note(part.line, part.what))
+        self.end_group()
+
+    def heading(self, h: o.Heading) -> None:
+        self.end_group()
+        if h is self.title_heading:
+            return
+        if self.rollback_level is not None and h.level <= self.rollback_level:
+            self.rollback_level, self.scenario = None, None
+        if self.rollback_level is not None:
+            if h.level == self.rollback_level + 1:
+                self.scenario = Section(h.text, h.line, h.level, "scenario")
+                self.current.scenarios.append(self.scenario)
+            else:
+                self.pending_title, self.title_uses = h.text, 0
+            return
+        if ROLLBACK.search(h.text):
+            if h.level <= self.phase_level:
+                self.open(Section(h.text, h.line, h.level, "rollback"))
+            else:
+                parent = self.current.title
+                scenario = Section(f"{parent}: {h.text}" if parent else h.text, h.line,
+                                   h.level, "scenario")
+                self.current.scenarios.append(scenario)
+                self.scenario = scenario
+            self.rollback_level = h.level
+            return
+        if h.level <= self.phase_level:
+            kind = "criteria" if CRITERIA.search(h.text) else "phase"
+            self.open(Section(h.text, h.line, h.level, kind))
+        else:
+            self.pending_title, self.title_uses = h.text, 0
+
+    def open(self, section: Section) -> None:
+        self.current = section
+        self.sections.append(section)
+        self.scenario = None
+
+    def end_group(self) -> None:
+        """A heading or the end: prose left over goes to the step just made."""
+        target = self.last_step()
+        if self.pending_prose and target is not None and self.group_has_step:
+            text = "\n\n".join(self.pending_prose)
+            old = target.get("description", "")
+            target["description"] = f"{old}\n\n{text}" if old else text
+            self.pending_prose = []
+        elif self.pending_prose:
+            container = self.scenario or self.current
+            if not (container.steps or self.group_has_step):
+                container.prose += self.pending_prose
+                self.pending_prose = []
+        if self.directive is not None:
+            self.notes.append(Note(self.directive.line, "dwtui comment not followed by a step"))
+            self.directive = None
+        self.pending_title, self.group_has_step = "", False
+
+    def container(self) -> Section:
+        """Where the next step goes; steps right under a rollback heading are its scenario."""
+        if self.scenario is None and self.current.kind == "rollback":
+            self.scenario = Section(self.current.title, self.current.line, self.current.level,
+                                    "scenario", prose=self.current.prose)
+            self.current.scenarios.append(self.scenario)
+        return self.scenario or self.current
+
+    def last_step(self) -> dict[str, Any] | None:
+        steps = (self.scenario or self.current).steps
+        return steps[-1] if steps else None
+
+    def prose(self, p: o.Prose) -> None:
+        last = self.last_step()
+        if p.text.startswith(EXPECT_MARK) and last is not None and "expect" in last:
+            return  # the readable form of an `expect` given in the step's dwtui comment
+        self.pending_prose.append(self.names.plain(p.text, p.line))
+
+    def comment(self, c: o.Comment) -> None:
+        try:
+            directive = parse_comment(c.text, c.line)
+        except DirectiveError as exc:
+            self.notes.append(Note(c.line, f"{exc}; not imported"))
+            return
+        if directive is None:
+            return
+        if directive.target == "step":
+            self.directive = directive
+        elif directive.target == "checklist":
+            self.settings = directive.fields
+            self.names.known |= set(directive.fields.get("vars", {}))
+        elif directive.target == "scenario" and self.scenario is not None:
+            self.scenario.fields.update(directive.fields)
+        elif directive.target == "phase":
+            if self.scenario is not None and self.scenario.line >= self.current.line:
+                self.current.scenarios.remove(self.scenario)
+                self.open(Section(self.scenario.title, self.scenario.line,
+                                  self.scenario.level, "phase"))
+                self.rollback_level = None
+            elif self.current.kind == "rollback" and not self.current.scenarios:
+                self.current.kind = "phase"
+                self.rollback_level = None
+            self.current.fields.update(directive.fields)
+        else:
+            self.notes.append(Note(c.line, f"dwtui-{directive.target} comment out of place"))
+
+    def code(self, c: o.Code) -> None:
+        try:
+            extra = info_fields(c.info)
+        except DirectiveError as exc:
+            self.notes.append(Note(c.line, f"info string: {exc}"))
+            extra = {}
+        result = convert(c, self.names)
+        self.notes += result.notes
+        self.defaults.update(result.defaults)
+        if result.prose:
+            self.pending_prose.append(result.prose)
+        for stage in result.stages:
+            section = Section(f"{stage.number}. {stage.title}", c.line, self.phase_level, "phase")
+            self.sections.append(section)
+            for item in stage.items:
+                section.steps.append(self.finish({"kind": "manual"}, item, "", c.line, {}))
+        for n, draft in enumerate(result.drafts):
+            self.add(draft, c.line, extra if n == 0 else {})
+
+    def task(self, t: o.Task) -> None:
+        if self.current.kind == "criteria" and self.scenario is None:
+            self.criteria.append({"text": self.names.plain(t.text, t.line)})
+            return
+        fields: dict[str, Any] = {"kind": "manual"}
+        if t.items:
+            fields["items"] = [self.names.plain(item, t.line) for item in t.items]
+        self.add(Draft(fields, t.text), t.line, {}, prefer_draft_title=True)
+
+    def list_step(self, s: o.ListStep) -> None:
+        if s.command:
+            fields = {"kind": "shell", "command": self.names.shell(s.command, s.line)}
+        else:
+            fields = {"kind": "manual"}
+        self.add(Draft(fields, s.text), s.line, {}, prefer_draft_title=True)
+
+    def table(self, t: o.Table) -> None:
+        header = [h.lower() for h in t.header]
+        if self.rollback_level is not None and "symptom" in header and "scenario" in header:
+            for row in t.rows:
+                cells = dict(zip(header, row, strict=False))
+                self.matrix.append((t.line, {k: v.strip("`") for k, v in cells.items()}))
+            return
+        self.notes.append(Note(t.line, "table not imported"))
+
+    # ------------------------------------------------------------------ steps
+
+    def add(self, draft: Draft, line: int, extra: dict[str, Any], *,
+            prefer_draft_title: bool = False) -> None:
+        directive = self.directive.fields if self.directive else {}
+        self.directive = None
+        title = directive.get("title") or extra.get("title")
+        if not title and prefer_draft_title and draft.title:
+            title = draft.title
+        if not title and self.pending_title:
+            self.title_uses += 1
+            suffix = f" ({self.title_uses})" if self.title_uses > 1 else ""
+            title = self.pending_title + suffix
+        title = title or draft.title or _first_sentence(self.pending_prose) or "Step"
+        description = "\n\n".join([*self.pending_prose, draft.description]).strip()
+        self.pending_prose = []
+        step = self.finish(draft.fields, title, description, line, {**extra, **directive})
+        self.container().steps.append(step)
+        self.group_has_step = True
+
+    def finish(self, fields: dict[str, Any], title: str, description: str, line: int,
+               given: dict[str, Any]) -> dict[str, Any]:
+        merged = {**fields, **{k: v for k, v in given.items() if k != "title"}}
+        kind = str(merged.get("kind", "manual"))
+        if kind not in schema.KIND_FIELDS:
+            self.notes.append(Note(line, f"unknown step kind {kind!r}; imported as manual"))
+            kind = "manual"
+        allowed = {**schema.STEP_COMMON, **schema.KIND_FIELDS[kind]}
+        step: dict[str, Any] = {"id": "", "title": str(title).rstrip(":").strip(), "kind": kind}
+        if description and "description" not in merged:
+            step["description"] = description
+        for key, value in merged.items():
+            if key in ("id", "title", "kind"):
+                continue
+            if key in allowed:
+                step[key] = value
+            else:
+                self.notes.append(Note(line, f"field {key!r} not imported (not a {kind} field)"))
+        step["id"] = self.step_ids.take(str(merged.get("id") or slug(step["title"])))
+        return step
+
+    # ------------------------------------------------------------------ assembling
+
+    def checklist(self) -> dict[str, Any]:
+        settings = dict(self.settings)
+        meta = dict(settings.pop("checklist", {}))
+        meta.setdefault("id", slug(self.name, "runbook"))
+        meta.setdefault("title", self.preamble.title or self.name)
+        if self.preamble.prose and "description" not in meta:
+            meta["description"] = "\n\n".join(self.preamble.prose)
+            self.preamble.prose = []
+        data: dict[str, Any] = {"checklist": meta}
+        variables = self.variables(settings.pop("vars", {}))
+        if variables:
+            data["vars"] = variables
+        for key in ("tracking", "targets", "guard"):
+            if key in settings:
+                data[key] = settings.pop(key)
+        data["phases"] = self.phases()
+        criteria = settings.pop("criteria", None) or self.criteria
+        if criteria:
+            data["criteria"] = criteria
+        rollback = self.rollback()
+        if rollback:
+            data["rollback"] = rollback
+        for key in settings:
+            self.notes.append(Note(1, f"dwtui-checklist key {key!r} not imported"))
+        finish_texts(data)
+        return data
+
+    def variables(self, given: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = dict(given)
+        for name, found in self.names.found.items():
+            if name in out:
+                continue
+            spec: dict[str, Any] = {
+                "description": f"{found.written} in the runbook (line {found.line})"
+            }
+            if _SECRET.search(name):
+                spec["secret"] = True
+            elif name in self.defaults:
+                spec["default"] = self.defaults[name]
+            out[name] = spec
+        return out
+
+    def phases(self) -> list[dict[str, Any]]:
+        phases: list[dict[str, Any]] = []
+        for section in self.sections:
+            if section.kind == "rollback":
+                continue
+            if not section.steps:
+                self.note_empty(section)
+                continue
+            phase: dict[str, Any] = {
+                "id": self.phase_ids.take(str(section.fields.get("id") or slug(section.title,
+                                                                                 "phase"))),
+                "title": section.title or self.name,
+            }
+            if section.prose:
+                phase["description"] = "\n\n".join(section.prose)
+            phase.update({k: v for k, v in section.fields.items() if k in schema.PHASE})
+            phase["steps"] = section.steps
+            phases.append(phase)
+        if not phases:
+            self.notes.append(Note(1, "no steps found; the checklist has one manual step"))
+            phases.append({"id": "read", "title": self.name, "steps": [
+                {"id": self.step_ids.take("read-the-runbook"), "title": "Read the runbook",
+                 "kind": "manual"}]})
+        return phases
+
+    def note_empty(self, section: Section) -> None:
+        if section.kind == "preamble" or not (section.prose or section.title):
+            return
+        if section.kind == "criteria" and self.criteria:
+            return
+        self.notes.append(Note(section.line, f"section {section.title!r} has no steps; "
+                               "not imported"))
+
+    def rollback(self) -> dict[str, Any]:
+        scenarios: list[dict[str, Any]] = []
+        for section in self.sections:
+            for sc in section.scenarios:
+                if not sc.steps:
+                    if sc.prose:
+                        self.note_empty(sc)
+                    continue
+                scenario: dict[str, Any] = {
+                    "id": self.scenario_ids.take(str(sc.fields.get("id") or slug(sc.title,
+                                                                               "rollback"))),
+                    "title": sc.title,
+                }
+                if sc.prose:
+                    scenario["description"] = "\n\n".join(sc.prose)
+                scenario.update({k: v for k, v in sc.fields.items() if k in schema.SCENARIO})
+                scenario["steps"] = sc.steps
+                scenarios.append(scenario)
+        out: dict[str, Any] = {}
+        if scenarios:
+            out["scenarios"] = scenarios
+        matrix = self.resolve_matrix(scenarios)
+        if matrix:
+            out["matrix"] = matrix
+        return out
+
+    def resolve_matrix(self, scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        by_name = {s["id"].lower(): s["id"] for s in scenarios}
+        by_name |= {s["title"].lower(): s["id"] for s in scenarios}
+        rows: list[dict[str, Any]] = []
+        for line, cells in self.matrix:
+            wanted = cells.get("scenario", "").lower()
+            found = by_name.get(wanted) or next(
+                (sid for title, sid in by_name.items() if wanted and title.startswith(wanted)),
+                None,
+            )
+            urgency = cells.get("urgency", "").lower()
+            if not found or urgency not in schema.MATRIX_ROW["urgency"].choices:
+                self.notes.append(Note(line, f"rollback matrix row {cells.get('symptom', '')!r}"
+                                       " not imported (unknown scenario or urgency)"))
+                continue
+            row = {"symptom": cells.get("symptom", ""), "scenario": found, "urgency": urgency}
+            if cells.get("notes"):
+                row["notes"] = cells["notes"]
+            rows.append(row)
+        return rows
+
+
+def _first_sentence(prose: list[str]) -> str:
+    if not prose:
+        return ""
+    text = " ".join(prose[0].split())
+    sentence = re.split(r"(?<=[.!?:])\s", text, maxsplit=1)[0]
+    return sentence if len(sentence) <= 80 else sentence[:77].rstrip() + "..."

@@ -1,0 +1,151 @@
+"""One code block to step drafts (kind fields + a suggested title), or to prose.
+
+Shell and console blocks lose their `$ ` prompts and output lines; a shell block with
+`# 1. Title` comments is one step per numbered comment; SQL placeholders become bound
+parameters; `.http` blocks give one http step per request; content to paste (YAML, JSON,
+config) becomes a manual step quoting it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import tomli
+
+from dwtui.markdown_io import commands
+from dwtui.markdown_io.http_blocks import parse_requests
+from dwtui.markdown_io.notes import Note
+from dwtui.markdown_io.outline import Code
+from dwtui.markdown_io.placeholders import Placeholders
+from dwtui.markdown_io.stages import Stage, parse_stages
+
+_WRITES = re.compile(
+    r"^\s*(insert|update|delete|create|alter|drop|truncate|vacuum|reindex|grant|revoke|"
+    r"copy|lock|cluster|refresh)\b|\b(insert\s+into|delete\s+from)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+@dataclass
+class Draft:
+    """A step before it has an id: its kind fields and a title to fall back on."""
+
+    fields: dict[str, Any]
+    title: str = ""
+    description: str = ""
+
+
+@dataclass
+class Converted:
+    drafts: list[Draft] = field(default_factory=list)
+    prose: str = ""
+    stages: list[Stage] = field(default_factory=list)
+    defaults: dict[str, str] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+
+
+def fence(code: Code) -> str:
+    """The block written back as a fenced block (for descriptions)."""
+    info = commands.language(code.info)
+    ticks = "````" if "```" in code.content else "```"
+    return f"{ticks}{info}\n{code.content.rstrip()}\n{ticks}"
+
+
+def convert(code: Code, names: Placeholders) -> Converted:
+    """What `code` becomes."""
+    kind = commands.block_kind(code.info, code.content, code.in_list)
+    line = code.line + 1
+    out = Converted()
+    if kind == "dwtui":
+        try:
+            out.drafts.append(Draft(tomli.loads(code.content)))
+        except tomli.TOMLDecodeError as exc:
+            out.notes.append(Note(code.line, f"dwtui block is not TOML ({exc}); not imported"))
+    elif kind in ("shell", "console"):
+        _shell(code, kind, names, line, out)
+    elif kind == "sql":
+        _sql(code, names, line, out)
+    elif kind == "http":
+        _http(code, names, line, out)
+    elif kind == "paste":
+        quoted = fence(Code(code.line, code.info, names.plain(code.content, line)))
+        title = code.title or f"Apply the {commands.language(code.info) or 'configuration'}"
+        out.drafts.append(Draft({"kind": "manual"}, title, quoted))
+    elif kind == "diagram":
+        out.stages = parse_stages(code.content)
+        if not out.stages:
+            out.prose = fence(Code(code.line, code.info, names.plain(code.content, line)))
+    else:
+        out.prose = fence(Code(code.line, code.info, names.plain(code.content, line)))
+    return out
+
+
+def _shell(code: Code, kind: str, names: Placeholders, line: int, out: Converted) -> None:
+    text = code.content
+    commands_only = commands.strip_prompts(text)
+    if commands_only is None and kind == "console":
+        out.prose = fence(Code(code.line, code.info, names.plain(text, line)))
+        return
+    if commands_only is not None:
+        if commands_only != text.strip("\n"):
+            out.notes.append(Note(code.line, "console output lines not imported (commands kept)"))
+        text = commands_only
+    for part in commands.split_numbered(text):
+        title = part.title or code.title
+        if not part.runnable:
+            comments = "\n".join(s.lstrip("# ").rstrip() for s in part.code.split("\n"))
+            out.drafts.append(Draft({"kind": "manual"}, title, names.plain(comments, line)))
+            continue
+        command = names.shell(part.code, line)
+        fallback = title or commands.first_command_line(part.code)
+        out.drafts.append(Draft({"kind": "shell", "command": command}, fallback))
+
+
+def _sql(code: Code, names: Placeholders, line: int, out: Converted) -> None:
+    kept: list[str] = []
+    for n, text in enumerate(code.content.split("\n")):
+        if text.lstrip().startswith("\\"):
+            out.notes.append(Note(code.line + 1 + n, "psql meta-command not imported"))
+        else:
+            kept.append(text)
+    query, params = names.sql("\n".join(kept).strip("\n"), line)
+    if not query.strip():
+        return
+    fields: dict[str, Any] = {"kind": "sql", "query": query}
+    if params:
+        fields["params"] = params
+    if _WRITES.search(query):
+        out.notes.append(
+            Note(code.line, "SQL that writes imported read-only (add write=true in a dwtui "
+                 "comment to allow it)")
+        )
+    first = next((s.strip() for s in kept if s.strip() and not s.strip().startswith("--")), "")
+    out.drafts.append(Draft(fields, code.title or first.rstrip(";")))
+
+
+def _http(code: Code, names: Placeholders, line: int, out: Converted) -> None:
+    try:
+        requests, variables = parse_requests(code.content)
+    except ValueError as exc:
+        out.notes.append(Note(code.line, f"{exc}; not imported"))
+        out.prose = fence(code)
+        return
+    for name, value in variables.items():
+        out.defaults[names.plain("{{" + name + "}}", line)[2:-1]] = names.plain(value, line)
+    for request in requests:
+        fields = request.fields()
+        converted = _plain_deep(fields, names, line)
+        title = request.title or code.title or f"{request.method} {request.url}"
+        out.drafts.append(Draft({"kind": "http", **converted}, title))
+
+
+def _plain_deep(value: Any, names: Placeholders, line: int) -> Any:
+    if isinstance(value, str):
+        return names.plain(value, line)
+    if isinstance(value, dict):
+        return {k: _plain_deep(v, names, line) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_deep(v, names, line) for v in value]
+    return value
