@@ -40,6 +40,7 @@ class Section:
     steps: list[dict[str, Any]] = field(default_factory=list)
     prose: list[str] = field(default_factory=list)
     scenarios: list[Section] = field(default_factory=list)
+    staged: bool = False  # its workflow diagram became phases
 
 
 @dataclass
@@ -89,9 +90,10 @@ class Importer:
     # ------------------------------------------------------------------ walking
 
     def walk(self, parts: list[o.Part]) -> None:
-        for part in parts:
+        for n, part in enumerate(parts):
             if isinstance(part, o.Heading):
-                self.heading(part)
+                after = parts[n + 1] if n + 1 < len(parts) else None
+                self.heading(part, _is_step_comment(after))
             elif isinstance(part, o.Prose):
                 self.prose(part)
             elif isinstance(part, o.Comment):
@@ -108,7 +110,7 @@ class Importer:
                 self.notes.append(Note(part.line, part.what))
         self.end_group()
 
-    def heading(self, h: o.Heading) -> None:
+    def heading(self, h: o.Heading, titles_a_step: bool = False) -> None:
         self.end_group()
         if h is self.title_heading:
             return
@@ -120,6 +122,9 @@ class Importer:
                 self.current.scenarios.append(self.scenario)
             else:
                 self.pending_title, self.title_uses = h.text, 0
+            return
+        if h.level > self.phase_level and (titles_a_step or not ROLLBACK.match(slug_text(h))):
+            self.pending_title, self.title_uses = h.text, 0
             return
         if ROLLBACK.search(h.text):
             if h.level <= self.phase_level:
@@ -177,7 +182,7 @@ class Importer:
         last = self.last_step()
         if p.text.startswith(EXPECT_MARK) and last is not None and "expect" in last:
             return  # the readable form of an `expect` given in the step's dwtui comment
-        self.pending_prose.append(self.names.plain(p.text, p.line))
+        self.pending_prose.append(p.text)
 
     def comment(self, c: o.Comment) -> None:
         try:
@@ -218,6 +223,7 @@ class Importer:
         self.defaults.update(result.defaults)
         if result.prose:
             self.pending_prose.append(result.prose)
+        self.current.staged = self.current.staged or bool(result.stages)
         for stage in result.stages:
             section = Section(f"{stage.number}. {stage.title}", c.line, self.phase_level, "phase")
             self.sections.append(section)
@@ -228,11 +234,11 @@ class Importer:
 
     def task(self, t: o.Task) -> None:
         if self.current.kind == "criteria" and self.scenario is None:
-            self.criteria.append({"text": self.names.plain(t.text, t.line)})
+            self.criteria.append({"text": t.text})
             return
         fields: dict[str, Any] = {"kind": "manual"}
         if t.items:
-            fields["items"] = [self.names.plain(item, t.line) for item in t.items]
+            fields["items"] = list(t.items)
         self.add(Draft(fields, t.text), t.line, {}, prefer_draft_title=True)
 
     def list_step(self, s: o.ListStep) -> None:
@@ -247,9 +253,11 @@ class Importer:
         if self.rollback_level is not None and "symptom" in header and "scenario" in header:
             for row in t.rows:
                 cells = dict(zip(header, row, strict=False))
-                self.matrix.append((t.line, {k: v.strip("`") for k, v in cells.items()}))
+                cells["scenario"] = cells["scenario"].strip("`")
+                self.matrix.append((t.line, cells))
             return
         self.notes.append(Note(t.line, "table not imported"))
+        self.pending_prose.append(t.text)
 
     # ------------------------------------------------------------------ steps
 
@@ -364,7 +372,7 @@ class Importer:
     def note_empty(self, section: Section) -> None:
         if section.kind == "preamble" or not (section.prose or section.title):
             return
-        if section.kind == "criteria" and self.criteria:
+        if (section.kind == "criteria" and self.criteria) or section.staged:
             return
         self.notes.append(Note(section.line, f"section {section.title!r} has no steps; "
                                "not imported"))
@@ -415,6 +423,22 @@ class Importer:
                 row["notes"] = cells["notes"]
             rows.append(row)
         return rows
+
+
+def slug_text(h: o.Heading) -> str:
+    """A sub-heading's words without a `Step 2 -` / `3.` prefix or emoji."""
+    return re.sub(r"^[^A-Za-z]*(?:(?:step|phase)\s*\d+[a-z]?\s*[-.:)]?\s*)?", "", h.text,
+                  flags=re.IGNORECASE)
+
+
+def _is_step_comment(part: o.Part | None) -> bool:
+    if not isinstance(part, o.Comment):
+        return False
+    try:
+        directive = parse_comment(part.text, part.line)
+    except DirectiveError:
+        return False
+    return directive is not None and directive.target == "step"
 
 
 def _first_sentence(prose: list[str]) -> str:

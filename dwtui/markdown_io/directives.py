@@ -25,7 +25,7 @@ from typing import Any
 
 import tomli
 
-_COMMENT = re.compile(r"^<!--\s*dwtui(?P<what>-[a-z]+)?\s*:?(?P<body>.*?)-->\s*$", re.DOTALL)
+_COMMENT = re.compile(r"^<!--\s*dwtui(?P<what>-[a-z]+)?[ \t]*:?(?P<body>.*?)-->\s*$", re.DOTALL)
 TARGETS = ("step", "phase", "scenario", "checklist")
 
 
@@ -49,7 +49,7 @@ def parse_comment(text: str, line: int) -> Directive | None:
     if target not in TARGETS:
         raise DirectiveError(f"unknown dwtui comment 'dwtui-{target}'")
     body = match.group("body")
-    if "\n" in body.strip():
+    if body.lstrip(" \t").startswith("\n"):
         try:
             return Directive(target, tomli.loads(body), line)
         except tomli.TOMLDecodeError as exc:
@@ -78,10 +78,9 @@ def info_fields(info: str) -> dict[str, Any]:
     lang = info.strip().split(None, 1)[0] if info.strip() else ""
     if "{" in lang:
         rest = lang[lang.index("{") :] + " " + rest
-    rest = rest.strip()
-    if not rest or rest == "dwtui":
+    rest = " ".join(w for w in rest.split(" ") if w not in ("dwtui", "exact")).strip()
+    if not rest:
         return {}
-    rest = rest.removeprefix("dwtui").strip()
     if rest.startswith("{"):
         try:
             loaded = json.loads(rest)

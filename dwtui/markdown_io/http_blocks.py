@@ -41,7 +41,6 @@ class Request:
         if self.body.strip():
             try:
                 out["json"] = json.loads(self.body)
-                headers.pop("Content-Type", None)
             except json.JSONDecodeError:
                 out["body"] = self.body
         if headers:

@@ -72,6 +72,7 @@ class Table:
     line: int
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ class _Walker:
             else:
                 self.parts.append(Skipped(line, "HTML block not imported"))
         elif kind == "table":
-            self.parts.append(_table(node, line))
+            self.parts.append(_table(node, line, self.source(node)))
         elif kind in ("bullet_list", "ordered_list"):
             self.list(node)
         elif kind == "blockquote":
@@ -260,10 +261,10 @@ def _inline_command(item: SyntaxTreeNode) -> str:
     return ""
 
 
-def _table(node: SyntaxTreeNode, line: int) -> Table:
+def _table(node: SyntaxTreeNode, line: int, text: str) -> Table:
     rows: list[tuple[str, ...]] = []
     for section in node.children:
         for tr in section.children:
             rows.append(tuple(plain_text(cell) for cell in tr.children))
     header = rows[0] if rows else ()
-    return Table(line, header, tuple(rows[1:]))
+    return Table(line, header, tuple(rows[1:]), text)

@@ -58,7 +58,9 @@ def convert(code: Code, names: Placeholders) -> Converted:
     kind = commands.block_kind(code.info, code.content, code.in_list)
     line = code.line + 1
     out = Converted()
-    if kind == "dwtui":
+    if "exact" in code.info.split()[1:] and kind in ("shell", "sql", "http"):
+        _exact(code, kind, out)
+    elif kind == "dwtui":
         try:
             out.drafts.append(Draft(tomli.loads(code.content)))
         except tomli.TOMLDecodeError as exc:
@@ -76,17 +78,30 @@ def convert(code: Code, names: Placeholders) -> Converted:
     elif kind == "diagram":
         out.stages = parse_stages(code.content)
         if not out.stages:
-            out.prose = fence(Code(code.line, code.info, names.plain(code.content, line)))
+            out.prose = fence(code)
     else:
-        out.prose = fence(Code(code.line, code.info, names.plain(code.content, line)))
+        out.prose = fence(code)
     return out
+
+
+def _exact(code: Code, kind: str, out: Converted) -> None:
+    """A block already in dwtui's form (`${name}`, `$$`), as `dwtui export` writes them."""
+    text = code.content.rstrip("\n")
+    if kind == "shell":
+        out.drafts.append(Draft({"kind": "shell", "command": text},
+                                commands.first_command_line(text)))
+    elif kind == "sql":
+        out.drafts.append(Draft({"kind": "sql", "query": text}))
+    else:
+        for request in parse_requests(text)[0]:
+            out.drafts.append(Draft({"kind": "http", **request.fields()}))
 
 
 def _shell(code: Code, kind: str, names: Placeholders, line: int, out: Converted) -> None:
     text = code.content
     commands_only = commands.strip_prompts(text)
     if commands_only is None and kind == "console":
-        out.prose = fence(Code(code.line, code.info, names.plain(text, line)))
+        out.prose = fence(code)
         return
     if commands_only is not None:
         if commands_only != text.strip("\n"):
@@ -96,7 +111,7 @@ def _shell(code: Code, kind: str, names: Placeholders, line: int, out: Converted
         title = part.title or code.title
         if not part.runnable:
             comments = "\n".join(s.lstrip("# ").rstrip() for s in part.code.split("\n"))
-            out.drafts.append(Draft({"kind": "manual"}, title, names.plain(comments, line)))
+            out.drafts.append(Draft({"kind": "manual"}, title, comments))
             continue
         command = names.shell(part.code, line)
         fallback = title or commands.first_command_line(part.code)
