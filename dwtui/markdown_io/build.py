@@ -239,14 +239,16 @@ class Importer:
         fields: dict[str, Any] = {"kind": "manual"}
         if t.items:
             fields["items"] = list(t.items)
-        self.add(Draft(fields, t.text), t.line, {}, prefer_draft_title=True)
+        if t.command:
+            fields = {"kind": "shell", "command": self.names.shell(t.command, t.line)}
+        self.add(Draft(fields, _without_command(t.text, t.command)), t.line, {})
 
     def list_step(self, s: o.ListStep) -> None:
         if s.command:
             fields = {"kind": "shell", "command": self.names.shell(s.command, s.line)}
         else:
             fields = {"kind": "manual"}
-        self.add(Draft(fields, s.text), s.line, {}, prefer_draft_title=True)
+        self.add(Draft(fields, _without_command(s.text, s.command)), s.line, {})
 
     def table(self, t: o.Table) -> None:
         header = [h.lower() for h in t.header]
@@ -261,18 +263,20 @@ class Importer:
 
     # ------------------------------------------------------------------ steps
 
-    def add(self, draft: Draft, line: int, extra: dict[str, Any], *,
-            prefer_draft_title: bool = False) -> None:
+    def add(self, draft: Draft, line: int, extra: dict[str, Any]) -> None:
         directive = self.directive.fields if self.directive else {}
         self.directive = None
-        title = directive.get("title") or extra.get("title")
-        if not title and prefer_draft_title and draft.title:
-            title = draft.title
+        title = directive.get("title") or extra.get("title") or draft.title
+        if not title and self.pending_title and not self.title_uses:
+            title, self.title_uses = self.pending_title, 1
+        title = title or _first_sentence(self.pending_prose)
         if not title and self.pending_title:
             self.title_uses += 1
-            suffix = f" ({self.title_uses})" if self.title_uses > 1 else ""
-            title = self.pending_title + suffix
-        title = title or draft.title or _first_sentence(self.pending_prose) or "Step"
+            title = f"{self.pending_title} ({self.title_uses})"
+        container = self.scenario or self.current
+        if not title and not container.steps and container.kind != "preamble":
+            title = container.title
+        title = title or draft.fallback or "Step"
         description = "\n\n".join([*self.pending_prose, draft.description]).strip()
         self.pending_prose = []
         step = self.finish(draft.fields, title, description, line, {**extra, **directive})
@@ -303,10 +307,12 @@ class Importer:
     # ------------------------------------------------------------------ assembling
 
     def checklist(self) -> dict[str, Any]:
+        self.title_from_first_section()
         settings = dict(self.settings)
         meta = dict(settings.pop("checklist", {}))
         meta.setdefault("id", slug(self.name, "runbook"))
-        meta.setdefault("title", self.preamble.title or self.name)
+        first_heading = next((s.title for s in self.sections if s.title), "")
+        meta.setdefault("title", self.preamble.title or first_heading or self.name)
         if self.preamble.prose and "description" not in meta:
             meta["description"] = "\n\n".join(self.preamble.prose)
             self.preamble.prose = []
@@ -328,6 +334,16 @@ class Importer:
             self.notes.append(Note(1, f"dwtui-checklist key {key!r} not imported"))
         finish_texts(data)
         return data
+
+    def title_from_first_section(self) -> None:
+        """Several top headings, the first without steps: it is the runbook's title."""
+        if self.preamble.title or len(self.sections) < 2:
+            return
+        first = self.sections[1]
+        if first.kind == "phase" and not first.steps and not first.scenarios:
+            self.preamble.title = first.title
+            self.preamble.prose += first.prose
+            self.sections.remove(first)
 
     def variables(self, given: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = dict(given)
@@ -441,9 +457,17 @@ def _is_step_comment(part: o.Part | None) -> bool:
     return directive is not None and directive.target == "step"
 
 
+def _without_command(text: str, command: str) -> str:
+    """`Restart it: `systemctl restart x`` -> `Restart it` (the command is the step)."""
+    if not command:
+        return text
+    short = text.replace(f"`{command}`", "").strip().rstrip(":").strip()
+    return short or text
+
+
 def _first_sentence(prose: list[str]) -> str:
     if not prose:
         return ""
     text = " ".join(prose[0].split())
-    sentence = re.split(r"(?<=[.!?:])\s", text, maxsplit=1)[0]
+    sentence = re.split(r"(?<=[.!?:])\s", text, maxsplit=1)[0].rstrip(".:")
     return sentence if len(sentence) <= 80 else sentence[:77].rstrip() + "..."

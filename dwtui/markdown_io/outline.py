@@ -50,6 +50,7 @@ class Task:
     line: int
     text: str
     items: tuple[str, ...] = ()
+    command: str = ""
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ class _Walker:
             for li in sub.children
             for p in li.children[:1]
         )
-        self.parts.append(Task(_line(item), text, subs))
+        self.parts.append(Task(_line(item), text, subs, _inline_command(item)))
 
     def procedure_item(self, item: SyntaxTreeNode) -> None:
         text = _first_paragraph_text(item)

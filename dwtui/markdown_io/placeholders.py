@@ -67,9 +67,10 @@ class Placeholders:
         """A URL, header, body or pasted content: placeholders as `${name}`."""
         return self._convert(text, line)
 
-    def sql(self, text: str, line: int) -> tuple[str, dict[str, str]]:
+    def sql(self, text: str, line: int) -> tuple[str, dict[str, str], str]:
         """A query with placeholders as bound `%(name)s` parameters (`'<x>'` loses its
-        quotes: binding quotes it), and the params table."""
+        quotes: binding quotes it), the params table, and the first placeholder that cannot
+        be bound (an identifier such as `<SCHEMA>.orders`, or inside a longer string)."""
         params: dict[str, str] = {}
         quoted = re.compile(r"'(<[A-Za-z][\w.-]*>|\{\{\s*[A-Za-z_][\w.-]*\s*\}\})'")
         text = quoted.sub(lambda m: m.group(1), text)
@@ -91,9 +92,10 @@ class Placeholders:
             r"|\{\{\s*(?P<mustache>[A-Za-z_][\w.-]*)\s*\}\}"
         )
         query = pattern.sub(bind, text)
+        unbindable = _unbindable(query, marker)
         if params:
             query = query.replace("%", "%%").replace(marker, "%")
-        return query.replace("${", "$${"), params
+        return query.replace("${", "$${"), params, unbindable
 
     def _convert(self, text: str, line: int) -> str:
         def swap(match: re.Match[str]) -> str:
@@ -125,6 +127,21 @@ class Placeholders:
         name = variable_name(raw)
         self.found.setdefault(name, Found(written, line))
         return name
+
+
+_IDENTIFIER_USE = re.compile(
+    r"(?:\b(?:from|join|table|into|update|vacuum|analyze|reindex|index|on|schema)\s+(?:\([^)]*\)\s*)?"
+    r"\x00\((\w+)\)s)|\x00\((\w+)\)s\.|\.\x00\((\w+)\)s|'[^']*\x00\((\w+)\)s[^']*'",
+    re.IGNORECASE,
+)
+
+
+def _unbindable(query: str, marker: str) -> str:
+    """The name of a bound placeholder used where a value cannot go, else ""."""
+    match = _IDENTIFIER_USE.search(query)
+    if not match:
+        return ""
+    return next(g for g in match.groups() if g)
 
 
 def variable_name(raw: str) -> str:

@@ -9,6 +9,7 @@ config) becomes a manual step quoting it.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ class Draft:
     fields: dict[str, Any]
     title: str = ""
     description: str = ""
+    fallback: str = ""  # a title made from the command, when nothing better is at hand
 
 
 @dataclass
@@ -73,8 +75,9 @@ def convert(code: Code, names: Placeholders) -> Converted:
         _http(code, names, line, out)
     elif kind == "paste":
         quoted = fence(Code(code.line, code.info, names.plain(code.content, line)))
-        title = code.title or f"Apply the {commands.language(code.info) or 'configuration'}"
-        out.drafts.append(Draft({"kind": "manual"}, title, quoted))
+        lang = commands.language(code.info)
+        fallback = f"Apply the {lang.upper() if len(lang) <= 4 else lang} content"
+        out.drafts.append(Draft({"kind": "manual"}, code.title, quoted, fallback=fallback))
     elif kind == "diagram":
         out.stages = parse_stages(code.content)
         if not out.stages:
@@ -89,7 +92,7 @@ def _exact(code: Code, kind: str, out: Converted) -> None:
     text = code.content.rstrip("\n")
     if kind == "shell":
         out.drafts.append(Draft({"kind": "shell", "command": text},
-                                commands.first_command_line(text)))
+                                fallback=commands.first_command_line(text)))
     elif kind == "sql":
         out.drafts.append(Draft({"kind": "sql", "query": text}))
     else:
@@ -107,15 +110,15 @@ def _shell(code: Code, kind: str, names: Placeholders, line: int, out: Converted
         if commands_only != text.strip("\n"):
             out.notes.append(Note(code.line, "console output lines not imported (commands kept)"))
         text = commands_only
-    for part in commands.split_numbered(text):
+    for part in commands.split_numbered(textwrap.dedent(text)):
         title = part.title or code.title
         if not part.runnable:
             comments = "\n".join(s.lstrip("# ").rstrip() for s in part.code.split("\n"))
             out.drafts.append(Draft({"kind": "manual"}, title, comments))
             continue
         command = names.shell(part.code, line)
-        fallback = title or commands.first_command_line(part.code)
-        out.drafts.append(Draft({"kind": "shell", "command": command}, fallback))
+        out.drafts.append(Draft({"kind": "shell", "command": command}, title,
+                                fallback=commands.first_command_line(part.code)))
 
 
 def _sql(code: Code, names: Placeholders, line: int, out: Converted) -> None:
@@ -125,8 +128,15 @@ def _sql(code: Code, names: Placeholders, line: int, out: Converted) -> None:
             out.notes.append(Note(code.line + 1 + n, "psql meta-command not imported"))
         else:
             kept.append(text)
-    query, params = names.sql("\n".join(kept).strip("\n"), line)
+    text = "\n".join(kept).strip("\n")
+    query, params, unbindable = names.sql(text, line)
     if not query.strip():
+        return
+    if unbindable:
+        out.notes.append(Note(code.line, f"SQL placeholder {unbindable} is an identifier or part "
+                              "of a string and cannot be bound: imported as a manual step"))
+        quoted = fence(Code(code.line, "sql", names.plain(text, line)))
+        out.drafts.append(Draft({"kind": "manual"}, code.title, quoted, fallback="Run the query"))
         return
     fields: dict[str, Any] = {"kind": "sql", "query": query}
     if params:
@@ -137,7 +147,7 @@ def _sql(code: Code, names: Placeholders, line: int, out: Converted) -> None:
                  "comment to allow it)")
         )
     first = next((s.strip() for s in kept if s.strip() and not s.strip().startswith("--")), "")
-    out.drafts.append(Draft(fields, code.title or first.rstrip(";")))
+    out.drafts.append(Draft(fields, code.title, fallback=first.rstrip(";")))
 
 
 def _http(code: Code, names: Placeholders, line: int, out: Converted) -> None:
@@ -152,8 +162,8 @@ def _http(code: Code, names: Placeholders, line: int, out: Converted) -> None:
     for request in requests:
         fields = request.fields()
         converted = _plain_deep(fields, names, line)
-        title = request.title or code.title or f"{request.method} {request.url}"
-        out.drafts.append(Draft({"kind": "http", **converted}, title))
+        out.drafts.append(Draft({"kind": "http", **converted}, request.title or code.title,
+                                fallback=f"{request.method} {request.url}"))
 
 
 def _plain_deep(value: Any, names: Placeholders, line: int) -> Any:
