@@ -30,14 +30,13 @@ def export_markdown(data: dict[str, Any]) -> str:
     meta = data.get("checklist", {})
     out.append(f"# {_one_line(meta.get('title', 'Runbook'))}")
     if meta.get("description"):
-        out.append(str(meta["description"]).strip())
+        out.append(_description(meta["description"], {}))
     out += _variables(data.get("vars", {}))
     for phase in data.get("phases", []):
         out.append(f"## {_one_line(phase['title'])}")
         extra = {k: v for k, v in phase.items() if k not in ("title", "steps", "description")}
-        out.append(_comment("dwtui-phase", extra))
-        if phase.get("description"):
-            out.append(str(phase["description"]).strip())
+        description = _description(phase.get("description", ""), extra)
+        out += [_comment("dwtui-phase", extra), description]
         for step in phase.get("steps", []):
             out += _step(step, "###")
     out += _rollback(data.get("rollback", {}))
@@ -71,10 +70,7 @@ def _step(step: dict[str, Any], level: str) -> list[str]:
         if k not in _HEADING_FIELDS and (k not in shown or not native)
         and (native or k not in kind_fields)
     }
-    description = str(step.get("description", "")).strip()
-    if description and not _plain_prose(description):
-        extra["description"] = step["description"]
-        description = "\n".join(f"> {line}".rstrip() for line in description.split("\n"))
+    description = _description(step.get("description", ""), extra)
     out = [f"{level} {_one_line(step['title'])}", _comment("dwtui", {"id": step["id"], **extra})]
     if description:
         out.append(description)
@@ -89,6 +85,16 @@ def _step(step: dict[str, Any], level: str) -> list[str]:
     if "expect" in step:
         out.append(f"**Expect:** {_expectations(step['expect'])}")
     return out
+
+
+def _description(text: Any, extra: dict[str, Any]) -> str:
+    """The description as Markdown; one the importer would read as steps, headings or tables
+    goes in the dwtui comment (`extra`) and is shown quoted."""
+    shown = str(text).strip()
+    if not shown or _plain_prose(shown):
+        return shown
+    extra["description"] = text
+    return "\n".join(f"> {line}".rstrip() for line in shown.split("\n"))
 
 
 def _plain_prose(text: str) -> bool:
@@ -138,9 +144,8 @@ def _rollback(rollback: dict[str, Any]) -> list[str]:
     for scenario in scenarios:
         out.append(f"### {_one_line(scenario['title'])}")
         extra = {k: v for k, v in scenario.items() if k not in ("title", "steps", "description")}
-        out.append(_comment("dwtui-scenario", extra))
-        if scenario.get("description"):
-            out.append(str(scenario["description"]).strip())
+        description = _description(scenario.get("description", ""), extra)
+        out += [_comment("dwtui-scenario", extra), description]
         for step in scenario.get("steps", []):
             out += _step(step, "####")
     if matrix:
