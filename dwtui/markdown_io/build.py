@@ -15,7 +15,13 @@ from typing import Any
 
 from dwtui.checklist import schema
 from dwtui.markdown_io import outline as o
-from dwtui.markdown_io.directives import Directive, DirectiveError, info_fields, parse_comment
+from dwtui.markdown_io.directives import (
+    Directive,
+    DirectiveError,
+    comment_target,
+    info_fields,
+    parse_comment,
+)
 from dwtui.markdown_io.ids import Ids, slug
 from dwtui.markdown_io.notes import Note
 from dwtui.markdown_io.placeholders import Placeholders
@@ -27,6 +33,10 @@ CRITERIA = re.compile(
     r"\b(success|acceptance|exit)\s+criteria\b|\bdefinition of done\b|\bdone when\b", re.I
 )
 EXPECT_MARK = "**Expect:**"
+_ALLOWED = {
+    kind: frozenset(schema.STEP_COMMON) | frozenset(fields)
+    for kind, fields in schema.KIND_FIELDS.items()
+}
 _SECRET = re.compile(r"token|password|passwd|secret|api_key|apikey|credential", re.IGNORECASE)
 
 
@@ -290,7 +300,7 @@ class Importer:
         if kind not in schema.KIND_FIELDS:
             self.notes.append(Note(line, f"unknown step kind {kind!r}; imported as manual"))
             kind = "manual"
-        allowed = {**schema.STEP_COMMON, **schema.KIND_FIELDS[kind]}
+        allowed = _ALLOWED[kind]
         step: dict[str, Any] = {"id": "", "title": str(title).rstrip(":").strip(), "kind": kind}
         if description and "description" not in merged:
             step["description"] = description
@@ -448,13 +458,7 @@ def slug_text(h: o.Heading) -> str:
 
 
 def _is_step_comment(part: o.Part | None) -> bool:
-    if not isinstance(part, o.Comment):
-        return False
-    try:
-        directive = parse_comment(part.text, part.line)
-    except DirectiveError:
-        return False
-    return directive is not None and directive.target == "step"
+    return isinstance(part, o.Comment) and comment_target(part.text) == "step"
 
 
 def _without_command(text: str, command: str) -> str:

@@ -100,6 +100,8 @@ def _guess(content: str, in_list: bool, tagged: bool) -> str:
 def strip_prompts(content: str) -> str | None:
     """The commands of a console transcript (`$ ` lines and their `\\` continuations);
     None when there is no `$ ` line (the block is sample output)."""
+    if "$ " not in content:
+        return None
     commands: list[str] = []
     continuing = False
     for line in content.split("\n"):
@@ -128,6 +130,8 @@ class ShellPart:
 
 def split_numbered(code: str) -> list[ShellPart]:
     """A block with two or more `# 1. Title` comments is one part per numbered comment."""
+    if "#" not in code:
+        return [ShellPart("", code.strip("\n"))]
     lines = code.split("\n")
     heads = [i for i, s in enumerate(lines) if _NUMBERED_COMMENT.match(s)]
     if len(heads) < 2:

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from dataclasses import dataclass
 from typing import Any
 
 import tomli
 
 _COMMENT = re.compile(r"^<!--\s*dwtui(?P<what>-[a-z]+)?[ \t]*:?(?P<body>.*?)-->\s*$", re.DOTALL)
+_WORD = re.compile(
+    r"""([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\[[^\]]*\]|\{[^}]*\}|[^\s"'\[{]\S*)\s*"""
+)
 TARGETS = ("step", "phase", "scenario", "checklist")
 
 
@@ -59,21 +61,27 @@ def parse_comment(text: str, line: int) -> Directive | None:
 
 def words(text: str) -> dict[str, Any]:
     """`id=backup confirm=true` -> {"id": "backup", "confirm": True}."""
-    try:
-        tokens = shlex.split(text)
-    except ValueError as exc:
-        raise DirectiveError(f"cannot read {text.strip()!r}: {exc}") from None
     fields: dict[str, Any] = {}
-    for token in tokens:
-        key, sep, value = token.partition("=")
-        if not sep or not key:
-            raise DirectiveError(f"expected key=value, got {token!r}")
-        fields[key] = _value(value)
+    pos, text = 0, text.strip()
+    while pos < len(text):
+        match = _WORD.match(text, pos)
+        if not match:
+            raise DirectiveError(f"expected key=value, got {text[pos:].split()[0]!r}")
+        fields[match.group(1)] = _value(match.group(2))
+        pos = match.end()
     return fields
+
+
+def comment_target(text: str) -> str | None:
+    """What a dwtui comment sets (`step`, `phase`...) without reading it; None otherwise."""
+    match = _COMMENT.match(text.strip())
+    return (match.group("what") or "-step")[1:] if match else None
 
 
 def info_fields(info: str) -> dict[str, Any]:
     """Step fields in a code block's info string after the language word."""
+    if " " not in info.strip() and "{" not in info:
+        return {}
     rest = info.strip().split(None, 1)[1] if len(info.split()) > 1 else ""
     lang = info.strip().split(None, 1)[0] if info.strip() else ""
     if "{" in lang:
@@ -101,6 +109,12 @@ def _runme(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _value(text: str) -> Any:
+    if text in ("true", "false"):
+        return text == "true"
+    if text.isdigit():
+        return int(text)
+    if text[0] not in "\"'[{-+0123456789in":
+        return text
     try:
         return tomli.loads(f"v = {text}")["v"]
     except tomli.TOMLDecodeError:

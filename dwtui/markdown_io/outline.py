@@ -7,11 +7,11 @@ steps, HTML comments and tables. Line numbers are 1-based lines of the Markdown 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from dwtui.markdown_io.commands import looks_like_command
@@ -89,8 +89,10 @@ Part = Heading | Prose | Code | Task | ListStep | Comment | Table | Skipped
 _TOC_MARKERS = ("[[_TOC_]]", "[TOC]", "[[TOC]]", "${toc}", "[toc]")
 
 
+@functools.cache
 def markdown_parser() -> MarkdownIt:
-    """CommonMark with tables and task lists: the only parser the import uses."""
+    """CommonMark with tables and task lists: the only parser the import uses (one per
+    process: it holds no state between `parse` calls)."""
     return MarkdownIt("commonmark").enable("table").use(tasklists_plugin)
 
 
@@ -98,19 +100,46 @@ def parse_outline(text: str, parser: MarkdownIt | None = None) -> list[Part]:
     """The runbook parts of `text`, in order."""
     tokens = (parser or markdown_parser()).parse(text)
     walker = _Walker(text.split("\n"))
-    walker.blocks(SyntaxTreeNode(tokens).children)
+    walker.blocks(_tree(tokens))
     return walker.parts
 
 
-def plain_text(node: SyntaxTreeNode | Token | None) -> str:
-    """The visible text of an inline node: code spans keep their backticks."""
-    if node is None:
-        return ""
-    children = node.children if isinstance(node, Token) else [c.token for c in _inline(node)]
+@dataclass(slots=True)
+class _Node:
+    """A block of the token stream with its children (lighter than markdown-it's tree)."""
+
+    type: str
+    tag: str
+    map: list[int] | None
+    info: str
+    content: str
+    attrs: dict[str, str | int | float]
+    children: list[_Node] = field(default_factory=list)
+    inline: Token | None = None
+
+
+def _tree(tokens: list[Token]) -> list[_Node]:
+    root = _Node("root", "", None, "", "", {})
+    stack = [root]
+    for tok in tokens:
+        if tok.nesting == 1:
+            node = _Node(tok.type[:-5], tok.tag, tok.map, tok.info, "", tok.attrs)
+            stack[-1].children.append(node)
+            stack.append(node)
+        elif tok.nesting == -1:
+            stack.pop()
+        elif tok.type == "inline":
+            stack[-1].inline = tok
+        else:
+            stack[-1].children.append(_Node(tok.type, tok.tag, tok.map, tok.info, tok.content,
+                                            tok.attrs))
+    return root.children
+
+
+def plain_text(node: _Node | None) -> str:
+    """The visible text of a block's inline content: code spans keep their backticks."""
     out: list[str] = []
-    for child in children or ():
-        if child is None:
-            continue
+    for child in _inline(node):
         if child.type == "code_inline":
             out.append(f"`{child.content}`")
         elif child.type in ("softbreak", "hardbreak"):
@@ -120,25 +149,13 @@ def plain_text(node: SyntaxTreeNode | Token | None) -> str:
     return " ".join("".join(out).split())
 
 
-def _inline(node: SyntaxTreeNode) -> list[SyntaxTreeNode]:
-    """The flat inline token nodes under `node` (a block holding one `inline`)."""
-    for child in node.children:
-        if child.type == "inline":
-            found: list[SyntaxTreeNode] = []
-            _flatten(child, found)
-            return found
-    return []
+def _inline(node: _Node | None) -> list[Token]:
+    if node is None or node.inline is None:
+        return []
+    return node.inline.children or []
 
 
-def _flatten(node: SyntaxTreeNode, out: list[SyntaxTreeNode]) -> None:
-    for child in node.children:
-        if child.children and child.type != "image":
-            _flatten(child, out)
-        else:
-            out.append(child)
-
-
-def _line(node: SyntaxTreeNode) -> int:
+def _line(node: _Node) -> int:
     return (node.map[0] + 1) if node.map else 0
 
 
@@ -147,7 +164,7 @@ class _Walker:
     lines: list[str]
     parts: list[Part] = field(default_factory=list)
 
-    def source(self, node: SyntaxTreeNode) -> str:
+    def source(self, node: _Node) -> str:
         """The Markdown source of a block node, dedented to its first line's indent."""
         if not node.map:
             return ""
@@ -155,11 +172,11 @@ class _Walker:
         indent = min((len(s) - len(s.lstrip()) for s in chunk if s.strip()), default=0)
         return "\n".join(s[indent:] for s in chunk).strip("\n")
 
-    def blocks(self, nodes: list[SyntaxTreeNode]) -> None:
+    def blocks(self, nodes: list[_Node]) -> None:
         for node in nodes:
             self.block(node)
 
-    def block(self, node: SyntaxTreeNode) -> None:
+    def block(self, node: _Node) -> None:
         kind, line = node.type, _line(node)
         if kind == "heading":
             self.parts.append(Heading(line, int(node.tag[1:]), plain_text(node)))
@@ -188,7 +205,7 @@ class _Walker:
         else:
             self.parts.append(Skipped(line, f"{kind.replace('_', ' ')} not imported"))
 
-    def list(self, node: SyntaxTreeNode) -> None:
+    def list(self, node: _Node) -> None:
         items = node.children
         if any(_is_task(item) for item in items):
             for item in items:
@@ -200,7 +217,7 @@ class _Walker:
         for item in items:
             self.procedure_item(item)
 
-    def task(self, item: SyntaxTreeNode) -> None:
+    def task(self, item: _Node) -> None:
         text = _first_paragraph_text(item)
         codes = _codes(item)
         if codes:
@@ -216,7 +233,7 @@ class _Walker:
         )
         self.parts.append(Task(_line(item), text, subs, _inline_command(item)))
 
-    def procedure_item(self, item: SyntaxTreeNode) -> None:
+    def procedure_item(self, item: _Node) -> None:
         text = _first_paragraph_text(item)
         codes = _codes(item)
         extra = [
@@ -233,36 +250,36 @@ class _Walker:
         self.parts.append(ListStep(_line(item), text, _inline_command(item)))
 
 
-def _code_in_item(code: SyntaxTreeNode, title: str) -> Code:
+def _code_in_item(code: _Node, title: str) -> Code:
     return Code(_line(code), code.info.strip(), code.content, title=title, in_list=True)
 
 
-def _is_task(item: SyntaxTreeNode) -> bool:
+def _is_task(item: _Node) -> bool:
     return "task-list-item" in str(item.attrs.get("class", ""))
 
 
-def _codes(item: SyntaxTreeNode) -> list[SyntaxTreeNode]:
+def _codes(item: _Node) -> list[_Node]:
     return [c for c in item.children if c.type in ("fence", "code_block")]
 
 
-def _first_paragraph_text(item: SyntaxTreeNode) -> str:
+def _first_paragraph_text(item: _Node) -> str:
     for child in item.children:
         if child.type == "paragraph":
             return plain_text(child)
     return ""
 
 
-def _inline_command(item: SyntaxTreeNode) -> str:
+def _inline_command(item: _Node) -> str:
     """The command of an item whose only code span looks like a command, else ""."""
     if not item.children or item.children[0].type != "paragraph":
         return ""
-    spans = [n.content for n in _inline(item.children[0]) if n.type == "code_inline"]
+    spans = [t.content for t in _inline(item.children[0]) if t.type == "code_inline"]
     if len(spans) == 1 and looks_like_command(spans[0]):
         return spans[0]
     return ""
 
 
-def _table(node: SyntaxTreeNode, line: int, text: str) -> Table:
+def _table(node: _Node, line: int, text: str) -> Table:
     rows: list[tuple[str, ...]] = []
     for section in node.children:
         for tr in section.children:

@@ -15,6 +15,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -37,6 +38,12 @@ _SHELL = re.compile(
     r"|\$\{(?P<brace>[A-Za-z_][A-Za-z0-9_]*)\}"
     r"|(?P<other>\$\{)"
     r"|\$(?P<bare>[A-Z][A-Z0-9_]+)\b"
+    r"|(?<![<\w])<(?P<angle>[A-Za-z][\w.-]*)>"
+    r"|\{\{\s*(?P<mustache>[A-Za-z_][\w.-]*)\s*\}\}"
+)
+_QUOTED = re.compile(r"'(<[A-Za-z][\w.-]*>|\{\{\s*[A-Za-z_][\w.-]*\s*\}\})'")
+_SQL = re.compile(
+    r"\$\{(?P<brace>[A-Za-z_]\w*)\}"
     r"|(?<![<\w])<(?P<angle>[A-Za-z][\w.-]*)>"
     r"|\{\{\s*(?P<mustache>[A-Za-z_][\w.-]*)\s*\}\}"
 )
@@ -72,8 +79,7 @@ class Placeholders:
         quotes: binding quotes it), the params table, and the first placeholder that cannot
         be bound (an identifier such as `<SCHEMA>.orders`, or inside a longer string)."""
         params: dict[str, str] = {}
-        quoted = re.compile(r"'(<[A-Za-z][\w.-]*>|\{\{\s*[A-Za-z_][\w.-]*\s*\}\})'")
-        text = quoted.sub(lambda m: m.group(1), text)
+        text = _QUOTED.sub(lambda m: m.group(1), text)
         marker = "\x00"
 
         def bind(match: re.Match[str]) -> str:
@@ -86,18 +92,15 @@ class Placeholders:
             params[name] = "${" + name + "}"
             return f"{marker}({name})s"
 
-        pattern = re.compile(
-            r"\$\{(?P<brace>[A-Za-z_]\w*)\}"
-            r"|(?<![<\w])<(?P<angle>[A-Za-z][\w.-]*)>"
-            r"|\{\{\s*(?P<mustache>[A-Za-z_][\w.-]*)\s*\}\}"
-        )
-        query = pattern.sub(bind, text)
+        query = _SQL.sub(bind, text)
         unbindable = _unbindable(query, marker)
         if params:
             query = query.replace("%", "%%").replace(marker, "%")
         return query.replace("${", "$${"), params, unbindable
 
     def _convert(self, text: str, line: int) -> str:
+        if "$" not in text and "<" not in text and "{{" not in text:
+            return text
         def swap(match: re.Match[str]) -> str:
             written = match.group(0)
             if match.group("dollars"):
@@ -144,6 +147,7 @@ def _unbindable(query: str, marker: str) -> str:
     return next(g for g in match.groups() if g)
 
 
+@functools.lru_cache(maxsize=1024)
 def variable_name(raw: str) -> str:
     """`NAMESPACE` -> `namespace`, `pod-name` -> `pod_name`, `target` -> `target_value`."""
     name = re.sub(r"[^a-z0-9_]", "_", raw.lower()).strip("_") or "value"
@@ -160,10 +164,15 @@ def _dwtui_reference(name: str, text: str) -> bool:
 
 
 def _assigned(name: str, text: str) -> bool:
+    assigned, read_or_for = _setting_patterns(name)
+    return bool(assigned.search(text) or read_or_for.search(text))
+
+
+@functools.lru_cache(maxsize=512)
+def _setting_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     escaped = re.escape(name)
-    if re.search(_ASSIGNED.format(n=escaped), text, re.MULTILINE):
-        return True
-    return bool(re.search(_READ_OR_FOR.format(n=escaped), text))
+    return (re.compile(_ASSIGNED.format(n=escaped), re.MULTILINE),
+            re.compile(_READ_OR_FOR.format(n=escaped)))
 
 
 def _placeholder_caps(name: str, text: str) -> bool:

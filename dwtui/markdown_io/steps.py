@@ -110,7 +110,9 @@ def _shell(code: Code, kind: str, names: Placeholders, line: int, out: Converted
         if commands_only != text.strip("\n"):
             out.notes.append(Note(code.line, "console output lines not imported (commands kept)"))
         text = commands_only
-    for part in commands.split_numbered(textwrap.dedent(text)):
+    if text[:1] in (" ", "\t"):
+        text = textwrap.dedent(text)
+    for part in commands.split_numbered(text):
         title = part.title or code.title
         if not part.runnable:
             comments = "\n".join(s.lstrip("# ").rstrip() for s in part.code.split("\n"))

@@ -22,6 +22,8 @@ def finish_texts(data: dict[str, Any]) -> None:
         known |= set(step.get("capture", {}))
 
     def fix(text: str) -> str:
+        if "${" not in text:
+            return text
         def swap(match: re.Match[str]) -> str:
             name = match.group(1)
             ok = match.group(0).endswith("}") and (
