@@ -270,3 +270,27 @@ def test_import_output_is_toml_the_loader_accepts(tmp_path: Path) -> None:
         path = tmp_path / f"{runbook.stem}.toml"
         path.write_text(to_toml(import_markdown(runbook.read_text(), runbook.name).data))
         assert check_files([path]) == []
+
+
+def test_secret_placeholder_in_pasted_content_is_not_a_reference_in_the_description(
+    tmp_path: Path,
+) -> None:
+    text = ("# R\n\n## Configure\n\n```yaml\ntoken: {{api_token}}\n```\n\n"
+            '```sh\ncurl -H "X: $API_TOKEN" x\n```\n')
+    data = import_markdown(text, "r.md").data
+    assert data["vars"]["api_token"]["secret"] is True
+    paste, call = data["phases"][0]["steps"]
+    assert "token: $${api_token}" in paste["description"]
+    assert call["command"] == 'curl -H "X: ${api_token}" x'
+    path = tmp_path / "r.toml"
+    path.write_text(to_toml(data))
+    assert dwtui("check", path).returncode == 0
+
+
+def test_phase_comment_keeps_a_criteria_named_heading_a_phase() -> None:
+    text = ("# R\n\n## Success criteria\n\n<!-- dwtui-phase\nid = \"crit\"\n-->\n\n"
+            "* [ ] Confirm the numbers\n")
+    data = import_markdown(text, "r.md").data
+    assert data["phases"][0]["id"] == "crit"
+    assert data["phases"][0]["steps"][0]["title"] == "Confirm the numbers"
+    assert "criteria" not in data

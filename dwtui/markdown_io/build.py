@@ -218,6 +218,8 @@ class Importer:
             elif self.current.kind == "rollback" and not self.current.scenarios:
                 self.current.kind = "phase"
                 self.rollback_level = None
+            elif self.current.kind == "criteria":
+                self.current.kind = "phase"
             self.current.fields.update(directive.fields)
         else:
             self.notes.append(Note(c.line, f"dwtui-{directive.target} comment out of place"))

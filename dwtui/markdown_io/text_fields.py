@@ -16,8 +16,11 @@ _TEXT_KEYS = ("title", "description", "text")
 
 
 def finish_texts(data: dict[str, Any]) -> None:
-    """Escape unknown `${...}` in every title, description, item and criterion text."""
-    known = set(data.get("vars", {})) | set(BUILTIN_VARIABLES)
+    """Escape unknown `${...}` in every title, description, item and criterion text (and
+    secrets: the loader refuses them there)."""
+    variables = data.get("vars", {})
+    known = {n for n, spec in variables.items()
+             if not (isinstance(spec, dict) and spec.get("secret"))} | set(BUILTIN_VARIABLES)
     for step in _steps(data):
         known |= set(step.get("capture", {}))
 
