@@ -294,3 +294,22 @@ def test_phase_comment_keeps_a_criteria_named_heading_a_phase() -> None:
     assert data["phases"][0]["id"] == "crit"
     assert data["phases"][0]["steps"][0]["title"] == "Confirm the numbers"
     assert "criteria" not in data
+
+
+def test_rollback_sub_heading_inside_a_phase_is_a_scenario_until_the_next_heading() -> None:
+    text = ("# R\n\n## Step 3 - Deploy\n\n```sh\n./deploy\n```\n\n### Roll back\n\n"
+            "```sh\n./deploy --previous\n```\n\n### Verify\n\n```sh\n./smoke\n```\n")
+    data = import_markdown(text, "r.md").data
+    assert data["phases"][0]["id"] == "deploy"
+    assert [s["command"] for s in data["phases"][0]["steps"]] == ["./deploy", "./smoke"]
+    (scenario,) = data["rollback"]["scenarios"]
+    assert scenario["title"] == "Step 3 - Deploy: Roll back"
+    assert scenario["steps"][0]["command"] == "./deploy --previous"
+
+
+def test_a_sub_heading_followed_by_a_step_comment_titles_the_step_even_if_named_undo() -> None:
+    text = ("# R\n\n## Change\n\n### Undo the change\n\n<!-- dwtui: id=undo -->\n\n"
+            "```sh\n./undo\n```\n")
+    data = import_markdown(text, "r.md").data
+    assert data["phases"][0]["steps"][0]["title"] == "Undo the change"
+    assert "rollback" not in data
