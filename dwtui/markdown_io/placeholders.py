@@ -93,7 +93,7 @@ class Placeholders:
             return f"{marker}({name})s"
 
         query = _SQL.sub(bind, text)
-        unbindable = _unbindable(query, marker)
+        unbindable = _unbindable(query, marker) if params else ""
         if params:
             query = query.replace("%", "%%").replace(marker, "%")
         return query.replace("${", "$${"), params, unbindable
