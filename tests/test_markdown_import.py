@@ -313,3 +313,18 @@ def test_a_sub_heading_followed_by_a_step_comment_titles_the_step_even_if_named_
     data = import_markdown(text, "r.md").data
     assert data["phases"][0]["steps"][0]["title"] == "Undo the change"
     assert "rollback" not in data
+
+
+def test_untagged_fence_in_a_numbered_item_is_a_shell_step_titled_by_the_item() -> None:
+    text = ("1. Restart:\n\n    ```\n    systemctl restart nginx\n    ```\n\n"
+            "2. Check: `curl -fsS localhost/health`\n")
+    data = import_markdown(text, "restart.md").data
+    assert [(s["title"], s["command"]) for s in data["phases"][0]["steps"]] == [
+        ("Restart", "systemctl restart nginx"), ("Check", "curl -fsS localhost/health")]
+    assert data["checklist"]["id"] == "restart"
+
+
+def test_a_list_without_commands_is_prose() -> None:
+    text = "# R\n\n## A\n\n- one thing\n- `staging-k8s` is an option\n\n```sh\ntrue\n```\n"
+    (step,) = import_markdown(text, "r.md").data["phases"][0]["steps"]
+    assert step["command"] == "true" and "- one thing" in step["description"]
