@@ -4,8 +4,8 @@ what was not mapped) and `export_markdown` (checklist dict -> a readable runbook
 Modules, one idea each: `outline` (markdown-it tokens -> runbook parts), `commands` (what a
 code block is), `placeholders` (`<X>`/`$X`/`{{x}}` -> `${x}`), `directives` (dwtui
 comments and info strings), `http_blocks`, `stages` (workflow diagrams), `steps` (a block
--> step drafts), `build` (parts -> checklist), `text_fields`, `notes`, `ids`, `export`,
-`equivalence` (what a round trip keeps).
+-> step drafts), `build` (parts -> sections), `assemble` (sections -> checklist),
+`text_fields`, `notes`, `ids`, `export`, `equivalence` (what a round trip keeps).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import tomli_w
 
+from dwtui.markdown_io.assemble import assemble
 from dwtui.markdown_io.build import Imported, Importer
 from dwtui.markdown_io.outline import Heading, parse_outline
 
@@ -26,7 +27,7 @@ def import_markdown(text: str, name: str = "runbook", phase_level: int | None = 
     headings = [p for p in parts if isinstance(p, Heading)]
     importer = Importer(Path(name).stem, phase_level, headings)
     importer.walk(parts)
-    data = importer.checklist()
+    data = assemble(importer)
     return Imported(data, sorted(importer.notes))
 
 

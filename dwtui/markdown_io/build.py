@@ -1,4 +1,4 @@
-"""An outline (see `outline.py`) to a checklist dict that `dwtui check` accepts.
+"""An outline (see `outline.py`) to sections of steps (`assemble.py` makes the checklist).
 
 Headings at the phase level open sections: a section becomes a phase when it gets steps; a
 heading named like "Rollback" / "Revert" opens rollback scenarios (its sub-headings are the
@@ -26,7 +26,6 @@ from dwtui.markdown_io.ids import Ids, slug
 from dwtui.markdown_io.notes import Note
 from dwtui.markdown_io.placeholders import Placeholders
 from dwtui.markdown_io.steps import Draft, convert
-from dwtui.markdown_io.text_fields import finish_texts
 
 ROLLBACK = re.compile(r"\b(roll\s*-?\s*back|revert|back\s*out|undo)\b", re.IGNORECASE)
 CRITERIA = re.compile(
@@ -37,7 +36,7 @@ _ALLOWED = {
     kind: frozenset(schema.STEP_COMMON) | frozenset(fields)
     for kind, fields in schema.KIND_FIELDS.items()
 }
-_SECRET = re.compile(r"token|password|passwd|secret|api_key|apikey|credential", re.IGNORECASE)
+SECRET_NAME = re.compile(r"token|password|passwd|secret|api_key|apikey|credential", re.IGNORECASE)
 
 
 @dataclass
@@ -315,142 +314,6 @@ class Importer:
                 self.notes.append(Note(line, f"field {key!r} not imported (not a {kind} field)"))
         step["id"] = self.step_ids.take(str(merged.get("id") or slug(step["title"])))
         return step
-
-    # ------------------------------------------------------------------ assembling
-
-    def checklist(self) -> dict[str, Any]:
-        self.title_from_first_section()
-        settings = dict(self.settings)
-        meta = dict(settings.pop("checklist", {}))
-        meta.setdefault("id", slug(self.name, "runbook"))
-        first_heading = next((s.title for s in self.sections if s.title), "")
-        meta.setdefault("title", self.preamble.title or first_heading or self.name)
-        if self.preamble.prose and "description" not in meta:
-            meta["description"] = "\n\n".join(self.preamble.prose)
-            self.preamble.prose = []
-        data: dict[str, Any] = {"checklist": meta}
-        variables = self.variables(settings.pop("vars", {}))
-        if variables:
-            data["vars"] = variables
-        for key in ("tracking", "targets", "guard"):
-            if key in settings:
-                data[key] = settings.pop(key)
-        data["phases"] = self.phases()
-        criteria = settings.pop("criteria", None) or self.criteria
-        if criteria:
-            data["criteria"] = criteria
-        rollback = self.rollback()
-        if rollback:
-            data["rollback"] = rollback
-        for key in settings:
-            self.notes.append(Note(1, f"dwtui-checklist key {key!r} not imported"))
-        finish_texts(data)
-        return data
-
-    def title_from_first_section(self) -> None:
-        """Several top headings, the first without steps: it is the runbook's title."""
-        if self.preamble.title or len(self.sections) < 2:
-            return
-        first = self.sections[1]
-        if first.kind == "phase" and not first.steps and not first.scenarios:
-            self.preamble.title = first.title
-            self.preamble.prose += first.prose
-            self.sections.remove(first)
-
-    def variables(self, given: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = dict(given)
-        for name, found in self.names.found.items():
-            if name in out:
-                continue
-            spec: dict[str, Any] = {
-                "description": f"{found.written} in the runbook (line {found.line})"
-            }
-            if _SECRET.search(name):
-                spec["secret"] = True
-            elif name in self.defaults:
-                spec["default"] = self.defaults[name]
-            out[name] = spec
-        return out
-
-    def phases(self) -> list[dict[str, Any]]:
-        phases: list[dict[str, Any]] = []
-        for section in self.sections:
-            if section.kind == "rollback":
-                continue
-            if not section.steps:
-                self.note_empty(section)
-                continue
-            phase: dict[str, Any] = {
-                "id": self.phase_ids.take(str(section.fields.get("id") or slug(section.title,
-                                                                                 "phase"))),
-                "title": section.title or self.name,
-            }
-            if section.prose:
-                phase["description"] = "\n\n".join(section.prose)
-            phase.update({k: v for k, v in section.fields.items() if k in schema.PHASE})
-            phase["steps"] = section.steps
-            phases.append(phase)
-        if not phases:
-            self.notes.append(Note(1, "no steps found; the checklist has one manual step"))
-            phases.append({"id": "read", "title": self.name, "steps": [
-                {"id": self.step_ids.take("read-the-runbook"), "title": "Read the runbook",
-                 "kind": "manual"}]})
-        return phases
-
-    def note_empty(self, section: Section) -> None:
-        if section.kind == "preamble" or not (section.prose or section.title):
-            return
-        if (section.kind == "criteria" and self.criteria) or section.staged:
-            return
-        self.notes.append(Note(section.line, f"section {section.title!r} has no steps; "
-                               "not imported"))
-
-    def rollback(self) -> dict[str, Any]:
-        scenarios: list[dict[str, Any]] = []
-        for section in self.sections:
-            for sc in section.scenarios:
-                if not sc.steps:
-                    if sc.prose:
-                        self.note_empty(sc)
-                    continue
-                scenario: dict[str, Any] = {
-                    "id": self.scenario_ids.take(str(sc.fields.get("id") or slug(sc.title,
-                                                                               "rollback"))),
-                    "title": sc.title,
-                }
-                if sc.prose:
-                    scenario["description"] = "\n\n".join(sc.prose)
-                scenario.update({k: v for k, v in sc.fields.items() if k in schema.SCENARIO})
-                scenario["steps"] = sc.steps
-                scenarios.append(scenario)
-        out: dict[str, Any] = {}
-        if scenarios:
-            out["scenarios"] = scenarios
-        matrix = self.resolve_matrix(scenarios)
-        if matrix:
-            out["matrix"] = matrix
-        return out
-
-    def resolve_matrix(self, scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        by_name = {s["id"].lower(): s["id"] for s in scenarios}
-        by_name |= {s["title"].lower(): s["id"] for s in scenarios}
-        rows: list[dict[str, Any]] = []
-        for line, cells in self.matrix:
-            wanted = cells.get("scenario", "").lower()
-            found = by_name.get(wanted) or next(
-                (sid for title, sid in by_name.items() if wanted and title.startswith(wanted)),
-                None,
-            )
-            urgency = cells.get("urgency", "").lower()
-            if not found or urgency not in schema.MATRIX_ROW["urgency"].choices:
-                self.notes.append(Note(line, f"rollback matrix row {cells.get('symptom', '')!r}"
-                                       " not imported (unknown scenario or urgency)"))
-                continue
-            row = {"symptom": cells.get("symptom", ""), "scenario": found, "urgency": urgency}
-            if cells.get("notes"):
-                row["notes"] = cells["notes"]
-            rows.append(row)
-        return rows
 
 
 def slug_text(h: o.Heading) -> str:
