@@ -328,3 +328,16 @@ def test_a_list_without_commands_is_prose() -> None:
     text = "# R\n\n## A\n\n- one thing\n- `staging-k8s` is an option\n\n```sh\ntrue\n```\n"
     (step,) = import_markdown(text, "r.md").data["phases"][0]["steps"]
     assert step["command"] == "true" and "- one thing" in step["description"]
+
+
+def test_repeated_explicit_ids_are_made_unique_and_said(tmp_path: Path) -> None:
+    text = ("## A\n\n<!-- dwtui-phase\nid = \"p\"\n-->\n\n```sh id=dup\ntrue\n```\n\n"
+            "## B\n\n<!-- dwtui-phase\nid = \"p\"\n-->\n\n```sh id=dup\nfalse\n```\n")
+    result = import_markdown(text, "r.md")
+    assert [p["id"] for p in result.data["phases"]] == ["p", "p-2"]
+    assert [s["id"] for s in steps(result.data).values()] == ["dup", "dup-2"]
+    assert "step id 'dup' already used (or invalid); imported as 'dup-2'" in [
+        n.message for n in result.notes]
+    path = tmp_path / "r.toml"
+    path.write_text(to_toml(result.data))
+    assert dwtui("check", path).returncode == 0

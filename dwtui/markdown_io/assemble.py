@@ -13,6 +13,10 @@ from dwtui.markdown_io.ids import slug
 from dwtui.markdown_io.notes import Note
 from dwtui.markdown_io.text_fields import finish_texts
 
+#: What a dwtui-phase / dwtui-scenario comment may set (ids go through `Ids`, steps are ours).
+_PHASE_EXTRA = frozenset(schema.PHASE) - {"id", "steps"}
+_SCENARIO_EXTRA = frozenset(schema.SCENARIO) - {"id", "steps"}
+
 
 def assemble(imp: Importer) -> dict[str, Any]:
     """The checklist of a walked runbook (notes of what was not mapped go to `imp.notes`)."""
@@ -84,7 +88,7 @@ def _phases(imp: Importer) -> list[dict[str, Any]]:
         }
         if section.prose:
             phase["description"] = "\n\n".join(section.prose)
-        phase.update({k: v for k, v in section.fields.items() if k in schema.PHASE})
+        phase.update({k: v for k, v in section.fields.items() if k in _PHASE_EXTRA})
         phase["steps"] = section.steps
         phases.append(phase)
     if not phases:
@@ -117,7 +121,7 @@ def _rollback(imp: Importer) -> dict[str, Any]:
             }
             if sc.prose:
                 scenario["description"] = "\n\n".join(sc.prose)
-            scenario.update({k: v for k, v in sc.fields.items() if k in schema.SCENARIO})
+            scenario.update({k: v for k, v in sc.fields.items() if k in _SCENARIO_EXTRA})
             scenario["steps"] = sc.steps
             scenarios.append(scenario)
     out: dict[str, Any] = {}

@@ -312,7 +312,11 @@ class Importer:
                 step[key] = value
             else:
                 self.notes.append(Note(line, f"field {key!r} not imported (not a {kind} field)"))
-        step["id"] = self.step_ids.take(str(merged.get("id") or slug(step["title"])))
+        wanted = str(merged.get("id") or "")
+        step["id"] = self.step_ids.take(wanted or slug(step["title"]))
+        if wanted and step["id"] != wanted:
+            self.notes.append(Note(line, f"step id {wanted!r} already used (or invalid); "
+                                   f"imported as {step['id']!r}"))
         return step
 
 
