@@ -103,3 +103,18 @@ def test_export_of_a_broken_checklist_lists_its_problems(tmp_path: Path) -> None
     result = dwtui("export", broken)
     assert result.returncode == 1
     assert "title" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["import", "export"])
+def test_command_is_listed_and_answers_help(command: str) -> None:
+    assert command in dwtui("--help").stdout
+    result = dwtui(command, "--help")
+    assert result.returncode == 0 and f"usage: dwtui {command}" in result.stdout
+
+
+def test_export_to_stdout_and_import_from_stdout(tmp_path: Path) -> None:
+    checklist = ROOT / "checklists/examples/example_minimal.toml"
+    runbook = tmp_path / "r.md"
+    runbook.write_text(dwtui("export", checklist).stdout)
+    data = tomli.loads(dwtui("import", runbook).stdout)
+    assert shape(data) == shape(tomli.loads(checklist.read_text()))
