@@ -341,3 +341,10 @@ def test_repeated_explicit_ids_are_made_unique_and_said(tmp_path: Path) -> None:
     path = tmp_path / "r.toml"
     path.write_text(to_toml(result.data))
     assert dwtui("check", path).returncode == 0
+
+
+def test_phase_level_one_makes_a_lone_title_heading_a_phase() -> None:
+    text = "# Only\n\n## a\n\n```sh\ntrue\n```\n"
+    assert [p["title"] for p in import_markdown(text, "r.md").data["phases"]] == ["a"]
+    by_one = import_markdown(text, "r.md", phase_level=1).data
+    assert [p["title"] for p in by_one["phases"]] == ["Only"]

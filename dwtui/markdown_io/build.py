@@ -41,6 +41,8 @@ SECRET_NAME = re.compile(r"token|password|passwd|secret|api_key|apikey|credentia
 
 @dataclass
 class Section:
+    """A heading's part of the runbook: a phase, rollback, criteria or the preamble."""
+
     title: str
     line: int
     level: int
@@ -54,6 +56,8 @@ class Section:
 
 @dataclass
 class Imported:
+    """The checklist (as a TOML-ready dict) and what could not be mapped."""
+
     data: dict[str, Any]
     notes: list[Note]
 
@@ -71,11 +75,13 @@ def phase_level_of(headings: list[o.Heading]) -> tuple[int, o.Heading | None]:
 
 
 class Importer:
-    """Walks the outline once, building sections, then assembles the checklist."""
+    """Walks the outline once, building sections (`assemble` then makes the checklist)."""
 
     def __init__(self, name: str, phase_level: int | None, headings: list[o.Heading]) -> None:
         detected, self.title_heading = phase_level_of(headings)
         self.phase_level = phase_level or detected
+        if self.title_heading and self.title_heading.level >= self.phase_level:
+            self.title_heading = None  # `--phase-level` asked for it to be a phase
         self.name = name
         self.notes: list[Note] = []
         self.names = Placeholders()
