@@ -348,3 +348,21 @@ def test_phase_level_one_makes_a_lone_title_heading_a_phase() -> None:
     assert [p["title"] for p in import_markdown(text, "r.md").data["phases"]] == ["a"]
     by_one = import_markdown(text, "r.md", phase_level=1).data
     assert [p["title"] for p in by_one["phases"]] == ["Only"]
+
+
+def test_sql_block_of_several_statements_is_one_step_per_statement() -> None:
+    text = ("## Check\n\n```sql\nBEGIN;\nselect count(*) from a;  -- rows\n"
+            "select max(id)\n  from b\n where x = '<X>';\nCOMMIT;\n```\n")
+    result = import_markdown(text, "r.md")
+    queries = [s["query"] for s in result.data["phases"][0]["steps"]]
+    assert queries == ["select count(*) from a;  -- rows",
+                       "select max(id)\n  from b\n where x = %(x)s;"]
+    assert any(n.message.startswith("transaction control") for n in result.notes)
+
+
+def test_sql_function_bodies_are_not_split() -> None:
+    text = ("## F\n\n```sql\ncreate function f() returns int as $$\n  select 1;\n$$ "
+            "language sql;\n```\n")
+    (step,) = import_markdown(text, "r.md").data["phases"][0]["steps"]
+    assert step["query"].count(";") == 2
+    assert "as $$$$\n  select 1;\n$$$$ language" in step["query"]  # dwtui's escape of $$

@@ -41,6 +41,7 @@ _SHELL = re.compile(
     r"|(?<![<\w])<(?P<angle>[A-Za-z][\w.-]*)>"
     r"|\{\{\s*(?P<mustache>[A-Za-z_][\w.-]*)\s*\}\}"
 )
+_DOLLARS = re.compile(r"\$\$|\$\{")
 _QUOTED = re.compile(r"'(<[A-Za-z][\w.-]*>|\{\{\s*[A-Za-z_][\w.-]*\s*\}\})'")
 _SQL = re.compile(
     r"\$\{(?P<brace>[A-Za-z_]\w*)\}"
@@ -77,7 +78,8 @@ class Placeholders:
     def sql(self, text: str, line: int) -> tuple[str, dict[str, str], str]:
         """A query with placeholders as bound `%(name)s` parameters (`'<x>'` loses its
         quotes: binding quotes it), the params table, and the first placeholder that cannot
-        be bound (an identifier such as `<SCHEMA>.orders`, or inside a longer string)."""
+        be bound (an identifier such as `<SCHEMA>.orders`, or inside a longer string).
+        SQL's own `$$` (dollar quoting) becomes `$$$$`, another `${` becomes `$${`."""
         params: dict[str, str] = {}
         text = _QUOTED.sub(lambda m: m.group(1), text)
         marker = "\x00"
@@ -96,7 +98,8 @@ class Placeholders:
         unbindable = _unbindable(query, marker) if params else ""
         if params:
             query = query.replace("%", "%%").replace(marker, "%")
-        return query.replace("${", "$${"), params, unbindable
+        return _DOLLARS.sub(lambda m: m.group(0) * 2 if m.group(0) == "$$" else "$${", query), \
+            params, unbindable
 
     def _convert(self, text: str, line: int) -> str:
         if "$" not in text and "<" not in text and "{{" not in text:

@@ -29,6 +29,12 @@ _WRITES = re.compile(
 )
 
 
+_TRANSACTION = re.compile(
+    r"^\s*(begin|commit|rollback|end|start\s+transaction)\s*(transaction|work)?\s*;?\s*$",
+    re.IGNORECASE,
+)
+
+
 @dataclass
 class Draft:
     """A step before it has an id: its kind fields and a title to fall back on."""
@@ -130,15 +136,39 @@ def _sql(code: Code, names: Placeholders, line: int, out: Converted) -> None:
             out.notes.append(Note(code.line + 1 + n, "psql meta-command not imported"))
         else:
             kept.append(text)
-    text = "\n".join(kept).strip("\n")
+    statements = split_statements("\n".join(kept).strip("\n"))
+    transaction = [s for s in statements if _TRANSACTION.match(s)]
+    if transaction:
+        out.notes.append(Note(code.line, "transaction control (BEGIN/COMMIT) not imported: "
+                              "each statement is its own step"))
+    for n, statement in enumerate(s for s in statements if not _TRANSACTION.match(s)):
+        _statement(code, statement, code.title if n == 0 else "", names, out)
+
+
+def split_statements(text: str) -> list[str]:
+    """Statements of a block, split after lines ending in `;` (not inside `$$` bodies)."""
+    if "$$" in text:
+        return [text] if text.strip() else []
+    statements: list[str] = []
+    current: list[str] = []
+    for row in text.split("\n"):
+        current.append(row)
+        if row.split("--", 1)[0].rstrip().endswith(";"):
+            statements.append("\n".join(current).strip("\n"))
+            current = []
+    if any(r.strip() and not r.strip().startswith("--") for r in current):
+        statements.append("\n".join(current).strip("\n"))
+    return [s for s in statements if s.strip()]
+
+
+def _statement(code: Code, text: str, title: str, names: Placeholders, out: Converted) -> None:
+    line = code.line + 1
     query, params, unbindable = names.sql(text, line)
-    if not query.strip():
-        return
     if unbindable:
         out.notes.append(Note(code.line, f"SQL placeholder {unbindable} is an identifier or part "
                               "of a string and cannot be bound: imported as a manual step"))
         quoted = fence(Code(code.line, "sql", names.plain(text, line)))
-        out.drafts.append(Draft({"kind": "manual"}, code.title, quoted, fallback="Run the query"))
+        out.drafts.append(Draft({"kind": "manual"}, title, quoted, fallback="Run the query"))
         return
     fields: dict[str, Any] = {"kind": "sql", "query": query}
     if params:
@@ -148,8 +178,9 @@ def _sql(code: Code, names: Placeholders, line: int, out: Converted) -> None:
             Note(code.line, "SQL that writes imported read-only (add write=true in a dwtui "
                  "comment to allow it)")
         )
-    first = next((s.strip() for s in kept if s.strip() and not s.strip().startswith("--")), "")
-    out.drafts.append(Draft(fields, code.title, fallback=first.rstrip(";")))
+    rows = text.split("\n")
+    first = next((r.strip() for r in rows if r.strip() and not r.strip().startswith("--")), "")
+    out.drafts.append(Draft(fields, title, fallback=first.rstrip(";")))
 
 
 def _http(code: Code, names: Placeholders, line: int, out: Converted) -> None:
