@@ -366,3 +366,20 @@ def test_sql_function_bodies_are_not_split() -> None:
     (step,) = import_markdown(text, "r.md").data["phases"][0]["steps"]
     assert step["query"].count(";") == 2
     assert "as $$$$\n  select 1;\n$$$$ language" in step["query"]  # dwtui's escape of $$
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        ("# restart it\nsystemctl restart nginx\n", "shell"),
+        ("GET https://x/health\n", "http"),
+        ("SELECT 1;\n", "sql"),
+        ("apiVersion: v1\nkind: Pod\n", "paste"),
+        ("$ ls\nfile\n", "console"),
+        ("NAME READY\nweb 1/1\n", "sample"),
+    ],
+)
+def test_untagged_block_kinds_are_guessed(content: str, kind: str) -> None:
+    from dwtui.markdown_io.commands import block_kind
+
+    assert block_kind("", content, in_list=False) == kind

@@ -53,7 +53,7 @@ def looks_like_command(text: str) -> bool:
     if not words:
         return False
     first = words[0]
-    return first in _COMMANDS or (first.startswith(("./", "/", "~/")) and len(words) >= 1)
+    return first in _COMMANDS or first.startswith(("./", "/", "~/"))
 
 
 def block_kind(info: str, content: str, in_list: bool) -> str:
@@ -92,7 +92,8 @@ def _guess(content: str, in_list: bool, tagged: bool) -> str:
         return "sql"
     if _YAML_LINE.match(first) or first.lstrip().startswith(("{", "[")):
         return "paste"
-    if in_list or looks_like_command(first.lstrip("# ") if first.startswith("#") else first):
+    code = next((s for s in lines if not s.lstrip().startswith("#")), "")
+    if in_list or looks_like_command(code.strip()):
         return "shell"
     return "sample"
 
