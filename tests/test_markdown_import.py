@@ -383,3 +383,10 @@ def test_untagged_block_kinds_are_guessed(content: str, kind: str) -> None:
     from dwtui.markdown_io.commands import block_kind
 
     assert block_kind("", content, in_list=False) == kind
+
+
+def test_windows_line_endings_import_like_unix_ones() -> None:
+    runbook = FIXTURES / "db_vacuum_maintenance.md"
+    unix = import_markdown(runbook.read_text(), runbook.name).data
+    windows = import_markdown(runbook.read_text().replace("\n", "\r\n"), runbook.name).data
+    assert windows == unix

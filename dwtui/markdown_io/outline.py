@@ -98,6 +98,7 @@ def markdown_parser() -> MarkdownIt:
 
 def parse_outline(text: str, parser: MarkdownIt | None = None) -> list[Part]:
     """The runbook parts of `text`, in order."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as markdown-it sees it
     tokens = (parser or markdown_parser()).parse(text)
     walker = _Walker(text.split("\n"))
     walker.blocks(_tree(tokens))
