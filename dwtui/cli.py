@@ -1,4 +1,5 @@
-"""Command line: `dwtui [new|resume|sessions|status|check|run|watch|report|compare|demo]`.
+"""Command line: `dwtui [new|resume|sessions|status|check|run|watch|report|compare|demo]`,
+`dwtui import|export` (Markdown runbooks).
 
 Exit codes (all commands):
   0  success
@@ -158,6 +159,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-mb", type=float, metavar="MB",
                    help="refuse a report file larger than this (default 16)")
     p.set_defaults(handler=_lazy("dwtui.report.compare", "main"))
+
+    p = sub.add_parser("import", help="turn a Markdown runbook into a checklist (TOML)")
+    p.add_argument("file", metavar="FILE.md")
+    p.add_argument("-o", "--output", metavar="CHECKLIST.toml", help="default: stdout")
+    p.add_argument("--phase-level", type=int, metavar="N", help="heading level of phases")
+    p.set_defaults(handler=_lazy("dwtui.commands.markdown", "cmd_import"))
+
+    p = sub.add_parser("export", help="write a checklist as a readable Markdown runbook")
+    p.add_argument("file", metavar="CHECKLIST.toml")
+    p.add_argument("-o", "--output", metavar="RUNBOOK.md", help="default: stdout")
+    p.set_defaults(handler=_lazy("dwtui.commands.markdown", "cmd_export"))
 
     p = sub.add_parser("demo", help="rehearse P5-T6 against a local staging stand-in")
     _add_common(p)
