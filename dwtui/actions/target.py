@@ -22,6 +22,7 @@ from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.checklist.model import TargetSpec
 from dwtui.secrets import Masker
 from dwtui.targets.base import Target, TargetError
+from dwtui.words import plural
 
 #: Per-request timeout when the step sets none (a step's `timeout` lowers it).
 REQUEST_TIMEOUT = 10.0
@@ -167,7 +168,7 @@ def _set_env(ctx: ActionContext, target: Target, _timeout: float | None) -> Acti
     previous = target.set_env(values)
     changed = {k: v for k, v in values.items() if previous.get(k) != v}
     shown = ", ".join(f"{k}={'unset' if v is None else v}" for k, v in values.items())
-    summary = f"{len(changed)} of {len(values)} variables changed ({shown})"
+    summary = f"{len(changed)} of {plural(len(values), 'variable')} changed ({shown})"
     previous = _withhold(previous, withheld)
     return ActionOutcome(
         ok=True,
@@ -257,7 +258,8 @@ def _verify_env(ctx: ActionContext, target: Target, _timeout: float | None) -> A
         )
     return ActionOutcome(
         ok=True,
-        summary=f"{len(expected)} variables as expected in {len(checks)} places",
+        summary=f"{plural(len(expected), 'variable')} as expected in "
+        f"{plural(len(checks), 'place')}",
         observed=observed,
         evidence=evidence,
     )

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -212,7 +213,9 @@ class Engine:
             lines.append(f"{step.kind} on {self.target.name} ({self.target.kind})")
             lines.extend(f"{key}: {self._render(value)}" for key, value in params.items())
         if step.expect:
-            lines.append(f"expect: {self._render(dict(step.expect))}")
+            from dwtui.expectations import describe
+
+            lines.append(f"expect: {describe(dict(step.expect))}")
         if step.capture:
             lines.append(f"capture: {self._render(dict(step.capture))}")
         missing = self.variables.missing(step)
@@ -370,9 +373,11 @@ class Engine:
         return value
 
     def _finish(
-        self, step: Step, attempt: Attempt, outcome: ActionOutcome, duration: float | None = None
+        self, step: Step, attempt: Attempt, outcome: ActionOutcome, duration: float | None = None,
+        *, ended_at: datetime | None = None,
     ) -> StepResult:
-        """Judge the outcome, store it in the session, save, notify."""
+        """Judge the outcome, store it in the session, save, notify. `ended_at`: when the
+        step really ended (from its exit record), if it ended while nobody watched."""
         from dwtui.expectations import evaluate, with_defaults
 
         failures = []
@@ -408,7 +413,9 @@ class Engine:
                         captured[name] = value
             if outcome.previous_env is not None and step.id not in self.session.previous_env:
                 self.session.previous_env[step.id] = dict(outcome.previous_env)
-            attempt.ended_at = utcnow()
+            attempt.ended_at = ended_at or utcnow()
+            if duration is not None:
+                attempt.elapsed = duration
             attempt.exit_code = outcome.exit_code
             attempt.summary = summary
             evidence = self._mask_tree(dict(outcome.evidence))

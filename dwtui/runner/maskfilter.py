@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from dwtui.secrets import Masker
@@ -79,7 +80,7 @@ def main(argv: list[str]) -> int:
         code = 128 - code
     fd = os.open(exits, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, f"{key} {os.getpid()} {code}\n".encode())
+        os.write(fd, f"{key} {os.getpid()} {code} {time.time():.6f}\n".encode())
     finally:
         os.close(fd)
     return code
