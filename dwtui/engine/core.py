@@ -431,6 +431,7 @@ class Engine:
                 attempt.operator, f"step.{attempt.status}", step=step.id,
                 detail=summary if not passed else _one_line(f"attempt {attempt.number}: {summary}"),
             )
+            self._scenario_completed(step)
             if step.kind in DETACHED_KINDS:
                 self._save_soon()
             else:
@@ -464,6 +465,7 @@ class Engine:
             if note:
                 state.notes.append(Note(at=utcnow(), operator=self.operator,
                                         text=self.masker.mask(note)))
+            self._scenario_completed(self.checklist.step(step_id))
             self.save()
         self._notify(step_id)
 
@@ -476,6 +478,27 @@ class Engine:
         from dwtui.engine.ticks import tick_item
 
         return tick_item(self, step_id, index, ticked=ticked, by=by or self.operator)
+
+    def _scenario_completed(self, step: Step) -> None:
+        """When `step` completed its rollback scenario: record the time it took (its budget
+        clock stops there). Called under the lock, before the save."""
+        if not step.rollback:
+            return
+        from dwtui.session.clock import scenario_clock
+
+        try:
+            scenario = self.checklist.scenario(step.parent_id)
+        except KeyError:
+            return
+        ids = [s.id for s in scenario.steps if self.applies(s)]
+        clock = scenario_clock(self.session, ids, scenario.budget_minutes, utcnow())
+        if clock.ended is None:
+            return
+        detail = f"{scenario.title}: {clock.seconds:.0f} s from first step to last"
+        if scenario.budget_minutes is not None:
+            verdict = "OVER" if clock.over_budget else "within"
+            detail += f" ({verdict} its {scenario.budget_minutes:g}-minute budget)"
+        self.session.record(self.operator, "scenario.completed", detail=detail)
 
     def skip(self, step_id: str, reason: str = "") -> None:
         """Mark a step skipped (with the reason as a note)."""
