@@ -190,6 +190,7 @@ class Builder(TableChecker):
                     description=sc.get("description", ""),
                     budget_minutes=float(budget) if budget is not None else None,
                     steps=tuple(steps),
+                    undoes=tuple(sc["undoes"]) if "undoes" in sc else None,
                 )
             )
         matrix: list[MatrixRow] = []

@@ -96,6 +96,7 @@ CHECKLIST: Mapping[str, Field] = {
     "version": _f(STR),
     "description": _f(STR),
     "default_target": _f(STR),
+    "verdict": _f(STR),
 }
 
 TRACKING: Mapping[str, Field] = {
@@ -269,6 +270,7 @@ SCENARIO: Mapping[str, Field] = {
     "title": _f(STR, required=True),
     "description": _f(STR),
     "budget_minutes": _f(NUM),
+    "undoes": _f(STRS),
     "steps": _f(ANY),
 }
 

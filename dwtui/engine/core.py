@@ -166,8 +166,16 @@ class Engine:
         return self._saver.deferred(delay)
 
     def close(self) -> None:
-        """Flush pending saves (call before the process ends)."""
+        """Flush pending saves and rewrite the session's summary files from it as it is now
+        (call before the process ends)."""
         self._saver.flush()
+        from dwtui.report.refresh import refresh_summaries
+
+        try:
+            with self._lock:
+                refresh_summaries(self.checklist, self.session, self.session_dir(), self.mask)
+        except OSError as exc:  # a summary that cannot be rewritten must not lose the run
+            self.problems.append(f"summary not rewritten: {exc.strerror or exc}")
 
     def notify_listeners(self, step_id: str) -> None:
         """Tell every listener the step changed (from the acting thread)."""

@@ -3,7 +3,9 @@
 A criterion names evidence steps (or, as a shorthand, a whole phase or rollback scenario,
 meaning its non-optional steps). It is *failed* when any of them failed, *passed* when all
 of them passed, and *unknown* otherwise (not run yet, skipped, interrupted, no evidence).
-Only current step statuses count, so a step that failed and then passed on a retry is passed.
+Only current step statuses count, so a step that failed and then passed on a retry is passed,
+and only current evidence: a rollback that ran after an evidence step undid what it proved
+(`dwtui.report.superseded`), so the criterion is unknown again until the step is re-run.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dwtui.checklist.model import Checklist, Criterion, Step
+from dwtui.report.superseded import undone_by
 from dwtui.session.model import Session
 
 Verdict = Literal["passed", "failed", "unknown"]
@@ -98,6 +101,15 @@ def evaluate_criterion(
     if waiting:
         return CriterionResult(
             criterion, "unknown", "; ".join(_describe(session, s, detail=True) for s in waiting)
+        )
+    undone = [(s, by) for s in steps if (by := undone_by(checklist, session, s)) is not None]
+    if undone:
+        step, (title, at) = undone[0]
+        more = f" (+{len(undone) - 1} more)" if len(undone) > 1 else ""
+        return CriterionResult(
+            criterion, "unknown",
+            f"{step.id} passed, then rollback '{title}' undid it at {at:%H:%M:%S}{more}: "
+            "re-run the evidence steps",
         )
     return CriterionResult(
         criterion, "passed", ", ".join(_describe(session, s, detail=False) for s in steps)
