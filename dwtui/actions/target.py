@@ -237,8 +237,14 @@ def _verify_env(ctx: ActionContext, target: Target, _timeout: float | None) -> A
     checks = target.verify_env(expected)
     bad = [c for c in checks if not c.ok]
     mismatches = sum(len(c.mismatches) for c in bad)
+    seen: dict[str, str | None] = dict(expected)  # what every place had, unless it differed
+    for check in bad:
+        for name, (_want, got) in check.mismatches.items():
+            seen[name] = got
     evidence = {
         "checked": [c.where for c in checks],
+        # The value each flag was seen with (None: unset): what the flags view shows.
+        "values": {name: (False if value is None else value) for name, value in seen.items()},
         "mismatches": {
             c.where: {
                 name: {"expected": want, "got": got} for name, (want, got) in c.mismatches.items()
