@@ -108,7 +108,7 @@ TRACKING: Mapping[str, Field] = {
 }
 
 VARIABLE: Mapping[str, Field] = {
-    "default": _f(STR),
+    "default": _f(SCALAR),
     "description": _f(STR),
     "secret": _f(BOOL),
     "env": _f(STR),

@@ -158,6 +158,10 @@ class SessionStore:
         target_name = target or checklist.default_target
         if target_name is None and len(checklist.targets) == 1:
             target_name = next(iter(checklist.targets))
+        if not target_name and not checklist.targets:
+            # A checklist without targets (`dwtui check` accepts it): its steps act here,
+            # on a bare local target, as the engine runs them.
+            target_name = "local"
         if not target_name:
             raise SessionError(f"checklist {checklist.id} has no default target; use --target")
         if checklist.targets and target_name not in checklist.targets:
