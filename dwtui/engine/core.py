@@ -389,12 +389,14 @@ class Engine:
         from dwtui.expectations import evaluate, with_defaults
 
         failures = []
+        failed_keys: list[str] = []
         if outcome.ok:
             # `expect` values may name variables (`json = { id = "${team_id}" }`), filled in
             # like the kind's fields; missing names were already refused before the run.
             expect = self.variables.substitute_params(dict(step.expect), keep_missing=True)
-            failures = [f.message for f in evaluate(
-                with_defaults(step.kind, expect), outcome.observed)]
+            found = evaluate(with_defaults(step.kind, expect), outcome.observed)
+            failures = [f.message for f in found]
+            failed_keys = sorted({f.key.split(".", 1)[0] for f in found})
         passed = outcome.ok and not failures
         if passed:
             summary = outcome.summary or "done"
@@ -429,6 +431,9 @@ class Engine:
             evidence = self._mask_tree(dict(outcome.evidence))
             if failures:
                 evidence["failures"] = [self.masker.mask(f) for f in failures]
+                # Which expectations failed: a criterion naming `step:key` is judged on its
+                # own expectation, not on the step's others (`dwtui.report.criteria`).
+                evidence["failed_keys"] = failed_keys
             if unusable:
                 evidence["captures_masked"] = unusable
             attempt.evidence = evidence

@@ -78,11 +78,21 @@ def evaluate_criterion(
     if not criterion.evidence:
         return CriterionResult(criterion, "unknown", "no evidence steps: judge by hand")
     steps: list[Step] = []
+    #: Steps named as `step:key`: judged on those expectations only (None: the whole step).
+    only: dict[str, set[str] | None] = {}
     for ref in criterion.evidence:
-        found = _evidence_steps(checklist, ref)
+        step_ref, _, key = ref.partition(":")
+        found = _evidence_steps(checklist, step_ref)
         if found is None:
             return CriterionResult(criterion, "unknown", f"unknown evidence step {ref!r}")
-        steps.extend(found)
+        for step in found:
+            if step.id not in only:
+                steps.append(step)
+                only[step.id] = {key} if key else None
+            elif key and only[step.id] is not None:
+                only[step.id] = {*(only[step.id] or ()), key}
+            else:
+                only[step.id] = None
     # Steps limited to other targets never run in this session: they prove nothing either way.
     steps = [s for s in steps if not s.targets or session.target in s.targets]
     if not steps:
@@ -90,7 +100,15 @@ def evaluate_criterion(
 
     def status(step: Step) -> str:
         state = session.steps.get(step.id)
-        return state.status if state else "pending"
+        current = state.status if state else "pending"
+        keys = only.get(step.id)
+        attempt = state.last_attempt if state else None
+        if current == "failed" and keys and state is not None and attempt is not None \
+                and not state.marked_by:
+            failed_keys = attempt.evidence.get("failed_keys")
+            if isinstance(failed_keys, list):  # its expectations were judged one by one
+                return "failed" if keys & set(failed_keys) else "passed"
+        return current
 
     failed = [s for s in steps if status(s) == "failed"]
     if failed:
@@ -111,9 +129,11 @@ def evaluate_criterion(
             f"{step.id} passed, then rollback '{title}' undid it at {at:%H:%M:%S}{more}: "
             "re-run the evidence steps",
         )
-    return CriterionResult(
-        criterion, "passed", ", ".join(_describe(session, s, detail=False) for s in steps)
-    )
+    def named(step: Step) -> str:
+        keys = only.get(step.id)
+        return f"{step.id}:{','.join(sorted(keys))} passed" if keys else f"{step.id} passed"
+
+    return CriterionResult(criterion, "passed", ", ".join(named(s) for s in steps))
 
 
 def evaluate_criteria(checklist: Checklist, session: Session) -> list[CriterionResult]:
