@@ -224,3 +224,34 @@ def summarize(failures: Sequence[Failure]) -> str:
         return ""
     more = f" (+{len(failures) - 1} more)" if len(failures) > 1 else ""
     return failures[0].message + more
+
+
+def describe(expect: Mapping[str, Any]) -> str:
+    """`expect` for people, not as JSON: `status 201; json.name "x"; rows one of 1, 2`.
+
+    Nested tables become dotted keys; a comparison string reads as written (`count >= 1`).
+    """
+    parts: list[str] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, Mapping) and value:
+            for key, item in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), item)
+        elif isinstance(value, list | tuple):
+            parts.append(f"{prefix} one of " + ", ".join(_shown(v) for v in value))
+        elif isinstance(value, str) and _COMPARISON.match(value):
+            parts.append(f"{prefix} {value.strip()}")
+        else:
+            parts.append(f"{prefix} {_shown(value)}")
+
+    for key, value in expect.items():
+        walk(str(key), value)
+    return "; ".join(parts)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)

@@ -163,6 +163,22 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
             lock.release()
 
 
+#: The TUI's default keys for the bindings the guidance names (the keymap may change them).
+_DEFAULT_KEYS = {"main.done": "space", "main.run": "r"}
+
+
+def _guidance(engine: Engine, binding_id: str, what: str) -> str:
+    """`tick it in the TUI: dwtui resume <id>, key space` (the operator's keymap key)."""
+    from dwtui.keymap import KeymapError, keymap_path, load_keymap
+
+    try:
+        key = load_keymap(keymap_path()).get(binding_id)
+    except KeymapError:
+        key = None
+    key = (key or _DEFAULT_KEYS[binding_id]).split(",")[0]
+    return f"{what} in the TUI: `dwtui resume {engine.session.id}`, key {key}"
+
+
 _WHY = {EXIT_PROBLEM: "it failed", EXIT_NEEDS_OPERATOR: "it needs the operator",
         EXIT_INTERRUPTED: "interrupted", EXIT_USAGE: "usage error"}
 
@@ -244,7 +260,9 @@ def _run(
             # --manual-done is for rehearsals: no person checks anything, so the step is
             # recorded as auto-ticked, never under the operator's name (--yes never ticks).
             if not getattr(args, "manual_done", False):
-                _say(out, "manual", step.id, None, f"needs the operator: {step.title}")
+                _say(out, "manual", step.id, None, f"needs the operator: {step.title} — "
+                     f"{_guidance(engine, 'main.done', 'tick it')}; in a rehearsal only: "
+                     "--manual-done")
                 return EXIT_NEEDS_OPERATOR
             confirmed = True
         if step.needs_typed_confirmation:
@@ -258,7 +276,10 @@ def _run(
             confirmed = True
         elif step.needs_confirmation:
             if not getattr(args, "yes", False):
-                _say(out, "confirm", step.id, None, f"needs confirmation: {step.title}")
+                how = (f"type {step.confirm!r}" if step.needs_typed_confirmation
+                       else "confirm it")
+                _say(out, "confirm", step.id, None, f"needs confirmation: {step.title} — "
+                     f"{_guidance(engine, 'main.run', how)}, or pass --yes here")
                 return EXIT_NEEDS_OPERATOR
             confirmed = True
         started = time.monotonic()

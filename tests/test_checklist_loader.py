@@ -412,7 +412,7 @@ def test_all_errors_reported_at_once(tmp_path: Path) -> None:
         colour = "red"
 
         [vars.x]
-        default = 1
+        default = [1]  # a scalar default is fine; a list is not
 
         [targets.k]
         kind = "kubernetes"

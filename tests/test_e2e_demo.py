@@ -247,7 +247,9 @@ async def test_pilot_criteria_panel_after_runs(good_run: Run, faulty_run: Run) -
             else:
                 by_text = {row[1]: row[0] for row in rows}
                 assert by_text["Logs show `dual_write_scheduled` events for each operation"] == "✗"
-                assert by_text["All 5 test flows executed successfully"] == "✓"
+                # They passed, but the rollback (test_fault_injected_run_...) undid what
+                # they proved: judged on the latest evidence, unknown until re-run.
+                assert by_text["All 5 test flows executed successfully"] == "?"
             await pilot.press("escape")
         workspace.release(run.session_id)
 

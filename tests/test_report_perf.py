@@ -30,7 +30,12 @@ def test_regression_against_threshold() -> None:
     assert more_queries.query_count_delta == 2
     assert more_queries.verdict == "failed"
     # 101 -> 100 ms is within the noise floor: no regression, but two more queries.
-    assert more_queries.observed() == {"p95_regression_pct": 0.0, "query_count_delta": 2}
+    observed = more_queries.observed()
+    assert {k: observed[k] for k in ("p95_regression_pct", "query_count_delta")} == {
+        "p95_regression_pct": 0.0, "query_count_delta": 2}
+    # What it was judged from is stated too: the raw change, sample counts, threshold.
+    assert (observed["samples_before"], observed["samples_after"]) == (20, 20)
+    assert observed["threshold_pct"] == 20.0 and observed["noise_floor_ms"] == 10.0
 
 
 def test_noise_floor_ignores_sub_millisecond_jitter() -> None:

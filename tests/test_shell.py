@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 import time
@@ -199,7 +200,8 @@ def test_runner_exit_record_and_pid_reuse_safety(tmp_path: Path) -> None:
     assert process.read_exit(log) == 7
     assert process.read_exit(log, handle.pid) == 7
     assert process.read_exit(log, handle.pid + 1) is None  # another wrapper's record
-    assert (tmp_path / process.EXITS_FILE).read_text() == f"x.log {handle.pid} 7\n"
+    record = (tmp_path / process.EXITS_FILE).read_text()
+    assert re.fullmatch(rf"x\.log {handle.pid} 7 \d+\.\d+\n", record), record
     assert log.read_text() == "out\n"
     assert not process.is_alive(handle.pid, handle.start_time)
     # The same pid with another start time is somebody else.

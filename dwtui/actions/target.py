@@ -23,6 +23,7 @@ from dwtui.checklist.model import TargetSpec
 from dwtui.secrets import Masker
 from dwtui.targets.base import Target, TargetError
 from dwtui.targets.shell_facts import command_refusal
+from dwtui.words import plural
 
 #: Per-request timeout when the step sets none (a step's `timeout` lowers it).
 REQUEST_TIMEOUT = 10.0
@@ -168,7 +169,7 @@ def _set_env(ctx: ActionContext, target: Target, _timeout: float | None) -> Acti
     previous = target.set_env(values)
     changed = {k: v for k, v in values.items() if previous.get(k) != v}
     shown = ", ".join(f"{k}={'unset' if v is None else v}" for k, v in values.items())
-    summary = f"{len(changed)} of {len(values)} variables changed ({shown})"
+    summary = f"{len(changed)} of {plural(len(values), 'variable')} changed ({shown})"
     previous = _withhold(previous, withheld)
     return ActionOutcome(
         ok=True,
@@ -237,8 +238,14 @@ def _verify_env(ctx: ActionContext, target: Target, _timeout: float | None) -> A
     checks = target.verify_env(expected)
     bad = [c for c in checks if not c.ok]
     mismatches = sum(len(c.mismatches) for c in bad)
+    seen: dict[str, str | None] = dict(expected)  # what every place had, unless it differed
+    for check in bad:
+        for name, (_want, got) in check.mismatches.items():
+            seen[name] = got
     evidence = {
         "checked": [c.where for c in checks],
+        # The value each flag was seen with (None: unset): what the flags view shows.
+        "values": {name: (False if value is None else value) for name, value in seen.items()},
         "mismatches": {
             c.where: {
                 name: {"expected": want, "got": got} for name, (want, got) in c.mismatches.items()
@@ -258,7 +265,8 @@ def _verify_env(ctx: ActionContext, target: Target, _timeout: float | None) -> A
         )
     return ActionOutcome(
         ok=True,
-        summary=f"{len(expected)} variables as expected in {len(checks)} places",
+        summary=f"{plural(len(expected), 'variable')} as expected in "
+        f"{plural(len(checks), 'place')}",
         observed=observed,
         evidence=evidence,
     )

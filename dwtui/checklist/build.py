@@ -66,8 +66,8 @@ class Builder(TableChecker):
             if not _IDENT.fullmatch(name):
                 self.report(here, f"'{name}' is not a valid variable name (letters, digits, _)")
                 continue
-            if isinstance(raw, str):
-                out[name] = Variable(name=name, default=raw)
+            if isinstance(raw, str | int | float | bool):
+                out[name] = Variable(name=name, default=_as_written(raw))
                 continue
             spec = self.table(raw, here, schema.VARIABLE, "a variable")
             if spec.get("secret") and "default" in spec:
@@ -76,9 +76,10 @@ class Builder(TableChecker):
                     "a secret variable cannot have a default "
                     "(secrets come from the environment or a prompt, never from a file)",
                 )
+            default = spec.get("default")
             out[name] = Variable(
                 name=name,
-                default=spec.get("default"),
+                default=None if default is None else _as_written(default),
                 description=spec.get("description", ""),
                 secret=spec.get("secret", False),
                 env=spec.get("env"),
@@ -190,6 +191,7 @@ class Builder(TableChecker):
                     description=sc.get("description", ""),
                     budget_minutes=float(budget) if budget is not None else None,
                     steps=tuple(steps),
+                    undoes=tuple(sc["undoes"]) if "undoes" in sc else None,
                 )
             )
         matrix: list[MatrixRow] = []
@@ -314,3 +316,11 @@ class Builder(TableChecker):
                 continue
             out[name] = source
         return out
+
+
+def _as_written(value: str | int | float | bool) -> str:
+    """A variable default as the checklist wrote it: `5`, `true` (TOML's spelling, not
+    Python's `True`), `0.5`; strings as they are."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -109,6 +109,12 @@ def _build(
     )
     if top.get("phases") == []:
         report(("phases",), "a checklist needs at least one phase")
+    known = {p.id for p in phases} | {s.id for p in phases for s in p.steps}
+    for index, scenario in enumerate(scenarios):
+        for ref in scenario.undoes or ():
+            if ref not in known:
+                report(("rollback", "scenarios", index, "undoes"),
+                       f"'{ref}' names no phase or step of the forward path")
     if report.problems:
         return None, report.problems
     checklist = Checklist(
@@ -119,6 +125,7 @@ def _build(
         version=meta.get("version", ""),
         description=meta.get("description", ""),
         default_target=default_target,
+        verdict=meta.get("verdict", ""),
         variables=variables,
         targets=targets,
         guard=guard,

@@ -145,6 +145,9 @@ class RollbackScenario:
     description: str = ""
     budget_minutes: float | None = None
     steps: tuple[Step, ...] = ()
+    #: Phase or step ids whose evidence running this scenario invalidates (None: every
+    #: forward step; empty: none, e.g. a clean-up of test data).
+    undoes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,8 @@ class Checklist:
     version: str = ""
     description: str = ""
     default_target: str | None = None
+    #: The decision the success criteria support when all pass ("Ready for production").
+    verdict: str = ""
     variables: Mapping[str, Variable] = field(default_factory=dict)
     targets: Mapping[str, TargetSpec] = field(default_factory=dict)
     guard: Guard = field(default_factory=Guard)

@@ -44,9 +44,15 @@ def check_references(
             f"no target named '{default_target}'{did_you_mean(default_target, target_names)}",
         )
     for criterion, where in sites.criteria:
-        for i, step_id in enumerate(criterion.evidence):
+        for i, ref in enumerate(criterion.evidence):
+            step_id, _, key = ref.partition(":")  # `step:key`: one expectation of the step
             if step_id not in steps:
                 report((*where, "evidence", i), _no_step(step_id, steps))
+            elif key and key not in steps[step_id].expect and not (
+                key == "exit_code" and steps[step_id].kind in ("shell", "target.exec")
+            ):
+                report((*where, "evidence", i),
+                       f"step '{step_id}' has no expectation '{key}' (in its expect)")
     for row, where in sites.matrix:
         if row.scenario not in scenario_ids:
             report(

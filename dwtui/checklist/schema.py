@@ -96,6 +96,7 @@ CHECKLIST: Mapping[str, Field] = {
     "version": _f(STR),
     "description": _f(STR),
     "default_target": _f(STR),
+    "verdict": _f(STR),
 }
 
 TRACKING: Mapping[str, Field] = {
@@ -107,7 +108,7 @@ TRACKING: Mapping[str, Field] = {
 }
 
 VARIABLE: Mapping[str, Field] = {
-    "default": _f(STR),
+    "default": _f(SCALAR),
     "description": _f(STR),
     "secret": _f(BOOL),
     "env": _f(STR),
@@ -273,6 +274,7 @@ SCENARIO: Mapping[str, Field] = {
     "title": _f(STR, required=True),
     "description": _f(STR),
     "budget_minutes": _f(NUM),
+    "undoes": _f(STRS),
     "steps": _f(ANY),
 }
 

@@ -69,6 +69,23 @@ def default_checklist(directory: Path = CHECKLISTS_DIR) -> Path:
     raise ValueError(f"no checklist given and several found; name one:\n{lines}")
 
 
+def _say_unset_required(checklist: Checklist, session: Session) -> None:
+    """At once, one line: `required` variables that have no value here and now."""
+    import os
+
+    from dwtui.variables import Variables
+
+    unset = Variables(checklist, session, environ=os.environ).unset_required()
+    if not unset:
+        return
+    names = ", ".join(
+        "${" + name + "}" + (f" (${checklist.variables[name].env})"
+                             if checklist.variables[name].env else "")
+        for name in unset
+    )
+    error(f"required but not set: {names}; a step that uses it stops until it is given")
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     """Create a session of a checklist on a target, then open it in the TUI (or print its id)."""
     from dwtui.checklist.loader import ChecklistError, load_checklist
@@ -109,9 +126,11 @@ def cmd_new(args: argparse.Namespace) -> int:
         return EXIT_PROBLEM
     print(
         f"created session {session.id}: {checklist.title} on {session.target} "
-        f"({len(session.steps)} steps) in {store.path_of(session.id)}",
+        f"({progress_of(session).total} steps on the forward path) in "
+        f"{store.path_of(session.id)}",
         file=sys.stderr,
     )
+    _say_unset_required(checklist, session)
     if getattr(args, "headless", False):
         print(session.id)  # stdout: just the id, for scripts (`dwtui run <id>`)
         return EXIT_OK

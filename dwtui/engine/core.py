@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -168,8 +169,16 @@ class Engine:
         return self._saver.deferred(delay)
 
     def close(self) -> None:
-        """Flush pending saves (call before the process ends)."""
+        """Flush pending saves and rewrite the session's summary files from it as it is now
+        (call before the process ends)."""
         self._saver.flush()
+        from dwtui.report.refresh import refresh_summaries
+
+        try:
+            with self._lock:
+                refresh_summaries(self.checklist, self.session, self.session_dir(), self.mask)
+        except OSError as exc:  # a summary that cannot be rewritten must not lose the run
+            self.problems.append(f"summary not rewritten: {exc.strerror or exc}")
 
     def notify_listeners(self, step_id: str) -> None:
         """Tell every listener the step changed (from the acting thread)."""
@@ -220,7 +229,9 @@ class Engine:
             lines.append(f"{step.kind} on {self.target.name} ({self.target.kind})")
             lines.extend(f"{key}: {self._render(value)}" for key, value in params.items())
         if step.expect:
-            lines.append(f"expect: {self._render(dict(step.expect))}")
+            from dwtui.expectations import describe
+
+            lines.append(f"expect: {describe(dict(step.expect))}")
         if step.capture:
             lines.append(f"capture: {self._render(dict(step.capture))}")
         missing = self.variables.missing(step)
@@ -378,18 +389,22 @@ class Engine:
         return value
 
     def _finish(
-        self, step: Step, attempt: Attempt, outcome: ActionOutcome, duration: float | None = None
+        self, step: Step, attempt: Attempt, outcome: ActionOutcome, duration: float | None = None,
+        *, ended_at: datetime | None = None,
     ) -> StepResult:
-        """Judge the outcome, store it in the session, save, notify."""
+        """Judge the outcome, store it in the session, save, notify. `ended_at`: when the
+        step really ended (from its exit record), if it ended while nobody watched."""
         from dwtui.expectations import evaluate, with_defaults
 
         failures = []
+        failed_keys: list[str] = []
         if outcome.ok:
             # `expect` values may name variables (`json = { id = "${team_id}" }`), filled in
             # like the kind's fields; missing names were already refused before the run.
             expect = self.variables.substitute_params(dict(step.expect), keep_missing=True)
-            failures = [f.message for f in evaluate(
-                with_defaults(step.kind, expect), outcome.observed)]
+            found = evaluate(with_defaults(step.kind, expect), outcome.observed)
+            failures = [f.message for f in found]
+            failed_keys = sorted({f.key.split(".", 1)[0] for f in found})
         passed = outcome.ok and not failures
         if passed:
             summary = outcome.summary or "done"
@@ -418,12 +433,17 @@ class Engine:
                         captured[name] = value
             if outcome.previous_env is not None and step.id not in self.session.previous_env:
                 self.session.previous_env[step.id] = dict(outcome.previous_env)
-            attempt.ended_at = utcnow()
+            attempt.ended_at = ended_at or utcnow()
+            if duration is not None:
+                attempt.elapsed = duration
             attempt.exit_code = outcome.exit_code
             attempt.summary = summary
             evidence = self._mask_tree(dict(outcome.evidence))
             if failures:
                 evidence["failures"] = [self.masker.mask(f) for f in failures]
+                # Which expectations failed: a criterion naming `step:key` is judged on its
+                # own expectation, not on the step's others (`dwtui.report.criteria`).
+                evidence["failed_keys"] = failed_keys
             if unusable:
                 evidence["captures_masked"] = unusable
             if withheld:
@@ -436,6 +456,7 @@ class Engine:
                 attempt.operator, f"step.{attempt.status}", step=step.id,
                 detail=summary if not passed else _one_line(f"attempt {attempt.number}: {summary}"),
             )
+            self._scenario_completed(step)
             if step.kind in DETACHED_KINDS:
                 self._save_soon()
             else:
@@ -469,6 +490,7 @@ class Engine:
             if note:
                 state.notes.append(Note(at=utcnow(), operator=self.operator,
                                         text=self.masker.mask(note)))
+            self._scenario_completed(self.checklist.step(step_id))
             self.save()
         self._notify(step_id)
 
@@ -481,6 +503,27 @@ class Engine:
         from dwtui.engine.ticks import tick_item
 
         return tick_item(self, step_id, index, ticked=ticked, by=by or self.operator)
+
+    def _scenario_completed(self, step: Step) -> None:
+        """When `step` completed its rollback scenario: record the time it took (its budget
+        clock stops there). Called under the lock, before the save."""
+        if not step.rollback:
+            return
+        from dwtui.session.clock import scenario_clock
+
+        try:
+            scenario = self.checklist.scenario(step.parent_id)
+        except KeyError:
+            return
+        ids = [s.id for s in scenario.steps if self.applies(s)]
+        clock = scenario_clock(self.session, ids, scenario.budget_minutes, utcnow())
+        if clock.ended is None:
+            return
+        detail = f"{scenario.title}: {clock.seconds:.0f} s from first step to last"
+        if scenario.budget_minutes is not None:
+            verdict = "OVER" if clock.over_budget else "within"
+            detail += f" ({verdict} its {scenario.budget_minutes:g}-minute budget)"
+        self.session.record(self.operator, "scenario.completed", detail=detail)
 
     def skip(self, step_id: str, reason: str = "") -> None:
         """Mark a step skipped (with the reason as a note)."""

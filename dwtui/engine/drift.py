@@ -17,6 +17,7 @@ from dwtui.actions.base import ActionContext, ActionError
 from dwtui.checklist.model import Step
 from dwtui.secrets import MaskingLog
 from dwtui.variables import MissingVariables
+from dwtui.words import plural
 
 if TYPE_CHECKING:
     from dwtui.engine.core import Engine
@@ -116,5 +117,5 @@ def live_drift(engine: Engine, *, request_timeout: float = 5.0) -> DriftReport:
         ]
         for drift in drifts:
             log.line(f"drift: {drift.describe()}")
-        log.line(f"resume check: {len(expected)} variables, {len(drifts)} differ")
+        log.line(f"resume check: {plural(len(expected), 'variable')}, {len(drifts)} differ")
     return DriftReport(drifts=drifts, checked=len(expected))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dwtui.actions import DETACHED_KINDS
@@ -72,13 +73,28 @@ def _settle(engine: Engine, step_id: str, attempt: Attempt) -> Recovered:
         if code is not None:
             output = read_output(log_path, output_offset(log_path))
             outcome = outcome_from_exit(code, output, step.capture)
+            ended_at, took = ended_from_record(log_path, attempt)
             with engine._lock:
                 engine.session.record(engine.operator, "step.recovered", step=step_id,
                                       detail=f"ended while dwtui was away: exit {code}")
-            result = engine._finish(step, attempt, outcome)
+            result = engine._finish(step, attempt, outcome, took, ended_at=ended_at)
             return Recovered(step_id, "finished", result.summary)
     interrupt(engine, step_id, attempt, INTERRUPTED_HINT, started=True)
     return Recovered(step_id, "interrupted", INTERRUPTED_HINT)
+
+
+def ended_from_record(
+    log_path: Path, attempt: Attempt
+) -> tuple[datetime | None, float | None]:
+    """When the step really ended (its exit record's time) and how long it took (from its
+    recorded start, a whole second); (None, None) for records without a time."""
+    from dwtui.runner import process
+
+    record = process.read_exit_record(log_path, attempt.pid)
+    if record is None or record.ended is None:
+        return None, None
+    ended_at = datetime.fromtimestamp(record.ended, UTC).replace(microsecond=0)
+    return ended_at, max(0.0, record.ended - attempt.started_at.timestamp())
 
 
 def adopt_unsaved_attempts(engine: Engine) -> None:
@@ -176,7 +192,8 @@ def reattach(
         outcome = outcome_from_exit(status.code, output, step.capture,
                                     timed_out=status.timed_out, cancelled=status.cancelled,
                                     timeout=step.timeout)
-        return engine._finish(step, attempt, outcome)
+        ended_at, took = ended_from_record(log_path, attempt)
+        return engine._finish(step, attempt, outcome, took, ended_at=ended_at)
     finally:
         with engine._lock:
             engine._active.discard(step_id)

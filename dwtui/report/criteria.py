@@ -3,7 +3,9 @@
 A criterion names evidence steps (or, as a shorthand, a whole phase or rollback scenario,
 meaning its non-optional steps). It is *failed* when any of them failed, *passed* when all
 of them passed, and *unknown* otherwise (not run yet, skipped, interrupted, no evidence).
-Only current step statuses count, so a step that failed and then passed on a retry is passed.
+Only current step statuses count, so a step that failed and then passed on a retry is passed,
+and only current evidence: a rollback that ran after an evidence step undid what it proved
+(`dwtui.report.superseded`), so the criterion is unknown again until the step is re-run.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dwtui.checklist.model import Checklist, Criterion, Step
+from dwtui.report.superseded import undone_by
 from dwtui.session.model import Session
 
 Verdict = Literal["passed", "failed", "unknown"]
@@ -75,11 +78,21 @@ def evaluate_criterion(
     if not criterion.evidence:
         return CriterionResult(criterion, "unknown", "no evidence steps: judge by hand")
     steps: list[Step] = []
+    #: Steps named as `step:key`: judged on those expectations only (None: the whole step).
+    only: dict[str, set[str] | None] = {}
     for ref in criterion.evidence:
-        found = _evidence_steps(checklist, ref)
+        step_ref, _, key = ref.partition(":")
+        found = _evidence_steps(checklist, step_ref)
         if found is None:
             return CriterionResult(criterion, "unknown", f"unknown evidence step {ref!r}")
-        steps.extend(found)
+        for step in found:
+            if step.id not in only:
+                steps.append(step)
+                only[step.id] = {key} if key else None
+            elif key and only[step.id] is not None:
+                only[step.id] = {*(only[step.id] or ()), key}
+            else:
+                only[step.id] = None
     # Steps limited to other targets never run in this session: they prove nothing either way.
     steps = [s for s in steps if not s.targets or session.target in s.targets]
     if not steps:
@@ -87,7 +100,15 @@ def evaluate_criterion(
 
     def status(step: Step) -> str:
         state = session.steps.get(step.id)
-        return state.status if state else "pending"
+        current = state.status if state else "pending"
+        keys = only.get(step.id)
+        attempt = state.last_attempt if state else None
+        if current == "failed" and keys and state is not None and attempt is not None \
+                and not state.marked_by:
+            failed_keys = attempt.evidence.get("failed_keys")
+            if isinstance(failed_keys, list):  # its expectations were judged one by one
+                return "failed" if keys & set(failed_keys) else "passed"
+        return current
 
     failed = [s for s in steps if status(s) == "failed"]
     if failed:
@@ -99,9 +120,20 @@ def evaluate_criterion(
         return CriterionResult(
             criterion, "unknown", "; ".join(_describe(session, s, detail=True) for s in waiting)
         )
-    return CriterionResult(
-        criterion, "passed", ", ".join(_describe(session, s, detail=False) for s in steps)
-    )
+    undone = [(s, by) for s in steps if (by := undone_by(checklist, session, s)) is not None]
+    if undone:
+        step, (title, at) = undone[0]
+        more = f" (+{len(undone) - 1} more)" if len(undone) > 1 else ""
+        return CriterionResult(
+            criterion, "unknown",
+            f"{step.id} passed, then rollback '{title}' undid it at {at:%H:%M:%S}{more}: "
+            "re-run the evidence steps",
+        )
+    def named(step: Step) -> str:
+        keys = only.get(step.id)
+        return f"{step.id}:{','.join(sorted(keys))} passed" if keys else f"{step.id} passed"
+
+    return CriterionResult(criterion, "passed", ", ".join(named(s) for s in steps))
 
 
 def evaluate_criteria(checklist: Checklist, session: Session) -> list[CriterionResult]:

@@ -182,9 +182,11 @@ def performance_section(data: dict[str, Any] | None) -> list[str]:
     )
     lines += [
         "",
-        f"- p95 regression: {number(perf.get('p95_regression_pct'), signed=True)} %"
+        f"- p95 change measured: {number(perf.get('raw_regression_pct'), signed=True)} %;"
+        f" judged: {number(perf.get('p95_regression_pct'), signed=True)} %"
         f" (threshold {number(perf.get('threshold_pct'))} %,"
-        f" differences under {number(perf.get('noise_floor_ms'))} ms count as none)",
+        f" differences under {number(perf.get('noise_floor_ms'))} ms count as none;"
+        f" {number(before.get('samples'))} + {number(after.get('samples'))} samples)",
         f"- Query count delta: {number(perf.get('query_count_delta'), signed=True)}",
         f"- Verdict: {perf.get('verdict', 'unknown')}",
         "",

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from dwtui.words import seconds_text
+
 
 def when(value: datetime | None) -> str:
     """A UTC time to the second, or '-'."""
@@ -13,17 +15,8 @@ def when(value: datetime | None) -> str:
 
 
 def duration(seconds: float | None) -> str:
-    """A duration for humans: 42s, 3m05s, 2h10m (or '-')."""
-    if seconds is None:
-        return "-"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+    """A duration for humans: 0.31s, 4.2s, 42s, 3m05s, 2h10m (or '-')."""
+    return seconds_text(seconds)
 
 
 def cell(text: object) -> str:

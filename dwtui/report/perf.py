@@ -88,7 +88,8 @@ def stats_from_evidence(evidence: Mapping[str, Any] | None) -> LatencyStats | No
         counts = _floats(evidence.get("query_counts"))
         if counts:
             query = sum(counts) / len(counts)
-    # The probe's own p50/p95 win over ours, so the report shows what its log showed.
+    # The probe's own p50/p95 (computed from the same samples, nearest rank) win over ours,
+    # so the report shows what its log showed.
     p50 = as_number(_first(evidence, ("p50_ms", "p50")))
     p95 = as_number(_first(evidence, ("p95_ms", "p95")))
     if samples:
@@ -151,13 +152,27 @@ class PerfComparison:
             return "failed"
         return "passed"
 
+    @property
+    def within_noise(self) -> bool:
+        """True when the p95 change is smaller than the noise floor (counted as none)."""
+        before, after = self.before.p95, self.after.p95
+        return before is not None and after is not None and (
+            abs(after - before) < self.noise_floor_ms)
+
     def observed(self) -> dict[str, Any]:
-        """Values for `report.compare` expectations."""
+        """Values for `report.compare` expectations (the judged regression, after the noise
+        floor) and what it was judged from (raw change, sample counts, threshold)."""
         regression = self.p95_regression_pct
         queries = self.query_count_delta
+        raw = self.raw_regression_pct
         return {
             "p95_regression_pct": None if regression is None else round(regression, 1),
             "query_count_delta": None if queries is None else round(queries, 2),
+            "p95_raw_regression_pct": None if raw is None else round(raw, 1),
+            "samples_before": len(self.before.samples),
+            "samples_after": len(self.after.samples),
+            "threshold_pct": self.threshold_pct,
+            "noise_floor_ms": self.noise_floor_ms,
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -183,12 +198,17 @@ class PerfComparison:
         }
 
     def summary(self) -> str:
-        """One line for logs and the step summary."""
-        regression = self.p95_regression_pct
+        """One line for logs and the step summary: the change as measured, whether it
+        counts, the threshold and the sample counts."""
+        raw = self.raw_regression_pct
+        change = "?" if raw is None else f"{raw:+.1f} %"
+        if self.within_noise and self.before.p95 is not None and self.after.p95 is not None:
+            change += (f", {abs(self.after.p95 - self.before.p95):.1f} ms: under the "
+                       f"{self.noise_floor_ms:g} ms noise floor, not counted")
         text = (
-            f"p95 {_fmt(self.before.p95)} -> {_fmt(self.after.p95)} ms"
-            f" ({'?' if regression is None else f'{regression:+.1f}'} %,"
-            f" threshold {self.threshold_pct:g} %)"
+            f"p95 {_fmt(self.before.p95)} -> {_fmt(self.after.p95)} ms ({change};"
+            f" threshold {self.threshold_pct:g} %, {len(self.before.samples)}+"
+            f"{len(self.after.samples)} samples)"
         )
         if self.query_count_delta is not None:
             text += f", queries/request {self.query_count_delta:+g}"

@@ -66,12 +66,31 @@ def _attempt_operator(session: Session, step_id: str) -> str:
     return attempt.operator if attempt else "-"
 
 
+def _substituted(checklist: Checklist, session: Session, value: object) -> str:
+    """A checklist value as the session used it: `${name}`s filled in from the session
+    (secrets masked; a name with no value in the session is marked missing)."""
+    from dwtui.secrets import MASK
+    from dwtui.variables import Variables, references
+
+    text = str(value)
+    if "${" not in text:
+        return text
+    variables = Variables(checklist, session)
+    secret = {n for n, v in checklist.variables.items() if v.secret}
+    for name in references(text) & secret:
+        text = text.replace("${" + name + "}", MASK)
+    filled = variables.substitute(text, keep_missing=True)
+    for name in references(filled):
+        filled = filled.replace("${" + name + "}", f"<missing: {name}>")
+    return filled
+
+
 def _header(checklist: Checklist, session: Session) -> list[str]:
     spec = checklist.targets.get(session.target)
     target = session.target
     if spec is not None:
         facts = ", ".join(
-            f"{k}={v}" for k, v in sorted(spec.settings.items())
+            f"{k}={_substituted(checklist, session, v)}" for k, v in sorted(spec.settings.items())
             if k in ("context", "namespace", "deployment", "service", "env_file") and v
         )
         target += f" ({spec.kind}{': ' + facts if facts else ''})"
@@ -97,14 +116,20 @@ def _header(checklist: Checklist, session: Session) -> list[str]:
     ]
 
 
-def _tracking(checklist: Checklist) -> list[str]:
+def _tracking(checklist: Checklist, session: Session) -> list[str]:
+    """Planned facts from the checklist's [tracking], actual ones from the session; a fact
+    neither knows is marked missing (never a placeholder to fill in)."""
     tracking = checklist.tracking
+    ended = session.events[-1].at if session.events else None
     lines = ["## Execution tracking", ""]
     lines += table(
         ("Field", "Value"),
         [
-            ("Planned execution date", tracking.planned_date or "[TO BE SCHEDULED]"),
-            ("Assigned to", tracking.assignee or "[TEAM MEMBER NAME]"),
+            ("Planned execution date",
+             tracking.planned_date or "missing (no planned_date in [tracking])"),
+            ("Executed", f"{when(session.created_at)} to {when(ended)} UTC"),
+            ("Assigned to", tracking.assignee or "missing (no assignee in [tracking])"),
+            ("Executed by", ", ".join(session.operators) or "missing (no operator recorded)"),
             ("Tracker", tracking.tracker or "-"),
             ("Channel", tracking.channel or "-"),
             *((f"Contact: {k}", v) for k, v in sorted(tracking.contacts.items())),
@@ -193,7 +218,15 @@ def _criteria(checklist: Checklist, session: Session) -> list[str]:
         box = "x" if result.passed else " "
         lines.append(f"- [{box}] {result.criterion.text} ({result.verdict}: {result.reason})")
     passed = sum(r.passed for r in results)
-    return [*lines, "", f"{passed} of {len(results)} criteria passed.", ""]
+    lines += ["", f"{passed} of {len(results)} criteria passed."]
+    if checklist.verdict:
+        if passed == len(results):
+            lines += ["", f"Verdict: **{checklist.verdict}** (every criterion passed on the "
+                      "session's latest evidence)."]
+        else:
+            lines += ["", f"Verdict: **not** {checklist.verdict}: "
+                      f"{len(results) - passed} of {len(results)} criteria not passed."]
+    return [*lines, ""]
 
 
 def _rollbacks(checklist: Checklist, session: Session) -> list[str]:
@@ -255,7 +288,7 @@ def _logs(checklist: Checklist, session: Session) -> list[str]:
     return [*lines, ""]
 
 
-def _manual() -> list[str]:
+def _manual(checklist: Checklist) -> list[str]:
     return [
         "## To fill in by hand",
         "",
@@ -269,7 +302,7 @@ def _manual() -> list[str]:
         "",
         "### Decision and sign-off",
         "",
-        "- [ ] Ready for production enablement",
+        f"- [ ] {checklist.verdict or 'Decision taken (go / no-go)'}",
         "- [ ] Tracker updated",
         "- [ ] Team notified",
         "- Signed off by:",
@@ -288,7 +321,7 @@ def render_summary(
     delta = latest_delta(checklist, session, session_dir)
     lines = [
         *_header(checklist, session),
-        *_tracking(checklist),
+        *_tracking(checklist, session),
         *_timeline(checklist, session),
         *_steps(checklist, session),
         *manual_checks_section(checklist, session),
@@ -298,7 +331,7 @@ def render_summary(
         *_criteria(checklist, session),
         *_rollbacks(checklist, session),
         *_logs(checklist, session),
-        *_manual(),
+        *_manual(checklist),
     ]
     text = "\n".join(lines).rstrip("\n") + "\n"
     # Step output quoted anywhere in the report must not drive the terminal that shows it.
@@ -333,9 +366,15 @@ def main(args: argparse.Namespace) -> int:
     except ReportInputError as exc:
         print(f"dwtui report: {exc}", file=sys.stderr)
         return 2
-    text = render_summary(
-        checklist, session, session_dir=session_dir, masker=_environment_masker(checklist)
-    )
+    from dwtui.report.refresh import refresh_summaries
+
+    masker = _environment_masker(checklist)
+    text = render_summary(checklist, session, session_dir=session_dir, masker=masker)
+    try:  # the files `report.summary` steps wrote: regenerated too, never left stale
+        refresh_summaries(checklist, session, session_dir, masker)
+    except OSError as exc:
+        print(f"dwtui report: cannot rewrite the session's summary: {exc.strerror or exc}",
+              file=sys.stderr)
     output = getattr(args, "output", None)
     if output:
         try:

@@ -16,6 +16,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from dwtui.secrets import Masker
@@ -94,7 +95,7 @@ def main(argv: list[str]) -> int:
         code = 128 - code
     fd = open_file(exits, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
-        os.write(fd, f"{key} {os.getpid()} {code}\n".encode())
+        os.write(fd, f"{key} {os.getpid()} {code} {time.time():.6f}\n".encode())
     finally:
         os.close(fd)
     return code

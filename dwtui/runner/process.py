@@ -8,7 +8,9 @@ in the wrapper shell itself, its status recorded by an EXIT trap (`FAST_WRAPPER`
 could take that trap away (`exec`, `trap`, `source`, `eval`): then in a subshell (`WRAPPER`).
 
 The records of a session's steps go to one append-only file beside the logs
-(`logs/exit-codes`), one line `<log name> <wrapper pid> <code>` per step, each written by a
+(`logs/exit-codes`), one line `<log name> <wrapper pid> <code> <end time>` per step (the end
+time in Unix seconds, `$EPOCHREALTIME`: a step that ended while dwtui was away is recorded as
+ending then, not when dwtui came back; older records have no time), each written by a
 single `O_APPEND` write of a few bytes; readers accept only complete lines. That is as safe
 as a temp file + `mv` per step, without two file creations and an exec of `mv` per step
 (~1.5 ms per `mv` here, and a created file 0.02-0.5 ms: `bench/step_overhead.py`). When secrets
@@ -42,7 +44,8 @@ from dwtui.session.safe_files import open_file
 #: still reacts to them normally.
 WRAPPER = (
     'trap : INT TERM HUP; ( eval "$1" ); __dwtui_rc=$?; '
-    'printf "%s %s %s\\n" "$3" "$$" "$__dwtui_rc" >> "$2"; exit "$__dwtui_rc"'
+    'printf "%s %s %s %s\\n" "$3" "$$" "$__dwtui_rc" "${EPOCHREALTIME/,/.}" >> "$2"; '
+    'exit "$__dwtui_rc"'
 )
 #: The fast wrapper: the command runs in the wrapper shell itself (no subshell fork, ~0.3 ms
 #: a step) and an EXIT trap records its status, also after the command's own `exit N`. A
@@ -52,7 +55,8 @@ WRAPPER = (
 FAST_WRAPPER = (
     'readonly __dwtui_exits="$2" __dwtui_key="$3"; '
     'trap "exit 130" INT; trap "exit 143" TERM; trap "exit 129" HUP; '
-    'trap \'printf "%s %s %s\\n" "$__dwtui_key" "$$" "$?" >> "$__dwtui_exits"\' EXIT; '
+    'trap \'printf "%s %s %s %s\\n" "$__dwtui_key" "$$" "$?" "${EPOCHREALTIME/,/.}" '
+    '>> "$__dwtui_exits"\' EXIT; '
     'eval "$1"'
 )
 #: What could take the EXIT trap away from the fast wrapper: `exec` replaces the shell, the
@@ -92,7 +96,7 @@ GRACE_SECONDS = 2.0
 
 #: The file (in the logs directory) that collects every step's exit record.
 EXITS_FILE = "exit-codes"
-_RECORD = re.compile(r"^(\S+) (\d+) (-?\d+)$")
+_RECORD = re.compile(r"^(\S+) (\d+) (-?\d+)(?: (\d+(?:\.\d+)?))? ?$")
 
 
 def exits_path_for(log_path: Path) -> Path:
@@ -173,24 +177,40 @@ def is_alive(pid: int, start_time: float | None) -> bool:
 def read_exit(log_path: Path, pid: int | None = None) -> int | None:
     """The exit code recorded for the step logging to `log_path` (by wrapper `pid`, if
     given), or None if there is no complete record."""
+    record = read_exit_record(log_path, pid)
+    return None if record is None else record.code
+
+
+@dataclass(frozen=True)
+class ExitRecord:
+    """A step's exit record: its code and, when recorded, when it ended (Unix seconds)."""
+
+    code: int
+    ended: float | None = None
+
+
+def read_exit_record(log_path: Path, pid: int | None = None) -> ExitRecord | None:
+    """The newest complete exit record of the step logging to `log_path` (by wrapper
+    `pid`, if given), or None."""
     try:
         with open(exits_path_for(log_path), "rb") as handle:
             data = handle.read()
     except OSError:
         return None
     key = log_path.name
-    found: int | None = None
+    found: ExitRecord | None = None
     # Only complete lines count: a record is one small O_APPEND write ending in "\n".
     for raw in data.split(b"\n")[:-1]:
         match = _RECORD.match(raw.decode("utf-8", "replace"))
         if match and match.group(1) == key and (pid is None or int(match.group(2)) == pid):
-            found = int(match.group(3))
+            ended = match.group(4)
+            found = ExitRecord(int(match.group(3)), float(ended) if ended else None)
     return found
 
 
 def record_exit(log_path: Path, pid: int, code: int) -> None:
     """Append an exit record with one O_APPEND write (what the wrappers do)."""
-    line = f"{log_path.name} {pid} {code}\n".encode()
+    line = f"{log_path.name} {pid} {code} {time.time():.6f}\n".encode()
     fd = open_file(exits_path_for(log_path), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
         os.write(fd, line)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from dwtui.checklist.model import Checklist, Phase, RollbackScenario, Step
 from dwtui.session.model import DONE_STATUSES, Attempt, Session, StepState
@@ -23,15 +23,6 @@ if TYPE_CHECKING:
 
 Role = Literal["driver", "follower"]
 Clock = Callable[[], datetime]
-
-#: The five flags the runbook's "Key Environment Variables" table names, in its order.
-KEY_FLAGS: tuple[str, ...] = (
-    "TEAM_VNEXT_DUAL_WRITE_ENABLED",
-    "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE",
-    "TEAM_VNEXT_LEGACY_WRITE_BLOCKED",
-    "TEAM_VNEXT_ADAPTER_ENABLED",
-    "TEAM_VNEXT_ROUTING_MODE",
-)
 
 STATUS_MARKS: dict[str, str] = {
     "pending": "○",
@@ -52,6 +43,7 @@ class FlagRow:
     expected: str
     actual: str
     source: str  # step id of the evidence, or "" when never verified
+    at: datetime | None = None  # when that step verified it
 
 
 @dataclass
@@ -207,24 +199,30 @@ class SessionController:
     # -- panels -------------------------------------------------------------------------------
 
     def flag_rows(self) -> list[FlagRow]:
-        """The key flags: expected (from verify_env steps) vs last known actual (evidence)."""
+        """The flags the checklist sets or verifies: expected (from the forward path's verify
+        steps) vs the last verified value, with the step and time that verified it."""
+        from dwtui.report.flags import last_verified
+
         expected: dict[str, str] = {}
-        actual: dict[str, tuple[str, str]] = {}
-        for step in self.all_steps(include_rollback=False):
-            if step.kind != "target.verify_env":
+        names: list[str] = []
+        for step in self.all_steps(include_rollback=True):
+            if step.kind not in ("target.verify_env", "target.set_env"):
                 continue
             env = step.params.get("env", {})
-            if isinstance(env, Mapping):
+            if not isinstance(env, Mapping):
+                continue
+            names += [str(k) for k in env if str(k) not in names]
+            if step.kind == "target.verify_env" and not step.rollback:
                 expected.update({str(k): str(v) for k, v in env.items()})
-            attempt = self.state(step.id).last_attempt
-            if attempt is not None and attempt.status != "running":
-                for name, value in _actual_values(attempt.evidence).items():
-                    actual[name] = (value, step.id)
-        names = list(KEY_FLAGS) + [n for n in expected if n not in KEY_FLAGS]
+        verified = last_verified(self.checklist, self.session)
         rows = []
         for name in names:
-            got, source = actual.get(name, ("?", ""))
-            rows.append(FlagRow(name, expected.get(name, "—"), got, source))
+            flag = verified.get(name)
+            if flag is None:
+                rows.append(FlagRow(name, expected.get(name, "—"), "?", ""))
+            else:
+                got = "unset" if flag.value is None else flag.value
+                rows.append(FlagRow(name, expected.get(name, "—"), got, flag.step_id, flag.at))
         return rows
 
     def criteria_rows(self) -> list[tuple[str, str, str]]:
@@ -256,31 +254,3 @@ class SessionController:
         if self.engine is not None:
             self.engine.session = self.session
         return True
-
-
-def _actual_values(evidence: Mapping[str, Any]) -> dict[str, str]:
-    """Last seen flag values from a verify_env attempt's evidence, whatever its shape."""
-    found: dict[str, str] = {}
-    for key in ("actual", "observed", "values", "current"):
-        value = evidence.get(key)
-        if isinstance(value, Mapping):
-            found.update({str(k): _text(v) for k, v in value.items() if not isinstance(v, dict)})
-    checks = evidence.get("checks") or evidence.get("places") or []
-    if isinstance(checks, list):
-        for check in checks:
-            if not isinstance(check, Mapping):
-                continue
-            for sub in ("actual", "values"):
-                values = check.get(sub)
-                if isinstance(values, Mapping):
-                    found.update({str(k): _text(v) for k, v in values.items()})
-            mismatches = check.get("mismatches")
-            if isinstance(mismatches, Mapping):
-                for name, pair in mismatches.items():
-                    if isinstance(pair, (list, tuple)) and len(pair) == 2:
-                        found[str(name)] = _text(pair[1])
-    return found
-
-
-def _text(value: Any) -> str:
-    return "unset" if value is None else str(value)

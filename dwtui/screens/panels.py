@@ -52,13 +52,14 @@ class FlagsScreen(_Panel):
             yield Label(Text("Key flags — expected vs last verified", style="bold"))
             yield DataTable(id="flags-table", cursor_type="row", zebra_stripes=True)
             yield Static(
-                Text("Actual values come from the newest target.verify_env evidence.", "dim")
+                Text("Last verified: the value the newest target.verify_env step saw ("
+                     "rollbacks included); From: that step and when it ran.", "dim")
             )
 
     def on_mount(self) -> None:
         """Fill the table."""
         table = self.query_one(DataTable)
-        table.add_columns("", "Flag", "Expected", "Actual", "From")
+        table.add_columns("", "Flag", "Expected", "Last verified", "From")
         for row in self.controller.flag_rows():
             if row.actual == "?":
                 mark = Text("?", "dim")
@@ -66,7 +67,10 @@ class FlagsScreen(_Panel):
                 mark = Text("✓", "bold green")
             else:
                 mark = Text("✗", "bold red")
-            table.add_row(mark, row.name, row.expected, row.actual, row.source or "never verified")
+            source = row.source or "never verified"
+            if row.source and row.at is not None:
+                source = f"{row.source} at {row.at:%H:%M:%S}"
+            table.add_row(mark, row.name, row.expected, row.actual, source)
         table.focus()
 
 

@@ -37,17 +37,12 @@ class ScenarioScreen(MainScreen):
         header.refresh_text()
 
     def _budget_text(self) -> str:
+        """The budget clock: it stops when the scenario completed."""
+        from dwtui.session.clock import scenario_clock
+
         c = self.controller
-        starts = [a.started_at for s in self.scenario.steps for a in c.state(s.id).attempts]
-        budget = self.scenario.budget_minutes
-        limit = f"budget {budget:g} min" if budget else "no budget"
-        if not starts:
-            return f"{limit} · not started"
-        seconds = max(0, int((c.clock() - min(starts)).total_seconds()))
-        used = f"{seconds // 60}:{seconds % 60:02d} used"
-        if budget and seconds > budget * 60:
-            used += " — OVER BUDGET"
-        return f"{limit} · {used}"
+        ids = [s.id for s in self.scenario.steps]
+        return scenario_clock(c.session, ids, self.scenario.budget_minutes, c.clock()).text()
 
     def run_scenario(self) -> None:
         """Run the scenario's steps in order: the operator agreed to them as a whole, so

@@ -116,6 +116,8 @@ def _attempt_to_dict(attempt: Attempt) -> dict[str, Any]:
     }
     if attempt.ended_at is not None:
         out["ended_at"] = attempt.ended_at
+    if attempt.elapsed is not None:
+        out["seconds"] = round(attempt.elapsed, 3)
     if attempt.exit_code is not None:
         out["exit_code"] = attempt.exit_code
     if attempt.log:
@@ -307,6 +309,7 @@ def _step_from_dict(reader: _Reader, step_id: str, raw: Mapping[str, Any]) -> St
                 pid=reader.optional_int(item, "pid"),
                 pid_started=None if pid_started is None else float(pid_started),
                 rollback=reader.boolean(item, "rollback"),
+                elapsed=reader.optional_number(item, "seconds"),
             )
         )
     reader.anchors = [header]
@@ -386,6 +389,14 @@ class _Reader:
         if data.get(key) is None:
             return None
         return self.integer(data, key, None)
+
+    def optional_number(self, data: Mapping[str, Any], key: str) -> float | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            self.fail(f"`{key}` must be a number", key)
+        return float(value)
 
     def boolean(self, data: Mapping[str, Any], key: str) -> bool:
         value = data.get(key, False)

@@ -43,6 +43,7 @@ class SessionSummary:
     state: str = ""  # active / finished / rolled back / aborted, or "unreadable"
     driver: str | None = None  # "operator on host (pid N) since ..." while a driver holds it
     error: str = ""  # why the file could not be read (state "unreadable")
+    created_at: datetime | None = None
 
 
 def summarize(session: Session, path: Path, driver: str | None = None) -> SessionSummary:
@@ -60,6 +61,7 @@ def summarize(session: Session, path: Path, driver: str | None = None) -> Sessio
         last_activity=last,
         state=progress.state,
         driver=driver,
+        created_at=session.created_at,
     )
 
 
@@ -130,11 +132,13 @@ def _to_json(summary: SessionSummary) -> dict[str, Any]:
         "last_activity": summary.last_activity.isoformat() if summary.last_activity else None,
         "state": summary.state,
         "error": summary.error,
+        "created_at": summary.created_at.isoformat() if summary.created_at else None,
     }
 
 
 def _from_json(data: dict[str, Any], path: Path) -> SessionSummary:
     last = data.get("last_activity")
+    created = data.get("created_at")
     return SessionSummary(
         id=str(data["id"]),
         path=path,
@@ -146,4 +150,5 @@ def _from_json(data: dict[str, Any], path: Path) -> SessionSummary:
         last_activity=datetime.fromisoformat(last) if last else None,
         state=str(data["state"]),
         error=str(data["error"]),
+        created_at=datetime.fromisoformat(created) if created else None,
     )

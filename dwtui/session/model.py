@@ -57,12 +57,17 @@ class Attempt:
     pid: int | None = None
     pid_started: float | None = None  # process start time (PID-reuse safety)
     rollback: bool = False  # run as part of a rollback scenario
+    #: Measured wall time in seconds (sub-second precision; the times above are whole
+    #: seconds). None in older sessions and for attempts cut off by a crash.
+    elapsed: float | None = None
 
     @property
     def duration_seconds(self) -> float | None:
         """Wall time of the attempt, or None while it runs."""
         if self.ended_at is None:
             return None
+        if self.elapsed is not None:
+            return self.elapsed
         return (self.ended_at - self.started_at).total_seconds()
 
 

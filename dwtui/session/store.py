@@ -14,7 +14,7 @@ import secrets as _random
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -45,6 +45,7 @@ NO_TARGET = "local"
 #: ordinary words and make every save fail.
 MIN_SECRET_LENGTH = 4
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class _VariableSpec(Protocol):
@@ -178,7 +179,8 @@ class SessionStore:
                     f"variable {name!r} is secret: pass it through "
                     f"{'$' + spec.env if spec.env else 'the prompt'}, not --var"
                 )
-        now = utcnow()
+        # To the microsecond: sessions created within one second still sort by creation.
+        now = datetime.now(UTC)
         session = Session(
             id=self._new_id(now),
             checklist_path=self._relative_checklist_path(checklist.path),
@@ -366,7 +368,7 @@ class SessionStore:
     # ------------------------------------------------------------------ list
 
     def list(self) -> list[SessionSummary]:
-        """Every session under the root, oldest id first; unreadable ones included."""
+        """Every session under the root, oldest first (by creation time); unreadable ones last."""
         from dwtui.session.lock import read_live_holder
 
         if not self.root.is_dir():
@@ -386,6 +388,8 @@ class SessionStore:
                 index.put(path, stamp, summary)
             out.append(replace(summary, driver=driver))
         index.flush()
+        # By creation time (ids carry only the minute, then a random part), unreadable last.
+        out.sort(key=lambda s: (s.created_at is None, s.created_at or _EPOCH, s.id))
         return out
 
     @staticmethod

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from dwtui.targets.base import EnvCheck
+from dwtui.words import plural
 
 if TYPE_CHECKING:
     # Only a type (a Protocol); importing it at run time would point the layers upward.
@@ -26,6 +27,6 @@ def log_checks(log: LogSink, checks: Sequence[EnvCheck], expected: int) -> None:
     """One line per place that is fine, one per mismatching variable."""
     for check in checks:
         if check.ok:
-            log.line(f"{check.where}: ok ({expected} variables)")
+            log.line(f"{check.where}: ok ({plural(expected, 'variable')})")
         for name, (want, got) in check.mismatches.items():
             log.line(f"{check.where}: {name} is {got!r}, expected {want!r}")

@@ -15,10 +15,13 @@ from dwtui.keymap import fill_keys
 from dwtui.screens.controller import SessionController
 from dwtui.text_safety import visible
 from dwtui.widgets.step_list import MARK_STYLES
+from dwtui.words import seconds_text
 
 
 def _expectations(step: Step) -> str:
-    parts = [f"{key} {value}" for key, value in step.expect.items()]
+    from dwtui.expectations import describe
+
+    parts = [describe(dict(step.expect))] if step.expect else []
     if step.kind in ("shell", "target.exec") and "exit_code" not in step.expect:
         parts.insert(0, "exit_code 0")
     if step.capture:
@@ -149,7 +152,7 @@ class StepDetail(VerticalScroll):
             if shown.exit_code is not None:
                 text.append(f"  exit {shown.exit_code}")
             if shown.duration_seconds is not None:
-                text.append(f"  {shown.duration_seconds:.0f}s")
+                text.append(f"  {seconds_text(shown.duration_seconds)}")
             if shown.rollback:
                 text.append("  rollback", style="red")
             text.append("\n")
