@@ -7,6 +7,7 @@ Every worker failure becomes one specific error notification (`on_worker_state_c
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
@@ -134,6 +135,8 @@ class DwtuiApp(App[int]):
         self._opening = opening
         self._opening_label = opening_label
         self._opened_workspace: Workspace | None = None
+        self._opening_started = threading.Event()
+        self._opening_returned = threading.Event()
         #: Why `opening` failed (one line; the app exits with code 2 and the CLI prints it).
         self.open_error: str | None = None
         self._first_frame_file = os.environ.get(FIRST_FRAME_ENV)
@@ -152,8 +155,13 @@ class DwtuiApp(App[int]):
         """False while `opening` has not built the workspace yet."""
         return self._workspace is not None
 
-    def release_locks(self) -> None:
-        """Let go of every driver lock this app's workspace holds (the CLI calls it last)."""
+    def release_locks(self, wait: float = 10.0) -> None:
+        """Let go of every driver lock this app's workspace holds (the CLI calls it last).
+
+        A session still opening when the app quit may take its lock after the app ended:
+        its worker is waited for (up to `wait` seconds) so that lock is released too."""
+        if self._opening_started.is_set():
+            self._opening_returned.wait(wait)
         for workspace in (self._workspace, self._opened_workspace):
             if workspace is None:
                 continue
@@ -207,12 +215,13 @@ class DwtuiApp(App[int]):
         if opening is None:
             return
         self._opening = None
+        self._opening_started.set()
 
         def work() -> tuple[Workspace, Opened] | str:
             from dwtui.screens.workspace import OpenError
 
-            _warm_screens()
             try:
+                _warm_screens()
                 # Kept here as well: when the app quits before this result is shown, the
                 # CLI still finds (and releases) the driver lock it took.
                 self._opened_workspace, _ = result = opening()
@@ -221,6 +230,8 @@ class DwtuiApp(App[int]):
                 return str(error)
             except Exception as error:  # one line for the operator, never a traceback
                 return f"cannot open the session: {error or type(error).__name__}"
+            finally:
+                self._opening_returned.set()
 
         self.run_worker(work, name=OPENING, thread=True, exit_on_error=False)
 

@@ -268,18 +268,17 @@ def _run(
         if step.needs_typed_confirmation:
             word = str(step.confirm)
             if word not in (getattr(args, "confirm_words", None) or ()):
-                _say(out, "confirm", step.id, None, f"needs the typed word {word!r}: pass "
-                     f"--confirm-word {word} (--yes never types a word)")
+                _say(out, "confirm", step.id, None, f"needs the typed word {word!r}: "
+                     f"{_guidance(engine, 'main.run', f'type {word!r}')}, or pass "
+                     f"--confirm-word {word} here (--yes never types a word)")
                 return EXIT_NEEDS_OPERATOR
             engine.session.record(engine.operator, "step.confirmed", step=step.id,
                                   detail=f"typed word {word!r} given as --confirm-word")
             confirmed = True
         elif step.needs_confirmation:
             if not getattr(args, "yes", False):
-                how = (f"type {step.confirm!r}" if step.needs_typed_confirmation
-                       else "confirm it")
                 _say(out, "confirm", step.id, None, f"needs confirmation: {step.title} — "
-                     f"{_guidance(engine, 'main.run', how)}, or pass --yes here")
+                     f"{_guidance(engine, 'main.run', 'confirm it')}, or pass --yes here")
                 return EXIT_NEEDS_OPERATOR
             confirmed = True
         started = time.monotonic()

@@ -101,5 +101,5 @@ def test_run_says_how_to_go_on_at_manual_and_typed_steps(tmp_path: Path) -> None
             "--manual-done") in manual.stdout
     typed = _dwtui(tmp_path, "run", sid, "--manual-done")
     assert typed.returncode == 3
-    assert (f"type 'RESTORE' in the TUI: `dwtui resume {sid}`, key r, or pass --yes here"
-            in typed.stdout)
+    assert (f"type 'RESTORE' in the TUI: `dwtui resume {sid}`, key r, or pass "
+            "--confirm-word RESTORE here (--yes never types a word)" in typed.stdout)

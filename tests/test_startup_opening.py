@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -80,11 +81,25 @@ async def test_an_unknown_session_exits_with_one_line_and_code_2(tmp_path: Path)
 async def test_quitting_while_opening_still_releases_the_lock(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path)
     sid = fixed_session(ws)
-    app = _opening(ws, sid)
+    opened_here = threading.Event()
+    quit_pressed = threading.Event()
+
+    def opening() -> tuple[Workspace, Opened]:
+        # Opened (the wheel taken), then held until the operator has pressed q: the quit
+        # lands while the session is still opening, however loaded the machine is.
+        result = ws, ws.open(sid)
+        opened_here.set()
+        quit_pressed.wait(10)
+        return result
+
+    app = DwtuiApp(opening=opening, opening_label=f"session {sid}")
     async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, opened_here.is_set)
         await pilot.press("q")
-    # `run_test` waited for the worker thread; the CLI releases whatever it took.
-    assert ws.locks  # the worker had taken the wheel before the app ended
+        quit_pressed.set()
+    # The worker took the wheel before the app ended; the CLI releases whatever it took,
+    # waiting for an opening still under way.
+    assert ws.locks
     app.release_locks()
     assert not ws.locks
     assert read_live_holder(ws.store.lock_path(sid)) is None
