@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, SelectionList
+from textual.widgets import Button, Label, SelectionList, Static
 
 #: Called with (item index, ticked) at every tick or untick; returns an error text or None.
 TickRecorder = Callable[[int, bool], str | None]
@@ -46,8 +46,8 @@ class ManualCheckScreen(ModalScreen[bool]):
                 *((item, i, i in self.ticked) for i, item in enumerate(self.items)),
                 id="manual-items",
             )
-            yield Label(Text("space ticks an item (recorded at once, with your name) · "
-                             "ctrl+s done · Escape later", "dim"))
+            yield Static(Text("space ticks an item (recorded at once, with your name) · "
+                              "ctrl+s done · Escape later", "dim"))
             with Horizontal(classes="buttons"):
                 yield Button("Done (ctrl+s)", variant="success", id="done")
                 yield Button("Later (esc)", variant="primary", id="close")
