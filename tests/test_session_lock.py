@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from dwtui.procinfo import alive_since, start_time
 from dwtui.session.identity import host_name
 from dwtui.session.lock import (
     DriverLock,
     LockHeld,
-    process_alive,
-    process_start_time,
     read_live_holder,
 )
 
@@ -97,7 +96,7 @@ def test_second_driver_is_refused_and_told_who_drives(lock_path: Path) -> None:
         assert holder.operator == "ana@box"
         assert holder.pid == first.proc.pid
         assert holder.host == host_name()
-        assert holder.pid_started == process_start_time(first.proc.pid)
+        assert holder.pid_started == start_time(first.proc.pid)
         assert "ana@box" in str(info.value) and "dwtui watch" in str(info.value)
         assert read_live_holder(lock_path) == holder
     finally:
@@ -201,7 +200,7 @@ def test_a_detached_step_process_does_not_keep_a_dead_drivers_lock(
     try:
         driver.kill()
         driver.wait(timeout=10)
-        assert process_alive(step_pid)  # the step runs on
+        assert alive_since(step_pid)  # the step runs on
         lock = DriverLock(lock_path, "bo")
         previous = lock.acquire()
         assert previous is not None and previous.operator == "ana"
@@ -268,10 +267,10 @@ def test_simultaneous_takeovers_leave_exactly_one_driver(lock_path: Path, round_
 
 def test_process_alive_guards_against_pid_reuse() -> None:
     me = os.getpid()
-    started = process_start_time(me)
+    started = start_time(me)
     assert started is not None
-    assert process_alive(me, started)
-    assert not process_alive(me, started - 100)  # same pid, different process
+    assert alive_since(me, started)
+    assert not alive_since(me, started - 100)  # same pid, different process
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
-    assert not process_alive(proc.pid)
+    assert not alive_since(proc.pid)

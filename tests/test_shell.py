@@ -206,7 +206,7 @@ def test_runner_exit_record_and_pid_reuse_safety(tmp_path: Path) -> None:
     assert not process.is_alive(handle.pid, handle.start_time)
     # The same pid with another start time is somebody else.
     assert not process.is_alive(os.getpid(), 1.0)
-    assert process.is_alive(os.getpid(), process.proc_start_time(os.getpid()))
+    assert process.is_alive(os.getpid(), process.start_ticks(os.getpid()))
 
 
 def test_read_exit_accepts_only_complete_records(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from dwtui.actions import DETACHED_KINDS
 from dwtui.engine.results import Recovered, StepBusy, StepResult
+from dwtui.procinfo import is_alive
 from dwtui.session.model import Attempt, utcnow
 
 if TYPE_CHECKING:
@@ -53,8 +54,7 @@ def _settle(engine: Engine, step_id: str, attempt: Attempt) -> Recovered:
     if detached and log_path is not None and step is not None:
         code = process.read_exit(log_path, attempt.pid)
         if code is None:
-            alive = attempt.pid is not None and process.is_alive(
-                attempt.pid, attempt.pid_started)
+            alive = attempt.pid is not None and is_alive(attempt.pid, attempt.pid_started)
             if not alive:
                 handle = process.find_by_log(log_path)
                 if handle is not None:

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dwtui.procinfo import is_alive, start_ticks
 from dwtui.session.safe_files import open_file
 
 #: Runs the command in a subshell (so its `exit` cannot skip the record) and records the status.
@@ -130,48 +131,6 @@ class ExitStatus:
     code: int | None
     timed_out: bool = False
     cancelled: bool = False
-
-
-def _read_stat(pid: int) -> list[str] | None:
-    """Fields 3.. of /proc/<pid>/stat (after "pid (comm)"), or None if it is gone."""
-    try:
-        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        raw = os.read(fd, 4096).decode("ascii", "replace")
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    # The command name (field 2) may contain spaces and ")": split after the last ")".
-    return raw[raw.rfind(")") + 2 :].split()
-
-
-def proc_start_time(pid: int) -> float | None:
-    """Start time of `pid` in clock ticks since boot (field 22 of /proc/<pid>/stat)."""
-    rest = _read_stat(pid)
-    try:
-        return float(rest[19]) if rest else None  # field 22 = index 19 after "pid (comm)"
-    except (IndexError, ValueError):
-        return None
-
-
-def _proc_state(pid: int) -> str | None:
-    rest = _read_stat(pid)
-    return rest[0] if rest else None
-
-
-def is_alive(pid: int, start_time: float | None) -> bool:
-    """True if `pid` runs and is the process that started at `start_time` (not a reuse)."""
-    if pid <= 0:
-        return False
-    state = _proc_state(pid)
-    if state is None or state in ("Z", "X", "x"):
-        return False
-    if start_time is None:
-        return True
-    return proc_start_time(pid) == start_time
 
 
 def read_exit(log_path: Path, pid: int | None = None) -> int | None:
@@ -271,7 +230,7 @@ def start(
             )
     finally:
         os.close(log)
-    started = proc_start_time(popen.pid)
+    started = start_ticks(popen.pid)
     return ProcessHandle(popen.pid, started if started is not None else 0.0, log_path, popen)
 
 
@@ -369,7 +328,7 @@ def _open_pidfd(handle: ProcessHandle) -> int | None:
         return None
     # The pidfd pins the process: if the start time still matches now, it is ours.
     if handle.popen is None and handle.start_time and (
-        proc_start_time(handle.pid) != handle.start_time
+        start_ticks(handle.pid) != handle.start_time
     ):
         os.close(fd)
         return None
@@ -433,7 +392,7 @@ def find_by_log(log_path: Path) -> ProcessHandle | None:
             continue
         if exits in argv and key in argv and (WRAPPER_NAME.encode() in argv or b"-I" in argv):
             pid = int(entry)
-            started = proc_start_time(pid)
+            started = start_ticks(pid)
             if started is not None and is_alive(pid, started):
                 return ProcessHandle(pid, started, log_path)
     return None

@@ -64,7 +64,7 @@ def temp_name(path: Path, suffix: str) -> Path:
 def sweep_temp_files(path: Path) -> None:
     """Remove temp files of `path` left by writers that were killed (their process is gone,
     or its pid now belongs to a process started after the file was written)."""
-    from dwtui.session.lock import process_alive, process_start_time
+    from dwtui.procinfo import alive_since, start_time
 
     for tmp in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
         parts = tmp.name[len(path.name) + 2 :].split(".")
@@ -72,8 +72,8 @@ def sweep_temp_files(path: Path) -> None:
             continue
         pid = int(parts[0])
         with contextlib.suppress(OSError):
-            if process_alive(pid):
-                started = process_start_time(pid)
+            if alive_since(pid):
+                started = start_time(pid)
                 # Start times are rounded to clock ticks: a second of slack.
                 if started is None or started <= tmp.stat().st_mtime + 1.0:
                     continue  # its writer may still be at work

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from dwtui.procinfo import alive_since, start_time
 from dwtui.session.atomic import fsync_dir
 from dwtui.session.errors import SessionError
 from dwtui.session.identity import host_name
@@ -52,7 +53,7 @@ class Holder:
         """True unless the holder's process is known to be gone (same host only)."""
         if self.host != host_name():
             return True  # cannot see another machine's processes; trust the file
-        return process_alive(self.pid, self.pid_started)
+        return alive_since(self.pid, self.pid_started)
 
 
 class LockHeld(SessionError):
@@ -211,7 +212,7 @@ class DriverLock:
                 "operator": self.operator,
                 "host": host_name(),
                 "pid": os.getpid(),
-                "pid_started": process_start_time(os.getpid()),
+                "pid_started": start_time(os.getpid()),
                 "since": utcnow().isoformat(),
                 "generation": self.generation,
             },
@@ -239,55 +240,6 @@ def read_live_holder(path: Path) -> Holder | None:
 def previous_gen(holder: Holder | None) -> int:
     """The generation of a holder label (0 for none)."""
     return holder.generation if holder else 0
-
-
-def process_start_time(pid: int) -> float | None:
-    """When process `pid` started (epoch seconds), from /proc; None where unavailable."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        boot = next(
-            float(line.split()[1])
-            for line in Path("/proc/stat").read_text().splitlines()
-            if line.startswith("btime ")
-        )
-    except (OSError, StopIteration, ValueError, IndexError):
-        return None
-    # Field 22 (starttime, clock ticks since boot) counted after the ")" ending the name.
-    fields = stat.rsplit(")", 1)[-1].split()
-    try:
-        ticks = int(fields[19])
-    except (IndexError, ValueError):
-        return None
-    return round(boot + ticks / os.sysconf("SC_CLK_TCK"), 2)
-
-
-def process_alive(pid: int, started: float | None = None) -> bool:
-    """True if `pid` runs and (when known) started at `started` (guards against PID reuse)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by someone else
-    if started is not None:
-        now_started = process_start_time(pid)
-        if now_started is not None and abs(now_started - started) > 1.0:
-            return False
-        if now_started is None and _is_zombie(pid):
-            return False
-    elif _is_zombie(pid):
-        return False
-    return True
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
 
 
 def _holder_of(content: dict[str, Any]) -> Holder | None:
