@@ -27,6 +27,7 @@ def http(cluster: FakeCluster, token: str | None = None) -> httpx.Client:
         base_url=cluster.base_url,
         headers={"Authorization": f"Bearer {token or cluster.token}"},
         timeout=5,
+        verify=cluster.client_ssl_context(),
     )
 
 
@@ -219,7 +220,10 @@ def test_exec_handshake_and_frames_on_the_wire(fake_cluster: FakeCluster) -> Non
         "Sec-WebSocket-Protocol: v5.channel.k8s.io,v4.channel.k8s.io\r\n"
         f"Authorization: Bearer {fake_cluster.token}\r\n\r\n"
     )
-    with socket.create_connection((fake_cluster.host, fake_cluster.port), timeout=5) as sock:
+    with fake_cluster.client_ssl_context().wrap_socket(
+        socket.create_connection((fake_cluster.host, fake_cluster.port), timeout=5),
+        server_hostname=fake_cluster.host,
+    ) as sock:
         sock.sendall(request.encode())
         data = b""
         while True:

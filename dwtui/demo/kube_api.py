@@ -22,17 +22,19 @@ Test hooks: `requests` (everything received), `fail(...)`, `hang(...)`,
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
 import re
 import secrets
+import ssl
 import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dwtui.demo.kube_objects import rfc3339
 from dwtui.demo.kube_state import (
@@ -46,6 +48,9 @@ from dwtui.demo.kube_state import (
     new_uid,
     template_hash,
 )
+
+if TYPE_CHECKING:
+    from dwtui.demo.kube_tls import ServerTls
 
 __all__ = ["ExecHandler", "FakeCluster", "FakePod", "RecordedRequest", "default_exec_handler"]
 
@@ -85,6 +90,7 @@ class FakeCluster:
         self._ip_counter = 10
         self._round_robin = 0
         self._server: Any = None
+        self.tls: ServerTls | None = None
         self._thread: threading.Thread | None = None
         labels = {"app": deployment}
         self._deployment: dict[str, Any] = {
@@ -136,8 +142,10 @@ class FakeCluster:
     def start(self) -> str:
         """Serve on loopback in a daemon thread; return the base URL."""
         from dwtui.demo.kube_http import make_server
+        from dwtui.demo.kube_tls import generate
 
-        self._server = make_server(self, self.host, self.port)
+        self.tls = generate(self.host)
+        self._server = make_server(self, self.host, self.port, self.tls.server_context())
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="fake-kube-api", daemon=True
@@ -147,8 +155,22 @@ class FakeCluster:
 
     @property
     def base_url(self) -> str:
-        """`http://host:port` of the running server."""
-        return f"http://{self.host}:{self.port}"
+        """`https://host:port` of the running server."""
+        return f"https://{self.host}:{self.port}"
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """An SSLContext that trusts this cluster's CA (for httpx or raw sockets in tests)."""
+        if self.tls is None:
+            raise RuntimeError("start() the cluster first")
+        return ssl.create_default_context(cadata=self.tls.ca_pem.decode("ascii"))
+
+    def ca_file(self, path: str | os.PathLike[str]) -> Path:
+        """Write the cluster's CA certificate (PEM) to `path`, for clients other than kubectl."""
+        if self.tls is None:
+            raise RuntimeError("start() the cluster first")
+        target = Path(path)
+        target.write_bytes(self.tls.ca_pem)
+        return target
 
     def stop(self) -> None:
         """Stop serving; requests held by `hang` are released (their sockets close)."""
@@ -178,11 +200,16 @@ class FakeCluster:
         cluster_name: str | None = None,
     ) -> Path:
         """Write a kubeconfig (JSON is valid YAML) whose current context points here."""
+        if self.tls is None:
+            raise RuntimeError("start() the cluster first")
         cluster = cluster_name or f"{context}-cluster"
         config = {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": cluster, "cluster": {"server": self.base_url}}],
+            "clusters": [{"name": cluster, "cluster": {
+                "server": self.base_url,
+                "certificate-authority-data": base64.b64encode(self.tls.ca_pem).decode(),
+            }}],
             "users": [{"name": f"{context}-user", "user": {"token": token or self.token}}],
             "contexts": [
                 {

@@ -15,13 +15,15 @@ import contextlib
 import copy
 import json
 import re
+import socket
+import ssl
 import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from dwtui.demo import kube_ws
+from dwtui.demo import kube_discovery, kube_ws
 from dwtui.demo.kube_objects import canned_error, rfc3339, rfc3339_nano, status_error
 from dwtui.demo.kube_patch import PatchError, json_merge, strategic_merge
 
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from dwtui.demo.kube_api import FakeCluster, FakePod
 
 _DEPLOYMENTS = re.compile(r"^/apis/apps/v1/namespaces/([^/]+)/deployments(?:/([^/]+))?$")
+#: Seconds a client has to finish the TLS handshake.
+HANDSHAKE_SECONDS = 10.0
 _PODS = re.compile(r"^/api/v1/namespaces/([^/]+)/pods(?:/([^/]+)(?:/(log|exec))?)?$")
 
 
@@ -36,6 +40,24 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     cluster: FakeCluster
+    tls: ssl.SSLContext | None = None
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """TLS handshake in the connection's own thread (a slow client never blocks accept)."""
+        if self.tls is not None:
+            request.settimeout(HANDSHAKE_SECONDS)
+            try:
+                request = self.tls.wrap_socket(request, server_side=True)
+            except (OSError, ssl.SSLError):
+                return  # a client that does not trust the CA, or a plain-HTTP probe
+            request.settimeout(None)
+        try:
+            super().finish_request(request, client_address)
+        finally:
+            if self.tls is not None:
+                with contextlib.suppress(OSError):
+                    request.shutdown(socket.SHUT_RDWR)
+                request.close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients that hang up (a timed-out exec, a stopped test) are normal here."""
@@ -45,10 +67,13 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def make_server(cluster: FakeCluster, host: str, port: int) -> ThreadingHTTPServer:
-    """A threading HTTP server bound to (host, port) that serves `cluster`."""
+def make_server(
+    cluster: FakeCluster, host: str, port: int, tls: ssl.SSLContext | None = None
+) -> ThreadingHTTPServer:
+    """A threading HTTP(S) server bound to (host, port) that serves `cluster`."""
     server = _Server((host, port), _Handler)
     server.cluster = cluster
+    server.tls = tls
     return server
 
 
@@ -108,6 +133,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             self._json(fault.status, canned_error(fault.status, path, method, cluster.namespace))
             return
+        if path == "/version" and method == "GET":
+            self._json(200, kube_discovery.version())  # readable anonymously, as on a cluster
+            return
         if self.headers.get("Authorization", "") != f"Bearer {cluster.token}":
             self._json(401, status_error(401, "Unauthorized", "Unauthorized"))
             return
@@ -149,16 +177,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> None:
         cluster = self.server.cluster
-        if path == "/version" and method == "GET":
-            self._json(
-                200,
-                {
-                    "major": "1",
-                    "minor": "30",
-                    "gitVersion": "v1.30.0-fake",
-                    "platform": "linux/amd64",
-                },
-            )
+        discovery = kube_discovery.document(path.rstrip("/") or "/") if method == "GET" else None
+        if discovery is not None:
+            self._json(200, discovery)
             return
         match = _DEPLOYMENTS.match(path)
         if match:
