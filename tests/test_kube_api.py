@@ -127,10 +127,18 @@ def test_patch_through_http_bumps_generation_and_rolls(fake_cluster: FakeCluster
             headers={"Content-Type": "application/merge-patch+json"},
         )
         assert "env" not in answer.json()["spec"]["template"]["spec"]["containers"][0]
-        # a JSON patch (list of operations) is not supported here: 415, like an unknown type
+        # a JSON patch (RFC 6902) must be a list of operations; unknown media types are 415
         answer = client.patch(
             DEPLOYMENT, json={"a": 1}, headers={"Content-Type": "application/json-patch+json"}
         )
+        assert answer.status_code == 400
+        answer = client.patch(
+            DEPLOYMENT,
+            json=[{"op": "replace", "path": "/spec/replicas", "value": 3}],
+            headers={"Content-Type": "application/json-patch+json"},
+        )
+        assert answer.status_code == 200 and answer.json()["spec"]["replicas"] == 3
+        answer = client.patch(DEPLOYMENT, content=b"<a/>", headers={"Content-Type": "text/xml"})
         assert answer.status_code == 415
 
 
@@ -208,7 +216,14 @@ def test_label_selector_and_logs(fake_cluster: FakeCluster) -> None:
     assert stamp.endswith("Z") and len(stamp.split(".")[1]) == 10  # nanoseconds + Z
 
 
-def test_exec_handshake_and_frames_on_the_wire(fake_cluster: FakeCluster) -> None:
+@pytest.mark.parametrize(
+    ("offered", "chosen"),
+    [("v5.channel.k8s.io,v4.channel.k8s.io", "v5.channel.k8s.io"),
+     ("v4.channel.k8s.io", "v4.channel.k8s.io")],
+)
+def test_exec_handshake_and_frames_on_the_wire(
+    fake_cluster: FakeCluster, offered: str, chosen: str
+) -> None:
     fake_cluster.exec_handler = lambda pod, argv: (1, "out:" + " ".join(argv) + "\n")
     pod = fake_cluster.pods()[0].name
     key = base64.b64encode(b"0123456789abcdef").decode()
@@ -217,7 +232,7 @@ def test_exec_handshake_and_frames_on_the_wire(fake_cluster: FakeCluster) -> Non
         " HTTP/1.1\r\n"
         f"Host: {fake_cluster.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-        "Sec-WebSocket-Protocol: v5.channel.k8s.io,v4.channel.k8s.io\r\n"
+        f"Sec-WebSocket-Protocol: {offered}\r\n"
         f"Authorization: Bearer {fake_cluster.token}\r\n\r\n"
     )
     with fake_cluster.client_ssl_context().wrap_socket(
@@ -239,7 +254,7 @@ def test_exec_handshake_and_frames_on_the_wire(fake_cluster: FakeCluster) -> Non
         hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()
     ).decode()
     assert headers["Sec-WebSocket-Accept"] == accept
-    assert headers["Sec-WebSocket-Protocol"] == "v4.channel.k8s.io"
+    assert headers["Sec-WebSocket-Protocol"] == chosen
     parsed = []
     while frames:
         opcode, size, start = frames[0] & 0x0F, frames[1] & 0x7F, 2
