@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -106,3 +107,201 @@ def test_wrong_token_is_refused(kubectl: Kubectl) -> None:
     done = kubectl.run("get", "pods", "-n", "deltacrown", "--token", "wrong", check=False)
     assert done.returncode != 0
     assert "Unauthorized" in done.stderr or "provide credentials" in done.stderr
+
+
+NS = ("-n", "deltacrown")
+DEPLOY = "deploy/deltacrown-web"
+
+
+def pod_names(kubectl: Kubectl) -> list[str]:
+    out = kubectl.run("get", "pods", *NS, "-o", "jsonpath={.items[*].metadata.name}").stdout
+    return out.split()
+
+
+def flag_value(kubectl: Kubectl, name: str) -> str | None:
+    obj = kubectl.json("get", DEPLOY, *NS)
+    env = obj["spec"]["template"]["spec"]["containers"][0].get("env") or []
+    return next((e.get("value") for e in env if e["name"] == name), None)
+
+
+def test_get_wide_tables(kubectl: Kubectl) -> None:
+    pods = kubectl.run("get", "pods", *NS, "-o", "wide").stdout.splitlines()
+    assert pods[0].split()[:5] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert "IP" in pods[0] and "NODE" in pods[0]
+    assert all("Running" in line for line in pods[1:]) and len(pods) >= 3
+    deploy = kubectl.run("get", "deploy", *NS, "-o", "wide").stdout.splitlines()
+    assert deploy[0].split()[:5] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert "app=deltacrown-web" in deploy[1]
+    namespaces = kubectl.run("get", "ns").stdout
+    assert "deltacrown" in namespaces and "kube-system" in namespaces and "Active" in namespaces
+    assert kubectl.json("get", "ns", "deltacrown")["status"]["phase"] == "Active"
+
+
+def test_selectors_match_or_are_refused(kubectl: Kubectl) -> None:
+    every = pod_names(kubectl)
+    chosen = kubectl.run("get", "pods", *NS, "-l", "app in (deltacrown-web, other)", "-o",
+                         "jsonpath={.items[*].metadata.name}").stdout.split()
+    assert chosen == every
+    none = kubectl.run("get", "pods", *NS, "-l", "app notin (deltacrown-web)", "-o", "name")
+    assert none.stdout.strip() == ""
+    pending = kubectl.run("get", "pods", *NS, "--field-selector", "status.phase=Pending",
+                          "-o", "name")
+    assert pending.stdout.strip() == ""
+    running = kubectl.run("get", "pods", *NS, "--field-selector",
+                          "status.phase=Running,metadata.name=" + every[0], "-o", "name")
+    assert running.stdout.split() == [f"pod/{every[0]}"]
+    refused = kubectl.run("get", "pods", *NS, "--field-selector", "spec.bogus=1", check=False)
+    assert refused.returncode == 1
+    assert "(BadRequest)" in refused.stderr and "field label not supported" in refused.stderr
+    bad = kubectl.run("get", "pods", *NS, "-l", "app in (a", check=False)
+    assert bad.returncode == 1
+
+
+def test_set_env_server_dry_run_changes_nothing(kubectl: Kubectl, world: DemoWorld) -> None:
+    assert world.cluster is not None
+    before = kubectl.json("get", DEPLOY, *NS)
+    pods = pod_names(kubectl)
+    done = kubectl.run("set", "env", DEPLOY, *NS, "TEAM_VNEXT_DUAL_WRITE_ENABLED=maybe",
+                       "--dry-run=server")
+    assert "server dry run" in done.stdout
+    after = kubectl.json("get", DEPLOY, *NS)
+    assert after["metadata"]["generation"] == before["metadata"]["generation"]
+    assert after["spec"] == before["spec"]
+    assert pod_names(kubectl) == pods
+    assert world.cluster.current_env()["TEAM_VNEXT_DUAL_WRITE_ENABLED"] != "maybe"
+
+
+def test_set_env_then_rollout_status_history_and_undo(kubectl: Kubectl, world: DemoWorld) -> None:
+    assert world.cluster is not None
+    old = flag_value(kubectl, "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE")
+    kubectl.run("set", "env", DEPLOY, *NS, "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE=rehearsal")
+    status = kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=30s")
+    assert 'deployment "deltacrown-web" successfully rolled out' in status.stdout
+    assert all(world.cluster.pod_env(p)["TEAM_VNEXT_DUAL_WRITE_STRICT_MODE"] == "rehearsal"
+               for p in world.cluster.pods())
+    history = kubectl.run("rollout", "history", DEPLOY, *NS).stdout.split()
+    revisions = [int(word) for word in history if word.isdigit()]
+    assert len(revisions) >= 2
+    kubectl.run("rollout", "undo", DEPLOY, *NS)
+    kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=30s")
+    assert flag_value(kubectl, "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE") == old
+    after = [int(w) for w in kubectl.run("rollout", "history", DEPLOY, *NS).stdout.split()
+             if w.isdigit()]
+    # undo brings the previous ReplicaSet back under a new number, as a cluster does
+    assert max(after) == max(revisions) + 1 and len(after) == len(revisions)
+
+
+def test_rollout_restart_rolls_every_pod(kubectl: Kubectl) -> None:
+    before = set(pod_names(kubectl))
+    kubectl.run("rollout", "restart", DEPLOY, *NS)
+    kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=30s")
+    assert not before & set(pod_names(kubectl))
+
+
+def test_scale_and_its_dry_run(kubectl: Kubectl) -> None:
+    kubectl.run("scale", DEPLOY, *NS, "--replicas=3")
+    kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=30s")
+    assert len(pod_names(kubectl)) == 3
+    done = kubectl.run("scale", DEPLOY, *NS, "--replicas=1", "--dry-run=server")
+    assert "server dry run" in done.stdout
+    assert kubectl.json("get", DEPLOY, *NS)["spec"]["replicas"] == 3
+    kubectl.run("scale", DEPLOY, *NS, "--replicas=2", "--current-replicas=3")
+    assert kubectl.json("get", DEPLOY, *NS)["spec"]["replicas"] == 2
+    wrong = kubectl.run("scale", DEPLOY, *NS, "--replicas=5", "--current-replicas=9",
+                        check=False)
+    assert wrong.returncode != 0
+    assert kubectl.json("get", DEPLOY, *NS)["spec"]["replicas"] == 2
+
+
+def test_logs_container_previous_and_follow(kubectl: Kubectl, world: DemoWorld) -> None:
+    assert world.cluster is not None
+    pod = pod_names(kubectl)[0]
+    assert "Starting gunicorn in pod " + pod in kubectl.run("logs", pod, *NS).stdout
+    assert kubectl.run("logs", pod, *NS, "-c", "web", "--tail=1").stdout.count("\n") == 1
+    wrong = kubectl.run("logs", pod, *NS, "-c", "nope", check=False)
+    assert wrong.returncode == 1 and "container nope is not valid" in wrong.stderr
+    previous = kubectl.run("logs", pod, *NS, "--previous", check=False)
+    assert previous.returncode == 1 and "(BadRequest)" in previous.stderr
+    follow = subprocess.Popen(
+        [kubectl.binary, "--kubeconfig", str(world.kubeconfig), "--cache-dir",
+         str(kubectl.home / "cache"), "logs", "-f", pod, *NS],
+        env=kubectl.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)
+        world.cluster.append_log(pod, "a line written while following")
+        time.sleep(1.0)
+    finally:
+        follow.terminate()
+        out, _ = follow.communicate(timeout=10)
+    assert "a line written while following" in out
+
+
+def test_exec_streams_stdout_stderr_stdin_and_exit_code(kubectl: Kubectl) -> None:
+    pod = pod_names(kubectl)[0]
+    done = kubectl.run("exec", pod, *NS, "--", "sh", "-c", "echo out; echo err >&2; exit 3",
+                       check=False)
+    assert done.returncode == 3, (pod, done.stdout, done.stderr)
+    assert done.stdout == "out\n" and "err" in done.stderr
+    fed = kubectl.run("exec", "-i", pod, *NS, "-c", "web", "--", "cat", stdin="hello\n")
+    assert fed.stdout == "hello\n"
+    env = kubectl.run("exec", pod, *NS, "--", "sh", "-c", "echo $TEAM_VNEXT_ROUTING_MODE")
+    assert env.stdout.strip() == "vnext_primary"
+    wrong = kubectl.run("exec", pod, *NS, "-c", "nope", "--", "true", check=False)
+    assert wrong.returncode == 1 and "container nope is not valid" in wrong.stderr
+
+
+@pytest.mark.parametrize("minor", [30, 33])
+def test_exec_with_websocket_kubectl_versions(world: DemoWorld, tmp_path: Path,
+                                              minor: int) -> None:
+    binary = versioned(minor)
+    if binary is None:
+        pytest.skip(f"kubectl.1.{minor} is not installed")
+    kubectl = Kubectl(world, tmp_path, binary)
+    pod = pod_names(kubectl)[0]
+    done = kubectl.run("exec", pod, *NS, "--", "python", "manage.py", "shell", "-c",
+                       "from django.conf import settings; print(settings.HOSTNAME)")
+    assert done.stdout.strip() == pod
+
+
+def test_exec_over_spdy_is_refused_with_a_clear_status(world: DemoWorld, tmp_path: Path) -> None:
+    binary = versioned(29)
+    if binary is None:
+        pytest.skip("kubectl.1.29 is not installed")
+    kubectl = Kubectl(world, tmp_path, binary)
+    pod = pod_names(kubectl)[0]
+    done = kubectl.run("exec", pod, *NS, "--", "true", check=False)
+    assert done.returncode == 1
+    assert "(BadRequest)" in done.stderr and "not SPDY" in done.stderr
+    kubectl.env["KUBECTL_REMOTE_COMMAND_WEBSOCKETS"] = "true"
+    assert kubectl.run("exec", pod, *NS, "--", "echo", "ws").stdout == "ws\n"
+
+
+def test_delete_pod_is_replaced_and_watched(kubectl: Kubectl, world: DemoWorld) -> None:
+    pods = pod_names(kubectl)
+    dry = kubectl.run("delete", "pod", pods[0], *NS, "--dry-run=server")
+    assert "server dry run" in dry.stdout and pod_names(kubectl) == pods
+    watch = subprocess.Popen(
+        [kubectl.binary, "--kubeconfig", str(world.kubeconfig), "--cache-dir",
+         str(kubectl.home / "cache"), "get", "pods", *NS, "-w"],
+        env=kubectl.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)
+        kubectl.run("delete", "pod", pods[0], *NS)
+        kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=30s")
+        time.sleep(1.0)
+    finally:
+        watch.terminate()
+        out, _ = watch.communicate(timeout=10)
+    now = pod_names(kubectl)
+    assert pods[0] not in now and len(now) == len(pods)
+    assert any(pods[0] in line and "Terminating" in line for line in out.splitlines())
+    assert any(name in out for name in set(now) - set(pods))
+    events = kubectl.run("get", "events", *NS).stdout
+    assert "Killing" in events and "SuccessfulCreate" in events
+    gone = kubectl.run("delete", "pod", pods[0], *NS, check=False)
+    assert gone.returncode == 1 and "(NotFound)" in gone.stderr
+
+
+def test_describe_deployment_shows_replicasets_and_events(kubectl: Kubectl) -> None:
+    out = kubectl.run("describe", DEPLOY, *NS).stdout
+    assert "NewReplicaSet:" in out and "ScalingReplicaSet" in out

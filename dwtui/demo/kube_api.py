@@ -355,7 +355,9 @@ class FakeCluster(FaultRules, DeploymentSimulation):
                 self._scale()
         return self.deployment()
 
-    def delete_pod(self, name: str, *, dry_run: bool = False) -> dict[str, Any] | None:
+    def delete_pod(
+        self, name: str, *, dry_run: bool = False, grace: float | None = None
+    ) -> dict[str, Any] | None:
         """Delete a pod as the API server does (it turns Terminating; its ReplicaSet starts a
         replacement). Returns the pod as the DELETE answer shows it, None if there is none."""
         with self.lock:
@@ -364,7 +366,7 @@ class FakeCluster(FaultRules, DeploymentSimulation):
             current = self.served("pods", name)
             if pod is None or dry_run:
                 return current
-            since = self._delete_pod(pod)
+            since = self._delete_pod(pod, grace)
             return pod_object(pod, self.namespace, self.deployment_name, time.monotonic(), since)
 
     @property

@@ -187,11 +187,14 @@ class DeploymentSimulation:
                      "default-scheduler")
         return pod
 
-    def _delete_pod(self, pod: FakePod) -> datetime:
-        """Mark a pod Terminating (gone after `grace_seconds`) and start its replacement."""
+    def _delete_pod(self, pod: FakePod, grace: float | None = None) -> datetime:
+        """Mark a pod Terminating (gone after `grace_seconds`, or `grace`) and start its
+        replacement."""
         since = datetime.now(UTC)
         self._pods.remove(pod)
-        self._terminating.append((pod, time.monotonic() + self.grace_seconds, since))
+        wait = self.grace_seconds if grace is None else min(grace, self.grace_seconds)
+        if wait > 0:
+            self._terminating.append((pod, time.monotonic() + wait, since))
         self._record("Pod", pod.name, "Killing",
                      f"Stopping container {pod.spec['containers'][0]['name']}", "kubelet")
         if pod.template_hash == self._hash:

@@ -38,6 +38,12 @@ WATCH_SECONDS = 1800.0
 
 def route(h: Handler, method: str, path: str, query: dict[str, list[str]], body: Any) -> None:
     """Answer one authenticated request for a resource path."""
+    if method == "DELETE" and isinstance(body, dict):  # DeleteOptions travel in the body
+        for option in ("dryRun", "gracePeriodSeconds"):
+            if body.get(option) is not None:
+                value = body[option]
+                query = {**query, option: [str(v) for v in value] if isinstance(
+                    value, list) else [str(value)]}
     if (dry := query.get("dryRun")) is not None and dry != ["All"]:
         h.error(400, f"Invalid dry run value: {','.join(dry)}: supported values: All",
                 "BadRequest")
@@ -241,8 +247,10 @@ def _scale(h: Handler, method: str, path: str, query: dict[str, list[str]], body
 def _delete_pod(h: Handler, path: str, namespace: str | None, name: str,
                 query: dict[str, list[str]]) -> None:
     cluster = h.cluster
-    found = cluster.delete_pod(name, dry_run="dryRun" in query) if (
-        namespace == cluster.namespace) else None
+    grace = (query.get("gracePeriodSeconds") or [""])[0]
+    found = cluster.delete_pod(
+        name, dry_run="dryRun" in query, grace=float(grace) if grace.isdigit() else None
+    ) if namespace == cluster.namespace else None
     if found is None:
         h.not_found(path, "DELETE")
     else:
