@@ -143,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--fault", action="store_true", help="make the dual-write hook fail (rehearse rollback)"
     )
     p.add_argument("--checklist", metavar="FILE", help="checklist to rehearse (default: P5-T6)")
+    p.add_argument(
+        "--stand-in-only", action="store_true",
+        help="only start the stand-in, print KUBECONFIG=... and its endpoints, serve until ^C",
+    )
     p.set_defaults(handler=_lazy("dwtui.demo.cli", "main"))
 
     return parser

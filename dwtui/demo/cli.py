@@ -46,6 +46,8 @@ def main(args: argparse.Namespace) -> int:
     from dwtui.session.identity import operator_name
     from dwtui.session.store import SessionStore
 
+    if getattr(args, "stand_in_only", False):
+        return _stand_in_only(args)
     path = shipped_checklist(getattr(args, "checklist", None))
     if path is None or not path.is_file():
         where = path if path is not None else f"checklists/{CHECKLIST_NAME}"
@@ -96,6 +98,28 @@ def main(args: argparse.Namespace) -> int:
         return code
     finally:
         world.stop()
+
+
+def _stand_in_only(args: argparse.Namespace) -> int:
+    """Start the stand-in and serve it in the foreground (no session, no TUI)."""
+    from dwtui.demo.database import DEFAULT_DB_NAME, DemoDatabaseError
+    from dwtui.demo.stand_in import serve
+    from dwtui.demo.world import DemoWorld
+
+    world = DemoWorld(
+        getattr(args, "dsn", None),
+        dbname=os.environ.get(DBNAME_ENV) or DEFAULT_DB_NAME,
+        hook_fails=bool(getattr(args, "fault", False)),
+    )
+    try:
+        world.start()
+    except DemoDatabaseError as exc:
+        _error(str(exc))
+        return EXIT_PROBLEM
+    except OSError as exc:
+        _error(f"cannot start the stand-in: {exc.strerror or exc}")
+        return EXIT_PROBLEM
+    return serve(world)
 
 
 def _run_headless(args: argparse.Namespace, session_id: str, operator: str) -> int:
