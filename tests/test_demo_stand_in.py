@@ -46,7 +46,7 @@ def test_stand_in_only_serves_until_a_signal(tmp_path: Path, signum: int) -> Non
     dbname = f"dwtui_test_standin_{secrets.token_hex(4)}"
     process, values = _start(tmp_path, dbname)
     try:
-        assert list(values)[0] == "KUBECONFIG", values
+        assert next(iter(values)) == "KUBECONFIG", values
         assert values["KUBE_API_SERVER"].startswith("https://127.0.0.1:")
         assert Path(values["KUBECONFIG"]).is_file()
         assert _database_exists(dbname)

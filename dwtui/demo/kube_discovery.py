@@ -40,6 +40,7 @@ def _resource(
     singular: str = "",
     group: str | None = None,
     version: str | None = None,
+    categories: list[str] | None = None,
 ) -> dict[str, Any]:
     item: dict[str, Any] = {
         "name": name,
@@ -50,6 +51,8 @@ def _resource(
     }
     if short:
         item["shortNames"] = short
+    if categories:
+        item["categories"] = categories
     if group is not None:
         item["group"] = group
     if version is not None:
@@ -63,18 +66,21 @@ _RW = ["delete", "get", "list", "patch", "update", "watch"]
 _CORE_V1 = [
     _resource("namespaces", "Namespace", _READ, namespaced=False, short=["ns"],
               singular="namespace"),
-    _resource("pods", "Pod", ["delete", "get", "list", "watch"], short=["po"], singular="pod"),
+    _resource("pods", "Pod", ["delete", "get", "list", "watch"], short=["po"], singular="pod",
+              categories=["all"]),
     _resource("pods/exec", "PodExecOptions", ["create", "get"]),
     _resource("pods/log", "Pod", ["get"]),
     _resource("events", "Event", _READ, short=["ev"], singular="event"),
 ]
 
 _APPS_V1 = [
-    _resource("deployments", "Deployment", _RW, short=["deploy"], singular="deployment"),
+    _resource("deployments", "Deployment", _RW, short=["deploy"], singular="deployment",
+              categories=["all"]),
     _resource("deployments/scale", "Scale", ["get", "patch", "update"],
               group="autoscaling", version="v1"),
     _resource("deployments/status", "Deployment", ["get"]),
-    _resource("replicasets", "ReplicaSet", _READ, short=["rs"], singular="replicaset"),
+    _resource("replicasets", "ReplicaSet", _READ, short=["rs"], singular="replicaset",
+              categories=["all"]),
 ]
 
 
