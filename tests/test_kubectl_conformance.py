@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import secrets
 import shutil
 import subprocess
@@ -305,3 +307,78 @@ def test_delete_pod_is_replaced_and_watched(kubectl: Kubectl, world: DemoWorld) 
 def test_describe_deployment_shows_replicasets_and_events(kubectl: Kubectl) -> None:
     out = kubectl.run("describe", DEPLOY, *NS).stdout
     assert "NewReplicaSet:" in out and "ScalingReplicaSet" in out
+
+
+def in_terminal(kubectl: Kubectl, *args: str, typed: bytes = b"",
+                timeout: float = TIMEOUT) -> tuple[int, str]:
+    """Run kubectl with a pseudo-terminal as stdin/stdout/stderr, as an operator types it."""
+    master, replica = pty.openpty()
+    command = [kubectl.binary, "--kubeconfig", str(kubectl.world.kubeconfig), "--cache-dir",
+               str(kubectl.home / "cache"), *args]
+    process = subprocess.Popen(command, stdin=replica, stdout=replica, stderr=replica,
+                               env={**kubectl.env, "TERM": "xterm"}, start_new_session=True)
+    os.close(replica)
+    output = b""
+    deadline = time.monotonic() + timeout
+    try:
+        if typed:
+            time.sleep(1.0)
+            os.write(master, typed)
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                output += chunk
+            elif process.poll() is not None:
+                break
+        code = process.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+    return code, output.decode("utf-8", "replace")
+
+
+def test_runbook_exec_it_runs_as_written(kubectl: Kubectl) -> None:
+    """The P5-T6 description's `kubectl exec -it <pod> -n deltacrown -- python manage.py
+    shell -c "..."`, typed in a terminal."""
+    pod = pod_names(kubectl)[0]
+    code, out = in_terminal(
+        kubectl, "exec", "-it", pod, "-n", "deltacrown", "--", "python", "manage.py", "shell",
+        "-c", "from django.conf import settings\n"
+              "print(f'Dual-Write: {getattr(settings, \"TEAM_VNEXT_DUAL_WRITE_ENABLED\", False)}')")
+    assert code == 0, out
+    assert "Dual-Write: False" in out
+
+
+def test_exec_it_gives_an_interactive_terminal(kubectl: Kubectl) -> None:
+    pod = pod_names(kubectl)[0]
+    code, out = in_terminal(kubectl, "exec", "-it", pod, "-n", "deltacrown", "--", "sh",
+                            typed=b"tty; echo typed-$((6*7)); exit 4\n")
+    assert code == 4, out
+    assert "/dev/pts/" in out and "typed-42" in out
+
+
+def test_runbook_kubectl_commands_run_as_written(kubectl: Kubectl, world: DemoWorld) -> None:
+    """The commands the P5-T6 checklist's descriptions tell the operator to type."""
+    assert world.cluster is not None
+    kubectl.run("set", "env", "deployment/deltacrown-web", "-n", "deltacrown",
+                "TEAM_VNEXT_DUAL_WRITE_ENABLED=true", "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE=false")
+    kubectl.run("rollout", "status", "deployment/deltacrown-web", "-n", "deltacrown",
+                "--timeout=60s")
+    pods = world.cluster.pods()
+    assert all(world.cluster.pod_env(p)["TEAM_VNEXT_DUAL_WRITE_ENABLED"] == "true" for p in pods)
+    kubectl.run("rollout", "restart", "deployment/deltacrown-web", "-n", "deltacrown")
+    kubectl.run("rollout", "status", "deployment/deltacrown-web", "-n", "deltacrown",
+                "--timeout=60s")
+    assert not {p.name for p in pods} & {p.name for p in world.cluster.pods()}
+    kubectl.run("set", "env", "deployment/deltacrown-web", "TEAM_VNEXT_DUAL_WRITE_ENABLED=false",
+                "-n", "deltacrown")
+    kubectl.run("rollout", "status", "deployment/deltacrown-web", "-n", "deltacrown",
+                "--timeout=60s")
+    assert world.cluster.current_env()["TEAM_VNEXT_DUAL_WRITE_ENABLED"] == "false"
