@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import os
 import pty
-import select
 import secrets
+import select
 import shutil
 import subprocess
 import time
