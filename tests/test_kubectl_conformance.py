@@ -382,3 +382,48 @@ def test_runbook_kubectl_commands_run_as_written(kubectl: Kubectl, world: DemoWo
     kubectl.run("rollout", "status", "deployment/deltacrown-web", "-n", "deltacrown",
                 "--timeout=60s")
     assert world.cluster.current_env()["TEAM_VNEXT_DUAL_WRITE_ENABLED"] == "false"
+
+
+MANIFEST = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: deltacrown-web
+  namespace: deltacrown
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels: {{app: deltacrown-web}}
+  template:
+    metadata:
+      labels: {{app: deltacrown-web}}
+    spec:
+      containers:
+      - name: web
+        image: registry.local/deltacrown/web:staging
+        env:
+{env}
+"""
+
+
+def test_apply_client_and_server_side(kubectl: Kubectl, world: DemoWorld,
+                                      tmp_path: Path) -> None:
+    assert world.cluster is not None
+    flags = world.cluster.current_env()
+    env = "\n".join(f'        - {{name: {k}, value: "{v}"}}' for k, v in flags.items())
+    manifest = tmp_path / "deployment.yaml"
+    manifest.write_text(MANIFEST.format(replicas=3, env=env))
+    assert "configured" in kubectl.run("apply", "-f", str(manifest)).stdout
+    assert kubectl.json("get", DEPLOY, *NS)["spec"]["replicas"] == 3
+    assert kubectl.run("diff", "-f", str(manifest), check=False).returncode == 0
+    manifest.write_text(MANIFEST.format(replicas=2, env=env))
+    assert kubectl.run("diff", "-f", str(manifest), check=False).returncode == 1
+    done = kubectl.run("apply", "--server-side", "--force-conflicts", "-f", str(manifest))
+    assert "serverside-applied" in done.stdout
+    assert kubectl.json("get", DEPLOY, *NS)["spec"]["replicas"] == 2
+    manifest.write_text(MANIFEST.format(replicas=1, env=env))
+    kubectl.run("apply", "--server-side", "--force-conflicts", "--dry-run=server",
+                "-f", str(manifest))
+    assert kubectl.json("get", DEPLOY, *NS)["spec"]["replicas"] == 2
+    assert world.cluster.current_env() == flags
+    kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=60s")

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from dwtui.demo import kube_discovery
+from dwtui.demo import kube_discovery, kube_openapi
 from dwtui.demo.kube_objects import canned_error, status_error
 from dwtui.demo.kube_patch import PatchError
 from dwtui.demo.kube_state import RecordedRequest
@@ -137,7 +137,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization", "") != f"Bearer {cluster.token}":
             self.json(401, status_error(401, "Unauthorized", "Unauthorized"))
             return
-        discovery = kube_discovery.document(path.rstrip("/") or "/") if method == "GET" else None
+        discovery = (
+            kube_discovery.document(path.rstrip("/") or "/") or kube_openapi.document(path)
+            if method == "GET" else None
+        )
         if discovery is not None:
             self.json(200, discovery)
             return
