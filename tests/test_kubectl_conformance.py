@@ -427,3 +427,21 @@ def test_apply_client_and_server_side(kubectl: Kubectl, world: DemoWorld,
     assert kubectl.json("get", DEPLOY, *NS)["spec"]["replicas"] == 2
     assert world.cluster.current_env() == flags
     kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=60s")
+
+
+@pytest.mark.parametrize("minor", [27, 28, 29, 30, 31, 32, 33])
+def test_everyday_verbs_with_each_kubectl_version(world: DemoWorld, tmp_path: Path,
+                                                  minor: int) -> None:
+    binary = versioned(minor)
+    if binary is None:
+        pytest.skip(f"kubectl.1.{minor} is not installed")
+    kubectl = Kubectl(world, tmp_path, binary)
+    assert "deltacrown-web" in kubectl.run("get", "deploy", *NS, "-o", "wide").stdout
+    pod = pod_names(kubectl)[0]
+    assert "Listening at" in kubectl.run("logs", pod, *NS, "--tail=5").stdout
+    before = kubectl.json("get", DEPLOY, *NS)["metadata"]["generation"]
+    kubectl.run("set", "env", DEPLOY, *NS, "TEAM_VNEXT_DUAL_WRITE_ENABLED=x", "--dry-run=server")
+    assert kubectl.json("get", DEPLOY, *NS)["metadata"]["generation"] == before
+    kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=30s")
+    forward = kubectl.run("port-forward", pod, *NS, "18080:8000", check=False, timeout=30)
+    assert forward.returncode == 1 and "forbidden" in forward.stderr.lower()

@@ -65,6 +65,8 @@ def route(h: Handler, method: str, path: str, query: dict[str, list[str]], body:
         _change_deployment(h, method, path, query, body, namespace=namespace, name=name)
     elif resource == "deployments" and sub == "scale":
         _scale(h, method, path, query, body, namespace=namespace, name=name)
+    elif resource == "pods" and sub in ("attach", "portforward", "proxy"):
+        _forbidden(h, path, method)  # not served: what a service account without them gets
     elif resource == "pods" and sub in ("log", "exec"):
         _pod_sub(h, method, path, query, sub, namespace=namespace, name=name)
     elif resource == "pods" and name is not None and method == "DELETE" and sub is None:
