@@ -137,6 +137,11 @@ def test_get_wide_tables(kubectl: Kubectl) -> None:
     namespaces = kubectl.run("get", "ns").stdout
     assert "deltacrown" in namespaces and "kube-system" in namespaces and "Active" in namespaces
     assert kubectl.json("get", "ns", "deltacrown")["status"]["phase"] == "Active"
+    everything = kubectl.run("get", "all", *NS).stdout
+    assert "deployment.apps/deltacrown-web" in everything and "replicaset.apps/" in everything
+    assert "pod/deltacrown-web-" in kubectl.run("get", "pods", "-A", "-o", "name").stdout
+    waited = kubectl.run("wait", "--for=condition=available", DEPLOY, *NS, "--timeout=20s")
+    assert "condition met" in waited.stdout
 
 
 def test_selectors_match_or_are_refused(kubectl: Kubectl) -> None:
