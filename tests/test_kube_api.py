@@ -310,3 +310,46 @@ def test_default_exec_handler_missing_binary(fake_cluster: FakeCluster) -> None:
     pod = fake_cluster.pods()[0]
     code, output = fake_cluster.exec_handler(pod, ["definitely-not-a-command-xyz"])
     assert code == 127 and "executable file not found" in output
+
+
+def test_timing_is_a_clusters_and_scales_with_time_factor(tmp_path: Path) -> None:
+    """observedGeneration lags the spec, replaced pods are Terminating for a while, a stuck
+    rollout fails only after progressDeadlineSeconds; all of it x time_factor."""
+    import time
+
+    cluster = FakeCluster(env={"A": "1"}, replicas=2, ready_after=1.0, time_factor=0.2)
+    cluster.observe_delay = 1.0  # 0.2 s here
+    cluster.start()
+    try:
+        old = {p.name for p in cluster.pods()}
+        deployment = cluster.deployment()
+        env_of(deployment)[0]["value"] = "2"
+        started = time.monotonic()
+        cluster.replace_deployment(deployment)
+        status = cluster.deployment()["status"]
+        assert cluster.deployment()["metadata"]["generation"] == 2
+        assert status["observedGeneration"] == 1
+        time.sleep(0.3)
+        assert cluster.deployment()["status"]["observedGeneration"] == 2
+        terminating: set[str] = set()
+        while not cluster.rollout_complete():
+            assert time.monotonic() - started < 10
+            with http(cluster) as client:
+                items = client.get("/api/v1/namespaces/deltacrown/pods").json()["items"]
+            terminating |= {p["metadata"]["name"] for p in items
+                            if p["metadata"].get("deletionTimestamp")}
+            time.sleep(0.02)
+        elapsed = time.monotonic() - started
+        assert 0.35 < elapsed < 3  # two pods, each ready 1.0 x 0.2 s after it started
+        assert terminating and terminating <= old  # old pods lingered as Terminating
+        cluster.progress_deadline_exceeded(at_once=False)
+        deployment = cluster.deployment()
+        env_of(deployment)[0]["value"] = "3"
+        deployment["spec"]["progressDeadlineSeconds"] = 3  # 0.6 s here
+        cluster.replace_deployment(deployment)
+        assert cluster.deployment()["status"]["conditions"][1]["reason"] == "ReplicaSetUpdated"
+        time.sleep(0.8)
+        progressing = cluster.deployment()["status"]["conditions"][1]
+        assert progressing["reason"] == "ProgressDeadlineExceeded"
+    finally:
+        cluster.stop()

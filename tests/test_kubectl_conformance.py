@@ -116,8 +116,9 @@ DEPLOY = "deploy/deltacrown-web"
 
 
 def pod_names(kubectl: Kubectl) -> list[str]:
-    out = kubectl.run("get", "pods", *NS, "-o", "jsonpath={.items[*].metadata.name}").stdout
-    return out.split()
+    """Pods that are not terminating (a replaced pod lingers a moment, as on a cluster)."""
+    items = kubectl.json("get", "pods", *NS)["items"]
+    return [p["metadata"]["name"] for p in items if not p["metadata"].get("deletionTimestamp")]
 
 
 def flag_value(kubectl: Kubectl, name: str) -> str | None:
@@ -450,3 +451,29 @@ def test_everyday_verbs_with_each_kubectl_version(world: DemoWorld, tmp_path: Pa
     kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=30s")
     forward = kubectl.run("port-forward", pod, *NS, "18080:8000", check=False, timeout=30)
     assert forward.returncode == 1 and "forbidden" in forward.stderr.lower()
+
+
+def test_rollout_status_fails_after_the_progress_deadline(tmp_path: Path) -> None:
+    from dwtui.demo.kube_api import FakeCluster
+
+    cluster = FakeCluster(env={"A": "1"}, time_factor=0.1)
+    cluster.start()
+    try:
+        config = cluster.write_kubeconfig(tmp_path / "kubeconfig")
+        cluster.progress_deadline_exceeded(at_once=False)
+        deployment = cluster.deployment()
+        deployment["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] = "2"
+        deployment["spec"]["progressDeadlineSeconds"] = 20  # 2 s at time_factor 0.1
+        cluster.replace_deployment(deployment)
+        assert KUBECTL is not None
+        started = time.monotonic()
+        done = subprocess.run(
+            [KUBECTL, "--kubeconfig", str(config), "--cache-dir", str(tmp_path / "cache"),
+             "rollout", "status", "deploy/deltacrown-web", "-n", "deltacrown", "--timeout=30s"],
+            env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "NO_PROXY": "*"},
+            capture_output=True, text=True, timeout=TIMEOUT, check=False)
+        assert done.returncode == 1
+        assert "exceeded its progress deadline" in done.stderr
+        assert 1.5 < time.monotonic() - started < 20
+    finally:
+        cluster.stop()

@@ -71,6 +71,7 @@ class FakeCluster(FaultRules, DeploymentSimulation):
         token: str | None = None,
         exec_handler: ExecHandler | None = None,
         exec_spawner: ExecSpawner | None = None,
+        time_factor: float = 1.0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -130,7 +131,7 @@ class FakeCluster(FaultRules, DeploymentSimulation):
                 "revisionHistoryLimit": 10,
             },
         }
-        self._init_simulation(replicas)
+        self._init_simulation(replicas, time_factor)
         self.snapshot()
 
     # ----------------------------------------------------------------- lifecycle
@@ -198,13 +199,18 @@ class FakeCluster(FaultRules, DeploymentSimulation):
             cluster_name=cluster_name or f"{context}-cluster",
         )
 
-    def progress_deadline_exceeded(self, enabled: bool = True) -> None:
-        """New pods never become ready; Progressing says ProgressDeadlineExceeded."""
+    def progress_deadline_exceeded(self, enabled: bool = True, *, at_once: bool = True) -> None:
+        """New pods never become ready; Progressing says ProgressDeadlineExceeded, at once
+        (`at_once`) or, as on a cluster, when progressDeadlineSeconds x time_factor have
+        passed since the rollout started."""
         with self.lock:
             self._stuck = enabled
+            self._deadline_now = at_once
             for pod in self._pods:
                 if pod.template_hash == self._hash and not pod.counted:
-                    pod.ready_at = None if enabled else time.monotonic() + self.ready_after
+                    pod.ready_at = None if enabled else (
+                        time.monotonic() + self.ready_after * self.time_factor
+                    )
 
     def record(self, request: RecordedRequest) -> None:
         """Remember a received request."""
@@ -339,6 +345,9 @@ class FakeCluster(FaultRules, DeploymentSimulation):
                 new["metadata"][fixed] = old["metadata"][fixed]
             spec_changed = new.get("spec") != old.get("spec")
             new["metadata"]["generation"] = old["metadata"]["generation"] + int(spec_changed)
+            new["metadata"].setdefault("annotations", {}).setdefault(
+                REVISION_ANNOTATION, old["metadata"]["annotations"].get(REVISION_ANNOTATION, "1")
+            )
             new_hash = template_hash(new["spec"]["template"])
             if dry_run:
                 preview = copy.deepcopy(new)
@@ -348,6 +357,8 @@ class FakeCluster(FaultRules, DeploymentSimulation):
                 preview["status"] = self._status()
                 return preview
             self._deployment = new
+            if spec_changed:
+                self._spec_changed(old["metadata"]["generation"])
             if new_hash != self._hash:
                 number = self._new_template(new_hash)
                 new["metadata"].setdefault("annotations", {})[REVISION_ANNOTATION] = str(number)

@@ -2,9 +2,12 @@
 
 One Deployment; one `Revision` (ReplicaSet) per pod template it has had. A new template
 starts a rolling update with maxSurge 1 / maxUnavailable 0: one new pod at a time, each
-ready `ready_after` seconds after it was created, an old pod removed whenever a new one
-becomes ready. A deleted pod is `Terminating` for `grace_seconds` while its replacement
-starts. Events are recorded as the controllers and the kubelet would record them.
+ready `ready_after` seconds after it was created, an old pod sent to `Terminating` (for
+`grace_seconds`) whenever a new one becomes ready; a deleted pod likewise while its
+replacement starts. `observedGeneration` catches up `observe_delay` seconds after a spec
+change, and a rollout whose pods never become ready fails once `progressDeadlineSeconds`
+have passed. Every duration is multiplied by `time_factor` (1 = as configured; tests use
+less). Events are recorded as the controllers and the kubelet would record them.
 """
 
 from __future__ import annotations
@@ -39,9 +42,17 @@ class DeploymentSimulation:
     ready_after: float
     _deployment: dict[str, Any]
 
-    def _init_simulation(self, replicas: int) -> None:
+    def _init_simulation(self, replicas: int, time_factor: float = 1.0) -> None:
+        self.time_factor = time_factor
+        #: A pod's shutdown (the app's, after SIGTERM), in seconds before `time_factor`.
         self.grace_seconds = 1.0
+        #: How long the controller takes to notice a spec change.
+        self.observe_delay = 0.05
         self._stuck = False
+        #: When the deadline counts from, and whether a stuck rollout waits for it.
+        self._rollout_started = time.monotonic()
+        self._deadline_now = True
+        self._observed = (1, 0.0)  # (generation observed before the last change, caught up at)
         self._ip_counter = 10
         self._pods: list[FakePod] = []
         self._terminating: list[tuple[FakePod, float, datetime]] = []
@@ -61,7 +72,34 @@ class DeploymentSimulation:
     # ----------------------------------------------------------------- views
 
     def _status(self) -> dict[str, Any]:
-        return deployment_status(self._deployment, self._pods, self._hash, stuck=self._stuck)
+        now = time.monotonic()
+        deadline = float(self._deployment["spec"].get("progressDeadlineSeconds") or 600)
+        overdue = self._deadline_now or (
+            now >= self._rollout_started + deadline * self.time_factor
+        )
+        status = deployment_status(
+            self._deployment, self._pods, self._hash, stuck=self._stuck and overdue
+        )
+        previous, caught_up_at = self._observed
+        if now < caught_up_at:
+            status["observedGeneration"] = previous
+        return status
+
+    def _spec_changed(self, old_generation: int) -> None:
+        """The controller sees a new generation `observe_delay` from now."""
+        caught_up = time.monotonic() + self.observe_delay * self.time_factor
+        self._observed = (old_generation, caught_up)
+
+    def _terminate(self, pod: FakePod, grace: float | None = None) -> datetime:
+        """Send a pod to Terminating; it is gone after its grace period."""
+        since = datetime.now(UTC)
+        self._pods.remove(pod)
+        nominal = self.grace_seconds if grace is None else min(grace, self.grace_seconds)
+        if nominal > 0:
+            self._terminating.append((pod, time.monotonic() + nominal * self.time_factor, since))
+        self._record("Pod", pod.name, "Killing",
+                     f"Stopping container {pod.spec['containers'][0]['name']}", "kubelet")
+        return since
 
     def _replicasets(self, now: float) -> dict[str, dict[str, Any]]:
         pods = self._pods + [p for p, _, _ in self._terminating]
@@ -108,7 +146,7 @@ class DeploymentSimulation:
                 trigger.counted = True
                 old = [p for p in self._pods if p.template_hash != self._hash]
                 if old:
-                    self._pods.remove(old[0])
+                    self._terminate(old[0])
                     left = sum(1 for p in self._pods if p.template_hash == old[0].template_hash)
                     self._record_deployment(
                         f"Scaled down replica set {self.deployment_name}-"
@@ -120,7 +158,8 @@ class DeploymentSimulation:
                     self._spawn(trigger.ready_at)
             new = [p for p in self._pods if p.template_hash == self._hash]
             if len(new) >= replicas and all(p.counted for p in new):
-                self._pods = new
+                for leftover in [p for p in self._pods if p.template_hash != self._hash]:
+                    self._terminate(leftover)
 
     def _new_template(self, new_hash: str) -> int:
         """Start a rollout to `new_hash`; return its revision number (a template seen
@@ -142,6 +181,7 @@ class DeploymentSimulation:
             known.number = number
             known.annotations.update(annotations)
         self._hash = new_hash
+        self._rollout_started = time.monotonic()
         self._spawn(time.monotonic())
         self._record_deployment(f"Scaled up replica set {self.deployment_name}-{new_hash} to 1")
         return number
@@ -151,7 +191,7 @@ class DeploymentSimulation:
         current = [p for p in self._pods if p.template_hash == self._hash]
         before = len(current)
         while len(current) > replicas:
-            self._pods.remove(current.pop())
+            self._terminate(current.pop())
         while len(current) < replicas:
             current.append(self._spawn(time.monotonic()))
         if before != len(current):
@@ -175,7 +215,7 @@ class DeploymentSimulation:
             labels=labels,
             created_at=wall,
             ip=f"10.244.0.{self._ip_counter % 250 + 2}",
-            ready_at=None if self._stuck else created + self.ready_after,
+            ready_at=None if self._stuck else created + self.ready_after * self.time_factor,
         )
         pod.logs.append((wall, f"[INFO] Starting gunicorn in pod {pod.name}"))
         pod.logs.append((wall, "[INFO] Listening at: http://0.0.0.0:8000"))
@@ -190,13 +230,7 @@ class DeploymentSimulation:
     def _delete_pod(self, pod: FakePod, grace: float | None = None) -> datetime:
         """Mark a pod Terminating (gone after `grace_seconds`, or `grace`) and start its
         replacement."""
-        since = datetime.now(UTC)
-        self._pods.remove(pod)
-        wait = self.grace_seconds if grace is None else min(grace, self.grace_seconds)
-        if wait > 0:
-            self._terminating.append((pod, time.monotonic() + wait, since))
-        self._record("Pod", pod.name, "Killing",
-                     f"Stopping container {pod.spec['containers'][0]['name']}", "kubelet")
+        since = self._terminate(pod, grace)
         if pod.template_hash == self._hash:
             replicas = int(self._deployment["spec"]["replicas"])
             if sum(1 for p in self._pods if p.template_hash == self._hash) < replicas:

@@ -86,6 +86,7 @@ class DemoWorld:
         flags: Mapping[str, str] | None = None,
         keep_database: bool = False,
         api_token: str | None = None,
+        time_factor: float = 1.0,
     ) -> None:
         self.server = server_dsn(server)
         self.dbname = dbname
@@ -94,6 +95,7 @@ class DemoWorld:
         self.hook_fails = hook_fails
         self.replicas = replicas
         self.ready_after = ready_after
+        self.time_factor = time_factor
         self.flags = dict(INITIAL_FLAGS if flags is None else flags)
         self.keep_database = keep_database
         self.api_token = api_token or secrets.token_urlsafe(24)
@@ -112,6 +114,7 @@ class DemoWorld:
             self.cluster = FakeCluster(
                 NAMESPACE, DEPLOYMENT, CONTAINER, self.flags,
                 replicas=self.replicas, ready_after=self.ready_after,
+                time_factor=self.time_factor,
                 exec_spawner=self._spawn,
             )
             self.cluster.start()
