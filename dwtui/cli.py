@@ -147,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--stand-in-only", action="store_true",
         help="only start the stand-in, print KUBECONFIG=... and its endpoints, serve until ^C",
     )
+    p.add_argument(
+        "--time-factor", type=float, metavar="F",
+        help="scale the stand-in's waits (pods starting, terminating, deadlines); "
+        "default 1 (as on staging), 0.05 with --headless",
+    )
     p.set_defaults(handler=_lazy("dwtui.demo.cli", "main"))
 
     return parser

@@ -69,3 +69,23 @@ def test_stand_in_only_serves_until_a_signal(tmp_path: Path, signum: int) -> Non
     assert "stand-in stopped" in err and "Traceback" not in err
     assert not Path(values["KUBECONFIG"]).exists()
     assert not _database_exists(dbname)
+
+
+def test_rehearsal_waits_like_staging_and_headless_is_quick() -> None:
+    import argparse
+
+    from dwtui.cli import build_parser
+    from dwtui.demo.cli import HEADLESS_TIME_FACTOR, POD_READY_SECONDS, make_world
+
+    def world(*argv: str) -> tuple[float, float]:
+        args = build_parser().parse_args(["demo", *argv])
+        assert isinstance(args, argparse.Namespace)
+        made = make_world(args, headless=bool(args.headless))
+        try:
+            return made.ready_after, made.time_factor
+        finally:
+            made.stop()  # never started: only removes its work dir
+
+    assert world() == (POD_READY_SECONDS, 1.0)
+    assert world("--headless") == (POD_READY_SECONDS, HEADLESS_TIME_FACTOR)
+    assert world("--time-factor", "0.5") == (POD_READY_SECONDS, 0.5)
