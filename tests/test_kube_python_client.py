@@ -139,3 +139,34 @@ def test_version_needs_no_credentials(fake_cluster: FakeCluster) -> None:
     with httpx.Client(verify=fake_cluster.client_ssl_context(), timeout=5) as client:
         assert client.get(fake_cluster.base_url + "/version").json()["major"] == "1"
         assert client.get(fake_cluster.base_url + "/api").status_code == 401
+
+
+def test_replace_namespaces_events_replicasets_and_pod_delete(
+    fake_cluster: FakeCluster, clients: tuple[Any, Any]
+) -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    apps, core = clients
+    current = apps.read_namespaced_deployment(NAME, NS)
+    current.spec.replicas = 3
+    replaced = apps.replace_namespaced_deployment(NAME, NS, current)
+    assert replaced.spec.replicas == 3 and replaced.metadata.generation == 2
+    with pytest.raises(ApiException) as caught:
+        apps.replace_namespaced_deployment(NAME, NS, current)  # its resourceVersion is stale
+    assert caught.value.status == 409
+    assert "deltacrown" in {n.metadata.name for n in core.list_namespace().items}
+    sets = apps.list_namespaced_replica_set(NS, label_selector="app=deltacrown-web").items
+    assert [s.metadata.annotations["deployment.kubernetes.io/revision"] for s in sets] == ["1"]
+    assert sets[0].metadata.owner_references[0].uid == current.metadata.uid
+    pod = fake_cluster.pods()[0].name
+    core.delete_namespaced_pod(pod, NS, dry_run="All")
+    assert pod in {p.name for p in fake_cluster.pods()}
+    deleted = core.delete_namespaced_pod(pod, NS)
+    assert deleted.metadata.deletion_timestamp is not None
+    assert pod not in {p.name for p in fake_cluster.pods()}
+    events = core.list_namespaced_event(
+        NS, field_selector=f"involvedObject.name={pod},involvedObject.kind=Pod").items
+    assert {e.reason for e in events} >= {"Scheduled", "Killing"}
+    with pytest.raises(ApiException) as caught:
+        core.create_namespaced_pod(NS, {"metadata": {"name": "x"}, "spec": {"containers": []}})
+    assert caught.value.status == 403
