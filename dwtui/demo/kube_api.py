@@ -1,6 +1,7 @@
 """A protocol-level fake Kubernetes API server on loopback, for tests and `dwtui demo`.
 
-The real `kubernetes` client talks to it over HTTP through a real kubeconfig::
+Real kubectl and the real `kubernetes` client talk to it over HTTPS (a CA generated at
+start, carried in the kubeconfig) with a bearer token::
 
     cluster = FakeCluster(env={"TEAM_VNEXT_DUAL_WRITE_ENABLED": "false"}, replicas=2)
     base_url = cluster.start()
@@ -8,16 +9,15 @@ The real `kubernetes` client talks to it over HTTP through a real kubeconfig::
     ...
     cluster.stop()
 
-It keeps one apps/v1 Deployment and its v1 Pods. A change of the pod template (a patched env
-variable, the `kubectl.kubernetes.io/restartedAt` annotation) starts a rolling update the
-way the Deployment controller does it with maxSurge 1 / maxUnavailable 0: one new pod at a
-time, each ready `ready_after` seconds after it was created, an old pod removed whenever a
-new one becomes ready. Status (generation, observedGeneration, replicas, updatedReplicas,
-readyReplicas, availableReplicas, conditions) is derived from the pods, so `kubectl rollout
-status` logic sees what it would see on a real cluster.
+It keeps one apps/v1 Deployment, its ReplicaSets (one per template it has had), Pods, Events
+and the usual Namespaces. The Deployment controller (`kube_rollout`) rolls a changed
+template one pod at a time (maxSurge 1 / maxUnavailable 0), each pod ready `ready_after`
+seconds (x `time_factor`) after it was created. Every object served gets its
+resourceVersion from the `Journal` (`kube_watch`), which also feeds watches. Status is
+derived from the pods, so `kubectl rollout status` sees what it would see on a cluster.
 
 Test hooks: `requests` (everything received), `fail(...)`, `hang(...)`,
-`progress_deadline_exceeded()`, `exec_handler`, `append_log(...)`.
+`progress_deadline_exceeded()`, `exec_handler` / `exec_spawner`, `append_log(...)`.
 """
 
 from __future__ import annotations
