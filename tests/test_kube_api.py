@@ -353,3 +353,15 @@ def test_timing_is_a_clusters_and_scales_with_time_factor(tmp_path: Path) -> Non
         assert progressing["reason"] == "ProgressDeadlineExceeded"
     finally:
         cluster.stop()
+
+
+def test_paused_deployment_rolls_out_on_resume(fake_cluster: FakeCluster) -> None:
+    names = {p.name for p in fake_cluster.pods()}
+    with http(fake_cluster) as client:
+        headers = {"Content-Type": "application/merge-patch+json"}
+        client.patch(DEPLOYMENT, json={"spec": {"paused": True}}, headers=headers)
+        client.patch(DEPLOYMENT, json={"spec": {"template": {"metadata": {
+            "annotations": {"x": "1"}}}}}, headers=headers)
+        assert {p.name for p in fake_cluster.pods()} == names  # nothing rolls while paused
+        client.patch(DEPLOYMENT, json={"spec": {"paused": None}}, headers=headers)
+    assert len(fake_cluster.pods()) == 3  # the rollout starts on resume

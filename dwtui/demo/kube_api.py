@@ -359,11 +359,11 @@ class FakeCluster(FaultRules, DeploymentSimulation):
             self._deployment = new
             if spec_changed:
                 self._spec_changed(old["metadata"]["generation"])
-            if new_hash != self._hash:
+            if new_hash != self._hash and not new["spec"].get("paused"):
                 number = self._new_template(new_hash)
                 new["metadata"].setdefault("annotations", {})[REVISION_ANNOTATION] = str(number)
-            else:
-                self._scale()
+            elif new_hash == self._hash:
+                self._scale()  # a paused Deployment still scales; its template waits
         return self.deployment()
 
     def delete_pod(
