@@ -477,3 +477,22 @@ def test_rollout_status_fails_after_the_progress_deadline(tmp_path: Path) -> Non
         assert 1.5 < time.monotonic() - started < 20
     finally:
         cluster.stop()
+
+
+def test_rollout_pause_resume_and_history_revision(kubectl: Kubectl) -> None:
+    kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=60s")
+    pods = set(pod_names(kubectl))
+    kubectl.run("rollout", "pause", DEPLOY, *NS)
+    kubectl.run("set", "env", DEPLOY, *NS, "PAUSED_CHANGE=1")
+    time.sleep(0.5)
+    assert set(pod_names(kubectl)) == pods  # a paused rollout waits
+    kubectl.run("rollout", "resume", DEPLOY, *NS)
+    kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=60s")
+    assert not pods & set(pod_names(kubectl))
+    history = [int(w) for w in kubectl.run("rollout", "history", DEPLOY, *NS).stdout.split()
+               if w.isdigit()]
+    shown = kubectl.run("rollout", "history", DEPLOY, *NS, f"--revision={max(history)}").stdout
+    assert "PAUSED_CHANGE:\t1" in shown
+    kubectl.run("rollout", "undo", DEPLOY, *NS, f"--to-revision={sorted(history)[-2]}")
+    kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=60s")
+    assert flag_value(kubectl, "PAUSED_CHANGE") is None
