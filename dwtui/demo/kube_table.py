@@ -11,8 +11,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-TABLE_MEDIA = "application/json;as=Table;v=v1;g=meta.k8s.io"
-
 
 def wants_table(accept: str) -> bool:
     """True when the client asked for a Table first (kubectl get does)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import struct
 from io import BufferedIOBase
 from typing import Any
@@ -110,14 +109,3 @@ def exit_status(exit_code: int) -> dict[str, Any]:
 def close_frame(code: int = 1000) -> bytes:
     """A normal-closure close frame."""
     return frame(struct.pack("!H", code), OPCODE_CLOSE)
-
-
-def send_exec_result(
-    out: BufferedIOBase, exit_code: int, stdout: bytes, stderr: bytes = b""
-) -> None:
-    """Stream a finished command's output, its exit status and a close frame."""
-    out.write(channel_frames(STDOUT, stdout))
-    out.write(channel_frames(STDERR, stderr))
-    out.write(channel_frames(ERROR, json.dumps(exit_status(exit_code)).encode()))
-    out.write(close_frame())
-    out.flush()
