@@ -2,11 +2,13 @@
 
 Every call passes `--kubeconfig` (the stand-in's, whose only server is 127.0.0.1) and a
 private `--cache-dir`, runs with a clean environment (no proxy, no $KUBECONFIG) and a
-subprocess timeout. Skipped when no kubectl is installed.
+subprocess timeout. Skipped when no kubectl is installed; `$DWTUI_TEST_KUBECTL` picks the
+binary (default: `kubectl` on PATH, which may be a version picker).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pty
@@ -23,7 +25,8 @@ import pytest
 
 from dwtui.demo.world import DemoWorld
 
-KUBECTL = shutil.which("kubectl")
+#: `$DWTUI_TEST_KUBECTL` runs the suite with another binary (e.g. kubectl.1.33).
+KUBECTL = os.environ.get("DWTUI_TEST_KUBECTL") or shutil.which("kubectl")
 pytestmark = pytest.mark.skipif(
     KUBECTL is None, reason="no kubectl binary on PATH (install one to run the conformance suite)"
 )
@@ -77,6 +80,26 @@ class Kubectl:
 @pytest.fixture
 def kubectl(world: DemoWorld, tmp_path: Path) -> Kubectl:
     return Kubectl(world, tmp_path)
+
+
+@functools.cache
+def client_minor() -> int:
+    """The minor version of the suite's kubectl (a picker reports its newest)."""
+    assert KUBECTL is not None
+    done = subprocess.run([KUBECTL, "version", "--client", "-o", "json"], capture_output=True,
+                          text=True, timeout=TIMEOUT, check=False,
+                          env={"PATH": os.environ.get("PATH", ""), "HOME": "/nonexistent"})
+    return int(json.loads(done.stdout)["clientVersion"]["minor"].rstrip("+"))
+
+
+def needs_websocket_exec(kubectl: Kubectl) -> None:
+    """kubectl before 1.30 execs over SPDY, which the stand-in refuses (400): check that."""
+    if client_minor() >= 30:
+        return
+    pod = pod_names(kubectl)[0]
+    done = kubectl.run("exec", pod, *NS, "--", "true", check=False)
+    assert done.returncode == 1 and "not SPDY" in done.stderr
+    pytest.skip(f"kubectl 1.{client_minor()} execs over SPDY (refused with 400, checked)")
 
 
 def test_kubeconfig_points_only_at_loopback_over_https(world: DemoWorld) -> None:
@@ -245,6 +268,7 @@ def test_logs_container_previous_and_follow(kubectl: Kubectl, world: DemoWorld) 
 
 
 def test_exec_streams_stdout_stderr_stdin_and_exit_code(kubectl: Kubectl) -> None:
+    needs_websocket_exec(kubectl)
     pod = pod_names(kubectl)[0]
     done = kubectl.run("exec", pod, *NS, "--", "sh", "-c", "echo out; echo err >&2; exit 3",
                        check=False)
@@ -353,6 +377,7 @@ def in_terminal(kubectl: Kubectl, *args: str, typed: bytes = b"",
 def test_runbook_exec_it_runs_as_written(kubectl: Kubectl) -> None:
     """The P5-T6 description's `kubectl exec -it <pod> -n deltacrown -- python manage.py
     shell -c "..."`, typed in a terminal."""
+    needs_websocket_exec(kubectl)
     pod = pod_names(kubectl)[0]
     code, out = in_terminal(
         kubectl, "exec", "-it", pod, "-n", "deltacrown", "--", "python", "manage.py", "shell",
@@ -363,6 +388,7 @@ def test_runbook_exec_it_runs_as_written(kubectl: Kubectl) -> None:
 
 
 def test_exec_it_gives_an_interactive_terminal(kubectl: Kubectl) -> None:
+    needs_websocket_exec(kubectl)
     pod = pod_names(kubectl)[0]
     code, out = in_terminal(kubectl, "exec", "-it", pod, "-n", "deltacrown", "--", "sh",
                             typed=b"tty; echo typed-$((6*7)); exit 4\n")
@@ -416,6 +442,11 @@ def test_apply_client_and_server_side(kubectl: Kubectl, world: DemoWorld,
                                       tmp_path: Path) -> None:
     assert world.cluster is not None
     flags = world.cluster.current_env()
+    if client_minor() < 29:
+        refused = kubectl.run("apply", "-f", "-", stdin=MANIFEST.format(replicas=2, env=""),
+                              check=False)
+        assert refused.returncode == 1 and "(NotFound)" in refused.stderr
+        pytest.skip(f"kubectl 1.{client_minor()} apply needs /openapi/v2 (404 here, checked)")
     env = "\n".join(f'        - {{name: {k}, value: "{v}"}}' for k, v in flags.items())
     manifest = tmp_path / "deployment.yaml"
     manifest.write_text(MANIFEST.format(replicas=3, env=env))
