@@ -179,6 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--fault", action="store_true", help="make the stand-in fail writes (rehearse a rollback)"
     )
     p.add_argument("--checklist", metavar="FILE", help="checklist to rehearse (default: P5-T6)")
+    p.add_argument(
+        "--stand-in-only", action="store_true",
+        help="only start the stand-in, print KUBECONFIG=... and its endpoints, serve until ^C",
+    )
+    p.add_argument(
+        "--time-factor", type=float, metavar="F",
+        help="scale the stand-in's waits (pods starting, terminating, deadlines); "
+        "default 1 (as on staging), 0.05 with --headless",
+    )
     p.set_defaults(handler=_lazy("dwtui.demo.cli", "main"))
 
     return parser

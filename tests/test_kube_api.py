@@ -27,6 +27,7 @@ def http(cluster: FakeCluster, token: str | None = None) -> httpx.Client:
         base_url=cluster.base_url,
         headers={"Authorization": f"Bearer {token or cluster.token}"},
         timeout=5,
+        verify=cluster.client_ssl_context(),
     )
 
 
@@ -126,10 +127,18 @@ def test_patch_through_http_bumps_generation_and_rolls(fake_cluster: FakeCluster
             headers={"Content-Type": "application/merge-patch+json"},
         )
         assert "env" not in answer.json()["spec"]["template"]["spec"]["containers"][0]
-        # a JSON patch (list of operations) is not supported here: 415, like an unknown type
+        # a JSON patch (RFC 6902) must be a list of operations; unknown media types are 415
         answer = client.patch(
             DEPLOYMENT, json={"a": 1}, headers={"Content-Type": "application/json-patch+json"}
         )
+        assert answer.status_code == 400
+        answer = client.patch(
+            DEPLOYMENT,
+            json=[{"op": "replace", "path": "/spec/replicas", "value": 3}],
+            headers={"Content-Type": "application/json-patch+json"},
+        )
+        assert answer.status_code == 200 and answer.json()["spec"]["replicas"] == 3
+        answer = client.patch(DEPLOYMENT, content=b"<a/>", headers={"Content-Type": "text/xml"})
         assert answer.status_code == 415
 
 
@@ -207,7 +216,14 @@ def test_label_selector_and_logs(fake_cluster: FakeCluster) -> None:
     assert stamp.endswith("Z") and len(stamp.split(".")[1]) == 10  # nanoseconds + Z
 
 
-def test_exec_handshake_and_frames_on_the_wire(fake_cluster: FakeCluster) -> None:
+@pytest.mark.parametrize(
+    ("offered", "chosen"),
+    [("v5.channel.k8s.io,v4.channel.k8s.io", "v5.channel.k8s.io"),
+     ("v4.channel.k8s.io", "v4.channel.k8s.io")],
+)
+def test_exec_handshake_and_frames_on_the_wire(
+    fake_cluster: FakeCluster, offered: str, chosen: str
+) -> None:
     fake_cluster.exec_handler = lambda pod, argv: (1, "out:" + " ".join(argv) + "\n")
     pod = fake_cluster.pods()[0].name
     key = base64.b64encode(b"0123456789abcdef").decode()
@@ -216,10 +232,13 @@ def test_exec_handshake_and_frames_on_the_wire(fake_cluster: FakeCluster) -> Non
         " HTTP/1.1\r\n"
         f"Host: {fake_cluster.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-        "Sec-WebSocket-Protocol: v5.channel.k8s.io,v4.channel.k8s.io\r\n"
+        f"Sec-WebSocket-Protocol: {offered}\r\n"
         f"Authorization: Bearer {fake_cluster.token}\r\n\r\n"
     )
-    with socket.create_connection((fake_cluster.host, fake_cluster.port), timeout=5) as sock:
+    with fake_cluster.client_ssl_context().wrap_socket(
+        socket.create_connection((fake_cluster.host, fake_cluster.port), timeout=5),
+        server_hostname=fake_cluster.host,
+    ) as sock:
         sock.sendall(request.encode())
         data = b""
         while True:
@@ -235,7 +254,7 @@ def test_exec_handshake_and_frames_on_the_wire(fake_cluster: FakeCluster) -> Non
         hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()
     ).decode()
     assert headers["Sec-WebSocket-Accept"] == accept
-    assert headers["Sec-WebSocket-Protocol"] == "v4.channel.k8s.io"
+    assert headers["Sec-WebSocket-Protocol"] == chosen
     parsed = []
     while frames:
         opcode, size, start = frames[0] & 0x0F, frames[1] & 0x7F, 2
@@ -291,3 +310,58 @@ def test_default_exec_handler_missing_binary(fake_cluster: FakeCluster) -> None:
     pod = fake_cluster.pods()[0]
     code, output = fake_cluster.exec_handler(pod, ["definitely-not-a-command-xyz"])
     assert code == 127 and "executable file not found" in output
+
+
+def test_timing_is_a_clusters_and_scales_with_time_factor(tmp_path: Path) -> None:
+    """observedGeneration lags the spec, replaced pods are Terminating for a while, a stuck
+    rollout fails only after progressDeadlineSeconds; all of it x time_factor."""
+    import time
+
+    cluster = FakeCluster(env={"A": "1"}, replicas=2, ready_after=1.0, time_factor=0.2)
+    cluster.observe_delay = 1.0  # 0.2 s here
+    cluster.start()
+    try:
+        old = {p.name for p in cluster.pods()}
+        deployment = cluster.deployment()
+        env_of(deployment)[0]["value"] = "2"
+        started = time.monotonic()
+        cluster.replace_deployment(deployment)
+        status = cluster.deployment()["status"]
+        assert cluster.deployment()["metadata"]["generation"] == 2
+        assert status["observedGeneration"] == 1
+        time.sleep(0.3)
+        assert cluster.deployment()["status"]["observedGeneration"] == 2
+        terminating: set[str] = set()
+        while not cluster.rollout_complete():
+            assert time.monotonic() - started < 10
+            with http(cluster) as client:
+                items = client.get("/api/v1/namespaces/deltacrown/pods").json()["items"]
+            terminating |= {p["metadata"]["name"] for p in items
+                            if p["metadata"].get("deletionTimestamp")}
+            time.sleep(0.02)
+        elapsed = time.monotonic() - started
+        assert 0.35 < elapsed < 3  # two pods, each ready 1.0 x 0.2 s after it started
+        assert terminating and terminating <= old  # old pods lingered as Terminating
+        cluster.progress_deadline_exceeded(at_once=False)
+        deployment = cluster.deployment()
+        env_of(deployment)[0]["value"] = "3"
+        deployment["spec"]["progressDeadlineSeconds"] = 3  # 0.6 s here
+        cluster.replace_deployment(deployment)
+        assert cluster.deployment()["status"]["conditions"][1]["reason"] == "ReplicaSetUpdated"
+        time.sleep(0.8)
+        progressing = cluster.deployment()["status"]["conditions"][1]
+        assert progressing["reason"] == "ProgressDeadlineExceeded"
+    finally:
+        cluster.stop()
+
+
+def test_paused_deployment_rolls_out_on_resume(fake_cluster: FakeCluster) -> None:
+    names = {p.name for p in fake_cluster.pods()}
+    with http(fake_cluster) as client:
+        headers = {"Content-Type": "application/merge-patch+json"}
+        client.patch(DEPLOYMENT, json={"spec": {"paused": True}}, headers=headers)
+        client.patch(DEPLOYMENT, json={"spec": {"template": {"metadata": {
+            "annotations": {"x": "1"}}}}}, headers=headers)
+        assert {p.name for p in fake_cluster.pods()} == names  # nothing rolls while paused
+        client.patch(DEPLOYMENT, json={"spec": {"paused": None}}, headers=headers)
+    assert len(fake_cluster.pods()) == 3  # the rollout starts on resume

@@ -14,10 +14,18 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dwtui.demo.world import DemoWorld
 
 CHECKLIST_NAME = "p5_t6_staging_dual_write.toml"
 TARGET = "staging-k8s"
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+#: How long a new pod of the app takes to turn ready on staging (start, migrations check,
+#: readiness probe), before `--time-factor`.
+POD_READY_SECONDS = 6.0
+HEADLESS_TIME_FACTOR = 0.05
 #: Name of the demo database (default: a fresh `dwtui_demo_<random>` per rehearsal). It must
 #: not exist; the rehearsal creates it and drops it when it ends.
 DBNAME_ENV = "DWTUI_DEMO_DBNAME"
@@ -34,6 +42,23 @@ def shipped_checklist(cli_value: str | None = None) -> Path | None:
     return None
 
 
+def make_world(args: argparse.Namespace, *, headless: bool) -> DemoWorld:
+    """The stand-in as the options ask: a rehearsal waits as long as staging would
+    (`--time-factor`, default 1); a headless run is a quick pass (default 0.05)."""
+    from dwtui.demo.world import DemoWorld
+
+    factor = getattr(args, "time_factor", None)
+    if factor is None:
+        factor = HEADLESS_TIME_FACTOR if headless else 1.0
+    return DemoWorld(
+        getattr(args, "dsn", None),
+        dbname=os.environ.get(DBNAME_ENV) or None,
+        hook_fails=bool(getattr(args, "fault", False)),
+        ready_after=POD_READY_SECONDS,
+        time_factor=float(factor),
+    )
+
+
 def _error(message: str) -> None:
     print(f"dwtui demo: {message}", file=sys.stderr)
 
@@ -42,11 +67,12 @@ def main(args: argparse.Namespace) -> int:
     """Set the stand-in up, create the session, open the TUI (or run headless)."""
     from dwtui.checklist.loader import ChecklistError, load_checklist
     from dwtui.demo.database import DemoDatabaseError
-    from dwtui.demo.world import DemoWorld
     from dwtui.session.errors import SessionError
     from dwtui.session.identity import operator_name
     from dwtui.session.store import SessionStore
 
+    if getattr(args, "stand_in_only", False):
+        return _stand_in_only(args)
     path = shipped_checklist(getattr(args, "checklist", None))
     if path is None or not path.is_file():
         where = path if path is not None else f"checklists/{CHECKLIST_NAME}"
@@ -62,11 +88,7 @@ def main(args: argparse.Namespace) -> int:
     store = SessionStore(SessionStore.default_root(getattr(args, "sessions_dir", None)))
     print("dwtui demo: starting the staging stand-in (PostgreSQL, Kubernetes API, team API,"
           " Slack) ...", file=sys.stderr)
-    world = DemoWorld(
-        getattr(args, "dsn", None),
-        dbname=os.environ.get(DBNAME_ENV) or None,
-        hook_fails=bool(getattr(args, "fault", False)),
-    )
+    world = make_world(args, headless=bool(getattr(args, "headless", False)))
     try:
         world.start()
     except DemoDatabaseError as exc:
@@ -97,6 +119,23 @@ def main(args: argparse.Namespace) -> int:
         return code
     finally:
         world.stop()
+
+
+def _stand_in_only(args: argparse.Namespace) -> int:
+    """Start the stand-in and serve it in the foreground (no session, no TUI)."""
+    from dwtui.demo.database import DemoDatabaseError
+    from dwtui.demo.stand_in import serve
+
+    world = make_world(args, headless=False)
+    try:
+        world.start()
+    except DemoDatabaseError as exc:
+        _error(str(exc))
+        return EXIT_PROBLEM
+    except OSError as exc:
+        _error(f"cannot start the stand-in: {exc.strerror or exc}")
+        return EXIT_PROBLEM
+    return serve(world)
 
 
 def _run_headless(args: argparse.Namespace, session_id: str, operator: str) -> int:

@@ -1,6 +1,7 @@
 """A protocol-level fake Kubernetes API server on loopback, for tests and `dwtui demo`.
 
-The real `kubernetes` client talks to it over HTTP through a real kubeconfig::
+Real kubectl and the real `kubernetes` client talk to it over HTTPS (a CA generated at
+start, carried in the kubeconfig) with a bearer token::
 
     cluster = FakeCluster(env={"TEAM_VNEXT_DUAL_WRITE_ENABLED": "false"}, replicas=2)
     base_url = cluster.start()
@@ -8,49 +9,53 @@ The real `kubernetes` client talks to it over HTTP through a real kubeconfig::
     ...
     cluster.stop()
 
-It keeps one apps/v1 Deployment and its v1 Pods. A change of the pod template (a patched env
-variable, the `kubectl.kubernetes.io/restartedAt` annotation) starts a rolling update the
-way the Deployment controller does it with maxSurge 1 / maxUnavailable 0: one new pod at a
-time, each ready `ready_after` seconds after it was created, an old pod removed whenever a
-new one becomes ready. Status (generation, observedGeneration, replicas, updatedReplicas,
-readyReplicas, availableReplicas, conditions) is derived from the pods, so `kubectl rollout
-status` logic sees what it would see on a real cluster.
+It keeps one apps/v1 Deployment, its ReplicaSets (one per template it has had), Pods, Events
+and the usual Namespaces. The Deployment controller (`kube_rollout`) rolls a changed
+template one pod at a time (maxSurge 1 / maxUnavailable 0), each pod ready `ready_after`
+seconds (x `time_factor`) after it was created. Every object served gets its
+resourceVersion from the `Journal` (`kube_watch`), which also feeds watches. Status is
+derived from the pods, so `kubectl rollout status` sees what it would see on a cluster.
 
 Test hooks: `requests` (everything received), `fail(...)`, `hang(...)`,
-`progress_deadline_exceeded()`, `exec_handler`, `append_log(...)`.
+`progress_deadline_exceeded()`, `exec_handler` / `exec_spawner`, `append_log(...)`.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import os
-import re
 import secrets
+import ssl
 import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from dwtui.demo.kube_faults import FaultRules
+from dwtui.demo.kube_kubeconfig import write_kubeconfig
 from dwtui.demo.kube_objects import rfc3339
+from dwtui.demo.kube_rollout import REVISION_ANNOTATION, DeploymentSimulation
 from dwtui.demo.kube_state import (
-    NAME_CHARS,
     ExecHandler,
+    ExecSpawner,
     FakePod,
-    Fault,
     RecordedRequest,
     default_exec_handler,
-    deployment_status,
     new_uid,
     template_hash,
 )
+from dwtui.demo.kube_views import SYSTEM_NAMESPACES, namespace_object, pod_object
+from dwtui.demo.kube_watch import Journal
+
+if TYPE_CHECKING:
+    from dwtui.demo.kube_tls import ServerTls
 
 __all__ = ["ExecHandler", "FakeCluster", "FakePod", "RecordedRequest", "default_exec_handler"]
 
 
-class FakeCluster:
+class FakeCluster(FaultRules, DeploymentSimulation):
     """One namespace with one Deployment and its Pods, served on loopback (see module doc)."""
 
     def __init__(
@@ -65,27 +70,31 @@ class FakeCluster:
         image: str = "registry.local/deltacrown/web:staging",
         token: str | None = None,
         exec_handler: ExecHandler | None = None,
+        exec_spawner: ExecSpawner | None = None,
+        time_factor: float = 1.0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        FaultRules.__init__(self)
         self.namespace = namespace
         self.deployment_name = deployment
         self.container = container
         self.ready_after = ready_after
         self.token = token or secrets.token_urlsafe(24)
         self.exec_handler: ExecHandler = exec_handler or default_exec_handler(dict(os.environ))
+        #: When set, exec streams a real process (stdin, stdout, stderr) instead of the handler.
+        self.exec_spawner = exec_spawner
         self.host = host
         self.port = port
         self.requests: list[RecordedRequest] = []
         self.lock = threading.RLock()
         self.stopping = threading.Event()
-        self._faults: list[Fault] = []
-        self._stuck = False
-        self._resource_version = 1000
-        self._ip_counter = 10
+        self.journal = Journal()
+        self.created_at = datetime.now(UTC) - timedelta(days=3)
         self._round_robin = 0
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self.tls: ServerTls | None = None
         labels = {"app": deployment}
         self._deployment: dict[str, Any] = {
             "apiVersion": "apps/v1",
@@ -95,10 +104,9 @@ class FakeCluster:
                 "namespace": namespace,
                 "uid": new_uid(),
                 "generation": 1,
-                "resourceVersion": "1000",
                 "labels": dict(labels),
-                "annotations": {"deployment.kubernetes.io/revision": "1"},
-                "creationTimestamp": rfc3339(datetime.now(UTC) - timedelta(days=3)),
+                "annotations": {REVISION_ANNOTATION: "1"},
+                "creationTimestamp": rfc3339(self.created_at),
             },
             "spec": {
                 "replicas": replicas,
@@ -123,21 +131,18 @@ class FakeCluster:
                 "revisionHistoryLimit": 10,
             },
         }
-        self._hash = template_hash(self._deployment["spec"]["template"])
-        self._pods: list[FakePod] = []
-        started = time.monotonic() - 1.0
-        for _ in range(replicas):
-            pod = self._spawn(started)
-            pod.ready_at = started
-            pod.counted = True
+        self._init_simulation(replicas, time_factor)
+        self.snapshot()
 
     # ----------------------------------------------------------------- lifecycle
 
     def start(self) -> str:
-        """Serve on loopback in a daemon thread; return the base URL."""
+        """Serve HTTPS on loopback in a daemon thread (a fresh CA each time); return the URL."""
         from dwtui.demo.kube_http import make_server
+        from dwtui.demo.kube_tls import generate
 
-        self._server = make_server(self, self.host, self.port)
+        self.tls = generate(self.host)
+        self._server = make_server(self, self.host, self.port, self.tls.server_context())
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="fake-kube-api", daemon=True
@@ -147,12 +152,20 @@ class FakeCluster:
 
     @property
     def base_url(self) -> str:
-        """`http://host:port` of the running server."""
-        return f"http://{self.host}:{self.port}"
+        """`https://host:port` of the running server."""
+        return f"https://{self.host}:{self.port}"
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """An SSLContext that trusts this cluster's CA (for httpx or raw sockets in tests)."""
+        if self.tls is None:
+            raise RuntimeError("start() the cluster first")
+        return ssl.create_default_context(cadata=self.tls.ca_pem.decode("ascii"))
 
     def stop(self) -> None:
-        """Stop serving; requests held by `hang` are released (their sockets close)."""
+        """Stop serving; requests held by `hang` and open watches are released."""
         self.stopping.set()
+        with self.journal.changed:
+            self.journal.changed.notify_all()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -177,83 +190,79 @@ class FakeCluster:
         namespace: str | None = None,
         cluster_name: str | None = None,
     ) -> Path:
-        """Write a kubeconfig (JSON is valid YAML) whose current context points here."""
-        cluster = cluster_name or f"{context}-cluster"
-        config = {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [{"name": cluster, "cluster": {"server": self.base_url}}],
-            "users": [{"name": f"{context}-user", "user": {"token": token or self.token}}],
-            "contexts": [
-                {
-                    "name": context,
-                    "context": {
-                        "cluster": cluster,
-                        "user": f"{context}-user",
-                        "namespace": namespace or self.namespace,
-                    },
-                }
-            ],
-            "current-context": context,
-            "preferences": {},
-        }
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-        target.chmod(0o600)
-        return target
+        """Write a kubeconfig whose current context points here (CA data + bearer token)."""
+        if self.tls is None:
+            raise RuntimeError("start() the cluster first")
+        return write_kubeconfig(
+            path, server=self.base_url, ca_pem=self.tls.ca_pem, token=token or self.token,
+            context=context, namespace=namespace or self.namespace,
+            cluster_name=cluster_name or f"{context}-cluster",
+        )
 
-    # ----------------------------------------------------------------- fault injection
-
-    def fail(
-        self, path_regex: str, status: int, times: int | None = None, *, method: str | None = None
-    ) -> None:
-        """Answer requests whose path matches with a Status error (`times` None = always)."""
-        with self.lock:
-            self._faults.append(Fault(re.compile(path_regex), status, times, method))
-
-    def hang(self, path_regex: str, *, method: str | None = None) -> None:
-        """Never answer requests whose path matches (until `stop`)."""
-        with self.lock:
-            self._faults.append(Fault(re.compile(path_regex), 0, None, method, hang=True))
-
-    def clear_faults(self) -> None:
-        """Forget every `fail`/`hang` rule."""
-        with self.lock:
-            self._faults.clear()
-
-    def progress_deadline_exceeded(self, enabled: bool = True) -> None:
-        """New pods never become ready; Progressing says ProgressDeadlineExceeded."""
+    def progress_deadline_exceeded(self, enabled: bool = True, *, at_once: bool = True) -> None:
+        """New pods never become ready; Progressing says ProgressDeadlineExceeded, at once
+        (`at_once`) or, as on a cluster, when progressDeadlineSeconds x time_factor have
+        passed since the rollout started."""
         with self.lock:
             self._stuck = enabled
+            self._deadline_now = at_once
             for pod in self._pods:
                 if pod.template_hash == self._hash and not pod.counted:
-                    pod.ready_at = None if enabled else time.monotonic() + self.ready_after
-
-    def fault_for(self, method: str, path: str) -> Fault | None:
-        """The first matching fault rule (consuming one of its `times`), if any."""
-        with self.lock:
-            for fault in self._faults:
-                if fault.method and fault.method.upper() != method:
-                    continue
-                if not fault.pattern.search(path):
-                    continue
-                if fault.remaining is not None:
-                    if fault.remaining <= 0:
-                        continue
-                    fault.remaining -= 1
-                return fault
-        return None
+                    pod.ready_at = None if enabled else (
+                        time.monotonic() + self.ready_after * self.time_factor
+                    )
 
     def record(self, request: RecordedRequest) -> None:
         """Remember a received request."""
         with self.lock:
             self.requests.append(request)
 
+    # ----------------------------------------------------------------- what the API serves
+
+    def snapshot(self) -> None:
+        """Advance the simulation and let the journal see every served object as it is now."""
+        with self.lock:
+            self.advance()
+            now = time.monotonic()
+            deployment = copy.deepcopy(self._deployment)
+            deployment["status"] = self._status()
+            pods = {p.name: pod_object(p, self.namespace, self.deployment_name, now)
+                    for p in self._pods}
+            for pod, _, since in self._terminating:
+                pods[pod.name] = pod_object(pod, self.namespace, self.deployment_name, now, since)
+            names = sorted({*SYSTEM_NAMESPACES, self.namespace})
+            self.journal.observe("deployments", {self.deployment_name: deployment})
+            self.journal.observe("pods", pods)
+            self.journal.observe("replicasets", self._replicasets(now))
+            self.journal.observe("events", {e["metadata"]["name"]: e for e in self._events})
+            self.journal.observe(
+                "namespaces", {n: namespace_object(n, self.created_at) for n in names}
+            )
+
+    def objects(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
+        """The served objects of a resource (in a namespace, or all), stamped and current."""
+        self.snapshot()
+        return [
+            o for o in self.journal.current(resource)
+            if namespace is None or o["metadata"].get("namespace") in (None, namespace)
+        ]
+
+    def served(self, resource: str, name: str) -> dict[str, Any] | None:
+        """One served object by name, as a GET returns it."""
+        self.snapshot()
+        return self.journal.get(resource, name)
+
+    def fake_pod(self, name: str) -> FakePod | None:
+        """A pod (running or terminating) by name, for logs and exec."""
+        with self.lock:
+            self.advance()
+            found = next((p for p in self._pods if p.name == name), None)
+            return found or next((p for p, _, _ in self._terminating if p.name == name), None)
+
     # ----------------------------------------------------------------- state for tests/demo
 
     def pods(self) -> list[FakePod]:
-        """Current pods (oldest first)."""
+        """Current pods (oldest first; terminating ones excluded)."""
         with self.lock:
             self.advance()
             return list(self._pods)
@@ -283,14 +292,10 @@ class FakeCluster:
         return {}
 
     def deployment(self) -> dict[str, Any]:
-        """A copy of the Deployment object with its current status."""
-        with self.lock:
-            self.advance()
-            obj = copy.deepcopy(self._deployment)
-            obj["status"] = deployment_status(
-                self._deployment, self._pods, self._hash, stuck=self._stuck
-            )
-            return obj
+        """A copy of the Deployment object with its current status and resourceVersion."""
+        found = self.served("deployments", self.deployment_name)
+        assert found is not None
+        return found
 
     def append_log(self, pod_name: str, line: str, at: datetime | None = None) -> None:
         """Append one line to a pod's log."""
@@ -315,7 +320,8 @@ class FakeCluster:
     def rollout_complete(self) -> bool:
         """True when every pod runs the current template and is ready."""
         with self.lock:
-            status = self.deployment()["status"]
+            self.advance()
+            status = self._status()
             replicas = int(self._deployment["spec"]["replicas"])
             return bool(
                 status["updatedReplicas"] == replicas
@@ -325,101 +331,57 @@ class FakeCluster:
 
     # ----------------------------------------------------------------- API-side mutation
 
-    def replace_deployment(self, new: dict[str, Any]) -> dict[str, Any]:
-        """Store a patched Deployment as the API server would: bump generation and
-        resourceVersion when the spec changed, start a rollout when the template changed."""
+    def replace_deployment(self, new: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        """Store a changed Deployment as the API server would: bump generation when the spec
+        changed, start a rollout when the template changed. `dry_run` stores nothing and
+        answers what would have been stored."""
         with self.lock:
             self.advance()
             old = self._deployment
             new = copy.deepcopy(new)
             new.pop("status", None)
+            new["metadata"].pop("resourceVersion", None)
             for fixed in ("name", "namespace", "uid", "creationTimestamp"):
                 new["metadata"][fixed] = old["metadata"][fixed]
             spec_changed = new.get("spec") != old.get("spec")
-            if spec_changed or new["metadata"] != old["metadata"]:
-                self._resource_version += 1
-            new["metadata"]["resourceVersion"] = str(self._resource_version)
             new["metadata"]["generation"] = old["metadata"]["generation"] + int(spec_changed)
-            new_hash = template_hash(new["spec"]["template"])
-            self._deployment = new
-            if new_hash != self._hash:
-                revision = int(
-                    old["metadata"]["annotations"].get("deployment.kubernetes.io/revision", "1")
-                )
-                new["metadata"].setdefault("annotations", {})[
-                    "deployment.kubernetes.io/revision"
-                ] = str(revision + 1)
-                self._hash = new_hash
-                self._spawn(time.monotonic())
-            else:
-                self._scale()
-            obj = copy.deepcopy(self._deployment)
-            obj["status"] = deployment_status(
-                self._deployment, self._pods, self._hash, stuck=self._stuck
+            new["metadata"].setdefault("annotations", {}).setdefault(
+                REVISION_ANNOTATION, old["metadata"]["annotations"].get(REVISION_ANNOTATION, "1")
             )
-            return obj
+            new_hash = template_hash(new["spec"]["template"])
+            if dry_run:
+                preview = copy.deepcopy(new)
+                preview["metadata"]["resourceVersion"] = self.deployment()["metadata"][
+                    "resourceVersion"
+                ]
+                preview["status"] = self._status()
+                return preview
+            self._deployment = new
+            if spec_changed:
+                self._spec_changed(old["metadata"]["generation"])
+            if new_hash != self._hash and not new["spec"].get("paused"):
+                number = self._new_template(new_hash)
+                new["metadata"].setdefault("annotations", {})[REVISION_ANNOTATION] = str(number)
+            elif new_hash == self._hash:
+                self._scale()  # a paused Deployment still scales; its template waits
+        return self.deployment()
+
+    def delete_pod(
+        self, name: str, *, dry_run: bool = False, grace: float | None = None
+    ) -> dict[str, Any] | None:
+        """Delete a pod as the API server does (it turns Terminating; its ReplicaSet starts a
+        replacement). Returns the pod as the DELETE answer shows it, None if there is none."""
+        with self.lock:
+            self.advance()
+            pod = next((p for p in self._pods if p.name == name), None)
+            current = self.served("pods", name)
+            if pod is None or dry_run:
+                return current
+            since = self._delete_pod(pod, grace)
+            return pod_object(pod, self.namespace, self.deployment_name, time.monotonic(), since)
 
     @property
     def resource_version(self) -> str:
-        """The Deployment's current resourceVersion."""
-        with self.lock:
-            return str(self._resource_version)
-
-    # ----------------------------------------------------------------- simulation
-
-    def advance(self) -> None:
-        """Move the rollout forward to now (called on every request and accessor)."""
-        with self.lock:
-            now = time.monotonic()
-            replicas = int(self._deployment["spec"]["replicas"])
-            while True:
-                trigger = next(
-                    (
-                        p
-                        for p in self._pods
-                        if p.template_hash == self._hash and not p.counted and p.is_ready(now)
-                    ),
-                    None,
-                )
-                if trigger is None:
-                    break
-                trigger.counted = True
-                old = [p for p in self._pods if p.template_hash != self._hash]
-                if old:
-                    self._pods.remove(old[0])
-                new_count = sum(1 for p in self._pods if p.template_hash == self._hash)
-                if new_count < replicas:
-                    assert trigger.ready_at is not None
-                    self._spawn(trigger.ready_at)
-            new = [p for p in self._pods if p.template_hash == self._hash]
-            if len(new) >= replicas and all(p.counted for p in new):
-                self._pods = new
-
-    def _scale(self) -> None:
-        replicas = int(self._deployment["spec"]["replicas"])
-        current = [p for p in self._pods if p.template_hash == self._hash]
-        while len(current) > replicas:
-            self._pods.remove(current.pop())
-        while len(current) < replicas:
-            current.append(self._spawn(time.monotonic()))
-
-    def _spawn(self, created: float) -> FakePod:
-        template = self._deployment["spec"]["template"]
-        suffix = "".join(secrets.choice(NAME_CHARS) for _ in range(5))
-        labels = dict(template["metadata"].get("labels") or {})
-        labels["pod-template-hash"] = self._hash
-        self._ip_counter += 1
-        wall = datetime.now(UTC) - timedelta(seconds=max(0.0, time.monotonic() - created))
-        pod = FakePod(
-            name=f"{self.deployment_name}-{self._hash}-{suffix}",
-            template_hash=self._hash,
-            spec=copy.deepcopy(template["spec"]),
-            labels=labels,
-            created_at=wall,
-            ip=f"10.244.0.{self._ip_counter % 250 + 2}",
-            ready_at=None if self._stuck else created + self.ready_after,
-        )
-        pod.logs.append((wall, f"[INFO] Starting gunicorn in pod {pod.name}"))
-        pod.logs.append((wall, "[INFO] Listening at: http://0.0.0.0:8000"))
-        self._pods.append(pod)
-        return pod
+        """The newest resourceVersion of the cluster (what a list answers with)."""
+        self.snapshot()
+        return self.journal.resource_version

@@ -112,3 +112,74 @@ def _apply_order(items: list[Any], order: list[Any], key: str) -> list[Any]:
             item.get(key) if isinstance(item, dict) else item, len(order)
         ),
     )
+
+
+def _pointer(path: str) -> list[str]:
+    if path == "":
+        return []
+    if not path.startswith("/"):
+        raise PatchError(f"invalid JSON pointer: {path!r}")
+    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
+
+
+def _walk(doc: Any, parts: list[str]) -> Any:
+    for part in parts:
+        if isinstance(doc, list):
+            doc = doc[int(part)]
+        elif isinstance(doc, dict) and part in doc:
+            doc = doc[part]
+        else:
+            raise PatchError(f"doc is missing path: /{'/'.join(parts)}")
+    return doc
+
+
+def json_patch(original: Any, operations: list[Any]) -> Any:
+    """RFC 6902 JSON patch (add, remove, replace, move, copy, test)."""
+    doc = copy.deepcopy(original)
+    for op in operations:
+        if not isinstance(op, dict) or "op" not in op or "path" not in op:
+            raise PatchError(f"invalid JSON patch operation: {op!r}")
+        kind, parts = op["op"], _pointer(op["path"])
+        value = copy.deepcopy(op.get("value"))
+        if kind in ("move", "copy"):
+            value = copy.deepcopy(_walk(doc, _pointer(op.get("from", ""))))
+        if kind == "test":
+            if _walk(doc, parts) != value:
+                raise PatchError(f"testing value /{'/'.join(parts)} failed")
+            continue
+        if kind == "move":
+            source = _pointer(op["from"])
+            parent = _walk(doc, source[:-1])
+            del parent[int(source[-1]) if isinstance(parent, list) else source[-1]]
+        if not parts:
+            if kind == "remove":
+                raise PatchError("cannot remove the whole document")
+            doc = value
+            continue
+        parent = _walk(doc, parts[:-1])
+        last = parts[-1]
+        try:
+            if isinstance(parent, list):
+                index = len(parent) if last == "-" else int(last)
+                if kind in ("add", "move", "copy"):
+                    parent.insert(index, value)
+                elif kind == "remove":
+                    del parent[index]
+                elif kind == "replace":
+                    parent[index] = value
+                else:
+                    raise PatchError(f"unknown JSON patch operation: {kind!r}")
+            elif isinstance(parent, dict):
+                if kind in ("remove", "replace") and last not in parent:
+                    raise PatchError(f"doc is missing key: {op['path']}")
+                if kind == "remove":
+                    del parent[last]
+                elif kind in ("add", "replace", "move", "copy"):
+                    parent[last] = value
+                else:
+                    raise PatchError(f"unknown JSON patch operation: {kind!r}")
+            else:
+                raise PatchError(f"cannot patch into a scalar at {op['path']}")
+        except (ValueError, IndexError):
+            raise PatchError(f"invalid index in {op['path']}") from None
+    return doc

@@ -18,8 +18,21 @@ from typing import Any
 
 from dwtui.demo.kube_objects import rfc3339
 
-#: (pod, argv) -> (exit_code, output). The output is sent on the exec stdout channel.
-ExecHandler = Callable[["FakePod", list[str]], tuple[int, str]]
+#: (pod, argv) -> (exit_code, stdout) or (exit_code, stdout, stderr), run to completion.
+ExecHandler = Callable[["FakePod", list[str]], tuple[int, str] | tuple[int, str, str]]
+
+
+@dataclass(frozen=True)
+class PodCommand:
+    """How to start a command "in" a pod as a local process (argv, environment, directory)."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: str | None = None
+
+
+#: (pod, container, argv) -> the process to start; exec then streams stdin/stdout/stderr.
+ExecSpawner = Callable[["FakePod", str, list[str]], PodCommand]
 
 NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # the alphabet Kubernetes uses for name suffixes
 
@@ -163,9 +176,21 @@ def deployment_status(
     return status
 
 
+def _normalised(value: Any) -> Any:
+    """Without null, empty maps and empty lists: how a Go client serialises (omitempty)."""
+    if isinstance(value, Mapping):
+        kept = {k: _normalised(v) for k, v in value.items() if k != "pod-template-hash"}
+        return {k: v for k, v in kept.items() if v not in (None, {}, [])}
+    if isinstance(value, list):
+        return [_normalised(v) for v in value]
+    return value
+
+
 def template_hash(template: Mapping[str, Any]) -> str:
-    """A pod-template-hash-like label value for a template (stable for equal templates)."""
-    digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
+    """A pod-template-hash-like label value for a template (equal for templates that differ
+    only in empty or null fields, as the API server's defaulting makes them equal)."""
+    canonical = json.dumps(_normalised(template), sort_keys=True)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
     return "".join(NAME_CHARS[int(c, 16) % len(NAME_CHARS)] for c in digest[:10])
 
 

@@ -18,15 +18,14 @@ import contextlib
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from dwtui.demo.database import create_database, drop_database, server_dsn, unique_name
 from dwtui.demo.kube_api import FakeCluster, FakePod
+from dwtui.demo.kube_state import PodCommand
 from dwtui.demo.slack import SlackReceiver
 from dwtui.demo.team_api import AppInstance, TeamApi
 
@@ -43,8 +42,6 @@ INITIAL_FLAGS: dict[str, str] = {
     "TEAM_VNEXT_DUAL_WRITE_ENABLED": "false",
     "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE": "false",
 }
-
-EXEC_TIMEOUT = 120.0  # seconds; the validation report takes well under one
 
 
 def pod_dir() -> Path:
@@ -89,6 +86,7 @@ class DemoWorld:
         flags: Mapping[str, str] | None = None,
         keep_database: bool = False,
         api_token: str | None = None,
+        time_factor: float = 1.0,
     ) -> None:
         self.server = server_dsn(server)
         #: This world's own database (a fresh unique name unless given).
@@ -98,6 +96,7 @@ class DemoWorld:
         self.hook_fails = hook_fails
         self.replicas = replicas
         self.ready_after = ready_after
+        self.time_factor = time_factor
         self.flags = dict(INITIAL_FLAGS if flags is None else flags)
         self.keep_database = keep_database
         self.api_token = api_token or secrets.token_urlsafe(24)
@@ -116,7 +115,8 @@ class DemoWorld:
             self.cluster = FakeCluster(
                 NAMESPACE, DEPLOYMENT, CONTAINER, self.flags,
                 replicas=self.replicas, ready_after=self.ready_after,
-                exec_handler=self._exec,
+                time_factor=self.time_factor,
+                exec_spawner=self._spawn,
             )
             self.cluster.start()
             self.cluster.write_kubeconfig(self.kubeconfig, context=CONTEXT)
@@ -183,15 +183,13 @@ class DemoWorld:
             return []
         return [_PodInstance(self.cluster, pod) for pod in self.cluster.ready_pods()]
 
-    def _exec(self, pod: FakePod, argv: list[str]) -> tuple[int, str]:
-        """Run a command "in" a pod: locally, in the pod's directory, with its env."""
-        if not argv:
-            return 126, "exec: no command given\n"
+    def _spawn(self, pod: FakePod, container: str, argv: list[str]) -> PodCommand:
+        """How a command runs "in" a pod: locally, in the pod's directory, with its env."""
         command = list(argv)
         if command[0] in ("python", "python3"):
             # The pod's python is the one that can import dwtui (and the stub beside it).
             command[0] = sys.executable
-        env: dict[str, Any] = {
+        env: dict[str, str] = {
             "PATH": os.pathsep.join([str(Path(sys.executable).parent),
                                      os.environ.get("PATH", "/usr/bin:/bin")]),
             "HOME": str(self.workdir),
@@ -199,15 +197,6 @@ class DemoWorld:
             "PYTHONDONTWRITEBYTECODE": "1",
             "HOSTNAME": pod.name,
             "DATABASE_URL": self.dsn,
-            **pod.env(CONTAINER),
+            **pod.env(container),
         }
-        try:
-            done = subprocess.run(
-                command, cwd=pod_dir(), env=env, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, timeout=EXEC_TIMEOUT, check=False,
-            )
-        except FileNotFoundError:
-            return 127, f'exec: "{argv[0]}": executable file not found in $PATH\n'
-        except subprocess.TimeoutExpired:
-            return 137, "command timed out in the pod\n"
-        return done.returncode, done.stdout.decode("utf-8", "replace")
+        return PodCommand(command, env, str(pod_dir()))

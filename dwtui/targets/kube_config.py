@@ -17,6 +17,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dwtui.targets.base import TargetError
+from dwtui.targets.kube_credentials import (
+    find_user,
+    first_current_context,
+    run_exec_plugin,
+    token_from_file,
+)
 
 #: Where a pod's service account credentials are mounted (a module attribute so tests can move it).
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
@@ -64,17 +70,28 @@ def load_client(settings: Mapping[str, Any], environ: Mapping[str, str]) -> tupl
     wanted_context = str(settings.get("context") or "").strip() or None
     try:
         if path is not None:
-            for part in path.split(os.pathsep):
-                if part and not Path(part).exists():
-                    raise TargetError(f"kubeconfig not found: {part}")
+            # Like kubectl: missing files in a list are skipped; none existing is an error.
+            parts = [p for p in path.split(os.pathsep) if p]
+            existing = [p for p in parts if Path(p).exists()]
+            if not existing:
+                raise TargetError(f"kubeconfig not found: {path}")
+            path = os.pathsep.join(existing)
+            if wanted_context is None and not first_current_context(existing):
+                raise TargetError(
+                    f"kubeconfig {path} has no current context; set the target's context"
+                )
             contexts, current = config.list_kube_config_contexts(config_file=path)
             chosen = _pick_context(contexts, current, wanted_context, path)
+            token = _checked_token(existing, chosen, environ)
             config.load_kube_config(
                 config_file=path,
                 context=chosen["name"],
                 client_configuration=cfg,
                 persist_config=False,
             )
+            if token is not None:  # the client would send the file's newline too
+                cfg.api_key = {"BearerToken": f"Bearer {token}"}
+                cfg.refresh_api_key_hook = None
             context_ns = str((chosen.get("context") or {}).get("namespace") or "")
             where = KubeWhere(
                 context=chosen["name"],
@@ -111,6 +128,20 @@ def load_client(settings: Mapping[str, Any], environ: Mapping[str, str]) -> tupl
         raise TargetError(f"kubeconfig {path or ''}: {_one_line(str(exc))}") from None
     cfg.retries = False
     return client.ApiClient(cfg), where
+
+
+def _checked_token(
+    paths: list[str], context: dict[str, Any], environ: Mapping[str, str]
+) -> str | None:
+    """Run the context user's exec plugin and read its tokenFile ourselves (clear errors);
+    the trimmed tokenFile token, if any."""
+    found = find_user(paths, context)
+    if found is None:
+        return None
+    source, user = found
+    # The plugin is run once here to report its failure; the client runs (and refreshes) it.
+    run_exec_plugin(user, environ)
+    return token_from_file(user, source.parent)
 
 
 def _pick_context(

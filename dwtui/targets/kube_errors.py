@@ -27,7 +27,10 @@ def explain(exc: BaseException, *, what: str, host: str, context: str, timeout: 
         return f"conflict (409) while {what}: {detail}; try again"
     if status is not None and status >= 400:
         return f"Kubernetes API error {status} while {what}: {message or 'no details'}"
-    # Refused before timeout: urllib3's NewConnectionError subclasses ConnectTimeoutError.
+    # A failed name lookup and a refusal come before timeout: urllib3's NameResolutionError
+    # and NewConnectionError subclass ConnectTimeoutError.
+    if _is_no_such_host(exc):
+        return f"no such host: {host} does not resolve (DNS) while {what}"
     if _is_refused(exc):
         return f"connection refused: cannot reach the Kubernetes API at {host} while {what}"
     if _is_timeout(exc):
@@ -81,6 +84,18 @@ def _is_timeout(exc: BaseException) -> bool:
         if isinstance(item, (u3.TimeoutError, socket.timeout, TimeoutError)):
             return True
         if "timed out" in str(item).lower():
+            return True
+    return False
+
+
+def _is_no_such_host(exc: BaseException) -> bool:
+    for item in _causes(exc):
+        if isinstance(item, socket.gaierror):
+            return True
+        text = str(item).lower()
+        if "name or service not known" in text or "nodename nor servname" in text:
+            return True
+        if "failed to resolve" in text or "temporary failure in name resolution" in text:
             return True
     return False
 
