@@ -20,6 +20,7 @@ from dwtui.checklist.model import (
     Guard,
     MatrixRow,
     Phase,
+    Rehearsal,
     RollbackScenario,
     Step,
     TargetKind,
@@ -121,6 +122,21 @@ class Builder(TableChecker):
         """`[guard] forbid = [..]`."""
         spec = self.table(value, ("guard",), schema.GUARD, "[guard]")
         return Guard(forbid=tuple(spec.get("forbid", ())))
+
+    def rehearsal(self, value: Any) -> Rehearsal | None:
+        """`[rehearsal]`: the setup and teardown of a throw-away world for `dwtui demo`."""
+        if value is None:
+            return None
+        spec = self.table(value, ("rehearsal",), schema.REHEARSAL, "[rehearsal]")
+        if not str(spec.get("setup", "")).strip():
+            if "setup" in spec:
+                self.report(("rehearsal", "setup"), "the setup script is empty")
+            return None
+        timeout = spec.get("timeout", 120)
+        if timeout <= 0:
+            self.report(("rehearsal", "timeout"), "must be a number of seconds above 0")
+        return Rehearsal(setup=spec["setup"], teardown=spec.get("teardown", ""),
+                         description=spec.get("description", ""), timeout=float(timeout))
 
     def tracking(self, value: Any) -> Tracking:
         """`[tracking]`: planned date, assignee, tracker, channel, contacts."""

@@ -95,6 +95,7 @@ def _build(
     targets = builder.targets(top.get("targets", {}))
     guard = builder.guard(top.get("guard", {}))
     tracking = builder.tracking(top.get("tracking", {}))
+    rehearsal = builder.rehearsal(top.get("rehearsal"))
     phases = builder.phases(top.get("phases"))
     criteria = builder.criteria(top.get("criteria"))
     scenarios, matrix = builder.rollback(top.get("rollback", {}))
@@ -134,6 +135,7 @@ def _build(
         scenarios=tuple(scenarios),
         matrix=tuple(matrix),
         tracking=tracking,
+        rehearsal=rehearsal,
     )
     return checklist, []
 

@@ -172,6 +172,18 @@ class Tracking:
 
 
 @dataclass(frozen=True)
+class Rehearsal:
+    """How to stand up a throw-away world for this runbook (`dwtui demo --checklist`): a bash
+    `setup` that prints `dwtui: var NAME=VALUE` / `dwtui: env NAME=VALUE` lines, and a
+    `teardown` run at the end whatever happened."""
+
+    setup: str
+    teardown: str = ""
+    description: str = ""
+    timeout: float = 120.0
+
+
+@dataclass(frozen=True)
 class Checklist:
     """A whole runbook as data."""
 
@@ -192,6 +204,7 @@ class Checklist:
     scenarios: tuple[RollbackScenario, ...] = ()
     matrix: tuple[MatrixRow, ...] = ()
     tracking: Tracking = field(default_factory=Tracking)
+    rehearsal: Rehearsal | None = None
 
     def iter_steps(self, *, include_rollback: bool = True) -> Iterator[Step]:
         """All steps in execution order: phases first, then rollback scenarios."""

@@ -88,6 +88,7 @@ TOP_LEVEL: Mapping[str, Field] = {
     "phases": _f(ANY, required=True),
     "criteria": _f(ANY),
     "rollback": _f(TABLE),
+    "rehearsal": _f(TABLE),
 }
 
 CHECKLIST: Mapping[str, Field] = {
@@ -105,6 +106,13 @@ TRACKING: Mapping[str, Field] = {
     "tracker": _f(STR),
     "channel": _f(STR),
     "contacts": _f(STRMAP),
+}
+
+REHEARSAL: Mapping[str, Field] = {
+    "description": _f(STR),
+    "setup": _f(STR, required=True),
+    "teardown": _f(STR),
+    "timeout": _f(NUM),
 }
 
 VARIABLE: Mapping[str, Field] = {

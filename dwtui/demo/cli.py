@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from dwtui.checklist.model import Checklist
     from dwtui.demo.world import DemoWorld
+    from dwtui.session.store import SessionStore
 
 CHECKLIST_NAME = "p5_t6_staging_dual_write.toml"
 TARGET = "staging-k8s"
@@ -86,6 +88,8 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_PROBLEM
     operator = operator_name(getattr(args, "operator", None))
     store = SessionStore(SessionStore.default_root(getattr(args, "sessions_dir", None)))
+    if checklist.rehearsal is not None:
+        return _rehearse(args, checklist, store, operator)
     print("dwtui demo: starting the staging stand-in (PostgreSQL, Kubernetes API, team API,"
           " Slack) ...", file=sys.stderr)
     world = make_world(args, headless=bool(getattr(args, "headless", False)))
@@ -119,6 +123,45 @@ def main(args: argparse.Namespace) -> int:
         return code
     finally:
         world.stop()
+
+
+def _rehearse(args: argparse.Namespace, checklist: Checklist, store: SessionStore,
+              operator: str) -> int:
+    """Any runbook with a `[rehearsal]`: its setup builds the world, its teardown removes it."""
+    import tempfile
+
+    from dwtui import rehearsal
+    from dwtui.session.errors import SessionError
+
+    assert checklist.rehearsal is not None
+    print(f"dwtui demo: setting up the rehearsal of {checklist.title} ...", file=sys.stderr)
+    workdir = Path(tempfile.mkdtemp(prefix=f"dwtui-rehearsal-{checklist.id}-"))
+    try:
+        world = rehearsal.start(checklist.rehearsal, workdir)
+    except rehearsal.RehearsalError as exc:
+        _error(str(exc))
+        return EXIT_PROBLEM
+    try:
+        os.environ.update(world.environ)
+        try:
+            session = store.create(checklist, None, operator, world.variables)
+        except SessionError as exc:
+            _error(str(exc))
+            return EXIT_USAGE
+        shown = ", ".join(f"{k}={v}" for k, v in world.variables.items()) or "no variables"
+        print(f"dwtui demo: session {session.id} ({shown})", file=sys.stderr)
+        if getattr(args, "headless", False):
+            return _run_headless(args, session.id, operator)
+        from dwtui.commands.tui import open_session
+
+        code: int = open_session(args, session.id)
+        return code
+    finally:
+        problem = rehearsal.stop(checklist.rehearsal, world)
+        if problem:
+            _error(problem)
+        else:
+            print("dwtui demo: rehearsal world removed", file=sys.stderr)
 
 
 def _stand_in_only(args: argparse.Namespace) -> int:

@@ -43,6 +43,8 @@ def assemble(imp: Importer) -> dict[str, Any]:
     rollback = _rollback(imp)
     if rollback:
         data["rollback"] = rollback
+    if "rehearsal" in settings:
+        data["rehearsal"] = settings.pop("rehearsal")
     for key in settings:
         imp.notes.append(Note(1, f"dwtui-checklist key {key!r} not imported"))
     finish_texts(data)

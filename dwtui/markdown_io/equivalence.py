@@ -26,6 +26,7 @@ def shape(data: dict[str, Any]) -> dict[str, Any]:
                       for s in rollback.get("scenarios", [])],
         "variables": {name: _variable(spec) for name, spec in data.get("vars", {}).items()},
         "matrix": [(r["symptom"], r["scenario"], r["urgency"]) for r in rollback.get("matrix", [])],
+        "rehearsal": data.get("rehearsal"),
     }
 
 
