@@ -116,7 +116,8 @@ def test_a_failing_setup_is_one_line_and_still_torn_down(tmp_path: Path) -> None
 
 def test_check_refuses_a_bad_rehearsal_table(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text(CHECKLIST.split("[rehearsal]")[0] + "[rehearsal]\nsetup = ''\nstart = 'x'\n")
+    head = CHECKLIST.partition("[rehearsal]")[0]
+    path.write_text(head + "[rehearsal]\nsetup = ''\nstart = 'x'\n")
     checked = subprocess.run([sys.executable, "-m", "dwtui", "check", str(path)],
                              capture_output=True, text=True, timeout=60, check=False)
     assert checked.returncode == 1
