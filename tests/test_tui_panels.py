@@ -202,6 +202,7 @@ async def test_new_session_offers_every_checklist_by_title(tmp_path: Path) -> No
         assert len(labels) == 2
         assert labels[0].startswith("Rotate the service's TLS certificate")
         assert "examples/tls_cert_rotation.toml" in labels[0]
+        await wait_for(pilot, lambda: options.highlighted == 0 and options.has_focus)
         await pilot.press("enter")  # one target: the session opens at once
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         assert app.controller is not None
