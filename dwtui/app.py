@@ -410,9 +410,8 @@ class DwtuiApp(App[int]):
         if not acquired:
             self._ask_for_wheel(c)
             return
-        if screen is not None and old_engine is not None and c.engine is not old_engine:
-            assert c.engine is not None
-            c.engine.listeners.append(screen._engine_changed)
+        if screen is not None and c.engine is not None and c.engine is not old_engine:
+            screen.listen_to(c.engine)  # a new engine (a watcher had none, or a re-read one)
         self._events_seen = len(c.session.events)  # the session as just re-read
         self.notify("You drive now.")
         self._role_changed()

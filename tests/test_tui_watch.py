@@ -306,3 +306,24 @@ async def test_follower_asks_for_the_wheel_and_the_driver_is_told(tmp_path: Path
 
         await wait_for(driver_pilot, asked)
     driver_ws.release(sid)
+
+
+async def test_a_watcher_that_takes_the_wheel_sees_its_own_steps_end(tmp_path: Path) -> None:
+    """`dwtui watch` has no engine; taking the wheel makes one, and the screen follows it: a
+    step run by the new driver is shown passed without reopening anything."""
+    driver = make_workspace(tmp_path, operator="ana@box")
+    sid = new_session(driver)
+    driver.open(sid)  # ana drives
+    watcher = make_workspace(tmp_path, operator="ben@laptop")
+    app = open_app(watcher, sid, watch=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.controller is not None and app.controller.role == "follower"
+        driver.release(sid)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: app.controller is not None
+                       and app.controller.role == "driver")
+        screen = main_screen(app)
+        screen.select_step("say-hello")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "✓ Say hello" in tree_text(app))

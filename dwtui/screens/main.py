@@ -33,6 +33,8 @@ from dwtui.widgets.step_list import StepList
 if TYPE_CHECKING:
     from textual.command import Provider
 
+    from dwtui.engine import Engine
+
 #: Followers reload the session file when its mtime changes, this often (seconds).
 WATCH_POLL = 0.3
 
@@ -156,8 +158,7 @@ class MainScreen(StepRunsScreen):
         """Wire the engine, pick the step to show, start the clocks."""
         c = self.controller
         if c.engine is not None:
-            self._listener = self._engine_changed
-            c.engine.listeners.append(self._engine_changed)
+            self.listen_to(c.engine)
         self.set_interval(1.0, self._tick_second, name="clock")
         self.set_interval(0.25, self._tick_spinner, name="spinner")
         if c.role == "follower":
@@ -166,6 +167,12 @@ class MainScreen(StepRunsScreen):
         self._refresh_header()
         self._refresh_progress()
         self._initial_selection()  # children (the step list) are mounted already
+
+    def listen_to(self, engine: Engine) -> None:
+        """Repaint on this engine's state changes (the session's, or a new one after the
+        wheel was taken)."""
+        self._listener = self._engine_changed
+        engine.listeners.append(self._engine_changed)
 
     def _engine_changed(self, step_id: str) -> None:
         # Called from whichever thread changed the state; post_message is thread-safe.
