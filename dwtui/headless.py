@@ -234,6 +234,8 @@ def _run(
         print(f"dwtui run: warning: could not re-read the live flags: {drift.error}", file=err)
     for found in drift.drifts:
         print(f"dwtui run: warning: live value changed: {found.describe()}", file=err)
+    engine.progress_listeners.append(
+        lambda step_id, line: _say(out, "retry", step_id, None, line))
     steps = _selected(engine, args)
     if isinstance(steps, str):
         print(f"dwtui run: {steps}", file=err)

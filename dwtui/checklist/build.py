@@ -14,8 +14,10 @@ from typing import Any, cast
 
 from dwtui.checklist import schema
 from dwtui.checklist.errors import did_you_mean
+from dwtui.checklist.flow import build_condition, build_retry
 from dwtui.checklist.locate import KeyPath
 from dwtui.checklist.model import (
+    Condition,
     Criterion,
     Guard,
     MatrixRow,
@@ -44,6 +46,8 @@ class Sites:
     scenarios: list[tuple[str, KeyPath]] = field(default_factory=list)
     criteria: list[tuple[Criterion, KeyPath]] = field(default_factory=list)
     matrix: list[tuple[MatrixRow, KeyPath]] = field(default_factory=list)
+    #: Every `when` of a step or phase (its variable must be defined).
+    conditions: list[tuple[Condition, KeyPath]] = field(default_factory=list)
     #: Every `[targets.<name>]`, even one whose kind is wrong (so it still counts as defined).
     target_names: list[str] = field(default_factory=list)
 
@@ -151,6 +155,7 @@ class Builder(TableChecker):
                     description=spec.get("description", ""),
                     optional=spec.get("optional", False),
                     steps=tuple(steps),
+                    when=self.when(spec.get("when"), (*where, "when")),
                 )
             )
         return out
@@ -207,6 +212,13 @@ class Builder(TableChecker):
                 matrix.append(matrix_row)
                 self.sites.matrix.append((matrix_row, where))
         return scenarios, matrix
+
+    def when(self, value: Any, where: KeyPath) -> Condition | None:
+        """A step's or phase's `when` (its variable is checked with the references)."""
+        condition = build_condition(self, value, where)
+        if condition is not None:
+            self.sites.conditions.append((condition, (*where, "var")))
+        return condition
 
     # -- steps -------------------------------------------------------------------------
 
@@ -266,6 +278,9 @@ class Builder(TableChecker):
             rollback=rollback,
             targets=tuple(spec.get("targets", ())),
             creates=tuple(spec.get("creates", ())),
+            retry=build_retry(self, spec.get("retry"), (*where, "retry"), kind_str)
+            if known else None,
+            when=self.when(spec.get("when"), (*where, "when")),
         )
 
     def expect(self, value: Any, where: KeyPath, kind: str) -> dict[str, Any]:

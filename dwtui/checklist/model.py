@@ -78,6 +78,31 @@ class Guard:
 
 
 @dataclass(frozen=True)
+class Retry:
+    """`retry = {...}`: re-run the step until its expectations pass (`dwtui.engine.retry`)."""
+
+    until: str = "expect"
+    #: Most tries in all (None: as many as `timeout` allows).
+    attempts: int | None = None
+    interval: float = 5.0  # seconds between the end of one try and the start of the next
+    #: Seconds from the first try's start after which no new try starts (None: no limit).
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`when = { var = "env", in = ["staging"] }`: run only when the variable's value matches.
+
+    `op` is one of `equals`, `not_equals`, `in`, `not_in`, `is` (a numeric comparison such
+    as ">= 5"); `values` are the written values as text (TOML spelling: `true`, `5`).
+    """
+
+    var: str
+    op: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Step:
     """One thing the operator does; `kind` selects the action that runs it."""
 
@@ -101,6 +126,8 @@ class Step:
     #: Files the step writes (`${name}`s allowed): it refuses to run while one exists,
     #: unless the operator allows the overwrite.
     creates: tuple[str, ...] = ()
+    retry: Retry | None = None
+    when: Condition | None = None
 
     @property
     def needs_typed_confirmation(self) -> bool:
@@ -125,6 +152,7 @@ class Phase:
     description: str = ""
     optional: bool = False
     steps: tuple[Step, ...] = ()
+    when: Condition | None = None
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,10 @@ def _variables(
         places += _strings(list(step.creates), (*where, "creates"))
     for name, spec in targets.items():
         places += _strings(dict(spec.settings), ("targets", name))
+    for condition, where in sites.conditions:
+        if condition.var not in known and not condition.var.startswith("target."):
+            report(where, f"when: '{condition.var}' is not defined (add [vars.{condition.var}] "
+                          f"or capture it in an earlier step){did_you_mean(condition.var, known)}")
     for text, where in places:
         for ref in references(text):
             if ref.error:

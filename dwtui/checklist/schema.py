@@ -158,6 +158,7 @@ PHASE: Mapping[str, Field] = {
     "description": _f(STR),
     "optional": _f(BOOL),
     "steps": _f(ANY),
+    "when": _f(TABLE),  # dwtui.checklist.flow
 }
 
 STEP_COMMON: Mapping[str, Field] = {
@@ -172,6 +173,8 @@ STEP_COMMON: Mapping[str, Field] = {
     "optional": _f(BOOL),
     "targets": _f(STRS),
     "creates": _f(STRS),
+    "retry": _f(TABLE),  # dwtui.checklist.flow
+    "when": _f(TABLE),
 }
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")

@@ -98,6 +98,8 @@ class Engine:
         self.listeners: list[Callable[[str], None]] = []
         #: Exceptions raised by listeners (kept, not swallowed silently, not fatal).
         self.listener_errors: list[BaseException] = []
+        #: Callables `(step_id, line) -> None` told each retry's progress ("try 3/20 ...").
+        self.progress_listeners: list[Callable[[str, str], None]] = []
         #: One-line problems worth showing the operator (never fatal).
         self.problems: list[str] = []
         self._lock = threading.RLock()
@@ -188,6 +190,14 @@ class Engine:
         for listener in list(self.listeners):
             try:
                 listener(step_id)
+            except Exception as exc:  # a broken listener must not break a step
+                self.listener_errors.append(exc)
+
+    def tell_progress(self, step_id: str, line: str) -> None:
+        """Tell every progress listener one line (masked) about a running step."""
+        for listener in list(self.progress_listeners):
+            try:
+                listener(step_id, self.mask(line))
             except Exception as exc:  # a broken listener must not break a step
                 self.listener_errors.append(exc)
 
@@ -320,6 +330,10 @@ class Engine:
                                "re-attach to it or cancel it")
             self._active.add(step_id)
         try:
+            if step.retry is not None:
+                from dwtui.engine.retry import run_with_retry
+
+                return run_with_retry(self, step, params, by, cancel)
             started = time.monotonic()
             attempt, log = self._begin(step, by)
             try:
