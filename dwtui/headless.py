@@ -257,6 +257,10 @@ def _run(
             print(f"dwtui run: step {step.id} was interrupted by a crash; re-run it, or mark it "
                   "done or failed (dwtui resume)", file=err)
             return EXIT_NEEDS_OPERATOR
+        skipped = engine.skip_if_unmet(step.id)
+        if skipped is not None:
+            _say(out, "skipped", step.id, None, skipped.summary)
+            continue
         confirmed = False
         if step.kind == "manual":
             # --manual-done is for rehearsals: no person checks anything, so the step is

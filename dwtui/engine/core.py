@@ -193,6 +193,12 @@ class Engine:
             except Exception as exc:  # a broken listener must not break a step
                 self.listener_errors.append(exc)
 
+    def skip_if_unmet(self, step_id: str) -> StepResult | None:
+        """Skip the step (recorded) when its or its phase's `when` does not hold."""
+        from dwtui.engine.conditions import skip_if_unmet
+
+        return skip_if_unmet(self, self.checklist.step(step_id))
+
     def tell_progress(self, step_id: str, line: str) -> None:
         """Tell every progress listener one line (masked) about a running step."""
         for listener in list(self.progress_listeners):
@@ -280,6 +286,9 @@ class Engine:
         recorded as `AUTO_TICKED`, never under the operator's name.
         """
         step = self.checklist.step(step_id)
+        skipped = self.skip_if_unmet(step_id)
+        if skipped is not None:
+            return skipped
         if (step.needs_confirmation or step.kind == "manual") and not confirmed:
             raise ConfirmationRequired(step)
         missing = self.variables.missing(step)

@@ -140,6 +140,12 @@ class StepRunsScreen(Screen[None]):
         asked: those are never answered for the operator.
         """
         for step in steps:
+            engine = self.controller.engine
+            if engine is not None and not self.controller.read_only:
+                skipped = engine.skip_if_unmet(step.id)
+                if skipped is not None:
+                    self.notify(f"Skipped: {step.title} — {skipped.summary}")
+                    continue
             if step.kind == "manual" and stop_at_manual:
                 self.select_step(step.id)
                 self.notify(f"Manual step: {step.title} — {self.key_hint('main.done')} "
