@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from dwtui import json_path
 from dwtui.checklist import schema
 from dwtui.checklist.errors import did_you_mean
 from dwtui.checklist.flow import build_condition, build_retry
@@ -305,7 +306,21 @@ class Builder(TableChecker):
                     self.comparison(sub_value, (*where, key, sub))
         if kind in {"shell", "target.exec"}:
             self.regex(spec.get("regex"), (*where, "regex"), groups=None)
+        for path in spec.get("json", {}) if isinstance(spec.get("json"), dict) else ():
+            self.check_json_path(path, (*where, "json", path))
         return spec
+
+    def check_json_path(self, path: str, where: KeyPath) -> bool:
+        """True when `path` is a JSON path `dwtui.json_path` reads; else reported."""
+        if not path:
+            self.report(where, "empty JSON path")
+            return False
+        try:
+            json_path.parse(path)
+        except json_path.JsonPathError as exc:
+            self.report(where, f"bad JSON path: {exc}")
+            return False
+        return True
 
     def capture(self, value: Any, where: KeyPath, kind: str) -> dict[str, str]:
         """`capture = {name = extractor}`; regex extractors need exactly one group."""
@@ -324,7 +339,11 @@ class Builder(TableChecker):
             if name in schema.BUILTIN_VARIABLES:
                 self.report(here, f"'{name}' is a built-in variable and cannot be captured")
                 continue
-            if extractor == "regex" and not self.regex(source, here, groups=1):
+            if isinstance(source, str) and (
+                    source.startswith(json_path.PREFIX) or extractor == "json path"):
+                if not self.check_json_path(source.removeprefix(json_path.PREFIX), here):
+                    continue
+            elif extractor == "regex" and not self.regex(source, here, groups=1):
                 continue
             if not source:
                 self.report(here, f"empty {extractor}")

@@ -229,6 +229,7 @@ _OUTPUT_EXPECT: Mapping[str, Field] = {
     "contains": _f(STR_OR_STRS),
     "not_contains": _f(STR_OR_STRS),
     "regex": _f(STR),
+    "json": _f(TABLE),  # the output read as JSON: `{ "items[0].status" = "ready" }`
 }
 
 #: `expect` keys per kind; a kind not listed takes no `expect`.
