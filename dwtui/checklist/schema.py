@@ -88,6 +88,7 @@ TOP_LEVEL: Mapping[str, Field] = {
     "phases": _f(ANY, required=True),
     "criteria": _f(ANY),
     "rollback": _f(TABLE),
+    "include": _f(STRS),  # dwtui.checklist.include: merged before building
 }
 
 CHECKLIST: Mapping[str, Field] = {
