@@ -81,6 +81,8 @@ class Builder(TableChecker):
                     "a secret variable cannot have a default "
                     "(secrets come from the environment or a prompt, never from a file)",
                 )
+            if "expr" in spec:
+                self.computed(spec, here)
             default = spec.get("default")
             out[name] = Variable(
                 name=name,
@@ -89,8 +91,21 @@ class Builder(TableChecker):
                 secret=spec.get("secret", False),
                 env=spec.get("env"),
                 required=spec.get("required", False),
+                expr=spec.get("expr"),
             )
         return out
+
+    def computed(self, spec: dict[str, Any], where: KeyPath) -> None:
+        """A computed variable: a well-formed expression, and nothing else gives it a value."""
+        from dwtui import arith
+
+        for other in ("default", "secret", "env", "required"):
+            if other in spec:
+                self.report((*where, other), f"a computed variable (expr) takes no {other}")
+        try:
+            arith.references(spec["expr"])
+        except arith.ArithmeticProblem as exc:
+            self.report((*where, "expr"), f"not an arithmetic expression: {exc}")
 
     def targets(self, value: Any) -> dict[str, TargetSpec]:
         """`[targets.<name>]` tables, each with its kind's settings."""

@@ -53,6 +53,8 @@ class Variable:
     secret: bool = False
     env: str | None = None
     required: bool = False
+    #: Computed from other variables and captures (`dwtui.arith`): `"${before} - ${after}"`.
+    expr: str | None = None
 
 
 @dataclass(frozen=True)

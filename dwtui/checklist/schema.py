@@ -114,6 +114,7 @@ VARIABLE: Mapping[str, Field] = {
     "secret": _f(BOOL),
     "env": _f(STR),
     "required": _f(BOOL),
+    "expr": _f(STR),  # computed: dwtui.arith
 }
 
 GUARD: Mapping[str, Field] = {"forbid": _f(STRS)}

@@ -440,6 +440,7 @@ class Engine:
         unusable: list[str] = []
         withheld: list[str] = []  # hold (a form of) a secret: kept in memory only
         with self._lock:
+            previous = dict(self.session.captured)
             if passed:
                 for name, value in outcome.captured.items():
                     if MASK in value:
@@ -471,6 +472,10 @@ class Engine:
                 evidence["captures_masked"] = unusable
             if withheld:
                 evidence["captures_withheld"] = withheld
+            from dwtui.engine.capture_history import record_history
+
+            record_history(self.session, step, attempt.operator, captured=captured,
+                           previous=previous, evidence=evidence)
             attempt.evidence = evidence
             attempt.status = "passed" if passed else "failed"
             state = self.session.state_of(step.id)
