@@ -261,6 +261,11 @@ def _run(
         if skipped is not None:
             _say(out, "skipped", step.id, None, skipped.summary)
             continue
+        if step.kind == "shell.interactive":
+            _say(out, "interactive", step.id, None, f"opens an interactive shell: {step.title} "
+                 "— needs a person at a terminal: run it in the TUI (dwtui resume), or mark "
+                 "it done there")
+            return EXIT_NEEDS_OPERATOR
         confirmed = False
         if step.kind == "manual":
             # --manual-done is for rehearsals: no person checks anything, so the step is

@@ -21,6 +21,7 @@ Urgency = Literal["immediate", "high", "medium", "low"]
 STEP_KINDS: tuple[str, ...] = (
     "manual",
     "shell",
+    "shell.interactive",
     "target.set_env",
     "target.restart",
     "target.wait",

@@ -186,6 +186,7 @@ REPORT_LABELS = ("before", "after")
 KIND_FIELDS: Mapping[str, Mapping[str, Field]] = {
     "manual": {"items": _f(STRS)},
     "shell": {"command": _f(STR, required=True), "cwd": _f(STR), "env": _f(STRMAP)},
+    "shell.interactive": {"command": _f(STR), "shell": _f(STR)},  # dwtui.actions.interactive
     "target.set_env": {"env": _f(STRMAP), "unset": _f(STRS), "undo": _f(STR)},
     "target.restart": {},
     "target.wait": {},

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 #: references to environment variables (`dwtui.shell_vars.ShellCommand`).
 SHELL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "shell": ("command",),
+    "shell.interactive": ("command",),
     "target.exec": ("command",),
     "report.capture": ("command",),
 }

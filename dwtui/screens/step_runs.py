@@ -217,7 +217,16 @@ class StepRunsScreen(Screen[None]):
                                            edits=edits or None, overwrite=allow)
 
                 try:
-                    await in_daemon_thread(run)
+                    if step.kind == "shell.interactive":
+                        from dwtui.screens.interactive import run_interactive
+
+                        problem = run_interactive(self.app, engine, step.id, confirmed=confirmed)
+                        if problem:
+                            self.notify(f"Not run: {step.title} — {problem}", severity="error",
+                                        timeout=8)
+                            return False
+                    else:
+                        await in_daemon_thread(run)
                     break
                 except WouldOverwrite as exists:
                     # Asked once, here, with the files named: never replaced unasked.
