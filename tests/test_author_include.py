@@ -140,3 +140,19 @@ def test_both_example_runbooks_share_the_preflight(name: str) -> None:
     checklist = load_checklist(examples / name)
     assert checklist.phases[0].id == "preflight"
     assert [s.id for s in checklist.phases[0].steps][:1] == ["preflight-tools"]
+
+
+def test_dwtui_check_on_a_shared_part_says_what_it_is(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    layout(tmp_path)
+    shared = tmp_path / "shared" / "pre.toml"
+    done = subprocess.run([sys.executable, "-m", "dwtui", "check", str(shared)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout == (f"{shared}: a shared part (no [checklist]): checked with each "
+                           "checklist that includes it\n")
+    from dwtui.checklist.catalog import find_checklists
+
+    assert find_checklists([tmp_path]) == [tmp_path / "main.toml"]

@@ -152,3 +152,31 @@ async def test_tui_run_skips_and_says_why(tmp_path: Path) -> None:
         notes = [n.message for n in app._notifications]
         assert any("Skipped: Prod only" in n and 'env is "staging"' in n for n in notes)
     assert not out.exists()
+
+
+def test_the_online_column_runbook_skips_the_backfill_of_an_empty_table(tmp_path: Path) -> None:
+    """The shipped runbook on real PostgreSQL and Redis: `when` on the captured row count."""
+    import shutil
+
+    if shutil.which("redis-cli") is None:
+        pytest.fail("redis-cli is required (the runbook's lock steps use it)")
+    import psycopg
+    from pg_fixtures import create_database, drop_database, dsn_for
+    from test_runbook_pg_online_column import column, dwtui, new_session, redis
+
+    name = create_database()
+    dsn = dsn_for(name)
+    lock_key = f"dwtui-test-lock:when-{name}"
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("create table orders (id serial primary key, total numeric)")
+        sessions = tmp_path / "sessions"
+        session = new_session(sessions, dsn, lock_key)
+        ran = dwtui(sessions, dsn, "run", session, "--yes", "--manual-done")
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        line = next(t for t in ran.stdout.splitlines() if " backfill " in f" {t} ")
+        assert line.startswith("skipped") and "total_rows is \"0\"" in line, line
+        assert column(dsn) == ("NO",)
+    finally:
+        redis("DEL", lock_key)
+        drop_database(name)

@@ -54,7 +54,9 @@ def _shared_part(path: Path) -> bool:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError, RecursionError, UnicodeDecodeError):
         return False
-    return "checklist" not in data
+    from dwtui.checklist.include import is_shared_part
+
+    return is_shared_part(data)
 
 
 def title_of(path: Path) -> str:

@@ -27,6 +27,11 @@ LoadToml = Callable[[Path], "tuple[dict[str, Any], str, bytes] | Problem"]
 INCLUDED_TOP_LEVEL = ("include", "vars", "phases")
 
 
+def is_shared_part(data: dict[str, Any]) -> bool:
+    """True for a file meant to be included: no `[checklist]`, only included sections."""
+    return bool(data) and "checklist" not in data and set(data) <= set(INCLUDED_TOP_LEVEL)
+
+
 @dataclass
 class Source:
     """One file of the merged document."""

@@ -20,12 +20,12 @@ from dwtui import toml_input
 from dwtui.checklist import schema
 from dwtui.checklist.build import Builder
 from dwtui.checklist.errors import ChecklistError, Problem
-from dwtui.checklist.include import SourcedReporter, merge
+from dwtui.checklist.include import SourcedReporter, is_shared_part, merge
 from dwtui.checklist.locate import KeyLocator
 from dwtui.checklist.model import Checklist
 from dwtui.checklist.refs import check_references
 
-__all__ = ["ChecklistError", "Problem", "check_files", "load_checklist"]
+__all__ = ["ChecklistError", "Problem", "check_files", "load_checklist", "shared_part"]
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
@@ -37,6 +37,12 @@ def load_checklist(path: Path) -> Checklist:
     if problems or checklist is None:
         raise ChecklistError(problems)
     return checklist
+
+
+def shared_part(path: Path) -> bool:
+    """True when `path` is valid TOML meant to be included (no `[checklist]` of its own)."""
+    loaded = _read_toml(Path(path))
+    return not isinstance(loaded, Problem) and is_shared_part(loaded[0])
 
 
 def check_files(paths: Iterable[Path]) -> list[Problem]:
