@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dwtui import json_path
+
 _COMPARISON = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*$")
 
 #: What a kind expects when the step says nothing (a shell step must exit 0).
@@ -23,7 +25,7 @@ DEFAULT_EXPECT: Mapping[str, Mapping[str, Any]] = {
 #: Keys checked against the action's text output rather than a value of the same name.
 _TEXT_KEYS = frozenset({"contains", "not_contains", "regex"})
 
-_MISSING = object()
+_MISSING = json_path.MISSING
 
 
 @dataclass(frozen=True)
@@ -121,23 +123,10 @@ def describe_expected(expected: Any) -> str:
 
 
 def lookup(data: Any, path: str) -> Any:
-    """Follow a dotted path (`data.0.id`) through dicts and lists; `_MISSING` if absent."""
-    current = data
-    if path == "":
-        return current
-    for part in path.split("."):
-        if isinstance(current, Mapping):
-            if part not in current:
-                return _MISSING
-            current = current[part]
-        elif isinstance(current, list | tuple):
-            try:
-                current = current[int(part)]
-            except (ValueError, IndexError):
-                return _MISSING
-        else:
-            return _MISSING
-    return current
+    """The value at a JSON path (`data.0.id`, `items[0].id`: `dwtui.json_path`); `_MISSING`
+    if absent."""
+    found = json_path.find(data, path)
+    return _MISSING if found is json_path.MISSING else found
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -202,6 +191,13 @@ def evaluate(expect: Mapping[str, Any], observed: Mapping[str, Any]) -> list[Fai
             else:
                 failures.extend(_text_failures(key, expected, str(output)))
             continue
+        if key == "json" and key not in observed and isinstance(observed.get("output"), str):
+            # A command's output read as JSON (shell / target.exec steps).
+            parsed = json_path.parse_output(observed["output"])
+            if parsed is json_path.MISSING:
+                failures.append(Failure(key, "json: the output is not JSON"))
+                continue
+            observed = {**observed, "json": parsed}
         if key not in observed:
             failures.append(Failure(key, f"{key}: not observed"))
             continue

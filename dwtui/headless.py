@@ -234,6 +234,8 @@ def _run(
         print(f"dwtui run: warning: could not re-read the live flags: {drift.error}", file=err)
     for found in drift.drifts:
         print(f"dwtui run: warning: live value changed: {found.describe()}", file=err)
+    engine.progress_listeners.append(
+        lambda step_id, line: _say(out, "retry", step_id, None, line))
     steps = _selected(engine, args)
     if isinstance(steps, str):
         print(f"dwtui run: {steps}", file=err)
@@ -254,6 +256,15 @@ def _run(
         if status == "interrupted" and step.kind != "manual" and not engine.never_started(step.id):
             print(f"dwtui run: step {step.id} was interrupted by a crash; re-run it, or mark it "
                   "done or failed (dwtui resume)", file=err)
+            return EXIT_NEEDS_OPERATOR
+        skipped = engine.skip_if_unmet(step.id)
+        if skipped is not None:
+            _say(out, "skipped", step.id, None, skipped.summary)
+            continue
+        if step.kind == "shell.interactive":
+            _say(out, "interactive", step.id, None, f"opens an interactive shell: {step.title} "
+                 "— needs a person at a terminal: run it in the TUI (dwtui resume), or mark "
+                 "it done there")
             return EXIT_NEEDS_OPERATOR
         confirmed = False
         if step.kind == "manual":

@@ -85,6 +85,8 @@ class Variables:
         self._memory: dict[str, str] = dict(secrets or {})
         #: Captures of secret-looking values that must not be persisted.
         self._volatile: dict[str, str] = {}
+        #: Computed variables being evaluated right now (a guard against cycles).
+        self._computing: set[str] = set()
 
     # -- lookup ---------------------------------------------------------------------------
 
@@ -126,6 +128,8 @@ class Variables:
             if variable.env and self.environ.get(variable.env):
                 return self.environ[variable.env]
             return variable.default or None
+        if variable is not None and variable.expr is not None:
+            return self._computed(name, variable.expr)
         if name in self.session.captured:
             return self.session.captured[name]
         if name in self.session.variables:
@@ -142,6 +146,34 @@ class Variables:
             return self._builtin(name)
         if name.startswith("target."):
             return self._target_setting(name.removeprefix("target."))
+        return None
+
+    def _computed(self, name: str, expr: str) -> str | None:
+        """A computed variable's value now (None while an input has no number)."""
+        from dwtui import arith
+
+        computing = self._computing
+        if name in computing:  # `dwtui check` refuses cycles; never recurse on one anyway
+            return None
+        computing.add(name)
+        try:
+            return arith.shown(arith.evaluate(expr, self.value))
+        except arith.ArithmeticProblem:
+            return None
+        finally:
+            computing.discard(name)
+
+    def computed_problem(self, name: str) -> str | None:
+        """Why a computed variable has no value (`${rows} is 'n/a', not a number`), or None."""
+        from dwtui import arith
+
+        variable = self.checklist.variables.get(name)
+        if variable is None or variable.expr is None:
+            return None
+        try:
+            arith.evaluate(variable.expr, self.value)
+        except arith.ArithmeticProblem as exc:
+            return f"${{{name}}} = {variable.expr}: {exc}"
         return None
 
     def _builtin(self, name: str) -> str:
@@ -210,6 +242,9 @@ class Variables:
                 continue
             variable = self.checklist.variables.get(name)
             answer = None
+            if variable is not None and variable.expr is not None:
+                still.append(name)  # computed, never asked for
+                continue
             if variable is not None and self.prompt is not None:
                 answer = self.prompt(variable)
             if answer:
@@ -294,6 +329,9 @@ class Variables:
                 template = self.is_template(name)
             if raw is None:
                 out.add(name)
+                variable = self.checklist.variables.get(name)
+                if variable is not None and variable.expr is not None:
+                    stack.extend(references(variable.expr))  # name its missing inputs too
             elif template:  # a value that is data (`--var`, a capture) is never expanded
                 stack.extend(references(raw))
         return out

@@ -192,6 +192,8 @@ async def test_new_session_offers_every_checklist_by_title(tmp_path: Path) -> No
     examples = ws.checklists_dir / "examples"
     examples.mkdir()
     shutil.copy(REPO / "checklists" / "examples" / "tls_cert_rotation.toml", examples)
+    # The shared pre-flight it includes: not offered itself (no [checklist] of its own).
+    shutil.copytree(REPO / "checklists" / "shared", ws.checklists_dir / "shared")
     app = DwtuiApp(ws)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 REGISTRY: dict[str, str] = {
     "manual": "dwtui.actions.manual:ManualAction",
     "shell": "dwtui.actions.shell:ShellAction",
+    "shell.interactive": "dwtui.actions.interactive:InteractiveShellAction",
     "target.set_env": "dwtui.actions.target:TargetAction",
     "target.restart": "dwtui.actions.target:TargetAction",
     "target.wait": "dwtui.actions.target:TargetAction",

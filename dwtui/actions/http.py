@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from dwtui import json_path
 from dwtui.actions._httpclient import (
     DEFAULT_TIMEOUT,
     Reply,
@@ -34,7 +35,7 @@ MAX_LOG_LINES = 200
 MAX_LOG_CHARS = 20_000
 #: Latency samples kept in the session's evidence (the log has them all).
 MAX_SAMPLES = 1000
-_MISSING = object()
+_MISSING = json_path.MISSING
 
 
 class HttpAction:
@@ -195,19 +196,9 @@ def percentile(samples: Sequence[float], pct: float) -> float:
 
 
 def dig(data: Any, path: str) -> Any:
-    """Follow a dotted path (`results.0.id`) through objects and arrays; `_MISSING` if absent."""
-    current = data
-    for part in path.split(".") if path else []:
-        if isinstance(current, Mapping) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and part.lstrip("-").isdigit():
-            index = int(part)
-            if not -len(current) <= index < len(current):
-                return _MISSING
-            current = current[index]
-        else:
-            return _MISSING
-    return current
+    """The value at a JSON path (`dwtui.json_path`; `json:` prefix allowed); `_MISSING` if
+    absent."""
+    return json_path.find(data, path.removeprefix(json_path.PREFIX))
 
 
 def _status(replies: Sequence[Reply]) -> int:
@@ -277,10 +268,4 @@ def _int(value: str | None) -> int | None:
 
 def _text(value: Any) -> str:
     """A captured JSON value as a variable's text (objects and arrays as compact JSON)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return json_path.as_text(value)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dwtui import json_path
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.checklist.model import Step
 from dwtui.runner import process
@@ -41,7 +42,7 @@ def read_output(log_path: Path, offset: int) -> str:
 
 
 #: `expect` keys judged on the whole output text (the rest need only the exit code).
-TEXT_EXPECTATIONS = frozenset({"contains", "not_contains", "regex"})
+TEXT_EXPECTATIONS = frozenset({"contains", "not_contains", "regex", "json"})
 #: What is decoded of the output when nothing but the last line is needed.
 TAIL_BYTES = 64 * 1024
 
@@ -102,7 +103,19 @@ def extract_captures(captures: Mapping[str, str], output: str) -> tuple[dict[str
     """Values of `name -> regex` (first match, group 1) and the problems of those that failed."""
     values: dict[str, str] = {}
     problems: list[str] = []
+    document: Any = None
     for name, pattern in captures.items():
+        if pattern.startswith(json_path.PREFIX):
+            if document is None:
+                document = json_path.parse_output(output)
+            found = json_path.find(document, pattern.removeprefix(json_path.PREFIX))
+            if document is json_path.MISSING:
+                problems.append(f"capture {name}: the output is not JSON")
+            elif found is json_path.MISSING:
+                problems.append(f"capture {name}: no {pattern!r} in the output's JSON")
+            else:
+                values[name] = json_path.as_text(found)
+            continue
         try:
             match = re.search(pattern, output, re.MULTILINE)
         except re.error as exc:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from dwtui import json_path
 from dwtui.actions._pg_affected import rows_changed_so_far
 from dwtui.actions._pg_errors import connect_error, query_error
 from dwtui.actions._pg_values import capture_text, evidence_value, plain
@@ -223,6 +224,18 @@ def _outcome(
     captured: dict[str, str] = {}
     for name, column in ctx.step.capture.items():
         columns = observed.get("columns") or {}
+        if column.startswith(json_path.PREFIX):
+            # The result as JSON: a list of rows, each an object of its columns.
+            rows = [dict(zip(result.columns, [plain(v) for v in row], strict=True))
+                    for row in result.rows]
+            found = json_path.find(rows, column.removeprefix(json_path.PREFIX))
+            if found is json_path.MISSING:
+                message = f"cannot capture {name}: no {column!r} in the result's rows"
+                ctx.log.line(f"error: {message}")
+                return ActionOutcome(ok=False, error=message, summary=message, observed=observed)
+            captured[name] = secrets.mask(json_path.as_text(found))
+            ctx.log.line(f"captured {name} = {captured[name]}")
+            continue
         if column not in columns:
             have = ", ".join(result.columns) or "no columns"
             why = "the query returned no rows" if result.has_rows and not result.rows else (

@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from dwtui import json_path
 from dwtui.checklist import schema
 from dwtui.checklist.errors import did_you_mean
+from dwtui.checklist.flow import build_condition, build_retry
 from dwtui.checklist.locate import KeyPath
 from dwtui.checklist.model import (
+    Condition,
     Criterion,
     Guard,
     MatrixRow,
@@ -45,6 +48,8 @@ class Sites:
     scenarios: list[tuple[str, KeyPath]] = field(default_factory=list)
     criteria: list[tuple[Criterion, KeyPath]] = field(default_factory=list)
     matrix: list[tuple[MatrixRow, KeyPath]] = field(default_factory=list)
+    #: Every `when` of a step or phase (its variable must be defined).
+    conditions: list[tuple[Condition, KeyPath]] = field(default_factory=list)
     #: Every `[targets.<name>]`, even one whose kind is wrong (so it still counts as defined).
     target_names: list[str] = field(default_factory=list)
 
@@ -77,6 +82,8 @@ class Builder(TableChecker):
                     "a secret variable cannot have a default "
                     "(secrets come from the environment or a prompt, never from a file)",
                 )
+            if "expr" in spec:
+                self.computed(spec, here)
             default = spec.get("default")
             out[name] = Variable(
                 name=name,
@@ -85,8 +92,21 @@ class Builder(TableChecker):
                 secret=spec.get("secret", False),
                 env=spec.get("env"),
                 required=spec.get("required", False),
+                expr=spec.get("expr"),
             )
         return out
+
+    def computed(self, spec: dict[str, Any], where: KeyPath) -> None:
+        """A computed variable: a well-formed expression, and nothing else gives it a value."""
+        from dwtui import arith
+
+        for other in ("default", "secret", "env", "required"):
+            if other in spec:
+                self.report((*where, other), f"a computed variable (expr) takes no {other}")
+        try:
+            arith.references(spec["expr"])
+        except arith.ArithmeticProblem as exc:
+            self.report((*where, "expr"), f"not an arithmetic expression: {exc}")
 
     def targets(self, value: Any) -> dict[str, TargetSpec]:
         """`[targets.<name>]` tables, each with its kind's settings."""
@@ -167,6 +187,7 @@ class Builder(TableChecker):
                     description=spec.get("description", ""),
                     optional=spec.get("optional", False),
                     steps=tuple(steps),
+                    when=self.when(spec.get("when"), (*where, "when")),
                 )
             )
         return out
@@ -223,6 +244,13 @@ class Builder(TableChecker):
                 matrix.append(matrix_row)
                 self.sites.matrix.append((matrix_row, where))
         return scenarios, matrix
+
+    def when(self, value: Any, where: KeyPath) -> Condition | None:
+        """A step's or phase's `when` (its variable is checked with the references)."""
+        condition = build_condition(self, value, where)
+        if condition is not None:
+            self.sites.conditions.append((condition, (*where, "var")))
+        return condition
 
     # -- steps -------------------------------------------------------------------------
 
@@ -282,6 +310,9 @@ class Builder(TableChecker):
             rollback=rollback,
             targets=tuple(spec.get("targets", ())),
             creates=tuple(spec.get("creates", ())),
+            retry=build_retry(self, spec.get("retry"), (*where, "retry"), kind_str)
+            if known else None,
+            when=self.when(spec.get("when"), (*where, "when")),
         )
 
     def expect(self, value: Any, where: KeyPath, kind: str) -> dict[str, Any]:
@@ -306,7 +337,21 @@ class Builder(TableChecker):
                     self.comparison(sub_value, (*where, key, sub))
         if kind in {"shell", "target.exec"}:
             self.regex(spec.get("regex"), (*where, "regex"), groups=None)
+        for path in spec.get("json", {}) if isinstance(spec.get("json"), dict) else ():
+            self.check_json_path(path, (*where, "json", path))
         return spec
+
+    def check_json_path(self, path: str, where: KeyPath) -> bool:
+        """True when `path` is a JSON path `dwtui.json_path` reads; else reported."""
+        if not path:
+            self.report(where, "empty JSON path")
+            return False
+        try:
+            json_path.parse(path)
+        except json_path.JsonPathError as exc:
+            self.report(where, f"bad JSON path: {exc}")
+            return False
+        return True
 
     def capture(self, value: Any, where: KeyPath, kind: str) -> dict[str, str]:
         """`capture = {name = extractor}`; regex extractors need exactly one group."""
@@ -325,7 +370,11 @@ class Builder(TableChecker):
             if name in schema.BUILTIN_VARIABLES:
                 self.report(here, f"'{name}' is a built-in variable and cannot be captured")
                 continue
-            if extractor == "regex" and not self.regex(source, here, groups=1):
+            if isinstance(source, str) and (
+                    source.startswith(json_path.PREFIX) or extractor == "json path"):
+                if not self.check_json_path(source.removeprefix(json_path.PREFIX), here):
+                    continue
+            elif extractor == "regex" and not self.regex(source, here, groups=1):
                 continue
             if not source:
                 self.report(here, f"empty {extractor}")

@@ -32,7 +32,8 @@ def checklist_dirs(
 
 
 def find_checklists(dirs: Sequence[Path]) -> list[Path]:
-    """Every `*.toml` under these folders (recursively), each once, in folder then name order."""
+    """Every `*.toml` under these folders (recursively), each once, in folder then name order;
+    not the shared parts checklists `include`."""
     found: list[Path] = []
     seen: set[Path] = set()
     for directory in dirs:
@@ -40,10 +41,22 @@ def find_checklists(dirs: Sequence[Path]) -> list[Path]:
             continue
         for path in sorted(directory.rglob("*.toml")):
             key = path.resolve()
-            if path.is_file() and key not in seen:
+            if path.is_file() and key not in seen and not _shared_part(path):
                 seen.add(key)
                 found.append(path)
     return found
+
+
+def _shared_part(path: Path) -> bool:
+    """True for a file other checklists `include` (valid TOML without `[checklist]`)."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError, RecursionError, UnicodeDecodeError):
+        return False
+    from dwtui.checklist.include import is_shared_part
+
+    return is_shared_part(data)
 
 
 def title_of(path: Path) -> str:

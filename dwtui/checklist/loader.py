@@ -20,12 +20,12 @@ from dwtui import toml_input
 from dwtui.checklist import schema
 from dwtui.checklist.build import Builder
 from dwtui.checklist.errors import ChecklistError, Problem
+from dwtui.checklist.include import SourcedReporter, is_shared_part, merge
 from dwtui.checklist.locate import KeyLocator
 from dwtui.checklist.model import Checklist
 from dwtui.checklist.refs import check_references
-from dwtui.checklist.tables import Reporter
 
-__all__ = ["ChecklistError", "Problem", "check_files", "load_checklist"]
+__all__ = ["ChecklistError", "Problem", "check_files", "load_checklist", "shared_part"]
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
@@ -39,6 +39,12 @@ def load_checklist(path: Path) -> Checklist:
     return checklist
 
 
+def shared_part(path: Path) -> bool:
+    """True when `path` is valid TOML meant to be included (no `[checklist]` of its own)."""
+    loaded = _read_toml(Path(path))
+    return not isinstance(loaded, Problem) and is_shared_part(loaded[0])
+
+
 def check_files(paths: Iterable[Path]) -> list[Problem]:
     """Every problem of every file, file by file (an empty list: all clean)."""
     found: list[Problem] = []
@@ -48,23 +54,31 @@ def check_files(paths: Iterable[Path]) -> list[Problem]:
     return found
 
 
-def _load(path: Path) -> tuple[Checklist | None, list[Problem]]:
+def _read_toml(path: Path) -> tuple[dict[str, Any], str, bytes] | Problem:
+    """The TOML data, text and bytes of `path`, or the one problem that stops reading it."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [Problem.at(path, 1, 1, f"cannot read the file: {exc.strerror or exc}")]
+        return Problem.at(path, 1, 1, f"cannot read the file: {exc.strerror or exc}")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [Problem.at(path, line, col, "the file is not valid UTF-8")]
+        return Problem.at(path, line, col, "the file is not valid UTF-8")
     text = text.removeprefix("\ufeff")
     try:
-        data = toml_input.loads(text)
+        return toml_input.loads(text), text, raw
     except tomli.TOMLDecodeError as exc:
-        return None, [_syntax_problem(path, text, str(exc))]
-    return _build(path, text, data, hashlib.sha256(raw).hexdigest())
+        return _syntax_problem(path, text, str(exc))
+
+
+def _load(path: Path) -> tuple[Checklist | None, list[Problem]]:
+    loaded = _read_toml(path)
+    if isinstance(loaded, Problem):
+        return None, [loaded]
+    data, text, raw = loaded
+    return _build(path, text, data, raw)
 
 
 def _syntax_problem(path: Path, text: str, message: str) -> Problem:
@@ -81,10 +95,13 @@ def _syntax_problem(path: Path, text: str, message: str) -> Problem:
 
 
 def _build(
-    path: Path, text: str, data: dict[str, Any], checksum: str
+    path: Path, text: str, data: dict[str, Any], raw: bytes
 ) -> tuple[Checklist | None, list[Problem]]:
     locator = KeyLocator(text)
-    report = Reporter(path, locator)
+    report = SourcedReporter(path, locator)
+    if "include" in data:
+        data = merge(path, data, report, _read_toml)
+    checksum = hashlib.sha256(raw + b"".join(s.raw for s in report.included)).hexdigest()
     builder = Builder(report)
     top = builder.table(data, (), schema.TOP_LEVEL, "the top level")
     meta: dict[str, Any] = {}

@@ -21,6 +21,7 @@ Urgency = Literal["immediate", "high", "medium", "low"]
 STEP_KINDS: tuple[str, ...] = (
     "manual",
     "shell",
+    "shell.interactive",
     "target.set_env",
     "target.restart",
     "target.wait",
@@ -53,6 +54,8 @@ class Variable:
     secret: bool = False
     env: str | None = None
     required: bool = False
+    #: Computed from other variables and captures (`dwtui.arith`): `"${before} - ${after}"`.
+    expr: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,31 @@ class Guard:
     """Patterns (case-insensitive substrings or regexes) that must never match where we act."""
 
     forbid: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Retry:
+    """`retry = {...}`: re-run the step until its expectations pass (`dwtui.engine.retry`)."""
+
+    until: str = "expect"
+    #: Most tries in all (None: as many as `timeout` allows).
+    attempts: int | None = None
+    interval: float = 5.0  # seconds between the end of one try and the start of the next
+    #: Seconds from the first try's start after which no new try starts (None: no limit).
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`when = { var = "env", in = ["staging"] }`: run only when the variable's value matches.
+
+    `op` is one of `equals`, `not_equals`, `in`, `not_in`, `is` (a numeric comparison such
+    as ">= 5"); `values` are the written values as text (TOML spelling: `true`, `5`).
+    """
+
+    var: str
+    op: str
+    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -101,6 +129,8 @@ class Step:
     #: Files the step writes (`${name}`s allowed): it refuses to run while one exists,
     #: unless the operator allows the overwrite.
     creates: tuple[str, ...] = ()
+    retry: Retry | None = None
+    when: Condition | None = None
 
     @property
     def needs_typed_confirmation(self) -> bool:
@@ -125,6 +155,7 @@ class Phase:
     description: str = ""
     optional: bool = False
     steps: tuple[Step, ...] = ()
+    when: Condition | None = None
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,14 @@ def _variables(
         places += _strings(list(step.creates), (*where, "creates"))
     for name, spec in targets.items():
         places += _strings(dict(spec.settings), ("targets", name))
+    for name, variable in variables.items():
+        if variable.expr is not None:
+            places += _strings(variable.expr, ("vars", name, "expr"))
+    _computed_cycles(report, variables)
+    for condition, where in sites.conditions:
+        if condition.var not in known and not condition.var.startswith("target."):
+            report(where, f"when: '{condition.var}' is not defined (add [vars.{condition.var}] "
+                          f"or capture it in an earlier step){did_you_mean(condition.var, known)}")
     for text, where in places:
         for ref in references(text):
             if ref.error:
@@ -207,3 +215,22 @@ def _variables(
             elif where[-1] in ("title", "description") and ref.name in secrets:
                 # Titles and descriptions are shown and saved as they are: no place for a secret.
                 report(where, f"'${{{ref.name}}}' is a secret; it cannot appear in a {where[-1]}")
+
+
+def _computed_cycles(report: Report, variables: Mapping[str, Variable]) -> None:
+    """A computed variable must not need itself, directly or through others."""
+    graph = {name: {r.name for r in references(v.expr)} for name, v in variables.items()
+             if v.expr is not None}
+    for start in sorted(graph):
+        stack, seen = [(start, [start])], set()
+        while stack:
+            name, chain = stack.pop()
+            for ref in sorted(graph.get(name, ())):
+                if ref == start:
+                    report(("vars", start, "expr"),
+                           "computed from itself: " + " -> ".join([*chain, ref]))
+                    stack = []
+                    break
+                if ref not in seen:
+                    seen.add(ref)
+                    stack.append((ref, [*chain, ref]))

@@ -89,6 +89,7 @@ TOP_LEVEL: Mapping[str, Field] = {
     "criteria": _f(ANY),
     "rollback": _f(TABLE),
     "rehearsal": _f(TABLE),
+    "include": _f(STRS),  # dwtui.checklist.include: merged before building
 }
 
 CHECKLIST: Mapping[str, Field] = {
@@ -121,6 +122,7 @@ VARIABLE: Mapping[str, Field] = {
     "secret": _f(BOOL),
     "env": _f(STR),
     "required": _f(BOOL),
+    "expr": _f(STR),  # computed: dwtui.arith
 }
 
 GUARD: Mapping[str, Field] = {"forbid": _f(STRS)}
@@ -166,6 +168,7 @@ PHASE: Mapping[str, Field] = {
     "description": _f(STR),
     "optional": _f(BOOL),
     "steps": _f(ANY),
+    "when": _f(TABLE),  # dwtui.checklist.flow
 }
 
 STEP_COMMON: Mapping[str, Field] = {
@@ -180,6 +183,8 @@ STEP_COMMON: Mapping[str, Field] = {
     "optional": _f(BOOL),
     "targets": _f(STRS),
     "creates": _f(STRS),
+    "retry": _f(TABLE),  # dwtui.checklist.flow
+    "when": _f(TABLE),
 }
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -189,6 +194,7 @@ REPORT_LABELS = ("before", "after")
 KIND_FIELDS: Mapping[str, Mapping[str, Field]] = {
     "manual": {"items": _f(STRS)},
     "shell": {"command": _f(STR, required=True), "cwd": _f(STR), "env": _f(STRMAP)},
+    "shell.interactive": {"command": _f(STR), "shell": _f(STR)},  # dwtui.actions.interactive
     "target.set_env": {"env": _f(STRMAP), "unset": _f(STRS), "undo": _f(STR)},
     "target.restart": {},
     "target.wait": {},
@@ -234,6 +240,7 @@ _OUTPUT_EXPECT: Mapping[str, Field] = {
     "contains": _f(STR_OR_STRS),
     "not_contains": _f(STR_OR_STRS),
     "regex": _f(STR),
+    "json": _f(TABLE),  # the output read as JSON: `{ "items[0].status" = "ready" }`
 }
 
 #: `expect` keys per kind; a kind not listed takes no `expect`.

@@ -308,7 +308,7 @@ def _step_row(session: Session, group: str, step_id: str, title: str) -> list[st
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate checklist files: `path:line:col: message` per problem; 0 clean, 1, 2."""
-    from dwtui.checklist.loader import ChecklistError, load_checklist
+    from dwtui.checklist.loader import ChecklistError, load_checklist, shared_part
 
     code = EXIT_OK
     for name in args.files:
@@ -319,6 +319,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         except OSError as exc:
             error(f"{path}: {exc.strerror or 'cannot read'}")
             code = EXIT_USAGE
+            continue
+        if shared_part(path):
+            print(f"{path}: a shared part (no [checklist]): checked with each checklist "
+                  "that includes it")
             continue
         try:
             checklist = load_checklist(path)

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 #: references to environment variables (`dwtui.shell_vars.ShellCommand`).
 SHELL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "shell": ("command",),
+    "shell.interactive": ("command",),
     "target.exec": ("command",),
     "report.capture": ("command",),
 }
@@ -98,6 +99,8 @@ class Engine:
         self.listeners: list[Callable[[str], None]] = []
         #: Exceptions raised by listeners (kept, not swallowed silently, not fatal).
         self.listener_errors: list[BaseException] = []
+        #: Callables `(step_id, line) -> None` told each retry's progress ("try 3/20 ...").
+        self.progress_listeners: list[Callable[[str, str], None]] = []
         #: One-line problems worth showing the operator (never fatal).
         self.problems: list[str] = []
         self._lock = threading.RLock()
@@ -191,6 +194,20 @@ class Engine:
             except Exception as exc:  # a broken listener must not break a step
                 self.listener_errors.append(exc)
 
+    def skip_if_unmet(self, step_id: str) -> StepResult | None:
+        """Skip the step (recorded) when its or its phase's `when` does not hold."""
+        from dwtui.engine.conditions import skip_if_unmet
+
+        return skip_if_unmet(self, self.checklist.step(step_id))
+
+    def tell_progress(self, step_id: str, line: str) -> None:
+        """Tell every progress listener one line (masked) about a running step."""
+        for listener in list(self.progress_listeners):
+            try:
+                listener(step_id, self.mask(line))
+            except Exception as exc:  # a broken listener must not break a step
+                self.listener_errors.append(exc)
+
     def applies(self, step: Step) -> bool:
         """False for steps limited to other targets."""
         only = getattr(step, "targets", ()) or ()
@@ -270,6 +287,9 @@ class Engine:
         recorded as `AUTO_TICKED`, never under the operator's name.
         """
         step = self.checklist.step(step_id)
+        skipped = self.skip_if_unmet(step_id)
+        if skipped is not None:
+            return skipped
         if (step.needs_confirmation or step.kind == "manual") and not confirmed:
             raise ConfirmationRequired(step)
         missing = self.variables.missing(step)
@@ -320,6 +340,10 @@ class Engine:
                                "re-attach to it or cancel it")
             self._active.add(step_id)
         try:
+            if step.retry is not None:
+                from dwtui.engine.retry import run_with_retry
+
+                return run_with_retry(self, step, params, by, cancel)
             started = time.monotonic()
             attempt, log = self._begin(step, by)
             try:
@@ -417,6 +441,7 @@ class Engine:
         unusable: list[str] = []
         withheld: list[str] = []  # hold (a form of) a secret: kept in memory only
         with self._lock:
+            previous = dict(self.session.captured)
             if passed:
                 for name, value in outcome.captured.items():
                     if MASK in value:
@@ -448,6 +473,10 @@ class Engine:
                 evidence["captures_masked"] = unusable
             if withheld:
                 evidence["captures_withheld"] = withheld
+            from dwtui.engine.capture_history import record_history
+
+            record_history(self.session, step, attempt.operator, captured=captured,
+                           previous=previous, evidence=evidence)
             attempt.evidence = evidence
             attempt.status = "passed" if passed else "failed"
             state = self.session.state_of(step.id)

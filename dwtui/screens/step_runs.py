@@ -140,6 +140,12 @@ class StepRunsScreen(Screen[None]):
         asked: those are never answered for the operator.
         """
         for step in steps:
+            engine = self.controller.engine
+            if engine is not None and not self.controller.read_only:
+                skipped = engine.skip_if_unmet(step.id)
+                if skipped is not None:
+                    self.notify(f"Skipped: {step.title} — {skipped.summary}")
+                    continue
             if step.kind == "manual" and stop_at_manual:
                 self.select_step(step.id)
                 self.notify(f"Manual step: {step.title} — {self.key_hint('main.done')} "
@@ -211,7 +217,16 @@ class StepRunsScreen(Screen[None]):
                                            edits=edits or None, overwrite=allow)
 
                 try:
-                    await in_daemon_thread(run)
+                    if step.kind == "shell.interactive":
+                        from dwtui.screens.interactive import run_interactive
+
+                        problem = run_interactive(self.app, engine, step.id, confirmed=confirmed)
+                        if problem:
+                            self.notify(f"Not run: {step.title} — {problem}", severity="error",
+                                        timeout=8)
+                            return False
+                    else:
+                        await in_daemon_thread(run)
                     break
                 except WouldOverwrite as exists:
                     # Asked once, here, with the files named: never replaced unasked.

@@ -1,0 +1,89 @@
+"""`when`: a step (or its phase) runs only when a variable's value matches.
+
+One small form, never code: `{ var = "env", in = ["staging", "qa"] }`, `equals`,
+`not_equals`, `not_in`, or `is = ">= 5"` (numbers). The value is the variable's as
+`${var}` would give it: a `--var`, a default, a capture of an earlier step. An unset
+variable equals nothing (so `not_equals` / `not_in` hold, `equals` / `in` / `is` do not).
+A skipped step is recorded: status `skipped`, a `step.skipped` event and a note saying
+the condition and the value it saw.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from dwtui.checklist.model import Condition, Step
+from dwtui.engine.results import StepResult
+from dwtui.expectations import as_number, compare
+from dwtui.session.model import Note, utcnow
+
+if TYPE_CHECKING:
+    from dwtui.engine.core import Engine
+
+
+def describe(condition: Condition) -> str:
+    """`env in ["staging", "qa"]`, `dry_run equals "false"`, `rows is >= 5`."""
+    op = condition.op.replace("_", " ")
+    if condition.op in ("in", "not_in"):
+        return f"{condition.var} {op} {json.dumps(list(condition.values))}"
+    if condition.op == "is":
+        return f"{condition.var} {condition.values[0]}"
+    return f"{condition.var} {op} {json.dumps(condition.values[0])}"
+
+
+def _same(expected: str, actual: str) -> bool:
+    if expected == actual:
+        return True
+    left, right = as_number(expected), as_number(actual)
+    return left is not None and right is not None and left == right
+
+
+def holds(condition: Condition, value: str | None) -> bool:
+    """True when `value` (None: unset) satisfies the condition."""
+    if condition.op == "is":
+        return value is not None and compare(condition.values[0], value)
+    found = value is not None and any(_same(option, value) for option in condition.values)
+    return found if condition.op in ("equals", "in") else not found
+
+
+def governing(engine: Engine, step: Step) -> list[tuple[str, Condition]]:
+    """The conditions a step runs under: its phase's (if any), then its own."""
+    out: list[tuple[str, Condition]] = []
+    if not step.rollback:
+        try:
+            phase = engine.checklist.phase(step.parent_id)
+        except KeyError:
+            phase = None
+        if phase is not None and phase.when is not None:
+            out.append((f"phase {phase.id}", phase.when))
+    if step.when is not None:
+        out.append(("step", step.when))
+    return out
+
+
+def unmet(engine: Engine, step: Step) -> str | None:
+    """Why the step must be skipped (the first condition that does not hold), or None."""
+    for where, condition in governing(engine, step):
+        value = engine.variables.value(condition.var)
+        if not holds(condition, value):
+            saw = "unset" if value is None else json.dumps(value)
+            return engine.mask(f"when ({where}) {describe(condition)}: "
+                               f"{condition.var} is {saw}")
+    return None
+
+
+def skip_if_unmet(engine: Engine, step: Step) -> StepResult | None:
+    """Skip the step, recorded, when a condition does not hold; else None (run it)."""
+    reason = unmet(engine, step)
+    if reason is None:
+        return None
+    with engine.lock:
+        state = engine.session.state_of(step.id)
+        state.status = "skipped"
+        state.marked_by = engine.operator
+        state.notes.append(Note(at=utcnow(), operator=engine.operator, text=f"skipped: {reason}"))
+        engine.session.record(engine.operator, "step.skipped", step=step.id, detail=reason)
+        engine.save()
+    engine.notify_listeners(step.id)
+    return StepResult(step_id=step.id, status="skipped", attempt=0, summary=f"skipped: {reason}")

@@ -1,0 +1,99 @@
+"""`retry`: run a step again and again until its expectations pass, or tries/time run out.
+
+Each try is an ordinary attempt of the step (its own log, evidence, events); its evidence
+says which try it was (`try = {number, of, until, first_attempt}`). Between tries the
+engine waits `interval` seconds on the step's cancel event, so cancelling (the TUI's `k`,
+SIGINT headless) ends the waiting at once. Progress lines ("try 3/20 failed: ...; next in
+5 s") go to the try's log (the TUI's log pane) and to `Engine.progress_listeners`
+(`dwtui run` prints them).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from dwtui.checklist.model import Retry, Step
+from dwtui.engine.results import StepResult
+
+if TYPE_CHECKING:
+    from dwtui.engine.core import Engine
+
+
+def _of(retry: Retry) -> str:
+    return f"/{retry.attempts}" if retry.attempts is not None else ""
+
+
+def _stop_reason(retry: Retry, number: int, first: float) -> str:
+    """Why no further try starts ("" : one more may start after the interval)."""
+    if retry.attempts is not None and number >= retry.attempts:
+        return f"gave up after {number} tries"
+    if retry.timeout is not None and time.monotonic() - first + retry.interval > retry.timeout:
+        return f"gave up after {number} tries: the next would start after the " \
+               f"{retry.timeout:g} s retry timeout"
+    return ""
+
+
+def run_with_retry(
+    engine: Engine, step: Step, params: dict[str, Any], by: str, cancel: threading.Event
+) -> StepResult:
+    """Run `step` (already cleared to run) until it passes; the last try's result."""
+    retry = step.retry
+    assert retry is not None
+    first = time.monotonic()
+    first_attempt = 0
+    number = 0
+    while True:
+        number += 1
+        started = time.monotonic()
+        attempt, log = engine._begin(step, by)
+        first_attempt = first_attempt or attempt.number
+        try:
+            log.line(f"try {number}{_of(retry)} (until {retry.until} passes)")
+            log.flush()
+            outcome = engine._run_action(step, params, attempt, log, cancel)
+            outcome.evidence["try"] = {
+                "number": number, "of": retry.attempts, "until": retry.until,
+                "first_attempt": first_attempt,
+            }
+            result = engine._finish(step, attempt, outcome, time.monotonic() - started)
+            line = _after_try(engine, step, result, number=number, first=first, cancel=cancel)
+            log.line(line)
+        finally:
+            log.close()
+        engine.tell_progress(step.id, line)
+        if result.ok or "gave up" in line:
+            return result
+        if cancel.is_set() or cancel.wait(retry.interval):
+            with engine.lock:
+                engine.session.record(engine.operator, "step.retry_cancelled", step=step.id,
+                                      detail=f"cancelled while waiting for try {number + 1}")
+                engine.save()
+            engine.tell_progress(step.id, f"cancelled while waiting for try {number + 1}")
+            return result
+
+
+def _after_try(
+    engine: Engine, step: Step, result: StepResult, *, number: int, first: float,
+    cancel: threading.Event,
+) -> str:
+    """The progress line after one try (and its event when the step waits or gives up)."""
+    retry = step.retry
+    assert retry is not None
+    head = f"try {number}{_of(retry)}"
+    if result.ok:
+        return f"{head} passed"
+    if cancel.is_set():
+        return f"{head} {result.status}: {result.summary}; cancelled, no more tries"
+    stop = _stop_reason(retry, number, first)
+    if stop:
+        line = f"{head} failed: {result.summary}; {stop}"
+        kind = "step.retry_gave_up"
+    else:
+        line = f"{head} failed: {result.summary}; next in {retry.interval:g} s"
+        kind = "step.retry"
+    with engine.lock:
+        engine.session.record(engine.operator, kind, step=step.id, detail=engine.mask(line))
+        engine.save()
+    return line
