@@ -39,7 +39,7 @@ def shown_var(stderr: str, name: str) -> str:
 def test_the_online_column_runbook_rehearses_in_its_own_database(tmp_path: Path) -> None:
     ran = demo(tmp_path, EXAMPLES / "pg_online_column.toml")
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert "11/11 (100%) steps done, session finished" in ran.stderr
+    assert re.search(r"(\d+)/\1 \(100%\) steps done, session finished", ran.stderr)
     assert "rehearsal world removed" in ran.stderr
     dbname = shown_var(ran.stderr, "db_dsn").rsplit("/", 1)[1]
     assert dbname.startswith("dwtui_rehearse_shop_")
@@ -52,7 +52,7 @@ def test_the_online_column_runbook_rehearses_in_its_own_database(tmp_path: Path)
 def test_the_tls_runbook_rehearses_against_a_real_tls_server(tmp_path: Path) -> None:
     ran = demo(tmp_path, EXAMPLES / "tls_cert_rotation.toml")
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert "9/9 (100%) steps done, session finished" in ran.stderr
+    assert re.search(r"(\d+)/\1 \(100%\) steps done, session finished", ran.stderr)
     svc = Path(shown_var(ran.stderr, "svc_dir"))
     pid = int((svc / "service.pid").read_text())
     assert not is_alive(pid), "the teardown left the TLS server running"
