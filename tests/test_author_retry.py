@@ -166,6 +166,9 @@ async def test_tui_log_pane_shows_the_tries_and_k_stops_the_waiting(tmp_path: Pa
         await wait_for(pilot, lambda: c.status("wait-ready") == "failed")
         await wait_for(pilot, lambda: "next in 60 s" in shown())
         assert "try 1/9 failed: output does not contain 'n=99'" in shown()
+        await wait_for(pilot, lambda: any(
+            "Wait until ready: try 1/9 failed" in n.message and "next in 60 s" in n.message
+            for n in app._notifications))
         started = time.monotonic()
         await pilot.press("k")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
