@@ -296,7 +296,8 @@ class Engine:
         if missing:
             missing = self.variables.ask(missing)
         if missing:
-            raise MissingVariables(missing)
+            why = [self.variables.computed_problem(name) for name in missing]
+            raise MissingVariables(missing, [self.mask(w) for w in why if w])
         existing = existing_outputs(step, self.variables) if step.creates else []
         if existing and not overwrite:
             raise WouldOverwrite(step, [self.mask(path) for path in existing])
