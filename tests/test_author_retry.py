@@ -137,6 +137,8 @@ def test_engine_progress_listener_hears_each_try(tmp_path: Path) -> None:
     engine = Engine(load_checklist(write(tmp_path, need=3)), session, store, operator="ci")
     heard: list[str] = []
     engine.progress_listeners.append(lambda step_id, line: heard.append(f"{step_id}: {line}"))
+    assert "retry: until expect passes: up to 5 tries, 0.1 s apart" in engine.preview(
+        "wait-ready")
     result = engine.run_step("wait-ready")
     assert result.ok and result.attempt == 3
     assert heard == ["wait-ready: try 1/5 failed: output does not contain 'n=3'; next in 0.1 s",

@@ -145,9 +145,11 @@ async def test_tui_run_skips_and_says_why(tmp_path: Path) -> None:
         screen = main_screen(app)
         await pilot.pause()
         assert screen.select_step("prod-only")
-        await pilot.press("r")
         c = app.controller
         assert c is not None
+        assert 'when (step): env in ["prod", "production"]' in c.preview("prod-only")
+        assert 'when (phase cleanup): env not in ["staging", "qa"]' in c.preview("cleanup-step")
+        await pilot.press("r")
         await wait_for(pilot, lambda: c.status("prod-only") == "skipped")
         notes = [n.message for n in app._notifications]
         assert any("Skipped: Prod only" in n and 'env is "staging"' in n for n in notes)

@@ -251,6 +251,12 @@ class Engine:
             lines.append(f"expect: {describe(dict(step.expect))}")
         if step.capture:
             lines.append(f"capture: {self._render(dict(step.capture))}")
+        from dwtui.engine import conditions, retry
+
+        if step.retry is not None:
+            lines.append(f"retry: {retry.describe(step.retry)}")
+        lines.extend(f"when ({where}): {conditions.describe(condition)}"
+                     for where, condition in conditions.governing(self, step))
         missing = self.variables.missing(step)
         if missing:
             lines.append("needs: " + ", ".join(f"${{{name}}}" for name in missing))

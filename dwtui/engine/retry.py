@@ -21,6 +21,15 @@ if TYPE_CHECKING:
     from dwtui.engine.core import Engine
 
 
+def describe(retry: Retry) -> str:
+    """`until expect passes: up to 20 tries, 5 s apart, for at most 300 s`."""
+    parts = [f"up to {retry.attempts} tries"] if retry.attempts is not None else ["tries"]
+    parts.append(f"{retry.interval:g} s apart")
+    if retry.timeout is not None:
+        parts.append(f"for at most {retry.timeout:g} s")
+    return f"until {retry.until} passes: " + ", ".join(parts)
+
+
 def _of(retry: Retry) -> str:
     return f"/{retry.attempts}" if retry.attempts is not None else ""
 
