@@ -198,7 +198,11 @@ class Engine:
         """Skip the step (recorded) when its or its phase's `when` does not hold."""
         from dwtui.engine.conditions import skip_if_unmet
 
-        return skip_if_unmet(self, self.checklist.step(step_id))
+        step = self.checklist.step(step_id)
+        with self._lock:
+            if step_id in self._active:
+                return None  # running: never marked skipped under it (run_step says busy)
+        return skip_if_unmet(self, step)
 
     def tell_progress(self, step_id: str, line: str) -> None:
         """Tell every progress listener one line (masked) about a running step."""

@@ -59,8 +59,8 @@ def run_with_retry(
         attempt, log = engine._begin(step, by)
         first_attempt = first_attempt or attempt.number
         try:
-            log.line(f"try {number}{_of(retry)} (until {retry.until} passes)")
-            log.flush()
+            # No line before the action: a shell step's log starts with its one header line
+            # (crash recovery finds the output after it); the try's line ends the log.
             outcome = engine._run_action(step, params, attempt, log, cancel)
             outcome.evidence["try"] = {
                 "number": number, "of": retry.attempts, "until": retry.until,
