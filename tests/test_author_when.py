@@ -182,3 +182,36 @@ def test_the_online_column_runbook_skips_the_backfill_of_an_empty_table(tmp_path
     finally:
         redis("DEL", lock_key)
         drop_database(name)
+
+
+def test_a_running_step_is_never_marked_skipped_under_it(tmp_path: Path) -> None:
+    import threading
+
+    from dwtui.engine import Engine
+    from dwtui.engine.results import StepBusy
+
+    path = tmp_path / "busy.toml"
+    path.write_text('[checklist]\nid = "b"\ntitle = "B"\n[vars]\nflag = "on"\n'
+                    '[[phases]]\nid = "p"\ntitle = "P"\n'
+                    '[[phases.steps]]\nid = "s"\ntitle = "S"\nkind = "shell"\n'
+                    'command = "echo no"\nexpect = { contains = "yes" }\n'
+                    'when = { var = "flag", equals = "on" }\n'
+                    'retry = { attempts = 3, interval = 30 }\n')
+    checklist = load_checklist(path)
+    store = SessionStore(tmp_path / "sessions")
+    engine = Engine(checklist, store.create(checklist, None, "ci"), store, operator="ci")
+    waiting = threading.Event()
+    engine.progress_listeners.append(lambda step_id, line: waiting.set())
+    cancel = threading.Event()
+    worker = threading.Thread(target=lambda: engine.run_step("s", cancel=cancel))
+    worker.start()
+    try:
+        assert waiting.wait(20)
+        engine.session.variables["flag"] = "off"
+        with pytest.raises(StepBusy):
+            engine.run_step("s")
+        assert engine.session.state_of("s").status != "skipped"
+    finally:
+        cancel.set()
+        worker.join(20)
+    assert not any(e.kind == "step.skipped" for e in engine.session.events)
