@@ -180,3 +180,12 @@ async def test_tui_log_pane_shows_the_tries_and_k_stops_the_waiting(tmp_path: Pa
     session = ws.store.load(sid)
     assert len(session.steps["wait-ready"].attempts) == 1
     assert any(e.kind == "step.retry_cancelled" for e in session.events)
+
+
+def test_editing_a_retry_shows_as_an_edited_step(tmp_path: Path) -> None:
+    from dwtui.engine.changes import step_fingerprint
+
+    one = load_checklist(write(tmp_path, name="a.toml")).step("wait-ready")
+    other = load_checklist(write(tmp_path, retry="{ attempts = 9, interval = 0.1 }",
+                                 name="b.toml")).step("wait-ready")
+    assert step_fingerprint(one) != step_fingerprint(other)
