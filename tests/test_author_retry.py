@@ -189,3 +189,59 @@ def test_editing_a_retry_shows_as_an_edited_step(tmp_path: Path) -> None:
     other = load_checklist(write(tmp_path, retry="{ attempts = 9, interval = 0.1 }",
                                  name="b.toml")).step("wait-ready")
     assert step_fingerprint(one) != step_fingerprint(other)
+
+
+BATCHED = """\
+[checklist]
+id = "batched"
+title = "Batched backfill"
+
+[vars]
+dsn = "{dsn}"
+
+[[phases]]
+id = "p"
+title = "P"
+
+[[phases.steps]]
+id = "backfill"
+title = "Backfill region, 500 rows a try"
+kind = "sql"
+dsn = "${{dsn}}"
+query = \"\"\"
+update orders set region = 'eu'
+where id in (select id from orders where region is null order by id limit 500)
+returning id
+\"\"\"
+write = true
+expect = {{ rows = "< 500" }}
+retry = {{ attempts = 100, interval = 0 }}
+"""
+
+
+def test_a_backfill_in_batches_is_a_retry_until_a_short_batch(tmp_path: Path) -> None:
+    """Real PostgreSQL: each try updates one batch; the short batch ends the step."""
+    import psycopg
+    from pg_fixtures import create_database, drop_database, dsn_for
+
+    name = create_database()
+    dsn = dsn_for(name)
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("create table orders (id serial primary key, region text)")
+            conn.execute("insert into orders (region) select null from generate_series(1, 1234)")
+        path = tmp_path / "batched.toml"
+        path.write_text(BATCHED.format(dsn=dsn))
+        checklist = load_checklist(path)
+        store = SessionStore(tmp_path / "sessions")
+        engine = Engine(checklist, store.create(checklist, None, "ci"), store, operator="ci")
+        result = engine.run_step("backfill", confirmed=True)
+        assert result.ok and result.attempt == 3, result.summary
+        attempts = engine.session.steps["backfill"].attempts
+        assert [a.status for a in attempts] == ["failed", "failed", "passed"]
+        assert attempts[0].evidence["failures"] == ["expected rows < 500, got 500"]
+        with psycopg.connect(dsn) as conn:
+            left = conn.execute("select count(*) from orders where region is null").fetchone()
+        assert left == (0,)
+    finally:
+        drop_database(name)
