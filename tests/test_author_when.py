@@ -215,3 +215,89 @@ def test_a_running_step_is_never_marked_skipped_under_it(tmp_path: Path) -> None
         cancel.set()
         worker.join(20)
     assert not any(e.kind == "step.skipped" for e in engine.session.events)
+
+
+ROLLBACK = """\
+[checklist]
+id = "how-far"
+title = "How far"
+
+[vars]
+out = "{out}"
+
+[[phases]]
+id = "change"
+title = "Change"
+
+[[phases.steps]]
+id = "add-column"
+title = "Add the column"
+kind = "shell"
+command = "echo added >> ${{out}}"
+
+[[phases.steps]]
+id = "add-index"
+title = "Add the index"
+kind = "shell"
+command = "echo indexed >> ${{out}}; exit 1"
+
+[[phases.steps]]
+id = "add-trigger"
+title = "Add the trigger"
+kind = "shell"
+command = "echo trigger >> ${{out}}"
+
+[[rollback.scenarios]]
+id = "undo"
+title = "Undo what ran"
+
+[[rollback.scenarios.steps]]
+id = "drop-trigger"
+title = "Drop the trigger"
+kind = "shell"
+command = "echo drop-trigger >> ${{out}}"
+when = {{ step = "add-trigger", in = ["passed", "failed", "interrupted"] }}
+
+[[rollback.scenarios.steps]]
+id = "drop-index"
+title = "Drop the index"
+kind = "shell"
+command = "echo drop-index >> ${{out}}"
+when = {{ step = "add-index", not_in = ["pending", "skipped"] }}
+
+[[rollback.scenarios.steps]]
+id = "drop-column"
+title = "Drop the column"
+kind = "shell"
+command = "echo drop-column >> ${{out}}"
+when = {{ step = "add-column", equals = "passed" }}
+"""
+
+
+def test_a_rollback_undoes_only_what_the_run_got_to(tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    path = tmp_path / "how-far.toml"
+    path.write_text(ROLLBACK.format(out=out))
+    store = SessionStore(tmp_path / "sessions")
+    sid = store.create(load_checklist(path), None, "ci").id
+    assert run([sid, "--sessions-dir", str(store.root)]) == 1  # add-index fails
+    assert run([sid, "--sessions-dir", str(store.root), "--scenario", "undo"]) == 0
+    assert out.read_text().split() == ["added", "indexed", "drop-index", "drop-column"]
+    session = store.load(sid)
+    skipped = [e.detail for e in session.events if e.kind == "step.skipped"]
+    assert skipped == ['when (step) step add-trigger in ["passed", "failed", "interrupted"]: '
+                       'add-trigger is "pending"']
+    assert any(e.kind == "scenario.completed" for e in session.events)
+
+
+def test_check_refuses_bad_step_conditions(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    text = ROLLBACK.format(out="x").replace('step = "add-trigger"', 'step = "add-triger"')
+    text = text.replace('not_in = ["pending", "skipped"]', 'not_in = ["done"]')
+    text = text.replace('step = "add-column", equals', 'step = "add-column", var = "out", equals')
+    path.write_text(text)
+    messages = [str(p) for p in check_files([path])]
+    assert any("'add-triger' names no step (did you mean 'add-trigger'?)" in m
+               for m in messages), messages
+    assert any("not_in: a step condition compares the step's status" in m for m in messages)
+    assert any("when names either var or step" in m for m in messages), messages
