@@ -36,9 +36,10 @@ Prompt = Callable[[Variable], str | None]
 class MissingVariables(Exception):
     """`${name}`s with no value; the message is one line naming them."""
 
-    def __init__(self, names: Iterable[str]) -> None:
+    def __init__(self, names: Iterable[str], why: Iterable[str] = ()) -> None:
         self.names = sorted(set(names))
-        super().__init__("no value for " + ", ".join(f"${{{n}}}" for n in self.names))
+        reasons = "".join(f"; {reason}" for reason in why)
+        super().__init__("no value for " + ", ".join(f"${{{n}}}" for n in self.names) + reasons)
 
 
 def references(value: Any) -> set[str]:

@@ -135,3 +135,39 @@ def test_check_points_at_a_bad_json_path(tmp_path: Path) -> None:
     assert any(f":{line}:13:" in m and "capture.item_id: bad JSON path" in m
                for m in messages), messages
     assert any("expect.json.\"items..id\": bad JSON path" in m for m in messages), messages
+
+
+def test_target_exec_captures_from_json_on_a_local_target(tmp_path: Path) -> None:
+    (tmp_path / "app.env").write_text("REGION=eu\n")
+    (tmp_path / "status.py").write_text(
+        "import json, os\nprint('status:')\n"
+        "print(json.dumps({'region': os.environ['REGION'], 'pods': [{'name': 'api-1'}]}))\n")
+    path = tmp_path / "x.toml"
+    path.write_text(f'''[checklist]
+id = "x"
+title = "X"
+default_target = "app"
+
+[targets.app]
+kind = "local"
+env_file = "{tmp_path / 'app.env'}"
+
+[[phases]]
+id = "p"
+title = "P"
+
+[[phases.steps]]
+id = "status"
+title = "Status as JSON"
+kind = "target.exec"
+command = ["python3", "{tmp_path / 'status.py'}"]
+capture = {{ region = "json:region", pod = "json:pods[0].name" }}
+expect = {{ json = {{ "pods[0].name" = "api-1" }} }}
+''')
+    checklist = load_checklist(path)
+    store = SessionStore(tmp_path / "sessions")
+    session = store.create(checklist, "app", "ci")
+    engine = Engine(checklist, session, store, operator="ci")
+    result = engine.run_step("status")
+    assert result.ok, result.summary
+    assert session.captured["region"] == "eu" and session.captured["pod"] == "api-1"

@@ -137,6 +137,8 @@ def test_engine_progress_listener_hears_each_try(tmp_path: Path) -> None:
     engine = Engine(load_checklist(write(tmp_path, need=3)), session, store, operator="ci")
     heard: list[str] = []
     engine.progress_listeners.append(lambda step_id, line: heard.append(f"{step_id}: {line}"))
+    assert "retry: until expect passes: up to 5 tries, 0.1 s apart" in engine.preview(
+        "wait-ready")
     result = engine.run_step("wait-ready")
     assert result.ok and result.attempt == 3
     assert heard == ["wait-ready: try 1/5 failed: output does not contain 'n=3'; next in 0.1 s",
@@ -166,6 +168,9 @@ async def test_tui_log_pane_shows_the_tries_and_k_stops_the_waiting(tmp_path: Pa
         await wait_for(pilot, lambda: c.status("wait-ready") == "failed")
         await wait_for(pilot, lambda: "next in 60 s" in shown())
         assert "try 1/9 failed: output does not contain 'n=99'" in shown()
+        await wait_for(pilot, lambda: any(
+            "Wait until ready: try 1/9 failed" in n.message and "next in 60 s" in n.message
+            for n in app._notifications))
         started = time.monotonic()
         await pilot.press("k")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
@@ -175,3 +180,68 @@ async def test_tui_log_pane_shows_the_tries_and_k_stops_the_waiting(tmp_path: Pa
     session = ws.store.load(sid)
     assert len(session.steps["wait-ready"].attempts) == 1
     assert any(e.kind == "step.retry_cancelled" for e in session.events)
+
+
+def test_editing_a_retry_shows_as_an_edited_step(tmp_path: Path) -> None:
+    from dwtui.engine.changes import step_fingerprint
+
+    one = load_checklist(write(tmp_path, name="a.toml")).step("wait-ready")
+    other = load_checklist(write(tmp_path, retry="{ attempts = 9, interval = 0.1 }",
+                                 name="b.toml")).step("wait-ready")
+    assert step_fingerprint(one) != step_fingerprint(other)
+
+
+BATCHED = """\
+[checklist]
+id = "batched"
+title = "Batched backfill"
+
+[vars]
+dsn = "{dsn}"
+
+[[phases]]
+id = "p"
+title = "P"
+
+[[phases.steps]]
+id = "backfill"
+title = "Backfill region, 500 rows a try"
+kind = "sql"
+dsn = "${{dsn}}"
+query = \"\"\"
+update orders set region = 'eu'
+where id in (select id from orders where region is null order by id limit 500)
+returning id
+\"\"\"
+write = true
+expect = {{ rows = "< 500" }}
+retry = {{ attempts = 100, interval = 0 }}
+"""
+
+
+def test_a_backfill_in_batches_is_a_retry_until_a_short_batch(tmp_path: Path) -> None:
+    """Real PostgreSQL: each try updates one batch; the short batch ends the step."""
+    import psycopg
+    from pg_fixtures import create_database, drop_database, dsn_for
+
+    name = create_database()
+    dsn = dsn_for(name)
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("create table orders (id serial primary key, region text)")
+            conn.execute("insert into orders (region) select null from generate_series(1, 1234)")
+        path = tmp_path / "batched.toml"
+        path.write_text(BATCHED.format(dsn=dsn))
+        checklist = load_checklist(path)
+        store = SessionStore(tmp_path / "sessions")
+        engine = Engine(checklist, store.create(checklist, None, "ci"), store, operator="ci")
+        result = engine.run_step("backfill", confirmed=True)
+        assert result.ok and result.attempt == 3, result.summary
+        attempts = engine.session.steps["backfill"].attempts
+        assert [a.status for a in attempts] == ["failed", "failed", "passed"]
+        assert attempts[0].evidence["failures"] == ["expected rows < 500, got 500"]
+        with psycopg.connect(dsn) as conn:
+            left = conn.execute("select count(*) from orders where region is null").fetchone()
+        assert left == (0,)
+    finally:
+        drop_database(name)

@@ -13,6 +13,7 @@ from dwtui import arith
 from dwtui.checklist.loader import check_files, load_checklist
 from dwtui.engine import Engine
 from dwtui.session.store import SessionStore
+from dwtui.variables import MissingVariables
 
 __all__ = ["pg_dsn"]  # fixture used by name
 
@@ -91,6 +92,12 @@ title = "Say the delta"
 kind = "shell"
 command = "echo ${{deleted}} ${{kept_pct}} > ${{out}}"
 when = {{ var = "deleted", is = "== 10" }}
+
+[[phases.steps]]
+id = "echo-deleted"
+title = "Echo the delta"
+kind = "shell"
+command = "echo ${{deleted}}"
 """
 
 
@@ -151,6 +158,12 @@ def test_a_non_numeric_input_is_said(world: tuple[Engine, SessionStore, Path]) -
     assert engine.variables.value("deleted") is None
     assert engine.variables.computed_problem("deleted") == (
         "${deleted} = ${rows_before} - ${rows_after}: ${rows_before} is 'n/a', not a number")
+    engine.session.captured["rows_before"] = "n/a"
+    with pytest.raises(MissingVariables) as refused:
+        engine.run_step("echo-deleted")
+    assert str(refused.value) == (
+        "no value for ${deleted}; ${deleted} = ${rows_before} - ${rows_after}: "
+        "${rows_before} is 'n/a', not a number")
 
 
 def test_check_reports_bad_computed_variables(tmp_path: Path) -> None:

@@ -145,9 +145,11 @@ async def test_tui_run_skips_and_says_why(tmp_path: Path) -> None:
         screen = main_screen(app)
         await pilot.pause()
         assert screen.select_step("prod-only")
-        await pilot.press("r")
         c = app.controller
         assert c is not None
+        assert 'when (step): env in ["prod", "production"]' in c.preview("prod-only")
+        assert 'when (phase cleanup): env not in ["staging", "qa"]' in c.preview("cleanup-step")
+        await pilot.press("r")
         await wait_for(pilot, lambda: c.status("prod-only") == "skipped")
         notes = [n.message for n in app._notifications]
         assert any("Skipped: Prod only" in n and 'env is "staging"' in n for n in notes)
@@ -180,3 +182,122 @@ def test_the_online_column_runbook_skips_the_backfill_of_an_empty_table(tmp_path
     finally:
         redis("DEL", lock_key)
         drop_database(name)
+
+
+def test_a_running_step_is_never_marked_skipped_under_it(tmp_path: Path) -> None:
+    import threading
+
+    from dwtui.engine import Engine
+    from dwtui.engine.results import StepBusy
+
+    path = tmp_path / "busy.toml"
+    path.write_text('[checklist]\nid = "b"\ntitle = "B"\n[vars]\nflag = "on"\n'
+                    '[[phases]]\nid = "p"\ntitle = "P"\n'
+                    '[[phases.steps]]\nid = "s"\ntitle = "S"\nkind = "shell"\n'
+                    'command = "echo no"\nexpect = { contains = "yes" }\n'
+                    'when = { var = "flag", equals = "on" }\n'
+                    'retry = { attempts = 3, interval = 30 }\n')
+    checklist = load_checklist(path)
+    store = SessionStore(tmp_path / "sessions")
+    engine = Engine(checklist, store.create(checklist, None, "ci"), store, operator="ci")
+    waiting = threading.Event()
+    engine.progress_listeners.append(lambda step_id, line: waiting.set())
+    cancel = threading.Event()
+    worker = threading.Thread(target=lambda: engine.run_step("s", cancel=cancel))
+    worker.start()
+    try:
+        assert waiting.wait(20)
+        engine.session.variables["flag"] = "off"
+        with pytest.raises(StepBusy):
+            engine.run_step("s")
+        assert engine.session.state_of("s").status != "skipped"
+    finally:
+        cancel.set()
+        worker.join(20)
+    assert not any(e.kind == "step.skipped" for e in engine.session.events)
+
+
+ROLLBACK = """\
+[checklist]
+id = "how-far"
+title = "How far"
+
+[vars]
+out = "{out}"
+
+[[phases]]
+id = "change"
+title = "Change"
+
+[[phases.steps]]
+id = "add-column"
+title = "Add the column"
+kind = "shell"
+command = "echo added >> ${{out}}"
+
+[[phases.steps]]
+id = "add-index"
+title = "Add the index"
+kind = "shell"
+command = "echo indexed >> ${{out}}; exit 1"
+
+[[phases.steps]]
+id = "add-trigger"
+title = "Add the trigger"
+kind = "shell"
+command = "echo trigger >> ${{out}}"
+
+[[rollback.scenarios]]
+id = "undo"
+title = "Undo what ran"
+
+[[rollback.scenarios.steps]]
+id = "drop-trigger"
+title = "Drop the trigger"
+kind = "shell"
+command = "echo drop-trigger >> ${{out}}"
+when = {{ step = "add-trigger", in = ["passed", "failed", "interrupted"] }}
+
+[[rollback.scenarios.steps]]
+id = "drop-index"
+title = "Drop the index"
+kind = "shell"
+command = "echo drop-index >> ${{out}}"
+when = {{ step = "add-index", not_in = ["pending", "skipped"] }}
+
+[[rollback.scenarios.steps]]
+id = "drop-column"
+title = "Drop the column"
+kind = "shell"
+command = "echo drop-column >> ${{out}}"
+when = {{ step = "add-column", equals = "passed" }}
+"""
+
+
+def test_a_rollback_undoes_only_what_the_run_got_to(tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    path = tmp_path / "how-far.toml"
+    path.write_text(ROLLBACK.format(out=out))
+    store = SessionStore(tmp_path / "sessions")
+    sid = store.create(load_checklist(path), None, "ci").id
+    assert run([sid, "--sessions-dir", str(store.root)]) == 1  # add-index fails
+    assert run([sid, "--sessions-dir", str(store.root), "--scenario", "undo"]) == 0
+    assert out.read_text().split() == ["added", "indexed", "drop-index", "drop-column"]
+    session = store.load(sid)
+    skipped = [e.detail for e in session.events if e.kind == "step.skipped"]
+    assert skipped == ['when (step) step add-trigger in ["passed", "failed", "interrupted"]: '
+                       'add-trigger is "pending"']
+    assert any(e.kind == "scenario.completed" for e in session.events)
+
+
+def test_check_refuses_bad_step_conditions(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    text = ROLLBACK.format(out="x").replace('step = "add-trigger"', 'step = "add-triger"')
+    text = text.replace('not_in = ["pending", "skipped"]', 'not_in = ["done"]')
+    text = text.replace('step = "add-column", equals', 'step = "add-column", var = "out", equals')
+    path.write_text(text)
+    messages = [str(p) for p in check_files([path])]
+    assert any("'add-triger' names no step (did you mean 'add-trigger'?)" in m
+               for m in messages), messages
+    assert any("not_in: a step condition compares the step's status" in m for m in messages)
+    assert any("when names either var or step" in m for m in messages), messages

@@ -249,7 +249,8 @@ class Builder(TableChecker):
         """A step's or phase's `when` (its variable is checked with the references)."""
         condition = build_condition(self, value, where)
         if condition is not None:
-            self.sites.conditions.append((condition, (*where, "var")))
+            self.sites.conditions.append((condition, (*where, "step" if condition.step
+                                                      else "var")))
         return condition
 
     # -- steps -------------------------------------------------------------------------

@@ -32,8 +32,12 @@ RETRY: Mapping[str, Field] = {
 CONDITION_OPS = ("equals", "not_equals", "in", "not_in", "is")
 _SCALARS = schema.Type("a string, number or boolean, or a list of them", ("scalar", "any"))
 
+#: What a `{ step = ... }` condition may compare with (`dwtui.session.model.StepStatus`).
+STEP_STATUSES = ("pending", "running", "passed", "failed", "skipped", "interrupted")
+
 CONDITION: Mapping[str, Field] = {
-    "var": Field(schema.STR, required=True),
+    "var": Field(schema.STR),
+    "step": Field(schema.STR),
     **{op: Field(_SCALARS) for op in CONDITION_OPS},
 }
 
@@ -84,7 +88,12 @@ def build_condition(checker: TableChecker, value: Any, where: KeyPath) -> Condit
     ops = [op for op in CONDITION_OPS if op in spec]
     if len(ops) != 1:
         if isinstance(value, dict):
-            checker.report(where, "when needs var and exactly one of: " + ", ".join(CONDITION_OPS))
+            checker.report(where, "when needs var (or step) and exactly one of: "
+                           + ", ".join(CONDITION_OPS))
+        return None
+    if ("var" in spec) == ("step" in spec):
+        if isinstance(value, dict):
+            checker.report(where, "when names either var or step (one of them)")
         return None
     op = ops[0]
     raw = spec[op]
@@ -99,6 +108,12 @@ def build_condition(checker: TableChecker, value: Any, where: KeyPath) -> Condit
     if op == "is" and not (isinstance(raw, str) and COMPARISON.fullmatch(raw)):
         checker.report((*where, op), "is takes a comparison such as \">= 5\"")
         return None
-    if "var" not in spec:
-        return None
-    return Condition(var=spec["var"], op=op, values=tuple(as_text(item) for item in items))
+    values = tuple(as_text(item) for item in items)
+    if "step" in spec:
+        wrong = [v for v in values if v not in STEP_STATUSES]
+        if op == "is" or wrong:
+            checker.report((*where, op), "a step condition compares the step's status: one of "
+                           + ", ".join(STEP_STATUSES))
+            return None
+        return Condition(var="", op=op, values=values, step=spec["step"])
+    return Condition(var=spec["var"], op=op, values=values)

@@ -98,11 +98,19 @@ class Condition:
 
     `op` is one of `equals`, `not_equals`, `in`, `not_in`, `is` (a numeric comparison such
     as ">= 5"); `values` are the written values as text (TOML spelling: `true`, `5`).
+    With `step` instead of `var` (`{ step = "add-column", in = ["passed", "failed"] }`) the
+    value is that step's status in the session: how far the run got, for rollback steps.
     """
 
     var: str
     op: str
     values: tuple[str, ...]
+    step: str = ""
+
+    @property
+    def subject(self) -> str:
+        """What the condition reads: `env`, or `step add-column`."""
+        return f"step {self.step}" if self.step else self.var
 
 
 @dataclass(frozen=True)

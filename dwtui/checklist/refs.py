@@ -188,8 +188,13 @@ def _variables(
         if variable.expr is not None:
             places += _strings(variable.expr, ("vars", name, "expr"))
     _computed_cycles(report, variables)
+    step_ids = {step.id for step, _ in sites.steps}
     for condition, where in sites.conditions:
-        if condition.var not in known and not condition.var.startswith("target."):
+        if condition.step:
+            if condition.step not in step_ids:
+                report(where, f"when: '{condition.step}' names no step"
+                              f"{did_you_mean(condition.step, step_ids)}")
+        elif condition.var not in known and not condition.var.startswith("target."):
             report(where, f"when: '{condition.var}' is not defined (add [vars.{condition.var}] "
                           f"or capture it in an earlier step){did_you_mean(condition.var, known)}")
     for text, where in places:

@@ -8,6 +8,7 @@ differs, the fingerprints tell which steps were added, removed or edited.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -56,6 +57,11 @@ def step_fingerprint(step: Step) -> str:
         "timeout": step.timeout, "confirm": step.confirm, "optional": step.optional,
         "parent": step.parent_id, "targets": list(getattr(step, "targets", ()) or ()),
     }
+    # Only when set, so that the fingerprints of steps without them stay as they were.
+    if step.retry is not None:
+        data["retry"] = dataclasses.asdict(step.retry)
+    if step.when is not None:
+        data["when"] = dataclasses.asdict(step.when)
     text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -1,8 +1,10 @@
 """`when`: a step (or its phase) runs only when a variable's value matches.
 
 One small form, never code: `{ var = "env", in = ["staging", "qa"] }`, `equals`,
-`not_equals`, `not_in`, or `is = ">= 5"` (numbers). The value is the variable's as
-`${var}` would give it: a `--var`, a default, a capture of an earlier step. An unset
+`not_equals`, `not_in`, or `is = ">= 5"` (numbers); or `{ step = "add-column", in =
+["passed", "failed"] }`: that step's status, so a rollback step knows how far the run got.
+A variable's value is as `${var}` would give it: a `--var`, a default, a capture of an
+earlier step. An unset
 variable equals nothing (so `not_equals` / `not_in` hold, `equals` / `in` / `is` do not).
 A skipped step is recorded: status `skipped`, a `step.skipped` event and a note saying
 the condition and the value it saw.
@@ -25,11 +27,12 @@ if TYPE_CHECKING:
 def describe(condition: Condition) -> str:
     """`env in ["staging", "qa"]`, `dry_run equals "false"`, `rows is >= 5`."""
     op = condition.op.replace("_", " ")
+    subject = condition.subject
     if condition.op in ("in", "not_in"):
-        return f"{condition.var} {op} {json.dumps(list(condition.values))}"
+        return f"{subject} {op} {json.dumps(list(condition.values))}"
     if condition.op == "is":
-        return f"{condition.var} {condition.values[0]}"
-    return f"{condition.var} {op} {json.dumps(condition.values[0])}"
+        return f"{subject} {condition.values[0]}"
+    return f"{subject} {op} {json.dumps(condition.values[0])}"
 
 
 def _same(expected: str, actual: str) -> bool:
@@ -65,11 +68,15 @@ def governing(engine: Engine, step: Step) -> list[tuple[str, Condition]]:
 def unmet(engine: Engine, step: Step) -> str | None:
     """Why the step must be skipped (the first condition that does not hold), or None."""
     for where, condition in governing(engine, step):
-        value = engine.variables.value(condition.var)
+        if condition.step:
+            with engine.lock:
+                value: str | None = engine.session.state_of(condition.step).status
+        else:
+            value = engine.variables.value(condition.var)
         if not holds(condition, value):
             saw = "unset" if value is None else json.dumps(value)
             return engine.mask(f"when ({where}) {describe(condition)}: "
-                               f"{condition.var} is {saw}")
+                               f"{condition.step or condition.var} is {saw}")
     return None
 
 
@@ -84,6 +91,7 @@ def skip_if_unmet(engine: Engine, step: Step) -> StepResult | None:
         state.marked_by = engine.operator
         state.notes.append(Note(at=utcnow(), operator=engine.operator, text=f"skipped: {reason}"))
         engine.session.record(engine.operator, "step.skipped", step=step.id, detail=reason)
+        engine._scenario_completed(step)  # a skipped last step completes its scenario too
         engine.save()
     engine.notify_listeners(step.id)
     return StepResult(step_id=step.id, status="skipped", attempt=0, summary=f"skipped: {reason}")

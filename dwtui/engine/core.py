@@ -198,7 +198,11 @@ class Engine:
         """Skip the step (recorded) when its or its phase's `when` does not hold."""
         from dwtui.engine.conditions import skip_if_unmet
 
-        return skip_if_unmet(self, self.checklist.step(step_id))
+        step = self.checklist.step(step_id)
+        with self._lock:
+            if step_id in self._active:
+                return None  # running: never marked skipped under it (run_step says busy)
+        return skip_if_unmet(self, step)
 
     def tell_progress(self, step_id: str, line: str) -> None:
         """Tell every progress listener one line (masked) about a running step."""
@@ -251,6 +255,12 @@ class Engine:
             lines.append(f"expect: {describe(dict(step.expect))}")
         if step.capture:
             lines.append(f"capture: {self._render(dict(step.capture))}")
+        from dwtui.engine import conditions, retry
+
+        if step.retry is not None:
+            lines.append(f"retry: {retry.describe(step.retry)}")
+        lines.extend(f"when ({where}): {conditions.describe(condition)}"
+                     for where, condition in conditions.governing(self, step))
         missing = self.variables.missing(step)
         if missing:
             lines.append("needs: " + ", ".join(f"${{{name}}}" for name in missing))
@@ -296,7 +306,8 @@ class Engine:
         if missing:
             missing = self.variables.ask(missing)
         if missing:
-            raise MissingVariables(missing)
+            why = [self.variables.computed_problem(name) for name in missing]
+            raise MissingVariables(missing, [self.mask(w) for w in why if w])
         existing = existing_outputs(step, self.variables) if step.creates else []
         if existing and not overwrite:
             raise WouldOverwrite(step, [self.mask(path) for path in existing])

@@ -21,6 +21,15 @@ if TYPE_CHECKING:
     from dwtui.engine.core import Engine
 
 
+def describe(retry: Retry) -> str:
+    """`until expect passes: up to 20 tries, 5 s apart, for at most 300 s`."""
+    parts = [f"up to {retry.attempts} tries"] if retry.attempts is not None else ["tries"]
+    parts.append(f"{retry.interval:g} s apart")
+    if retry.timeout is not None:
+        parts.append(f"for at most {retry.timeout:g} s")
+    return f"until {retry.until} passes: " + ", ".join(parts)
+
+
 def _of(retry: Retry) -> str:
     return f"/{retry.attempts}" if retry.attempts is not None else ""
 
@@ -50,50 +59,55 @@ def run_with_retry(
         attempt, log = engine._begin(step, by)
         first_attempt = first_attempt or attempt.number
         try:
-            log.line(f"try {number}{_of(retry)} (until {retry.until} passes)")
-            log.flush()
+            # No line before the action: a shell step's log starts with its one header line
+            # (crash recovery finds the output after it); the try's line ends the log.
             outcome = engine._run_action(step, params, attempt, log, cancel)
             outcome.evidence["try"] = {
                 "number": number, "of": retry.attempts, "until": retry.until,
                 "first_attempt": first_attempt,
             }
             result = engine._finish(step, attempt, outcome, time.monotonic() - started)
-            line = _after_try(engine, step, result, number=number, first=first, cancel=cancel)
+            line, last = _after_try(engine, step, result, number=number, first=first,
+                                    cancel=cancel)
             log.line(line)
         finally:
             log.close()
         engine.tell_progress(step.id, line)
-        if result.ok or "gave up" in line:
+        if last:
             return result
-        if cancel.is_set() or cancel.wait(retry.interval):
-            with engine.lock:
-                engine.session.record(engine.operator, "step.retry_cancelled", step=step.id,
-                                      detail=f"cancelled while waiting for try {number + 1}")
-                engine.save()
+        if cancel.wait(retry.interval):
+            _record(engine, step, "step.retry_cancelled",
+                    f"cancelled while waiting for try {number + 1}")
             engine.tell_progress(step.id, f"cancelled while waiting for try {number + 1}")
             return result
+
+
+def _record(engine: Engine, step: Step, kind: str, detail: str) -> None:
+    with engine.lock:
+        engine.session.record(engine.operator, kind, step=step.id, detail=engine.mask(detail))
+        engine.save()
 
 
 def _after_try(
     engine: Engine, step: Step, result: StepResult, *, number: int, first: float,
     cancel: threading.Event,
-) -> str:
-    """The progress line after one try (and its event when the step waits or gives up)."""
+) -> tuple[str, bool]:
+    """The progress line after one try, and whether it was the last (its event recorded
+    when the step waits, gives up or was cancelled)."""
     retry = step.retry
     assert retry is not None
     head = f"try {number}{_of(retry)}"
     if result.ok:
-        return f"{head} passed"
+        return f"{head} passed", True
     if cancel.is_set():
-        return f"{head} {result.status}: {result.summary}; cancelled, no more tries"
+        line = f"{head} {result.status}: {result.summary}; cancelled, no more tries"
+        _record(engine, step, "step.retry_cancelled", line)
+        return line, True
     stop = _stop_reason(retry, number, first)
     if stop:
         line = f"{head} failed: {result.summary}; {stop}"
-        kind = "step.retry_gave_up"
-    else:
-        line = f"{head} failed: {result.summary}; next in {retry.interval:g} s"
-        kind = "step.retry"
-    with engine.lock:
-        engine.session.record(engine.operator, kind, step=step.id, detail=engine.mask(line))
-        engine.save()
-    return line
+        _record(engine, step, "step.retry_gave_up", line)
+        return line, True
+    line = f"{head} failed: {result.summary}; next in {retry.interval:g} s"
+    _record(engine, step, "step.retry", line)
+    return line, False

@@ -24,6 +24,7 @@ from dwtui.screens.keys import key_of
 from dwtui.screens.panels import CriteriaScreen, FlagsScreen
 from dwtui.screens.step_runs import StepRunsScreen
 from dwtui.session.model import DONE_STATUSES
+from dwtui.text_safety import visible
 from dwtui.widgets.header import HeaderBar
 from dwtui.widgets.key_bar import KeyBar
 from dwtui.widgets.log_view import LogPane, LogView
@@ -173,16 +174,24 @@ class MainScreen(StepRunsScreen):
         wheel was taken)."""
         self._listener = self._engine_changed
         engine.listeners.append(self._engine_changed)
+        engine.progress_listeners.append(self._step_progress)
 
     def _engine_changed(self, step_id: str) -> None:
         # Called from whichever thread changed the state; post_message is thread-safe.
         self.post_message(self.StepChanged(step_id))
+
+    def _step_progress(self, step_id: str, line: str) -> None:
+        """A waiting step's progress ("try 3/20 failed: ...; next in 5 s"), from its thread."""
+        title = self.controller.checklist.step(step_id).title
+        self.app.call_from_thread(self.notify, visible(f"{title}: {line}"), timeout=4)
 
     def on_unmount(self) -> None:
         """Stop listening to the engine."""
         engine = self.controller.engine
         if engine is not None and self._listener in engine.listeners:
             engine.listeners.remove(self._listener)
+        if engine is not None and self._step_progress in engine.progress_listeners:
+            engine.progress_listeners.remove(self._step_progress)
 
     def _initial_selection(self) -> None:
         c = self.controller
