@@ -24,6 +24,7 @@ from dwtui.checklist.locate import KeyLocator
 from dwtui.checklist.model import Checklist
 from dwtui.checklist.refs import check_references
 from dwtui.checklist.tables import Reporter
+from dwtui.checklist.watch_guards import build_guards, check_guard_references
 
 __all__ = ["ChecklistError", "Problem", "check_files", "load_checklist"]
 
@@ -98,6 +99,7 @@ def _build(
     phases = builder.phases(top.get("phases"))
     criteria = builder.criteria(top.get("criteria"))
     scenarios, matrix = builder.rollback(top.get("rollback", {}))
+    guards = build_guards(builder, top.get("guards"))
     default_target = meta.get("default_target")
     check_references(
         report,
@@ -106,6 +108,13 @@ def _build(
         variables=variables,
         targets=targets,
         default_target=default_target,
+    )
+    check_guard_references(
+        report, guards,
+        phases={p.id: [s.id for s in p.steps] for p in phases},
+        scenarios={s.id for s in scenarios}, symptoms={row.symptom for row in matrix},
+        variables=set(variables) | set(schema.BUILTIN_VARIABLES)
+        | {name for p in phases for s in p.steps for name in s.capture},
     )
     if top.get("phases") == []:
         report(("phases",), "a checklist needs at least one phase")
@@ -134,6 +143,7 @@ def _build(
         scenarios=tuple(scenarios),
         matrix=tuple(matrix),
         tracking=tracking,
+        guards=tuple(guard for guard, _ in guards),
     )
     return checklist, []
 

@@ -12,7 +12,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from dwtui.checklist.watch_guards import WatchGuard
 
 TargetKind = Literal["kubernetes", "docker", "local"]
 Urgency = Literal["immediate", "high", "medium", "low"]
@@ -192,6 +195,8 @@ class Checklist:
     scenarios: tuple[RollbackScenario, ...] = ()
     matrix: tuple[MatrixRow, ...] = ()
     tracking: Tracking = field(default_factory=Tracking)
+    #: `[[guards]]`: metric guards watching the run (not the `[guard]` forbid patterns).
+    guards: tuple[WatchGuard, ...] = ()
 
     def iter_steps(self, *, include_rollback: bool = True) -> Iterator[Step]:
         """All steps in execution order: phases first, then rollback scenarios."""

@@ -88,6 +88,7 @@ TOP_LEVEL: Mapping[str, Field] = {
     "phases": _f(ANY, required=True),
     "criteria": _f(ANY),
     "rollback": _f(TABLE),
+    "guards": _f(ANY),  # [[guards]]: dwtui.checklist.watch_guards
 }
 
 CHECKLIST: Mapping[str, Field] = {
