@@ -251,3 +251,27 @@ def test_a_resumed_session_keeps_its_guard_evidence(
         wait_for(lambda: int(again.session.guards["errors"]["samples"]) > before)
     finally:
         second.close()
+
+
+def test_a_breach_freezes_forward_steps_but_never_a_rollback_step(
+    world: tuple[Engine, SessionStore, Rate],
+) -> None:
+    from dwtui.engine import RunFrozen
+
+    engine, _store, rate = world
+    rate.value = 1.0
+    breaches: list[Breach] = []
+    runner = GuardRunner(engine, on_breach=breaches.append)
+    runner.start()
+    try:
+        engine.run_step("flip")
+        wait_for(lambda: bool(breaches))
+        assert engine.freeze.reason.startswith("guard errors breached: 3 failing samples")
+        with pytest.raises(RunFrozen, match="step verify not started: the run is frozen"):
+            engine.run_step("verify")
+        assert engine.session.state_of("verify").status == "pending"
+        assert engine.run_step("undo").ok  # the rollback scenario's step runs
+        engine.freeze.thaw()
+        assert engine.run_step("verify").ok
+    finally:
+        runner.close()

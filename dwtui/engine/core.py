@@ -24,6 +24,7 @@ from dwtui.actions import DETACHED_KINDS, action_for
 from dwtui.checklist.model import Checklist, Step, TargetSpec
 from dwtui.engine import recovery
 from dwtui.engine.changes import ChecklistChanges, changes_since, record_fingerprints
+from dwtui.engine.freeze import Freeze
 from dwtui.engine.outputs import existing_outputs
 from dwtui.engine.results import (
     ConfirmationRequired,
@@ -101,6 +102,8 @@ class Engine:
         #: One-line problems worth showing the operator (never fatal).
         self.problems: list[str] = []
         self._lock = threading.RLock()
+        #: Set by a guard's breach: no forward step starts (`dwtui.engine.freeze`).
+        self.freeze = Freeze()
         self._active: set[str] = set()
         self._artifacts: Path | None = None
         #: save_interval > 0: saves for detached steps coalesced (see `dwtui.engine.saving`).
@@ -270,6 +273,7 @@ class Engine:
         recorded as `AUTO_TICKED`, never under the operator's name.
         """
         step = self.checklist.step(step_id)
+        self.freeze.check(step)
         if (step.needs_confirmation or step.kind == "manual") and not confirmed:
             raise ConfirmationRequired(step)
         missing = self.variables.missing(step)

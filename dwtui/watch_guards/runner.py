@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 #: Ordinary samples are saved within this many seconds; a breach is saved at once.
 SAVE_DELAY = 2.0
-OPERATOR = "guard"
 
 
 @dataclass(frozen=True)
@@ -182,7 +181,8 @@ class GuardRunner:
         engine = self.engine
         with engine.lock:
             evidence.started(now())
-            engine.session.record(OPERATOR, "guard.started", detail=f"{guard.id}: {guard.title}")
+            engine.session.record(engine.operator, "guard.started",
+                                  detail=f"{guard.id}: {guard.title}")
             engine.save()
         while not stop.is_set():
             began = time.monotonic()
@@ -195,7 +195,7 @@ class GuardRunner:
         with engine.lock:
             evidence.stopped(now())
             if not self._closing.is_set():
-                engine.session.record(OPERATOR, "guard.stopped", detail=guard.id)
+                engine.session.record(engine.operator, "guard.stopped", detail=guard.id)
             engine.save()
 
     def sample(self, guard: WatchGuard, cancel: threading.Event) -> tuple[float | None, str]:
@@ -247,11 +247,14 @@ class GuardRunner:
                 samples = tuple(dict(s) for s in evidence.data["breaches"][-1]["samples"])
                 breach = Breach(guard.id, guard.title, value, reason, scenario, samples)
                 self.breaches.append(breach)
-                engine.session.record(OPERATOR, "guard.breach", detail=(
+                engine.session.record(engine.operator, "guard.breach", detail=(
                     f"{guard.id}: {reason}" + (f"; rollback: {scenario}" if scenario else "")))
+                if engine.freeze.freeze(f"guard {guard.id} breached: {reason}"):
+                    engine.session.record(engine.operator, "run.frozen",
+                                          detail=f"no forward step starts (guard {guard.id})")
                 engine.save()
             elif verdict.ask:
-                engine.session.record(OPERATOR, "guard.inconclusive", detail=(
+                engine.session.record(engine.operator, "guard.inconclusive", detail=(
                     f"{guard.id}: {guard.inconclusive_limit} inconclusive samples in a row"
                     + (f" ({error})" if error else "")))
                 engine.save()

@@ -179,7 +179,9 @@ def sql_scalar(request: SampleRequest) -> Reading:
 
 def shell_number(request: SampleRequest) -> Reading:
     """The last line of a bash command's output, as a number (the command must exit 0)."""
-    command = str(request.params["command"])
+    command = request.params["command"]  # a ShellCommand: its values travel in `env`
+    if not isinstance(command, str):
+        raise SampleError("the shell guard has no command")
     why = refusal(request.guard, shell_facts(shown(command), {}))
     if why:
         raise SampleError(why)

@@ -1,0 +1,54 @@
+"""The freeze: after a guard's breach no forward step starts; rollback steps always may.
+
+A step already running is not killed. `Engine.run_step` checks the freeze before it starts
+a step; the headless runner and the TUI check it too, to say why nothing more runs.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from dwtui.checklist.model import Step
+
+
+class RunFrozen(Exception):
+    """A forward step was asked to start while the run is frozen (one line)."""
+
+    def __init__(self, step: Step, reason: str) -> None:
+        self.step = step
+        self.reason = reason
+        super().__init__(f"step {step.id} not started: the run is frozen ({reason}); "
+                         "run the rollback scenario, or unfreeze after checking")
+
+
+class Freeze:
+    """Whether the forward run is frozen, and why (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reason = ""
+
+    @property
+    def reason(self) -> str:
+        """Why the run is frozen ("" when it is not)."""
+        with self._lock:
+            return self._reason
+
+    def freeze(self, reason: str) -> bool:
+        """Freeze the run; False when it was frozen already (the first reason stays)."""
+        with self._lock:
+            if self._reason:
+                return False
+            self._reason = reason or "frozen"
+            return True
+
+    def thaw(self) -> None:
+        """Let forward steps start again (the operator decided, after checking)."""
+        with self._lock:
+            self._reason = ""
+
+    def check(self, step: Step) -> None:
+        """Raise RunFrozen for a forward step while frozen; rollback steps always pass."""
+        reason = self.reason
+        if reason and not step.rollback:
+            raise RunFrozen(step, reason)
