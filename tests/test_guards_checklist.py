@@ -144,3 +144,20 @@ def test_duplicate_guard_ids_are_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, "[[guards]]\n" + one + "\n[[guards]]\n" + one)
     with pytest.raises(ChecklistError, match="duplicate guard id 'a'"):
         load_checklist(path)
+
+
+def test_the_format_reference_documents_guards_and_its_example_loads(tmp_path: Path) -> None:
+    import re
+
+    from dwtui.checklist.watch_guards import GUARD_FIELDS, SOURCE_FIELDS
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "checklist-format.md").read_text()
+    section = doc.split("## `[[guards]]`", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`([^`\s=]+)", section))
+    wanted = set(GUARD_FIELDS) | {f for fields in SOURCE_FIELDS.values() for f in fields}
+    assert not sorted(wanted - named)
+    example = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert example
+    guard = example.group(1).replace('start = "enable"', 'start = "change"').replace(
+        'stop = "verify"', 'stop = "flip"').replace("${prometheus_url}", "${base}")
+    load_checklist(_write(tmp_path, guard))
