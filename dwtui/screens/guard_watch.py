@@ -1,0 +1,90 @@
+"""The main screen's part in `[[guards]]`: run them while driving, show them, react to a breach.
+
+`GuardWatch` is mixed into `MainScreen`: the driver's screen starts a `GuardRunner` (samples
+on its own threads, never the UI's) and closes it when the screen goes; the runner's
+callbacks post messages, handled here on the UI thread: the guards row repaints, and a
+breach opens `BreachScreen` with its scenario preselected. The answer goes to the app as the
+rollback matrix's `ScenarioChosen` message, like a choice made in the matrix.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+from textual.screen import Screen
+
+from dwtui.screens.controller import SessionController
+from dwtui.watch_guards.runner import Breach, GuardRunner, SampleTaken
+
+#: A closing screen waits this long for a guard's sample in flight (the threads are daemons).
+CLOSE_WAIT = 1.0
+
+
+class GuardSampled(Message):
+    """A guard took a sample (posted from the guard's thread)."""
+
+    def __init__(self, taken: SampleTaken) -> None:
+        super().__init__()
+        self.taken = taken
+
+
+class GuardBreached(Message):
+    """A guard breached (posted from the guard's thread)."""
+
+    def __init__(self, breach: Breach) -> None:
+        super().__init__()
+        self.breach = breach
+
+
+class GuardWatch(Screen[None]):
+    """Guards for a screen that has a `controller` and may show a `#guards` row."""
+
+    controller: SessionController
+    guard_runner: GuardRunner | None = None
+
+    def start_guards(self) -> None:
+        """Start the session's guards when this screen drives it."""
+        c = self.controller
+        if c.engine is None or c.read_only or not c.checklist.guards:
+            return
+        self.guard_runner = GuardRunner(c.engine, on_breach=self._post_breach,
+                                        on_sample=self._post_sample)
+        self.guard_runner.start()
+
+    def stop_guards(self) -> None:
+        """Stop them (the screen goes away: the session closes)."""
+        runner, self.guard_runner = self.guard_runner, None
+        if runner is not None:
+            runner.close(wait=CLOSE_WAIT)
+
+    def _post_breach(self, breach: Breach) -> None:
+        self.post_message(GuardBreached(breach))
+
+    def _post_sample(self, taken: SampleTaken) -> None:
+        self.post_message(GuardSampled(taken))
+
+    def refresh_guards(self) -> None:
+        """Repaint the guards row from the session's evidence."""
+        from dwtui.widgets.guards_row import GuardsRow
+
+        for row in self.query(GuardsRow):
+            row.show(self.controller.session.guards)
+
+    def on_guard_sampled(self, _message: GuardSampled) -> None:
+        """Repaint the row with the new sample."""
+        self.refresh_guards()
+
+    def on_guard_breached(self, message: GuardBreached) -> None:
+        """Show the breach with its rollback scenario preselected."""
+        from dwtui.screens.breach import BreachScreen
+        from dwtui.screens.matrix import RollbackMatrixScreen
+
+        self.refresh_guards()
+        breach = message.breach
+        c = self.controller
+        scenario = next((s for s in c.scenarios() if s.id == breach.scenario), None)
+
+        def answered(run: bool | None) -> None:
+            if run and scenario is not None:
+                self.post_message(RollbackMatrixScreen.ScenarioChosen(scenario.id, run=True))
+
+        self.app.push_screen(BreachScreen(breach, scenario, c.status), answered)

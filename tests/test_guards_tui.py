@@ -1,0 +1,102 @@
+"""Guards in the TUI: the compact row on the main screen, and a breach's one-key rollback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_tui_support import SMALL, main_screen, make_workspace, new_session, open_app, wait_for
+from textual.widgets import Label, Sparkline, Static
+
+from dwtui.app import DwtuiApp
+from dwtui.engine import RunFrozen
+from dwtui.screens.breach import BreachScreen
+from dwtui.screens.scenario import ScenarioScreen
+from dwtui.widgets.guards_row import GuardCell
+
+GUARD = """
+[[guards]]
+id = "errors"
+title = "Error count"
+interval = 0.05
+healthy = "< 1"
+failing = "> 5"
+failure_limit = 2
+rollback = "5xx errors or exceptions in dual-write hooks"
+shell = {{ command = "cat {value}" }}
+"""
+
+
+def _app(tmp_path: Path) -> tuple[DwtuiApp, Path]:
+    value = tmp_path / "value"
+    value.write_text("0\n")
+    checklist = tmp_path / "src" / "tui_guarded.toml"
+    checklist.parent.mkdir()
+    checklist.write_text(SMALL.read_text() + GUARD.format(value=value))
+    ws = make_workspace(tmp_path, checklist)
+    sid = new_session(ws, "tui_guarded.toml")
+    return open_app(ws, sid), value
+
+
+def _cell(app: DwtuiApp) -> GuardCell:
+    return main_screen(app).query_one(GuardCell)
+
+
+def _label(app: DwtuiApp) -> str:
+    return str(_cell(app).query_one(Label).render())
+
+
+async def test_the_main_screen_shows_each_guard_with_its_last_samples(tmp_path: Path) -> None:
+    app, value = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(_cell(app).query_one(Sparkline).data or []) >= 3)
+        assert "Error count" in _label(app) and "watching 0" in _label(app)
+        value.write_text("3\n")  # neither healthy nor failing
+        await wait_for(pilot, lambda: "inconclusive" not in _label(app) and "watching 3"
+                       in _label(app))
+        assert list(_cell(app).query_one(Sparkline).data or [])[-1] == 3.0
+
+
+async def test_a_breach_freezes_the_run_and_y_runs_the_preselected_rollback(
+    tmp_path: Path,
+) -> None:
+    app, value = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "watching" in _label(app))
+        value.write_text("9\n")
+        await wait_for(pilot, lambda: isinstance(app.screen, BreachScreen))
+        modal = app.screen
+        assert isinstance(modal, BreachScreen)
+        assert modal.breach.scenario == "disable-dual-write"
+        assert "2 failing samples in a row (> 5)" in str(
+            modal.query_one("#breach-reason", Label).render())
+        evidence = str(modal.query_one("#breach-evidence", Static).render())
+        assert evidence.count("failing") >= 2 and "9" in evidence
+        steps = str(modal.query_one("#breach-steps", Static).render())
+        assert "Disable dual-write" in steps
+        assert "breached" in _label(app)
+        engine = app.controller.engine if app.controller else None
+        assert engine is not None and engine.freeze.reason
+        try:
+            engine.run_step("say-hello")
+            raise AssertionError("a forward step started while frozen")
+        except RunFrozen:
+            pass
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScenarioScreen))
+        await wait_for(pilot, lambda: app.controller is not None
+                       and app.controller.status("rb-check") == "passed")
+        assert app.controller is not None
+        assert app.controller.status("rb-disable") == "passed"
+        assert app.controller.status("say-hello") == "pending"
+
+
+async def test_n_leaves_the_run_frozen_without_rolling_back(tmp_path: Path) -> None:
+    app, value = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        value.write_text("9\n")
+        await wait_for(pilot, lambda: isinstance(app.screen, BreachScreen))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BreachScreen))
+        assert app.controller is not None
+        assert app.controller.status("rb-disable") == "pending"
+        assert app.controller.engine is not None and app.controller.engine.freeze.reason
