@@ -100,3 +100,20 @@ async def test_n_leaves_the_run_frozen_without_rolling_back(tmp_path: Path) -> N
         assert app.controller is not None
         assert app.controller.status("rb-disable") == "pending"
         assert app.controller.engine is not None and app.controller.engine.freeze.reason
+
+
+async def test_run_on_a_forward_step_while_frozen_says_so_and_asks_nothing(
+    tmp_path: Path,
+) -> None:
+    app, value = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        value.write_text("9\n")
+        await wait_for(pilot, lambda: isinstance(app.screen, BreachScreen))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BreachScreen))
+        assert main_screen(app).select_step("say-hello")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any("Not run: Say hello — the run is frozen" in n.message
+                                          for n in app._notifications))
+        assert app.screen is main_screen(app)  # no confirmation was asked
+        assert app.controller is not None and app.controller.status("say-hello") == "pending"

@@ -140,6 +140,12 @@ class StepRunsScreen(Screen[None]):
         asked: those are never answered for the operator.
         """
         for step in steps:
+            engine = self.controller.engine
+            frozen = engine.freeze.reason if engine is not None else ""
+            if frozen and not step.rollback:  # a guard breached: ask nothing, run nothing
+                self.notify(f"Not run: {step.title} — the run is frozen: {frozen}. "
+                            "Roll back (ctrl+r) or check first.", severity="error", timeout=12)
+                return
             if step.kind == "manual" and stop_at_manual:
                 self.select_step(step.id)
                 self.notify(f"Manual step: {step.title} — {self.key_hint('main.done')} "
