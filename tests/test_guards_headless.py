@@ -7,6 +7,7 @@ session file, so the next step is the one the freeze must stop.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,23 @@ def test_on_breach_rollback_runs_the_scenario(tmp_path: Path) -> None:
     session = store.load(sid)
     assert session.steps["disable"].status == "passed"
     assert progress_of(session).state == "rolled back"
+
+
+def test_status_and_the_report_show_the_breach_and_its_rollback(tmp_path: Path) -> None:
+    store, sid, _value = _session(tmp_path)
+    assert _run(store, sid).returncode == 4
+    status = subprocess.run(
+        [sys.executable, "-m", "dwtui", "status", sid, "--sessions-dir", str(store.root)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert status.returncode == 0, status.stderr
+    assert "errors (Error count): breached;" in status.stdout
+    assert "2 failing samples in a row (> 5); last 9 — rollback scenario: emergency" in (
+        status.stdout)
+    assert re.search(r"samples: [09 ]*9 9", status.stdout)
+    report = tmp_path / "report.md"
+    made = subprocess.run(
+        [sys.executable, "-m", "dwtui", "report", sid, "--sessions-dir", str(store.root),
+         "-o", str(report)], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert made.returncode == 0, made.stderr
+    text = report.read_text()
+    assert "## Guards" in text and "rollback scenario: emergency" in text
