@@ -266,6 +266,7 @@ class Builder(TableChecker):
             rollback=rollback,
             targets=tuple(spec.get("targets", ())),
             creates=tuple(spec.get("creates", ())),
+            baseline=spec.get("baseline", ""),
         )
 
     def expect(self, value: Any, where: KeyPath, kind: str) -> dict[str, Any]:

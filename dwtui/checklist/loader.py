@@ -18,6 +18,7 @@ import tomli
 
 from dwtui import toml_input
 from dwtui.checklist import schema
+from dwtui.checklist.baselines import check_baselines
 from dwtui.checklist.build import Builder
 from dwtui.checklist.errors import ChecklistError, Problem
 from dwtui.checklist.locate import KeyLocator
@@ -109,6 +110,7 @@ def _build(
         targets=targets,
         default_target=default_target,
     )
+    check_baselines(report, builder.sites.steps)
     check_guard_references(
         report, guards,
         phases={p.id: [s.id for s in p.steps] for p in phases},

@@ -104,6 +104,8 @@ class Step:
     #: Files the step writes (`${name}`s allowed): it refuses to run while one exists,
     #: unless the operator allows the overwrite.
     creates: tuple[str, ...] = ()
+    #: The earlier step whose observed values `"<= baseline * 1.2"` expectations compare with.
+    baseline: str = ""
 
     @property
     def needs_typed_confirmation(self) -> bool:

@@ -173,6 +173,7 @@ STEP_COMMON: Mapping[str, Field] = {
     "optional": _f(BOOL),
     "targets": _f(STRS),
     "creates": _f(STRS),
+    "baseline": _f(STR),  # dwtui.checklist.baselines
 }
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")

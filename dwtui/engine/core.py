@@ -402,13 +402,20 @@ class Engine:
 
         failures = []
         failed_keys: list[str] = []
+        baseline_evidence: dict[str, Any] = {}
         if outcome.ok:
             # `expect` values may name variables (`json = { id = "${team_id}" }`), filled in
             # like the kind's fields; missing names were already refused before the run.
             expect = self.variables.substitute_params(dict(step.expect), keep_missing=True)
+            from dwtui.engine.baselines import judge_inputs
+
+            with self._lock:  # `"<= baseline * 1.2"`: the limit from an earlier step's value
+                expect, baseline_evidence, missing = judge_inputs(
+                    self.checklist, self.session, step, expect, outcome.observed)
             found = evaluate(with_defaults(step.kind, expect), outcome.observed)
-            failures = [f.message for f in found]
-            failed_keys = sorted({f.key.split(".", 1)[0] for f in found})
+            failures = [message for _, message in missing] + [f.message for f in found]
+            failed_keys = sorted({f.key.split(".", 1)[0] for f in found}
+                                 | {key.split(".", 1)[0] for key, _ in missing})
         passed = outcome.ok and not failures
         if passed:
             summary = outcome.summary or "done"
@@ -442,7 +449,7 @@ class Engine:
                 attempt.elapsed = duration
             attempt.exit_code = outcome.exit_code
             attempt.summary = summary
-            evidence = self._mask_tree(dict(outcome.evidence))
+            evidence = self._mask_tree({**outcome.evidence, **baseline_evidence})
             if failures:
                 evidence["failures"] = [self.masker.mask(f) for f in failures]
                 # Which expectations failed: a criterion naming `step:key` is judged on its
