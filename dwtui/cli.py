@@ -149,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="when a [[guards]] guard breaches: stop with exit 4 (default), or run the "
         "rollback scenario it points to",
     )
+    p.add_argument(
+        "--unfreeze", metavar="WHY",
+        help="let forward steps start again in a session a guard's breach froze "
+        "(recorded with WHY)",
+    )
     p.set_defaults(handler=_lazy("dwtui.headless", "main"))
 
     p = sub.add_parser("report", help="write the markdown summary of a session")

@@ -160,6 +160,8 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
                         save_interval=SAVE_INTERVAL)
         guards = GuardRunner(engine)
         try:
+            if getattr(args, "unfreeze", None):
+                engine.unfreeze(args.unfreeze)
             guards.start()
             with _Interrupts() as interrupts:
                 code = _run(engine, args, out, err, interrupts.cancel, guards=guards)
@@ -359,6 +361,7 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--manual-done", action="store_true")
     parser.add_argument("--overwrite", action="store_true")
     parser.add_argument("--on-breach", choices=("stop", "rollback"), default="stop")
+    parser.add_argument("--unfreeze", metavar="WHY")
     return main(parser.parse_args(argv))
 
 

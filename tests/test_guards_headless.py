@@ -157,3 +157,19 @@ def test_status_and_the_report_show_the_breach_and_its_rollback(tmp_path: Path) 
     assert made.returncode == 0, made.stderr
     text = report.read_text()
     assert "## Guards" in text and "rollback scenario: emergency" in text
+
+
+def test_a_later_run_stays_frozen_until_unfreeze(tmp_path: Path) -> None:
+    store, sid, value = _session(tmp_path)
+    assert _run(store, sid).returncode == 4
+    again = _run(store, sid)
+    assert again.returncode == 4, again.stdout + again.stderr
+    assert "the run is frozen: guard errors breached" in again.stderr
+    assert "--unfreeze" in again.stderr
+    assert not Path(f"{value}.after").exists()
+    value.write_text("0\n")  # the cause is gone; the operator checked and says so
+    thawed = _run(store, sid, "--unfreeze", "checked: a test spike")
+    assert thawed.returncode == 0, thawed.stdout + thawed.stderr
+    assert Path(f"{value}.after").read_text() == "ran-after\n"
+    unfrozen = [e for e in store.load(sid).events if e.kind == "run.unfrozen"]
+    assert [e.detail for e in unfrozen] == ["checked: a test spike"]

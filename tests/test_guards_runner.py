@@ -271,7 +271,13 @@ def test_a_breach_freezes_forward_steps_but_never_a_rollback_step(
             engine.run_step("verify")
         assert engine.session.state_of("verify").status == "pending"
         assert engine.run_step("undo").ok  # the rollback scenario's step runs
-        engine.freeze.thaw()
+        again = Engine(engine.checklist, engine.store.load(engine.session.id), engine.store,
+                       operator="tester@ci", environ={})
+        assert again.freeze.reason == engine.freeze.reason  # a later process is frozen too
+        runner.close()
+        engine.unfreeze("checked: a load test of another team")
         assert engine.run_step("verify").ok
+        assert [e.detail for e in engine.session.events if e.kind == "run.unfrozen"] == [
+            "checked: a load test of another team"]
     finally:
         runner.close()

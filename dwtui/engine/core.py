@@ -24,7 +24,7 @@ from dwtui.actions import DETACHED_KINDS, action_for
 from dwtui.checklist.model import Checklist, Step, TargetSpec
 from dwtui.engine import recovery
 from dwtui.engine.changes import ChecklistChanges, changes_since, record_fingerprints
-from dwtui.engine.freeze import Freeze
+from dwtui.engine.freeze import UNFROZEN, Freeze, frozen_reason
 from dwtui.engine.outputs import existing_outputs
 from dwtui.engine.results import (
     ConfirmationRequired,
@@ -103,7 +103,7 @@ class Engine:
         self.problems: list[str] = []
         self._lock = threading.RLock()
         #: Set by a guard's breach: no forward step starts (`dwtui.engine.freeze`).
-        self.freeze = Freeze()
+        self.freeze = Freeze(frozen_reason(session.events))
         self._active: set[str] = set()
         self._artifacts: Path | None = None
         #: save_interval > 0: saves for detached steps coalesced (see `dwtui.engine.saving`).
@@ -479,6 +479,14 @@ class Engine:
             duration=duration if duration is not None else attempt.duration_seconds,
             failures=[self.masker.mask(f) for f in failures], captured=captured,
         )
+
+    def unfreeze(self, why: str) -> None:
+        """Let forward steps start again after a breach (the operator checked; recorded)."""
+        with self._lock:
+            if self.freeze.reason:
+                self.session.record(self.operator, UNFROZEN, detail=self.masker.mask(why))
+                self.freeze.thaw()
+                self.save()
 
     # ------------------------------------------------------------------ by hand
 

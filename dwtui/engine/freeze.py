@@ -1,14 +1,33 @@
 """The freeze: after a guard's breach no forward step starts; rollback steps always may.
 
 A step already running is not killed. `Engine.run_step` checks the freeze before it starts
-a step; the headless runner and the TUI check it too, to say why nothing more runs.
+a step; the headless runner and the TUI check it too, to say why nothing more runs. The
+freeze is an event in the session (`run.frozen`, its detail the reason) and lasts until a
+`run.unfrozen` event: a later `dwtui run` or `dwtui resume` of the session is frozen too.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 from dwtui.checklist.model import Step
+from dwtui.session.model import Event
+
+FROZEN = "run.frozen"
+UNFROZEN = "run.unfrozen"
+
+
+def frozen_reason(events: Iterable[Event]) -> str:
+    """Why the session's run is frozen: the last `run.frozen` not followed by a
+    `run.unfrozen` ("" when it is not frozen)."""
+    reason = ""
+    for event in events:
+        if event.kind == FROZEN:
+            reason = event.detail or "frozen"
+        elif event.kind == UNFROZEN:
+            reason = ""
+    return reason
 
 
 class RunFrozen(Exception):
@@ -24,9 +43,9 @@ class RunFrozen(Exception):
 class Freeze:
     """Whether the forward run is frozen, and why (thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, reason: str = "") -> None:
         self._lock = threading.Lock()
-        self._reason = ""
+        self._reason = reason
 
     @property
     def reason(self) -> str:

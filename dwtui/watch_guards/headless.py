@@ -1,5 +1,7 @@
 """What `dwtui run` does on a guard's breach: say it, then stop (exit 4) or roll back.
 
+A session frozen by an earlier breach stays frozen (exit 4 at once, before any forward
+step) until `--unfreeze "why"` records the operator's decision.
 `--on-breach stop` (the default) prints the breach, its last samples and the scenario it
 points to, and exits 4. `--on-breach rollback` runs that scenario at once (its steps are
 never frozen) and still exits 4 when it completed; if the scenario itself stops, its own
@@ -42,7 +44,8 @@ def on_breach(
     """Report the first breach (or just the freeze) and stop or roll back; the exit code."""
     breach = breaches[0] if breaches else None
     if breach is None:
-        print(f"dwtui run: the run is frozen: {frozen}", file=err)
+        print(f"dwtui run: the run is frozen: {frozen}; run the rollback scenario "
+              "(--scenario ID), or after checking: --unfreeze \"why\"", file=err)
         return EXIT_BREACH
     for line in breach_lines(breach):
         print(f"dwtui run: {line}", file=err)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from dwtui.actions.base import ActionContext
 from dwtui.checklist.model import Step
 from dwtui.checklist.watch_guards import WatchGuard
+from dwtui.engine.freeze import FROZEN
 from dwtui.session.model import DONE_STATUSES
 from dwtui.variables import MissingVariables
 from dwtui.watch_guards.evidence import GuardEvidence, now
@@ -249,9 +250,9 @@ class GuardRunner:
                 self.breaches.append(breach)
                 engine.session.record(engine.operator, "guard.breach", detail=(
                     f"{guard.id}: {reason}" + (f"; rollback: {scenario}" if scenario else "")))
-                if engine.freeze.freeze(f"guard {guard.id} breached: {reason}"):
-                    engine.session.record(engine.operator, "run.frozen",
-                                          detail=f"no forward step starts (guard {guard.id})")
+                why = f"guard {guard.id} breached: {reason}"
+                if engine.freeze.freeze(why):
+                    engine.session.record(engine.operator, FROZEN, detail=why)
                 engine.save()
             elif verdict.ask:
                 engine.session.record(engine.operator, "guard.inconclusive", detail=(
