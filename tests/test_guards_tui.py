@@ -117,3 +117,28 @@ async def test_run_on_a_forward_step_while_frozen_says_so_and_asks_nothing(
                                           for n in app._notifications))
         assert app.screen is main_screen(app)  # no confirmation was asked
         assert app.controller is not None and app.controller.status("say-hello") == "pending"
+
+
+async def test_u_unfreezes_with_a_reason_and_the_row_says_frozen_until_then(
+    tmp_path: Path,
+) -> None:
+    from textual.widgets import Input
+
+    app, value = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        value.write_text("9\n")
+        await wait_for(pilot, lambda: isinstance(app.screen, BreachScreen))
+        await pilot.press("n")
+        flag = main_screen(app).query_one("#frozen-flag", Label)
+        await wait_for(pilot, lambda: "FROZEN" in str(flag.render()))
+        value.write_text("0\n")
+        await pilot.press("U")
+        await wait_for(pilot, lambda: bool(app.screen.query(Input)))
+        app.screen.query_one(Input).value = "checked: another team's load test"
+        await pilot.press("enter")
+        engine = app.controller.engine if app.controller else None
+        assert engine is not None
+        await wait_for(pilot, lambda: not engine.freeze.reason)
+        await wait_for(pilot, lambda: "FROZEN" not in str(flag.render()))
+        events = [e.detail for e in engine.session.events if e.kind == "run.unfrozen"]
+        assert events == ["checked: another team's load test"]

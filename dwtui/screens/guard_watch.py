@@ -9,6 +9,7 @@ rollback matrix's `ScenarioChosen` message, like a choice made in the matrix.
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
@@ -38,6 +39,8 @@ class GuardBreached(Message):
 class GuardWatch(Screen[None]):
     """Guards for a screen that has a `controller` and may show a `#guards` row."""
 
+    BINDINGS = [Binding("U", "unfreeze", "Unfreeze", id="main.unfreeze", show=False)]
+
     controller: SessionController
     guard_runner: GuardRunner | None = None
 
@@ -66,8 +69,31 @@ class GuardWatch(Screen[None]):
         """Repaint the guards row from the session's evidence."""
         from dwtui.widgets.guards_row import GuardsRow
 
+        engine = self.controller.engine
+        frozen = engine.freeze.reason if engine is not None else ""
         for row in self.query(GuardsRow):
-            row.show(self.controller.session.guards)
+            row.show(self.controller.session.guards, frozen=frozen)
+
+    def action_unfreeze(self) -> None:
+        """After a breach: let forward steps start again, with the reason it is safe."""
+        from dwtui.screens.modals import NoteScreen
+
+        engine = self.controller.engine
+        if engine is None or self.controller.read_only:
+            self.notify("Read-only: watching, not driving.", severity="warning")
+            return
+        if not engine.freeze.reason:
+            self.notify("The run is not frozen.")
+            return
+
+        def decided(why: str | None) -> None:
+            if why:
+                engine.unfreeze(why)
+                self.notify("Unfrozen: forward steps may start again.")
+                self.refresh_guards()
+
+        self.app.push_screen(NoteScreen("unfreezing the run (why is it safe to go on?)"),
+                             decided)
 
     def on_guard_sampled(self, _message: GuardSampled) -> None:
         """Repaint the row with the new sample."""

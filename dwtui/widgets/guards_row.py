@@ -63,11 +63,16 @@ class GuardsRow(Horizontal):
         self.guards = guards
 
     def compose(self) -> ComposeResult:
-        """One cell per guard."""
+        """The frozen flag, then one cell per guard."""
+        yield Label("", id="frozen-flag")
         for guard in self.guards:
             yield GuardCell(guard)
 
-    def show(self, records: Mapping[str, Mapping[str, Any]]) -> None:
-        """Repaint every guard from the session's guard evidence."""
+    def show(self, records: Mapping[str, Mapping[str, Any]], *, frozen: str = "") -> None:
+        """Repaint every guard from the session's guard evidence (and whether the run is
+        frozen)."""
+        flag = self.query_one("#frozen-flag", Label)
+        flag.update(Text("FROZEN", "bold white on red") if frozen else "")
+        flag.display = bool(frozen)
         for cell in self.query(GuardCell):
             cell.show(records.get(cell.guard.id, {}))
