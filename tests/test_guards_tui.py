@@ -21,6 +21,7 @@ interval = 0.05
 healthy = "< 1"
 failing = "> 5"
 failure_limit = 2
+inconclusive_limit = 3
 rollback = "5xx errors or exceptions in dual-write hooks"
 shell = {{ command = "cat {value}" }}
 """
@@ -51,8 +52,7 @@ async def test_the_main_screen_shows_each_guard_with_its_last_samples(tmp_path: 
         await wait_for(pilot, lambda: len(_cell(app).query_one(Sparkline).data or []) >= 3)
         assert "Error count" in _label(app) and "watching 0" in _label(app)
         value.write_text("3\n")  # neither healthy nor failing
-        await wait_for(pilot, lambda: "inconclusive" not in _label(app) and "watching 3"
-                       in _label(app))
+        await wait_for(pilot, lambda: _label(app).endswith(" 3"))
         assert list(_cell(app).query_one(Sparkline).data or [])[-1] == 3.0
 
 
@@ -142,3 +142,46 @@ async def test_u_unfreezes_with_a_reason_and_the_row_says_frozen_until_then(
         await wait_for(pilot, lambda: "FROZEN" not in str(flag.render()))
         events = [e.detail for e in engine.session.events if e.kind == "run.unfrozen"]
         assert events == ["checked: another team's load test"]
+
+
+async def test_a_follower_sees_the_drivers_breach(tmp_path: Path) -> None:
+    from dwtui.watch_guards.runner import GuardRunner
+
+    value = tmp_path / "value"
+    value.write_text("0\n")
+    checklist = tmp_path / "src" / "tui_guarded.toml"
+    checklist.parent.mkdir()
+    checklist.write_text(SMALL.read_text() + GUARD.format(value=value))
+    driver_ws = make_workspace(tmp_path, checklist, operator="ana@box")
+    sid = new_session(driver_ws, "tui_guarded.toml")
+    driver = driver_ws.open(sid)
+    engine = driver.controller.engine
+    assert engine is not None
+    runner = GuardRunner(engine)  # the driver's guards (its dwtui run or TUI)
+    follower_ws = make_workspace(tmp_path, operator="ben@laptop")
+    app = DwtuiApp(follower_ws, opened=follower_ws.open(sid))
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            runner.start()
+            await wait_for(pilot, lambda: "watching" in _label(app))
+            value.write_text("9\n")
+            await wait_for(pilot, lambda: "breached" in _label(app))
+            flag = main_screen(app).query_one("#frozen-flag", Label)
+            await wait_for(pilot, lambda: "FROZEN" in str(flag.render()))
+            await wait_for(pilot, lambda: any(
+                "Guard errors breached: 2 failing samples in a row" in n.message
+                and "disable-dual-write" in n.message for n in app._notifications))
+            assert not isinstance(app.screen, BreachScreen)  # the driver decides
+    finally:
+        runner.close()
+        driver_ws.release(sid)
+
+
+async def test_an_inconclusive_guard_asks_the_operator(tmp_path: Path) -> None:
+    app, value = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "watching" in _label(app))
+        value.write_text("not a number\n")
+        await wait_for(pilot, lambda: any("Guard errors is inconclusive" in n.message
+                                          for n in app._notifications))
+        assert "inconclusive ?" in _label(app)

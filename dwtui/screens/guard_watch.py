@@ -43,6 +43,8 @@ class GuardWatch(Screen[None]):
 
     controller: SessionController
     guard_runner: GuardRunner | None = None
+    #: Breaches (guard id, time) already announced; None until the first repaint.
+    _breaches_seen: set[tuple[str, str]] | None = None
 
     def start_guards(self) -> None:
         """Start the session's guards when this screen drives it."""
@@ -67,12 +69,32 @@ class GuardWatch(Screen[None]):
 
     def refresh_guards(self) -> None:
         """Repaint the guards row from the session's evidence."""
+        from dwtui.engine.freeze import frozen_reason
         from dwtui.widgets.guards_row import GuardsRow
 
-        engine = self.controller.engine
-        frozen = engine.freeze.reason if engine is not None else ""
+        c = self.controller
+        if c.engine is not None and not c.read_only:
+            frozen = c.engine.freeze.reason
+        else:  # a follower: what the driver's session file says
+            frozen = frozen_reason(c.session.events)
         for row in self.query(GuardsRow):
-            row.show(self.controller.session.guards, frozen=frozen)
+            row.show(c.session.guards, frozen=frozen)
+        self._announce_breaches()
+
+    def _announce_breaches(self) -> None:
+        """A follower hears of each new breach the driver's guards recorded."""
+        records = self.controller.session.guards
+        breaches = {(gid, str(b.get("at"))): b for gid, record in records.items()
+                    for b in record.get("breaches", [])}
+        seen, self._breaches_seen = self._breaches_seen, set(breaches)
+        if seen is None or not self.controller.read_only:
+            return
+        for (gid, _at), breach in breaches.items():
+            if (gid, _at) not in seen:
+                rollback = breach.get("rollback") or "none named"
+                self.notify(f"Guard {gid} breached: {breach.get('reason', '')} — rollback "
+                            f"scenario: {rollback}. The run is frozen; the driver decides.",
+                            severity="error", timeout=20)
 
     def action_unfreeze(self) -> None:
         """After a breach: let forward steps start again, with the reason it is safe."""
@@ -95,9 +117,15 @@ class GuardWatch(Screen[None]):
         self.app.push_screen(NoteScreen("unfreezing the run (why is it safe to go on?)"),
                              decided)
 
-    def on_guard_sampled(self, _message: GuardSampled) -> None:
-        """Repaint the row with the new sample."""
+    def on_guard_sampled(self, message: GuardSampled) -> None:
+        """Repaint the row with the new sample; ask the operator when the guard cannot
+        tell for `inconclusive_limit` samples in a row."""
         self.refresh_guards()
+        taken = message.taken
+        if taken.ask:
+            why = f" ({taken.error})" if taken.error else ""
+            self.notify(f"Guard {taken.guard_id} is inconclusive{why}: check it yourself "
+                        "before the next step.", severity="warning", timeout=15)
 
     def on_guard_breached(self, message: GuardBreached) -> None:
         """Show the breach with its rollback scenario preselected."""

@@ -60,6 +60,8 @@ class SampleTaken:
     value: float | None
     error: str
     guard_state: str
+    #: The inconclusive samples in a row just reached `inconclusive_limit`: ask the operator.
+    ask: bool = False
 
 
 class _NullLog:
@@ -264,7 +266,8 @@ class GuardRunner:
             else:
                 with engine.saves_deferred(SAVE_DELAY):
                     engine.save()
-            taken = SampleTaken(guard.id, verdict.state, value, error, evidence.state)
+            taken = SampleTaken(guard.id, verdict.state, value, error, evidence.state,
+                                ask=verdict.ask)
         if breach is not None and self.on_breach is not None:
             self.on_breach(breach)
         if self.on_sample is not None:
