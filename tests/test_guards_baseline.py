@@ -135,3 +135,74 @@ def test_without_a_passed_baseline_the_step_fails_and_says_why(
     result = eng.run_step("measure-after")
     assert not result.ok
     assert "json.p95_ms: no baseline (step measure-before has not passed)" in result.failures
+
+
+GUARDED = CHECKLIST.format(extra="expect = { status = 200 }\n") + """
+[[guards]]
+id = "p95"
+title = "p95 against before"
+interval = 0.05
+baseline = "measure-before:json.p95_ms"
+healthy = "<= baseline * 1.2"
+failing = "> baseline * 1.5"
+failure_limit = 2
+http = { url = "${api}/live", path = "p95_ms" }
+"""
+
+
+def test_a_guard_compares_with_a_baseline_step(tmp_path: Path) -> None:
+    import time
+
+    from dwtui.watch_guards.runner import Breach, GuardRunner, SampleTaken
+
+    server = RecordingServer()
+    stats, live = Stats(), Stats()
+    server.add("GET", "/stats", stats.answer)
+    server.add("GET", "/live", live.answer)
+    path = tmp_path / "g.toml"
+    path.write_text(GUARDED)
+    checklist = load_checklist(path)
+    store = SessionStore(tmp_path / "sessions", durable=False)
+    session = store.create(checklist, "local", "t@ci", variables={"api": server.url})
+    eng = Engine(checklist, session, store, operator="t@ci", environ={})
+    samples: list[SampleTaken] = []
+    breaches: list[Breach] = []
+    runner = GuardRunner(eng, on_sample=samples.append, on_breach=breaches.append)
+
+    def wait(condition: Any) -> None:
+        deadline = time.monotonic() + 15
+        while not condition():
+            assert time.monotonic() < deadline, "condition not reached"
+            time.sleep(0.01)
+
+    try:
+        runner.start()
+        wait(lambda: bool(samples))
+        assert samples[0].state == "inconclusive"
+        assert samples[0].error == "no baseline yet (step measure-before has not passed)"
+        assert eng.run_step("measure-before").ok  # p95_ms 100: healthy <= 120, failing > 150
+        live.body = {"p95_ms": 110}
+        wait(lambda: samples[-1].state == "healthy")
+        live.body = {"p95_ms": 160}
+        wait(lambda: bool(breaches))
+        assert "(> baseline * 1.5: > 150); last 160" in breaches[0].reason
+        limits = eng.session.guards["p95"]["limits"]
+        assert limits == {"baseline": "measure-before:json.p95_ms", "failing": "> 150",
+                          "healthy": "<= 120"}
+    finally:
+        runner.close()
+        server.close()
+
+
+@pytest.mark.parametrize(("guard", "message"), [
+    ('failing = "> baseline * 2"\n', "compares with a baseline: add baseline"),
+    ('failing = "> baseline * 2"\nbaseline = "measure-before"\n', "is not '<step id>:<key>'"),
+    ('failing = "> baseline * 2"\nbaseline = "nope:latency_ms"\n', "is not '<step id>:<key>'"),
+    ('failing = "> 2"\nbaseline = "measure-before:latency_ms"\n', "no condition uses it"),
+])
+def test_guard_baseline_mistakes(tmp_path: Path, guard: str, message: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(CHECKLIST.format(extra="") + '\n[[guards]]\nid = "g"\ntitle = "G"\n'
+                    + guard + 'shell = { command = "echo 1" }\n')
+    problems = [str(p) for p in check_files([path])]
+    assert any(message in p and "guards[0]" in p for p in problems), problems

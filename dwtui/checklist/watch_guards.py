@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dwtui.checklist import schema
+from dwtui.checklist.baselines import is_relative
 from dwtui.checklist.errors import did_you_mean
 from dwtui.checklist.locate import KeyPath
 from dwtui.checklist.placeholders import references
@@ -40,6 +41,7 @@ GUARD_FIELDS: Mapping[str, Field] = {
     "failure_limit": _F(schema.INT),
     "inconclusive_limit": _F(schema.INT),
     "rollback": _F(schema.STR),
+    "baseline": _F(schema.STR),
     "http": _F(schema.TABLE),
     "prometheus": _F(schema.TABLE),
     "metrics": _F(schema.TABLE),
@@ -93,6 +95,8 @@ class WatchGuard:
     failure_limit: int = 1
     inconclusive_limit: int = 0  # 0: never asks
     rollback: str = ""  # scenario id or matrix symptom
+    #: `"<step id>:<key>"`: what `"> baseline * 1.5"` in healthy/failing compares with.
+    baseline: str = ""
 
     @property
     def sample_timeout(self) -> float:
@@ -110,6 +114,12 @@ def build_guards(checker: TableChecker, value: Any) -> list[tuple[WatchGuard, Ke
         ok = _numbers(checker.report, spec, where) and query is not None
         for key in ("healthy", "failing"):
             condition = spec.get(key)
+            if is_relative(condition):
+                if not spec.get("baseline"):
+                    checker.report((*where, key), f"'{condition}' compares with a baseline: "
+                                   "add baseline = \"<step id>:<key>\"")
+                    ok = False
+                continue
             if isinstance(condition, str) and not COMPARISON.fullmatch(condition):
                 checker.report((*where, key), f"'{condition}' is not a comparison: use an "
                                "operator (<, <=, ==, !=, >=, >) and a number, e.g. \"< 0.01\"")
@@ -124,7 +134,7 @@ def build_guards(checker: TableChecker, value: Any) -> list[tuple[WatchGuard, Ke
             timeout=float(spec.get("timeout", 0.0)),
             failure_limit=spec.get("failure_limit", 1),
             inconclusive_limit=spec.get("inconclusive_limit", 0),
-            rollback=spec.get("rollback", ""),
+            rollback=spec.get("rollback", ""), baseline=spec.get("baseline", ""),
         ), where))
     return out
 
@@ -185,6 +195,14 @@ def check_guard_references(
             if name and name not in points:
                 report((*where, key), f"no phase or step with id '{name}' on the forward "
                        f"path{did_you_mean(name, points)}")
+        if guard.baseline:
+            step_id, _, key = guard.baseline.partition(":")
+            if step_id not in steps or not key:
+                report((*where, "baseline"), f"'{guard.baseline}' is not '<step id>:<key>' of "
+                       f"a forward step{did_you_mean(step_id, steps)}")
+            elif not (is_relative(guard.failing) or is_relative(guard.healthy)):
+                report((*where, "baseline"), "no condition uses it: write one such as "
+                       "\"> baseline * 1.5\"")
         if guard.rollback and guard.rollback not in scenarios | symptoms:
             report((*where, "rollback"), f"no rollback scenario or matrix symptom "
                    f"'{guard.rollback}'{did_you_mean(guard.rollback, scenarios | symptoms)}")

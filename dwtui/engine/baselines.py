@@ -22,8 +22,10 @@ MAX_VALUES = 200
 
 
 def sources(checklist: Checklist) -> frozenset[str]:
-    """Ids of the steps some step compares with."""
-    return frozenset(s.baseline for s in checklist.iter_steps() if s.baseline)
+    """Ids of the steps some step or guard compares with."""
+    steps = {s.baseline for s in checklist.iter_steps() if s.baseline}
+    guards = {g.baseline.partition(":")[0] for g in checklist.guards if g.baseline}
+    return frozenset(steps | guards)
 
 
 def numbers(observed: Mapping[str, Any]) -> dict[str, float]:

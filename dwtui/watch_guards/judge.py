@@ -19,13 +19,17 @@ from dwtui.expectations import compare
 SampleState = Literal["healthy", "failing", "inconclusive"]
 
 
-def classify(guard: WatchGuard, value: float | None) -> SampleState:
-    """The state of one sample (None: the query failed)."""
+def classify(guard: WatchGuard, value: float | None, *, failing: str | None = None,
+             healthy: str | None = None) -> SampleState:
+    """The state of one sample (None: the query failed). `failing` / `healthy`: the
+    guard's conditions with a baseline filled in (default: as written)."""
+    failing = guard.failing if failing is None else failing
+    healthy = guard.healthy if healthy is None else healthy
     if value is None:
         return "inconclusive"
-    if compare(guard.failing, value):
+    if compare(failing, value):
         return "failing"
-    if not guard.healthy or compare(guard.healthy, value):
+    if not healthy or compare(healthy, value):
         return "healthy"
     return "inconclusive"
 
@@ -50,9 +54,10 @@ class Judge:
         #: True from a breach until the next healthy sample (one breach per failing streak).
         self.breached = False
 
-    def judge(self, value: float | None) -> Verdict:
-        """Classify the sample and update the streaks."""
-        state = classify(self.guard, value)
+    def judge(self, value: float | None, *, failing: str | None = None,
+              healthy: str | None = None) -> Verdict:
+        """Classify the sample (conditions as in `classify`) and update the streaks."""
+        state = classify(self.guard, value, failing=failing, healthy=healthy)
         breach = ask = False
         if state == "healthy":
             self.failing_streak = self.inconclusive_streak = 0

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dwtui.actions.base import ActionContext
+from dwtui.checklist.baselines import is_relative
 from dwtui.checklist.model import Step
 from dwtui.checklist.watch_guards import WatchGuard
+from dwtui.engine.baselines import baseline_values, limit_of
 from dwtui.engine.freeze import FROZEN
 from dwtui.session.model import DONE_STATUSES
 from dwtui.variables import MissingVariables
@@ -189,17 +191,34 @@ class GuardRunner:
             engine.save()
         while not stop.is_set():
             began = time.monotonic()
-            value, error = self.sample(guard, stop)
+            conditions, why_not = self.conditions(guard)
+            value, error = self.sample(guard, stop) if not why_not else (None, why_not)
             if stop.is_set() and value is None:
                 break  # cut short by the stop, not a real inconclusive sample
-            verdict = judge.judge(value)
-            self._record(guard, evidence, value, error, verdict)
+            verdict = judge.judge(value, **conditions)
+            self._record(guard, evidence, value, error, verdict, conditions=conditions)
             stop.wait(max(0.0, guard.interval - (time.monotonic() - began)))
         with engine.lock:
             evidence.stopped(now())
             if not self._closing.is_set():
                 engine.session.record(engine.operator, "guard.stopped", detail=guard.id)
             engine.save()
+
+    def conditions(self, guard: WatchGuard) -> tuple[dict[str, str], str]:
+        """The guard's failing/healthy with its baseline filled in (`"> baseline * 1.5"` ->
+        `"> 150"`), or why there is no baseline yet (the sample is then inconclusive)."""
+        if not guard.baseline:
+            return {}, ""
+        step_id, _, key = guard.baseline.partition(":")
+        with self.engine.lock:
+            values = baseline_values(self.engine.session, step_id)
+        base = None if values is None else values.get(key)
+        if base is None:
+            why = "has not passed" if values is None else f"observed no number at {key}"
+            return {}, f"no baseline yet (step {step_id} {why})"
+        return {name: limit_of(condition, base) if is_relative(condition) else condition
+                for name, condition in (("failing", guard.failing),
+                                        ("healthy", guard.healthy))}, ""
 
     def sample(self, guard: WatchGuard, cancel: threading.Event) -> tuple[float | None, str]:
         """One reading of the guard's query: (value, "") or (None, why not)."""
@@ -235,15 +254,20 @@ class GuardRunner:
         )
 
     def _record(self, guard: WatchGuard, evidence: GuardEvidence, value: float | None,
-                error: str, verdict: Verdict) -> None:
+                error: str, verdict: Verdict, *, conditions: Mapping[str, str]) -> None:
         engine = self.engine
         breach: Breach | None = None
+        failing = guard.failing
+        if conditions.get("failing", failing) != failing:
+            failing = f"{failing}: {conditions['failing']}"
         with engine.lock:
             scenario = scenario_for(engine, guard) if verdict.breach else ""
             reason = (f"{guard.failure_limit} failing sample"
-                      f"{'s in a row' if guard.failure_limit > 1 else ''} ({guard.failing}); "
+                      f"{'s in a row' if guard.failure_limit > 1 else ''} ({failing}); "
                       f"last {value:g}" if verdict.breach and value is not None else "")
             before = evidence.state
+            if conditions:  # the limits a baseline gave: shown with the samples
+                evidence.data["limits"] = {"baseline": guard.baseline, **conditions}
             evidence.add(now(), value, verdict.state, error, breach=verdict.breach,
                          ask=verdict.ask, rollback=scenario, reason=reason)
             if verdict.breach:
