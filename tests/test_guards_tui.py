@@ -185,3 +185,24 @@ async def test_an_inconclusive_guard_asks_the_operator(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: any("Guard errors is inconclusive" in n.message
                                           for n in app._notifications))
         assert "inconclusive ?" in _label(app)
+
+
+async def test_handing_off_stops_the_guards_and_taking_the_wheel_restarts_them(
+    tmp_path: Path,
+) -> None:
+    app, _value = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        await wait_for(pilot, lambda: "watching" in _label(app))
+        runner = screen.guard_runner
+        assert runner is not None and runner.running() == ["errors"]
+        await pilot.press("H")
+        assert app.controller is not None and app.controller.role == "follower"
+        assert screen.guard_runner is None
+        assert runner.running() == []
+        engine = app.controller.engine
+        assert engine is None or not any("guard errors stopped" in p for p in engine.problems)
+        await pilot.press("t")
+        assert app.controller.role == "driver"
+        await wait_for(pilot, lambda: screen.guard_runner is not None
+                       and screen.guard_runner.running() == ["errors"])

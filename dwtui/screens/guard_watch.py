@@ -49,11 +49,20 @@ class GuardWatch(Screen[None]):
     def start_guards(self) -> None:
         """Start the session's guards when this screen drives it."""
         c = self.controller
-        if c.engine is None or c.read_only or not c.checklist.guards:
+        if self.guard_runner is not None or c.engine is None or c.read_only or (
+                not c.checklist.guards):
             return
         self.guard_runner = GuardRunner(c.engine, on_breach=self._post_breach,
                                         on_sample=self._post_sample)
         self.guard_runner.start()
+
+    def guards_follow_role(self) -> None:
+        """After a handoff: a driver runs the guards, a follower only shows them."""
+        if self.controller.read_only:
+            self.stop_guards()
+        else:
+            self.start_guards()
+        self.refresh_guards()
 
     def stop_guards(self) -> None:
         """Stop them (the screen goes away: the session closes)."""

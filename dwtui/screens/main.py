@@ -368,8 +368,10 @@ class MainScreen(GuardWatch, StepRunsScreen):
         self.post_message(TakeWheel())
 
     def role_changed(self) -> None:
-        """Repaint after a handoff (footer keys enable/disable)."""
+        """Repaint after a handoff (footer keys enable/disable); guards follow the role."""
         self.refresh_bindings()
+        if self.scope is None:
+            self.guards_follow_role()
         self._refresh_header()
         if self.controller.role == "follower" and not self._watching:
             self._watching = True

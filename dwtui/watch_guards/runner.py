@@ -26,6 +26,7 @@ from dwtui.checklist.model import Step
 from dwtui.checklist.watch_guards import WatchGuard
 from dwtui.engine.baselines import baseline_values, limit_of
 from dwtui.engine.freeze import FROZEN
+from dwtui.session.errors import NotDriver, SessionError
 from dwtui.session.model import DONE_STATUSES
 from dwtui.variables import MissingVariables
 from dwtui.watch_guards.evidence import GuardEvidence, now
@@ -137,7 +138,12 @@ class GuardRunner:
             for gid in self._threads:
                 self.evidence[gid].stopped(now())
             if self._threads:
-                self.engine.save()
+                try:
+                    self.engine.save()
+                except NotDriver:
+                    pass  # handed off: the session is no longer ours to write
+                except SessionError as exc:
+                    self.engine.problems.append(f"guards' evidence not saved: {exc}")
 
     def running(self) -> list[str]:
         """Ids of the guards sampling now."""
@@ -181,6 +187,16 @@ class GuardRunner:
     # ---------------------------------------------------------------- sampling
 
     def _watch(self, guard: WatchGuard, stop: threading.Event) -> None:
+        try:
+            self._watch_until_stopped(guard, stop)
+        except NotDriver:  # handed off: the new driver's guards watch from now on
+            stop.set()
+        except Exception as exc:  # a full disk, a bug: this guard stops, said once
+            stop.set()
+            why = " ".join(str(exc).split()) or type(exc).__name__
+            self.engine.problems.append(f"guard {guard.id} stopped: {why}")
+
+    def _watch_until_stopped(self, guard: WatchGuard, stop: threading.Event) -> None:
         evidence = self.evidence[guard.id]
         judge = Judge(guard)
         engine = self.engine
