@@ -37,7 +37,7 @@ from dwtui.engine import (
     RunFrozen,
     WouldOverwrite,
 )
-from dwtui.watch_guards.headless import EXIT_BREACH, on_breach
+from dwtui.watch_guards.headless import EXIT_BREACH, on_breach, recorded_breaches
 from dwtui.watch_guards.runner import GuardRunner
 
 if TYPE_CHECKING:
@@ -245,7 +245,9 @@ def _breached(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO
                                          "until": None})
         return _run(engine, rollback, out, err, cancel, guards=guards)
 
-    return on_breach(guards.breaches if guards else [], engine.freeze.reason,
+    breaches = (guards.breaches if guards else []) or recorded_breaches(engine.session,
+                                                                        engine.checklist)
+    return on_breach(breaches, engine.freeze.reason,
                      getattr(args, "on_breach", None) or "stop", err, run_scenario)
 
 

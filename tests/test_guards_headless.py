@@ -164,8 +164,9 @@ def test_a_later_run_stays_frozen_until_unfreeze(tmp_path: Path) -> None:
     assert _run(store, sid).returncode == 4
     again = _run(store, sid)
     assert again.returncode == 4, again.stdout + again.stderr
-    assert "the run is frozen: guard errors breached" in again.stderr
-    assert "--unfreeze" in again.stderr
+    assert "guard errors (Error count) breached: 2 failing samples" in again.stderr
+    assert "rollback scenario: emergency" in again.stderr
+    assert '--unfreeze "why"' in again.stderr
     assert not Path(f"{value}.after").exists()
     value.write_text("0\n")  # the cause is gone; the operator checked and says so
     thawed = _run(store, sid, "--unfreeze", "checked: a test spike")
@@ -173,3 +174,15 @@ def test_a_later_run_stays_frozen_until_unfreeze(tmp_path: Path) -> None:
     assert Path(f"{value}.after").read_text() == "ran-after\n"
     unfrozen = [e for e in store.load(sid).events if e.kind == "run.unfrozen"]
     assert [e.detail for e in unfrozen] == ["checked: a test spike"]
+
+
+def test_a_frozen_session_rolls_back_on_a_later_run_with_on_breach_rollback(
+    tmp_path: Path,
+) -> None:
+    store, sid, value = _session(tmp_path)
+    assert _run(store, sid).returncode == 4
+    later = _run(store, sid, "--on-breach", "rollback")
+    assert later.returncode == 4, later.stdout + later.stderr
+    assert "running scenario emergency" in later.stderr
+    assert Path(f"{value}.rollback").read_text() == "rolled-back\n"
+    assert progress_of(store.load(sid)).state == "rolled back"
