@@ -37,8 +37,8 @@ from dwtui.engine import (
     RunFrozen,
     WouldOverwrite,
 )
-from dwtui.watch_guards.headless import EXIT_BREACH, on_breach, recorded_breaches
-from dwtui.watch_guards.runner import GuardRunner
+from dwtui.watch_guards.headless import EXIT_BREACH, on_breach
+from dwtui.watch_guards.runner import GuardRunner, recorded_breaches
 
 if TYPE_CHECKING:
     from dwtui.session.model import Session

@@ -206,3 +206,25 @@ async def test_handing_off_stops_the_guards_and_taking_the_wheel_restarts_them(
         assert app.controller.role == "driver"
         await wait_for(pilot, lambda: screen.guard_runner is not None
                        and screen.guard_runner.running() == ["errors"])
+
+
+async def test_resuming_a_frozen_session_shows_its_breach_again(tmp_path: Path) -> None:
+    app, value = _app(tmp_path)
+    assert app.controller is not None
+    workspace, sid = app.workspace, app.controller.session.id
+    async with app.run_test(size=(120, 40)) as pilot:
+        value.write_text("9\n")
+        await wait_for(pilot, lambda: isinstance(app.screen, BreachScreen))
+        await pilot.press("n")
+    app.release_locks()
+    value.write_text("0\n")
+    again = DwtuiApp(workspace, opened=workspace.open(sid))
+    async with again.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(again.screen, BreachScreen))
+        modal = again.screen
+        assert isinstance(modal, BreachScreen)
+        assert modal.breach.guard_id == "errors" and modal.breach.scenario == "disable-dual-write"
+        assert "9" in str(modal.query_one("#breach-evidence", Static).render())
+        await pilot.press("y")
+        await wait_for(pilot, lambda: again.controller is not None
+                       and again.controller.status("rb-check") == "passed")

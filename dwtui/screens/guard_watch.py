@@ -56,6 +56,17 @@ class GuardWatch(Screen[None]):
                                         on_sample=self._post_sample)
         self.guard_runner.start()
 
+    def show_recorded_breach(self) -> None:
+        """Opening a session a breach froze: show that breach again, its rollback ready."""
+        from dwtui.watch_guards.runner import recorded_breaches
+
+        c = self.controller
+        if c.engine is None or c.read_only or not c.engine.freeze.reason:
+            return
+        breaches = recorded_breaches(c.session, c.checklist)
+        if breaches:
+            self.post_message(GuardBreached(breaches[0]))
+
     def guards_follow_role(self) -> None:
         """After a handoff: a driver runs the guards, a follower only shows them."""
         if self.controller.read_only:

@@ -173,6 +173,7 @@ class MainScreen(GuardWatch, StepRunsScreen):
         if self.scope is None:
             self.start_guards()
             self.refresh_guards()
+            self.show_recorded_breach()
         self._initial_selection()  # children (the step list) are mounted already
 
     def _engine_changed(self, step_id: str) -> None:

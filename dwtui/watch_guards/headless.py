@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from dwtui.checklist.model import Checklist
-from dwtui.session.model import Session
 from dwtui.watch_guards.runner import Breach
 
 EXIT_BREACH = 4
@@ -34,19 +32,6 @@ def breach_lines(breach: Breach) -> list[str]:
     else:
         lines.append("  no rollback scenario is named for it")
     return lines
-
-
-def recorded_breaches(session: Session, checklist: Checklist) -> list[Breach]:
-    """The breaches an earlier run recorded in the session, newest first (for a session
-    that is still frozen when this run starts)."""
-    titles = {g.id: g.title for g in checklist.guards}
-    found: list[tuple[str, Breach]] = []
-    for gid, record in session.guards.items():
-        for entry in record.get("breaches", []):
-            found.append((str(entry.get("at", "")), Breach(
-                gid, titles.get(gid, gid), entry.get("value"), str(entry.get("reason", "")),
-                str(entry.get("rollback", "")), tuple(entry.get("samples", [])))))
-    return [breach for _, breach in sorted(found, key=lambda item: item[0], reverse=True)]
 
 
 def on_breach(

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from dwtui.actions.base import ActionContext
 from dwtui.checklist.baselines import is_relative
-from dwtui.checklist.model import Step
+from dwtui.checklist.model import Checklist, Step
 from dwtui.checklist.watch_guards import WatchGuard
 from dwtui.engine.baselines import baseline_values, limit_of
 from dwtui.engine.freeze import FROZEN
 from dwtui.session.errors import NotDriver, SessionError
-from dwtui.session.model import DONE_STATUSES
+from dwtui.session.model import DONE_STATUSES, Session
 from dwtui.variables import MissingVariables
 from dwtui.watch_guards.evidence import GuardEvidence, now
 from dwtui.watch_guards.judge import Judge, SampleState, Verdict
@@ -75,6 +75,19 @@ class _NullLog:
 
     def line(self, text: str) -> None:
         """Dropped."""
+
+
+def recorded_breaches(session: Session, checklist: Checklist) -> list[Breach]:
+    """The breaches an earlier run recorded in the session, newest first (for a session
+    that is still frozen when this run starts)."""
+    titles = {g.id: g.title for g in checklist.guards}
+    found: list[tuple[str, Breach]] = []
+    for gid, record in session.guards.items():
+        for entry in record.get("breaches", []):
+            found.append((str(entry.get("at", "")), Breach(
+                gid, titles.get(gid, gid), entry.get("value"), str(entry.get("reason", "")),
+                str(entry.get("rollback", "")), tuple(entry.get("samples", [])))))
+    return [breach for _, breach in sorted(found, key=lambda item: item[0], reverse=True)]
 
 
 def scenario_for(engine: Engine, guard: WatchGuard) -> str:
