@@ -9,12 +9,16 @@ rollback matrix's `ScenarioChosen` message, like a choice made in the matrix.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
 from dwtui.screens.controller import SessionController
-from dwtui.watch_guards.runner import Breach, GuardRunner, SampleTaken
+
+if TYPE_CHECKING:  # the guards' machinery loads with the first guard, not at start-up
+    from dwtui.watch_guards.runner import Breach, GuardRunner, SampleTaken
 
 #: A closing screen waits this long for a guard's sample in flight (the threads are daemons).
 CLOSE_WAIT = 1.0
@@ -52,6 +56,8 @@ class GuardWatch(Screen[None]):
         if self.guard_runner is not None or c.engine is None or c.read_only or (
                 not c.checklist.guards):
             return
+        from dwtui.watch_guards.runner import GuardRunner
+
         self.guard_runner = GuardRunner(c.engine, on_breach=self._post_breach,
                                         on_sample=self._post_sample)
         self.guard_runner.start()
