@@ -228,3 +228,22 @@ async def test_resuming_a_frozen_session_shows_its_breach_again(tmp_path: Path) 
         await pilot.press("y")
         await wait_for(pilot, lambda: again.controller is not None
                        and again.controller.status("rb-check") == "passed")
+
+
+async def test_g_shows_every_guard_with_its_conditions_counts_and_plot(tmp_path: Path) -> None:
+    from dwtui.screens.guards_panel import GuardPlot, GuardsScreen
+
+    app, value = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "watching" in _label(app))
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, GuardsScreen))
+        plot = app.screen.query_one(GuardPlot)
+        conditions = str(plot.query_one(".guard-conditions", Label).render())
+        assert "healthy < 1 · failing > 5 · 2 in a row · every 0.05 s" in conditions
+        value.write_text("9\n")
+        summary = plot.query_one(".guard-summary", Static)
+        await wait_for(pilot, lambda: "rollback scenario: disable-dual-write"
+                       in str(summary.render()))
+        assert "errors (Error count): breached" in str(summary.render())
+        await wait_for(pilot, lambda: 9.0 in list(plot.query_one(Sparkline).data or []))

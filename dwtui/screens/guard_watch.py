@@ -43,7 +43,10 @@ class GuardBreached(Message):
 class GuardWatch(Screen[None]):
     """Guards for a screen that has a `controller` and may show a `#guards` row."""
 
-    BINDINGS = [Binding("U", "unfreeze", "Unfreeze", id="main.unfreeze", show=False)]
+    BINDINGS = [
+        Binding("g", "guards", "Guards", id="main.guards", show=False),
+        Binding("U", "unfreeze", "Unfreeze", id="main.unfreeze", show=False),
+    ]
 
     controller: SessionController
     guard_runner: GuardRunner | None = None
@@ -121,6 +124,15 @@ class GuardWatch(Screen[None]):
                 self.notify(f"Guard {gid} breached: {breach.get('reason', '')} — rollback "
                             f"scenario: {rollback}. The run is frozen; the driver decides.",
                             severity="error", timeout=20)
+
+    def action_guards(self) -> None:
+        """The guards panel: each guard's conditions, counts, breaches and plot."""
+        from dwtui.screens.guards_panel import GuardsScreen
+
+        if not self.controller.checklist.guards:
+            self.notify("This checklist has no [[guards]].")
+            return
+        self.app.push_screen(GuardsScreen(self.controller))
 
     def action_unfreeze(self) -> None:
         """After a breach: let forward steps start again, with the reason it is safe."""
