@@ -167,7 +167,7 @@ class GuardRunner:
         """A step changed: start guards whose start point is reached, stop finished ones."""
         if self._closing.is_set():
             return
-        with self._lock, self.engine.lock:
+        with self.engine.lock, self._lock:  # this order: listeners may hold the engine lock
             for gid, guard in self.guards.items():
                 if gid not in self._threads:
                     if self._reached(guard.start, done=False) and not (
