@@ -334,6 +334,8 @@ def _run(
         if cancel.is_set():
             return EXIT_INTERRUPTED
         if not result.ok:
+            if engine.freeze.reason and not step.rollback:  # a guard stopped it (abort=kill)
+                return _breached(engine, args, out, err, cancel, guards=guards)
             return EXIT_PROBLEM
     if engine.freeze.reason and not getattr(args, "scenario", None):
         return _breached(engine, args, out, err, cancel, guards=guards)  # during the last step

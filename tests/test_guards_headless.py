@@ -186,3 +186,26 @@ def test_a_frozen_session_rolls_back_on_a_later_run_with_on_breach_rollback(
     assert "running scenario emergency" in later.stderr
     assert Path(f"{value}.rollback").read_text() == "rolled-back\n"
     assert progress_of(store.load(sid)).state == "rolled back"
+
+
+def test_abort_kill_cancels_the_running_step(tmp_path: Path) -> None:
+    value = tmp_path / "value"
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    text = CHECKLIST.format(value=value, sessions=sessions)
+    start = text.index('command = """echo 9')
+    end = text.index('exit 1"""', start) + len('exit 1"""')
+    text = text[:start] + f'command = "echo 9 > {value}; sleep 120"' + text[end:]
+    text = text.replace("failure_limit = 2\n", 'failure_limit = 2\nabort = "kill"\n')
+    path = tmp_path / "guarded.toml"
+    path.write_text(text)
+    store = SessionStore(sessions, durable=False)
+    sid = store.create(load_checklist(path), "local", "tester@ci").id
+    result = _run(store, sid)  # without the kill the step's 120 s outlast the 120 s timeout
+    assert result.returncode == 4, result.stdout + result.stderr
+    session = store.load(sid)
+    assert session.steps["enable"].status == "failed"
+    assert session.steps["enable"].attempts[-1].summary.startswith("cancelled")
+    assert session.steps["after"].status == "pending"
+    aborts = [e.detail for e in session.events if e.kind == "guard.abort"]
+    assert aborts == ["errors: cancelled enable"]

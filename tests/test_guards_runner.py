@@ -281,3 +281,16 @@ def test_a_breach_freezes_forward_steps_but_never_a_rollback_step(
             "checked: a load test of another team"]
     finally:
         runner.close()
+
+
+def test_either_event_is_set_by_the_callers_cancel_or_its_own() -> None:
+    from dwtui.engine.freeze import EitherEvent
+
+    caller = threading.Event()
+    either = EitherEvent(caller)
+    assert not either.is_set() and either.wait(0.01) is False
+    threading.Timer(0.05, caller.set).start()
+    assert either.wait(10) is True and either.is_set()
+    own = EitherEvent(threading.Event())
+    threading.Timer(0.05, own.set).start()
+    assert own.wait(10) is True

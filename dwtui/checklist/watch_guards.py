@@ -42,6 +42,7 @@ GUARD_FIELDS: Mapping[str, Field] = {
     "inconclusive_limit": _F(schema.INT),
     "rollback": _F(schema.STR),
     "baseline": _F(schema.STR),
+    "abort": _F(schema.STR, choices=("kill",)),
     "http": _F(schema.TABLE),
     "prometheus": _F(schema.TABLE),
     "metrics": _F(schema.TABLE),
@@ -97,6 +98,8 @@ class WatchGuard:
     rollback: str = ""  # scenario id or matrix symptom
     #: `"<step id>:<key>"`: what `"> baseline * 1.5"` in healthy/failing compares with.
     baseline: str = ""
+    #: "kill": a breach also cancels the running forward step (default: it runs to its end).
+    abort: str = ""
 
     @property
     def sample_timeout(self) -> float:
@@ -135,6 +138,7 @@ def build_guards(checker: TableChecker, value: Any) -> list[tuple[WatchGuard, Ke
             failure_limit=spec.get("failure_limit", 1),
             inconclusive_limit=spec.get("inconclusive_limit", 0),
             rollback=spec.get("rollback", ""), baseline=spec.get("baseline", ""),
+            abort=spec.get("abort", ""),
         ), where))
     return out
 

@@ -24,7 +24,7 @@ from dwtui.actions import DETACHED_KINDS, action_for
 from dwtui.checklist.model import Checklist, Step, TargetSpec
 from dwtui.engine import recovery
 from dwtui.engine.changes import ChecklistChanges, changes_since, record_fingerprints
-from dwtui.engine.freeze import UNFROZEN, Freeze, frozen_reason
+from dwtui.engine.freeze import UNFROZEN, EitherEvent, Freeze, frozen_reason
 from dwtui.engine.outputs import existing_outputs
 from dwtui.engine.results import (
     ConfirmationRequired,
@@ -104,6 +104,8 @@ class Engine:
         self._lock = threading.RLock()
         #: Set by a guard's breach: no forward step starts (`dwtui.engine.freeze`).
         self.freeze = Freeze(frozen_reason(session.events))
+        #: Running forward steps a guard with `abort = "kill"` may cancel, by step id.
+        self._killable: dict[str, EitherEvent] = {}
         self._active: set[str] = set()
         self._artifacts: Path | None = None
         #: save_interval > 0: saves for detached steps coalesced (see `dwtui.engine.saving`).
@@ -323,6 +325,8 @@ class Engine:
                 raise StepBusy(f"step {step_id} is still running (pid {last.pid}): "
                                "re-attach to it or cancel it")
             self._active.add(step_id)
+        if not step.rollback and any(g.abort == "kill" for g in self.checklist.guards):
+            cancel = self._killable[step_id] = EitherEvent(cancel)
         try:
             started = time.monotonic()
             attempt, log = self._begin(step, by)
@@ -334,6 +338,7 @@ class Engine:
         finally:
             with self._lock:
                 self._active.discard(step_id)
+                self._killable.pop(step_id, None)
 
     def _begin(self, step: Step, by: str) -> tuple[Attempt, MaskingLog]:
         with self._lock:
@@ -479,6 +484,13 @@ class Engine:
             duration=duration if duration is not None else attempt.duration_seconds,
             failures=[self.masker.mask(f) for f in failures], captured=captured,
         )
+
+    def kill_forward(self) -> list[str]:
+        """Cancel the running forward steps (a guard's breach with `abort = "kill"`)."""
+        with self._lock:
+            for event in self._killable.values():
+                event.set()
+            return sorted(self._killable)
 
     def unfreeze(self, why: str) -> None:
         """Let forward steps start again after a breach (the operator checked; recorded)."""

@@ -9,6 +9,7 @@ freeze is an event in the session (`run.frozen`, its detail the reason) and last
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 
 from dwtui.checklist.model import Step
@@ -71,3 +72,28 @@ class Freeze:
         reason = self.reason
         if reason and not step.rollback:
             raise RunFrozen(step, reason)
+
+
+class EitherEvent(threading.Event):
+    """A step's cancel when a guard may kill it (`abort = "kill"`): set by the caller's own
+    cancel (Ctrl-C, `k`) or by `set()` here (the guard). Waits check both every `POLL` s."""
+
+    POLL = 0.05
+
+    def __init__(self, other: threading.Event) -> None:
+        super().__init__()
+        self._other = other
+
+    def is_set(self) -> bool:
+        """Set by either."""
+        return super().is_set() or self._other.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until either is set, or `timeout` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.is_set():
+            left = self.POLL if deadline is None else min(self.POLL, deadline - time.monotonic())
+            if left <= 0:
+                return False
+            super().wait(left)
+        return True

@@ -308,6 +308,11 @@ class GuardRunner:
                 why = f"guard {guard.id} breached: {reason}"
                 if engine.freeze.freeze(why):
                     engine.session.record(engine.operator, FROZEN, detail=why)
+                if guard.abort == "kill":
+                    killed = engine.kill_forward()
+                    engine.session.record(engine.operator, "guard.abort", detail=(
+                        f"{guard.id}: cancelled {', '.join(killed)}" if killed
+                        else f"{guard.id}: no forward step was running"))
                 engine.save()
             elif verdict.ask:
                 engine.session.record(engine.operator, "guard.inconclusive", detail=(
