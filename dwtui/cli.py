@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dwtui",
         description="Execute a staged runbook as an interactive, resumable checklist.",
         epilog="Run `dwtui COMMAND --help` for a command's options. "
-        "Exit codes: 0 ok, 1 problem found, 2 usage, 3 needs the operator, 130 interrupted.",
+        "Exit codes: 0 ok, 1 problem found, 2 usage, 3 needs the operator, 4 a guard breached, "
+        "130 interrupted.",
     )
     _add_common(parser, top_level=True)
     parser.set_defaults(handler=_lazy("dwtui.commands.tui", "open_app"))
@@ -142,6 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--overwrite", action="store_true",
         help="let steps replace files they declare in `creates` (default: refuse)",
+    )
+    p.add_argument(
+        "--on-breach", choices=("stop", "rollback"), default="stop",
+        help="when a [[guards]] guard breaches: stop with exit 4 (default), or run the "
+        "rollback scenario it points to",
+    )
+    p.add_argument(
+        "--unfreeze", metavar="WHY",
+        help="let forward steps start again in a session a guard's breach froze "
+        "(recorded with WHY)",
     )
     p.set_defaults(handler=_lazy("dwtui.headless", "main"))
 

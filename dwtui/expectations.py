@@ -26,6 +26,8 @@ DEFAULT_EXPECT: Mapping[str, Mapping[str, Any]] = {
 _TEXT_KEYS = frozenset({"contains", "not_contains", "regex"})
 
 _MISSING = json_path.MISSING
+#: What `lookup` returns for a path that is not there.
+MISSING = _MISSING
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@
 
 Exit codes: 0 all requested steps done; 1 a step failed (or the session/checklist is
 unusable); 2 usage (unknown session, phase, step); 3 a manual or confirm step (or a missing
-variable) needs the operator; 130 interrupted (Ctrl-C / SIGTERM cancels the running step).
+variable) needs the operator; 4 a `[[guards]]` guard breached (the forward run froze; with
+`--on-breach rollback` its scenario ran); 130 interrupted (Ctrl-C / SIGTERM cancels the
+running step).
 
 `--yes` confirms `confirm = true` steps; a typed word (`confirm = "WORD"`) is only ever
 typed by a person: headless, `--confirm-word WORD` names it (recorded as an event), and
@@ -28,7 +30,15 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from dwtui.checklist.model import Checklist, Step, Variable
-from dwtui.engine import ConfirmationRequired, Engine, MissingVariables, WouldOverwrite
+from dwtui.engine import (
+    ConfirmationRequired,
+    Engine,
+    MissingVariables,
+    RunFrozen,
+    WouldOverwrite,
+)
+from dwtui.watch_guards.headless import EXIT_BREACH, on_breach
+from dwtui.watch_guards.runner import GuardRunner, recorded_breaches
 
 if TYPE_CHECKING:
     from dwtui.session.model import Session
@@ -148,12 +158,17 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
         # from their logs and exit records) and 200 quick steps do not cost 600 saves.
         engine = Engine(checklist, session, store, operator=operator, prompt=_prompt_from_tty(),
                         save_interval=SAVE_INTERVAL)
+        guards = GuardRunner(engine)
         try:
+            if getattr(args, "unfreeze", None):
+                engine.unfreeze(args.unfreeze)
+            guards.start()
             with _Interrupts() as interrupts:
-                code = _run(engine, args, out, err, interrupts.cancel)
+                code = _run(engine, args, out, err, interrupts.cancel, guards=guards)
             print(f"dwtui run: {_where(engine, args, code)}", file=err)
             return code
         finally:
+            guards.close()
             engine.close()
     except SessionError as exc:
         print(f"dwtui run: {exc}", file=err)
@@ -180,7 +195,8 @@ def _guidance(engine: Engine, binding_id: str, what: str) -> str:
 
 
 _WHY = {EXIT_PROBLEM: "it failed", EXIT_NEEDS_OPERATOR: "it needs the operator",
-        EXIT_INTERRUPTED: "interrupted", EXIT_USAGE: "usage error"}
+        EXIT_INTERRUPTED: "interrupted", EXIT_USAGE: "usage error",
+        EXIT_BREACH: "a guard breached"}
 
 
 def _where(engine: Engine, args: argparse.Namespace, code: int) -> str:
@@ -221,8 +237,23 @@ def _selected(engine: Engine, args: argparse.Namespace) -> list[Step] | str:
     return steps
 
 
+def _breached(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO,
+              cancel: threading.Event, *, guards: GuardRunner | None) -> int:
+    """The run froze on a guard's breach: stop (exit 4) or run its rollback scenario."""
+    def run_scenario(scenario: str) -> int:
+        rollback = argparse.Namespace(**{**vars(args), "scenario": scenario, "phase": None,
+                                         "until": None})
+        return _run(engine, rollback, out, err, cancel, guards=guards)
+
+    breaches = (guards.breaches if guards else []) or recorded_breaches(engine.session,
+                                                                        engine.checklist)
+    return on_breach(breaches, engine.freeze.reason,
+                     getattr(args, "on_breach", None) or "stop", err, run_scenario)
+
+
 def _run(
-    engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO, cancel: threading.Event
+    engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO, cancel: threading.Event,
+    *, guards: GuardRunner | None = None,
 ) -> int:
     for note in engine.recover():
         _say(out, note.state, note.step_id, None, note.detail)
@@ -241,6 +272,8 @@ def _run(
         print(f"dwtui run: {steps}", file=err)
         return EXIT_USAGE
     for step in steps:
+        if engine.freeze.reason and not step.rollback:
+            return _breached(engine, args, out, err, cancel, guards=guards)
         status = engine.session.state_of(step.id).status
         if status in ("passed", "skipped"):
             continue
@@ -300,6 +333,8 @@ def _run(
         except WouldOverwrite as exc:
             _say(out, "exists", step.id, None, f"{exc} (dwtui run --overwrite)")
             return EXIT_NEEDS_OPERATOR
+        except RunFrozen:
+            return _breached(engine, args, out, err, cancel, guards=guards)
         except ConfirmationRequired as exc:
             _say(out, "confirm", step.id, None, str(exc))
             return EXIT_NEEDS_OPERATOR
@@ -310,7 +345,11 @@ def _run(
         if cancel.is_set():
             return EXIT_INTERRUPTED
         if not result.ok:
+            if engine.freeze.reason and not step.rollback:  # a guard stopped it (abort=kill)
+                return _breached(engine, args, out, err, cancel, guards=guards)
             return EXIT_PROBLEM
+    if engine.freeze.reason and not getattr(args, "scenario", None):
+        return _breached(engine, args, out, err, cancel, guards=guards)  # during the last step
     whole = not any(getattr(args, name, None) for name in ("phase", "until", "scenario"))
     if whole:
         plan = engine.session.plan
@@ -336,6 +375,8 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--confirm-word", action="append", dest="confirm_words")
     parser.add_argument("--manual-done", action="store_true")
     parser.add_argument("--overwrite", action="store_true")
+    parser.add_argument("--on-breach", choices=("stop", "rollback"), default="stop")
+    parser.add_argument("--unfreeze", metavar="WHY")
     return main(parser.parse_args(argv))
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from dwtui.session.store import SessionStore
 from tests.pg_fixtures import create_database, drop_database, dsn_for
 
 CHECKLIST = (Path(__file__).resolve().parent.parent / "checklists" / "examples"
@@ -85,6 +86,9 @@ def test_a_rehearsal_migrates_and_releases_its_own_lock(shop: tuple[str, Path, s
     assert "backfill" in ran.stdout and "2000 affected" in ran.stdout
     assert column(dsn) == ("NO",)
     assert redis("EXISTS", lock_key) == "0"
+    # Its [[guards]] SQL guard watched from verify-backfill to verify-not-null, no breach.
+    guard = SessionStore(sessions).load(session).guards["no-null-regions"]
+    assert guard["state"] == "stopped" and "breaches" not in guard
 
 
 def test_a_held_lock_stops_the_change_before_any_write(shop: tuple[str, Path, str]) -> None:

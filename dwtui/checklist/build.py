@@ -314,6 +314,7 @@ class Builder(TableChecker):
             retry=build_retry(self, spec.get("retry"), (*where, "retry"), kind_str)
             if known else None,
             when=self.when(spec.get("when"), (*where, "when")),
+            baseline=spec.get("baseline", ""),
         )
 
     def expect(self, value: Any, where: KeyPath, kind: str) -> dict[str, Any]:

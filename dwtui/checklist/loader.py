@@ -18,12 +18,14 @@ import tomli
 
 from dwtui import toml_input
 from dwtui.checklist import schema
+from dwtui.checklist.baselines import check_baselines
 from dwtui.checklist.build import Builder
 from dwtui.checklist.errors import ChecklistError, Problem
 from dwtui.checklist.include import SourcedReporter, is_shared_part, merge
 from dwtui.checklist.locate import KeyLocator
 from dwtui.checklist.model import Checklist
 from dwtui.checklist.refs import check_references
+from dwtui.checklist.watch_guards import build_guards, check_guard_references
 
 __all__ = ["ChecklistError", "Problem", "check_files", "load_checklist", "shared_part"]
 
@@ -116,6 +118,7 @@ def _build(
     phases = builder.phases(top.get("phases"))
     criteria = builder.criteria(top.get("criteria"))
     scenarios, matrix = builder.rollback(top.get("rollback", {}))
+    guards = build_guards(builder, top.get("guards"))
     default_target = meta.get("default_target")
     check_references(
         report,
@@ -124,6 +127,14 @@ def _build(
         variables=variables,
         targets=targets,
         default_target=default_target,
+    )
+    check_baselines(report, builder.sites.steps)
+    check_guard_references(
+        report, guards,
+        phases={p.id: [s.id for s in p.steps] for p in phases},
+        scenarios={s.id for s in scenarios}, symptoms={row.symptom for row in matrix},
+        variables=set(variables) | set(schema.BUILTIN_VARIABLES)
+        | {name for p in phases for s in p.steps for name in s.capture},
     )
     if top.get("phases") == []:
         report(("phases",), "a checklist needs at least one phase")
@@ -153,6 +164,7 @@ def _build(
         matrix=tuple(matrix),
         tracking=tracking,
         rehearsal=rehearsal,
+        guards=tuple(guard for guard, _ in guards),
     )
     return checklist, []
 

@@ -12,7 +12,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from dwtui.checklist.watch_guards import WatchGuard
 
 TargetKind = Literal["kubernetes", "docker", "local"]
 Urgency = Literal["immediate", "high", "medium", "low"]
@@ -139,6 +142,8 @@ class Step:
     creates: tuple[str, ...] = ()
     retry: Retry | None = None
     when: Condition | None = None
+    #: The earlier step whose observed values `"<= baseline * 1.2"` expectations compare with.
+    baseline: str = ""
 
     @property
     def needs_typed_confirmation(self) -> bool:
@@ -244,6 +249,8 @@ class Checklist:
     matrix: tuple[MatrixRow, ...] = ()
     tracking: Tracking = field(default_factory=Tracking)
     rehearsal: Rehearsal | None = None
+    #: `[[guards]]`: metric guards watching the run (not the `[guard]` forbid patterns).
+    guards: tuple[WatchGuard, ...] = ()
 
     def iter_steps(self, *, include_rollback: bool = True) -> Iterator[Step]:
         """All steps in execution order: phases first, then rollback scenarios."""

@@ -90,6 +90,7 @@ TOP_LEVEL: Mapping[str, Field] = {
     "rollback": _f(TABLE),
     "rehearsal": _f(TABLE),
     "include": _f(STRS),  # dwtui.checklist.include: merged before building
+    "guards": _f(ANY),  # [[guards]]: dwtui.checklist.watch_guards
 }
 
 CHECKLIST: Mapping[str, Field] = {
@@ -185,6 +186,7 @@ STEP_COMMON: Mapping[str, Field] = {
     "creates": _f(STRS),
     "retry": _f(TABLE),  # dwtui.checklist.flow
     "when": _f(TABLE),
+    "baseline": _f(STR),  # dwtui.checklist.baselines
 }
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dwtui.checklist import schema
+from dwtui.checklist.baselines import RELATIVE
 from dwtui.checklist.errors import Problem, did_you_mean, one_line
 from dwtui.checklist.locate import KeyLocator, KeyPath, format_path
 from dwtui.checklist.schema import Field
@@ -113,6 +114,7 @@ class TableChecker:
             isinstance(value, str)
             and value.strip()[:1] in ("<", ">", "=", "!")
             and not COMPARISON.fullmatch(value)
+            and not RELATIVE.match(value)
         ):
             self.report(
                 where,

@@ -224,6 +224,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         error(f"{why}; showing steps without their phases")
     header = ["PHASE", "STEP", "TITLE", "STATUS", "TRIES", "LAST RESULT"]
     _print_table(header, _status_rows(session, checklist), title=None, group_first=True)
+    if session.guards:
+        from dwtui.report.guards import guard_lines
+
+        print("Guards")
+        for line in guard_lines(session, checklist):
+            print(visible(f"  {line}"))
     return EXIT_OK
 
 

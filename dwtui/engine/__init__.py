@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dwtui.engine.changes import ChecklistChanges, fingerprints, step_fingerprint
 from dwtui.engine.core import SHELL_FIELDS, Engine
+from dwtui.engine.freeze import RunFrozen
 from dwtui.engine.results import (
     ConfirmationRequired,
     Recovered,
@@ -27,6 +28,7 @@ __all__ = [
     "Engine",
     "MissingVariables",
     "Recovered",
+    "RunFrozen",
     "StepBusy",
     "StepResult",
     "WouldOverwrite",

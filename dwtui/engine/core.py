@@ -24,6 +24,7 @@ from dwtui.actions import DETACHED_KINDS, action_for
 from dwtui.checklist.model import Checklist, Step, TargetSpec
 from dwtui.engine import recovery
 from dwtui.engine.changes import ChecklistChanges, changes_since, record_fingerprints
+from dwtui.engine.freeze import UNFROZEN, EitherEvent, Freeze, frozen_reason
 from dwtui.engine.outputs import existing_outputs
 from dwtui.engine.results import (
     ConfirmationRequired,
@@ -104,6 +105,10 @@ class Engine:
         #: One-line problems worth showing the operator (never fatal).
         self.problems: list[str] = []
         self._lock = threading.RLock()
+        #: Set by a guard's breach: no forward step starts (`dwtui.engine.freeze`).
+        self.freeze = Freeze(frozen_reason(session.events))
+        #: Running forward steps a guard with `abort = "kill"` may cancel, by step id.
+        self._killable: dict[str, EitherEvent] = {}
         self._active: set[str] = set()
         self._artifacts: Path | None = None
         #: save_interval > 0: saves for detached steps coalesced (see `dwtui.engine.saving`).
@@ -300,6 +305,7 @@ class Engine:
         skipped = self.skip_if_unmet(step_id)
         if skipped is not None:
             return skipped
+        self.freeze.check(step)
         if (step.needs_confirmation or step.kind == "manual") and not confirmed:
             raise ConfirmationRequired(step)
         missing = self.variables.missing(step)
@@ -350,6 +356,8 @@ class Engine:
                 raise StepBusy(f"step {step_id} is still running (pid {last.pid}): "
                                "re-attach to it or cancel it")
             self._active.add(step_id)
+        if not step.rollback and any(g.abort == "kill" for g in self.checklist.guards):
+            cancel = self._killable[step_id] = EitherEvent(cancel)
         try:
             if step.retry is not None:
                 from dwtui.engine.retry import run_with_retry
@@ -365,6 +373,7 @@ class Engine:
         finally:
             with self._lock:
                 self._active.discard(step_id)
+                self._killable.pop(step_id, None)
 
     def _begin(self, step: Step, by: str) -> tuple[Attempt, MaskingLog]:
         with self._lock:
@@ -433,13 +442,20 @@ class Engine:
 
         failures = []
         failed_keys: list[str] = []
+        baseline_evidence: dict[str, Any] = {}
         if outcome.ok:
             # `expect` values may name variables (`json = { id = "${team_id}" }`), filled in
             # like the kind's fields; missing names were already refused before the run.
             expect = self.variables.substitute_params(dict(step.expect), keep_missing=True)
+            from dwtui.engine.baselines import judge_inputs
+
+            with self._lock:  # `"<= baseline * 1.2"`: the limit from an earlier step's value
+                expect, baseline_evidence, missing = judge_inputs(
+                    self.checklist, self.session, step, expect, outcome.observed)
             found = evaluate(with_defaults(step.kind, expect), outcome.observed)
-            failures = [f.message for f in found]
-            failed_keys = sorted({f.key.split(".", 1)[0] for f in found})
+            failures = [message for _, message in missing] + [f.message for f in found]
+            failed_keys = sorted({f.key.split(".", 1)[0] for f in found}
+                                 | {key.split(".", 1)[0] for key, _ in missing})
         passed = outcome.ok and not failures
         if passed:
             summary = outcome.summary or "done"
@@ -474,7 +490,7 @@ class Engine:
                 attempt.elapsed = duration
             attempt.exit_code = outcome.exit_code
             attempt.summary = summary
-            evidence = self._mask_tree(dict(outcome.evidence))
+            evidence = self._mask_tree({**outcome.evidence, **baseline_evidence})
             if failures:
                 evidence["failures"] = [self.masker.mask(f) for f in failures]
                 # Which expectations failed: a criterion naming `step:key` is judged on its
@@ -508,6 +524,21 @@ class Engine:
             duration=duration if duration is not None else attempt.duration_seconds,
             failures=[self.masker.mask(f) for f in failures], captured=captured,
         )
+
+    def kill_forward(self) -> list[str]:
+        """Cancel the running forward steps (a guard's breach with `abort = "kill"`)."""
+        with self._lock:
+            for event in self._killable.values():
+                event.set()
+            return sorted(self._killable)
+
+    def unfreeze(self, why: str) -> None:
+        """Let forward steps start again after a breach (the operator checked; recorded)."""
+        with self._lock:
+            if self.freeze.reason:
+                self.session.record(self.operator, UNFROZEN, detail=self.masker.mask(why))
+                self.freeze.thaw()
+                self.save()
 
     # ------------------------------------------------------------------ by hand
 

@@ -23,6 +23,7 @@ from dwtui.report.evidence import (
     latest_delta,
     performance_section,
 )
+from dwtui.report.guards import guards_section
 from dwtui.report.manual_checks import manual_checks_section
 from dwtui.report.markdown import duration, table, when
 from dwtui.session.errors import SessionError
@@ -329,6 +330,7 @@ def render_summary(
         *delta_section(delta),
         *performance_section(delta),
         *_criteria(checklist, session),
+        *guards_section(checklist, session),
         *_rollbacks(checklist, session),
         *_logs(checklist, session),
         *_manual(checklist),

@@ -20,6 +20,7 @@ from textual.widgets import ProgressBar
 
 from dwtui.messages import ReleaseWheel, ScreenReady, TakeWheel
 from dwtui.screens.controller import SessionController
+from dwtui.screens.guard_watch import GuardWatch
 from dwtui.screens.keys import key_of
 from dwtui.screens.panels import CriteriaScreen, FlagsScreen
 from dwtui.screens.step_runs import StepRunsScreen
@@ -47,7 +48,7 @@ def _delta_command() -> type[Provider]:
     return DeltaCommand
 
 
-class MainScreen(StepRunsScreen):
+class MainScreen(GuardWatch, StepRunsScreen):
     """Phases and steps on the left; detail and log on the right."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -128,6 +129,10 @@ class MainScreen(StepRunsScreen):
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield ProgressBar(id="progress", show_eta=False)
+                if self.scope is None and self.controller.checklist.guards:
+                    from dwtui.widgets.guards_row import GuardsRow
+
+                    yield GuardsRow(self.controller.checklist.guards, id="guards")
                 yield StepList(self.controller, scope=self.scope, id="tree")
             with Vertical(id="right"):
                 yield StepDetail(self.controller, key_for=self._key_for, id="detail")
@@ -167,6 +172,10 @@ class MainScreen(StepRunsScreen):
             self.set_interval(WATCH_POLL, self._poll_session, name="watch")
         self._refresh_header()
         self._refresh_progress()
+        if self.scope is None:
+            self.start_guards()
+            self.refresh_guards()
+            self.show_recorded_breach()
         self._initial_selection()  # children (the step list) are mounted already
 
     def listen_to(self, engine: Engine) -> None:
@@ -186,7 +195,8 @@ class MainScreen(StepRunsScreen):
         self.app.call_from_thread(self.notify, visible(f"{title}: {line}"), timeout=4)
 
     def on_unmount(self) -> None:
-        """Stop listening to the engine."""
+        """Stop listening to the engine; stop the guards."""
+        self.stop_guards()
         engine = self.controller.engine
         if engine is not None and self._listener in engine.listeners:
             engine.listeners.remove(self._listener)
@@ -251,6 +261,7 @@ class MainScreen(StepRunsScreen):
         self.step_list.refresh_labels([step_id] if step_id else None)
         self._refresh_progress()
         self._refresh_header()
+        self.refresh_guards()
         selected = self.selected
         if selected is not None and (step_id is None or step_id == selected):
             self._show(selected)
@@ -374,8 +385,10 @@ class MainScreen(StepRunsScreen):
         self.post_message(TakeWheel())
 
     def role_changed(self) -> None:
-        """Repaint after a handoff (footer keys enable/disable)."""
+        """Repaint after a handoff (footer keys enable/disable); guards follow the role."""
         self.refresh_bindings()
+        if self.scope is None:
+            self.guards_follow_role()
         self._refresh_header()
         if self.controller.role == "follower" and not self._watching:
             self._watching = True

@@ -141,6 +141,11 @@ class StepRunsScreen(Screen[None]):
         """
         for step in steps:
             engine = self.controller.engine
+            frozen = engine.freeze.reason if engine is not None else ""
+            if frozen and not step.rollback:  # a guard breached: ask nothing, run nothing
+                self.notify(f"Not run: {step.title} — the run is frozen: {frozen}. "
+                            "Roll back (ctrl+r) or check first.", severity="error", timeout=12)
+                return
             if engine is not None and not self.controller.read_only:
                 skipped = engine.skip_if_unmet(step.id)
                 if skipped is not None:

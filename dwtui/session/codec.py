@@ -78,6 +78,8 @@ def to_dict(session: Session) -> dict[str, Any]:
         _put(plan, "emergency", session.plan.emergency)
         _put(plan, "extras", {k: list(v) for k, v in session.plan.extras.items()})
         data["plan"] = plan
+    if session.guards:
+        data["guards"] = _plain(session.guards)
     if session.steps:
         data["steps"] = {step_id: _step_to_dict(st) for step_id, st in session.steps.items()}
     if session.events:
@@ -256,6 +258,10 @@ def from_dict(data: Mapping[str, Any], path: Path, text: str = "") -> Session:
             extras={group: reader.strings(extras, group) for group in extras},
             emergency=reader.string(raw_plan, "emergency", ""),
         )
+    for guard_id, raw in reader.table(data, "guards").items():
+        if not isinstance(raw, Mapping):
+            reader.fail(f"`guards.{guard_id}` must be a table", guard_id)
+        session.guards[guard_id] = dict(raw)
     for step_id, raw in reader.table(data, "steps").items():
         if not isinstance(raw, Mapping):
             reader.fail(f"`steps.{step_id}` must be a table", step_id)

@@ -161,6 +161,9 @@ class Session:
     journal_offset: int = 0
     #: The forward path and the extras (None in sessions written before plans existed).
     plan: Plan | None = None
+    #: Evidence of each `[[guards]]` metric guard, by guard id: a bounded summary and the
+    #: samples around each breach (`dwtui.watch_guards.evidence` writes it).
+    guards: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def short_id(self) -> str:

@@ -1,0 +1,228 @@
+"""`[[guards]]`: metric guards that watch the system in the background while the change runs.
+
+Not the `[guard] forbid` patterns (`Guard` in `model.py`): a watch guard samples one number
+(an HTTP JSON value, a Prometheus query, a `/metrics` sample, an SQL scalar, a shell
+command's number) every `interval` seconds from its start point, judges it healthy, failing
+or inconclusive, and after `failure_limit` failing samples in a row points at a rollback.
+This module is the model and its validation; running them is `dwtui.watch_guards`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dwtui.checklist import schema
+from dwtui.checklist.baselines import is_relative
+from dwtui.checklist.errors import did_you_mean
+from dwtui.checklist.locate import KeyPath
+from dwtui.checklist.placeholders import references
+from dwtui.checklist.schema import Field
+from dwtui.checklist.tables import COMPARISON, TableChecker
+
+Report = Callable[[KeyPath, str], None]
+
+DEFAULT_INTERVAL = 10.0
+#: A sample never waits longer than this, whatever the interval.
+MAX_SAMPLE_TIMEOUT = 30.0
+
+_F = Field
+GUARD_FIELDS: Mapping[str, Field] = {
+    "id": _F(schema.STR, required=True),
+    "title": _F(schema.STR, required=True),
+    "description": _F(schema.STR),
+    "start": _F(schema.STR),
+    "stop": _F(schema.STR),
+    "interval": _F(schema.NUM),
+    "timeout": _F(schema.NUM),
+    "healthy": _F(schema.STR),
+    "failing": _F(schema.STR, required=True),
+    "failure_limit": _F(schema.INT),
+    "inconclusive_limit": _F(schema.INT),
+    "rollback": _F(schema.STR),
+    "baseline": _F(schema.STR),
+    "abort": _F(schema.STR, choices=("kill",)),
+    "http": _F(schema.TABLE),
+    "prometheus": _F(schema.TABLE),
+    "metrics": _F(schema.TABLE),
+    "sql": _F(schema.TABLE),
+    "shell": _F(schema.TABLE),
+}
+
+#: Each query source and its fields (all strings may use `${var}`).
+SOURCE_FIELDS: Mapping[str, Mapping[str, Field]] = {
+    "http": {
+        "url": _F(schema.STR, required=True),
+        "path": _F(schema.STR, required=True),
+        "headers": _F(schema.STRMAP),
+    },
+    "prometheus": {
+        "url": _F(schema.STR, required=True),
+        "query": _F(schema.STR, required=True),
+    },
+    "metrics": {
+        "url": _F(schema.STR, required=True),
+        "name": _F(schema.STR, required=True),
+        "labels": _F(schema.STRMAP),
+    },
+    "sql": {"query": _F(schema.STR, required=True), "dsn": _F(schema.STR)},
+    "shell": {"command": _F(schema.STR, required=True)},
+}
+
+
+@dataclass(frozen=True)
+class GuardQuery:
+    """Where a guard's number comes from: the source kind and its fields."""
+
+    kind: str  # http | prometheus | metrics | sql | shell
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WatchGuard:
+    """One `[[guards]]` entry."""
+
+    id: str
+    title: str
+    query: GuardQuery
+    failing: str  # a comparison such as "> 0.05"
+    healthy: str = ""  # empty: anything not failing is healthy
+    description: str = ""
+    start: str = ""  # phase or step id; empty: when the session starts
+    stop: str = ""  # phase or step id; empty: when the session ends
+    interval: float = DEFAULT_INTERVAL
+    timeout: float = 0.0  # 0: min(interval, MAX_SAMPLE_TIMEOUT)
+    failure_limit: int = 1
+    inconclusive_limit: int = 0  # 0: never asks
+    rollback: str = ""  # scenario id or matrix symptom
+    #: `"<step id>:<key>"`: what `"> baseline * 1.5"` in healthy/failing compares with.
+    baseline: str = ""
+    #: "kill": a breach also cancels the running forward step (default: it runs to its end).
+    abort: str = ""
+
+    @property
+    def sample_timeout(self) -> float:
+        """How long one sample may take."""
+        return self.timeout or min(self.interval, MAX_SAMPLE_TIMEOUT)
+
+
+def build_guards(checker: TableChecker, value: Any) -> list[tuple[WatchGuard, KeyPath]]:
+    """The well-formed `[[guards]]` with their key paths; problems go to `checker.report`."""
+    out: list[tuple[WatchGuard, KeyPath]] = []
+    for where, raw in checker.array(value, ("guards",)):
+        spec = checker.table(raw, where, GUARD_FIELDS, "a guard")
+        guard_id = checker.check_id(spec.get("id"), (*where, "id"))
+        query = _query(checker, spec, where)
+        ok = _numbers(checker.report, spec, where) and query is not None
+        for key in ("healthy", "failing"):
+            condition = spec.get(key)
+            if is_relative(condition):
+                if not spec.get("baseline"):
+                    checker.report((*where, key), f"'{condition}' compares with a baseline: "
+                                   "add baseline = \"<step id>:<key>\"")
+                    ok = False
+                continue
+            if isinstance(condition, str) and not COMPARISON.fullmatch(condition):
+                checker.report((*where, key), f"'{condition}' is not a comparison: use an "
+                               "operator (<, <=, ==, !=, >=, >) and a number, e.g. \"< 0.01\"")
+                ok = False
+        if not ok or not guard_id or "failing" not in spec or query is None:
+            continue
+        out.append((WatchGuard(
+            id=guard_id, title=spec.get("title", ""), query=query, failing=spec["failing"],
+            healthy=spec.get("healthy", ""), description=spec.get("description", ""),
+            start=spec.get("start", ""), stop=spec.get("stop", ""),
+            interval=float(spec.get("interval", DEFAULT_INTERVAL)),
+            timeout=float(spec.get("timeout", 0.0)),
+            failure_limit=spec.get("failure_limit", 1),
+            inconclusive_limit=spec.get("inconclusive_limit", 0),
+            rollback=spec.get("rollback", ""), baseline=spec.get("baseline", ""),
+            abort=spec.get("abort", ""),
+        ), where))
+    return out
+
+
+def _query(checker: TableChecker, spec: Mapping[str, Any], where: KeyPath) -> GuardQuery | None:
+    kinds = [kind for kind in SOURCE_FIELDS if kind in spec]
+    if len(kinds) != 1:
+        named = ", ".join(kinds) if kinds else "none"
+        checker.report(where, f"a guard needs exactly one query source: "
+                       f"{', '.join(SOURCE_FIELDS)} (it has {named})")
+        return None
+    kind = kinds[0]
+    here = (*where, kind)
+    before = len(checker.report.problems)
+    params = checker.table(spec[kind], here, SOURCE_FIELDS[kind], f"a {kind} guard query")
+    url = params.get("url")
+    if isinstance(url, str) and not url.startswith(("http://", "https://", "${")):
+        checker.report((*here, "url"), f"'{url}' is not an http:// or https:// URL")
+    if len(checker.report.problems) > before:
+        return None
+    return GuardQuery(kind=kind, params=params)
+
+
+def _numbers(report: Report, spec: Mapping[str, Any], where: KeyPath) -> bool:
+    ok = True
+    for key in ("interval", "timeout"):
+        if key in spec and spec[key] <= 0:
+            report((*where, key), "must be a number of seconds greater than 0")
+            ok = False
+    for key, least in (("failure_limit", 1), ("inconclusive_limit", 0)):
+        if key in spec and spec[key] < least:
+            report((*where, key), f"must be at least {least}")
+            ok = False
+    return ok
+
+
+def check_guard_references(
+    report: Report,
+    guards: list[tuple[WatchGuard, KeyPath]],
+    *,
+    phases: Mapping[str, list[str]],
+    scenarios: set[str],
+    symptoms: set[str],
+    variables: set[str],
+) -> None:
+    """Ids unique; `start`/`stop` name a forward phase or step; `rollback` a scenario or a
+    matrix symptom; every `${name}` in a query is defined. `phases`: phase id -> step ids;
+    `variables`: every name a `${...}` may use."""
+    steps = {s for ids in phases.values() for s in ids}
+    points = set(phases) | steps
+    seen: set[str] = set()
+    for guard, where in guards:
+        if guard.id in seen:
+            report((*where, "id"), f"duplicate guard id '{guard.id}'")
+        seen.add(guard.id)
+        for key in ("start", "stop"):
+            name = getattr(guard, key)
+            if name and name not in points:
+                report((*where, key), f"no phase or step with id '{name}' on the forward "
+                       f"path{did_you_mean(name, points)}")
+        if guard.baseline:
+            step_id, _, key = guard.baseline.partition(":")
+            if step_id not in steps or not key:
+                report((*where, "baseline"), f"'{guard.baseline}' is not '<step id>:<key>' of "
+                       f"a forward step{did_you_mean(step_id, steps)}")
+            elif not (is_relative(guard.failing) or is_relative(guard.healthy)):
+                report((*where, "baseline"), "no condition uses it: write one such as "
+                       "\"> baseline * 1.5\"")
+        if guard.rollback and guard.rollback not in scenarios | symptoms:
+            report((*where, "rollback"), f"no rollback scenario or matrix symptom "
+                   f"'{guard.rollback}'{did_you_mean(guard.rollback, scenarios | symptoms)}")
+        _variables(report, guard.query.params, (*where, guard.query.kind), variables)
+
+
+def _variables(report: Report, value: Any, where: KeyPath, known: set[str]) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _variables(report, item, (*where, key), known)
+        return
+    if not isinstance(value, str):
+        return
+    for ref in references(value):
+        if ref.error:
+            report(where, ref.error)
+        elif ref.name not in known and not ref.name.startswith("target."):
+            report(where, f"'${{{ref.name}}}' is not defined (add [vars.{ref.name}] or capture "
+                   f"it in a step){did_you_mean(ref.name, known)}")
