@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from dwtui.screens.matrix import RollbackMatrixScreen
     from dwtui.screens.picker import NewSession, PickedSession
     from dwtui.screens.workspace import Opened, Workspace
+    from dwtui.session.file_watch import FileWatch
 
 # The screens (and the markdown, tables, engine and actions behind them) are imported where
 # they are first needed: `dwtui resume` paints a first frame with no more than a bare Textual
@@ -67,6 +69,10 @@ def _warm_screens() -> None:
     import dwtui.screens.main
     import dwtui.screens.matrix
     import dwtui.screens.scenario  # noqa: F401
+
+
+class JournalChanged(Message):
+    """A follower appended to the journal (posted from the journal's file watch)."""
 
 
 class LoadingScreen(Screen[None]):
@@ -142,6 +148,8 @@ class DwtuiApp(App[int]):
         self._first_frame_file = os.environ.get(FIRST_FRAME_ENV)
         #: Session events the driver has looked at for followers' requests.
         self._events_seen = 0
+        #: Notifications of followers' journal lines (the driver folds them at once).
+        self._journal_watch: FileWatch | None = None
 
     @property
     def workspace(self) -> Workspace:
@@ -293,8 +301,33 @@ class DwtuiApp(App[int]):
             DRIVER_POLL, self._driver_poll, name="driver-poll"
         )  # no-op unless driving
         self._events_seen = len(controller.session.events)
+        self._watch_journal(controller)
         if controller.role == "driver" and controller.engine is not None:
             self._check_live_flags(controller.engine)
+
+    def _watch_journal(self, controller: SessionController) -> None:
+        """Fold followers' notes and requests as soon as they are written (the driver poll
+        stays as the fallback when file notifications are unavailable)."""
+        from dwtui.session.errors import SessionError
+        from dwtui.session.file_watch import FileWatch
+        from dwtui.session.journal import Journal
+        from dwtui.session.safe_files import ensure_dir
+
+        if self._journal_watch is not None:
+            self._journal_watch.stop()
+        session_dir = controller.store.dir_of(controller.session.id)
+        try:
+            ensure_dir(session_dir)
+        except (OSError, SessionError):
+            return  # the driver poll still folds the journal
+        post = self.post_message
+        self._journal_watch = FileWatch(
+            [Journal.in_dir(session_dir).path], lambda: post(JournalChanged())
+        ).start()
+
+    def on_journal_changed(self, _: JournalChanged) -> None:
+        """A follower wrote to the journal: fold it now (driver only)."""
+        self._driver_poll()
 
     @work(thread=True, exclusive=True, group="live-flags", exit_on_error=False)
     def _check_live_flags(self, engine: Engine) -> None:
