@@ -161,14 +161,27 @@ class Child:
         raise SystemExit(f"no {kind} stamp within {timeout} s")
 
     def cpu_seconds(self) -> float:
-        """utime + stime of the whole process (every thread) so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU time of the whole process (every thread) so far: schedstat's nanoseconds,
+        not stat's 10 ms ticks (an idle app uses a few ticks a second)."""
+        return sum(thread_cpu(self.process.pid).values())
 
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
         os.close(self.master)
+
+
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of each thread of `pid` (by "name/tid")."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            ns = int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError):
+            continue  # the thread ended meanwhile
+        out[f"{name}/{task.name}"] = ns / 1e9
+    return out
 
 
 def new_session(root: Path, store: SessionStore) -> str:
@@ -213,13 +226,15 @@ def save_latency(root: Path, mode: str, saves: int, idle: float) -> tuple[list[f
     return from_end, from_start, [cpu]
 
 
-def request_latency(root: Path, mode: str, requests: int) -> list[float]:
-    """Seconds from a follower's take-wheel request to the driver's screen showing it."""
+def request_latency(root: Path, mode: str, requests: int) -> tuple[list[float], list[float]]:
+    """Seconds from a follower's take-wheel request to the driver's screen showing it, and
+    the request's own durable append (part of it)."""
     store = SessionStore(root / "sessions", durable=True)
     session_id = new_session(root, store)
     child = Child(root, mode, "driver", session_id)
     journal = Journal.in_dir(store.dir_of(session_id))
     latencies = []
+    writes = []
     try:
         child.wait_for("ready")
         time.sleep(1.5)
@@ -227,12 +242,13 @@ def request_latency(root: Path, mode: str, requests: int) -> list[float]:
             time.sleep(random.uniform(0.15, 0.35))
             started = time.time()
             journal.request("ben@follower", "take-wheel")
+            writes.append(time.time() - started)
             shown = child.wait_for("request", timeout=30)
             latencies.append(shown - started)
             child.stamps.write_text("")  # the next request's stamp is the next one
     finally:
         child.stop()
-    return latencies
+    return latencies, writes
 
 
 def p95(values: list[float]) -> float:
@@ -261,8 +277,9 @@ def main() -> int:
             (root / ".env").write_text("")
             (root / "bench.toml").write_text(checklist_text(root))
             end, start, cpu = save_latency(root, mode, args.saves, args.idle)
-            requests = request_latency(root, mode, args.requests)
-        results[mode] = {"end": end, "start": start, "cpu": cpu, "request": requests}
+            requests, writes = request_latency(root, mode, args.requests)
+        results[mode] = {"end": end, "start": start, "cpu": cpu, "request": requests,
+                         "write": writes}
     print(f"{args.saves} saves of a {EVENTS}-event session, {args.requests} requests, "
           f"idle {args.idle:.0f} s; notify = watchfiles/inotify, poll = the old polling")
     for mode in ("notify", "poll"):
@@ -270,6 +287,7 @@ def main() -> int:
         print(line(f"{mode:6} save done -> follower screen ", r["end"]))
         print(line(f"{mode:6} save start -> follower screen", r["start"]))
         print(line(f"{mode:6} request (t) -> driver screen ", r["request"]))
+        print(line(f"{mode:6}   of which the journal append", r["write"]))
         print(f"{mode:6} follower idle CPU: {r['cpu'][0] * 100:.2f}% of a core")
     new, old = results["notify"], results["poll"]
     save_p95, request_p95 = p95(new["end"]), p95(new["request"])

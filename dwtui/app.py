@@ -50,6 +50,9 @@ if TYPE_CHECKING:
 FIRST_FRAME_ENV = "DWTUI_FIRST_FRAME_FILE"
 #: Driver: fold followers' journal notes and check the lock this often (seconds).
 DRIVER_POLL = 0.5
+#: The driver's journal watch wakes this often (ms): a request is seen 1-2 steps after it
+#: is written (followers' session watches use the slower default: there are many of them).
+JOURNAL_WATCH_STEP_MS = 10
 #: The name of the worker that opens the session after the first frame.
 OPENING = "opening the session"
 
@@ -306,8 +309,8 @@ class DwtuiApp(App[int]):
             self._check_live_flags(controller.engine)
 
     def _watch_journal(self, controller: SessionController) -> None:
-        """Fold followers' notes and requests as soon as they are written (the driver poll
-        stays as the fallback when file notifications are unavailable)."""
+        """While driving, fold followers' notes and requests as soon as they are written (the
+        driver poll stays as the fallback when file notifications are unavailable)."""
         from dwtui.session.errors import SessionError
         from dwtui.session.file_watch import FileWatch
         from dwtui.session.journal import Journal
@@ -315,6 +318,9 @@ class DwtuiApp(App[int]):
 
         if self._journal_watch is not None:
             self._journal_watch.stop()
+            self._journal_watch = None
+        if controller.role != "driver":
+            return  # a follower's app has no journal to fold
         session_dir = controller.store.dir_of(controller.session.id)
         try:
             ensure_dir(session_dir)
@@ -322,7 +328,9 @@ class DwtuiApp(App[int]):
             return  # the driver poll still folds the journal
         post = self.post_message
         self._journal_watch = FileWatch(
-            [Journal.in_dir(session_dir).path], lambda: post(JournalChanged())
+            [Journal.in_dir(session_dir).path],
+            lambda: post(JournalChanged()),
+            step_ms=JOURNAL_WATCH_STEP_MS,
         ).start()
 
     def on_journal_changed(self, _: JournalChanged) -> None:
@@ -384,14 +392,26 @@ class DwtuiApp(App[int]):
                 journal = Journal.in_dir(c.store.dir_of(c.session.id))
                 # Followers' notes are masked again here: a follower may lack the secrets.
                 entries = journal.fold_into(c.session, engine.variables.secret_values())
-                if entries:
-                    engine.save()
-        except Exception as error:  # e.g. disk full: say so, retry at the next poll
+        except Exception as error:  # e.g. an unreadable journal: say so, retry at the next poll
             self.notify(f"cannot fold followers' notes: {error}", severity="error", timeout=5)
             return
         self._announce_requests()
-        if entries and self.main_screen is not None:
-            self.main_screen.refresh_step()
+        if entries:
+            if self.main_screen is not None:
+                self.main_screen.refresh_step()
+            # Saved once this frame is painted (the driver sees a request a save sooner); a
+            # crash before that folds the same lines again (their offset is saved with them).
+            self.call_after_refresh(self._save_folded, engine)
+
+    def _save_folded(self, engine: Engine) -> None:
+        c = self.controller
+        if c is None or c.role != "driver" or c.engine is not engine:
+            return  # no longer driving: the new driver folds the journal itself
+        try:
+            with engine.lock:
+                engine.save()
+        except Exception as error:  # e.g. disk full: say so; the next save writes them
+            self.notify(f"cannot fold followers' notes: {error}", severity="error", timeout=5)
 
     def _announce_requests(self) -> None:
         """Tell the driver of followers asking for the wheel, whichever save folded them in
@@ -472,6 +492,8 @@ class DwtuiApp(App[int]):
     def _role_changed(self) -> None:
         from dwtui.screens.main import MainScreen
 
+        if self.controller is not None:
+            self._watch_journal(self.controller)
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.role_changed()

@@ -8,7 +8,15 @@ import threading
 from pathlib import Path
 
 import pytest
-from test_tui_support import main_screen, make_workspace, new_session, open_app, tree_text, wait_for
+from test_tui_support import (
+    SMALL,
+    main_screen,
+    make_workspace,
+    new_session,
+    open_app,
+    tree_text,
+    wait_for,
+)
 
 import dwtui.app
 import dwtui.screens.main
@@ -119,3 +127,49 @@ def test_file_watch_reports_a_replaced_file_and_ignores_others(tmp_path: Path) -
         assert changes.acquire(timeout=10)
     finally:
         watch.stop()
+
+
+async def test_only_the_driver_watches_the_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_polling(monkeypatch)
+    ws = make_workspace(tmp_path, operator="ana@box")
+    sid = new_session(ws)
+    app = open_app(ws, sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app._journal_watch is not None
+        await pilot.press("H")  # hand off: watching now, nothing to fold
+        assert app._journal_watch is None
+        await pilot.press("t")  # take the wheel back: fold requests at once again
+        assert app.controller is not None and app.controller.role == "driver"
+        watch = app._journal_watch
+        assert watch is not None
+        await wait_for(pilot, watch.live.is_set)
+        Journal.in_dir(ws.store.dir_of(sid)).request("ben@laptop", "take-wheel")
+        await wait_for(
+            pilot,
+            lambda: any("asks for the wheel" in str(n.message) for n in app._notifications),
+        )
+
+
+async def test_the_spinner_sleeps_while_no_step_runs(tmp_path: Path) -> None:
+    slow = tmp_path / "slow.toml"
+    text = SMALL.read_text()
+    hello = "command = \"printf '\\\\033[32mhello from dwtui\\\\033[0m\\\\n'; echo second line\""
+    assert hello in text
+    slow.write_text(text.replace(hello, 'command = "sleep 1.5"'))
+    ws = make_workspace(tmp_path / "ws", checklist=slow)
+    sid = new_session(ws, "slow.toml")
+    app = open_app(ws, sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        spinner = screen._spinner
+        assert spinner is not None
+        await wait_for(pilot, lambda: not spinner._active.is_set())  # paused: nothing runs
+        frame = screen._frame
+        screen.select_step("say-hello")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen._frame >= frame + 2)  # it turns while it runs
+        await wait_for(pilot, lambda: screen.controller.status("say-hello") == "passed")
+        await wait_for(pilot, lambda: not spinner._active.is_set())

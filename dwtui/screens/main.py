@@ -130,6 +130,7 @@ class MainScreen(StepRunsScreen):
         self._watching = False  # the follower's session watch is running
         self._file_watch: FileWatch | None = None
         self._watch_timer: Timer | None = None
+        self._spinner: Timer | None = None
         self._listener: Callable[[str], None] | None = None
 
     # -- layout ---------------------------------------------------------------------------------
@@ -175,7 +176,9 @@ class MainScreen(StepRunsScreen):
             self._listener = self._engine_changed
             c.engine.listeners.append(self._engine_changed)
         self.set_interval(1.0, self._tick_second, name="clock")
-        self.set_interval(0.25, self._tick_spinner, name="spinner")
+        # Paused while no step runs (an idle watcher wakes for nothing); `refresh_step`
+        # resumes it when one starts.
+        self._spinner = self.set_interval(0.25, self._tick_spinner, name="spinner")
         if c.role == "follower":
             self._start_watching()
         self._refresh_header()
@@ -250,6 +253,8 @@ class MainScreen(StepRunsScreen):
     def refresh_step(self, step_id: str | None = None) -> None:
         """Repaint whatever depends on a step's state (all when None)."""
         self.step_list.refresh_labels([step_id] if step_id else None)
+        if self._spinner is not None and self.controller.running_steps():
+            self._spinner.resume()
         self._refresh_progress()
         self._refresh_header()
         selected = self.selected
@@ -273,6 +278,8 @@ class MainScreen(StepRunsScreen):
 
     def _tick_spinner(self) -> None:
         running = self.controller.running_steps()
+        if not running and self._spinner is not None:
+            self._spinner.pause()
         if running:
             self._frame += 1
             self.step_list.frame = self._frame
