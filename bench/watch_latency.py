@@ -75,6 +75,14 @@ from dwtui.screens.main import MainScreen
 from dwtui.screens.workspace import Workspace
 from dwtui.session.store import SessionStore
 
+import threading
+parent = os.getppid()
+def orphaned():  # the bench died without stopping us: do not spin on a closed terminal
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+threading.Thread(target=orphaned, daemon=True).start()
+
 out = open(stamps, "a", buffering=1)
 def stamp(what):
     out.write(f"{time.time()} {what}\n")

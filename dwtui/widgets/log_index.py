@@ -18,6 +18,8 @@ from collections.abc import Callable
 from itertools import accumulate
 from pathlib import Path
 
+from dwtui.widgets import log_grep
+
 #: Bytes read per scan: large enough to keep up with `seq 1000000`, small enough that one
 #: scan never holds the GIL for long (keypresses stay responsive during a flood).
 CHUNK = 4 << 20
@@ -236,8 +238,9 @@ class LineIndex:
         """First line after (or before) `from_line` containing `pattern`, case-insensitive
         (ASCII letters, as `re.IGNORECASE` on bytes).
 
-        Reads the file in SEARCH_CHUNK pieces (run it off the UI thread: each piece holds
-        the GIL for well under a millisecond); a pattern with letters is matched against
+        A long way forward, `grep` searches (`log_grep`: off the GIL). Otherwise this reads
+        the file in SEARCH_CHUNK pieces (run it off the UI thread: each piece holds the GIL
+        for well under a millisecond); a pattern with letters is matched against
         the lower-cased piece by a plain literal search, several times faster than an
         IGNORECASE regex. ANSI escapes inside a match are not looked through.
         """
@@ -258,6 +261,15 @@ class LineIndex:
             if span is None:
                 return None
             offset, limit = span[0], self._end
+            if limit - offset >= log_grep.GREP_MIN_BYTES:
+                try:
+                    found = log_grep.grep_offset(self.path, needle, offset)
+                except log_grep.GrepUnavailable:
+                    pass  # searched here instead
+                else:
+                    if found is None or found + len(needle) > limit:
+                        return None  # (past the indexed part there is no line to show yet)
+                    return self.line_of_offset(found)
             while offset < limit:
                 data = self._pread(min(chunk, limit - offset), offset)
                 if not data:
