@@ -6,6 +6,7 @@ Every worker failure becomes one specific error notification (`on_worker_state_c
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -300,6 +301,10 @@ class DwtuiApp(App[int]):
             screen.reattach(step_id)
         if opened.interrupted:
             screen.call_after_refresh(screen.ask_interrupted, opened.interrupted[0])
+        # What is alive now (modules, the checklist, the session's history, the screen) lives
+        # as long as the app: the cyclic collector need not scan it again. A full collection
+        # of it cost ~100 ms in the middle of the rollback keys (issue 16, item 7).
+        screen.call_after_refresh(gc.freeze)
         self.set_interval(
             DRIVER_POLL, self._driver_poll, name="driver-poll"
         )  # no-op unless driving
@@ -332,6 +337,13 @@ class DwtuiApp(App[int]):
             lambda: post(JournalChanged()),
             step_ms=JOURNAL_WATCH_STEP_MS,
         ).start()
+
+    def on_unmount(self) -> None:
+        """The app ends: stop watching; undo `gc.freeze` (a process that goes on after the
+        app, such as a test run, must not keep the app's garbage frozen)."""
+        if self._journal_watch is not None:
+            self._journal_watch.stop()
+        gc.unfreeze()
 
     def on_journal_changed(self, _: JournalChanged) -> None:
         """A follower wrote to the journal: fold it now (driver only)."""

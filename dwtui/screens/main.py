@@ -184,6 +184,10 @@ class MainScreen(StepRunsScreen):
         self._refresh_header()
         self._refresh_progress()
         self._initial_selection()  # children (the step list) are mounted already
+        self._mounted()
+
+    def _mounted(self) -> None:
+        """For subclasses: the screen is wired (engine, selection); nothing painted yet."""
 
     def _engine_changed(self, step_id: str) -> None:
         # Called from whichever thread changed the state; post_message is thread-safe.
