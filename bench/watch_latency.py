@@ -13,7 +13,8 @@
 
 Each is run twice: with file notifications (watchfiles/inotify), and the baseline with
 watchfiles made unavailable, which is the polling fallback and the old behaviour (followers
-poll every 0.3 s, the driver every 0.5 s). Prints p50/p95 and ratios; targets: p95 <= 100 ms
+poll every 0.3 s, the driver every 0.5 s; the idle spinner sleeps in both). A bare Textual
+hello-world's idle CPU is printed for reference. Prints p50/p95 and ratios; targets: p95 <= 100 ms
 for both latencies, and no busy CPU while idle.
 
 Usage: .venv/bin/python bench/watch_latency.py [--saves N] [--requests N] [--idle S]
@@ -179,6 +180,53 @@ class Child:
         os.close(self.master)
 
 
+HELLO_IDLE = r"""
+import os, sys, threading, time
+from textual.app import App
+from textual.widgets import Static
+parent = os.getppid()
+def orphaned():
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+threading.Thread(target=orphaned, daemon=True).start()
+class Hello(App):
+    def compose(self):
+        yield Static("Hello, world")
+Hello().run()
+"""
+
+
+def hello_idle_cpu(root: Path, idle: float) -> float:
+    """Idle CPU (fraction of a core) of a bare Textual hello-world on the same kind of pty."""
+    script = root / "hello_idle.py"
+    script.write_text(HELLO_IDLE)
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color"}
+    process = subprocess.Popen([sys.executable, str(script)], stdin=slave, stdout=slave,
+                               stderr=slave, env=env, start_new_session=True)
+    os.close(slave)
+
+    def drain() -> None:
+        try:
+            while os.read(master, 65536):
+                pass
+        except OSError:
+            return
+
+    threading.Thread(target=drain, daemon=True).start()
+    try:
+        time.sleep(3.0)
+        cpu0, wall0 = sum(thread_cpu(process.pid).values()), time.monotonic()
+        time.sleep(idle)
+        return (sum(thread_cpu(process.pid).values()) - cpu0) / (time.monotonic() - wall0)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        os.close(master)
+
+
 def thread_cpu(pid: int) -> dict[str, float]:
     """CPU seconds so far of each thread of `pid` (by "name/tid")."""
     out = {}
@@ -288,6 +336,8 @@ def main() -> int:
             requests, writes = request_latency(root, mode, args.requests)
         results[mode] = {"end": end, "start": start, "cpu": cpu, "request": requests,
                          "write": writes}
+    with tempfile.TemporaryDirectory(prefix="dwtui-bench-watch-hello-") as tmp:
+        hello_cpu = hello_idle_cpu(Path(tmp), args.idle)
     print(f"{args.saves} saves of a {EVENTS}-event session, {args.requests} requests, "
           f"idle {args.idle:.0f} s; notify = watchfiles/inotify, poll = the old polling")
     for mode in ("notify", "poll"):
@@ -297,6 +347,7 @@ def main() -> int:
         print(line(f"{mode:6} request (t) -> driver screen ", r["request"]))
         print(line(f"{mode:6}   of which the journal append", r["write"]))
         print(f"{mode:6} follower idle CPU: {r['cpu'][0] * 100:.2f}% of a core")
+    print(f"bare Textual hello-world idle CPU: {hello_cpu * 100:.2f}% of a core (reference)")
     new, old = results["notify"], results["poll"]
     save_p95, request_p95 = p95(new["end"]), p95(new["request"])
     median = statistics.median
