@@ -75,6 +75,15 @@ def _warm_screens() -> None:
     import dwtui.screens.scenario  # noqa: F401
 
 
+def _settle_gc() -> None:
+    """The session's screen is painted: what is alive now (modules, the checklist, the
+    session's history, the screen) lives as long as the app, so the cyclic collector need
+    not scan it again (a full collection of it cost ~100 ms in the middle of the rollback
+    keys, issue 16 item 7); and it is turned back on if startup turned it off."""
+    gc.freeze()
+    gc.enable()
+
+
 class JournalChanged(Message):
     """A follower appended to the journal (posted from the journal's file watch)."""
 
@@ -258,6 +267,7 @@ class DwtuiApp(App[int]):
         self._show_session(opened)
 
     def _show_picker(self) -> None:
+        gc.enable()  # off while the app started (commands/tui.py)
         from dwtui.screens.picker import PickerScreen
         from dwtui.screens.workspace import ChecklistTargets
 
@@ -301,10 +311,7 @@ class DwtuiApp(App[int]):
             screen.reattach(step_id)
         if opened.interrupted:
             screen.call_after_refresh(screen.ask_interrupted, opened.interrupted[0])
-        # What is alive now (modules, the checklist, the session's history, the screen) lives
-        # as long as the app: the cyclic collector need not scan it again. A full collection
-        # of it cost ~100 ms in the middle of the rollback keys (issue 16, item 7).
-        screen.call_after_refresh(gc.freeze)
+        screen.call_after_refresh(_settle_gc)
         self.set_interval(
             DRIVER_POLL, self._driver_poll, name="driver-poll"
         )  # no-op unless driving
@@ -339,11 +346,12 @@ class DwtuiApp(App[int]):
         ).start()
 
     def on_unmount(self) -> None:
-        """The app ends: stop watching; undo `gc.freeze` (a process that goes on after the
-        app, such as a test run, must not keep the app's garbage frozen)."""
+        """The app ends: stop watching; undo `gc.freeze` and any startup `gc.disable` (a
+        process that goes on after the app, such as a test run, must not keep its garbage)."""
         if self._journal_watch is not None:
             self._journal_watch.stop()
         gc.unfreeze()
+        gc.enable()
 
     def on_journal_changed(self, _: JournalChanged) -> None:
         """A follower wrote to the journal: fold it now (driver only)."""

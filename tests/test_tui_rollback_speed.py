@@ -21,3 +21,17 @@ async def test_the_open_session_is_left_out_of_gc_scans_until_the_app_ends(
         assert gc.get_freeze_count() == 0  # the test run goes on: nothing stays frozen
     finally:
         gc.unfreeze()
+
+
+async def test_a_startup_without_gc_passes_turns_it_back_on(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    sid = new_session(ws)
+    app = open_app(ws, sid)
+    gc.disable()  # what `dwtui resume` does while it starts (commands/tui.py)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, gc.isenabled)
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.enable()
+        gc.unfreeze()
