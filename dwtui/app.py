@@ -6,6 +6,7 @@ Every worker failure becomes one specific error notification (`on_worker_state_c
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from dwtui.screens.matrix import RollbackMatrixScreen
     from dwtui.screens.picker import NewSession, PickedSession
     from dwtui.screens.workspace import Opened, Workspace
+    from dwtui.session.file_watch import FileWatch
 
 # The screens (and the markdown, tables, engine and actions behind them) are imported where
 # they are first needed: `dwtui resume` paints a first frame with no more than a bare Textual
@@ -48,6 +51,9 @@ if TYPE_CHECKING:
 FIRST_FRAME_ENV = "DWTUI_FIRST_FRAME_FILE"
 #: Driver: fold followers' journal notes and check the lock this often (seconds).
 DRIVER_POLL = 0.5
+#: The driver's journal watch wakes this often (ms): a request is seen 1-2 steps after it
+#: is written (followers' session watches use the slower default: there are many of them).
+JOURNAL_WATCH_STEP_MS = 10
 #: The name of the worker that opens the session after the first frame.
 OPENING = "opening the session"
 
@@ -67,6 +73,19 @@ def _warm_screens() -> None:
     import dwtui.screens.main
     import dwtui.screens.matrix
     import dwtui.screens.scenario  # noqa: F401
+
+
+def _settle_gc() -> None:
+    """The session's screen is painted: what is alive now (modules, the checklist, the
+    session's history, the screen) lives as long as the app, so the cyclic collector need
+    not scan it again (a full collection of it cost ~100 ms in the middle of the rollback
+    keys, issue 16 item 7); and it is turned back on if startup turned it off."""
+    gc.freeze()
+    gc.enable()
+
+
+class JournalChanged(Message):
+    """A follower appended to the journal (posted from the journal's file watch)."""
 
 
 class LoadingScreen(Screen[None]):
@@ -142,6 +161,8 @@ class DwtuiApp(App[int]):
         self._first_frame_file = os.environ.get(FIRST_FRAME_ENV)
         #: Session events the driver has looked at for followers' requests.
         self._events_seen = 0
+        #: Notifications of followers' journal lines (the driver folds them at once).
+        self._journal_watch: FileWatch | None = None
 
     @property
     def workspace(self) -> Workspace:
@@ -246,6 +267,7 @@ class DwtuiApp(App[int]):
         self._show_session(opened)
 
     def _show_picker(self) -> None:
+        gc.enable()  # off while the app started (commands/tui.py)
         from dwtui.screens.picker import PickerScreen
         from dwtui.screens.workspace import ChecklistTargets
 
@@ -289,12 +311,51 @@ class DwtuiApp(App[int]):
             screen.reattach(step_id)
         if opened.interrupted:
             screen.call_after_refresh(screen.ask_interrupted, opened.interrupted[0])
+        screen.call_after_refresh(_settle_gc)
         self.set_interval(
             DRIVER_POLL, self._driver_poll, name="driver-poll"
         )  # no-op unless driving
         self._events_seen = len(controller.session.events)
+        self._watch_journal(controller)
         if controller.role == "driver" and controller.engine is not None:
             self._check_live_flags(controller.engine)
+
+    def _watch_journal(self, controller: SessionController) -> None:
+        """While driving, fold followers' notes and requests as soon as they are written (the
+        driver poll stays as the fallback when file notifications are unavailable)."""
+        from dwtui.session.errors import SessionError
+        from dwtui.session.file_watch import FileWatch
+        from dwtui.session.journal import Journal
+        from dwtui.session.safe_files import ensure_dir
+
+        if self._journal_watch is not None:
+            self._journal_watch.stop()
+            self._journal_watch = None
+        if controller.role != "driver":
+            return  # a follower's app has no journal to fold
+        session_dir = controller.store.dir_of(controller.session.id)
+        try:
+            ensure_dir(session_dir)
+        except (OSError, SessionError):
+            return  # the driver poll still folds the journal
+        post = self.post_message
+        self._journal_watch = FileWatch(
+            [Journal.in_dir(session_dir).path],
+            lambda: post(JournalChanged()),
+            step_ms=JOURNAL_WATCH_STEP_MS,
+        ).start()
+
+    def on_unmount(self) -> None:
+        """The app ends: stop watching; undo `gc.freeze` and any startup `gc.disable` (a
+        process that goes on after the app, such as a test run, must not keep its garbage)."""
+        if self._journal_watch is not None:
+            self._journal_watch.stop()
+        gc.unfreeze()
+        gc.enable()
+
+    def on_journal_changed(self, _: JournalChanged) -> None:
+        """A follower wrote to the journal: fold it now (driver only)."""
+        self._driver_poll()
 
     @work(thread=True, exclusive=True, group="live-flags", exit_on_error=False)
     def _check_live_flags(self, engine: Engine) -> None:
@@ -351,14 +412,26 @@ class DwtuiApp(App[int]):
                 journal = Journal.in_dir(c.store.dir_of(c.session.id))
                 # Followers' notes are masked again here: a follower may lack the secrets.
                 entries = journal.fold_into(c.session, engine.variables.secret_values())
-                if entries:
-                    engine.save()
-        except Exception as error:  # e.g. disk full: say so, retry at the next poll
+        except Exception as error:  # e.g. an unreadable journal: say so, retry at the next poll
             self.notify(f"cannot fold followers' notes: {error}", severity="error", timeout=5)
             return
         self._announce_requests()
-        if entries and self.main_screen is not None:
-            self.main_screen.refresh_step()
+        if entries:
+            if self.main_screen is not None:
+                self.main_screen.refresh_step()
+            # Saved once this frame is painted (the driver sees a request a save sooner); a
+            # crash before that folds the same lines again (their offset is saved with them).
+            self.call_after_refresh(self._save_folded, engine)
+
+    def _save_folded(self, engine: Engine) -> None:
+        c = self.controller
+        if c is None or c.role != "driver" or c.engine is not engine:
+            return  # no longer driving: the new driver folds the journal itself
+        try:
+            with engine.lock:
+                engine.save()
+        except Exception as error:  # e.g. disk full: say so; the next save writes them
+            self.notify(f"cannot fold followers' notes: {error}", severity="error", timeout=5)
 
     def _announce_requests(self) -> None:
         """Tell the driver of followers asking for the wheel, whichever save folded them in
@@ -438,6 +511,8 @@ class DwtuiApp(App[int]):
     def _role_changed(self) -> None:
         from dwtui.screens.main import MainScreen
 
+        if self.controller is not None:
+            self._watch_journal(self.controller)
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.role_changed()

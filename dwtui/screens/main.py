@@ -34,11 +34,17 @@ from dwtui.widgets.step_list import StepList
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.timer import Timer
 
     from dwtui.engine import Engine
+    from dwtui.session.file_watch import FileWatch
 
-#: Followers reload the session file when its mtime changes, this often (seconds).
+#: Followers reload the session file when its mtime changes, this often (seconds) when file
+#: notifications are unavailable ...
 WATCH_POLL = 0.3
+#: ... and this often as a safety net while they are live (a network filesystem may not
+#: notify changes made on another host).
+SAFETY_POLL = 2.0
 
 
 def _delta_command() -> type[Provider]:
@@ -112,12 +118,22 @@ class MainScreen(GuardWatch, StepRunsScreen):
             super().__init__()
             self.step_id = step_id
 
+    class SessionFileChanged(Message):
+        """The session file changed, or (`unavailable`) notifications cannot be had."""
+
+        def __init__(self, unavailable: str | None = None) -> None:
+            super().__init__()
+            self.unavailable = unavailable
+
     def __init__(self, controller: SessionController, *, scope: str | None = None) -> None:
         super().__init__()
         self.controller = controller
         self.scope = scope
         self._frame = 0
-        self._watching = False  # the follower's session poll is running
+        self._watching = False  # the follower's session watch is running
+        self._file_watch: FileWatch | None = None
+        self._watch_timer: Timer | None = None
+        self._spinner: Timer | None = None
         self._listener: Callable[[str], None] | None = None
 
     # -- layout ---------------------------------------------------------------------------------
@@ -166,10 +182,11 @@ class MainScreen(GuardWatch, StepRunsScreen):
         if c.engine is not None:
             self.listen_to(c.engine)
         self.set_interval(1.0, self._tick_second, name="clock")
-        self.set_interval(0.25, self._tick_spinner, name="spinner")
+        # Paused while no step runs (an idle watcher wakes for nothing); `refresh_step`
+        # resumes it when one starts.
+        self._spinner = self.set_interval(0.25, self._tick_spinner, name="spinner")
         if c.role == "follower":
-            self._watching = True
-            self.set_interval(WATCH_POLL, self._poll_session, name="watch")
+            self._start_watching()
         self._refresh_header()
         self._refresh_progress()
         if self.scope is None:
@@ -177,6 +194,10 @@ class MainScreen(GuardWatch, StepRunsScreen):
             self.refresh_guards()
             self.show_recorded_breach()
         self._initial_selection()  # children (the step list) are mounted already
+        self._mounted()
+
+    def _mounted(self) -> None:
+        """For subclasses: the screen is wired (engine, selection); nothing painted yet."""
 
     def listen_to(self, engine: Engine) -> None:
         """Repaint on this engine's state changes (the session's, or a new one after the
@@ -202,6 +223,8 @@ class MainScreen(GuardWatch, StepRunsScreen):
             engine.listeners.remove(self._listener)
         if engine is not None and self._step_progress in engine.progress_listeners:
             engine.progress_listeners.remove(self._step_progress)
+        if self._file_watch is not None:
+            self._file_watch.stop()
 
     def _initial_selection(self) -> None:
         c = self.controller
@@ -259,6 +282,8 @@ class MainScreen(GuardWatch, StepRunsScreen):
     def refresh_step(self, step_id: str | None = None) -> None:
         """Repaint whatever depends on a step's state (all when None)."""
         self.step_list.refresh_labels([step_id] if step_id else None)
+        if self._spinner is not None and self.controller.running_steps():
+            self._spinner.resume()
         self._refresh_progress()
         self._refresh_header()
         self.refresh_guards()
@@ -283,10 +308,44 @@ class MainScreen(GuardWatch, StepRunsScreen):
 
     def _tick_spinner(self) -> None:
         running = self.controller.running_steps()
+        if not running and self._spinner is not None:
+            self._spinner.pause()
         if running:
             self._frame += 1
             self.step_list.frame = self._frame
             self.step_list.refresh_labels(running)
+
+    def _start_watching(self) -> None:
+        """Follow the session file: change notifications and a slow safety poll, or the
+        fast poll when notifications are unavailable."""
+        from dwtui.session.file_watch import FileWatch
+
+        self._watching = True
+        post = self.post_message
+        self._file_watch = FileWatch(
+            [self.controller.session_file()],
+            lambda: post(self.SessionFileChanged()),
+            on_unavailable=lambda why: post(self.SessionFileChanged(unavailable=why)),
+        ).start()
+        self._watch_timer = self.set_interval(SAFETY_POLL, self._poll_session, name="watch")
+
+    @on(SessionFileChanged)
+    def _session_file_changed(self, event: SessionFileChanged) -> None:
+        if event.unavailable is not None and self._watch_timer is not None:
+            self._watch_timer.stop()
+            self._watch_timer = self.set_interval(WATCH_POLL, self._poll_session, name="watch")
+        self._poll_session()
+
+    @property
+    def watch_mode(self) -> str:
+        """How this screen follows the session file: "notify", "poll", "starting", or ""
+        (it never watched: it drives)."""
+        watch = self._file_watch
+        if watch is None:
+            return ""
+        if watch.failed is not None:
+            return "poll"
+        return "notify" if watch.live.is_set() else "starting"
 
     def _poll_session(self) -> None:
         c = self.controller
@@ -391,5 +450,4 @@ class MainScreen(GuardWatch, StepRunsScreen):
             self.guards_follow_role()
         self._refresh_header()
         if self.controller.role == "follower" and not self._watching:
-            self._watching = True
-            self.set_interval(WATCH_POLL, self._poll_session, name="watch")
+            self._start_watching()

@@ -18,9 +18,14 @@ from collections.abc import Callable
 from itertools import accumulate
 from pathlib import Path
 
+from dwtui.widgets import log_grep
+
 #: Bytes read per scan: large enough to keep up with `seq 1000000`, small enough that one
 #: scan never holds the GIL for long (keypresses stay responsive during a flood).
 CHUNK = 4 << 20
+#: Bytes searched per piece: small enough to stay in the CPU cache between lower-casing and
+#: matching, and to hand the GIL back to the UI often.
+SEARCH_CHUNK = 1 << 20
 #: The index keeps one newline count per block of this many bytes (not one offset per line):
 #: counting is C-speed (`bytes.count`) and a million-line log costs ~500 integers.
 BLOCK = 16384
@@ -230,14 +235,22 @@ class LineIndex:
         return lines + [""] * (last - first + 1 - len(lines))  # the file shrank meanwhile
 
     def find(self, pattern: str, from_line: int, *, backwards: bool = False) -> int | None:
-        """First line after (or before) `from_line` containing `pattern`, case-insensitive.
+        """First line after (or before) `from_line` containing `pattern`, case-insensitive
+        (ASCII letters, as `re.IGNORECASE` on bytes).
 
-        Reads the file in chunks (run it off the UI thread); ANSI escapes inside a match
-        are not looked through.
+        A long way forward, `grep` searches (`log_grep`: off the GIL). Otherwise this reads
+        the file in SEARCH_CHUNK pieces (run it off the UI thread: each piece holds the GIL
+        for well under a millisecond); a pattern with letters is matched against
+        the lower-cased piece by a plain literal search, several times faster than an
+        IGNORECASE regex. ANSI escapes inside a match are not looked through.
         """
         if not pattern:
             return None
-        regex = re.compile(re.escape(pattern.encode("utf-8")), re.IGNORECASE)
+        needle = pattern.encode("utf-8")
+        fold = needle.lower() != needle.upper()  # has letters: compare lower-cased bytes
+        literal = re.compile(re.escape(needle.lower() if fold else needle))
+        chunk = max(SEARCH_CHUNK, 2 * len(needle))
+        overlap = len(needle) - 1  # kept between pieces inside a line longer than a piece
         total = self.line_count
         if total == 0:
             return None
@@ -248,35 +261,45 @@ class LineIndex:
             if span is None:
                 return None
             offset, limit = span[0], self._end
+            if limit - offset >= log_grep.GREP_MIN_BYTES:
+                try:
+                    found = log_grep.grep_offset(self.path, needle, offset)
+                except log_grep.GrepUnavailable:
+                    pass  # searched here instead
+                else:
+                    if found is None or found + len(needle) > limit:
+                        return None  # (past the indexed part there is no line to show yet)
+                    return self.line_of_offset(found)
             while offset < limit:
-                data = self._pread(min(CHUNK, limit - offset), offset)
+                data = self._pread(min(chunk, limit - offset), offset)
                 if not data:
                     return None
-                # Only search up to the last newline so a match is never split.
-                cut = data.rfind(b"\n") + 1 if offset + len(data) < limit else len(data)
-                if cut == 0:
-                    cut = len(data)
-                match = regex.search(data, 0, cut)
+                # Up to the last newline, so a match is never split; the next piece starts
+                # there (or, inside a very long line, `overlap` bytes back).
+                at_end = offset + len(data) >= limit
+                cut = len(data) if at_end else data.rfind(b"\n") + 1
+                advance = cut or len(data) - overlap
+                match = literal.search(data.lower() if fold else data, 0, cut or len(data))
                 if match:
                     return self.line_of_offset(offset + match.start())
-                offset += cut
+                offset += advance
             return None
         end_span = self.span(from_line - 1) if from_line > 0 else None
         if end_span is None:
             return None
         limit = end_span[1]
         while limit > 0:
-            start = max(0, limit - CHUNK)
+            start = max(0, limit - chunk)
             data = self._pread(limit - start, start)
             cut = data.find(b"\n") + 1 if start > 0 else 0
             last = None
-            for last in regex.finditer(data, cut):  # noqa: B007 - we want the final one
+            for last in literal.finditer(data.lower() if fold else data, cut):  # noqa: B007
                 pass
             if last is not None:
                 return self.line_of_offset(start + last.start())
             if start == 0:
                 break
-            limit = start + cut
+            limit = start + (cut or overlap)
         return None
 
 
