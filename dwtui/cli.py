@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("session", nargs="?", help="session id, id prefix or path")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-    p.set_defaults(handler=_lazy("dwtui.report.summary", "main"))
+    p.set_defaults(handler=_lazy("dwtui.report.report_command", "main"))
 
     p = sub.add_parser("compare", help="delta of two JSON reports: every figure and value")
     p.add_argument("before", metavar="BEFORE.json")

@@ -205,10 +205,10 @@ def test_fault_injected_run_fails_verify_and_rollback_restores(faulty_run: Run) 
 def test_report_and_compare_commands_on_the_run(
     good_run: Run, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from dwtui.report import compare, summary
+    from dwtui.report import compare, report_command
 
     out = tmp_path / "report.md"
-    code = summary.main(argparse.Namespace(sessions_dir=str(good_run.root), session=None,
+    code = report_command.main(argparse.Namespace(sessions_dir=str(good_run.root), session=None,
                                            output=str(out)))
     assert code == 0
     assert out.read_text(encoding="utf-8") == good_run.report()

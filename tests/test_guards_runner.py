@@ -12,7 +12,7 @@ import pytest
 from http_fixtures import RecordingServer, Response
 
 from dwtui.checklist.loader import load_checklist
-from dwtui.checklist.watch_guards import GuardQuery, WatchGuard
+from dwtui.checklist.model import GuardQuery, WatchGuard
 from dwtui.engine import Engine
 from dwtui.session.store import SessionStore
 from dwtui.watch_guards import evidence as ev

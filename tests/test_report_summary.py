@@ -202,7 +202,7 @@ def test_summary_is_masked_and_tolerates_missing_artifacts() -> None:
 
 
 def test_report_command_writes_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from dwtui.report.summary import main
+    from dwtui.report.report_command import main
 
     code = main(argparse.Namespace(sessions_dir=str(tmp_path / "empty"), session=None,
                                    output=None))

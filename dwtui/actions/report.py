@@ -304,8 +304,8 @@ def _observed(delta: Any, expect: Mapping[str, Any]) -> dict[str, Any]:
     return observed
 def _write(path: Path, text: str) -> None:
     """An artifact of the session: never through a planted link, private like the session."""
+    from dwtui.session.atomic import write_file
     from dwtui.session.errors import SessionError
-    from dwtui.session.safe_files import write_file
 
     try:
         write_file(path, text.encode("utf-8"))

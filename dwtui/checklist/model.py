@@ -12,10 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:
-    from dwtui.checklist.watch_guards import WatchGuard
+from typing import Any, Literal
 
 TargetKind = Literal["kubernetes", "docker", "local"]
 Urgency = Literal["immediate", "high", "medium", "low"]
@@ -213,6 +210,47 @@ class Tracking:
     tracker: str = ""
     channel: str = ""
     contacts: Mapping[str, str] = field(default_factory=dict)
+
+
+DEFAULT_INTERVAL = 10.0
+#: A sample never waits longer than this, whatever the interval.
+MAX_SAMPLE_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class GuardQuery:
+    """Where a guard's number comes from: the source kind and its fields."""
+
+    kind: str  # http | prometheus | metrics | sql | shell
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WatchGuard:
+    """One `[[guards]]` entry."""
+
+    id: str
+    title: str
+    query: GuardQuery
+    failing: str  # a comparison such as "> 0.05"
+    healthy: str = ""  # empty: anything not failing is healthy
+    description: str = ""
+    start: str = ""  # phase or step id; empty: when the session starts
+    stop: str = ""  # phase or step id; empty: when the session ends
+    interval: float = DEFAULT_INTERVAL
+    timeout: float = 0.0  # 0: min(interval, MAX_SAMPLE_TIMEOUT)
+    failure_limit: int = 1
+    inconclusive_limit: int = 0  # 0: never asks
+    rollback: str = ""  # scenario id or matrix symptom
+    #: `"<step id>:<key>"`: what `"> baseline * 1.5"` in healthy/failing compares with.
+    baseline: str = ""
+    #: "kill": a breach also cancels the running forward step (default: it runs to its end).
+    abort: str = ""
+
+    @property
+    def sample_timeout(self) -> float:
+        """How long one sample may take."""
+        return self.timeout or min(self.interval, MAX_SAMPLE_TIMEOUT)
 
 
 @dataclass(frozen=True)

@@ -10,22 +10,19 @@ This module is the model and its validation; running them is `dwtui.watch_guards
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from dwtui.checklist import schema
 from dwtui.checklist.baselines import is_relative
 from dwtui.checklist.errors import did_you_mean
 from dwtui.checklist.locate import KeyPath
+from dwtui.checklist.model import DEFAULT_INTERVAL, GuardQuery, WatchGuard
 from dwtui.checklist.placeholders import references
 from dwtui.checklist.schema import Field
 from dwtui.checklist.tables import COMPARISON, TableChecker
 
 Report = Callable[[KeyPath, str], None]
 
-DEFAULT_INTERVAL = 10.0
-#: A sample never waits longer than this, whatever the interval.
-MAX_SAMPLE_TIMEOUT = 30.0
 
 _F = Field
 GUARD_FIELDS: Mapping[str, Field] = {
@@ -69,42 +66,6 @@ SOURCE_FIELDS: Mapping[str, Mapping[str, Field]] = {
     "sql": {"query": _F(schema.STR, required=True), "dsn": _F(schema.STR)},
     "shell": {"command": _F(schema.STR, required=True)},
 }
-
-
-@dataclass(frozen=True)
-class GuardQuery:
-    """Where a guard's number comes from: the source kind and its fields."""
-
-    kind: str  # http | prometheus | metrics | sql | shell
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class WatchGuard:
-    """One `[[guards]]` entry."""
-
-    id: str
-    title: str
-    query: GuardQuery
-    failing: str  # a comparison such as "> 0.05"
-    healthy: str = ""  # empty: anything not failing is healthy
-    description: str = ""
-    start: str = ""  # phase or step id; empty: when the session starts
-    stop: str = ""  # phase or step id; empty: when the session ends
-    interval: float = DEFAULT_INTERVAL
-    timeout: float = 0.0  # 0: min(interval, MAX_SAMPLE_TIMEOUT)
-    failure_limit: int = 1
-    inconclusive_limit: int = 0  # 0: never asks
-    rollback: str = ""  # scenario id or matrix symptom
-    #: `"<step id>:<key>"`: what `"> baseline * 1.5"` in healthy/failing compares with.
-    baseline: str = ""
-    #: "kill": a breach also cancels the running forward step (default: it runs to its end).
-    abort: str = ""
-
-    @property
-    def sample_timeout(self) -> float:
-        """How long one sample may take."""
-        return self.timeout or min(self.interval, MAX_SAMPLE_TIMEOUT)
 
 
 def build_guards(checker: TableChecker, value: Any) -> list[tuple[WatchGuard, KeyPath]]:

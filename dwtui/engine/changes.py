@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dwtui.checklist.model import Checklist, Step
+from dwtui.session.atomic import write_file
 from dwtui.session.errors import SessionError
-from dwtui.session.safe_files import write_file
 
 FINGERPRINTS_FILE = "checklist-steps.json"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dwtui.checklist.model import Checklist
 from dwtui.report.summary import render_summary
+from dwtui.session.atomic import write_file
 from dwtui.session.model import Session
 
 
@@ -42,6 +43,5 @@ def refresh_summaries(
         return []
     text = render_summary(checklist, session, session_dir=session_dir, masker=masker)
     for path in paths:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_file(path, text.encode("utf-8"))  # never through a planted link, private
     return paths

@@ -9,8 +9,6 @@ performance, criteria, rollbacks, logs, and the manual sections an operator fill
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -26,10 +24,8 @@ from dwtui.report.evidence import (
 from dwtui.report.guards import guards_section
 from dwtui.report.manual_checks import manual_checks_section
 from dwtui.report.markdown import duration, table, when
-from dwtui.session.errors import SessionError
 from dwtui.session.model import Attempt, Session
 from dwtui.session.progress import progress_of
-from dwtui.session.safe_files import write_file
 from dwtui.text_safety import visible
 
 Masker = Callable[[str], str]
@@ -338,56 +334,3 @@ def render_summary(
     text = "\n".join(lines).rstrip("\n") + "\n"
     # Step output quoted anywhere in the report must not drive the terminal that shows it.
     return visible(masker(text) if masker else text)
-
-
-def _environment_masker(checklist: Checklist) -> Masker:
-    """Masks the values the checklist's secret variables have in this environment.
-
-    A session holds no secrets by construction; this is the belt to that pair of braces
-    (a note or a step summary typed by hand could still quote one).
-    """
-    import os
-
-    from dwtui.secrets import Masker as SecretMasker
-
-    masker = SecretMasker()
-    for variable in checklist.variables.values():
-        if variable.secret and variable.env and os.environ.get(variable.env):
-            masker.add(os.environ[variable.env], variable.name)
-    return masker.mask
-
-
-def main(args: argparse.Namespace) -> int:
-    """`dwtui report [SESSION] [-o FILE]`: write the summary to FILE or stdout."""
-    from dwtui.report.loading import ReportInputError, load_for_report
-
-    try:
-        checklist, session, session_dir = load_for_report(
-            getattr(args, "sessions_dir", None), getattr(args, "session", None)
-        )
-    except ReportInputError as exc:
-        print(f"dwtui report: {exc}", file=sys.stderr)
-        return 2
-    from dwtui.report.refresh import refresh_summaries
-
-    masker = _environment_masker(checklist)
-    text = render_summary(checklist, session, session_dir=session_dir, masker=masker)
-    try:  # the files `report.summary` steps wrote: regenerated too, never left stale
-        refresh_summaries(checklist, session, session_dir, masker)
-    except OSError as exc:
-        print(f"dwtui report: cannot rewrite the session's summary: {exc.strerror or exc}",
-              file=sys.stderr)
-    output = getattr(args, "output", None)
-    if output:
-        try:
-            write_file(Path(output), text.encode("utf-8"))
-        except SessionError as exc:
-            print(f"dwtui report: {exc}", file=sys.stderr)
-            return 2
-        except OSError as exc:
-            print(f"dwtui report: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-        print(f"report written to {output}")
-    else:
-        sys.stdout.write(text)
-    return 0

@@ -16,7 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Sparkline, Static
 
-from dwtui.checklist.watch_guards import WatchGuard
+from dwtui.checklist.model import WatchGuard
 from dwtui.report.guards import guard_summary
 from dwtui.screens.controller import SessionController
 from dwtui.text_safety import visible

@@ -39,6 +39,11 @@ def replace_file(
         fsync_dir(path.parent)
 
 
+def write_file(path: Path | str, data: bytes, *, durable: bool = False) -> None:
+    """Make `path` hold `data`: written to a new temp file beside it, renamed over it."""
+    replace_file(Path(path), data, durable=durable)
+
+
 def _write_new(tmp: Path, data: bytes, *, durable: bool) -> None:
     """Create `tmp` (it must not exist: `O_EXCL`) holding `data`."""
     fd = open_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)

@@ -176,11 +176,4 @@ def open_file(path: Path | str, flags: int, *, create_dirs: bool = False) -> int
     return fd
 
 
-def write_file(path: Path | str, data: bytes, *, durable: bool = False) -> None:
-    """Make `path` hold `data`: written to a new temp file beside it, renamed over it."""
-    from dwtui.session.atomic import replace_file
-
-    replace_file(Path(path), data, durable=durable)
-
-
 _LINK = "is a symbolic link; refusing to write through it (remove it if you did not make it)"

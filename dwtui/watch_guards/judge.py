@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from dwtui.checklist.watch_guards import WatchGuard
+from dwtui.checklist.model import WatchGuard
 from dwtui.expectations import compare
 
 SampleState = Literal["healthy", "failing", "inconclusive"]

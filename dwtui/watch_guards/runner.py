@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from dwtui.actions.base import ActionContext
 from dwtui.checklist.baselines import is_relative
-from dwtui.checklist.model import Checklist, Step
-from dwtui.checklist.watch_guards import WatchGuard
+from dwtui.checklist.model import Checklist, Step, WatchGuard
 from dwtui.engine.baselines import baseline_values, limit_of
 from dwtui.engine.freeze import FROZEN
 from dwtui.session.errors import NotDriver, SessionError

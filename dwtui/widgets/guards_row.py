@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Sparkline
 
-from dwtui.checklist.watch_guards import WatchGuard
+from dwtui.checklist.model import WatchGuard
 from dwtui.text_safety import visible
 
 STATE_STYLES = {
