@@ -7,7 +7,6 @@ as clock ticks since boot (`start_ticks`, kept by step handles) or as epoch seco
 
 from __future__ import annotations
 
-import functools
 import os
 
 
@@ -36,8 +35,10 @@ def start_ticks(pid: int) -> float | None:
         return None
 
 
-@functools.cache
 def _boot_time() -> float | None:
+    # Read every time, never cached: the kernel derives `btime` from the wall clock, so it can
+    # move by a second over a process's life (clock adjustments); two processes comparing a
+    # start time must read it near the same moment.
     try:
         with open("/proc/stat", encoding="ascii") as handle:
             return next(float(line.split()[1]) for line in handle if line.startswith("btime "))
