@@ -17,11 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from test_durable import kill_trial  # noqa: E402
+from kill_harness import kill_trial
 
 
 def main() -> int:

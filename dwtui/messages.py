@@ -1,6 +1,6 @@
 """What screens and widgets ask of the app: Textual messages that bubble up to it.
 
-A screen never reaches into the app (`getattr(self.app, ...)`); it posts one of these and
+A screen never reaches into the app's attributes by name; it posts one of these and
 the app's `on_<name>` handler does the app-wide part (the driver lock, the screen stack,
 the one place errors become a notification).
 """
