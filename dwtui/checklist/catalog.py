@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 #: Folders of checklists besides ./checklists, separated like PATH.
 CHECKLISTS_ENV = "DWTUI_CHECKLISTS"
@@ -31,46 +32,53 @@ def checklist_dirs(
     return [base, *extra]
 
 
-def find_checklists(dirs: Sequence[Path]) -> list[Path]:
-    """Every `*.toml` under these folders (recursively), each once, in folder then name order;
-    not the shared parts checklists `include`."""
-    found: list[Path] = []
+def _files(dirs: Sequence[Path]) -> Iterator[Path]:
+    """Every `*.toml` under these folders (recursively), each once, in folder then name order."""
     seen: set[Path] = set()
     for directory in dirs:
         if not directory.is_dir():
             continue
         for path in sorted(directory.rglob("*.toml")):
             key = path.resolve()
-            if path.is_file() and key not in seen and not _shared_part(path):
+            if path.is_file() and key not in seen:
                 seen.add(key)
-                found.append(path)
-    return found
+                yield path
 
 
-def _shared_part(path: Path) -> bool:
-    """True for a file other checklists `include` (valid TOML without `[checklist]`)."""
+def _table(path: Path) -> dict[str, Any] | None:
+    """The file's TOML, or None when it cannot be read (it is still offered, by its name)."""
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError, RecursionError, UnicodeDecodeError):
-        return False
-    from dwtui.checklist.include import is_shared_part
-
-    return is_shared_part(data)
+        return None
 
 
-def title_of(path: Path) -> str:
-    """The checklist's `[checklist] title`, or its file name when it has none or is unreadable."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError, RecursionError, UnicodeDecodeError):
-        return path.name
-    meta = data.get("checklist")
+def _title(data: dict[str, Any] | None, path: Path) -> str:
+    meta = data.get("checklist") if data is not None else None
     title = meta.get("title") if isinstance(meta, dict) else None
     return title if isinstance(title, str) and title.strip() else path.name
 
 
 def catalog(dirs: Sequence[Path]) -> list[Entry]:
-    """Every checklist with its title."""
-    return [Entry(path, title_of(path)) for path in find_checklists(dirs)]
+    """Every checklist with its title (each file read once), not the shared parts that
+    checklists `include` (valid TOML without `[checklist]`)."""
+    from dwtui.checklist.include import is_shared_part
+
+    entries = []
+    for path in _files(dirs):
+        data = _table(path)
+        if data is not None and is_shared_part(data):
+            continue
+        entries.append(Entry(path, _title(data, path)))
+    return entries
+
+
+def find_checklists(dirs: Sequence[Path]) -> list[Path]:
+    """The checklist files of `catalog`."""
+    return [entry.path for entry in catalog(dirs)]
+
+
+def title_of(path: Path) -> str:
+    """The checklist's `[checklist] title`, or its file name when it has none or is unreadable."""
+    return _title(_table(path), path)
