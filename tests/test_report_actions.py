@@ -247,3 +247,16 @@ def test_capture_command_is_cancelled_with_its_whole_process_group(tmp_path: Pat
         assert time.monotonic() < deadline, "the report command's group still runs"
         time.sleep(0.05)
     assert "waiting" in log.text  # stderr still reached the log
+
+
+def test_capturing_a_report_too_large_to_compare_says_so(tmp_path: Path) -> None:
+    from dwtui.report.json_delta import MAX_NODES
+
+    huge = {"rows": [{"n": i} for i in range(MAX_NODES)]}
+    step = Step("report-before", "Before", "report.capture",
+                params={"label": "before", "source": "command",
+                        "command": _print_json(tmp_path, huge)})
+    ctx, _ = _ctx(tmp_path, step)
+    outcome = ReportAction().run(ctx)
+    assert outcome.ok, outcome.error
+    assert "too many to compare" in outcome.summary

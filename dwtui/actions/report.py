@@ -154,9 +154,12 @@ def _run_sql(ctx: ActionContext) -> Any:
 
 def _report_summary(report: Mapping[str, Any]) -> str:
     """How big the report is: its figures and sections (its contents are in the artifact)."""
-    from dwtui.report.json_delta import is_number, nodes
+    from dwtui.report.json_delta import MAX_NODES, TooLarge, is_number, nodes
 
-    leaves = nodes(report)
+    try:
+        leaves = nodes(report)
+    except TooLarge:
+        return f"more than {MAX_NODES:,} values in {len(report)} sections (too many to compare)"
     figures = sum(1 for value in leaves.values() if is_number(value))
     return f"{figures} figures in {len(report)} sections"
 
