@@ -4,28 +4,24 @@ The two example runbooks are rehearsed for real (PostgreSQL, Redis, openssl s_se
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from dwtui.procinfo import is_alive
+from tests.cli_fixtures import run_dwtui
 from tests.pg_fixtures import ADMIN_DSN
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "checklists" / "examples"
 
 
 def demo(tmp_path: Path, checklist: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DWTUI_SESSIONS_DIR": str(tmp_path / "sessions"),
-           "DWTUI_OPERATOR": "rehearsal@test"}
-    return subprocess.run([sys.executable, "-m", "dwtui", "demo", "--checklist", str(checklist),
-                           "--headless", *extra], capture_output=True, text=True, env=env,
-                          timeout=300, check=False)
+    return run_dwtui(tmp_path / "sessions", "demo", "--checklist", str(checklist), "--headless",
+                     *extra, env={"DWTUI_OPERATOR": "rehearsal@test"}, timeout=300)
 
 
 def shown_var(stderr: str, name: str) -> str:
@@ -118,8 +114,7 @@ def test_check_refuses_a_bad_rehearsal_table(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     head = CHECKLIST.partition("[rehearsal]")[0]
     path.write_text(head + "[rehearsal]\nsetup = ''\nstart = 'x'\n")
-    checked = subprocess.run([sys.executable, "-m", "dwtui", "check", str(path)],
-                             capture_output=True, text=True, timeout=60, check=False)
+    checked = run_dwtui(tmp_path / "sessions", "check", str(path), timeout=60)
     assert checked.returncode == 1
     out = checked.stdout + checked.stderr
     assert "rehearsal.start: unknown field" in out

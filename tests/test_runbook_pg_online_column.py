@@ -6,11 +6,9 @@ It needs no target: its steps are SQL and shell on this machine."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import psycopg
 import pytest
 
 from dwtui.session.store import SessionStore
+from tests.cli_fixtures import run_dwtui
 from tests.pg_fixtures import create_database, drop_database, dsn_for
 
 CHECKLIST = (Path(__file__).resolve().parent.parent / "checklists" / "examples"
@@ -53,10 +52,8 @@ def shop(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
 
 
 def dwtui(sessions: Path, dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DWTUI_DB_DSN": dsn, "DWTUI_SESSIONS_DIR": str(sessions),
-           "DWTUI_OPERATOR": "dba@test", "DWTUI_REDIS_URL": REDIS_URL}
-    return subprocess.run([sys.executable, "-m", "dwtui", *args], capture_output=True,
-                          text=True, env=env, timeout=120, check=False)
+    return run_dwtui(sessions, *args, timeout=120, env={
+        "DWTUI_DB_DSN": dsn, "DWTUI_OPERATOR": "dba@test", "DWTUI_REDIS_URL": REDIS_URL})
 
 
 def new_session(sessions: Path, dsn: str, lock_key: str) -> str:

@@ -12,12 +12,13 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.cli_fixtures import run_dwtui
 
 CHECKLIST = (Path(__file__).resolve().parent.parent / "checklists" / "examples"
              / "tls_cert_rotation.toml")
@@ -82,9 +83,7 @@ def service(tmp_path: Path) -> Iterator[tuple[Path, int]]:
 
 
 def dwtui(sessions: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DWTUI_SESSIONS_DIR": str(sessions), "DWTUI_OPERATOR": "oncall@test"}
-    return subprocess.run([sys.executable, "-m", "dwtui", *args], capture_output=True,
-                          text=True, env=env, timeout=180, check=False)
+    return run_dwtui(sessions, *args, env={"DWTUI_OPERATOR": "oncall@test"})
 
 
 def test_rotation_serves_the_new_certificate_and_the_rollback_the_old_one(
