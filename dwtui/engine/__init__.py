@@ -12,6 +12,7 @@ from __future__ import annotations
 from dwtui.engine.changes import ChecklistChanges, fingerprints, step_fingerprint
 from dwtui.engine.core import SHELL_FIELDS, Engine
 from dwtui.engine.freeze import RunFrozen
+from dwtui.engine.signoff import SignoffRequired
 from dwtui.engine.results import (
     ConfirmationRequired,
     Recovered,
@@ -29,6 +30,7 @@ __all__ = [
     "MissingVariables",
     "Recovered",
     "RunFrozen",
+    "SignoffRequired",
     "StepBusy",
     "StepResult",
     "WouldOverwrite",
