@@ -7,8 +7,9 @@
 Exit codes: 0 all requested steps done; 1 a step failed (or the session/checklist is
 unusable); 2 usage (unknown session, phase, step); 3 a manual or confirm step (or a missing
 variable) needs the operator, or a step's sign-off did not come within `--signoff-wait`
-seconds (default 600: the run waits, printing `signoff <step> waiting for sign-off ...`); 4 a `[[guards]]` guard breached (the forward run froze; with
-`--on-breach rollback` its scenario ran); 130 interrupted (Ctrl-C / SIGTERM cancels the
+seconds (default 600: the run waits, printing `signoff <step> waiting for sign-off ...`);
+4 a `[[guards]]` guard breached (the forward run froze; with `--on-breach rollback` its
+scenario ran); 130 interrupted (Ctrl-C / SIGTERM cancels the
 running step).
 
 `--yes` confirms `confirm = true` steps; a typed word (`confirm = "WORD"`) is only ever

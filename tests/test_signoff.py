@@ -154,7 +154,7 @@ def test_the_gate_refuses_until_approved_and_a_rerun_needs_a_new_approval(
     with pytest.raises(SignoffRequired):
         engine.run_step("drop")
     approved = approve(store, store.load(engine.session.id), engine.checklist, "drop", "bob",
-                       "looked at the backup")
+                       note="looked at the backup")
     assert approved.left == 0 and approved.driver == "alice"
     assert engine.run_step("drop").ok
     kinds = [e.kind for e in engine.session.events if e.step == "drop"]

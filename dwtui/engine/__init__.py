@@ -12,7 +12,6 @@ from __future__ import annotations
 from dwtui.engine.changes import ChecklistChanges, fingerprints, step_fingerprint
 from dwtui.engine.core import SHELL_FIELDS, Engine
 from dwtui.engine.freeze import RunFrozen
-from dwtui.engine.signoff import SignoffRequired
 from dwtui.engine.results import (
     ConfirmationRequired,
     Recovered,
@@ -20,6 +19,7 @@ from dwtui.engine.results import (
     StepResult,
     WouldOverwrite,
 )
+from dwtui.engine.signoff import SignoffRequired
 from dwtui.variables import MissingVariables
 
 __all__ = [

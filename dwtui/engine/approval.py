@@ -51,7 +51,7 @@ def _pending(journal: Journal, session: Session, step_id: str) -> list[Approval]
 
 
 def approve(store: SessionStore, session: Session, checklist: Checklist, step_id: str,
-            operator: str, note: str = "", *, driver_now: str = "") -> Approved:
+            operator: str, *, note: str = "", driver_now: str = "") -> Approved:
     """Approve `step_id` as `operator` (ApprovalRefused says why not). `driver_now`: the
     live lock holder's name, if any (refused as an approver too)."""
     try:
