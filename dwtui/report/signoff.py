@@ -54,3 +54,22 @@ def signoff_section(checklist: Checklist, session: Session) -> list[str]:
     body = [f"- {line}" if not line.startswith(" ") else f"  - {line.strip()}"
             for line in lines]
     return ["## Sign-off", "", *body, ""]
+
+
+def step_signoff_text(session: Session, checklist: Checklist, step_id: str) -> str:
+    """One line for a step's detail: `awaiting sign-off: needs ...; given: ...`, what the
+    last attempt was started with, or what it will need ("" for a step without sign-off)."""
+    req = _requirements(checklist).get(step_id)
+    if req is None:
+        return ""
+    now = standing(session.events, step_id)
+    if now.asked is not None:
+        given = valid_approvals(req, [now.driver], now.approvals)
+        return (f"awaiting sign-off (asked by {now.driver}): needs {req.who()}; given: "
+                f"{describe(given) or 'none yet'}")
+    done = [r for r in records(session.events, {step_id: req}) if r.step_id == step_id]
+    if done:
+        last = done[-1]
+        return (f"needs {req.who()}; the last attempt: driver {last.driver}, approved by "
+                f"{describe(last.approvals)}; a re-run needs a new approval")
+    return f"needs {req.who()} (asked when the driver starts it)"
