@@ -371,8 +371,15 @@ def _run(
 
 def _await_signoff(engine: Engine, step: Step, args: argparse.Namespace, out: TextIO,
                    cancel: threading.Event) -> int | None:
-    """Wait for the step's approvals (`--signoff-wait`); None: approved, it may start."""
-    from dwtui.engine.signoff import wait_for_approval
+    """Wait for the step's approvals (`--signoff-wait`); None: approved, it may start.
+    A rehearsal (`--manual-done`) waits for nobody: recorded as auto-ticked (rehearsal)."""
+    from dwtui.engine.signoff import rehearse, wait_for_approval
+
+    if getattr(args, "manual_done", False):
+        rehearse(engine, step)
+        _say(out, "signoff", step.id, None, "REHEARSAL: signed off by nobody (--manual-done); "
+             "recorded as auto-ticked (rehearsal)")
+        return None
 
     timeout = float(getattr(args, "signoff_wait", 600.0) or 0.0)
 

@@ -271,3 +271,31 @@ def test_run_stops_with_exit_3_when_no_signoff_comes(tmp_path: Path) -> None:
     again = run_dwtui(sessions, "run", session_id, "--signoff-wait", "0",
                       env={"DWTUI_OPERATOR": "alice"})
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_a_rehearsal_signs_off_as_nobody_and_says_so(tmp_path: Path) -> None:
+    sessions = tmp_path / "sessions"
+    path = write_checklist(tmp_path / "signoff.toml", CHECKLIST)
+    session_id = run_dwtui(sessions, "new", "--headless", str(path)).stdout.strip()
+    ran = run_dwtui(sessions, "run", session_id, "--manual-done", "--signoff-wait", "0",
+                    env={"DWTUI_OPERATOR": "alice"})
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "REHEARSAL: signed off by nobody" in ran.stdout
+    session = SessionStore(sessions).load(session_id)
+    [record] = records(session.events)
+    assert [a.approver for a in record.approvals] == ["auto-ticked (rehearsal)"]
+    assert "auto-ticked (rehearsal)" not in session.operators
+    report = run_dwtui(sessions, "report", session_id).stdout
+    assert "REHEARSAL: not signed off by a person" in report
+
+
+def test_the_rehearsal_name_in_the_journal_is_no_approval(tmp_path: Path) -> None:
+    engine, store = make_engine(tmp_path, make_checklist([_step(signoff=2)]), operator="alice")
+    with pytest.raises(SignoffRequired):
+        engine.run_step("drop")
+    with pytest.raises(ApprovalRefused, match="is no person's name"):
+        approve(store, store.load(engine.session.id), engine.checklist, "drop",
+                "auto-ticked (rehearsal)")
+    Journal.in_dir(store.dir_of(engine.session.id)).approve("auto-ticked (rehearsal)", "drop")
+    with pytest.raises(SignoffRequired):
+        engine.run_step("drop")

@@ -15,7 +15,7 @@ from dwtui.checklist.model import Checklist
 from dwtui.engine.signoff import requirement_of
 from dwtui.session.identity import os_account
 from dwtui.session.journal import APPROVAL, Journal
-from dwtui.session.model import Session
+from dwtui.session.model import AUTO_TICKED, Session
 from dwtui.session.signoff import (
     Approval,
     missing,
@@ -69,6 +69,8 @@ def approve(store: SessionStore, session: Session, checklist: Checklist, step_id
             raise ApprovalRefused(
                 f"refused: {operator} drives this session; sign-off needs a second person "
                 "approving from their own terminal")
+    if operator == AUTO_TICKED:
+        raise ApprovalRefused(f"refused: {AUTO_TICKED!r} is no person's name")
     if not req.allows(operator):
         names = ", ".join(req.names())
         raise ApprovalRefused(f"refused: {operator} is not among the approvers of step "

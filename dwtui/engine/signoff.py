@@ -15,8 +15,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dwtui.checklist.model import Checklist, Step
+from dwtui.session.model import AUTO_TICKED
 from dwtui.session.signoff import (
     AWAITED,
+    REHEARSED,
     USED,
     Requirement,
     describe,
@@ -101,6 +103,19 @@ def ask(engine: Engine, step: Step) -> SignoffRequired | None:
             engine.save()
             left = req.needed
     return SignoffRequired(step, req, left, engine.session.id) if left else None
+
+
+def rehearse(engine: Engine, step: Step) -> None:
+    """A rehearsal (`dwtui run --manual-done`): sign the step off as nobody, recorded as
+    `auto-ticked (rehearsal)` (never under a person's name), so the run goes on."""
+    if requirement_of(engine.checklist, step) is None:
+        return
+    with engine.lock:
+        if not standing(engine.session.events, step.id).awaiting:
+            engine.session.record(engine.operator, AWAITED, step=step.id, detail="rehearsal")
+        engine.session.record(AUTO_TICKED, REHEARSED, step=step.id,
+                              detail="rehearsal: no person signed off (dwtui run --manual-done)")
+        engine.save()
 
 
 def wait_for_approval(

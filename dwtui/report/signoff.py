@@ -30,7 +30,9 @@ def signoff_lines(session: Session, checklist: Checklist | None) -> list[str]:
         signed.add(record.step_id)
         lines.append(f"{record.step_id}: driver {record.driver}, approved by "
                      f"{describe(record.approvals) or 'nobody valid'}; started "
-                     f"{record.at:%H:%M:%S} UTC (asked {record.asked_at:%H:%M:%S} UTC)")
+                     f"{record.at:%H:%M:%S} UTC (asked {record.asked_at:%H:%M:%S} UTC)"
+                     + (" — REHEARSAL: not signed off by a person"
+                        if any(a.rehearsal for a in record.approvals) else ""))
         lines += [f"  {a.approver}: {a.detail}" for a in record.approvals if a.detail]
     for step_id, req in reqs.items():
         now = standing(session.events, step_id)

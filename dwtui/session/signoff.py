@@ -7,6 +7,9 @@ Three events make the record (all in `Session.events`, in this order for one att
   journal, detail: the OS account it came from and the note);
 - `signoff.used`     — the attempt started with those approvals (operator: the driver).
 
+In a rehearsal (`dwtui run --manual-done`) the driver records `signoff.rehearsed` instead of
+waiting for a person: it stands for every approval, under the name `auto-ticked (rehearsal)`.
+
 An approval counts only for the attempt asked for by the open `signoff.awaited`: once a
 `signoff.used` closes it, a re-run asks (and needs approving) again. Events are compared by
 their position in the history, never by clock, so hosts with skewed clocks agree.
@@ -19,11 +22,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dwtui.session.model import Event
+from dwtui.session.model import AUTO_TICKED, Event
 
 AWAITED = "signoff.awaited"
 APPROVED = "signoff.approved"
 USED = "signoff.used"
+#: `dwtui run --manual-done` (rehearsals only): no person signed off; recorded by the driver
+#: itself under `AUTO_TICKED` (a journal line can never become this event).
+REHEARSED = "signoff.rehearsed"
 
 
 def _user(identity: str) -> str:
@@ -85,6 +91,8 @@ class Approval:
     approver: str
     at: datetime
     detail: str = ""
+    #: A rehearsal's stand-in (`signoff.rehearsed`): no person approved.
+    rehearsal: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,11 +126,17 @@ def standing(events: Iterable[Event], step_id: str,
             asked, approvals = event, []
         elif event.kind == USED:
             asked, approvals = None, []
-        elif event.kind == APPROVED and asked is not None:
-            approvals.append(Approval(event.operator, event.at, event.detail))
+        elif event.kind in (APPROVED, REHEARSED) and asked is not None:
+            approvals.append(_approval(event))
     if asked is not None:
         approvals.extend(pending)
     return Standing(asked, tuple(approvals))
+
+
+def _approval(event: Event) -> Approval:
+    if event.kind == REHEARSED:
+        return Approval(AUTO_TICKED, event.at, event.detail, rehearsal=True)
+    return Approval(event.operator, event.at, event.detail)
 
 
 def valid_approvals(req: Requirement, drivers: Iterable[str],
@@ -131,7 +145,10 @@ def valid_approvals(req: Requirement, drivers: Iterable[str],
     driver_names = [d for d in drivers if d]
     out: list[Approval] = []
     for approval in approvals:
-        if not req.allows(approval.approver):
+        if approval.rehearsal:
+            out.append(approval)
+            continue
+        if approval.approver == AUTO_TICKED or not req.allows(approval.approver):
             continue
         if any(same_person(approval.approver, d) for d in driver_names):
             continue
@@ -142,8 +159,9 @@ def valid_approvals(req: Requirement, drivers: Iterable[str],
 
 
 def missing(req: Requirement, drivers: Iterable[str], approvals: Iterable[Approval]) -> int:
-    """How many approvals are still needed."""
-    return max(0, req.needed - len(valid_approvals(req, drivers, approvals)))
+    """How many approvals are still needed (none after a rehearsal's stand-in)."""
+    valid = valid_approvals(req, drivers, approvals)
+    return 0 if any(a.rehearsal for a in valid) else max(0, req.needed - len(valid))
 
 
 def describe(approvals: Iterable[Approval]) -> str:
@@ -171,8 +189,8 @@ def records(events: Iterable[Event],
     for event in events:
         if event.kind == AWAITED and event.step not in open_:
             open_[event.step] = (event, [])
-        elif event.kind == APPROVED and event.step in open_:
-            open_[event.step][1].append(Approval(event.operator, event.at, event.detail))
+        elif event.kind in (APPROVED, REHEARSED) and event.step in open_:
+            open_[event.step][1].append(_approval(event))
         elif event.kind == USED and event.step in open_:
             asked, given = open_.pop(event.step)
             req = (requirements or {}).get(event.step)
