@@ -299,3 +299,15 @@ def test_the_rehearsal_name_in_the_journal_is_no_approval(tmp_path: Path) -> Non
     Journal.in_dir(store.dir_of(engine.session.id)).approve("auto-ticked (rehearsal)", "drop")
     with pytest.raises(SignoffRequired):
         engine.run_step("drop")
+
+
+def test_signoff_survives_a_markdown_round_trip(tmp_path: Path) -> None:
+    path = write_checklist(tmp_path / "signoff.toml", CHECKLIST)
+    sessions = tmp_path / "sessions"
+    assert run_dwtui(sessions, "export", str(path), "-o", str(tmp_path / "r.md")).returncode == 0
+    back = tmp_path / "back.toml"
+    imported = run_dwtui(sessions, "import", str(tmp_path / "r.md"), "-o", str(back))
+    assert imported.returncode == 0, imported.stderr
+    checklist = load_checklist(back)
+    assert checklist.step("drop").approvers == ("@dba-oncall",)
+    assert checklist.signoff_groups == {"dba-oncall": ("bob", "carol@db1")}
