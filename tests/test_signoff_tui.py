@@ -106,3 +106,20 @@ async def test_the_drivers_own_a_is_refused(tmp_path: Path) -> None:
         driver_ws.release(sid)
     entries = Journal.in_dir(driver_ws.store.dir_of(sid)).read_from(0)[0]
     assert not [e for e in entries if e.kind == APPROVAL]
+
+
+async def test_the_driver_starting_a_signoff_step_is_told_why_it_waits(tmp_path: Path) -> None:
+    driver_ws, _, sid = _workspaces(tmp_path)
+    app = DwtuiApp(driver_ws, opened=driver_ws.open(sid))
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = main_screen(app)
+            screen.select_step("drop")
+            await pilot.press("r")
+            await wait_for(pilot, lambda: any("awaits sign-off: needs 1 approval from ben" in m
+                                              for m in _messages(app)))
+            await wait_for(pilot, lambda: "awaiting sign-off (asked by ana@box)"
+                           in str(screen.query_one("#detail-facts").render()))
+            assert screen.controller.status("drop") == "pending"
+    finally:
+        driver_ws.release(sid)
