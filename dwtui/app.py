@@ -446,7 +446,7 @@ class DwtuiApp(App[int]):
                     f"{event.operator} asks for the wheel: press H to hand off.", timeout=12
                 )
             elif event.kind == "signoff.approved":  # dwtui.session.signoff.APPROVED
-                self.notify(f"{event.operator} signed off {event.step}: start it again.")
+                self.notify(f"{event.operator} approved step {event.step} (sign-off).")
         self._events_seen = len(events)
 
     def on_release_wheel(self, _: ReleaseWheel) -> None:

@@ -67,6 +67,12 @@ def _state(engine: Engine, step: Step, req: Requirement) -> tuple[bool, int]:
     return now.awaiting, missing(req, [engine.operator, now.driver], now.approvals)
 
 
+def _open_request(engine: Engine, step: Step, req: Requirement) -> None:
+    """Record that the driver asks to start the step, saved at once (followers see it)."""
+    engine.session.record(engine.operator, AWAITED, step=step.id, detail=f"needs {req.who()}")
+    engine.save()
+
+
 def admit(engine: Engine, step: Step) -> None:
     """Let the attempt start, recording the sign-off; or refuse (`SignoffRequired`),
     opening the request first. Called under the engine's lock."""
@@ -75,9 +81,7 @@ def admit(engine: Engine, step: Step) -> None:
         return
     asked, left = _state(engine, step, req)
     if not asked:
-        engine.session.record(engine.operator, AWAITED, step=step.id,
-                              detail=f"needs {req.who()}")
-        engine.save()
+        _open_request(engine, step, req)
         raise SignoffRequired(step, req, req.needed, engine.session.id)
     if left:
         raise SignoffRequired(step, req, left, engine.session.id)
@@ -98,9 +102,7 @@ def ask(engine: Engine, step: Step) -> SignoffRequired | None:
     with engine.lock:
         asked, left = _state(engine, step, req)
         if not asked:
-            engine.session.record(engine.operator, AWAITED, step=step.id,
-                                  detail=f"needs {req.who()}")
-            engine.save()
+            _open_request(engine, step, req)
             left = req.needed
     return SignoffRequired(step, req, left, engine.session.id) if left else None
 
