@@ -11,6 +11,7 @@ from test_tui_support import main_screen, make_workspace, wait_for
 from dwtui.app import DwtuiApp
 from dwtui.checklist.loader import load_checklist
 from dwtui.engine import SignoffRequired
+from dwtui.engine.approval import approve
 from dwtui.screens.signoff import ApproveScreen
 from dwtui.session.journal import APPROVAL, Journal
 from dwtui.session.signoff import records
@@ -108,7 +109,7 @@ async def test_the_drivers_own_a_is_refused(tmp_path: Path) -> None:
     assert not [e for e in entries if e.kind == APPROVAL]
 
 
-async def test_the_driver_starting_a_signoff_step_is_told_why_it_waits(tmp_path: Path) -> None:
+async def test_the_driver_is_told_why_a_step_waits_and_when_it_was_approved(tmp_path: Path) -> None:
     driver_ws, _, sid = _workspaces(tmp_path)
     app = DwtuiApp(driver_ws, opened=driver_ws.open(sid))
     try:
@@ -121,5 +122,11 @@ async def test_the_driver_starting_a_signoff_step_is_told_why_it_waits(tmp_path:
             await wait_for(pilot, lambda: "awaiting sign-off (asked by ana@box)"
                            in str(screen.query_one("#detail-facts").render()))
             assert screen.controller.status("drop") == "pending"
+            store = driver_ws.store
+            approve(store, store.load(sid), screen.controller.checklist, "drop", "ben")
+            await wait_for(pilot, lambda: any("ben approved step drop" in m
+                                              for m in _messages(app)))
+            await pilot.press("r")
+            await wait_for(pilot, lambda: screen.controller.status("drop") == "passed")
     finally:
         driver_ws.release(sid)
