@@ -15,7 +15,7 @@ from dwtui.checklist.model import Checklist
 from dwtui.engine.signoff import requirement_of
 from dwtui.session.identity import os_account
 from dwtui.session.journal import APPROVAL, Journal
-from dwtui.session.model import AUTO_TICKED, Session
+from dwtui.session.model import AUTO_TICKED, Session, utcnow
 from dwtui.session.signoff import (
     Approval,
     missing,
@@ -87,5 +87,5 @@ def approve(store: SessionStore, session: Session, checklist: Checklist, step_id
         given = ", ".join(a.approver for a in valid_approvals(req, drivers, now.approvals))
         raise ApprovalRefused(f"refused: step {step_id} has its approvals already ({given})")
     journal.approve(operator, step_id, note, account=os_account())
-    left = missing(req, drivers, [*now.approvals, Approval(operator, session.created_at)])
+    left = missing(req, drivers, [*now.approvals, Approval(operator, utcnow())])
     return Approved(step_id, now.driver or driver_now, left)
