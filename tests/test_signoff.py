@@ -250,6 +250,7 @@ def test_a_waiting_driver_proceeds_when_a_second_process_approves(tmp_path: Path
     assert record.driver == "alice"
     assert [a.approver for a in record.approvals] == ["bob"]
     assert "note: backup checked" in record.approvals[0].detail
+    assert record.approvals[0].detail.startswith("OS account ")  # who really wrote it
     status = run_dwtui(sessions, "status", session_id)
     assert "drop: driver alice, approved by bob" in status.stdout
     report = run_dwtui(sessions, "report", session_id)
@@ -265,6 +266,9 @@ def test_run_stops_with_exit_3_when_no_signoff_comes(tmp_path: Path) -> None:
     assert ran.returncode == 3, ran.stderr
     assert "no sign-off within 0 s" in ran.stdout
     assert "stopped at step drop" in ran.stderr
+    waiting = run_dwtui(sessions, "status", session_id).stdout
+    assert "drop: awaiting sign-off (asked by alice at " in waiting
+    assert "needs 1 approval from @dba-oncall; given: none yet" in waiting
     # The request stays open: the approver can approve now, the next run goes on.
     assert run_dwtui(sessions, "approve", session_id, "drop", "--operator", "carol@db1"
                      ).returncode == 0
