@@ -445,6 +445,8 @@ class DwtuiApp(App[int]):
                 self.notify(
                     f"{event.operator} asks for the wheel: press H to hand off.", timeout=12
                 )
+            elif event.kind == "signoff.approved":  # dwtui.session.signoff.APPROVED
+                self.notify(f"{event.operator} approved step {event.step} (sign-off).")
         self._events_seen = len(events)
 
     def on_release_wheel(self, _: ReleaseWheel) -> None:

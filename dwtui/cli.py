@@ -1,4 +1,5 @@
-"""Command line: `dwtui [new|resume|sessions|status|check|run|watch|report|compare|demo]`,
+"""Command line: `dwtui [new|resume|sessions|status|check|run|watch|approve|report|compare|
+diff|demo]`,
 `dwtui import|export` (Markdown runbooks).
 
 Exit codes (all commands):
@@ -96,6 +97,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("session", nargs="?", help="session id, id prefix or path")
     p.set_defaults(handler=_lazy("dwtui.commands.tui", "watch"))
 
+    p = sub.add_parser(
+        "approve", help="sign off a step awaiting a second person (from your own terminal)",
+        description="Approve a step with `signoff`/`approvers` that the driver asked to "
+        "start. Refused (exit 1) from the driver's own identity, from a name not among the "
+        "step's approvers, and for a step not awaiting sign-off. One approval is for one "
+        "attempt: a re-run needs a new one.",
+    )
+    _add_common(p)
+    p.add_argument("session", help="session id, id prefix or path")
+    p.add_argument("step", help="the step's id")
+    p.add_argument("--note", help="why you approve (recorded with your name)")
+    p.set_defaults(handler=_lazy("dwtui.commands.approve", "cmd_approve"))
+
     p = sub.add_parser("sessions", help="list sessions with their progress")
     _add_common(p)
     p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_sessions"))
@@ -154,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="let forward steps start again in a session a guard's breach froze "
         "(recorded with WHY)",
     )
+    p.add_argument(
+        "--signoff-wait", type=float, default=600.0, metavar="SECONDS",
+        help="at a step needing sign-off, wait this long for the approvals (`dwtui "
+        "approve`) before stopping with exit 3 (default 600; 0: stop at once)",
+    )
     p.set_defaults(handler=_lazy("dwtui.headless", "main"))
 
     p = sub.add_parser("report", help="write the markdown summary of a session")
@@ -170,6 +189,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-mb", type=float, metavar="MB",
                    help="refuse a report file larger than this (default 16)")
     p.set_defaults(handler=_lazy("dwtui.report.compare", "main"))
+
+    p = sub.add_parser(
+        "diff", help="compare two sessions step by step (a rehearsal and the real run)",
+        description="Step by step: outcomes, durations and their ratio, attempts, captured "
+        "values and guard summaries of two sessions, with what differed flagged. Steps only "
+        "one session's checklist has are listed too.",
+    )
+    _add_common(p)
+    p.add_argument("session_a", metavar="SESSION_A", help="session id, id prefix or path")
+    p.add_argument("session_b", metavar="SESSION_B", help="session id, id prefix or path")
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    p.set_defaults(handler=_lazy("dwtui.commands.diff", "cmd_diff"))
 
     p = sub.add_parser("import", help="turn a Markdown runbook into a checklist (TOML)")
     p.add_argument("file", metavar="FILE.md")

@@ -6,8 +6,10 @@
 
 Exit codes: 0 all requested steps done; 1 a step failed (or the session/checklist is
 unusable); 2 usage (unknown session, phase, step); 3 a manual or confirm step (or a missing
-variable) needs the operator; 4 a `[[guards]]` guard breached (the forward run froze; with
-`--on-breach rollback` its scenario ran); 130 interrupted (Ctrl-C / SIGTERM cancels the
+variable) needs the operator, or a step's sign-off did not come within `--signoff-wait`
+seconds (default 600: the run waits, printing `signoff <step> waiting for sign-off ...`);
+4 a `[[guards]]` guard breached (the forward run froze; with `--on-breach rollback` its
+scenario ran); 130 interrupted (Ctrl-C / SIGTERM cancels the
 running step).
 
 `--yes` confirms `confirm = true` steps; a typed word (`confirm = "WORD"`) is only ever
@@ -35,6 +37,7 @@ from dwtui.engine import (
     Engine,
     MissingVariables,
     RunFrozen,
+    SignoffRequired,
     WouldOverwrite,
 )
 from dwtui.watch_guards.headless import EXIT_BREACH, on_breach
@@ -325,6 +328,10 @@ def _run(
                      f"{_guidance(engine, 'main.run', 'confirm it')}, or pass --yes here")
                 return EXIT_NEEDS_OPERATOR
             confirmed = True
+        if step.signoff or step.approvers:
+            code = _await_signoff(engine, step, args, out, cancel)
+            if code is not None:
+                return code
         started = time.monotonic()
         try:
             result = engine.run_step(step.id, cancel=cancel, confirmed=confirmed,
@@ -335,7 +342,7 @@ def _run(
             return EXIT_NEEDS_OPERATOR
         except RunFrozen:
             return _breached(engine, args, out, err, cancel, guards=guards)
-        except ConfirmationRequired as exc:
+        except (ConfirmationRequired, SignoffRequired) as exc:
             _say(out, "confirm", step.id, None, str(exc))
             return EXIT_NEEDS_OPERATOR
         except MissingVariables as exc:
@@ -362,6 +369,34 @@ def _run(
     return EXIT_OK
 
 
+def _await_signoff(engine: Engine, step: Step, args: argparse.Namespace, out: TextIO,
+                   cancel: threading.Event) -> int | None:
+    """Wait for the step's approvals (`--signoff-wait`); None: approved, it may start.
+    A rehearsal (`--manual-done`) waits for nobody: recorded as auto-ticked (rehearsal)."""
+    from dwtui.engine.signoff import rehearse, wait_for_approval
+
+    if getattr(args, "manual_done", False):
+        rehearse(engine, step)
+        _say(out, "signoff", step.id, None, "REHEARSAL: signed off by nobody (--manual-done); "
+             "recorded as auto-ticked (rehearsal)")
+        return None
+
+    timeout = float(getattr(args, "signoff_wait", 600.0) or 0.0)
+
+    def said(needed: SignoffRequired) -> None:
+        _say(out, "signoff", step.id, None, f"waiting for sign-off ({timeout:g} s at most): "
+             f"{needed}")
+
+    if wait_for_approval(engine, step, timeout=timeout, cancel=cancel, said=said):
+        _say(out, "approved", step.id, None, "sign-off given; starting it")
+        return None
+    if cancel.is_set():
+        return EXIT_INTERRUPTED
+    _say(out, "signoff", step.id, None, f"no sign-off within {timeout:g} s; run again to "
+         "keep waiting (the request stays open)")
+    return EXIT_NEEDS_OPERATOR
+
+
 def run(argv: list[str] | None = None) -> int:
     """`python -m dwtui.headless ...` (the same arguments as `dwtui run`)."""
     parser = argparse.ArgumentParser(prog="dwtui run")
@@ -377,6 +412,7 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--overwrite", action="store_true")
     parser.add_argument("--on-breach", choices=("stop", "rollback"), default="stop")
     parser.add_argument("--unfreeze", metavar="WHY")
+    parser.add_argument("--signoff-wait", type=float, default=600.0)
     return main(parser.parse_args(argv))
 
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 COMMANDS = ["new", "resume", "watch", "sessions", "status", "check", "run", "report",
-            "compare", "demo"]
+            "compare", "demo", "approve", "diff"]
 
 
 def test_top_level_help() -> None:

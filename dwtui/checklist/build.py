@@ -33,6 +33,7 @@ from dwtui.checklist.model import (
     Variable,
 )
 from dwtui.checklist.schema import Field
+from dwtui.checklist.signoff import signoff_count
 from dwtui.checklist.step_rules import check_step_rules
 from dwtui.checklist.tables import Reporter, TableChecker
 
@@ -315,6 +316,7 @@ class Builder(TableChecker):
             if known else None,
             when=self.when(spec.get("when"), (*where, "when")),
             baseline=spec.get("baseline", ""),
+            signoff=signoff_count(spec), approvers=tuple(spec.get("approvers", ())),
         )
 
     def expect(self, value: Any, where: KeyPath, kind: str) -> dict[str, Any]:

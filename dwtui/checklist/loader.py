@@ -25,6 +25,7 @@ from dwtui.checklist.include import SourcedReporter, is_shared_part, merge
 from dwtui.checklist.locate import KeyLocator
 from dwtui.checklist.model import Checklist
 from dwtui.checklist.refs import check_references
+from dwtui.checklist.signoff import build_groups, check_signoff
 from dwtui.checklist.watch_guards import build_guards, check_guard_references
 
 __all__ = ["ChecklistError", "Problem", "check_files", "load_checklist", "shared_part"]
@@ -119,6 +120,8 @@ def _build(
     criteria = builder.criteria(top.get("criteria"))
     scenarios, matrix = builder.rollback(top.get("rollback", {}))
     guards = build_guards(builder, top.get("guards"))
+    signoff_groups = build_groups(builder, top.get("signoff"))
+    check_signoff(report, builder.sites.steps, signoff_groups)
     default_target = meta.get("default_target")
     check_references(
         report,
@@ -165,6 +168,7 @@ def _build(
         tracking=tracking,
         rehearsal=rehearsal,
         guards=tuple(guard for guard, _ in guards),
+        signoff_groups=signoff_groups,
     )
     return checklist, []
 

@@ -141,6 +141,10 @@ class Step:
     when: Condition | None = None
     #: The earlier step whose observed values `"<= baseline * 1.2"` expectations compare with.
     baseline: str = ""
+    #: Two-person sign-off (`dwtui.checklist.signoff`): people in all, the driver included
+    #: (0: none), and who may approve (names, `@group`s; empty: anyone but the driver).
+    signoff: int = 0
+    approvers: tuple[str, ...] = ()
 
     @property
     def needs_typed_confirmation(self) -> bool:
@@ -289,6 +293,8 @@ class Checklist:
     rehearsal: Rehearsal | None = None
     #: `[[guards]]`: metric guards watching the run (not the `[guard]` forbid patterns).
     guards: tuple[WatchGuard, ...] = ()
+    #: `[signoff.groups]`: the names each `@group` of a step's `approvers` stands for.
+    signoff_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def iter_steps(self, *, include_rollback: bool = True) -> Iterator[Step]:
         """All steps in execution order: phases first, then rollback scenarios."""

@@ -91,6 +91,7 @@ TOP_LEVEL: Mapping[str, Field] = {
     "rehearsal": _f(TABLE),
     "include": _f(STRS),  # dwtui.checklist.include: merged before building
     "guards": _f(ANY),  # [[guards]]: dwtui.checklist.watch_guards
+    "signoff": _f(TABLE),  # [signoff.groups]: dwtui.checklist.signoff
 }
 
 CHECKLIST: Mapping[str, Field] = {
@@ -187,6 +188,8 @@ STEP_COMMON: Mapping[str, Field] = {
     "retry": _f(TABLE),  # dwtui.checklist.flow
     "when": _f(TABLE),
     "baseline": _f(STR),  # dwtui.checklist.baselines
+    "signoff": _f(INT),  # dwtui.checklist.signoff
+    "approvers": _f(STRS),
 }
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")

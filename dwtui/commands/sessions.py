@@ -230,6 +230,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("Guards")
         for line in guard_lines(session, checklist):
             print(visible(f"  {line}"))
+    from dwtui.report.signoff import signoff_lines
+
+    signoffs = signoff_lines(session, checklist)
+    if signoffs:
+        print("Sign-off")
+        for line in signoffs:
+            print(visible(f"  {line}"))
     return EXIT_OK
 
 

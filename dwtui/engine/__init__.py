@@ -19,6 +19,7 @@ from dwtui.engine.results import (
     StepResult,
     WouldOverwrite,
 )
+from dwtui.engine.signoff import SignoffRequired
 from dwtui.variables import MissingVariables
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "MissingVariables",
     "Recovered",
     "RunFrozen",
+    "SignoffRequired",
     "StepBusy",
     "StepResult",
     "WouldOverwrite",

@@ -355,6 +355,9 @@ class Engine:
                 # still runs, follow it (reattach) rather than start a second copy.
                 raise StepBusy(f"step {step_id} is still running (pid {last.pid}): "
                                "re-attach to it or cancel it")
+            from dwtui.engine.signoff import admit
+
+            admit(self, step)  # two-person sign-off: SignoffRequired until approved
             self._active.add(step_id)
         if not step.rollback and any(g.abort == "kill" for g in self.checklist.guards):
             cancel = self._killable[step_id] = EitherEvent(cancel)

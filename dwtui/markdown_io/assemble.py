@@ -33,7 +33,7 @@ def assemble(imp: Importer) -> dict[str, Any]:
     variables = _variables(imp, settings.pop("vars", {}))
     if variables:
         data["vars"] = variables
-    for key in ("include", "tracking", "targets", "guard", "guards"):
+    for key in ("include", "tracking", "targets", "guard", "guards", "signoff"):
         if key in settings:
             data[key] = settings.pop(key)
     data["phases"] = _phases(imp)

@@ -24,6 +24,7 @@ from dwtui.report.evidence import (
 from dwtui.report.guards import guards_section
 from dwtui.report.manual_checks import manual_checks_section
 from dwtui.report.markdown import duration, table, when
+from dwtui.report.signoff import signoff_section
 from dwtui.session.model import Attempt, Session
 from dwtui.session.progress import progress_of
 from dwtui.text_safety import visible
@@ -327,6 +328,7 @@ def render_summary(
         *performance_section(delta),
         *_criteria(checklist, session),
         *guards_section(checklist, session),
+        *signoff_section(checklist, session),
         *_rollbacks(checklist, session),
         *_logs(checklist, session),
         *_manual(checklist),

@@ -91,6 +91,7 @@ class MainScreen(GuardWatch, StepRunsScreen):
         # One of the two at a time (`check_action`): the driver hands off, a follower takes.
         Binding("H", "release", "Hand off", id="main.handoff"),
         Binding("t", "take_wheel", "Take wheel", id="main.take"),
+        Binding("A", "approve", "Approve (sign-off)", id="main.approve", show=False),
     ]
 
     #: Actions a follower cannot use (shown disabled in the footer).
@@ -442,6 +443,12 @@ class MainScreen(GuardWatch, StepRunsScreen):
     def action_take_wheel(self) -> None:
         """A follower takes the wheel once the driver released it."""
         self.post_message(TakeWheel())
+
+    def action_approve(self) -> None:
+        """A watcher signs the selected step off (`dwtui.screens.signoff`)."""
+        from dwtui.screens.signoff import approve_selected
+
+        approve_selected(self, self.controller, self.selected)
 
     def role_changed(self) -> None:
         """Repaint after a handoff (footer keys enable/disable); guards follow the role."""

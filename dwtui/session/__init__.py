@@ -7,6 +7,7 @@
 - `index`    — SessionSummary and the summary cache behind `SessionStore.list`
 - `lock`     — DriverLock: one driver per session (flock), take-over, holder labels
 - `journal`  — followers' notes/requests as JSON lines the driver folds in exactly once
+- `signoff`  — two-person sign-off: who may approve, approvals read from the events
 - `identity` — operator_name(): --operator, $DWTUI_OPERATOR, user@host
 - `errors`   — SessionError and its kinds
 

@@ -39,3 +39,9 @@ def _user() -> str:
 
 def _clean(text: str) -> str:
     return "".join(ch for ch in text if ch.isprintable()).strip()
+
+
+def os_account() -> str:
+    """The OS account and host of this process (`user@host`), whatever `--operator` says:
+    recorded beside an approval so a borrowed name shows in the evidence."""
+    return f"{_user()}@{host_name()}"

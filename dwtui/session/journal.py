@@ -21,6 +21,7 @@ from typing import Any
 from dwtui.session.errors import SessionError
 from dwtui.session.model import Event, Note, Session, utcnow
 from dwtui.session.safe_files import open_file
+from dwtui.session.signoff import APPROVED
 
 JOURNAL_NAME = "journal.jsonl"
 #: Longest note text accepted; keeps each line one small atomic write.
@@ -28,6 +29,7 @@ MAX_TEXT = 8_000
 #: Kinds of entry the driver understands; others are kept as `journal.<kind>` events.
 NOTE = "note"
 REQUEST = "request"  # text names the request, e.g. "take-wheel"
+APPROVAL = "approval"  # a follower signs a step off (`dwtui.session.signoff`); text: a note
 MIN_SECRET_LENGTH = 4
 
 
@@ -41,6 +43,8 @@ class JournalEntry:
     text: str = ""
     step: str = ""
     id: str = field(default_factory=lambda: secrets.token_hex(6))
+    #: The OS account and host that wrote the line (`user@host`; approvals), for the record.
+    account: str = ""
 
     def to_json(self) -> str:
         """The entry as one JSON line (without the newline)."""
@@ -54,6 +58,8 @@ class JournalEntry:
             data["step"] = self.step
         if self.text:
             data["text"] = self.text
+        if self.account:
+            data["account"] = self.account
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
@@ -68,6 +74,7 @@ class JournalEntry:
                 text=str(data.get("text", "")),
                 step=str(data.get("step", "")),
                 id=str(data.get("id", "")),
+                account=str(data.get("account", "")),
             )
         except (ValueError, KeyError, TypeError):
             return None
@@ -94,12 +101,14 @@ class Journal:
         *,
         step: str = "",
         secrets: Iterable[str] = (),
+        account: str = "",
     ) -> JournalEntry:
         """Append one entry durably (single O_APPEND write + fsync); secrets are masked."""
         if len(text) > MAX_TEXT:
             raise SessionError(f"note too long ({len(text)} characters; at most {MAX_TEXT})")
         entry = JournalEntry(
-            kind=kind, operator=operator, at=utcnow(), text=_mask(text, secrets), step=step
+            kind=kind, operator=operator, at=utcnow(), text=_mask(text, secrets), step=step,
+            account=account,
         )
         data = (entry.to_json() + "\n").encode("utf-8", "backslashreplace")
         fd = open_file(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, create_dirs=True)
@@ -121,6 +130,13 @@ class Journal:
     def request(self, operator: str, what: str) -> JournalEntry:
         """A follower asks the driver for something, e.g. `"take-wheel"`."""
         return self.append(REQUEST, operator, what)
+
+    def approve(
+        self, operator: str, step: str, note: str = "", *, account: str = ""
+    ) -> JournalEntry:
+        """A follower approves a step awaiting sign-off (checked by `dwtui.engine.approval`
+        before, and by the driver's gate again when it folds the line in)."""
+        return self.append(APPROVAL, operator, note, step=step, account=account)
 
     # ------------------------------------------------------------------ readers
 
@@ -179,6 +195,9 @@ class Journal:
                 kind = "note"
             elif entry.kind == REQUEST:
                 kind = "driver.request"
+            elif entry.kind == APPROVAL:
+                kind = APPROVED
+                text = approval_detail(entry.account, text)
             else:
                 kind = f"journal.{entry.kind}"
             session.events.append(
@@ -220,6 +239,14 @@ class Journal:
                 os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def approval_detail(account: str, note: str) -> str:
+    """An approval's event detail: `OS account bob@db1; note: looks right`."""
+    parts = [f"OS account {account}" if account else "OS account unknown"]
+    if note:
+        parts.append(f"note: {note}")
+    return "; ".join(parts)
 
 
 def _mask(text: str, secret_values: Iterable[str]) -> str:

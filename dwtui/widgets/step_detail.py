@@ -135,6 +135,12 @@ class StepDetail(VerticalScroll):
         if step.confirm:
             word = f' (type "{step.confirm}")' if step.needs_typed_confirmation else ""
             text.append(f"Needs confirmation{word}\n", style="bold red")
+        if step.signoff or step.approvers:
+            from dwtui.report.signoff import step_signoff_text
+
+            text.append("Sign-off: ", style="bold")
+            text.append(visible(step_signoff_text(c.session, c.checklist, step.id)) + "\n",
+                        style="bold magenta")
         text.append("Status: ", style="bold")
         text.append(state.status, style=MARK_STYLES.get(state.status, ""))
         if state.marked_by:
