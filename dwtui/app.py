@@ -34,11 +34,11 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from dwtui.engine import Engine
-    from dwtui.screens.controller import SessionController
+    from dwtui.desk.controller import SessionController
     from dwtui.screens.main import MainScreen
     from dwtui.screens.matrix import RollbackMatrixScreen
     from dwtui.screens.picker import NewSession, PickedSession
-    from dwtui.screens.workspace import Opened, Workspace
+    from dwtui.desk.workspace import Opened, Workspace
     from dwtui.session.file_watch import FileWatch
 
 # The screens (and the markdown, tables, engine and actions behind them) are imported where
@@ -239,7 +239,7 @@ class DwtuiApp(App[int]):
         self._opening_started.set()
 
         def work() -> tuple[Workspace, Opened] | str:
-            from dwtui.screens.workspace import OpenError
+            from dwtui.desk.workspace import OpenError
 
             try:
                 _warm_screens()
@@ -269,7 +269,7 @@ class DwtuiApp(App[int]):
     def _show_picker(self) -> None:
         gc.enable()  # off while the app started (commands/tui.py)
         from dwtui.screens.picker import PickerScreen
-        from dwtui.screens.workspace import ChecklistTargets
+        from dwtui.desk.workspace import ChecklistTargets
 
         paths = self.workspace.checklists()
         targets = ChecklistTargets(self.workspace, paths)  # loaded when "new session" asks

@@ -8,7 +8,7 @@ from pathlib import Path
 from dwtui.checklist.loader import load_checklist
 from dwtui.engine import Engine
 from dwtui.report.flags import last_verified
-from dwtui.screens.controller import SessionController
+from dwtui.desk.controller import SessionController
 from dwtui.session.store import SessionStore
 
 CHECKLIST = """

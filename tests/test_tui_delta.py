@@ -30,7 +30,7 @@ from dwtui.report.perf import LatencyStats, compare_perf
 from dwtui.screens.delta import DeltaScreen, joint_sparklines
 from dwtui.screens.main import MainScreen
 from dwtui.screens.matrix import RollbackMatrixScreen
-from dwtui.screens.workspace import Workspace
+from dwtui.desk.workspace import Workspace
 from dwtui.session.model import Attempt, Session, StepState
 
 CHECKLIST = """

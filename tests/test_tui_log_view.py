@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from dwtui.widgets import log_view
-from dwtui.widgets.log_index import LineCache, LineIndex, LogFollower
+from dwtui.desk.log_index import LineCache, LineIndex, LogFollower
 from dwtui.widgets.log_view import LogPane, LogView
 
 

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Label, Static
 
 from dwtui.checklist.model import Step
 from dwtui.report.view import bar, delta_rows, fmt_number, is_percent, sparkline
-from dwtui.screens.controller import STATUS_MARKS, SessionController
+from dwtui.desk.controller import STATUS_MARKS, SessionController
 from dwtui.session.model import Attempt
 from dwtui.widgets.key_bar import KeyBar
 

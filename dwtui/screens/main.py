@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import ProgressBar
 
 from dwtui.messages import ReleaseWheel, ScreenReady, TakeWheel
-from dwtui.screens.controller import SessionController
+from dwtui.desk.controller import SessionController
 from dwtui.screens.guard_watch import GuardWatch
 from dwtui.screens.keys import key_of
 from dwtui.screens.panels import CriteriaScreen, FlagsScreen

@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from dwtui.checklist.model import Step
 from dwtui.messages import WorkerFailed
-from dwtui.screens.controller import SessionController
+from dwtui.desk.controller import SessionController
 from dwtui.screens.keys import key_of
 from dwtui.screens.manual_check import ManualCheckScreen
 from dwtui.screens.message_confirm import MessageConfirmScreen
