@@ -33,12 +33,12 @@ from dwtui.messages import (
 if TYPE_CHECKING:
     from textual.command import Provider
 
-    from dwtui.engine import Engine
     from dwtui.desk.controller import SessionController
+    from dwtui.desk.workspace import Opened, Workspace
+    from dwtui.engine import Engine
     from dwtui.screens.main import MainScreen
     from dwtui.screens.matrix import RollbackMatrixScreen
     from dwtui.screens.picker import NewSession, PickedSession
-    from dwtui.desk.workspace import Opened, Workspace
     from dwtui.session.file_watch import FileWatch
 
 # The screens (and the markdown, tables, engine and actions behind them) are imported where
@@ -268,8 +268,8 @@ class DwtuiApp(App[int]):
 
     def _show_picker(self) -> None:
         gc.enable()  # off while the app started (commands/tui.py)
-        from dwtui.screens.picker import PickerScreen
         from dwtui.desk.workspace import ChecklistTargets
+        from dwtui.screens.picker import PickerScreen
 
         paths = self.workspace.checklists()
         targets = ChecklistTargets(self.workspace, paths)  # loaded when "new session" asks

@@ -227,8 +227,8 @@ def _table(screen: object) -> list[list[str]]:
 
 async def test_pilot_criteria_panel_after_runs(good_run: Run, faulty_run: Run) -> None:
     from dwtui.app import DwtuiApp
-    from dwtui.screens.panels import CriteriaScreen
     from dwtui.desk.workspace import Workspace
+    from dwtui.screens.panels import CriteriaScreen
 
     for run, expected in ((good_run, {"✓"}), (faulty_run, {"✓", "✗", "?"})):
         # A store of its own: a workspace ties its store's saves to the driver lock it holds.
@@ -290,8 +290,8 @@ async def test_pilot_delta_view_after_run(good_run: Run) -> None:
     from textual.binding import Binding
 
     from dwtui.app import DwtuiApp
-    from dwtui.screens.main import MainScreen
     from dwtui.desk.workspace import Workspace
+    from dwtui.screens.main import MainScreen
 
     bindings = [b for cls in (MainScreen, DwtuiApp) for b in cls.BINDINGS
                 if isinstance(b, Binding) and "delta" in f"{b.action} {b.id or ''}".lower()]

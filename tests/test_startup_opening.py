@@ -21,8 +21,8 @@ from test_tui_support import (
 )
 
 from dwtui.app import FIRST_FRAME_ENV, DwtuiApp, LoadingScreen
-from dwtui.screens.main import MainScreen
 from dwtui.desk.workspace import ChecklistTargets, Opened, OpenError, Workspace
+from dwtui.screens.main import MainScreen
 from dwtui.session.lock import read_live_holder
 
 

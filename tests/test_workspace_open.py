@@ -17,8 +17,8 @@ from typing import Any
 from test_tui_support import make_workspace, new_session, session_toml
 
 from dwtui.actions.shell import header_line
-from dwtui.runner import process
 from dwtui.desk.workspace import OPENED_SAVE_DELAY, Workspace
+from dwtui.runner import process
 from dwtui.session import codec
 from dwtui.session.lock import read_live_holder
 from dwtui.session.model import Attempt, Session, utcnow

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     # Annotations only: `dwtui` paints the picker before the controller's imports load.
     from dwtui.checklist.model import Checklist
-    from dwtui.engine import Engine
     from dwtui.desk.controller import Clock, Role, SessionController
+    from dwtui.engine import Engine
     from dwtui.session.lock import DriverLock
     from dwtui.session.store import SessionStore, SessionSummary
 
@@ -134,8 +134,8 @@ class Workspace:
 
     def open(self, ref: str | None, *, watch: bool = False, take_over: bool = False) -> Opened:
         """Open a session as driver (or follower when `watch` or someone else drives)."""
-        from dwtui.engine import Engine
         from dwtui.desk.controller import SessionController
+        from dwtui.engine import Engine
         from dwtui.session.errors import SessionError
         from dwtui.session.lock import DriverLock, LockHeld
 

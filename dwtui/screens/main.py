@@ -18,8 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import ProgressBar
 
-from dwtui.messages import ReleaseWheel, ScreenReady, TakeWheel
 from dwtui.desk.controller import SessionController
+from dwtui.messages import ReleaseWheel, ScreenReady, TakeWheel
 from dwtui.screens.guard_watch import GuardWatch
 from dwtui.screens.keys import key_of
 from dwtui.screens.panels import CriteriaScreen, FlagsScreen

@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from dwtui.checklist.model import Step
-from dwtui.messages import WorkerFailed
 from dwtui.desk.controller import SessionController
+from dwtui.messages import WorkerFailed
 from dwtui.screens.keys import key_of
 from dwtui.screens.manual_check import ManualCheckScreen
 from dwtui.screens.message_confirm import MessageConfirmScreen
