@@ -21,12 +21,14 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from dwtui.desk.seat import Effect, SeatEvent, Transition
 from dwtui.messages import (
     JumpToStep,
     LeaveRollback,
     ReleaseWheel,
     ScreenReady,
     TakeWheel,
+    WheelLost,
     WorkerFailed,
 )
 
@@ -317,7 +319,7 @@ class DwtuiApp(App[int]):
         )  # no-op unless driving
         self._events_seen = len(controller.session.events)
         self._watch_journal(controller)
-        if controller.role == "driver" and controller.engine is not None:
+        if controller.seat.is_driver and controller.engine is not None:
             self._check_live_flags(controller.engine)
 
     def _watch_journal(self, controller: SessionController) -> None:
@@ -331,7 +333,7 @@ class DwtuiApp(App[int]):
         if self._journal_watch is not None:
             self._journal_watch.stop()
             self._journal_watch = None
-        if controller.role != "driver":
+        if not controller.seat.is_driver:
             return  # a follower's app has no journal to fold
         session_dir = controller.store.dir_of(controller.session.id)
         try:
@@ -391,18 +393,14 @@ class DwtuiApp(App[int]):
 
     def _driver_poll(self) -> None:
         c = self.controller
-        if c is None or c.role != "driver" or c.engine is None:
+        if c is None or not c.seat.is_driver or c.engine is None:
             return
         lock = self.workspace.locks.get(c.session.id)
         if lock is not None and not lock.check():
-            holder = lock.holder()
-            self.workspace.locks.pop(c.session.id, None)
-            c.role = "follower"
-            c.driver = holder.display() if holder else "another process"
+            self._lost_wheel(c)
             self.notify(
                 f"{c.driver} took the wheel: you are watching now.", severity="warning", timeout=12
             )
-            self._role_changed()
             return
         from dwtui.session.journal import Journal
 
@@ -425,7 +423,7 @@ class DwtuiApp(App[int]):
 
     def _save_folded(self, engine: Engine) -> None:
         c = self.controller
-        if c is None or c.role != "driver" or c.engine is not engine:
+        if c is None or not c.seat.is_driver or c.engine is not engine:
             return  # no longer driving: the new driver folds the journal itself
         try:
             with engine.lock:
@@ -447,31 +445,66 @@ class DwtuiApp(App[int]):
                 )
         self._events_seen = len(events)
 
+    # -- the seat: every change of role goes through `dwtui.desk.seat` -----------------------
+
+    def _reseat(
+        self, c: SessionController, event: SeatEvent, *, driver: str | None = None
+    ) -> Transition:
+        """Move the seat by `event` and carry out the table's effects, in order."""
+        transition = c.seat.apply(event, driver=driver)
+        for effect in transition.effects:
+            self._perform(effect, c)
+        return transition
+
+    def _perform(self, effect: Effect, c: SessionController) -> None:
+        engine = c.engine
+        if effect is Effect.RECORD_HANDOFF and engine is not None:
+            try:
+                with engine.lock:
+                    c.session.record(c.operator, "driver.handoff", detail="released the wheel")
+                    engine.save()
+            except Exception as error:  # still hand off; the event is just not recorded
+                self.notify(f"handoff not recorded: {error}", severity="error")
+        elif effect is Effect.SAVE and engine is not None:
+            try:
+                engine.save()  # keeps the selected step for the next resume
+            except Exception as error:  # quitting must still work; say why it did not save
+                self.notify(f"could not save the session: {error}", severity="error")
+        elif effect is Effect.RELEASE_LOCK:
+            self.workspace.release(c.session.id)
+        elif effect is Effect.FORGET_LOCK:
+            self.workspace.forget(c.session.id)
+        elif effect is Effect.RESEAT_SCREENS:
+            self._role_changed()
+
+    def _lost_wheel(self, c: SessionController) -> None:
+        """Someone else holds the lock now: watch, and show who drives."""
+        lock = self.workspace.locks.get(c.session.id)
+        holder = lock.holder() if lock is not None else None
+        self._reseat(c, SeatEvent.LOSE, driver=holder.display() if holder else "another process")
+
+    def on_wheel_lost(self, _: WheelLost) -> None:
+        """A write was refused as not the driver's (the screen said so): watch from now on."""
+        c = self.controller
+        if c is not None and c.seat.is_driver:
+            self._lost_wheel(c)
+
     def on_release_wheel(self, _: ReleaseWheel) -> None:
         """Hand off: record it, release the lock, keep watching."""
         c = self.controller
-        if c is None or c.role != "driver" or c.engine is None:
+        if c is None or not c.seat.allows("hand off") or c.engine is None:
             return
         screen = self.main_screen
         if screen is not None and screen.running:
             self.notify("A step is running here; hand off when it ends.", severity="warning")
             return
-        try:
-            with c.engine.lock:
-                c.session.record(c.operator, "driver.handoff", detail="released the wheel")
-                c.engine.save()
-        except Exception as error:  # still hand off; the event is just not recorded
-            self.notify(f"handoff not recorded: {error}", severity="error")
-        self.workspace.release(c.session.id)
-        c.role = "follower"
-        c.driver = ""
+        self._reseat(c, SeatEvent.HAND_OFF)
         self.notify("You handed off: watching read-only. Press t to take the wheel back.")
-        self._role_changed()
 
     def on_take_wheel(self, _: TakeWheel) -> None:
-        """A follower becomes the driver when the lock is free."""
+        """A follower becomes the driver when the lock is free (else asks for it)."""
         c = self.controller
-        if c is None or c.role == "driver":
+        if c is None or not c.seat.allows("take"):
             return
         screen = self.main_screen
         old_engine = c.engine
@@ -486,8 +519,8 @@ class DwtuiApp(App[int]):
         if screen is not None and c.engine is not None and c.engine is not old_engine:
             screen.listen_to(c.engine)  # a new engine (a watcher had none, or a re-read one)
         self._events_seen = len(c.session.events)  # the session as just re-read
+        self._reseat(c, SeatEvent.TAKE)
         self.notify("You drive now.")
-        self._role_changed()
 
     def _ask_for_wheel(self, c: SessionController) -> None:
         """The wheel is taken: ask its driver for it through the journal (their app says
@@ -501,6 +534,7 @@ class DwtuiApp(App[int]):
         except (OSError, SessionError) as error:  # e.g. another user's 0640 journal
             self.notify(f"cannot ask {driver} for the wheel: {error}", severity="error")
             return
+        self._reseat(c, SeatEvent.ASK)
         self.notify(
             f"{driver} still drives: asked them to hand off (H). Press t again once they "
             "have, or restart with `dwtui resume --take-over`.",
@@ -629,13 +663,9 @@ class DwtuiApp(App[int]):
 
     def _leave(self) -> None:
         c = self.controller
-        if c is not None and c.role == "driver" and c.engine is not None:
-            try:
-                c.engine.save()  # keeps the selected step for the next resume
-            except Exception as error:  # quitting must still work; say why it did not save
-                self.notify(f"could not save the session: {error}", severity="error")
-            self.workspace.release(c.session.id)
-            c.role = "follower"  # keys still queued after quit must not act any more
+        if c is not None and c.seat.allows("quit"):
+            # A driver saves and lets go; keys still queued after quit must not act any more.
+            self._reseat(c, SeatEvent.QUIT)
         self.exit(0)
 
     # -- errors ---------------------------------------------------------------------------------
