@@ -1,8 +1,9 @@
 """Opening and creating sessions for the UI (no Textual): checklist, engine, driver lock.
 
-`Workspace.open` loads a session and its checklist, takes the driver lock (or, when someone
-else drives, opens it as a follower), builds the engine, settles steps an earlier dwtui
-left running, and returns a `SessionController`.
+`Workspace.open` loads a session and its checklist, drives it (`open_as_driver`: the driver
+lock and the engine) or, when watching or someone else drives, follows it; a driver's open
+settles steps an earlier dwtui left running. It returns a `SessionController` whose seat
+(`dwtui.desk.seat`) says which.
 
 A driver's open is saved within `OPENED_SAVE_DELAY`, not before the screen shows (a save
 rewrites the whole session file). A crash before that save loses nothing that matters: the

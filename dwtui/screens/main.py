@@ -372,9 +372,11 @@ class MainScreen(GuardWatch, StepRunsScreen):
         read_only = self.controller.read_only
         if action == "release":
             return not read_only
+        if action == "take_wheel":
+            return self.controller.seat.allows("take")  # following or asking
         if action in self.DRIVER_ACTIONS and read_only:
             return None
-        return not (action == "take_wheel" and not read_only)
+        return True
 
     def _group_under_cursor(self) -> bool:
         """On a phase/section line Enter and space fold it instead."""
