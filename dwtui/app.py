@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from dwtui.desk.seat import Effect, SeatEvent, Transition
+from dwtui.desk.seat import SeatEvent
 from dwtui.messages import (
     JumpToStep,
     LeaveRollback,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from dwtui.desk.controller import SessionController
+    from dwtui.desk.handoff import Handoff
     from dwtui.desk.workspace import Opened, Workspace
     from dwtui.engine import Engine
     from dwtui.screens.main import MainScreen
@@ -397,7 +398,7 @@ class DwtuiApp(App[int]):
             return
         lock = self.workspace.locks.get(c.session.id)
         if lock is not None and not lock.check():
-            self._lost_wheel(c)
+            self._handoff.lose(c)
             self.notify(
                 f"{c.driver} took the wheel: you are watching now.", severity="warning", timeout=12
             )
@@ -447,47 +448,19 @@ class DwtuiApp(App[int]):
 
     # -- the seat: every change of role goes through `dwtui.desk.seat` -----------------------
 
-    def _reseat(
-        self, c: SessionController, event: SeatEvent, *, driver: str | None = None
-    ) -> Transition:
-        """Move the seat by `event` and carry out the table's effects, in order."""
-        transition = c.seat.apply(event, driver=driver)
-        for effect in transition.effects:
-            self._perform(effect, c)
-        return transition
+    @property
+    def _handoff(self) -> Handoff:
+        """Moves the seat and carries out its effects (the screens follow via `_role_changed`)."""
+        from dwtui.desk.handoff import Handoff
 
-    def _perform(self, effect: Effect, c: SessionController) -> None:
-        engine = c.engine
-        if effect is Effect.RECORD_HANDOFF and engine is not None:
-            try:
-                with engine.lock:
-                    c.session.record(c.operator, "driver.handoff", detail="released the wheel")
-                    engine.save()
-            except Exception as error:  # still hand off; the event is just not recorded
-                self.notify(f"handoff not recorded: {error}", severity="error")
-        elif effect is Effect.SAVE and engine is not None:
-            try:
-                engine.save()  # keeps the selected step for the next resume
-            except Exception as error:  # quitting must still work; say why it did not save
-                self.notify(f"could not save the session: {error}", severity="error")
-        elif effect is Effect.RELEASE_LOCK:
-            self.workspace.release(c.session.id)
-        elif effect is Effect.FORGET_LOCK:
-            self.workspace.forget(c.session.id)
-        elif effect is Effect.RESEAT_SCREENS:
-            self._role_changed()
-
-    def _lost_wheel(self, c: SessionController) -> None:
-        """Someone else holds the lock now: watch, and show who drives."""
-        lock = self.workspace.locks.get(c.session.id)
-        holder = lock.holder() if lock is not None else None
-        self._reseat(c, SeatEvent.LOSE, driver=holder.display() if holder else "another process")
+        return Handoff(self.workspace, self._role_changed,
+                       lambda line: self.notify(line, severity="error"))
 
     def on_wheel_lost(self, _: WheelLost) -> None:
         """A write was refused as not the driver's (the screen said so): watch from now on."""
         c = self.controller
         if c is not None and c.seat.is_driver:
-            self._lost_wheel(c)
+            self._handoff.lose(c)
 
     def on_release_wheel(self, _: ReleaseWheel) -> None:
         """Hand off: record it, release the lock, keep watching."""
@@ -498,7 +471,7 @@ class DwtuiApp(App[int]):
         if screen is not None and screen.running:
             self.notify("A step is running here; hand off when it ends.", severity="warning")
             return
-        self._reseat(c, SeatEvent.HAND_OFF)
+        self._handoff.apply(c, SeatEvent.HAND_OFF)
         self.notify("You handed off: watching read-only. Press t to take the wheel back.")
 
     def on_take_wheel(self, _: TakeWheel) -> None:
@@ -519,7 +492,7 @@ class DwtuiApp(App[int]):
         if screen is not None and c.engine is not None and c.engine is not old_engine:
             screen.listen_to(c.engine)  # a new engine (a watcher had none, or a re-read one)
         self._events_seen = len(c.session.events)  # the session as just re-read
-        self._reseat(c, SeatEvent.TAKE)
+        self._handoff.apply(c, SeatEvent.TAKE)
         self.notify("You drive now.")
 
     def _ask_for_wheel(self, c: SessionController) -> None:
@@ -534,7 +507,7 @@ class DwtuiApp(App[int]):
         except (OSError, SessionError) as error:  # e.g. another user's 0640 journal
             self.notify(f"cannot ask {driver} for the wheel: {error}", severity="error")
             return
-        self._reseat(c, SeatEvent.ASK)
+        self._handoff.apply(c, SeatEvent.ASK)
         self.notify(
             f"{driver} still drives: asked them to hand off (H). Press t again once they "
             "have, or restart with `dwtui resume --take-over`.",
@@ -665,7 +638,7 @@ class DwtuiApp(App[int]):
         c = self.controller
         if c is not None and c.seat.allows("quit"):
             # A driver saves and lets go; keys still queued after quit must not act any more.
-            self._reseat(c, SeatEvent.QUIT)
+            self._handoff.apply(c, SeatEvent.QUIT)
         self.exit(0)
 
     # -- errors ---------------------------------------------------------------------------------
