@@ -24,8 +24,8 @@ from pathlib import Path
 
 from dwtui.app import DwtuiApp
 from dwtui.checklist.loader import load_checklist
+from dwtui.desk.workspace import Workspace
 from dwtui.screens.breach import BreachScreen
-from dwtui.screens.workspace import Workspace
 from dwtui.session.store import SessionStore
 from dwtui.widgets.step_detail import StepDetail
 

@@ -78,7 +78,7 @@ async def flood(lines: int, root: Path, *, keys: bool) -> tuple[float, list[floa
 
     from dwtui.app import DwtuiApp
     from dwtui.checklist.loader import load_checklist
-    from dwtui.screens.workspace import Workspace
+    from dwtui.desk.workspace import Workspace
     from dwtui.session.store import SessionStore
     from dwtui.widgets.log_view import LogView
 

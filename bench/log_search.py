@@ -66,7 +66,7 @@ async def searches(root: Path, lines: int, patterns: list[str], rounds: int
 
     from dwtui.app import DwtuiApp
     from dwtui.checklist.loader import load_checklist
-    from dwtui.screens.workspace import Workspace
+    from dwtui.desk.workspace import Workspace
     from dwtui.session.model import Attempt, utcnow
     from dwtui.session.store import SessionStore
 
@@ -171,7 +171,7 @@ def main() -> int:
                         help="search in Python only (no grep process), for comparison")
     args = parser.parse_args()
     if args.python:
-        from dwtui.widgets import log_grep
+        from dwtui.desk import log_grep
 
         log_grep.GREP_MIN_BYTES = 1 << 62
     n = args.lines

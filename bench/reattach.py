@@ -65,7 +65,7 @@ from pathlib import Path
 root_dir, root, events, steps = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 sys.path.insert(0, root_dir)
 from dwtui.checklist.loader import load_checklist
-from dwtui.screens.workspace import Workspace
+from dwtui.desk.workspace import Workspace
 from dwtui.session.store import SessionStore
 
 store = SessionStore(root / "sessions", durable=True)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from dwtui.app import DwtuiApp
 from dwtui.checklist.loader import load_checklist
+from dwtui.desk.workspace import Workspace
 from dwtui.screens.matrix import RollbackMatrixScreen
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
-from dwtui.screens.workspace import Workspace
 from dwtui.session.store import SessionStore
 
 CHECKLIST = """

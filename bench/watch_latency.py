@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dwtui.checklist.loader import load_checklist  # noqa: E402
-from dwtui.screens.workspace import Workspace  # noqa: E402
+from dwtui.desk.workspace import Workspace  # noqa: E402
 from dwtui.session.journal import Journal  # noqa: E402
 from dwtui.session.store import SessionStore  # noqa: E402
 
@@ -73,7 +73,7 @@ if mode == "poll":
     sys.modules["watchfiles"] = None  # notifications unavailable: the polling fallback
 from dwtui.app import DwtuiApp
 from dwtui.screens.main import MainScreen
-from dwtui.screens.workspace import Workspace
+from dwtui.desk.workspace import Workspace
 from dwtui.session.store import SessionStore
 
 import threading

@@ -21,24 +21,27 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from dwtui.desk.seat import SeatEvent
 from dwtui.messages import (
     JumpToStep,
     LeaveRollback,
     ReleaseWheel,
     ScreenReady,
     TakeWheel,
+    WheelLost,
     WorkerFailed,
 )
 
 if TYPE_CHECKING:
     from textual.command import Provider
 
+    from dwtui.desk.controller import SessionController
+    from dwtui.desk.handoff import Handoff
+    from dwtui.desk.workspace import Opened, Workspace
     from dwtui.engine import Engine
-    from dwtui.screens.controller import SessionController
     from dwtui.screens.main import MainScreen
     from dwtui.screens.matrix import RollbackMatrixScreen
     from dwtui.screens.picker import NewSession, PickedSession
-    from dwtui.screens.workspace import Opened, Workspace
     from dwtui.session.file_watch import FileWatch
 
 # The screens (and the markdown, tables, engine and actions behind them) are imported where
@@ -239,7 +242,7 @@ class DwtuiApp(App[int]):
         self._opening_started.set()
 
         def work() -> tuple[Workspace, Opened] | str:
-            from dwtui.screens.workspace import OpenError
+            from dwtui.desk.workspace import OpenError
 
             try:
                 _warm_screens()
@@ -268,8 +271,8 @@ class DwtuiApp(App[int]):
 
     def _show_picker(self) -> None:
         gc.enable()  # off while the app started (commands/tui.py)
+        from dwtui.desk.workspace import ChecklistTargets
         from dwtui.screens.picker import PickerScreen
-        from dwtui.screens.workspace import ChecklistTargets
 
         paths = self.workspace.checklists()
         targets = ChecklistTargets(self.workspace, paths)  # loaded when "new session" asks
@@ -317,7 +320,7 @@ class DwtuiApp(App[int]):
         )  # no-op unless driving
         self._events_seen = len(controller.session.events)
         self._watch_journal(controller)
-        if controller.role == "driver" and controller.engine is not None:
+        if controller.seat.is_driver and controller.engine is not None:
             self._check_live_flags(controller.engine)
 
     def _watch_journal(self, controller: SessionController) -> None:
@@ -331,7 +334,7 @@ class DwtuiApp(App[int]):
         if self._journal_watch is not None:
             self._journal_watch.stop()
             self._journal_watch = None
-        if controller.role != "driver":
+        if not controller.seat.is_driver:
             return  # a follower's app has no journal to fold
         session_dir = controller.store.dir_of(controller.session.id)
         try:
@@ -391,18 +394,14 @@ class DwtuiApp(App[int]):
 
     def _driver_poll(self) -> None:
         c = self.controller
-        if c is None or c.role != "driver" or c.engine is None:
+        if c is None or not c.seat.is_driver or c.engine is None:
             return
         lock = self.workspace.locks.get(c.session.id)
         if lock is not None and not lock.check():
-            holder = lock.holder()
-            self.workspace.locks.pop(c.session.id, None)
-            c.role = "follower"
-            c.driver = holder.display() if holder else "another process"
+            self._handoff.lose(c)
             self.notify(
                 f"{c.driver} took the wheel: you are watching now.", severity="warning", timeout=12
             )
-            self._role_changed()
             return
         from dwtui.session.journal import Journal
 
@@ -425,7 +424,7 @@ class DwtuiApp(App[int]):
 
     def _save_folded(self, engine: Engine) -> None:
         c = self.controller
-        if c is None or c.role != "driver" or c.engine is not engine:
+        if c is None or not c.seat.is_driver or c.engine is not engine:
             return  # no longer driving: the new driver folds the journal itself
         try:
             with engine.lock:
@@ -449,31 +448,38 @@ class DwtuiApp(App[int]):
                 self.notify(f"{event.operator} approved step {event.step} (sign-off).")
         self._events_seen = len(events)
 
+    # -- the seat: every change of role goes through `dwtui.desk.seat` -----------------------
+
+    @property
+    def _handoff(self) -> Handoff:
+        """Moves the seat and carries out its effects (the screens follow via `_role_changed`)."""
+        from dwtui.desk.handoff import Handoff
+
+        return Handoff(self.workspace, self._role_changed,
+                       lambda line: self.notify(line, severity="error"))
+
+    def on_wheel_lost(self, _: WheelLost) -> None:
+        """A write was refused as not the driver's (the screen said so): watch from now on."""
+        c = self.controller
+        if c is not None and c.seat.is_driver:
+            self._handoff.lose(c)
+
     def on_release_wheel(self, _: ReleaseWheel) -> None:
         """Hand off: record it, release the lock, keep watching."""
         c = self.controller
-        if c is None or c.role != "driver" or c.engine is None:
+        if c is None or not c.seat.allows("hand off") or c.engine is None:
             return
         screen = self.main_screen
         if screen is not None and screen.running:
             self.notify("A step is running here; hand off when it ends.", severity="warning")
             return
-        try:
-            with c.engine.lock:
-                c.session.record(c.operator, "driver.handoff", detail="released the wheel")
-                c.engine.save()
-        except Exception as error:  # still hand off; the event is just not recorded
-            self.notify(f"handoff not recorded: {error}", severity="error")
-        self.workspace.release(c.session.id)
-        c.role = "follower"
-        c.driver = ""
+        self._handoff.apply(c, SeatEvent.HAND_OFF)
         self.notify("You handed off: watching read-only. Press t to take the wheel back.")
-        self._role_changed()
 
     def on_take_wheel(self, _: TakeWheel) -> None:
-        """A follower becomes the driver when the lock is free."""
+        """A follower becomes the driver when the lock is free (else asks for it)."""
         c = self.controller
-        if c is None or c.role == "driver":
+        if c is None or not c.seat.allows("take"):
             return
         screen = self.main_screen
         old_engine = c.engine
@@ -488,8 +494,8 @@ class DwtuiApp(App[int]):
         if screen is not None and c.engine is not None and c.engine is not old_engine:
             screen.listen_to(c.engine)  # a new engine (a watcher had none, or a re-read one)
         self._events_seen = len(c.session.events)  # the session as just re-read
+        self._handoff.apply(c, SeatEvent.TAKE)
         self.notify("You drive now.")
-        self._role_changed()
 
     def _ask_for_wheel(self, c: SessionController) -> None:
         """The wheel is taken: ask its driver for it through the journal (their app says
@@ -503,6 +509,7 @@ class DwtuiApp(App[int]):
         except (OSError, SessionError) as error:  # e.g. another user's 0640 journal
             self.notify(f"cannot ask {driver} for the wheel: {error}", severity="error")
             return
+        self._handoff.apply(c, SeatEvent.ASK)
         self.notify(
             f"{driver} still drives: asked them to hand off (H). Press t again once they "
             "have, or restart with `dwtui resume --take-over`.",
@@ -631,13 +638,9 @@ class DwtuiApp(App[int]):
 
     def _leave(self) -> None:
         c = self.controller
-        if c is not None and c.role == "driver" and c.engine is not None:
-            try:
-                c.engine.save()  # keeps the selected step for the next resume
-            except Exception as error:  # quitting must still work; say why it did not save
-                self.notify(f"could not save the session: {error}", severity="error")
-            self.workspace.release(c.session.id)
-            c.role = "follower"  # keys still queued after quit must not act any more
+        if c is not None and c.seat.allows("quit"):
+            # A driver saves and lets go; keys still queued after quit must not act any more.
+            self._handoff.apply(c, SeatEvent.QUIT)
         self.exit(0)
 
     # -- errors ---------------------------------------------------------------------------------

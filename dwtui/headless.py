@@ -140,27 +140,18 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"dwtui run: the session's checklist has problems:\n{exc}", file=err)
         return EXIT_PROBLEM
 
-    lock = None
-    try:
-        from dwtui.session import lock as lock_module
-    except ImportError:  # the lock module is optional: run unlocked rather than not at all
-        lock_module = None  # type: ignore[assignment]
-    if lock_module is not None:
-        lock = lock_module.DriverLock(store.lock_path(session.id), operator)
-        try:
-            previous = lock.acquire()
-        except SessionError as exc:  # held, or a planted link / open directory refused
-            print(f"dwtui run: {exc}", file=err)
-            return EXIT_PROBLEM
-        store.writer_check = lock.check
-        if previous is not None:
-            session.record(operator, "driver.takeover",
-                           detail=f"stale lock of {previous.display()} taken over")
+    from dwtui.desk.driving import open_as_driver
+
     try:
         # Coalesced saves for shell steps: a crash loses nothing (recover() rebuilds them
         # from their logs and exit records) and 200 quick steps do not cost 600 saves.
-        engine = Engine(checklist, session, store, operator=operator, prompt=_prompt_from_tty(),
-                        save_interval=SAVE_INTERVAL)
+        driving = open_as_driver(store, session, checklist, operator, prompt=_prompt_from_tty(),
+                                 save_interval=SAVE_INTERVAL)
+    except SessionError as exc:  # held, or a planted link / open directory refused
+        print(f"dwtui run: {exc}", file=err)
+        return EXIT_PROBLEM
+    engine = driving.engine
+    try:
         guards = GuardRunner(engine)
         try:
             if getattr(args, "unfreeze", None):
@@ -177,8 +168,7 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"dwtui run: {exc}", file=err)
         return EXIT_PROBLEM
     finally:
-        if lock is not None:
-            lock.release()
+        driving.release()
 
 
 #: The TUI's default keys for the bindings the guidance names (the keymap may change them).

@@ -23,6 +23,10 @@ class TakeWheel(Message):
     """A follower takes the wheel, or asks its driver for it."""
 
 
+class WheelLost(Message):
+    """A write was refused as not the driver's: the lock is someone else's now."""
+
+
 class LeaveRollback(Message):
     """Close the scenario and the matrix: back to where the operator was."""
 

@@ -30,6 +30,7 @@ CORE = (
     "dwtui.variables",
     "dwtui.secrets",
     "dwtui.expectations",
+    "dwtui.desk",
     "dwtui.headless",
 )
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from dwtui.checklist.loader import load_checklist
+from dwtui.desk.controller import SessionController
 from dwtui.engine import Engine
 from dwtui.report.flags import last_verified
-from dwtui.screens.controller import SessionController
 from dwtui.session.store import SessionStore
 
 CHECKLIST = """

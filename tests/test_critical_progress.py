@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from dwtui.checklist.loader import load_checklist
-from dwtui.screens.controller import SessionController
+from dwtui.desk.controller import SessionController
 from dwtui.session.progress import progress_of
 from dwtui.session.store import SessionStore
 

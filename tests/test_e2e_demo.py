@@ -227,8 +227,8 @@ def _table(screen: object) -> list[list[str]]:
 
 async def test_pilot_criteria_panel_after_runs(good_run: Run, faulty_run: Run) -> None:
     from dwtui.app import DwtuiApp
+    from dwtui.desk.workspace import Workspace
     from dwtui.screens.panels import CriteriaScreen
-    from dwtui.screens.workspace import Workspace
 
     for run, expected in ((good_run, {"✓"}), (faulty_run, {"✓", "✗", "?"})):
         # A store of its own: a workspace ties its store's saves to the driver lock it holds.
@@ -258,7 +258,7 @@ async def test_pilot_runs_report_capture_in_the_tui(good_run: Run) -> None:
     """The operator presses `r` on the baseline report step: the stand-in answers, the
     report lands in the artifacts and the step turns passed on screen and on disk."""
     from dwtui.app import DwtuiApp
-    from dwtui.screens.workspace import Workspace
+    from dwtui.desk.workspace import Workspace
 
     run = good_run
     store = SessionStore(run.root)  # its own: the workspace ties its saves to its lock
@@ -290,8 +290,8 @@ async def test_pilot_delta_view_after_run(good_run: Run) -> None:
     from textual.binding import Binding
 
     from dwtui.app import DwtuiApp
+    from dwtui.desk.workspace import Workspace
     from dwtui.screens.main import MainScreen
-    from dwtui.screens.workspace import Workspace
 
     bindings = [b for cls in (MainScreen, DwtuiApp) for b in cls.BINDINGS
                 if isinstance(b, Binding) and "delta" in f"{b.action} {b.id or ''}".lower()]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-import dwtui.widgets.log_index
-from dwtui.widgets import log_grep
-from dwtui.widgets.log_index import LineIndex
+import dwtui.desk.log_index
+from dwtui.desk import log_grep
+from dwtui.desk.log_index import LineIndex
 
 PYTHON, GREP = 1 << 62, 0  # GREP_MIN_BYTES: forward searches in Python / in grep
 
@@ -27,7 +27,7 @@ def _index(tmp_path: Path, lines: list[str]) -> LineIndex:
 def test_find_matches_any_case_across_pieces(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, grep_min: int
 ) -> None:
-    monkeypatch.setattr(dwtui.widgets.log_index, "SEARCH_CHUNK", chunk)
+    monkeypatch.setattr(dwtui.desk.log_index, "SEARCH_CHUNK", chunk)
     monkeypatch.setattr(log_grep, "GREP_MIN_BYTES", grep_min)
     lines = [f"ok {n}" for n in range(500)]
     lines[123] = "Connection REFUSED by 10.0.0.7"

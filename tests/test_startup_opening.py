@@ -21,8 +21,8 @@ from test_tui_support import (
 )
 
 from dwtui.app import FIRST_FRAME_ENV, DwtuiApp, LoadingScreen
+from dwtui.desk.workspace import ChecklistTargets, Opened, OpenError, Workspace
 from dwtui.screens.main import MainScreen
-from dwtui.screens.workspace import ChecklistTargets, Opened, OpenError, Workspace
 from dwtui.session.lock import read_live_holder
 
 
@@ -117,7 +117,7 @@ def test_the_first_frame_imports_no_session_machinery() -> None:
     loaded = set(json.loads(out))
     heavy = {
         "dwtui.screens.main",
-        "dwtui.screens.workspace",
+        "dwtui.desk.workspace",
         "dwtui.engine",
         "dwtui.session.store",
         "dwtui.checklist.loader",

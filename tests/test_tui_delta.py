@@ -24,13 +24,13 @@ from test_tui_support import (
 from textual.widgets import DataTable, Static
 
 from dwtui.checklist.loader import load_checklist
+from dwtui.desk.workspace import Workspace
 from dwtui.engine import Engine
 from dwtui.report.compare import as_dict, compare, headline
 from dwtui.report.perf import LatencyStats, compare_perf
 from dwtui.screens.delta import DeltaScreen, joint_sparklines
 from dwtui.screens.main import MainScreen
 from dwtui.screens.matrix import RollbackMatrixScreen
-from dwtui.screens.workspace import Workspace
 from dwtui.session.model import Attempt, Session, StepState
 
 CHECKLIST = """

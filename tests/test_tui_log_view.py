@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
+from dwtui.desk.log_index import LineCache, LineIndex, LogFollower
 from dwtui.widgets import log_view
-from dwtui.widgets.log_index import LineCache, LineIndex, LogFollower
 from dwtui.widgets.log_view import LogPane, LogView
 
 

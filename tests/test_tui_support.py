@@ -13,8 +13,8 @@ from textual.pilot import Pilot
 
 from dwtui.app import DwtuiApp
 from dwtui.checklist.loader import load_checklist
+from dwtui.desk.workspace import Workspace
 from dwtui.screens.main import MainScreen
-from dwtui.screens.workspace import Workspace
 from dwtui.session.model import Attempt, Event, Note, Session, StepState
 from dwtui.session.store import SessionStore
 

@@ -17,8 +17,8 @@ from typing import Any
 from test_tui_support import make_workspace, new_session, session_toml
 
 from dwtui.actions.shell import header_line
+from dwtui.desk.workspace import OPENED_SAVE_DELAY, Workspace
 from dwtui.runner import process
-from dwtui.screens.workspace import OPENED_SAVE_DELAY, Workspace
 from dwtui.session import codec
 from dwtui.session.lock import read_live_holder
 from dwtui.session.model import Attempt, Session, utcnow
@@ -28,7 +28,7 @@ from dwtui.session.model import Attempt, Session, utcnow
 OPEN_AND_WAIT = r"""
 import json, sys, time
 from pathlib import Path
-import dwtui.screens.workspace as workspace
+import dwtui.desk.workspace as workspace
 from dwtui.session import codec
 from dwtui.session.store import SessionStore
 

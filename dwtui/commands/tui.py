@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 from dwtui.commands import error, has_terminal
 
 if TYPE_CHECKING:
-    from dwtui.screens.workspace import Opened, Workspace
+    from dwtui.desk.workspace import Opened, Workspace
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 
 
 def _workspace(args: argparse.Namespace) -> Workspace:
-    from dwtui.screens.workspace import Workspace
+    from dwtui.desk.workspace import Workspace
     from dwtui.session.identity import operator_name
     from dwtui.session.store import SessionStore
 
@@ -97,7 +97,7 @@ def _run_now(
 ) -> int:
     """The picker, or a take-over (confirmed on the terminal first): opened before the app."""
     from dwtui.app import DwtuiApp
-    from dwtui.screens.workspace import OpenError
+    from dwtui.desk.workspace import OpenError
 
     workspace = _workspace(args)
     opened = None

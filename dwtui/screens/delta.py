@@ -22,8 +22,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static
 
 from dwtui.checklist.model import Step
+from dwtui.desk.controller import STATUS_MARKS, SessionController
 from dwtui.report.view import bar, delta_rows, fmt_number, is_percent, sparkline
-from dwtui.screens.controller import STATUS_MARKS, SessionController
 from dwtui.session.model import Attempt
 from dwtui.widgets.key_bar import KeyBar
 

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
-from dwtui.screens.controller import SessionController
+from dwtui.desk.controller import SessionController
 
 if TYPE_CHECKING:  # the guards' machinery loads with the first guard, not at start-up
     from dwtui.watch_guards.runner import Breach, GuardRunner, SampleTaken

@@ -17,8 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Sparkline, Static
 
 from dwtui.checklist.model import WatchGuard
+from dwtui.desk.controller import SessionController
 from dwtui.report.guards import guard_summary
-from dwtui.screens.controller import SessionController
 from dwtui.text_safety import visible
 
 REPAINT = 0.5

@@ -18,8 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import ProgressBar
 
+from dwtui.desk.controller import SessionController
 from dwtui.messages import ReleaseWheel, ScreenReady, TakeWheel
-from dwtui.screens.controller import SessionController
 from dwtui.screens.guard_watch import GuardWatch
 from dwtui.screens.keys import key_of
 from dwtui.screens.panels import CriteriaScreen, FlagsScreen
@@ -373,9 +373,11 @@ class MainScreen(GuardWatch, StepRunsScreen):
         read_only = self.controller.read_only
         if action == "release":
             return not read_only
+        if action == "take_wheel":
+            return self.controller.seat.allows("take")  # following or asking
         if action in self.DRIVER_ACTIONS and read_only:
             return None
-        return not (action == "take_wheel" and not read_only)
+        return True
 
     def _group_under_cursor(self) -> bool:
         """On a phase/section line Enter and space fold it instead."""

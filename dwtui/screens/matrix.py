@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
 from dwtui.checklist.model import MatrixRow
-from dwtui.screens.controller import SessionController
+from dwtui.desk.controller import SessionController
 from dwtui.screens.rollback_confirm import ScenarioChoice, ScenarioRunScreen
 from dwtui.widgets.key_bar import KeyBar
 

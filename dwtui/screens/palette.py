@@ -7,8 +7,8 @@ from typing import Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from dwtui.desk.controller import SessionController
 from dwtui.messages import JumpToStep
-from dwtui.screens.controller import SessionController
 
 
 @runtime_checkable

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
-from dwtui.screens.controller import SessionController
+from dwtui.desk.controller import SessionController
 
 VERDICT_MARKS = {
     "passed": ("✓", "bold green"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from dwtui.desk.controller import SessionController
 from dwtui.messages import LeaveRollback
-from dwtui.screens.controller import SessionController
 from dwtui.screens.main import MainScreen
 from dwtui.widgets.header import HeaderBar
 

@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from dwtui.checklist.model import Step
-from dwtui.messages import WorkerFailed
-from dwtui.screens.controller import SessionController
+from dwtui.desk.controller import SessionController
+from dwtui.messages import WheelLost, WorkerFailed
 from dwtui.screens.keys import key_of
 from dwtui.screens.manual_check import ManualCheckScreen
 from dwtui.screens.message_confirm import MessageConfirmScreen
@@ -364,7 +364,7 @@ class StepRunsScreen(Screen[None]):
         try:
             call()
         except NotDriver as error:
-            self.controller.role = "follower"
+            self.post_message(WheelLost())  # the app moves the seat (dwtui.desk.seat)
             self.notify(f"{error}: you are watching now.", severity="error", timeout=10)
             return False
         except Exception as error:  # never a traceback on screen: say what failed

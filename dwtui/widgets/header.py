@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from dwtui.screens.controller import SessionController
+from dwtui.desk.controller import SessionController
 
 
 class HeaderBar(Static):

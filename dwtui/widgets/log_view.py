@@ -27,9 +27,9 @@ from textual.widget import Widget
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
+from dwtui.desk.log_index import LineCache, LineIndex, LogFollower
 from dwtui.messages import WorkerFailed
 from dwtui.text_safety import visible
-from dwtui.widgets.log_index import LineCache, LineIndex, LogFollower
 
 #: Repaint rate cap while output floods in.
 FRAME_INTERVAL = 1 / 30

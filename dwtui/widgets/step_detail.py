@@ -11,8 +11,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from dwtui.checklist.model import Step
+from dwtui.desk.controller import SessionController
 from dwtui.keymap import fill_keys
-from dwtui.screens.controller import SessionController
 from dwtui.text_safety import visible
 from dwtui.widgets.step_list import MARK_STYLES
 from dwtui.words import seconds_text

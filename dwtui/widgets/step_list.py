@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from dwtui.checklist.model import Step
-from dwtui.screens.controller import SessionController
+from dwtui.desk.controller import SessionController
 
 MARK_STYLES = {
     "pending": "dim",

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from itertools import accumulate
 from pathlib import Path
 
-from dwtui.widgets import log_grep
+from dwtui.desk import log_grep
 
 #: Bytes read per scan: large enough to keep up with `seq 1000000`, small enough that one
 #: scan never holds the GIL for long (keypresses stay responsive during a flood).

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from dwtui.checklist.model import Checklist, Phase, RollbackScenario, Step
+from dwtui.desk.seat import Seat
 from dwtui.session.model import DONE_STATUSES, Attempt, Session, StepState
 from dwtui.session.store import SessionStore
 from dwtui.text_safety import visible
@@ -55,18 +56,27 @@ class SessionController:
     store: SessionStore
     engine: Engine | None
     operator: str
-    role: Role = "driver"
+    #: Driver or follower: changed only through `seat.apply` (`dwtui.desk.seat`).
+    seat: Seat = field(default_factory=Seat.driving)
     clock: Clock = field(default=lambda: datetime.now(UTC))
-    #: Who holds the driver lock, for display ("" = nobody / unknown).
-    driver: str = ""
     #: Checklist changes since the session began (engine-provided lines), shown once.
     changes: list[str] = field(default_factory=list)
     _mtime: float = 0.0
 
     @property
+    def role(self) -> Role:
+        """"driver" while this seat holds the wheel, else "follower" (read-only)."""
+        return self.seat.role
+
+    @property
+    def driver(self) -> str:
+        """Who holds the driver lock, for display ("" = nobody / unknown / ourselves)."""
+        return self.seat.driver
+
+    @property
     def read_only(self) -> bool:
         """Followers cannot run or mark steps (notes still go through the journal)."""
-        return self.role != "driver" or self.engine is None
+        return not self.seat.is_driver or self.engine is None
 
     # -- structure ----------------------------------------------------------------------------
 

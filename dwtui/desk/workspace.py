@@ -1,8 +1,9 @@
 """Opening and creating sessions for the UI (no Textual): checklist, engine, driver lock.
 
-`Workspace.open` loads a session and its checklist, takes the driver lock (or, when someone
-else drives, opens it as a follower), builds the engine, settles steps an earlier dwtui
-left running, and returns a `SessionController`.
+`Workspace.open` loads a session and its checklist, drives it (`open_as_driver`: the driver
+lock and the engine) or, when watching or someone else drives, follows it; a driver's open
+settles steps an earlier dwtui left running. It returns a `SessionController` whose seat
+(`dwtui.desk.seat`) says which.
 
 A driver's open is saved within `OPENED_SAVE_DELAY`, not before the screen shows (a save
 rewrites the whole session file). A crash before that save loses nothing that matters: the
@@ -23,9 +24,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     # Annotations only: `dwtui` paints the picker before the controller's imports load.
     from dwtui.checklist.model import Checklist
+    from dwtui.desk.controller import Clock, SessionController
+    from dwtui.desk.driving import Driving
     from dwtui.engine import Engine
-    from dwtui.screens.controller import Clock, Role, SessionController
     from dwtui.session.lock import DriverLock
+    from dwtui.session.model import Session
     from dwtui.session.store import SessionStore, SessionSummary
 
 #: Seconds after a driver's open before its save (well after the main screen is painted).
@@ -85,10 +88,18 @@ class Workspace:
     checklists_dir: Path = Path("checklists")
     clock: Clock = field(default=lambda: datetime.now(UTC))
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    #: Held driver locks by session id (released on quit / handoff).
-    locks: dict[str, DriverLock] = field(default_factory=dict)
-    #: The driving engine by session id (a pending save is written before the lock goes).
-    engines: dict[str, Engine] = field(default_factory=dict)
+    #: The sessions this workspace drives, by id (let go of on quit / handoff).
+    drivings: dict[str, Driving] = field(default_factory=dict)
+
+    @property
+    def locks(self) -> dict[str, DriverLock]:
+        """The driver locks held, by session id."""
+        return {sid: driving.lock for sid, driving in self.drivings.items()}
+
+    @property
+    def engines(self) -> dict[str, Engine]:
+        """The driving engines, by session id."""
+        return {sid: driving.engine for sid, driving in self.drivings.items()}
 
     def sessions(self) -> list[SessionSummary]:
         """Every session, newest activity first."""
@@ -134,10 +145,9 @@ class Workspace:
 
     def open(self, ref: str | None, *, watch: bool = False, take_over: bool = False) -> Opened:
         """Open a session as driver (or follower when `watch` or someone else drives)."""
-        from dwtui.engine import Engine
-        from dwtui.screens.controller import SessionController
+        from dwtui.desk.driving import open_as_driver
         from dwtui.session.errors import SessionError
-        from dwtui.session.lock import DriverLock, LockHeld
+        from dwtui.session.lock import LockHeld
 
         try:
             session = self.store.load(ref)
@@ -145,113 +155,121 @@ class Workspace:
             raise OpenError(str(error)) from None
         checklist = self.load_checklist(self.store.checklist_path(session))
         notices: list[str] = []
-        lock = DriverLock(self.store.lock_path(session.id), self.operator)
-        role: Role = "follower"
-        driver = ""
-        took_over = False
+        driving: Driving | None = None
+        held_by = ""
         if not watch:
             try:
-                previous = lock.take_over() if take_over else lock.acquire()
+                driving = open_as_driver(
+                    self.store, session, checklist, self.operator, take_over=take_over,
+                    environ=self.environ,
+                )
             except LockHeld as held:
                 holder = held.holder
-                driver = holder.display() if holder else "another process"
+                held_by = holder.display() if holder else "another process"
                 notices.append(
-                    f"{driver} drives this session: watching read-only "
+                    f"{held_by} drives this session: watching read-only "
                     "(press t once they hand off, or restart with --take-over)"
                 )
             except SessionError as error:  # e.g. a planted link or an open directory
                 raise OpenError(str(error)) from None
-            else:
-                role = "driver"
-                self.locks[session.id] = lock
-                if previous is not None:
-                    kind = "driver.takeover" if take_over else "driver.stale_lock"
-                    session.record(self.operator, kind, detail=previous.display())
-                    notices.append(f"took the wheel from {previous.display()}")
-                    took_over = True
-        if role == "follower":
-            holder = lock.holder()
-            driver = holder.display() if holder else driver
+        if driving is None:
+            return self._open_following(session, checklist, notices, held_by)
+        return self._open_driving(driving, checklist, notices)
+
+    def _open_following(
+        self, session: Session, checklist: Checklist, notices: list[str], held_by: str
+    ) -> Opened:
+        from dwtui.desk.controller import SessionController
+        from dwtui.desk.seat import Seat, SeatEvent
+        from dwtui.engine import Engine
+        from dwtui.session.lock import DriverLock
+
+        holder = DriverLock(self.store.lock_path(session.id), self.operator).holder()
+        seat = Seat()
+        seat.apply(SeatEvent.FOLLOW, driver=holder.display() if holder else held_by)
         engine = Engine(
             checklist, session, self.store, operator=self.operator, environ=self.environ
         )
         controller = SessionController(
-            checklist=checklist,
-            session=session,
-            store=self.store,
-            engine=engine,
-            operator=self.operator,
-            role=role,
-            clock=self.clock,
-            driver=driver,
+            checklist=checklist, session=session, store=self.store, engine=engine,
+            operator=self.operator, seat=seat, clock=self.clock,
         )
         opened = Opened(controller, notices=notices)
-        changes = engine.checklist_changes()
-        if changes:
-            controller.changes = [changes.describe()]
-            notices.append(changes.describe())
-        if role == "driver":
-            self.store.writer_check = lock.check
-            self.engines[session.id] = engine
-            with engine.saves_deferred(OPENED_SAVE_DELAY):  # see the module docstring
-                for found in engine.recover():
-                    if found.state == "finished":
-                        notices.append(
-                            f"{found.step_id} ended while dwtui was away: {found.detail}"
-                        )
-                opened.reattach = engine.running_detached()
-                unset = engine.variables.unset_required()
-                if unset:
-                    names = ", ".join("${" + name + "}" for name in unset)
-                    notices.append(
-                        f"required but not set yet: {names} — asked when a step uses it"
-                    )
-                session.record(self.operator, "session.opened", detail="driver")
-            if took_over:
-                engine.save()
-        opened.interrupted = [
-            sid for sid, st in session.steps.items() if st.status == "interrupted"
-        ]
+        self._note_changes(opened)
+        opened.interrupted = _interrupted(session)
         return opened
+
+    def _open_driving(self, driving: Driving, checklist: Checklist, notices: list[str]) -> Opened:
+        from dwtui.desk.controller import SessionController
+        from dwtui.desk.seat import Seat
+
+        session, engine = driving.session, driving.engine
+        self.drivings[session.id] = driving
+        if driving.took_from:
+            notices.append(f"took the wheel from {driving.took_from}")
+        controller = SessionController(
+            checklist=checklist, session=session, store=self.store, engine=engine,
+            operator=self.operator, seat=Seat.driving(), clock=self.clock,
+        )
+        opened = Opened(controller, notices=notices)
+        self._note_changes(opened)
+        with engine.saves_deferred(OPENED_SAVE_DELAY):  # see the module docstring
+            for found in engine.recover():
+                if found.state == "finished":
+                    notices.append(f"{found.step_id} ended while dwtui was away: {found.detail}")
+            opened.reattach = engine.running_detached()
+            unset = engine.variables.unset_required()
+            if unset:
+                names = ", ".join("${" + name + "}" for name in unset)
+                notices.append(f"required but not set yet: {names} — asked when a step uses it")
+            session.record(self.operator, "session.opened", detail="driver")
+        if driving.took_from:
+            engine.save()  # the take-over is on disk already; the open with it
+        opened.interrupted = _interrupted(session)
+        return opened
+
+    @staticmethod
+    def _note_changes(opened: Opened) -> None:
+        """Checklist changes since the session began: shown once, and kept for the header."""
+        engine = opened.controller.engine
+        changes = engine.checklist_changes() if engine is not None else None
+        if changes:
+            opened.controller.changes = [changes.describe()]
+            opened.notices.append(changes.describe())
+
+    def forget(self, session_id: str) -> None:
+        """Drop a lock someone else holds now (taken over): never release theirs."""
+        self.drivings.pop(session_id, None)
 
     def release(self, session_id: str) -> None:
         """Let go of the driver lock (handoff or quit), writing a pending save first."""
-        engine = self.engines.pop(session_id, None)
-        lock = self.locks.pop(session_id, None)
-        if lock is None:
-            return
-        if engine is not None:
-            try:
-                engine.flush()
-            except Exception as error:  # e.g. disk full: quitting must still let go of the
-                # lock, and a pending save holds only what the next open rebuilds.
-                engine.problems.append(f"saving the session failed: {error}")
-        lock.release()
+        driving = self.drivings.pop(session_id, None)
+        if driving is not None:
+            driving.release()
 
     def acquire(self, controller: SessionController) -> bool:
-        """A follower takes the wheel: True when the lock was free."""
-        from dwtui.engine import Engine
-        from dwtui.session.lock import DriverLock, LockHeld
+        """A follower takes the wheel: True when the lock was free; the controller then has
+        a fresh engine on the freshly read session (the follower's copy may be stale), and
+        the caller moves its seat (`SeatEvent.TAKE`)."""
+        from dwtui.desk.driving import open_as_driver
+        from dwtui.session.lock import LockHeld
 
-        lock = DriverLock(self.store.lock_path(controller.session.id), self.operator)
         try:
-            lock.acquire()
+            driving = open_as_driver(
+                self.store, controller.session, controller.checklist, self.operator,
+                fresh=True, environ=self.environ,
+            )
         except LockHeld:
             return False
-        self.locks[controller.session.id] = lock
-        self.store.writer_check = lock.check
-        # A fresh engine on the freshly read session: the follower's copy may be stale.
-        controller.session = self.store.load(controller.session.id)
-        controller.engine = Engine(
-            controller.checklist,
-            controller.session,
-            self.store,
-            operator=self.operator,
-            environ=self.environ,
-        )
-        controller.session.record(self.operator, "driver.handoff", detail="took the wheel")
-        controller.engine.save()
-        self.engines[controller.session.id] = controller.engine
-        controller.role = "driver"
-        controller.driver = ""
+        session = driving.session
+        self.drivings[session.id] = driving
+        controller.session = session
+        controller.engine = driving.engine
+        session.record(self.operator, "driver.handoff", detail="took the wheel")
+        driving.engine.save()
         return True
+
+
+def _interrupted(session: Session) -> list[str]:
+    """Steps cut off by a crash."""
+    return [sid for sid, st in session.steps.items() if st.status == "interrupted"]
