@@ -117,15 +117,15 @@ def test_who_drives_follows_the_seat() -> None:
     [
         (N, {"quit"}),
         (D, {"hand off", "quit"}),
-        (F, {"take", "quit"}),
-        (A, {"take", "quit"}),
+        (F, {"take", "approve", "quit"}),
+        (A, {"take", "approve", "quit"}),
         (C, set()),
     ],
     ids=lambda v: str(getattr(v, "value", v)),
 )
 def test_what_the_keys_may_try_from_each_state(state: SeatState, allowed: set[str]) -> None:
     seat = seat_in(state)
-    intents = ("take", "hand off", "quit")
+    intents = ("take", "hand off", "approve", "quit")
     assert {i for i in intents if seat.allows(i)} == allowed  # type: ignore[arg-type]
 
 

@@ -8,6 +8,7 @@ checks that the victim keeps its bytes and that the error is one clear line.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -192,7 +193,7 @@ def test_a_session_directory_replaced_by_a_link_is_refused(tmp_path: Path) -> No
     store, sid = make_session(tmp_path)
     elsewhere = tmp_path / "elsewhere"
     (elsewhere / "logs").mkdir(parents=True)
-    store.dir_of(sid).rmdir()
+    shutil.rmtree(store.dir_of(sid))
     plant(store.dir_of(sid), elsewhere)
     with pytest.raises(UnsafePath, match="symbolic link"):
         store.load(sid)

@@ -110,7 +110,39 @@ def test_group_shared_directory_keeps_files_group_readable(tmp_path: Path, umask
         assert (oct(mode(path)), path.stat().st_gid) == ("0o640", GROUP), path
     for path in dirs:
         assert (oct(mode(path)), path.stat().st_gid) == ("0o2750", GROUP), path
+    journal = Journal.in_dir(sessions / sid).path  # the one file the group appends to
+    assert (oct(mode(journal)), journal.stat().st_gid) == ("0o660", GROUP)
     assert mode(sessions) == 0o2750  # the operator's choice is left alone
+
+
+def append_as(uid: int, groups: list[int], path: Path, line: str) -> bool:
+    done = subprocess.run(
+        ["sh", "-c", 'printf "%s\\n" "$1" >> "$2"', "sh", line, str(path)], check=False,
+        capture_output=True, user=uid, group=65534, extra_groups=groups,
+    )
+    return done.returncode == 0
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="writing as another user needs root")
+def test_a_teammate_of_another_account_appends_to_a_shared_journal(
+    world_visible_dir: Path,
+) -> None:
+    """Notes, wheel requests and sign-off approvals travel through the journal: in a
+    group-shared directory a teammate's account appends to it (it cannot create files in
+    the session's directory); anyone else cannot; the driver's scrub keeps its mode."""
+    (world_visible_dir / "sessions").mkdir()
+    sessions = world_visible_dir / "sessions"
+    os.chown(sessions, -1, GROUP)
+    os.chmod(sessions, 0o2750)
+    sid = run_a_session(world_visible_dir, sessions, 0o077)
+    journal = Journal.in_dir(sessions / sid)
+    line = journal.note("probe", "x").to_json().replace('"probe"', '"bob"')
+    assert append_as(65534, [GROUP], journal.path, line)
+    assert not append_as(65534, [], journal.path, line)
+    entries = journal.read_from(0)[0]
+    assert [e.operator for e in entries] == ["probe", "bob"]
+    journal._scrub(0, journal.path.stat().st_size, ["a-secret-value"])
+    assert mode(journal.path) == 0o660
 
 
 def test_files_of_an_older_dwtui_are_made_private_when_written(tmp_path: Path) -> None:

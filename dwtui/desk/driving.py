@@ -65,6 +65,7 @@ def open_as_driver(
     `fresh`: drive the session as re-read once the lock is held (a follower's copy may
     predate the last driver's final save)."""
     from dwtui.engine import Engine
+    from dwtui.session.journal import Journal
     from dwtui.session.lock import DriverLock
 
     lock = DriverLock(store.lock_path(session.id), operator)
@@ -73,6 +74,9 @@ def open_as_driver(
         if fresh:
             session = store.load(session.id)
         store.writer_check = lock.check
+        # The group appends to the journal (notes, requests, approvals): 0660 when shared,
+        # also for a session an older dwtui made with a 0640 one.
+        Journal.in_dir(store.dir_of(session.id)).prepare()
         took_from = ""
         if previous is not None:
             took_from = previous.display()

@@ -49,8 +49,8 @@ class SeatEvent(Enum):
     LOSE = "lose"
     #: The operator quit.
     QUIT = "quit"
-    # Follower intents that leave the seat where it is (e.g. a two-person sign-off's
-    # "approve") get an event here and one row per follower state in TRANSITIONS.
+    # Follower intents that leave the seat where it is (a two-person sign-off's "approve")
+    # are intents only (INTENTS below): no event, no row.
 
 
 class Effect(Enum):
@@ -69,7 +69,7 @@ class Effect(Enum):
 
 
 #: What a key asks for (checked with `Seat.allows`; the outcome is then a `SeatEvent`).
-Intent = Literal["take", "hand off", "quit"]
+Intent = Literal["take", "hand off", "approve", "quit"]
 
 Row = tuple[SeatState, tuple[Effect, ...]]
 
@@ -100,6 +100,8 @@ TRANSITIONS: dict[tuple[SeatState, SeatEvent], Row] = {
 INTENTS: dict[str, frozenset[SeatState]] = {
     "take": frozenset({_S.FOLLOWER, _S.ASKING}),
     "hand off": frozenset({_S.DRIVER}),
+    # A sign-off comes from someone who does not drive; the seat stays where it is.
+    "approve": frozenset({_S.FOLLOWER, _S.ASKING}),
     "quit": frozenset({_S.NONE, _S.DRIVER, _S.FOLLOWER, _S.ASKING}),
 }
 

@@ -450,6 +450,13 @@ class MainScreen(GuardWatch, StepRunsScreen):
         """A watcher signs the selected step off (`dwtui.screens.signoff`)."""
         from dwtui.screens.signoff import approve_selected
 
+        if not self.controller.seat.allows("approve"):
+            self.notify(
+                "You drive this session: a sign-off must come from someone else "
+                "(dwtui watch, then A).",
+                severity="warning",
+            )
+            return
         approve_selected(self, self.controller, self.selected)
 
     def role_changed(self) -> None:

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Label, Static
 
-from dwtui.screens.controller import SessionController
+from dwtui.desk.controller import SessionController
 from dwtui.screens.modals import YesNoScreen
 from dwtui.text_safety import visible
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from dwtui.session.errors import SessionError
 from dwtui.session.model import Event, Note, Session, utcnow
-from dwtui.session.safe_files import open_file
+from dwtui.session.safe_files import append_mode, open_file
 from dwtui.session.signoff import APPROVED
 
 JOURNAL_NAME = "journal.jsonl"
@@ -91,6 +91,15 @@ class Journal:
         """The journal of the session whose directory is `session_dir` (`store.dir_of(id)`)."""
         return cls(Path(session_dir) / JOURNAL_NAME)
 
+    def prepare(self) -> None:
+        """Create the (empty) journal now, so followers of the group can append to it: in
+        a group-shared sessions directory they cannot create files in the session's own."""
+        fd = open_file(
+            self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, create_dirs=True,
+            mode=append_mode(self.path.parent),
+        )
+        os.close(fd)
+
     # ------------------------------------------------------------------ followers
 
     def append(
@@ -111,7 +120,10 @@ class Journal:
             account=account,
         )
         data = (entry.to_json() + "\n").encode("utf-8", "backslashreplace")
-        fd = open_file(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, create_dirs=True)
+        fd = open_file(
+            self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, create_dirs=True,
+            mode=append_mode(self.path.parent),
+        )
         try:
             written = os.write(fd, data)
             if written != len(data):
@@ -223,7 +235,7 @@ class Journal:
             for form in (value.encode("utf-8"), json.dumps(value)[1:-1].encode("utf-8"))
         }
         try:
-            fd = open_file(self.path, os.O_RDWR)
+            fd = open_file(self.path, os.O_RDWR, mode=append_mode(self.path.parent))
         except FileNotFoundError:
             return
         try:

@@ -7,7 +7,9 @@ never writes through it). Modes do not depend on the umask:
 - private (the default): files 0600, directories 0700;
 - group-shared, when the directory holding the file has the setgid bit (`chmod 2750
   sessions` after `chgrp <team> sessions`): files 0640, directories 2750, so the group can
-  follow sessions read-only (`dwtui watch`) and nobody else can read them.
+  follow sessions read-only (`dwtui watch`) and nobody else can read them. The one file
+  the group appends to (a session's journal: notes, requests, sign-off approvals) is 0660
+  (`append_mode`); everything else stays the owner's to write.
 
 A directory the tool writes into must belong to the user (or root) and not be writable by
 other users, nor by its group unless it is group-shared (or is the user's own private group);
@@ -27,6 +29,7 @@ PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 SHARED_FILE = 0o640
 SHARED_DIR = 0o2750
+SHARED_APPEND_FILE = 0o660
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
@@ -47,6 +50,11 @@ def is_shared(directory: Path | str) -> bool:
 def file_mode(directory: Path | str) -> int:
     """The mode of a new file in `directory`."""
     return SHARED_FILE if is_shared(directory) else PRIVATE_FILE
+
+
+def append_mode(directory: Path | str) -> int:
+    """The mode of a file the group appends to (a journal) in `directory`."""
+    return SHARED_APPEND_FILE if is_shared(directory) else PRIVATE_FILE
 
 
 def check_directory(directory: Path | str) -> None:
@@ -145,15 +153,19 @@ def check_not_link(path: Path | str) -> None:
         raise UnsafePath(_LINK, path=Path(path))
 
 
-def open_file(path: Path | str, flags: int, *, create_dirs: bool = False) -> int:
+def open_file(
+    path: Path | str, flags: int, *, create_dirs: bool = False, mode: int | None = None
+) -> int:
     """`os.open` that never follows a link at `path`; new files get our mode.
 
     An existing file of ours with another mode (an older dwtui, a umask) is set to ours.
     With `create_dirs`, a missing directory is made (`ensure_dir`) and the open retried.
+    `mode` overrides `file_mode` of the directory (e.g. `append_mode` for a journal).
     """
     flags |= _NOFOLLOW | _CLOEXEC
     directory = os.path.dirname(os.path.abspath(path))
-    mode = file_mode(directory)
+    if mode is None:
+        mode = file_mode(directory)
     try:
         try:
             fd = os.open(path, flags, mode)

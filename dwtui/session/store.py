@@ -22,6 +22,7 @@ from dwtui.session import codec
 from dwtui.session.atomic import glob_escape, replace_file, sweep_temp_files, tail_endswith
 from dwtui.session.errors import NotDriver, SecretInSession, SessionError, SessionNotFound
 from dwtui.session.index import SessionSummary, SummaryIndex, stamp_of, summarize
+from dwtui.session.journal import Journal
 from dwtui.session.model import Session, StepState, utcnow
 from dwtui.session.progress import PlanSource, plan_for
 from dwtui.session.safe_files import check_directory, check_not_link, ensure_dir
@@ -198,6 +199,7 @@ class SessionStore:
         ensure_dir(self.root, private=True)
         self.save(session)
         ensure_dir(self.dir_of(session.id))
+        Journal.in_dir(self.dir_of(session.id)).prepare()  # the group appends; see safe_files
         return session
 
     def _new_id(self, now: datetime) -> str:
