@@ -294,6 +294,11 @@ def _run(
         if skipped is not None:
             _say(out, "skipped", step.id, None, skipped.summary)
             continue
+        if step.kind == "shell.interactive" and step.optional:  # nobody to type: skipped
+            why = "optional interactive shell, skipped: dwtui run has no person at a terminal"
+            engine.skip(step.id, why)
+            _say(out, "skipped", step.id, None, why)
+            continue
         if step.kind == "shell.interactive":
             _say(out, "interactive", step.id, None, f"opens an interactive shell: {step.title} "
                  "— needs a person at a terminal: run it in the TUI (dwtui resume), or mark "
