@@ -135,7 +135,8 @@ def test_a_syntax_error_in_an_included_file_has_its_position(tmp_path: Path) -> 
     assert problems[0].line == SHARED.count("\n") + 2
 
 
-@pytest.mark.parametrize("name", ["pg_online_column.toml", "tls_cert_rotation.toml"])
+@pytest.mark.parametrize("name", ["pg_online_column.toml", "tls_cert_rotation.toml",
+                                  "flag_rollout.toml"])
 def test_both_example_runbooks_share_the_preflight(name: str) -> None:
     examples = Path(__file__).resolve().parents[1] / "checklists" / "examples"
     checklist = load_checklist(examples / name)

@@ -309,6 +309,9 @@ class Rehearsal:
     teardown: str = ""
     description: str = ""
     timeout: float = 120.0
+    #: The checklist's own directory (`$DWTUI_CHECKLIST_DIR` of the scripts: where a
+    #: stand-in shipped beside the runbook is found).
+    checklist_dir: str = ""
 
 
 @dataclass(frozen=True)
