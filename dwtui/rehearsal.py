@@ -4,8 +4,8 @@
 `$DWTUI_REHEARSAL_ID` and `$DWTUI_CHECKLIST_DIR` (the runbook's own directory, where a
 stand-in shipped beside it is found); each `dwtui: var NAME=VALUE` line it prints sets a
 session variable, each `dwtui: env NAME=VALUE` line an environment variable of the session
-(how a secret or a DSN reaches it). `teardown` runs at the end with the same environment, whatever happened.
-Nothing here knows any particular runbook.
+(how a secret or a DSN reaches it). `teardown` runs at the end with the same environment,
+whatever happened. Nothing here knows any particular runbook.
 """
 
 from __future__ import annotations
