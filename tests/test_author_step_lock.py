@@ -128,3 +128,16 @@ def test_check_refuses_a_bad_lock(tmp_path: Path, lock: str, message: str) -> No
         'lock = { name = "schema-change:orders", timeout = 0.5 }', f"lock = {lock}"))
     problems = [str(p) for p in check_files([path])]
     assert any(message in p and ":22:" in p for p in problems), problems
+
+
+def test_a_planted_link_in_place_of_the_lock_file_fails_the_step(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    sessions = tmp_path / "sessions"
+    session = new(sessions, path)
+    (sessions / ".locks").mkdir()
+    (sessions / ".locks" / "schema-change_orders.lock").symlink_to(tmp_path / "elsewhere")
+    ran = run_dwtui(sessions, "run", session)
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert "cannot open the lock file of 'schema-change:orders'" in ran.stdout
+    assert "Traceback" not in ran.stderr
+    assert not (tmp_path / "elsewhere").exists() and not (tmp_path / "holding").exists()

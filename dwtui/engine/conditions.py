@@ -18,7 +18,6 @@ import json
 from typing import TYPE_CHECKING
 
 from dwtui.checklist.model import Condition, Step
-from dwtui.checklist.tables import COMPARISON
 from dwtui.engine.results import StepResult
 from dwtui.expectations import as_number, compare
 from dwtui.session.model import Note, utcnow
@@ -73,7 +72,7 @@ def _bound(engine: Engine, condition: Condition) -> Condition | None:
         return condition
     text = engine.variables.substitute(condition.values[0], keep_missing=True)
     filled = Condition(var=condition.var, op="is", values=(text,), step=condition.step)
-    return filled if COMPARISON.fullmatch(text) else None
+    return filled if as_number(text.strip().lstrip("<>=!")) is not None else None
 
 
 def evaluate(engine: Engine, condition: Condition, seen: dict[str, str]) -> bool:

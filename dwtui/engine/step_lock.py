@@ -77,8 +77,14 @@ def acquire(engine: Engine, step: Step, spec: StepLock,
             cancel: threading.Event) -> Held | StepResult:
     """Wait for the lock (at most its timeout); the held lock, or the failed step's result."""
     path = lock_path(engine.store.root, spec.name)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held beyond this function
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Never through a planted link; not inherited by the step's processes (O_CLOEXEC).
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        return _failed(engine, step, spec, f"cannot open the lock file of '{spec.name}' "
+                       f"({path}): {exc.strerror or exc}", holder="", waited=0.0)
+    handle = os.fdopen(fd, "r+", encoding="utf-8")
     started = time.monotonic()
     told = False
     while True:
