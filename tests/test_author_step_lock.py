@@ -72,6 +72,8 @@ def test_a_second_run_waits_for_the_lock_then_gives_up_naming_the_holder(
         assert f"lock 'schema-change:orders' is held by session {first} step change" in (
             waited.stdout)
         assert "gave up after 0.5 s" in waited.stdout
+        assert f"waiting     change                             -  waiting for lock " \
+               f"'schema-change:orders' (held by session {first} step change" in waited.stdout
         (tmp_path / "release").touch()
         out, err = holder.communicate(timeout=60)
         assert holder.returncode == 0, out + err
