@@ -258,8 +258,9 @@ def _run(
         print(f"dwtui run: warning: could not re-read the live flags: {drift.error}", file=err)
     for found in drift.drifts:
         print(f"dwtui run: warning: live value changed: {found.describe()}", file=err)
-    engine.progress_listeners.append(
-        lambda step_id, line: _say(out, "retry", step_id, None, line))
+    engine.progress_listeners.append(  # a retry's "try 3/20 ..." or a lock's "waiting for ..."
+        lambda step_id, line: _say(out, "retry" if line.startswith("try ") else "waiting",
+                                   step_id, None, line))
     steps = _selected(engine, args)
     if isinstance(steps, str):
         print(f"dwtui run: {steps}", file=err)
@@ -286,6 +287,11 @@ def _run(
         skipped = engine.skip_if_unmet(step.id)
         if skipped is not None:
             _say(out, "skipped", step.id, None, skipped.summary)
+            continue
+        if step.kind == "shell.interactive" and step.optional:  # nobody to type: skipped
+            why = "optional interactive shell, skipped: dwtui run has no person at a terminal"
+            engine.skip(step.id, why)
+            _say(out, "skipped", step.id, None, why)
             continue
         if step.kind == "shell.interactive":
             _say(out, "interactive", step.id, None, f"opens an interactive shell: {step.title} "

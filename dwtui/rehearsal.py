@@ -1,10 +1,11 @@
 """A throw-away world for rehearsing any runbook: the checklist's `[rehearsal]` scripts.
 
-`setup` (bash) runs in a fresh directory with `$DWTUI_REHEARSAL_DIR` and a unique
-`$DWTUI_REHEARSAL_ID`; each `dwtui: var NAME=VALUE` line it prints sets a session variable,
-each `dwtui: env NAME=VALUE` line an environment variable of the session (how a secret or a
-DSN reaches it). `teardown` runs at the end with the same environment, whatever happened.
-Nothing here knows any particular runbook.
+`setup` (bash) runs in a fresh directory with `$DWTUI_REHEARSAL_DIR`, a unique
+`$DWTUI_REHEARSAL_ID` and `$DWTUI_CHECKLIST_DIR` (the runbook's own directory, where a
+stand-in shipped beside it is found); each `dwtui: var NAME=VALUE` line it prints sets a
+session variable, each `dwtui: env NAME=VALUE` line an environment variable of the session
+(how a secret or a DSN reaches it). `teardown` runs at the end with the same environment,
+whatever happened. Nothing here knows any particular runbook.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class World:
 
     workdir: Path
     rehearsal_id: str
+    checklist_dir: str = ""
     variables: dict[str, str] = field(default_factory=dict)
     environ: dict[str, str] = field(default_factory=dict)
 
@@ -42,6 +44,8 @@ class World:
         env.update(self.environ)
         env["DWTUI_REHEARSAL_DIR"] = str(self.workdir)
         env["DWTUI_REHEARSAL_ID"] = self.rehearsal_id
+        if self.checklist_dir:
+            env["DWTUI_CHECKLIST_DIR"] = self.checklist_dir
         return env
 
 
@@ -53,7 +57,8 @@ def _last_words(text: str) -> str:
 def start(rehearsal: Rehearsal, workdir: Path) -> World:
     """Run the setup; the world it made (RehearsalError if it failed or timed out)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    world = World(workdir=workdir, rehearsal_id=secrets.token_hex(4))
+    world = World(workdir=workdir, rehearsal_id=secrets.token_hex(4),
+                  checklist_dir=rehearsal.checklist_dir)
     try:
         done = subprocess.run(
             ["bash", "-c", rehearsal.setup], cwd=workdir, env=world.script_env(),

@@ -86,6 +86,8 @@ class Variables:
         self._memory: dict[str, str] = dict(secrets or {})
         #: Captures of secret-looking values that must not be persisted.
         self._volatile: dict[str, str] = {}
+        #: Prompted answers a typed variable refused (for the one-line error; not values).
+        self._rejected: dict[str, str] = {}
         #: Computed variables being evaluated right now (a guard against cycles).
         self._computing: set[str] = set()
 
@@ -134,12 +136,12 @@ class Variables:
         if name in self.session.captured:
             return self.session.captured[name]
         if name in self.session.variables:
-            return self.session.variables[name]
+            return self._checked(variable, self.session.variables[name])
         if name in self._memory:
-            return self._memory[name]
+            return self._checked(variable, self._memory[name])
         if variable is not None:
             if variable.env and variable.env in self.environ:
-                return self.environ[variable.env]
+                return self._checked(variable, self.environ[variable.env])
             if variable.default is not None:
                 return variable.default
             return None
@@ -147,6 +149,14 @@ class Variables:
             return self._builtin(name)
         if name.startswith("target."):
             return self._target_setting(name.removeprefix("target."))
+        return None
+
+    @staticmethod
+    def _checked(variable: Variable | None, value: str) -> str | None:
+        """A given value of a typed variable only when it is valid (else it has none:
+        `computed_problem` says why, and the step that needs it stops)."""
+        if variable is None or variable.type is None or variable.problem(value) is None:
+            return value
         return None
 
     def _computed(self, name: str, expr: str) -> str | None:
@@ -169,12 +179,25 @@ class Variables:
         from dwtui import arith
 
         variable = self.checklist.variables.get(name)
+        if variable is not None and variable.type is not None:
+            return self._typed_problem(variable)
         if variable is None or variable.expr is None:
             return None
         try:
             arith.evaluate(variable.expr, self.value)
         except arith.ArithmeticProblem as exc:
             return f"${{{name}}} = {variable.expr}: {exc}"
+        return None
+
+    def _typed_problem(self, variable: Variable) -> str | None:
+        """Why the value given to a typed variable is refused (`--var`, prompt, env)."""
+        given = [self.session.variables.get(variable.name), self._memory.get(variable.name),
+                 self._rejected.get(variable.name)]
+        if variable.env:
+            given.append(self.environ.get(variable.env))
+        for value in given:
+            if value is not None and variable.problem(value):
+                return variable.problem(value)
         return None
 
     def _builtin(self, name: str) -> str:
@@ -248,6 +271,9 @@ class Variables:
                 continue
             if variable is not None and self.prompt is not None:
                 answer = self.prompt(variable)
+            if answer and variable is not None and variable.problem(answer):
+                self._rejected[name] = answer  # said by computed_problem; never kept
+                answer = None
             if answer:
                 self._memory[name] = answer
             else:

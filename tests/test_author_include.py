@@ -98,7 +98,8 @@ def test_problems_point_into_the_included_file(tmp_path: Path) -> None:
     by_message = {p.message: (p.line, p.col) for p in problems}
     assert by_message["phases[0].steps[0].kind: unknown step kind 'shel' (did you mean "
                       "'shell'?)"] == (line_of(text, '"shel"'), 1)
-    assert by_message["colour: an included file holds only include, vars, phases"] == (1, 1)
+    assert by_message["colour: an included file holds only include, vars, targets, phases, "
+                      "criteria, rollback"] == (1, 1)
     undefined = next(m for m in by_message if "undefined_thing" in m)
     assert undefined.startswith("phases[0].steps[1].command")
     assert by_message[undefined][0] == line_of(text, "undefined_thing")
@@ -134,7 +135,8 @@ def test_a_syntax_error_in_an_included_file_has_its_position(tmp_path: Path) -> 
     assert problems[0].line == SHARED.count("\n") + 2
 
 
-@pytest.mark.parametrize("name", ["pg_online_column.toml", "tls_cert_rotation.toml"])
+@pytest.mark.parametrize("name", ["pg_online_column.toml", "tls_cert_rotation.toml",
+                                  "flag_rollout.toml"])
 def test_both_example_runbooks_share_the_preflight(name: str) -> None:
     examples = Path(__file__).resolve().parents[1] / "checklists" / "examples"
     checklist = load_checklist(examples / name)

@@ -80,9 +80,18 @@ def test_a_rehearsal_migrates_and_releases_its_own_lock(shop: tuple[str, Path, s
     session = new_session(sessions, dsn, lock_key)
     ran = dwtui(sessions, dsn, "run", session, "--yes", "--manual-done")
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert "backfill" in ran.stdout and "2000 affected" in ran.stdout
+    # Backfilled in batches of 500: four full ones, then a short (empty) one ends the retry.
+    assert ran.stdout.count("expected rows < 500, got 500") == 4
+    assert "try 5/100000 passed" in ran.stdout
     assert column(dsn) == ("NO",)
     assert redis("EXISTS", lock_key) == "0"
+    stored = SessionStore(sessions).load(session)
+    # JSON captures from a json column; the computed number of orders left unfilled.
+    assert stored.captured["total_rows"] == "2000" and int(stored.captured["table_bytes"]) > 0
+    assert stored.captured["filled_rows"] == "2000"
+    assert stored.steps["look-at-orders"].status == "skipped"  # interactive: nobody at it
+    locked = stored.steps["set-not-null"].attempts[-1].evidence["lock"]
+    assert locked["name"] == "schema-change:orders"
     # Its [[guards]] SQL guard watched from verify-backfill to verify-not-null, no breach.
     guard = SessionStore(sessions).load(session).guards["no-null-regions"]
     assert guard["state"] == "stopped" and "breaches" not in guard
@@ -96,6 +105,14 @@ def test_a_held_lock_stops_the_change_before_any_write(shop: tuple[str, Path, st
     assert ran.returncode != 0
     assert "take-lock" in ran.stdout
     assert column(dsn) is None
+    # The rollback knows how far the run got: no column was added, none is dropped, and the
+    # lock this session never took is left alone.
+    back = dwtui(sessions, dsn, "run", session, "--scenario", "revert-column", "--yes",
+                 "--confirm-word", "DROP")
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert "skipped     drop-column" in back.stdout
+    assert "skipped     release-lock-after-revert" in back.stdout
+    assert redis("GET", lock_key) == "another-session"
     assert redis("GET", lock_key) == "another-session"
 
 

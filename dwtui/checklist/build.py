@@ -15,7 +15,7 @@ from typing import Any, cast
 from dwtui import json_path
 from dwtui.checklist import schema
 from dwtui.checklist.errors import did_you_mean
-from dwtui.checklist.flow import build_condition, build_retry
+from dwtui.checklist.flow import build_condition, build_lock, build_retry
 from dwtui.checklist.locate import KeyPath
 from dwtui.checklist.model import (
     Condition,
@@ -86,6 +86,7 @@ class Builder(TableChecker):
             if "expr" in spec:
                 self.computed(spec, here)
             default = spec.get("default")
+            typed = self.typed(name, spec, here)
             out[name] = Variable(
                 name=name,
                 default=None if default is None else _as_written(default),
@@ -94,8 +95,33 @@ class Builder(TableChecker):
                 env=spec.get("env"),
                 required=spec.get("required", False),
                 expr=spec.get("expr"),
+                type=typed.type, minimum=typed.minimum, maximum=typed.maximum,
             )
         return out
+
+    def typed(self, name: str, spec: dict[str, Any], where: KeyPath) -> Variable:
+        """A variable's `type`, `min`, `max` (checked against each other and its default)."""
+        kind = spec.get("type")
+        kind = None if kind == "string" else kind
+        low, high = spec.get("min"), spec.get("max")
+        if kind is None:
+            for bound in ("min", "max"):
+                if bound in spec:
+                    self.report((*where, bound), f"{bound} needs type = \"int\" or "
+                                "\"number\"")
+            return Variable(name=name)
+        if low is not None and high is not None and low > high:
+            self.report((*where, "min"), f"min {low:g} is above max {high:g}")
+        for other in ("expr", "secret"):
+            if spec.get(other):
+                self.report((*where, "type"), f"a typed variable takes no {other}")
+        typed = Variable(name=name, type=kind, minimum=low, maximum=high)
+        default = spec.get("default")
+        if default is not None:
+            problem = typed.problem(_as_written(default))
+            if problem:
+                self.report((*where, "default"), problem)
+        return typed
 
     def computed(self, spec: dict[str, Any], where: KeyPath) -> None:
         """A computed variable: a well-formed expression, and nothing else gives it a value."""
@@ -250,8 +276,8 @@ class Builder(TableChecker):
         """A step's or phase's `when` (its variable is checked with the references)."""
         condition = build_condition(self, value, where)
         if condition is not None:
-            self.sites.conditions.append((condition, (*where, "step" if condition.step
-                                                      else "var")))
+            self.sites.conditions += [(leaf, (*path, "step" if leaf.step else "var"))
+                                      for leaf, path in _leaf_paths(condition, where)]
         return condition
 
     # -- steps -------------------------------------------------------------------------
@@ -317,6 +343,7 @@ class Builder(TableChecker):
             when=self.when(spec.get("when"), (*where, "when")),
             baseline=spec.get("baseline", ""),
             signoff=signoff_count(spec), approvers=tuple(spec.get("approvers", ())),
+            lock=build_lock(self, spec.get("lock"), (*where, "lock")),
         )
 
     def expect(self, value: Any, where: KeyPath, kind: str) -> dict[str, Any]:
@@ -385,6 +412,18 @@ class Builder(TableChecker):
                 continue
             out[name] = source
         return out
+
+
+def _leaf_paths(condition: Condition, where: KeyPath) -> list[tuple[Condition, KeyPath]]:
+    """Each simple condition of a `when` with its key path (`when.all[1]`)."""
+    if not condition.parts:
+        return [(condition, where)]
+    if condition.op == "not":
+        return _leaf_paths(condition.parts[0], (*where, "not"))
+    out: list[tuple[Condition, KeyPath]] = []
+    for index, part in enumerate(condition.parts):
+        out += _leaf_paths(part, (*where, condition.op, index))
+    return out
 
 
 def _as_written(value: str | int | float | bool) -> str:

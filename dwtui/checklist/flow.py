@@ -3,20 +3,23 @@
     retry = { until = "expect", attempts = 20, interval = 5 }   # or timeout = 300
     when = { var = "env", in = ["staging", "qa"] }              # equals, not_equals, in,
                                                                 # not_in, is = ">= 5"
+    when = { all = [{...}, {...}] }, { any = [...] }, { not = {...} }   # combined
+    lock = { name = "schema-change", timeout = 30 }             # a named lock, waited for
 
 Built here (types, ranges, one operator per condition) so `build.py` stays a list of calls.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from dwtui.checklist import schema
 from dwtui.checklist.locate import KeyPath
-from dwtui.checklist.model import Condition, Retry
+from dwtui.checklist.model import Condition, Retry, StepLock
 from dwtui.checklist.schema import Field
-from dwtui.checklist.tables import COMPARISON, TableChecker
+from dwtui.checklist.tables import COMPARISON, COMPARISON_VAR, TableChecker
 
 RETRY_UNTIL = ("expect",)
 #: Kinds a retry makes no sense for: a person's step, a message to people.
@@ -40,6 +43,16 @@ CONDITION: Mapping[str, Field] = {
     "step": Field(schema.STR),
     **{op: Field(_SCALARS) for op in CONDITION_OPS},
 }
+#: Keys that combine conditions; a table with one of them has no other key.
+COMBINATORS = ("all", "any", "not")
+#: Deepest nesting of all/any/not (a guard against a runaway file, not a style rule).
+MAX_DEPTH = 8
+
+LOCK: Mapping[str, Field] = {
+    "name": Field(schema.STR, required=True),
+    "timeout": Field(schema.NUM),
+}
+_LOCK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
 
 
 def as_text(value: Any) -> str:
@@ -80,10 +93,31 @@ def build_retry(checker: TableChecker, value: Any, where: KeyPath, kind: str) ->
     )
 
 
-def build_condition(checker: TableChecker, value: Any, where: KeyPath) -> Condition | None:
+def build_lock(checker: TableChecker, value: Any, where: KeyPath) -> StepLock | None:
+    """A step's `lock`, or None (absent or wrong: reported)."""
+    if value is None:
+        return None
+    spec = checker.table(value, where, LOCK, "lock")
+    name, timeout = spec.get("name"), spec.get("timeout", 60)
+    if not isinstance(value, dict) or not isinstance(name, str):
+        return None
+    if not _LOCK_NAME.fullmatch(name):
+        checker.report((*where, "name"), f"'{name}' is not a lock name (letters, digits, "
+                       "'-', '_', '.', ':'; at most 100)")
+        return None
+    if timeout < 0:
+        checker.report((*where, "timeout"), "must be 0 or more seconds")
+        return None
+    return StepLock(name=name, timeout=float(timeout))
+
+
+def build_condition(checker: TableChecker, value: Any, where: KeyPath,
+                    depth: int = 0) -> Condition | None:
     """A `when` table, or None (absent or wrong: reported)."""
     if value is None:
         return None
+    if isinstance(value, dict) and any(key in value for key in COMBINATORS):
+        return _combined(checker, value, where, depth)
     spec = checker.table(value, where, CONDITION, "when")
     ops = [op for op in CONDITION_OPS if op in spec]
     if len(ops) != 1:
@@ -105,8 +139,10 @@ def build_condition(checker: TableChecker, value: Any, where: KeyPath) -> Condit
         need = "a list of values" if many else "one value"
         checker.report((*where, op), f"{op} takes {need}")
         return None
-    if op == "is" and not (isinstance(raw, str) and COMPARISON.fullmatch(raw)):
-        checker.report((*where, op), "is takes a comparison such as \">= 5\"")
+    if op == "is" and not (isinstance(raw, str) and (
+            COMPARISON.fullmatch(raw) or COMPARISON_VAR.fullmatch(raw))):
+        checker.report((*where, op), "is takes a comparison such as \">= 5\" or "
+                       "\"<= ${max_errors}\"")
         return None
     values = tuple(as_text(item) for item in items)
     if "step" in spec:
@@ -117,3 +153,31 @@ def build_condition(checker: TableChecker, value: Any, where: KeyPath) -> Condit
             return None
         return Condition(var="", op=op, values=values, step=spec["step"])
     return Condition(var=spec["var"], op=op, values=values)
+
+
+def _combined(checker: TableChecker, value: dict[str, Any], where: KeyPath,
+              depth: int) -> Condition | None:
+    """`{ all = [...] }`, `{ any = [...] }` or `{ not = {...} }`."""
+    if len(value) != 1:
+        checker.report(where, "all, any or not stands alone in its table: "
+                       "{ all = [{ var = ... }, { step = ... }] }")
+        return None
+    op, raw = next(iter(value.items()))
+    here = (*where, op)
+    if depth >= MAX_DEPTH:
+        checker.report(here, f"conditions nest at most {MAX_DEPTH} deep")
+        return None
+    if op == "not":
+        if not isinstance(raw, dict):
+            checker.report(here, "not takes one condition table: not = { var = ..., ... }")
+            return None
+        inner = build_condition(checker, raw, here, depth + 1)
+        return None if inner is None else Condition(var="", op="not", values=(), parts=(inner,))
+    if not isinstance(raw, list) or not raw or not all(isinstance(i, dict) for i in raw):
+        checker.report(here, f"{op} takes a list of condition tables: "
+                       f"{op} = [{{ ... }}, {{ ... }}]")
+        return None
+    parts = [build_condition(checker, item, (*here, i), depth + 1) for i, item in enumerate(raw)]
+    if any(part is None for part in parts):
+        return None
+    return Condition(var="", op=op, values=(), parts=tuple(p for p in parts if p is not None))

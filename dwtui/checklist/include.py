@@ -1,9 +1,12 @@
-"""`include = ["shared/preflight.toml"]`: phases and variables from shared files.
+"""`include = ["shared/preflight.toml"]`: shared phases, variables, targets, criteria and
+rollback scenarios (with matrix rows) from shared files.
 
-An included file holds only `[vars]`, `[[phases]]` (with their steps) and its own
-`include`; paths are relative to the including file. Its phases come first, in include
-order (nested includes depth-first), then the including file's own; a variable the
-including file also defines takes the including file's definition. A cycle is refused.
+An included file holds only `[vars]`, `[targets]`, `[[phases]]` (with their steps),
+`[[criteria]]`, `[[rollback.scenarios]]` / `[[rollback.matrix]]` and its own `include`;
+paths are relative to the including file. Its arrays come first, in include order (nested
+includes depth-first), then the including file's own; a variable or target the including
+file also defines takes the including file's definition; two included files defining one
+name differently are a conflict (reported at the second). A cycle is refused.
 Problems in an included part point into the included file (`path:line:col`): the merged
 document keeps where each phase and variable came from, and `SourcedReporter` turns a key
 path of the merged document back into one of its source file.
@@ -24,7 +27,14 @@ from dwtui.checklist.tables import Reporter
 LoadToml = Callable[[Path], "tuple[dict[str, Any], str, bytes] | Problem"]
 
 #: Top-level keys an included file may have.
-INCLUDED_TOP_LEVEL = ("include", "vars", "phases")
+INCLUDED_TOP_LEVEL = ("include", "vars", "targets", "phases", "criteria", "rollback")
+#: Arrays merged in include order, the including file's own items last.
+LISTS: tuple[tuple[str, ...], ...] = (
+    ("phases",), ("criteria",), ("rollback", "scenarios"), ("rollback", "matrix"))
+#: Tables of named items: the including file's definition wins; two included files that
+#: define one name differently are a conflict.
+NAMED = ("vars", "targets")
+ROLLBACK_KEYS = ("scenarios", "matrix")
 
 
 def is_shared_part(data: dict[str, Any]) -> bool:
@@ -43,11 +53,12 @@ class Source:
 
 @dataclass
 class Merged:
-    """The merged top-level tables and where their parts came from."""
+    """The merged parts and where they came from."""
 
-    #: Included phases, in order: (source, index in its own file).
-    phases: list[tuple[dict[str, Any], Source, int]] = field(default_factory=list)
-    vars: dict[str, tuple[Any, Source]] = field(default_factory=dict)
+    #: Included items per array: (item, source, index in its own file), in order.
+    lists: dict[tuple[str, ...], list[tuple[Any, Source, int]]] = field(default_factory=dict)
+    #: Included named items per table: name -> (value, source).
+    named: dict[str, dict[str, tuple[Any, Source]]] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
 
 
@@ -56,25 +67,36 @@ class SourcedReporter(Reporter):
 
     def __init__(self, path: Path | str, locator: KeyLocator) -> None:
         super().__init__(path, locator)
-        self.phase_origin: list[tuple[Source, int] | None] = []
-        self.var_origin: dict[str, Source] = {}
+        #: Per merged array: for each item, (its file, its index there), None for our own.
+        self.list_origin: dict[tuple[str, ...], list[tuple[Source, int] | None]] = {}
+        #: Per named table: name -> the included file that defines it.
+        self.named_origin: dict[str, dict[str, Source]] = {}
         #: Every included file, in include order (their bytes count in the checksum).
         self.included: list[Source] = []
 
     def origin(self, where: KeyPath) -> tuple[Path | str, KeyLocator, KeyPath]:
         """The file, its locator and the key path in it, for a path of the merged document."""
-        if len(where) > 1 and where[0] == "phases" and isinstance(where[1], int) and (
-                where[1] < len(self.phase_origin)):
-            found = self.phase_origin[where[1]]
-            if found is not None:
-                source, index = found
-                return source.path, source.locator, ("phases", index, *where[2:])
-            own = sum(1 for o in self.phase_origin[: where[1]] if o is None)
-            return self.path, self.locator, ("phases", own, *where[2:])
-        if len(where) > 1 and where[0] == "vars" and where[1] in self.var_origin:
-            source = self.var_origin[str(where[1])]
-            return source.path, source.locator, where
+        for prefix, origins in self.list_origin.items():
+            n = len(prefix)
+            at = where[n] if len(where) > n else None
+            if tuple(where[:n]) == prefix and isinstance(at, int) and at < len(origins):
+                found = origins[at]
+                if found is not None:
+                    source, index = found
+                    return source.path, source.locator, (*prefix, index, *where[n + 1:])
+                own = sum(1 for o in origins[:at] if o is None)
+                return self.path, self.locator, (*prefix, own, *where[n + 1:])
+        if len(where) > 1 and str(where[0]) in self.named_origin:
+            source_of = self.named_origin[str(where[0])].get(str(where[1]))
+            if source_of is not None:
+                return source_of.path, source_of.locator, where
         return self.path, self.locator, where
+
+    def place(self, where: KeyPath) -> str:
+        """`file:line` of a merged key path (for "first defined at ...")."""
+        path, locator, local = self.origin(where)
+        line, _ = locator.position(local)
+        return f"{path}:{line}"
 
     def __call__(self, where: KeyPath, message: str) -> None:
         path, locator, local = self.origin(where)
@@ -84,28 +106,41 @@ class SourcedReporter(Reporter):
         self.problems.append(Problem.at(path, line, col, one_line(text)))
 
 
+def _get(data: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = data
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
 def merge(
     path: Path, data: dict[str, Any], report: SourcedReporter, load: LoadToml
 ) -> dict[str, Any]:
     """`data` with its includes merged in (problems go to `report`); `report` learns where
-    each merged phase and variable came from."""
+    each merged item came from."""
     merged = Merged()
     _collect(path, data.get("include"), ("include",), report=report, merged=merged,
              stack=[path.resolve()], say=_own_report(report), load=load)
-    if not merged.phases and not merged.vars:
-        return {k: v for k, v in data.items() if k != "include"}
     out = {k: v for k, v in data.items() if k != "include"}
-    own_phases = data.get("phases")
-    own_list = own_phases if isinstance(own_phases, list) else []
-    out["phases"] = [p for p, _, _ in merged.phases] + own_list
-    report.phase_origin = [(s, i) for _, s, i in merged.phases] + [None] * len(own_list)
-    own_vars = data.get("vars") if isinstance(data.get("vars"), dict) else {}
-    variables = {name: value for name, (value, _) in merged.vars.items()}
-    report.var_origin = {name: s for name, (_, s) in merged.vars.items()
-                         if name not in (own_vars or {})}
-    variables.update(own_vars or {})
-    out["vars"] = variables
     report.included = merged.sources
+    for prefix, items in merged.lists.items():
+        own = _get(data, prefix)
+        own_list = own if isinstance(own, list) else []
+        holder: Any = out
+        if len(prefix) == 2:  # rollback.scenarios / rollback.matrix
+            parent = out.get(prefix[0])
+            holder = out[prefix[0]] = dict(parent) if isinstance(parent, dict) else (
+                {} if parent is None else parent)
+        if isinstance(holder, dict):
+            holder[prefix[-1]] = [item for item, _, _ in items] + own_list
+            report.list_origin[prefix] = [(s, i) for _, s, i in items] + [None] * len(own_list)
+    for section, named in merged.named.items():
+        own_table = data.get(section) if isinstance(data.get(section), dict) else {}
+        table = {name: value for name, (value, _) in named.items()}
+        report.named_origin[section] = {name: s for name, (_, s) in named.items()
+                                        if name not in (own_table or {})}
+        table.update(own_table or {})
+        out[section] = table
     return out
 
 
@@ -156,12 +191,37 @@ def _collect(
                 in_file((key,), f"an included file holds only {', '.join(INCLUDED_TOP_LEVEL)}")
         _collect(target, data.get("include"), ("include",), report=report, merged=merged,
                  stack=[*stack, target], say=in_file, load=load)
-        variables = data.get("vars", {})
-        if isinstance(variables, dict):
-            for var_name, value in variables.items():
-                merged.vars.setdefault(var_name, (value, source))
-        phases = data.get("phases", [])
-        if isinstance(phases, list):
-            merged.phases += [(p, source, i) for i, p in enumerate(phases)]
-        else:
-            in_file(("phases",), "expected an array of tables ([[phases]])")
+        _take(data, source, merged, in_file)
+
+
+
+def _take(data: dict[str, Any], source: Source, merged: Merged, in_file: Say) -> None:
+    """Add one included file's arrays and named tables to `merged` (conflicts reported)."""
+    rollback = data.get("rollback")
+    if isinstance(rollback, dict):
+        for key in rollback:
+            if key not in ROLLBACK_KEYS:
+                in_file(("rollback", key), "an included [rollback] holds only scenarios "
+                        "and matrix")
+    for prefix in LISTS:
+        items = _get(data, prefix)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            in_file(prefix, f"expected an array of tables ([[{'.'.join(prefix)}]])")
+            continue
+        merged.lists.setdefault(prefix, []).extend((item, source, i)
+                                                   for i, item in enumerate(items))
+    for section in NAMED:
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            continue
+        known = merged.named.setdefault(section, {})
+        for name, value in table.items():
+            first = known.get(name)
+            if first is None:
+                known[name] = (value, source)
+            elif first[0] != value:
+                line, _ = first[1].locator.position((section, name))
+                in_file((section, name), f"'{name}' is also defined, differently, in "
+                        f"{first[1].path}:{line} (define it once, or in the including file)")

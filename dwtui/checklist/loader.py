@@ -8,6 +8,7 @@ tomli, semantic ones from `locate.KeyLocator` (the offending key's own line).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable
@@ -116,6 +117,8 @@ def _build(
     guard = builder.guard(top.get("guard", {}))
     tracking = builder.tracking(top.get("tracking", {}))
     rehearsal = builder.rehearsal(top.get("rehearsal"))
+    if rehearsal is not None:
+        rehearsal = dataclasses.replace(rehearsal, checklist_dir=str(path.resolve().parent))
     phases = builder.phases(top.get("phases"))
     criteria = builder.criteria(top.get("criteria"))
     scenarios, matrix = builder.rollback(top.get("rollback", {}))

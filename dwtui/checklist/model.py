@@ -8,6 +8,7 @@ actions can read them without re-checking.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -56,6 +57,29 @@ class Variable:
     required: bool = False
     #: Computed from other variables and captures (`dwtui.arith`): `"${before} - ${after}"`.
     expr: str | None = None
+    #: `"int"` or `"number"`: every value given (`--var`, prompt, environment) must be one,
+    #: within `minimum`/`maximum` (`None`: a string, anything goes).
+    type: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def problem(self, value: str) -> str | None:
+        """Why `value` is not a valid value of this typed variable (one line), or None."""
+        if self.type is None:
+            return None
+        text = value.strip()
+        try:
+            number = float(int(text)) if self.type == "int" else float(text)
+        except ValueError:
+            what = "an integer" if self.type == "int" else "a number"
+            return f"{self.name}: {value!r} is not {what} (type = \"{self.type}\")"
+        if not math.isfinite(number):
+            return f"{self.name}: {value!r} is not a finite number"
+        if self.minimum is not None and number < self.minimum:
+            return f"{self.name}: {value} is below its minimum {self.minimum:g}"
+        if self.maximum is not None and number > self.maximum:
+            return f"{self.name}: {value} is above its maximum {self.maximum:g}"
+        return None
 
 
 @dataclass(frozen=True)
@@ -106,11 +130,31 @@ class Condition:
     op: str
     values: tuple[str, ...]
     step: str = ""
+    #: For `op` "all" / "any" / "not": the conditions it combines (`not`: exactly one).
+    parts: tuple[Condition, ...] = ()
+
+    def leaves(self) -> Iterator[Condition]:
+        """The simple conditions inside (itself when it is one)."""
+        if self.parts:
+            for part in self.parts:
+                yield from part.leaves()
+        else:
+            yield self
 
     @property
     def subject(self) -> str:
         """What the condition reads: `env`, or `step add-column`."""
         return f"step {self.step}" if self.step else self.var
+
+
+@dataclass(frozen=True)
+class StepLock:
+    """`lock = { name = "schema-change", timeout = 30 }`: while the step runs it holds this
+    named lock (shared by every session of the sessions directory, `dwtui.engine.step_lock`);
+    it waits at most `timeout` seconds for another run to release it, then fails."""
+
+    name: str
+    timeout: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -145,6 +189,8 @@ class Step:
     #: (0: none), and who may approve (names, `@group`s; empty: anyone but the driver).
     signoff: int = 0
     approvers: tuple[str, ...] = ()
+    #: `lock = { name, timeout }`: a named lock the step holds while it runs.
+    lock: StepLock | None = None
 
     @property
     def needs_typed_confirmation(self) -> bool:
@@ -267,6 +313,9 @@ class Rehearsal:
     teardown: str = ""
     description: str = ""
     timeout: float = 120.0
+    #: The checklist's own directory (`$DWTUI_CHECKLIST_DIR` of the scripts: where a
+    #: stand-in shipped beside the runbook is found).
+    checklist_dir: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 from dwtui.checklist import schema
 from dwtui.checklist.build import Sites
 from dwtui.checklist.errors import did_you_mean
+from dwtui.checklist.include import SourcedReporter
 from dwtui.checklist.locate import KeyLocator, KeyPath
 from dwtui.checklist.model import Step, TargetSpec, Variable
 from dwtui.checklist.placeholders import references
@@ -72,8 +73,11 @@ def _unique(report: Report, locator: KeyLocator, what: str, ids: list[tuple[str,
         if not item_id:
             continue
         if item_id in first:
-            line, _ = locator.position(first[item_id])
-            report(where, f"duplicate {what} id '{item_id}' (first defined on line {line})")
+            if isinstance(report, SourcedReporter) and report.included:
+                at = f"at {report.place(first[item_id])}"
+            else:
+                at = f"on line {locator.position(first[item_id])[0]}"
+            report(where, f"duplicate {what} id '{item_id}' (first defined {at})")
         else:
             first[item_id] = where
 
@@ -190,6 +194,8 @@ def _variables(
     _computed_cycles(report, variables)
     step_ids = {step.id for step, _ in sites.steps}
     for condition, where in sites.conditions:
+        if condition.op == "is" and "${" in condition.values[0]:
+            places += _strings(condition.values[0], (*where[:-1], "is"))
         if condition.step:
             if condition.step not in step_ids:
                 report(where, f"when: '{condition.step}' names no step"

@@ -125,6 +125,9 @@ VARIABLE: Mapping[str, Field] = {
     "env": _f(STR),
     "required": _f(BOOL),
     "expr": _f(STR),  # computed: dwtui.arith
+    "type": _f(STR, choices=("string", "int", "number")),  # typed: Variable.problem
+    "min": _f(NUM),
+    "max": _f(NUM),
 }
 
 GUARD: Mapping[str, Field] = {"forbid": _f(STRS)}
@@ -190,6 +193,7 @@ STEP_COMMON: Mapping[str, Field] = {
     "baseline": _f(STR),  # dwtui.checklist.baselines
     "signoff": _f(INT),  # dwtui.checklist.signoff
     "approvers": _f(STRS),
+    "lock": _f(TABLE),  # dwtui.checklist.flow, dwtui.engine.step_lock
 }
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")

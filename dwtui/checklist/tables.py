@@ -20,6 +20,9 @@ from dwtui.checklist.schema import Field
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 COMPARISON = re.compile(r"\s*(<=|>=|==|!=|<|>)\s*-?\d+(\.\d+)?\s*")
+#: A comparison with a variable's value for its bound: `"<= ${max_error_rate}"` (the value,
+#: substituted before judging, must then be a number).
+COMPARISON_VAR = re.compile(r"\s*(<=|>=|==|!=|<|>)\s*\$\{[A-Za-z_][A-Za-z0-9_.\-]*\}\s*")
 
 
 class Reporter:
@@ -114,6 +117,7 @@ class TableChecker:
             isinstance(value, str)
             and value.strip()[:1] in ("<", ">", "=", "!")
             and not COMPARISON.fullmatch(value)
+            and not COMPARISON_VAR.fullmatch(value)
             and not RELATIVE.match(value)
         ):
             self.report(

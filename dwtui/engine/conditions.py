@@ -6,6 +6,8 @@ One small form, never code: `{ var = "env", in = ["staging", "qa"] }`, `equals`,
 A variable's value is as `${var}` would give it: a `--var`, a default, a capture of an
 earlier step. An unset
 variable equals nothing (so `not_equals` / `not_in` hold, `equals` / `in` / `is` do not).
+`{ all = [...] }`, `{ any = [...] }` and `{ not = {...} }` combine them; `is = "<= ${max}"`
+takes its bound from a variable.
 A skipped step is recorded: status `skipped`, a `step.skipped` event and a note saying
 the condition and the value it saw.
 """
@@ -25,7 +27,13 @@ if TYPE_CHECKING:
 
 
 def describe(condition: Condition) -> str:
-    """`env in ["staging", "qa"]`, `dry_run equals "false"`, `rows is >= 5`."""
+    """`env in ["staging", "qa"]`, `dry_run equals "false"`, `rows is >= 5`;
+    combined: `(a equals "x" and not (b in ["y"]))`."""
+    if condition.op == "not":
+        return f"not ({describe(condition.parts[0])})"
+    if condition.op in ("all", "any"):
+        joined = " and " if condition.op == "all" else " or "
+        return "(" + joined.join(describe(part) for part in condition.parts) + ")"
     op = condition.op.replace("_", " ")
     subject = condition.subject
     if condition.op in ("in", "not_in"):
@@ -43,11 +51,44 @@ def _same(expected: str, actual: str) -> bool:
 
 
 def holds(condition: Condition, value: str | None) -> bool:
-    """True when `value` (None: unset) satisfies the condition."""
+    """True when `value` (None: unset) satisfies the (simple) condition; an `is` bound must
+    already be a number here (see `bound`)."""
     if condition.op == "is":
         return value is not None and compare(condition.values[0], value)
     found = value is not None and any(_same(option, value) for option in condition.values)
     return found if condition.op in ("equals", "in") else not found
+
+
+def _subject_value(engine: Engine, condition: Condition) -> str | None:
+    if condition.step:
+        with engine.lock:
+            return engine.session.state_of(condition.step).status
+    return engine.variables.value(condition.var)
+
+
+def _bound(engine: Engine, condition: Condition) -> Condition | None:
+    """An `is` condition with its `${name}` bound filled in (None: it has no number)."""
+    if condition.op != "is" or "${" not in condition.values[0]:
+        return condition
+    text = engine.variables.substitute(condition.values[0], keep_missing=True)
+    filled = Condition(var=condition.var, op="is", values=(text,), step=condition.step)
+    return filled if as_number(text.strip().lstrip("<>=!")) is not None else None
+
+
+def evaluate(engine: Engine, condition: Condition, seen: dict[str, str]) -> bool:
+    """Whether the condition holds now; `seen` learns each subject's value (for the note)."""
+    if condition.op == "not":
+        return not evaluate(engine, condition.parts[0], seen)
+    if condition.op in ("all", "any"):
+        results = (evaluate(engine, part, seen) for part in condition.parts)
+        return all(results) if condition.op == "all" else any(results)
+    value = _subject_value(engine, condition)
+    seen[condition.step or condition.var] = "unset" if value is None else json.dumps(value)
+    filled = _bound(engine, condition)
+    if filled is None:
+        seen[condition.values[0]] = "not a number"
+        return False
+    return holds(filled, value)
 
 
 def governing(engine: Engine, step: Step) -> list[tuple[str, Condition]]:
@@ -68,15 +109,10 @@ def governing(engine: Engine, step: Step) -> list[tuple[str, Condition]]:
 def unmet(engine: Engine, step: Step) -> str | None:
     """Why the step must be skipped (the first condition that does not hold), or None."""
     for where, condition in governing(engine, step):
-        if condition.step:
-            with engine.lock:
-                value: str | None = engine.session.state_of(condition.step).status
-        else:
-            value = engine.variables.value(condition.var)
-        if not holds(condition, value):
-            saw = "unset" if value is None else json.dumps(value)
-            return engine.mask(f"when ({where}) {describe(condition)}: "
-                               f"{condition.step or condition.var} is {saw}")
+        seen: dict[str, str] = {}
+        if not evaluate(engine, condition, seen):
+            saw = ", ".join(f"{subject} is {value}" for subject, value in seen.items())
+            return engine.mask(f"when ({where}) {describe(condition)}: {saw}")
     return None
 
 

@@ -266,6 +266,8 @@ class Engine:
             lines.append(f"retry: {retry.describe(step.retry)}")
         lines.extend(f"when ({where}): {conditions.describe(condition)}"
                      for where, condition in conditions.governing(self, step))
+        if step.lock is not None:
+            lines.append(f"lock: {step.lock.name} (waits at most {step.lock.timeout:g} s)")
         missing = self.variables.missing(step)
         if missing:
             lines.append("needs: " + ", ".join(f"${{{name}}}" for name in missing))
@@ -361,7 +363,14 @@ class Engine:
             self._active.add(step_id)
         if not step.rollback and any(g.abort == "kill" for g in self.checklist.guards):
             cancel = self._killable[step_id] = EitherEvent(cancel)
+        held = None
         try:
+            if step.lock is not None:  # wait for the named lock first (dwtui.engine.step_lock)
+                from dwtui.engine.step_lock import acquire
+
+                held = acquire(self, step, step.lock, cancel)
+                if isinstance(held, StepResult):
+                    return held
             if step.retry is not None:
                 from dwtui.engine.retry import run_with_retry
 
@@ -374,6 +383,8 @@ class Engine:
                 log.close()
             return self._finish(step, attempt, outcome, time.monotonic() - started)
         finally:
+            if held is not None and not isinstance(held, StepResult):
+                held.release()
             with self._lock:
                 self._active.discard(step_id)
                 self._killable.pop(step_id, None)

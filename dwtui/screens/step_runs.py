@@ -272,8 +272,9 @@ class StepRunsScreen(Screen[None]):
             self.notify(f"Not run: {step.title} — cancelled, no value for {names}",
                         severity="warning", timeout=8)
         else:
-            self.notify(f"Not run: {step.title} — no value for {names}",
-                        severity="error", timeout=10)
+            # The engine's own line: the names, and why a value was refused or is unusable
+            # (a typed variable's wrong answer, a computed variable's input).
+            self.notify(f"Not run: {step.title} — {missing}", severity="error", timeout=10)
 
     def reattach(self, step_id: str) -> None:
         """Follow a step left running by an earlier dwtui (its process may still run)."""

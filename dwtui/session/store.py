@@ -54,6 +54,7 @@ class _VariableSpec(Protocol):
     def secret(self) -> bool: ...
     @property
     def env(self) -> str | None: ...
+    def problem(self, value: str) -> str | None: ...
 
 
 class _StepSpec(Protocol):
@@ -171,7 +172,7 @@ class SessionStore:
             known = ", ".join(sorted(checklist.targets)) or "the checklist names none"
             raise SessionError(f"unknown target {target_name!r} (known: {known})")
         values = dict(variables or {})
-        for name in values:
+        for name, value in values.items():
             spec = checklist.variables.get(name)
             if spec is None:
                 raise SessionError(f"unknown variable {name!r} (not in [vars] of the checklist)")
@@ -180,6 +181,9 @@ class SessionStore:
                     f"variable {name!r} is secret: pass it through "
                     f"{'$' + spec.env if spec.env else 'the prompt'}, not --var"
                 )
+            refused = spec.problem(value)  # a typed variable: `type = "int"`, min, max
+            if refused:
+                raise SessionError(refused)
         # To the microsecond: sessions created within one second still sort by creation.
         now = datetime.now(UTC)
         session = Session(
