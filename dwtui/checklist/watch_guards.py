@@ -83,6 +83,7 @@ SOURCE_FIELDS: Mapping[str, Mapping[str, Field]] = {
     "logs": {
         "pattern": _F(schema.STR, required=True),
         "per": _F(schema.STR, choices=LOG_RATE_UNITS),
+        "since": _F(schema.STR),
     },
 }
 

@@ -2,7 +2,9 @@
 
 Each sample counts the lines matching the regular expression `pattern` in every instance's
 log (all pods of a kubernetes target, the compose service's containers, a local log file)
-stamped since the previous sample began (the first: since the guard started), through the
+stamped since the previous sample began (the first: since `since` — `step:<id>`, `phase`,
+`session`, a time or a duration ago, as in a `target.logs` step — or since the guard
+started), through the
 target's own log reading — the one `target.logs` steps use, behind the same `[guard]`
 check. The number is that count (`per = "sample"`, the default) or the count per second or
 per minute of the time in between.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dwtui.actions.target import open_target
+from dwtui.actions.target import open_target, resolve_since
 from dwtui.watch_guards.sampling import Reading, SampleError, SampleRequest
 
 #: Memory keys: when the guard started watching (set by the runner), the last sample.
@@ -28,8 +30,11 @@ def log_rate(request: SampleRequest) -> Reading:
     pattern = str(request.params["pattern"])
     per = str(request.params.get("per") or "sample")
     began = datetime.now(UTC)
-    since = request.memory.get(LOGS_SINCE) or request.memory.get(WATCHING_SINCE) or began
     context = request.sql_context(dict(request.params), request.timeout)
+    since = request.memory.get(LOGS_SINCE)
+    if since is None and request.params.get("since"):
+        since = resolve_since(context, str(request.params["since"]))
+    since = since or request.memory.get(WATCHING_SINCE) or began
     target = open_target(context, request_timeout=request.timeout)
     try:
         counts = target.logs(since, [pattern])

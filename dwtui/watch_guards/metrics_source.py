@@ -10,7 +10,8 @@ labels match the `match` regular expressions (whole value: `status = "5.."`), ti
 
 Either needs two samples (the first one is inconclusive), as does a divisor that did not
 grow (no requests in between) or a counter that went down (a restart reset it). A series
-not on the page yet counts as 0 in an increase (a counter is exported once it is used).
+not on the page yet counts as 0 in an increase (a counter is exported once it is used), the
+divisor's too.
 """
 
 from __future__ import annotations
@@ -72,11 +73,7 @@ def metrics_text(request: SampleRequest) -> Reading:
             raise SampleError(f"no sample {shown} on the metrics page")
         return Reading(total * scale, f"{shown} = {total:g} ({matched} sample"
                        f"{'s' * (matched != 1)})")
-    below = 0.0
-    if divisor:
-        below, below_matched = _total(families, divisor)
-        if not below_matched:
-            raise SampleError(f"no sample {_shown(*_series(divisor))} on the metrics page")
+    below = _total(families, divisor)[0] if divisor else 0.0
     previous = request.memory.get("metrics")
     request.memory["metrics"] = (read_at, total, below)
     if previous is None:

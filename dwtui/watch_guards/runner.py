@@ -288,7 +288,15 @@ class GuardRunner:
             session_dir=engine.session_dir(), artifacts_dir=engine.session_dir(),
             timeout=timeout, variables=engine.variables.view(),
             secret_names=engine.variables.secret_names,
+            started_at_of=self._started_at_of,
         )
+
+    def _started_at_of(self, step_id: str) -> datetime | None:
+        """When the step's latest attempt started (a logs guard's `since = "step:<id>"`)."""
+        with self.engine.lock:
+            state = self.engine.session.steps.get(step_id)
+            last = state.last_attempt if state is not None else None
+            return last.started_at if last is not None else None
 
     def _record(self, guard: WatchGuard, evidence: GuardEvidence, value: float | None,
                 error: str, verdict: Verdict, *, conditions: Mapping[str, str]) -> None:
