@@ -22,9 +22,8 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from dwtui.demo.faults import FaultPlan
@@ -39,42 +38,14 @@ from dwtui.demo.team_db import (
     team_json,
 )
 from dwtui.demo.team_http import HttpError, Request, handler_for, stamp
+from dwtui.demo.team_instances import AppInstance, StaticInstance
 from dwtui.demo.team_metrics import TeamMetrics
 from dwtui.demo.validation import flag
 
+__all__ = ["AppInstance", "HookError", "StaticInstance", "TeamApi"]
+
 ENABLED = "TEAM_VNEXT_DUAL_WRITE_ENABLED"
 STRICT = "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE"
-
-
-class AppInstance(Protocol):
-    """One running copy of the app (a ready pod): its environment and its log."""
-
-    @property
-    def name(self) -> str:
-        """The instance's name (the pod name)."""
-
-    def env(self) -> Mapping[str, str]:
-        """The environment the instance was started with."""
-
-    def log(self, line: str) -> None:
-        """Append one line to the instance's log."""
-
-
-@dataclass
-class StaticInstance:
-    """An app instance with a fixed environment and an in-memory log (for tests)."""
-
-    name: str
-    environ: dict[str, str]
-    lines: list[str]
-
-    def env(self) -> Mapping[str, str]:
-        """The fixed environment."""
-        return self.environ
-
-    def log(self, line: str) -> None:
-        """Remember the line."""
-        self.lines.append(line)
 
 
 class HookError(Exception):
@@ -419,5 +390,3 @@ class TeamApi(ServedInBackground):
 
         self._after_commit(db, instance, "member_remove", team, legacy)
         return 204, None
-
-
