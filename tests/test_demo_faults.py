@@ -23,6 +23,7 @@ from dwtui.checklist.model import Guard, GuardQuery, WatchGuard
 from dwtui.demo.database import DemoDatabaseError, create_database, drop_database, server_dsn
 from dwtui.demo.faults import FAULTS, FaultPlan, UnknownFault, parse_faults
 from dwtui.demo.team_api import StaticInstance, TeamApi
+from dwtui.demo.traffic import Traffic
 from dwtui.demo.world import INITIAL_FLAGS, DemoWorld
 from dwtui.engine.core import Engine
 from dwtui.session.store import SessionStore
@@ -164,6 +165,22 @@ def test_metrics_rate_is_the_increase_per_second(dsn: str) -> None:
             text.text)
     finally:
         api.stop()
+
+
+def test_background_traffic_reads_with_the_token_and_shows_in_the_metrics(dsn: str) -> None:
+    api = _serve(dsn, OFF)
+    traffic = Traffic(api.url, TOKEN, per_second=50).start()
+    try:
+        for _ in range(1000):  # a bound, not a timing: stop as soon as six were answered
+            if api.metrics.requests() >= 6:
+                break
+            time.sleep(0.01)
+        assert api.metrics.requests("2") >= 6 and api.metrics.requests("4") == 0
+    finally:
+        traffic.stop()
+        api.stop()
+    page = api.metrics.render()
+    assert 'route="get_team",status="200"' in page and 'route="list_teams",status="200"' in page
 
 
 # ---------------------------------------------------------------- the logs source
