@@ -218,7 +218,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dsn", help="PostgreSQL DSN (default: $DWTUI_DEMO_DSN or local server)")
     p.add_argument("--headless", action="store_true", help="start the stand-in and run headless")
     p.add_argument(
-        "--fault", action="store_true", help="make the stand-in fail writes (rehearse a rollback)"
+        "--fault", action="append", nargs="?", const="hook-fails", metavar="NAME",
+        help="make the stand-in misbehave (repeatable): hook-fails (the default of a bare "
+        "--fault: dual-write hooks fail), error-spike-after-enable (500s once dual-write is "
+        "on), slow-db (slow team-database queries once it is on), latency-creep (latency "
+        "grows once it is on); a guard trips and the rollback is rehearsed",
+    )
+    p.add_argument(
+        "--on-breach", choices=("stop", "rollback"),
+        help="with --headless, when a guard breaches: stop (exit 4, the default) or run the "
+        "rollback scenario it points to",
     )
     p.add_argument("--checklist", metavar="FILE", help="checklist to rehearse (default: P5-T6)")
     p.add_argument(

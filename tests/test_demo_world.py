@@ -77,7 +77,8 @@ def test_requests_follow_the_serving_pods_env(world: DemoWorld) -> None:
     assert world.variables()["kubeconfig"] == str(world.kubeconfig)
     environ = world.environ()
     assert set(environ) == {"DWTUI_API_BASE", "DWTUI_API_TOKEN", "DWTUI_DB_DSN",
-                            "DWTUI_SLACK_WEBHOOK", "DWTUI_KUBECONFIG"}
+                            "DWTUI_SLACK_WEBHOOK", "DWTUI_KUBECONFIG", "DWTUI_OBSERVE_SECONDS"}
+    assert environ["DWTUI_OBSERVE_SECONDS"] == "1"  # the observation steps: quick in tests
     assert httpx.post(environ["DWTUI_SLACK_WEBHOOK"], json={"text": "hi"}, timeout=5).text == "ok"
     assert world.slack is not None and world.slack.posts[-1].text == "hi"
 

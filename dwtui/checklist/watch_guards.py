@@ -1,8 +1,9 @@
 """`[[guards]]`: metric guards that watch the system in the background while the change runs.
 
 Not the `[guard] forbid` patterns (`Guard` in `model.py`): a watch guard samples one number
-(an HTTP JSON value, a Prometheus query, a `/metrics` sample, an SQL scalar, a shell
-command's number) every `interval` seconds from its start point, judges it healthy, failing
+(an HTTP JSON value, a Prometheus query, a `/metrics` sample or the ratio or rate of its
+increase, an SQL scalar, a shell command's number, the rate of a pattern in the target's
+logs) every `interval` seconds from its start point, judges it healthy, failing
 or inconclusive, and after `failure_limit` failing samples in a row points at a rollback.
 This module is the model and its validation; running them is `dwtui.watch_guards`.
 """
@@ -45,7 +46,17 @@ GUARD_FIELDS: Mapping[str, Field] = {
     "metrics": _F(schema.TABLE),
     "sql": _F(schema.TABLE),
     "shell": _F(schema.TABLE),
+    "logs": _F(schema.TABLE),
 }
+
+#: `divide_by` of a metrics guard: the counter whose increase divides the named one's.
+DIVISOR_FIELDS: Mapping[str, Field] = {
+    "name": _F(schema.STR, required=True),
+    "labels": _F(schema.STRMAP),
+    "match": _F(schema.STRMAP),
+}
+#: What a logs guard's count is per: since the last sample, a second or a minute.
+LOG_RATE_UNITS = ("sample", "second", "minute")
 
 #: Each query source and its fields (all strings may use `${var}`).
 SOURCE_FIELDS: Mapping[str, Mapping[str, Field]] = {
@@ -62,9 +73,18 @@ SOURCE_FIELDS: Mapping[str, Mapping[str, Field]] = {
         "url": _F(schema.STR, required=True),
         "name": _F(schema.STR, required=True),
         "labels": _F(schema.STRMAP),
+        "match": _F(schema.STRMAP),
+        "divide_by": _F(schema.TABLE),
+        "rate": _F(schema.BOOL),
+        "scale": _F(schema.NUM),
     },
     "sql": {"query": _F(schema.STR, required=True), "dsn": _F(schema.STR)},
     "shell": {"command": _F(schema.STR, required=True)},
+    "logs": {
+        "pattern": _F(schema.STR, required=True),
+        "per": _F(schema.STR, choices=LOG_RATE_UNITS),
+        "since": _F(schema.STR),
+    },
 }
 
 
@@ -118,9 +138,44 @@ def _query(checker: TableChecker, spec: Mapping[str, Any], where: KeyPath) -> Gu
     url = params.get("url")
     if isinstance(url, str) and not url.startswith(("http://", "https://", "${")):
         checker.report((*here, "url"), f"'{url}' is not an http:// or https:// URL")
+    if kind == "metrics":
+        params = {**params, **_metrics_extras(checker, params, here)}
+    elif kind == "logs":
+        _regex(checker.report, params.get("pattern"), (*here, "pattern"))
     if len(checker.report.problems) > before:
         return None
     return GuardQuery(kind=kind, params=params)
+
+
+def _metrics_extras(checker: TableChecker, params: Mapping[str, Any],
+                    here: KeyPath) -> dict[str, Any]:
+    """`match` patterns compile; `divide_by` is a counter; `rate` and `divide_by` exclude
+    each other."""
+    extras: dict[str, Any] = {}
+    for label, pattern in (params.get("match") or {}).items():
+        _regex(checker.report, pattern, (*here, "match", label))
+    if "divide_by" in params:
+        where = (*here, "divide_by")
+        divisor = checker.table(params["divide_by"], where, DIVISOR_FIELDS, "a divide_by counter")
+        for label, pattern in (divisor.get("match") or {}).items():
+            _regex(checker.report, pattern, (*where, "match", label))
+        extras["divide_by"] = divisor
+        if params.get("rate"):
+            checker.report((*here, "rate"), "use rate or divide_by, not both")
+    if "scale" in params and params["scale"] == 0:
+        checker.report((*here, "scale"), "must not be 0")
+    return extras
+
+
+def _regex(report: Report, pattern: Any, where: KeyPath) -> None:
+    import re
+
+    if not isinstance(pattern, str):
+        return
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        report(where, f"'{pattern}' is not a regular expression: {exc}")
 
 
 def _numbers(report: Report, spec: Mapping[str, Any], where: KeyPath) -> bool:

@@ -28,6 +28,12 @@ EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 #: readiness probe), before `--time-factor`.
 POD_READY_SECONDS = 6.0
 HEADLESS_TIME_FACTOR = 0.05
+#: How long the runbook's observation steps last on staging (scaled by `--time-factor`),
+#: and at least, with a fault, so the guards surely see it (a breach ends the wait at once).
+OBSERVE_SECONDS = 60.0
+OBSERVE_SECONDS_WITH_FAULT = 30.0
+#: Reads per second by other staging users (what the guards measure between the steps).
+TRAFFIC_PER_SECOND = 5.0
 #: Name of the demo database (default: a fresh `dwtui_demo_<random>` per rehearsal). It must
 #: not exist; the rehearsal creates it and drops it when it ends.
 DBNAME_ENV = "DWTUI_DEMO_DBNAME"
@@ -44,6 +50,17 @@ def shipped_checklist(cli_value: str | None = None) -> Path | None:
     return None
 
 
+def chosen_faults(args: argparse.Namespace) -> frozenset[str]:
+    """The `--fault NAME` options (a bare `--fault` is `hook-fails`); UnknownFault if one
+    is not a known name."""
+    from dwtui.demo.faults import parse_faults
+
+    given = getattr(args, "fault", None)
+    if given is True:  # an older caller's boolean --fault
+        given = [None]
+    return parse_faults(given or [])
+
+
 def make_world(args: argparse.Namespace, *, headless: bool) -> DemoWorld:
     """The stand-in as the options ask: a rehearsal waits as long as staging would
     (`--time-factor`, default 1); a headless run is a quick pass (default 0.05)."""
@@ -52,12 +69,18 @@ def make_world(args: argparse.Namespace, *, headless: bool) -> DemoWorld:
     factor = getattr(args, "time_factor", None)
     if factor is None:
         factor = HEADLESS_TIME_FACTOR if headless else 1.0
+    faults = chosen_faults(args)
+    observe = OBSERVE_SECONDS * float(factor)
+    if faults:
+        observe = max(observe, OBSERVE_SECONDS_WITH_FAULT)
     return DemoWorld(
         getattr(args, "dsn", None),
         dbname=os.environ.get(DBNAME_ENV) or None,
-        hook_fails=bool(getattr(args, "fault", False)),
+        faults=faults,
+        traffic=TRAFFIC_PER_SECOND,
         ready_after=POD_READY_SECONDS,
         time_factor=float(factor),
+        observe_seconds=observe,
     )
 
 
@@ -69,10 +92,16 @@ def main(args: argparse.Namespace) -> int:
     """Set the stand-in up, create the session, open the TUI (or run headless)."""
     from dwtui.checklist.loader import ChecklistError, load_checklist
     from dwtui.demo.database import DemoDatabaseError
+    from dwtui.demo.faults import UnknownFault
     from dwtui.session.errors import SessionError
     from dwtui.session.identity import operator_name
     from dwtui.session.store import SessionStore
 
+    try:
+        faults = chosen_faults(args)
+    except UnknownFault as exc:
+        _error(str(exc))
+        return EXIT_USAGE
     if getattr(args, "stand_in_only", False):
         return _stand_in_only(args)
     path = shipped_checklist(getattr(args, "checklist", None))
@@ -89,9 +118,15 @@ def main(args: argparse.Namespace) -> int:
     operator = operator_name(getattr(args, "operator", None))
     store = SessionStore(SessionStore.default_root(getattr(args, "sessions_dir", None)))
     if checklist.rehearsal is not None:
+        if faults:
+            _error("--fault plays faults of the P5-T6 stand-in; this checklist has its own "
+                   "[rehearsal] world")
+            return EXIT_USAGE
         return _rehearse(args, checklist, store, operator)
     print("dwtui demo: starting the staging stand-in (PostgreSQL, Kubernetes API, team API,"
           " Slack) ...", file=sys.stderr)
+    if faults:
+        print(f"dwtui demo: faults: {', '.join(sorted(faults))}", file=sys.stderr)
     world = make_world(args, headless=bool(getattr(args, "headless", False)))
     try:
         world.start()
@@ -190,6 +225,7 @@ def _run_headless(args: argparse.Namespace, session_id: str, operator: str) -> i
     run_args = argparse.Namespace(
         session=session_id, sessions_dir=getattr(args, "sessions_dir", None), operator=operator,
         phase=None, until=None, scenario=None, yes=True, manual_done=True,
+        on_breach=getattr(args, "on_breach", None) or "stop",
     )
     started = time.monotonic()
     code = headless.main(run_args)

@@ -8,7 +8,10 @@ Every vNext write is one transaction; after it commits, and only when that insta
 entry are made in a second transaction (deltacrown's `on_commit` hook) and
 `dual_write_scheduled operation=<op> team_id=<id>` is logged. With `hook_fails` set the hook
 fails instead: `dual_write_failed ...` is logged, no shadow row is written, and the request
-still succeeds unless strict mode is on (then it answers 500).
+still succeeds unless strict mode is on (then it answers 500). The other named faults
+(`dwtui.demo.faults`) make the instances that run with dual-write on answer 500s or slowly.
+`GET /metrics` (no token, as an exporter's) is the Prometheus text page of
+`dwtui.demo.team_metrics`: request counts by status, latency quantiles, dual-write outcomes.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ import itertools
 import json
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from dwtui.demo.faults import FaultPlan
 from dwtui.demo.serving import ServedInBackground
 from dwtui.demo.team_db import (
     MEMBER_COLUMNS,
@@ -34,41 +38,14 @@ from dwtui.demo.team_db import (
     team_json,
 )
 from dwtui.demo.team_http import HttpError, Request, handler_for, stamp
+from dwtui.demo.team_instances import AppInstance, StaticInstance
+from dwtui.demo.team_metrics import TeamMetrics
 from dwtui.demo.validation import flag
+
+__all__ = ["AppInstance", "HookError", "StaticInstance", "TeamApi"]
 
 ENABLED = "TEAM_VNEXT_DUAL_WRITE_ENABLED"
 STRICT = "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE"
-
-
-class AppInstance(Protocol):
-    """One running copy of the app (a ready pod): its environment and its log."""
-
-    @property
-    def name(self) -> str:
-        """The instance's name (the pod name)."""
-
-    def env(self) -> Mapping[str, str]:
-        """The environment the instance was started with."""
-
-    def log(self, line: str) -> None:
-        """Append one line to the instance's log."""
-
-
-@dataclass
-class StaticInstance:
-    """An app instance with a fixed environment and an in-memory log (for tests)."""
-
-    name: str
-    environ: dict[str, str]
-    lines: list[str]
-
-    def env(self) -> Mapping[str, str]:
-        """The fixed environment."""
-        return self.environ
-
-    def log(self, line: str) -> None:
-        """Remember the line."""
-        self.lines.append(line)
 
 
 class HookError(Exception):
@@ -101,6 +78,7 @@ class TeamApi(ServedInBackground):
         instances: Callable[[], Sequence[AppInstance]],
         *,
         hook_fails: bool = False,
+        faults: FaultPlan | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -109,6 +87,9 @@ class TeamApi(ServedInBackground):
         self.instances = instances
         #: Fault injection: the dual-write hook raises instead of writing legacy rows.
         self.hook_fails = hook_fails
+        #: The other named faults (error spike, slow database, latency creep).
+        self.faults = faults or FaultPlan()
+        self.metrics = TeamMetrics()
         self._pool: list[Any] = []
         self._pool_lock = threading.Lock()
         self._turn = itertools.count()
@@ -162,6 +143,8 @@ class TeamApi(ServedInBackground):
     def _serve(
         self, method: str, path: str, body: Any, auth: str | None
     ) -> tuple[int, Any, int, Callable[[str], None] | None]:
+        if method == "GET" and urlsplit(path).path == "/metrics":
+            return 200, self.metrics.render(), 0, None
         status, payload, queries, instance = self.handle(method, path, body, auth)
         return status, payload, queries, instance.log if instance is not None else None
 
@@ -169,21 +152,36 @@ class TeamApi(ServedInBackground):
         self, method: str, path: str, body: Any, auth: str | None
     ) -> tuple[int, Any, int, AppInstance | None]:
         """Serve one request: (status, JSON body or None, query count, serving instance)."""
+        started = time.monotonic()
+        route, (status, payload, queries, instance) = self._answer(method, path, body, auth)
+        self.metrics.request(method, route, status, time.monotonic() - started)
+        return status, payload, queries, instance
+
+    def _answer(
+        self, method: str, path: str, body: Any, auth: str | None
+    ) -> tuple[str, tuple[int, Any, int, AppInstance | None]]:
         url = urlsplit(path)
         found = [
             (m, route) for verb, pattern, route in _ROUTES
             if verb == method and (m := pattern.match(url.path))
         ]
         if not found:
-            return 404, {"detail": "Not found."}, 0, None
+            return "unknown", (404, {"detail": "Not found."}, 0, None)
         match, name = found[0]
         instance = self.pick_instance()
         if instance is None:
-            return 503, {"detail": "no ready pods"}, 0, None
+            return name, (503, {"detail": "no ready pods"}, 0, None)
         if name != "health" and not self.authorized(auth):
-            return 401, {"detail": "Authentication credentials were not provided."}, 0, instance
+            return name, (401, {"detail": "Authentication credentials were not provided."}, 0,
+                          instance)
+        env = instance.env()
+        time.sleep(self.faults.request_delay(env))
+        if self.faults.error_now(env):
+            instance.log(f"{stamp()} ERROR django.request {method} {url.path}: "
+                         "OperationalError: connection pool exhausted (injected fault)")
+            return name, (500, {"detail": "internal server error"}, 0, instance)
         conn = self._connect()
-        db = Db(conn)
+        db = Db(conn, delay=self.faults.query_delay(env))
         try:
             handler: Callable[[Db, AppInstance, Request], tuple[int, Any]] = getattr(
                 self, f"_{name}"
@@ -199,7 +197,7 @@ class TeamApi(ServedInBackground):
                          f"{type(exc).__name__}: {exc}")
         finally:
             self._release(conn)
-        return status, payload, db.count, instance
+        return name, (status, payload, db.count, instance)
 
     # --- dual-write -----------------------------------------------------------------
 
@@ -223,6 +221,7 @@ class TeamApi(ServedInBackground):
                     b" VALUES (%s, %s, 'scheduled') RETURNING id",
                     (op, team_id),
                 )
+            self.metrics.dual_write(op, "scheduled")
             instance.log(f"{stamp()} INFO teams.dual_write "
                          f"dual_write_scheduled operation={op} team_id={team_id}")
         except (HookError, psycopg.Error) as exc:
@@ -232,6 +231,7 @@ class TeamApi(ServedInBackground):
                     b" VALUES (%s, %s, 'failed', %s) RETURNING id",
                     (op, team_id, str(exc)),
                 )
+            self.metrics.dual_write(op, "failed")
             instance.log(f"{stamp()} ERROR teams.dual_write "
                          f"dual_write_failed operation={op} team_id={team_id} error={exc}")
             if flag(env, STRICT):
@@ -390,5 +390,3 @@ class TeamApi(ServedInBackground):
 
         self._after_commit(db, instance, "member_remove", team, legacy)
         return 204, None
-
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -11,21 +12,28 @@ from dwtui.demo.team_http import HttpError
 
 
 class Db:
-    """One pooled connection that counts the queries a request makes (`X-Query-Count`)."""
+    """One pooled connection that counts the queries a request makes (`X-Query-Count`);
+    `delay` seconds before each query play a slow database (the `slow-db` fault)."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, *, delay: float = 0.0) -> None:
         self.conn = conn
         self.count = 0
+        self.delay = delay
+
+    def _before(self) -> None:
+        self.count += 1
+        if self.delay:
+            time.sleep(self.delay)
 
     def one(self, query: bytes, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         """The first row of a query (counted)."""
-        self.count += 1
+        self._before()
         row: tuple[Any, ...] | None = self.conn.execute(query, params).fetchone()
         return row
 
     def all(self, query: bytes, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Every row of a query (counted)."""
-        self.count += 1
+        self._before()
         rows: list[tuple[Any, ...]] = self.conn.execute(query, params).fetchall()
         return rows
 

@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 #: (method, path with query, JSON body, Authorization header) ->
-#: (status, JSON payload or None, queries made, where to log the access line or None)
+#: (status, JSON payload, text (a str) or None, queries made, where to log the access line
+#: or None)
 Handle = Callable[[str, str, Any, str | None], tuple[int, Any, int, Callable[[str], None] | None]]
 
 
@@ -72,11 +73,14 @@ def handler_for(handle: Handle) -> type[BaseHTTPRequestHandler]:
             self._send(status, payload, queries)
 
         def _send(self, status: int, payload: Any, queries: int) -> None:
-            data = b"" if payload is None else json.dumps(payload).encode()
+            text = isinstance(payload, str)  # the /metrics page
+            data = (b"" if payload is None else payload.encode() if text
+                    else json.dumps(payload).encode())
             self.send_response(status)
             self.send_header("X-Query-Count", str(queries))
             if payload is not None:
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "text/plain; version=0.0.4" if text
+                                 else "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -8,7 +8,9 @@ It creates a fresh PostgreSQL database (schema + seed data), starts the fake Kub
 (deployment `deltacrown-web` in namespace `deltacrown`, container `web`, two replicas,
 carrying the five flags), writes a kubeconfig whose context `staging` points at it, starts
 the team API (whose requests are served by the fake cluster's ready pods) and a Slack
-webhook receiver. `kubectl exec`-style commands run `manage.py` from `dwtui/demo/pod/` as a
+webhook receiver, and (with `traffic`) a trickle of reads by other staging users.
+`faults` names the misbehaviours of `dwtui.demo.faults` the team API plays.
+`kubectl exec`-style commands run `manage.py` from `dwtui/demo/pod/` as a
 local subprocess with the pod's environment.
 """
 
@@ -20,14 +22,16 @@ import secrets
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from dwtui.demo.database import create_database, drop_database, server_dsn, unique_name
+from dwtui.demo.faults import FaultPlan
 from dwtui.demo.kube_api import FakeCluster, FakePod
 from dwtui.demo.kube_state import PodCommand
 from dwtui.demo.slack import SlackReceiver
 from dwtui.demo.team_api import AppInstance, TeamApi
+from dwtui.demo.traffic import Traffic
 
 NAMESPACE = "deltacrown"
 DEPLOYMENT = "deltacrown-web"
@@ -81,22 +85,31 @@ class DemoWorld:
         dbname: str | None = None,
         workdir: Path | None = None,
         hook_fails: bool = False,
+        faults: Iterable[str] = (),
+        traffic: float = 0.0,
         replicas: int = 2,
         ready_after: float = 0.3,
         flags: Mapping[str, str] | None = None,
         keep_database: bool = False,
         api_token: str | None = None,
         time_factor: float = 1.0,
+        observe_seconds: float = 1.0,
     ) -> None:
         self.server = server_dsn(server)
         #: This world's own database (a fresh unique name unless given).
         self.dbname = dbname or unique_name()
         self._own_workdir = workdir is None
         self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dwtui-demo-"))
-        self.hook_fails = hook_fails
+        self.faults = FaultPlan(faults, time_factor=time_factor)
+        self.hook_fails = hook_fails or "hook-fails" in self.faults
+        #: Background reads per second (0: none).
+        self.traffic_rate = traffic
+        self.traffic: Traffic | None = None
         self.replicas = replicas
         self.ready_after = ready_after
         self.time_factor = time_factor
+        #: How long the runbook's observation steps wait while the guards watch.
+        self.observe_seconds = observe_seconds
         self.flags = dict(INITIAL_FLAGS if flags is None else flags)
         self.keep_database = keep_database
         self.api_token = api_token or secrets.token_urlsafe(24)
@@ -121,8 +134,9 @@ class DemoWorld:
             self.cluster.start()
             self.cluster.write_kubeconfig(self.kubeconfig, context=CONTEXT)
             self.api = TeamApi(self.dsn, self.api_token, self._instances,
-                               hook_fails=self.hook_fails).start()
+                               hook_fails=self.hook_fails, faults=self.faults).start()
             self.slack = SlackReceiver().start()
+            self.traffic = Traffic(self.api.url, self.api_token, self.traffic_rate).start()
         except BaseException:
             self.stop()
             raise
@@ -130,9 +144,10 @@ class DemoWorld:
 
     def stop(self) -> None:
         """Stop every server, drop the database (unless kept) and remove the work dir."""
-        for server in (self.slack, self.api, self.cluster):
+        for server in (self.traffic, self.slack, self.api, self.cluster):
             if server is not None:
                 server.stop()
+        self.traffic = None
         self.slack = self.api = None
         self.cluster = None
         if self.dsn and not self.keep_database:
@@ -163,6 +178,7 @@ class DemoWorld:
             "DWTUI_DB_DSN": self.dsn,
             "DWTUI_SLACK_WEBHOOK": self.slack.url,
             "DWTUI_KUBECONFIG": str(self.kubeconfig),
+            "DWTUI_OBSERVE_SECONDS": f"{self.observe_seconds:g}",
         }
 
     def set_hook_fails(self, fails: bool) -> None:

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from dwtui.actions.base import ActionContext
@@ -30,6 +31,7 @@ from dwtui.session.model import DONE_STATUSES, Session
 from dwtui.variables import MissingVariables
 from dwtui.watch_guards.evidence import GuardEvidence, now
 from dwtui.watch_guards.judge import Judge, SampleState, Verdict
+from dwtui.watch_guards.log_rate import WATCHING_SINCE
 from dwtui.watch_guards.sources import SampleError, SampleRequest, take_sample
 
 if TYPE_CHECKING:
@@ -212,6 +214,7 @@ class GuardRunner:
         evidence = self.evidence[guard.id]
         judge = Judge(guard)
         engine = self.engine
+        memory: dict[str, Any] = {WATCHING_SINCE: datetime.now(UTC)}
         with engine.lock:
             evidence.started(now())
             engine.session.record(engine.operator, "guard.started",
@@ -220,7 +223,8 @@ class GuardRunner:
         while not stop.is_set():
             began = time.monotonic()
             conditions, why_not = self.conditions(guard)
-            value, error = self.sample(guard, stop) if not why_not else (None, why_not)
+            value, error = (self.sample(guard, stop, memory) if not why_not
+                            else (None, why_not))
             if stop.is_set() and value is None:
                 break  # cut short by the stop, not a real inconclusive sample
             verdict = judge.judge(value, **conditions)
@@ -248,8 +252,10 @@ class GuardRunner:
                 for name, condition in (("failing", guard.failing),
                                         ("healthy", guard.healthy))}, ""
 
-    def sample(self, guard: WatchGuard, cancel: threading.Event) -> tuple[float | None, str]:
-        """One reading of the guard's query: (value, "") or (None, why not)."""
+    def sample(self, guard: WatchGuard, cancel: threading.Event,
+               memory: dict[str, Any] | None = None) -> tuple[float | None, str]:
+        """One reading of the guard's query: (value, "") or (None, why not). `memory`: the
+        guard's between its samples (a counter's last value, the logs' last read)."""
         engine = self.engine
         kind = guard.query.kind
         try:
@@ -258,7 +264,8 @@ class GuardRunner:
                 sql_fields=("query",) if kind == "sql" else ())
             request = SampleRequest(
                 params=params, timeout=guard.sample_timeout, guard=engine.checklist.guard,
-                sql_context=lambda p, t: self._sql_context(guard, p, t, cancel))
+                sql_context=lambda p, t: self._action_context(guard, p, t, cancel),
+                memory={} if memory is None else memory)
             return take_sample(kind, request).value, ""
         except MissingVariables as exc:
             return None, str(exc)
@@ -267,10 +274,12 @@ class GuardRunner:
         except Exception as exc:  # a bug in a source must not end the guard silently
             return None, engine.mask(f"{type(exc).__name__}: {exc}")
 
-    def _sql_context(self, guard: WatchGuard, params: Mapping[str, Any], timeout: float,
-                     cancel: threading.Event) -> ActionContext:
+    def _action_context(self, guard: WatchGuard, params: Mapping[str, Any], timeout: float,
+                        cancel: threading.Event) -> ActionContext:
+        """What an sql or logs guard's sample runs its action's machinery with."""
         engine = self.engine
-        step = Step(id=f"guard.{guard.id}", title=guard.title, kind="sql", params=params,
+        kind = "sql" if guard.query.kind == "sql" else "target.logs"
+        step = Step(id=f"guard.{guard.id}", title=guard.title, kind=kind, params=params,
                     timeout=timeout)
         return ActionContext(
             step=step, params=params, checklist=engine.checklist, target=engine.target,
@@ -279,7 +288,15 @@ class GuardRunner:
             session_dir=engine.session_dir(), artifacts_dir=engine.session_dir(),
             timeout=timeout, variables=engine.variables.view(),
             secret_names=engine.variables.secret_names,
+            started_at_of=self._started_at_of,
         )
+
+    def _started_at_of(self, step_id: str) -> datetime | None:
+        """When the step's latest attempt started (a logs guard's `since = "step:<id>"`)."""
+        with self.engine.lock:
+            state = self.engine.session.steps.get(step_id)
+            last = state.last_attempt if state is not None else None
+            return last.started_at if last is not None else None
 
     def _record(self, guard: WatchGuard, evidence: GuardEvidence, value: float | None,
                 error: str, verdict: Verdict, *, conditions: Mapping[str, str]) -> None:

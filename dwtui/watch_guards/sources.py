@@ -4,56 +4,42 @@ Every source returns a `Reading` (the number and where it was read) or raises `S
 with one line saying why; a failed sample is inconclusive, never a crash. HTTP goes through
 the http step's client (every timeout set, no redirects, a bounded body) and the `[guard]`
 forbid patterns are checked before anything is sent; SQL is the sql step itself (one
-read-only statement in a READ ONLY transaction); a shell command runs in bash with a timeout.
+read-only statement in a READ ONLY transaction); a shell command runs in bash with a timeout;
+`/metrics` pages are `metrics_source`, a target's log pattern rate is `log_rate`.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from dwtui.actions._httpclient import check_url, hostname_of, make_client, send
-from dwtui.actions.base import ActionContext, ActionError
-from dwtui.checklist.model import Guard
-from dwtui.expectations import MISSING, as_number, lookup
+from dwtui.actions.base import ActionError
+from dwtui.expectations import MISSING, lookup
 from dwtui.shell_vars import environment, shown
 from dwtui.targets.guard import refusal
 from dwtui.targets.shell_facts import shell_facts
+from dwtui.watch_guards.log_rate import log_rate
+from dwtui.watch_guards.metrics_source import metrics_text
+from dwtui.watch_guards.sampling import (
+    Reading,
+    SampleError,
+    SampleRequest,
+    http_get,
+    number_of,
+    parse_json,
+)
+
+__all__ = ["Reading", "SampleError", "SampleRequest", "take_sample"]
 
 #: A shell guard's output kept for the number (and quoted in an error) at most.
 SHELL_OUTPUT_LIMIT = 64 * 1024
 
 
-class SampleError(Exception):
-    """A sample could not be taken (one line for the operator)."""
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One number a source read, and a short note of where it came from."""
-
-    value: float
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class SampleRequest:
-    """What one sample needs: the query's fields (variables filled in), the time allowed,
-    the forbid patterns, and for SQL a way to build the sql action's context."""
-
-    params: Mapping[str, Any]
-    timeout: float
-    guard: Guard
-    sql_context: Callable[[Mapping[str, Any], float], ActionContext] | None = None
-
-
 def take_sample(kind: str, request: SampleRequest) -> Reading:
-    """A reading from the source `kind` (http, prometheus, metrics, sql, shell)."""
+    """A reading from the source `kind` (http, prometheus, metrics, sql, shell, logs)."""
     source = SOURCES.get(kind)
     if source is None:
         raise SampleError(f"unknown guard query source {kind!r}")
@@ -66,46 +52,14 @@ def take_sample(kind: str, request: SampleRequest) -> Reading:
     return reading
 
 
-def _get(request: SampleRequest, url: str, params: Mapping[str, str] | None = None) -> bytes:
-    check_url(url)
-    why = refusal(request.guard, {"guard host": hostname_of(url)})
-    if why:
-        raise SampleError(why)
-    if params:
-        from urllib.parse import urlencode
-
-        url = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
-    headers = dict(request.params.get("headers") or {})
-    with make_client(request.timeout) as client:
-        reply = send(client, "GET", url, timeout=request.timeout, headers=headers)
-    if not 200 <= reply.status < 300:
-        raise SampleError(f"HTTP {reply.status} {reply.reason} from {hostname_of(url)}")
-    return reply.body
-
-
-def _json(body: bytes, what: str) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
-        raise SampleError(f"{what} is not JSON") from None
-
-
-def _number(value: Any, what: str) -> float:
-    number = as_number(value)
-    if number is None:
-        shown_value = json.dumps(value)[:60] if not isinstance(value, str) else repr(value[:60])
-        raise SampleError(f"{what} is not a number ({shown_value})")
-    return number
-
-
 def http_json(request: SampleRequest) -> Reading:
     """GET `url`, the number at the dotted `path` of its JSON (`data.0.rate`)."""
     path = str(request.params["path"])
-    data = _json(_get(request, str(request.params["url"])), "the response")
+    data = parse_json(http_get(request, str(request.params["url"])), "the response")
     value = lookup(data, path)
     if value is MISSING:
         raise SampleError(f"the response has no {path!r}")
-    return Reading(_number(value, path), f"{path} = {value}")
+    return Reading(number_of(value, path), f"{path} = {value}")
 
 
 def prometheus(request: SampleRequest) -> Reading:
@@ -113,7 +67,7 @@ def prometheus(request: SampleRequest) -> Reading:
     base = str(request.params["url"]).rstrip("/")
     url = base if base.endswith("/api/v1/query") else base + "/api/v1/query"
     query = str(request.params["query"])
-    data = _json(_get(request, url, {"query": query}), "the Prometheus answer")
+    data = parse_json(http_get(request, url, {"query": query}), "the Prometheus answer")
     if not isinstance(data, dict) or data.get("status") != "success":
         error = data.get("error", "no status") if isinstance(data, dict) else "not an object"
         raise SampleError(f"Prometheus refused the query: {str(error)[:200]}")
@@ -121,7 +75,7 @@ def prometheus(request: SampleRequest) -> Reading:
     result: dict[str, Any] = found if isinstance(found, dict) else {}
     kind, values = result.get("resultType"), result.get("result")
     if kind in ("scalar", "string") and isinstance(values, list) and len(values) == 2:
-        return Reading(_number(values[1], "the scalar"), f"{query} = {values[1]}")
+        return Reading(number_of(values[1], "the scalar"), f"{query} = {values[1]}")
     if kind == "vector" and isinstance(values, list):
         if not values:
             raise SampleError("the query returned no series (no data)")
@@ -130,33 +84,8 @@ def prometheus(request: SampleRequest) -> Reading:
                               "(sum(...), max(...))")
         pair = values[0].get("value") if isinstance(values[0], dict) else None
         if isinstance(pair, list) and len(pair) == 2:
-            return Reading(_number(pair[1], "the series' value"), f"{query} = {pair[1]}")
+            return Reading(number_of(pair[1], "the series' value"), f"{query} = {pair[1]}")
     raise SampleError(f"unexpected Prometheus result type {kind!r} (want a vector or scalar)")
-
-
-def metrics_text(request: SampleRequest) -> Reading:
-    """A `/metrics` text page (Prometheus exposition format): the sum of the samples named
-    `name` whose labels include `labels`."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    name = str(request.params["name"])
-    wanted = dict(request.params.get("labels") or {})
-    text = _get(request, str(request.params["url"])).decode("utf-8", "replace")
-    total, matched = 0.0, 0
-    try:
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                if sample.name == name and all(
-                    sample.labels.get(k) == v for k, v in wanted.items()
-                ):
-                    total += float(sample.value)
-                    matched += 1
-    except (ValueError, TypeError, IndexError) as exc:
-        raise SampleError(f"the metrics page does not parse: {str(exc)[:120]}") from None
-    if not matched:
-        labels = ",".join(f'{k}="{v}"' for k, v in wanted.items())
-        raise SampleError(f"no sample {name}{{{labels}}} on the metrics page")
-    return Reading(total, f"{name} = {total:g} ({matched} sample{'s' * (matched != 1)})")
 
 
 def sql_scalar(request: SampleRequest) -> Reading:
@@ -174,7 +103,7 @@ def sql_scalar(request: SampleRequest) -> Reading:
     scalar = outcome.observed.get("scalar")
     if scalar is None:
         raise SampleError("the query returned no value (no rows, or null)")
-    return Reading(_number(scalar, "the query's value"), outcome.summary)
+    return Reading(number_of(scalar, "the query's value"), outcome.summary)
 
 
 def shell_number(request: SampleRequest) -> Reading:
@@ -202,7 +131,7 @@ def shell_number(request: SampleRequest) -> Reading:
                           + (f" ({last[:80]})" if last else ""))
     if not last:
         raise SampleError("the command printed nothing")
-    return Reading(_number(last, "the command's last line"), f"printed {last[:40]}")
+    return Reading(number_of(last, "the command's last line"), f"printed {last[:40]}")
 
 
 SOURCES: Mapping[str, Callable[[SampleRequest], Reading]] = {
@@ -211,4 +140,5 @@ SOURCES: Mapping[str, Callable[[SampleRequest], Reading]] = {
     "metrics": metrics_text,
     "sql": sql_scalar,
     "shell": shell_number,
+    "logs": log_rate,
 }
