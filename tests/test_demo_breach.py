@@ -113,10 +113,10 @@ async def test_pilot_breach_modal_preselects_the_scenario_and_y_rolls_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from dwtui.app import DwtuiApp
+    from dwtui.desk.workspace import Workspace
     from dwtui.screens.breach import BreachScreen
     from dwtui.screens.message_confirm import MessageConfirmScreen
     from dwtui.screens.scenario import ScenarioScreen
-    from dwtui.screens.workspace import Workspace
 
     world = DemoWorld(dbname=f"dwtui_breach_tui_{secrets.token_hex(4)}", workdir=tmp_path / "w",
                       faults=["error-spike-after-enable"], traffic=5.0, observe_seconds=120)
