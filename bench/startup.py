@@ -11,7 +11,9 @@ time to the complete main screen as well.
 Both get the same byte-code cache (a fresh $PYTHONPYCACHEPREFIX filled by a warm-up run of
 each): an installed dwtui has its `.pyc` files, like Textual; without this, an environment
 with PYTHONDONTWRITEBYTECODE would make dwtui recompile its ~60 modules on every start while
-Textual's came precompiled.
+Textual's came precompiled. Likewise dwtui's cache of load-time SQL verdicts
+($DWTUI_CACHE_DIR, fresh, filled by the warm-up run): an operator opens the same checklist
+many times (`check`, `new`, `resume`); `--cold-sql` empties it before every run.
 
 Usage: .venv/bin/python bench/startup.py [--runs N]
 """
@@ -124,9 +126,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--events", type=int, default=500)
+    parser.add_argument(
+        "--cold-sql", action="store_true", help="no remembered SQL verdicts in any run"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dwtui-startup-") as tmp:
         root = Path(tmp)
+        os.environ["DWTUI_CACHE_DIR"] = str(root / "cache")  # not the operator's own cache
         session_id = session_with_events(root, args.events)
         hello = root / "hello.py"
         hello.write_text(HELLO)
@@ -135,6 +141,7 @@ def main() -> int:
             "DWTUI_SESSIONS_DIR": str(root / "sessions"),
             "DWTUI_OPERATOR": "bench@local",
             "PYTHONPYCACHEPREFIX": str(root / "pycache"),
+            "DWTUI_CACHE_DIR": str(root / "cache"),
         }
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         dwtui_cmd = [sys.executable, "-m", "dwtui", "resume", session_id]
@@ -146,6 +153,8 @@ def main() -> int:
         hello_times: list[float] = []
         for _ in range(args.runs):
             hello_times.append(first_frame(hello_cmd, root, env)[0])
+            if args.cold_sql:
+                shutil.rmtree(root / "cache", ignore_errors=True)
             first, complete = first_frame(dwtui_cmd, root, env)
             dwtui_times.append(first)
             dwtui_complete.append(complete)
@@ -153,7 +162,11 @@ def main() -> int:
     dwtui_median = statistics.median(dwtui_times)
     complete_median = statistics.median(dwtui_complete)
     ratio = dwtui_median / hello_median
-    print(f"checklist: {CHECKLIST.name}, session with {args.events} events, {args.runs} runs")
+    sql = "none remembered" if args.cold_sql else "remembered"
+    print(
+        f"checklist: {CHECKLIST.name}, session with {args.events} events, {args.runs} runs, "
+        f"SQL verdicts {sql}"
+    )
     print(
         f"hello-world Textual app: median {hello_median * 1000:7.1f} ms "
         f"(min {min(hello_times) * 1000:.1f})"
