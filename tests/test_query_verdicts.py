@@ -165,3 +165,19 @@ def test_a_damaged_or_unwritable_cache_never_stops_a_load(tmp_path: Path, cache:
     query_verdicts.forget()
     assert problems(path) == expected
     assert load_checklist(SHIPPED).id
+
+
+def test_no_home_means_no_cache_not_a_failed_load(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DWTUI_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("HOME", raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    path = write_checklist(tmp_path)
+    assert len(problems(path)) == 1
+    assert load_checklist(SHIPPED).id

@@ -51,11 +51,20 @@ class _Known:
 
     def get(self) -> dict[str, str]:
         if self.verdicts is None:
-            self.verdicts = _read(cache_dir() / FILE_NAME)
+            directory = _usable_cache_dir()
+            self.verdicts = {} if directory is None else _read(directory / FILE_NAME)
         return self.verdicts
 
 
 _known = _Known()
+
+
+def _usable_cache_dir() -> Path | None:
+    """`cache_dir()`, or None when there is no home to put it in."""
+    try:
+        return cache_dir()
+    except (RuntimeError, KeyError):  # Path.home() without $HOME or a passwd entry
+        return None
 
 
 def refusal(query: str, *, with_params: bool, write: bool) -> str | None:
@@ -85,7 +94,9 @@ def save() -> None:
     from dwtui.session.errors import SessionError
     from dwtui.session.safe_files import check_directory, ensure_dir
 
-    directory = cache_dir()
+    directory = _usable_cache_dir()
+    if directory is None:
+        return
     items = list(_known.verdicts.items())[-MAX_VERDICTS:]
     data = json.dumps({"checks": _fingerprint(), "verdicts": dict(items)}, sort_keys=True)
     with contextlib.suppress(OSError, SessionError):
