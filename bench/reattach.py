@@ -131,6 +131,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dwtui-reattach-") as tmp:
         root = Path(tmp)
+        os.environ["DWTUI_CACHE_DIR"] = str(root / "cache")  # not the operator's own cache
         crashed = crashed_session(root, args.events, args.steps)
         pids = running_pids(root, crashed)
         if len(pids) < args.steps:
@@ -143,6 +144,7 @@ def main() -> int:
             **os.environ,
             "DWTUI_OPERATOR": "bench@local",
             "PYTHONPYCACHEPREFIX": str(root / "pycache"),
+            "DWTUI_CACHE_DIR": str(root / "cache"),
         }
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         reattach_env = {**env, "DWTUI_SESSIONS_DIR": str(root / "sessions")}

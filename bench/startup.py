@@ -1,17 +1,20 @@
-"""Startup: `dwtui resume` to its first frame vs a bare Textual hello-world, same run.
+"""Startup: `dwtui resume` to its complete main screen vs a Textual hello-world's first
+frame, same run (issue 16 item 1: <= 1.3x).
 
 Both run as subprocesses on a pseudo-terminal (120x40); both append `time.time()` to the
 file named by $DWTUI_FIRST_FRAME_FILE right after their first full frame (the same way: a
 screen's `call_after_refresh` from its mount). dwtui opens the shipped P5-T6 checklist with a
-500-event session; its first frame is a one-line "opening" screen while the session opens in
-a worker thread, so it appends a second stamp once the session's main screen has painted, and
-exits. Prints medians and the ratio of first frames (target <= 1.3x), and, for honesty, the
-time to the complete main screen as well.
+500-event session; it opens the session before its app starts, so its first frame is the
+complete main screen (an app given a loading screen would stamp that first, then the main
+screen: both are printed), and exits. Prints medians, the ratio of the complete main screen
+(the target) and of the first frames.
 
 Both get the same byte-code cache (a fresh $PYTHONPYCACHEPREFIX filled by a warm-up run of
 each): an installed dwtui has its `.pyc` files, like Textual; without this, an environment
 with PYTHONDONTWRITEBYTECODE would make dwtui recompile its ~60 modules on every start while
-Textual's came precompiled.
+Textual's came precompiled. Likewise dwtui's cache of load-time SQL verdicts
+($DWTUI_CACHE_DIR, fresh, filled by the warm-up run): an operator opens the same checklist
+many times (`check`, `new`, `resume`); `--cold-sql` empties it before every run.
 
 Usage: .venv/bin/python bench/startup.py [--runs N]
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import os
+import resource
 import shutil
 import statistics
 import struct
@@ -120,13 +124,23 @@ def first_frame(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[flo
     return stamps[0] - started, stamps[-1] - started
 
 
+def children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes so far."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--events", type=int, default=500)
+    parser.add_argument(
+        "--cold-sql", action="store_true", help="no remembered SQL verdicts in any run"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dwtui-startup-") as tmp:
         root = Path(tmp)
+        os.environ["DWTUI_CACHE_DIR"] = str(root / "cache")  # not the operator's own cache
         session_id = session_with_events(root, args.events)
         hello = root / "hello.py"
         hello.write_text(HELLO)
@@ -135,6 +149,7 @@ def main() -> int:
             "DWTUI_SESSIONS_DIR": str(root / "sessions"),
             "DWTUI_OPERATOR": "bench@local",
             "PYTHONPYCACHEPREFIX": str(root / "pycache"),
+            "DWTUI_CACHE_DIR": str(root / "cache"),
         }
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         dwtui_cmd = [sys.executable, "-m", "dwtui", "resume", session_id]
@@ -144,16 +159,28 @@ def main() -> int:
         dwtui_times: list[float] = []
         dwtui_complete: list[float] = []
         hello_times: list[float] = []
+        hello_cpu: list[float] = []
+        dwtui_cpu: list[float] = []
         for _ in range(args.runs):
+            before = children_cpu()
             hello_times.append(first_frame(hello_cmd, root, env)[0])
+            hello_cpu.append(children_cpu() - before)
+            if args.cold_sql:
+                shutil.rmtree(root / "cache", ignore_errors=True)
+            before = children_cpu()
             first, complete = first_frame(dwtui_cmd, root, env)
+            dwtui_cpu.append(children_cpu() - before)
             dwtui_times.append(first)
             dwtui_complete.append(complete)
     hello_median = statistics.median(hello_times)
     dwtui_median = statistics.median(dwtui_times)
     complete_median = statistics.median(dwtui_complete)
     ratio = dwtui_median / hello_median
-    print(f"checklist: {CHECKLIST.name}, session with {args.events} events, {args.runs} runs")
+    sql = "none remembered" if args.cold_sql else "remembered"
+    print(
+        f"checklist: {CHECKLIST.name}, session with {args.events} events, {args.runs} runs, "
+        f"SQL verdicts {sql}"
+    )
     print(
         f"hello-world Textual app: median {hello_median * 1000:7.1f} ms "
         f"(min {min(hello_times) * 1000:.1f})"
@@ -166,8 +193,18 @@ def main() -> int:
         f"dwtui main screen done:  median {complete_median * 1000:7.1f} ms "
         f"(min {min(dwtui_complete) * 1000:.1f}), {complete_median / hello_median:.2f}x"
     )
-    print(f"first-frame ratio {ratio:.2f}x (target <= 1.3x):", "ok" if ratio <= 1.3 else "OVER")
-    return 0 if ratio <= 1.3 else 1
+    complete_ratio = complete_median / hello_median
+    cpu_hello, cpu_dwtui = statistics.median(hello_cpu), statistics.median(dwtui_cpu)
+    print(
+        f"CPU of the whole process (start to exit, less moved by other load): hello "
+        f"{cpu_hello * 1000:.1f} ms, dwtui {cpu_dwtui * 1000:.1f} ms, {cpu_dwtui / cpu_hello:.2f}x"
+    )
+    print(f"first-frame ratio {ratio:.2f}x")
+    print(
+        f"complete main screen ratio {complete_ratio:.2f}x (target <= 1.3x):",
+        "ok" if complete_ratio <= 1.3 else "OVER",
+    )
+    return 0 if complete_ratio <= 1.3 else 1
 
 
 if __name__ == "__main__":

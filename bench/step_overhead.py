@@ -2,8 +2,8 @@
 
 Runs 200 trivial shell steps (`true`) through `dwtui run` (in-process, a real durable session
 store) and 200 `subprocess.run(["bash", "-c", "true"])` in the same run, and prints both and
-the ratio (target <= 1.5x). Also breaks down where the runner's time goes: process start +
-wait, session saves, the rest.
+the ratio (target: <= 1.3x in every round). Also breaks down where the runner's time goes:
+process start + wait, session saves, the rest.
 
 On this machine's disk (ext4 without a journal) creating a file skips, one by one, the inodes
 freed in the last minute or more, so recent deletions (another run's cleanup, a test suite's)
@@ -152,7 +152,9 @@ def main() -> None:
                   f"({base / n * 1000:5.2f} ms/step) | dwtui run {ours:6.3f} s "
                   f"({ours / n * 1000:5.2f} ms/step) | ratio {ours / base:.2f}x")
         create = file_create_cost(Path(scratch) / "create-after")
-    print(f"median ratio: {statistics.median(ratios):.2f}x  (target <= 1.5x)")
+    worst = max(ratios)
+    print(f"median ratio: {statistics.median(ratios):.2f}x, worst round {worst:.2f}x  "
+          f"(issue 16 target: <= 1.3x in every round: {'met' if worst <= 1.3 else 'NOT met'})")
     print("where the runner's time went (last round):")
     for name, timer in timers.items():
         print(f"  {name:<6} {timer.calls:5d} calls  {timer.total * 1000 / n:6.2f} ms/step")

@@ -17,6 +17,7 @@ _ROOT = Path(os.environ.get("DWTUI_TEST_ROOT") or tempfile.mkdtemp(prefix="dwtui
 _ROOT.mkdir(parents=True, exist_ok=True)
 os.environ["DWTUI_TEST_ROOT"] = str(_ROOT)
 os.environ["DWTUI_SESSIONS_DIR"] = str(_ROOT / "sessions")
+os.environ["DWTUI_CACHE_DIR"] = str(_ROOT / "cache")  # the load-time SQL verdicts
 os.environ.setdefault("DWTUI_OPERATOR", "tester@ci")
 
 

@@ -257,3 +257,23 @@ async def test_the_last_lines_are_painted_when_the_writer_stops_not_at_a_frame_s
             handle.write("".join(f"line {n}\n" for n in range(5000)))
         await wait_for(pilot, lambda: view.visible_text()[-1:] == ["line 4999"])
         assert view.line_count == 5001
+
+
+async def test_reopening_the_followed_file_paints_its_new_lines_at_once(tmp_path: Path) -> None:
+    # The screen reopens the selected step's log when the step's state changes (it ended):
+    # the new lines are indexed and on screen then, not when the follower thread gets to
+    # them. Nothing awaits between the write and the checks, so no follower wake-up or
+    # timer of the app can have run: only the reopening itself can show them.
+    log = tmp_path / "u.log"
+    log.write_text("first\n")
+    app = LogApp(log)
+    async with app.run_test(size=(60, 20)) as pilot:
+        view = app.query_one(LogView)
+        await wait_for(pilot, lambda: view.visible_text()[-1:] == ["first"])
+        with open(log, "a") as handle:
+            handle.write("".join(f"line {n}\n" for n in range(3000)))
+        view.open(log)
+        assert view.line_count == 3001
+        assert view.visible_text()[-1:] == ["line 2999"]
+        view.open(log)  # nothing new: the same lines, nothing reset
+        assert view.line_count == 3001

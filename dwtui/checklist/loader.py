@@ -18,7 +18,7 @@ from typing import Any
 import tomli
 
 from dwtui import toml_input
-from dwtui.checklist import schema
+from dwtui.checklist import query_verdicts, schema
 from dwtui.checklist.baselines import check_baselines
 from dwtui.checklist.build import Builder
 from dwtui.checklist.errors import ChecklistError, Problem
@@ -82,7 +82,10 @@ def _load(path: Path) -> tuple[Checklist | None, list[Problem]]:
     if isinstance(loaded, Problem):
         return None, [loaded]
     data, text, raw = loaded
-    return _build(path, text, data, raw)
+    try:
+        return _build(path, text, data, raw)
+    finally:
+        query_verdicts.save()  # the SQL checks' new verdicts, for the next load
 
 
 def _syntax_problem(path: Path, text: str, message: str) -> Problem:

@@ -93,15 +93,14 @@ def _sql(report: Report, spec: Mapping[str, Any], where: KeyPath) -> None:
 def _query(report: Report, spec: Mapping[str, Any], where: KeyPath, *, write: bool) -> None:
     """The checks the sql step makes before sending (one statement, read-only rules), made
     here too so that a bad query fails `dwtui check`, not the change window."""
-    from dwtui.sqlguard import SqlRefusal, analyse, split
+    from dwtui.checklist.query_verdicts import refusal
 
     query = spec.get("query")
     if not isinstance(query, str):
         return
-    try:
-        analyse(split(query.strip(), with_params=bool(spec.get("params"))), write=write)
-    except SqlRefusal as exc:
-        report((*where, "query"), str(exc))
+    problem = refusal(query.strip(), with_params=bool(spec.get("params")), write=write)
+    if problem is not None:
+        report((*where, "query"), problem)
 
 
 def _http(report: Report, spec: Mapping[str, Any], where: KeyPath) -> None:

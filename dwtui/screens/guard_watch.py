@@ -67,11 +67,11 @@ class GuardWatch(Screen[None]):
 
     def show_recorded_breach(self) -> None:
         """Opening a session a breach froze: show that breach again, its rollback ready."""
-        from dwtui.watch_guards.runner import recorded_breaches
-
         c = self.controller
         if c.engine is None or c.read_only or not c.engine.freeze.reason:
             return
+        from dwtui.watch_guards.runner import recorded_breaches  # only for a frozen session
+
         breaches = recorded_breaches(c.session, c.checklist)
         if breaches:
             self.post_message(GuardBreached(breaches[0]))

@@ -35,6 +35,8 @@ from dwtui.text_safety import visible
 FRAME_INTERVAL = 1 / 30
 #: A frame at least this often even without a wake-up (seconds).
 SAFETY_INTERVAL = 0.25
+#: The most `LogView.catch_up` indexes on the UI thread (bytes: ~2-4 ms of work).
+CATCH_UP_BYTES = 8 << 20
 
 
 class LogView(ScrollView, can_focus=True):
@@ -115,8 +117,10 @@ class LogView(ScrollView, can_focus=True):
         self._index = None
 
     def open(self, path: Path | None) -> None:
-        """Follow `path` from its start (None shows the placeholder); cheap when unchanged."""
+        """Follow `path` from its start (None shows the placeholder); when it is the file
+        already followed, only `catch_up` (the step's state changed)."""
         if path == self.path and self._index is not None:
+            self.catch_up()
             return
         self._close()
         self.path = path
@@ -136,6 +140,32 @@ class LogView(ScrollView, can_focus=True):
             self._dirty = True
             self._wake()
         self.refresh()
+
+    def catch_up(self) -> None:
+        """Index what the follower thread has not reached yet and paint it now.
+
+        Called when the step's state changes, most often because it ended: the operator
+        waits for exactly its last lines, and the follower (a thread polling the file,
+        sharing the interpreter with the engine's saves and this screen's repaint) can see
+        the end of the output well after the step's end. At most `CATCH_UP_BYTES` are
+        read here (milliseconds); a larger backlog is left to the follower.
+        """
+        index = self._index
+        if index is None:
+            return
+        read = 0
+        while read < CATCH_UP_BYTES:
+            try:
+                grew = index.scan()
+            except OSError:
+                break
+            if not grew:
+                break
+            read += grew
+        if read:
+            self._dirty = True
+        if self._dirty:
+            self._tick()
 
     def _mark_dirty(self) -> None:
         # Called from the follower thread after the index grew. One wake-up per frame: while
