@@ -22,7 +22,6 @@ from dwtui.desk.controller import SessionController
 from dwtui.messages import ReleaseWheel, ScreenReady, TakeWheel
 from dwtui.screens.guard_watch import GuardWatch
 from dwtui.screens.keys import key_of
-from dwtui.screens.panels import CriteriaScreen, FlagsScreen
 from dwtui.screens.step_runs import StepRunsScreen
 from dwtui.session.model import DONE_STATUSES
 from dwtui.text_safety import visible
@@ -424,10 +423,14 @@ class MainScreen(GuardWatch, StepRunsScreen):
 
     def action_flags(self) -> None:
         """The key flags panel."""
+        from dwtui.screens.panels import FlagsScreen
+
         self.app.push_screen(FlagsScreen(self.controller))
 
     def action_criteria(self) -> None:
         """The success-criteria panel."""
+        from dwtui.screens.panels import CriteriaScreen
+
         self.app.push_screen(CriteriaScreen(self.controller))
 
     def action_delta(self) -> None:

@@ -1,7 +1,8 @@
 """Running and marking steps: the engine calls behind the main screen's keys.
 
 Steps run in daemon threads (`in_daemon_thread`), awaited by async workers so confirmation
-modals can be awaited in between (`push_screen_wait`) when a whole phase runs.
+modals can be awaited in between (`push_screen_wait`) when a whole phase runs. The dialogs
+are imported when first shown: start-up pays only for what it draws.
 """
 
 from __future__ import annotations
@@ -17,14 +18,6 @@ from dwtui.checklist.model import Step
 from dwtui.desk.controller import SessionController
 from dwtui.messages import WheelLost, WorkerFailed
 from dwtui.screens.keys import key_of
-from dwtui.screens.manual_check import ManualCheckScreen
-from dwtui.screens.message_confirm import MessageConfirmScreen
-from dwtui.screens.modals import (
-    ConfirmScreen,
-    InterruptedScreen,
-    NoteScreen,
-    TypedConfirmScreen,
-)
 from dwtui.screens.threads import in_daemon_thread
 from dwtui.session.model import DONE_STATUSES, StepStatus
 from dwtui.text_safety import visible
@@ -139,6 +132,9 @@ class StepRunsScreen(Screen[None]):
         rollback scenario's one confirmation). A typed word and a message to send are still
         asked: those are never answered for the operator.
         """
+        from dwtui.screens.message_confirm import MessageConfirmScreen
+        from dwtui.screens.modals import ConfirmScreen, TypedConfirmScreen
+
         for step in steps:
             engine = self.controller.engine
             frozen = engine.freeze.reason if engine is not None else ""
@@ -196,6 +192,8 @@ class StepRunsScreen(Screen[None]):
     async def _run_one(
         self, step: Step, confirmed: bool, edits: dict[str, str] | None = None
     ) -> bool:
+        from dwtui.screens.modals import ConfirmScreen
+
         engine = self.controller.engine
         if engine is None or self.controller.read_only:
             self.notify("Read-only: watching, not driving.", severity="warning")
@@ -297,6 +295,8 @@ class StepRunsScreen(Screen[None]):
 
     def ask_interrupted(self, step_id: str) -> None:
         """Offer re-run / mark done / mark failed for an interrupted step."""
+        from dwtui.screens.modals import InterruptedScreen
+
         c = self.controller
         step = c.step(step_id)
         attempt = c.attempt(step_id)
@@ -324,6 +324,8 @@ class StepRunsScreen(Screen[None]):
 
     def action_cancel_step(self) -> None:
         """Cancel the running step, after a confirmation."""
+        from dwtui.screens.modals import ConfirmScreen
+
         step_id = self.selected
         running = [sid for sid in self._cancels if sid == step_id] or list(self._cancels)
         if not running:
@@ -391,6 +393,8 @@ class StepRunsScreen(Screen[None]):
     def _check_manual(self, step: Step) -> None:
         """A manual step: its sub-items ticked one by one (each recorded with who and when),
         then confirmed as a recorded attempt; one without sub-items is confirmed at once."""
+        from dwtui.screens.manual_check import ManualCheckScreen
+
         engine = self.controller.engine
         if engine is None or self.controller.read_only:
             self.notify("Read-only: watching, not driving.", severity="warning")
@@ -431,6 +435,8 @@ class StepRunsScreen(Screen[None]):
 
     def action_add_note(self) -> None:
         """Attach a note to the selected step (followers' notes go through the journal)."""
+        from dwtui.screens.modals import NoteScreen
+
         step = self._step_or_warn()
         if step is None:
             return
