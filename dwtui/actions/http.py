@@ -23,9 +23,9 @@ from dwtui.actions._httpclient import (
     send,
     shown_headers,
 )
-from dwtui.actions._redact import masker_for
 from dwtui.actions._timeouts import step_timeout
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
+from dwtui.actions.redact import masker_for
 from dwtui.secrets import Masker
 from dwtui.targets.guard import refusal as guard_refusal
 from dwtui.targets.guard_facts import url_facts

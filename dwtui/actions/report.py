@@ -18,8 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dwtui.actions._redact import masker_for
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
+from dwtui.actions.redact import masker_for
 from dwtui.secrets import Masker
 from dwtui.shell_vars import environment, shown
 from dwtui.targets import _proc

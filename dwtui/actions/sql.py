@@ -25,10 +25,10 @@ from dwtui import json_path
 from dwtui.actions._pg_affected import rows_changed_so_far
 from dwtui.actions._pg_errors import connect_error, query_error
 from dwtui.actions._pg_values import capture_text, evidence_value, plain
-from dwtui.actions._redact import masker_for, redact_tree
 from dwtui.actions._table import format_table
 from dwtui.actions._timeouts import step_timeout
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
+from dwtui.actions.redact import masker_for, redact_tree
 from dwtui.secrets import Masker
 from dwtui.sqlguard import Analysis, QueryTemplate, SqlRefusal, analyse, split
 from dwtui.targets.guard import refusal as guard_refusal

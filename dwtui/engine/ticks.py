@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from dwtui.session.model import Tick, utcnow
 
 if TYPE_CHECKING:
-    from dwtui.engine.core import Engine
+    from dwtui.engine.host import EngineHost
 
 
-def items_of(engine: Engine, step_id: str) -> list[str]:
+def items_of(engine: EngineHost, step_id: str) -> list[str]:
     """The manual step's sub-items (ValueError for a step that is not manual)."""
     step = engine.checklist.step(step_id)
     if step.kind != "manual":
@@ -24,7 +24,7 @@ def items_of(engine: Engine, step_id: str) -> list[str]:
     return [str(item) for item in step.params.get("items") or []]
 
 
-def tick_item(engine: Engine, step_id: str, index: int, *, ticked: bool, by: str) -> list[Tick]:
+def tick_item(engine: EngineHost, step_id: str, index: int, *, ticked: bool, by: str) -> list[Tick]:
     """Tick (or untick) sub-item `index` (0-based) of a manual step; saved and notified."""
     items = items_of(engine, step_id)
     if not 0 <= index < len(items):
