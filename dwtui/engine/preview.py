@@ -51,12 +51,14 @@ def preview(engine: EngineHost, step: Step) -> str:
         lines.append(f"expect: {describe(dict(step.expect))}")
     if step.capture:
         lines.append(f"capture: {render(dict(step.capture))}")
-    from dwtui.engine import conditions, retry
+    from dwtui.engine.conditions import describe as describe_condition
+    from dwtui.engine.conditions import governing
+    from dwtui.engine.retry import describe as describe_retry
 
     if step.retry is not None:
-        lines.append(f"retry: {retry.describe(step.retry)}")
-    lines.extend(f"when ({where}): {conditions.describe(condition)}"
-                 for where, condition in conditions.governing(engine, step))
+        lines.append(f"retry: {describe_retry(step.retry)}")
+    lines.extend(f"when ({where}): {describe_condition(condition)}"
+                 for where, condition in governing(engine, step))
     missing = engine.variables.missing(step)
     if missing:
         lines.append("needs: " + ", ".join(f"${{{name}}}" for name in missing))
