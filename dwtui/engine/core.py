@@ -301,21 +301,13 @@ class Engine:
                                     detail="edited before running: " + ", ".join(sorted(edits)))
         by = self.operator
         if step.kind == "manual":
-            from dwtui.engine.ticks import tick_evidence
+            from dwtui.engine.ticks import confirm_params
 
-            params["confirmed"] = confirmed
             ticks = list(self.session.state_of(step_id).ticks)
+            confirm_params(params, ticks, confirmed=confirmed, done_items=done_items,
+                           note=note, rehearsal=rehearsal)
             if rehearsal:
                 by = AUTO_TICKED
-                params["rehearsal"] = True
-            elif ticks:
-                params["ticks"] = tick_evidence(ticks)
-            if done_items is not None:
-                params["done_items"] = list(done_items)
-            elif ticks and not rehearsal:
-                params["done_items"] = [t.item for t in ticks]
-            if note:
-                params["note"] = note
         cancel = cancel or threading.Event()
         with self._lock:
             if step_id in self._active:
