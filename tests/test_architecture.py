@@ -158,3 +158,52 @@ def test_the_scanner_sees_deferred_and_relative_imports() -> None:
     assert {"textual.app", "dwtui.screens.main", "dwtui.session.codec"} <= found
     assert _is_ui("dwtui.screens.main") and not _is_ui("dwtui.session.codec")
     assert "dwtui.session.errors" in _imports(PACKAGE / "session" / "codec.py")
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import circle of `graph` (module -> modules it imports) as a path, or []."""
+    done: set[str] = set()
+
+    def visit(module: str, chain: list[str]) -> list[str]:
+        if module in chain:
+            return [*chain[chain.index(module):], module]
+        if module in done:
+            return []
+        for name in sorted(graph.get(module, ())):
+            found = visit(name, [*chain, module])
+            if found:
+                return found
+        done.add(module)
+        return []
+
+    for start in sorted(graph):
+        found = visit(start, [])
+        if found:
+            return found
+    return []
+
+
+def _within(package: str) -> dict[str, set[str]]:
+    """The import graph among `package`'s modules (TYPE_CHECKING and deferred imports
+    count); a module naming its own package (its face, `from pkg import mod`) is no edge."""
+    graph = _graph()
+    inside = {m for m in graph if m.startswith(package + ".")}
+    return {
+        module: {n for n in graph[module] if n in inside and not module.startswith(n + ".")}
+        for module in inside
+    }
+
+
+@pytest.mark.parametrize("package", ["dwtui.engine", "dwtui.demo"])
+def test_no_import_circle_inside(package: str) -> None:
+    # The engine's helpers take the EngineHost protocol (engine/host.py), never core.py.
+    assert _find_cycle(_within(package)) == []
+
+
+def test_the_circle_finder_sees_a_circle() -> None:
+    # Else the test above could pass while proving nothing.
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _find_cycle(graph) == ["a", "b", "c", "a"]
+    assert _find_cycle({"a": {"b"}, "b": set()}) == []
+    # An import under TYPE_CHECKING is an edge (conditions.py imports host.py only so).
+    assert "dwtui.engine.host" in _within("dwtui.engine")["dwtui.engine.conditions"]

@@ -137,9 +137,19 @@ def test_a_planted_link_in_place_of_the_lock_file_fails_the_step(tmp_path: Path)
     sessions = tmp_path / "sessions"
     session = new(sessions, path)
     (sessions / ".locks").mkdir()
-    (sessions / ".locks" / "schema-change_orders.lock").symlink_to(tmp_path / "elsewhere")
+    from dwtui.engine.step_lock import lock_path
+
+    lock_path(sessions, "schema-change:orders").symlink_to(tmp_path / "elsewhere")
     ran = run_dwtui(sessions, "run", session)
     assert ran.returncode == 1, ran.stdout + ran.stderr
     assert "cannot open the lock file of 'schema-change:orders'" in ran.stdout
     assert "Traceback" not in ran.stderr
     assert not (tmp_path / "elsewhere").exists() and not (tmp_path / "holding").exists()
+
+
+def test_two_lock_names_never_share_a_lock_file(tmp_path: Path) -> None:
+    from dwtui.engine.step_lock import lock_path
+
+    names = ["schema-change:orders", "schema-change_orders", "schema-change.orders",
+             "schema-change-orders", "a:b:c", "a_b:c", "a:b_c"]
+    assert len({lock_path(tmp_path, name) for name in names}) == len(names)

@@ -23,7 +23,7 @@ from dwtui.actions._httpclient import (
     send,
     shown_headers,
 )
-from dwtui.actions._redact import masker_for
+from dwtui.actions._masked_run import run_masked
 from dwtui.actions._timeouts import step_timeout
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.secrets import Masker
@@ -43,13 +43,7 @@ class HttpAction:
 
     def run(self, ctx: ActionContext) -> ActionOutcome:
         """Send, log, observe, capture."""
-        masker = masker_for(ctx)
-        try:
-            return self._run(ctx, masker)
-        except ActionError as exc:
-            message = masker.mask(str(exc))
-            ctx.log.line(f"error: {message}")
-            return ActionOutcome(ok=False, error=message, summary=message)
+        return run_masked(ctx, self._run)
 
     def _run(self, ctx: ActionContext, masker: Masker) -> ActionOutcome:
         params = ctx.params

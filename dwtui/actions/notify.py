@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from dwtui.actions._httpclient import DEFAULT_TIMEOUT, check_url, host_of, make_client, send
-from dwtui.actions._redact import masker_for
 from dwtui.actions._timeouts import step_timeout
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
+from dwtui.actions.redact import masker_for
 
 #: Slack cuts messages at 40,000 characters; a longer template is a mistake in the checklist.
 MAX_TEXT = 40_000

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dwtui.actions._redact import masker_for
+from dwtui.actions._masked_run import run_masked
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.secrets import Masker
 from dwtui.shell_vars import environment, shown
@@ -34,7 +34,6 @@ class ReportAction:
 
     def run(self, ctx: ActionContext) -> ActionOutcome:
         """Run the step; failures come back as one clear line."""
-        masker = masker_for(ctx)
         handlers = {
             "report.capture": _capture,
             "report.compare": _compare,
@@ -43,12 +42,7 @@ class ReportAction:
         handler = handlers.get(ctx.step.kind)
         if handler is None:
             return ActionOutcome(ok=False, error=f"not a report step kind: {ctx.step.kind}")
-        try:
-            return handler(ctx, masker)
-        except ActionError as exc:
-            message = masker.mask(str(exc))
-            ctx.log.line(f"error: {message}")
-            return ActionOutcome(ok=False, error=message, summary=message)
+        return run_masked(ctx, handler)
 
 
 # --------------------------------------------------------------------------- capture

@@ -22,13 +22,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from dwtui import json_path
+from dwtui.actions._masked_run import run_masked
 from dwtui.actions._pg_affected import rows_changed_so_far
 from dwtui.actions._pg_errors import connect_error, query_error
 from dwtui.actions._pg_values import capture_text, evidence_value, plain
-from dwtui.actions._redact import masker_for, redact_tree
 from dwtui.actions._table import format_table
 from dwtui.actions._timeouts import step_timeout
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
+from dwtui.actions.redact import redact_tree
 from dwtui.secrets import Masker
 from dwtui.sqlguard import Analysis, QueryTemplate, SqlRefusal, analyse, split
 from dwtui.targets.guard import refusal as guard_refusal
@@ -52,13 +53,7 @@ class SqlAction:
 
     def run(self, ctx: ActionContext) -> ActionOutcome:
         """Connect, run the query, log the result, report what was observed."""
-        secrets = masker_for(ctx)
-        try:
-            return self._run(ctx, secrets)
-        except ActionError as exc:
-            message = secrets.mask(str(exc))
-            ctx.log.line(f"error: {message}")
-            return ActionOutcome(ok=False, error=message, summary=message)
+        return run_masked(ctx, self._run)
 
     def _run(self, ctx: ActionContext, secrets: Masker) -> ActionOutcome:
         import psycopg

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dwtui.actions._redact import masker_for, redact_tree
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
+from dwtui.actions.redact import masker_for, redact_tree
 from dwtui.checklist.model import TargetSpec
 from dwtui.secrets import Masker
 from dwtui.targets.base import Target, TargetError

@@ -19,7 +19,7 @@ from dwtui.demo.kube_objects import canned_error
 from dwtui.demo.kube_patch import json_merge, json_patch, strategic_merge
 
 if TYPE_CHECKING:
-    from dwtui.demo.kube_http import Handler
+    from dwtui.demo.kube_exchange import Exchange
 
 _PATH = re.compile(
     r"^/(?:api/v1|apis/apps/v1)(?:/namespaces/(?P<ns>[^/]+))?/(?P<res>[a-z]+)"
@@ -36,7 +36,7 @@ _PATCH_TYPES = ("application/strategic-merge-patch+json", "application/merge-pat
 WATCH_SECONDS = 1800.0
 
 
-def route(h: Handler, method: str, path: str, query: dict[str, list[str]], body: Any) -> None:
+def route(h: Exchange, method: str, path: str, query: dict[str, list[str]], body: Any) -> None:
     """Answer one authenticated request for a resource path."""
     if method == "DELETE" and isinstance(body, dict):  # DeleteOptions travel in the body
         for option in ("dryRun", "gracePeriodSeconds"):
@@ -77,11 +77,11 @@ def route(h: Handler, method: str, path: str, query: dict[str, list[str]], body:
         _read(h, method, path, query, resource, namespace=namespace, name=name)
 
 
-def _forbidden(h: Handler, path: str, method: str) -> None:
+def _forbidden(h: Exchange, path: str, method: str) -> None:
     h.json(403, canned_error(403, path, method, h.cluster.namespace))
 
 
-def _read(h: Handler, method: str, path: str, query: dict[str, list[str]], resource: str, *,
+def _read(h: Exchange, method: str, path: str, query: dict[str, list[str]], resource: str, *,
           namespace: str | None, name: str | None) -> None:
     cluster = h.cluster
     if method != "GET":
@@ -113,7 +113,7 @@ def _read(h: Handler, method: str, path: str, query: dict[str, list[str]], resou
                  "metadata": {"resourceVersion": version}, "items": items})
 
 
-def _watch(h: Handler, query: dict[str, list[str]], resource: str, namespace: str | None,
+def _watch(h: Exchange, query: dict[str, list[str]], resource: str, namespace: str | None,
            matches: kube_select.Predicate, *, table: bool, include: str) -> None:
     cluster = h.cluster
     raw = (query.get("resourceVersion") or [""])[0]
@@ -143,7 +143,7 @@ def _watch(h: Handler, query: dict[str, list[str]], resource: str, namespace: st
     h.end_stream()
 
 
-def _patched(h: Handler, current: dict[str, Any], body: Any) -> dict[str, Any] | None:
+def _patched(h: Exchange, current: dict[str, Any], body: Any) -> dict[str, Any] | None:
     """Apply a PATCH body by its Content-Type; None after answering an error."""
     content_type = (h.headers.get("Content-Type") or "").split(";")[0].strip()
     if content_type not in _PATCH_TYPES:
@@ -170,7 +170,7 @@ def _patched(h: Handler, current: dict[str, Any], body: Any) -> dict[str, Any] |
     return dict(strategic_merge(current, applied))
 
 
-def _change_deployment(h: Handler, method: str, path: str, query: dict[str, list[str]],
+def _change_deployment(h: Exchange, method: str, path: str, query: dict[str, list[str]],
                        body: Any, *, namespace: str | None, name: str) -> None:
     cluster = h.cluster
     if namespace != cluster.namespace or name != cluster.deployment_name:
@@ -212,7 +212,7 @@ def _scale_object(deployment: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _scale(h: Handler, method: str, path: str, query: dict[str, list[str]], body: Any, *,
+def _scale(h: Exchange, method: str, path: str, query: dict[str, list[str]], body: Any, *,
            namespace: str | None, name: str | None) -> None:
     cluster = h.cluster
     if namespace != cluster.namespace or name != cluster.deployment_name:
@@ -246,7 +246,7 @@ def _scale(h: Handler, method: str, path: str, query: dict[str, list[str]], body
         h.json(200, _scale_object(stored))
 
 
-def _delete_pod(h: Handler, path: str, namespace: str | None, name: str,
+def _delete_pod(h: Exchange, path: str, namespace: str | None, name: str,
                 query: dict[str, list[str]]) -> None:
     cluster = h.cluster
     grace = (query.get("gracePeriodSeconds") or [""])[0]
@@ -259,7 +259,7 @@ def _delete_pod(h: Handler, path: str, namespace: str | None, name: str,
         h.json(200, found)
 
 
-def _pod_sub(h: Handler, method: str, path: str, query: dict[str, list[str]], sub: str, *,
+def _pod_sub(h: Exchange, method: str, path: str, query: dict[str, list[str]], sub: str, *,
              namespace: str | None, name: str | None) -> None:
     cluster = h.cluster
     pod = cluster.fake_pod(name or "") if namespace == cluster.namespace else None
@@ -288,7 +288,7 @@ def _pod_sub(h: Handler, method: str, path: str, query: dict[str, list[str]], su
             "MethodNotAllowed")
 
 
-def _exec(h: Handler, pod: Any, query: dict[str, list[str]]) -> None:
+def _exec(h: Exchange, pod: Any, query: dict[str, list[str]]) -> None:
     cluster = h.cluster
     try:
         container = chosen_container(pod, query, cluster.container)

@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from dwtui import json_path
+
 Predicate = Callable[[Mapping[str, Any]], bool]
 
 _KEY = r"(?:[A-Za-z0-9][-A-Za-z0-9_.]*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
@@ -107,10 +109,9 @@ def label_selector(selector: str) -> LabelTest:
 
 
 def _lookup(obj: Mapping[str, Any], dotted: str) -> str:
-    value: Any = obj
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return "" if value is None else str(value)
+    """A field's value as a field selector compares it ("" when absent or null)."""
+    value = json_path.find(obj, dotted)
+    return "" if value is None or value is json_path.MISSING else str(value)
 
 
 def _field_equals(path: str, value: str, negate: bool) -> Predicate:

@@ -1,10 +1,39 @@
-"""The stand-in's HTTP servers run the same way: a loopback server on a daemon thread."""
+"""The stand-in's HTTP servers run the same way: a loopback server on a daemon thread, and
+a request handler that sends each method to one `serve_method` and logs nothing to stderr."""
 
 from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Any, Self
+
+
+class MethodHandler(BaseHTTPRequestHandler):
+    """GET, POST, PATCH and DELETE all go to `serve_method`; no access line on stderr (each
+    server keeps its own record: the cluster's `requests`, the serving pod's log)."""
+
+    def serve_method(self, method: str) -> None:
+        """Answer one request made with `method`."""
+        raise NotImplementedError
+
+    def do_GET(self) -> None:
+        """GET."""
+        self.serve_method("GET")
+
+    def do_POST(self) -> None:
+        """POST."""
+        self.serve_method("POST")
+
+    def do_PATCH(self) -> None:
+        """PATCH."""
+        self.serve_method("PATCH")
+
+    def do_DELETE(self) -> None:
+        """DELETE."""
+        self.serve_method("DELETE")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
 
 
 class ServedInBackground:

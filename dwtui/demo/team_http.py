@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
+from dwtui.demo.serving import MethodHandler
+
 #: (method, path with query, JSON body, Authorization header) ->
 #: (status, JSON payload, text (a str) or None, queries made, where to log the access line
 #: or None)
@@ -43,14 +45,15 @@ def stamp() -> str:
 def handler_for(handle: Handle) -> type[BaseHTTPRequestHandler]:
     """A request handler class serving every request through `handle`."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(MethodHandler):
+        # Access lines go to the serving pod's log, not to our stderr (`MethodHandler`).
         server_version = "deltacrown-standin/1"
         protocol_version = "HTTP/1.1"
         # Headers and body are separate writes: with Nagle on, each response would wait
         # for the client's delayed ACK (~40 ms), swamping every latency measurement.
         disable_nagle_algorithm = True
 
-        def _serve(self, method: str) -> None:
+        def serve_method(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             body: Any = None
@@ -84,21 +87,5 @@ def handler_for(handle: Handle) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            self._serve("GET")
-
-        def do_POST(self) -> None:
-            self._serve("POST")
-
-        def do_PATCH(self) -> None:
-            self._serve("PATCH")
-
-        def do_DELETE(self) -> None:
-            self._serve("DELETE")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            # Access lines go to the serving pod's log, not to our stderr.
-            return
 
     return Handler

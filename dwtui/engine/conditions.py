@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 
 from dwtui.checklist.model import Condition, Step
 from dwtui.engine.results import StepResult
+from dwtui.engine.scenario import record_if_completed
 from dwtui.expectations import as_number, compare
 from dwtui.session.model import Note, utcnow
 
 if TYPE_CHECKING:
-    from dwtui.engine.core import Engine
+    from dwtui.engine.host import EngineHost
 
 
 def describe(condition: Condition) -> str:
@@ -59,14 +60,14 @@ def holds(condition: Condition, value: str | None) -> bool:
     return found if condition.op in ("equals", "in") else not found
 
 
-def _subject_value(engine: Engine, condition: Condition) -> str | None:
+def _subject_value(engine: EngineHost, condition: Condition) -> str | None:
     if condition.step:
         with engine.lock:
             return engine.session.state_of(condition.step).status
     return engine.variables.value(condition.var)
 
 
-def _bound(engine: Engine, condition: Condition) -> Condition | None:
+def _bound(engine: EngineHost, condition: Condition) -> Condition | None:
     """An `is` condition with its `${name}` bound filled in (None: it has no number)."""
     if condition.op != "is" or "${" not in condition.values[0]:
         return condition
@@ -75,7 +76,7 @@ def _bound(engine: Engine, condition: Condition) -> Condition | None:
     return filled if as_number(text.strip().lstrip("<>=!")) is not None else None
 
 
-def evaluate(engine: Engine, condition: Condition, seen: dict[str, str]) -> bool:
+def evaluate(engine: EngineHost, condition: Condition, seen: dict[str, str]) -> bool:
     """Whether the condition holds now; `seen` learns each subject's value (for the note)."""
     if condition.op == "not":
         return not evaluate(engine, condition.parts[0], seen)
@@ -91,7 +92,7 @@ def evaluate(engine: Engine, condition: Condition, seen: dict[str, str]) -> bool
     return holds(filled, value)
 
 
-def governing(engine: Engine, step: Step) -> list[tuple[str, Condition]]:
+def governing(engine: EngineHost, step: Step) -> list[tuple[str, Condition]]:
     """The conditions a step runs under: its phase's (if any), then its own."""
     out: list[tuple[str, Condition]] = []
     if not step.rollback:
@@ -106,7 +107,7 @@ def governing(engine: Engine, step: Step) -> list[tuple[str, Condition]]:
     return out
 
 
-def unmet(engine: Engine, step: Step) -> str | None:
+def unmet(engine: EngineHost, step: Step) -> str | None:
     """Why the step must be skipped (the first condition that does not hold), or None."""
     for where, condition in governing(engine, step):
         seen: dict[str, str] = {}
@@ -116,7 +117,7 @@ def unmet(engine: Engine, step: Step) -> str | None:
     return None
 
 
-def skip_if_unmet(engine: Engine, step: Step) -> StepResult | None:
+def skip_if_unmet(engine: EngineHost, step: Step) -> StepResult | None:
     """Skip the step, recorded, when a condition does not hold; else None (run it)."""
     reason = unmet(engine, step)
     if reason is None:
@@ -127,7 +128,7 @@ def skip_if_unmet(engine: Engine, step: Step) -> StepResult | None:
         state.marked_by = engine.operator
         state.notes.append(Note(at=utcnow(), operator=engine.operator, text=f"skipped: {reason}"))
         engine.session.record(engine.operator, "step.skipped", step=step.id, detail=reason)
-        engine._scenario_completed(step)  # a skipped last step completes its scenario too
+        record_if_completed(engine, step)  # a skipped last step completes its scenario too
         engine.save()
     engine.notify_listeners(step.id)
     return StepResult(step_id=step.id, status="skipped", attempt=0, summary=f"skipped: {reason}")

@@ -18,23 +18,23 @@ from dwtui.secrets import MaskingLog
 from dwtui.session.model import Attempt
 
 if TYPE_CHECKING:
-    from dwtui.engine.core import Engine
+    from dwtui.engine.host import EngineHost
 
 
 def build_context(
-    engine: Engine, step: Step, params: dict[str, Any], attempt: Attempt, *,
+    engine: EngineHost, step: Step, params: dict[str, Any], attempt: Attempt, *,
     log: MaskingLog, cancel: threading.Event,
 ) -> ActionContext:
     """The context for one attempt; its callbacks mutate the session under the engine lock."""
     def process_started(pid: int, start_time: float) -> None:
-        with engine._lock:
+        with engine.lock:
             attempt.pid = pid
             attempt.pid_started = start_time
-            engine._save_soon()
-        engine._notify(step.id)
+            engine.save_soon()
+        engine.notify_listeners(step.id)
 
     def previous_env(values: dict[str, str | None]) -> None:
-        with engine._lock:
+        with engine.lock:
             # Keep the first values recorded for this step: a re-run must not overwrite
             # the real originals with the step's own settings.
             if step.id not in engine.session.previous_env:
@@ -42,7 +42,7 @@ def build_context(
                 engine.save()
 
     def evidence_of(step_id: str) -> Mapping[str, Any] | None:
-        with engine._lock:
+        with engine.lock:
             state = engine.session.steps.get(step_id)
             for old in reversed(state.attempts if state else []):
                 if old.status == "passed":
@@ -50,13 +50,13 @@ def build_context(
         return None
 
     def started_at_of(step_id: str) -> datetime | None:
-        with engine._lock:
+        with engine.lock:
             state = engine.session.steps.get(step_id)
             last = state.last_attempt if state is not None else None
             return last.started_at if last is not None else None
 
     def previous_env_of(step_id: str) -> Mapping[str, str | None] | None:
-        with engine._lock:
+        with engine.lock:
             values = engine.session.previous_env.get(step_id)
             return dict(values) if values is not None else None
 

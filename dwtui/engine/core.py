@@ -10,7 +10,6 @@ fate (`recover`, `reattach` in `dwtui.engine.recovery`).
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -34,6 +33,7 @@ from dwtui.engine.results import (
     WouldOverwrite,
 )
 from dwtui.engine.saving import SessionSaver
+from dwtui.engine.scenario import record_if_completed
 from dwtui.secrets import MASK, Masker, MaskingLog
 from dwtui.session.model import (
     AUTO_TICKED,
@@ -45,7 +45,6 @@ from dwtui.session.model import (
     Tick,
     utcnow,
 )
-from dwtui.shell_vars import shown
 from dwtui.variables import MissingVariables, Prompt, Variables
 
 if TYPE_CHECKING:
@@ -139,6 +138,10 @@ class Engine:
         """`sessions/<id>/`."""
         return self.store.dir_of(self.session.id)
 
+    def sessions_root(self) -> Path:
+        """The sessions directory (named step locks live under it)."""
+        return self.store.root
+
     def artifacts_dir(self) -> Path:
         """`sessions/<id>/artifacts/`, created by the store when missing (a `stat` a step
         instead of a `mkdir` that fails: a trivial step's overhead is a few syscalls)."""
@@ -164,7 +167,8 @@ class Engine:
         """Save the session now (refusing to write any secret value)."""
         self._saver.save()
 
-    def _save_soon(self) -> None:
+    def save_soon(self) -> None:
+        """Save now, or within the save interval (see `dwtui.engine.saving`)."""
         self._saver.save_soon()
 
     def flush(self) -> None:
@@ -190,9 +194,6 @@ class Engine:
 
     def notify_listeners(self, step_id: str) -> None:
         """Tell every listener the step changed (from the acting thread)."""
-        self._notify(step_id)
-
-    def _notify(self, step_id: str) -> None:
         for listener in list(self.listeners):
             try:
                 listener(step_id)
@@ -217,6 +218,17 @@ class Engine:
             except Exception as exc:  # a broken listener must not break a step
                 self.listener_errors.append(exc)
 
+    def is_active(self, step_id: str) -> bool:
+        """True while the step is run or followed by this engine (call holding `lock`)."""
+        return step_id in self._active
+
+    def set_active(self, step_id: str, active: bool) -> None:
+        """Claim (`active`) or release a step being run or followed (call holding `lock`)."""
+        if active:
+            self._active.add(step_id)
+        else:
+            self._active.discard(step_id)
+
     def applies(self, step: Step) -> bool:
         """False for steps limited to other targets."""
         only = getattr(step, "targets", ()) or ()
@@ -234,50 +246,11 @@ class Engine:
 
     def preview(self, step_id: str) -> str:
         """The action as it will run, variables filled in, secrets masked."""
+        from dwtui.engine.preview import preview
+
         step = self.checklist.step(step_id)
         self._refresh_masker()
-        params = self.params_for(step, keep_missing=True)
-        lines: list[str] = []
-        if step.kind == "shell":
-            lines.append(f"$ {shown(params.get('command', ''))}")
-            for key in ("cwd", "env"):
-                if params.get(key):
-                    lines.append(f"{key}: {self._render(params[key])}")
-        elif step.kind == "manual":
-            ticks = {t.index: t for t in self.session.state_of(step.id).ticks}
-            for index, item in enumerate(params.get("items") or []):
-                tick = ticks.get(index)
-                lines.append(f"[x] {item}  — {tick.by}, {tick.at:%H:%M:%S} UTC" if tick
-                             else f"[ ] {item}")
-            if not lines:
-                lines.append("(manual step: do it by hand, then confirm)")
-        else:
-            lines.append(f"{step.kind} on {self.target.name} ({self.target.kind})")
-            lines.extend(f"{key}: {self._render(value)}" for key, value in params.items())
-        if step.expect:
-            from dwtui.expectations import describe
-
-            lines.append(f"expect: {describe(dict(step.expect))}")
-        if step.capture:
-            lines.append(f"capture: {self._render(dict(step.capture))}")
-        from dwtui.engine import conditions, retry
-
-        if step.retry is not None:
-            lines.append(f"retry: {retry.describe(step.retry)}")
-        lines.extend(f"when ({where}): {conditions.describe(condition)}"
-                     for where, condition in conditions.governing(self, step))
-        if step.lock is not None:
-            lines.append(f"lock: {step.lock.name} (waits at most {step.lock.timeout:g} s)")
-        missing = self.variables.missing(step)
-        if missing:
-            lines.append("needs: " + ", ".join(f"${{{name}}}" for name in missing))
-        return self.masker.mask("\n".join(lines))
-
-    @staticmethod
-    def _render(value: Any) -> str:
-        if isinstance(value, str):
-            return shown(value)  # a shell command: as written, its values in place
-        return json.dumps(value, default=str, ensure_ascii=False)
+        return preview(self, step)
 
     # ------------------------------------------------------------------ run
 
@@ -332,21 +305,13 @@ class Engine:
                                     detail="edited before running: " + ", ".join(sorted(edits)))
         by = self.operator
         if step.kind == "manual":
-            from dwtui.engine.ticks import tick_evidence
+            from dwtui.engine.ticks import confirm_params
 
-            params["confirmed"] = confirmed
             ticks = list(self.session.state_of(step_id).ticks)
+            confirm_params(params, ticks, confirmed=confirmed, done_items=done_items,
+                           note=note, rehearsal=rehearsal)
             if rehearsal:
                 by = AUTO_TICKED
-                params["rehearsal"] = True
-            elif ticks:
-                params["ticks"] = tick_evidence(ticks)
-            if done_items is not None:
-                params["done_items"] = list(done_items)
-            elif ticks and not rehearsal:
-                params["done_items"] = [t.item for t in ticks]
-            if note:
-                params["note"] = note
         cancel = cancel or threading.Event()
         with self._lock:
             if step_id in self._active:
@@ -376,12 +341,12 @@ class Engine:
 
                 return run_with_retry(self, step, params, by, cancel)
             started = time.monotonic()
-            attempt, log = self._begin(step, by)
+            attempt, log = self.begin(step, by)
             try:
-                outcome = self._run_action(step, params, attempt, log, cancel)
+                outcome = self.run_action(step, params, attempt, log, cancel)
             finally:
                 log.close()
-            return self._finish(step, attempt, outcome, time.monotonic() - started)
+            return self.finish(step, attempt, outcome, time.monotonic() - started)
         finally:
             if held is not None and not isinstance(held, StepResult):
                 held.release()
@@ -389,7 +354,9 @@ class Engine:
                 self._active.discard(step_id)
                 self._killable.pop(step_id, None)
 
-    def _begin(self, step: Step, by: str) -> tuple[Attempt, MaskingLog]:
+    def begin(self, step: Step, by: str) -> tuple[Attempt, MaskingLog]:
+        """Start a new attempt of `step` as `by`: recorded, saved (detached steps: once their
+        process is known), its log opened."""
         with self._lock:
             state = self.session.state_of(step.id)
             number = len(state.attempts) + 1
@@ -418,13 +385,14 @@ class Engine:
         # a millisecond later): told now, the UI would redraw while the process is spawned,
         # and the spawn would wait for the GIL (~10 ms of a 1M-line flood's 40 ms).
         if not detached:
-            self._notify(step.id)
+            self.notify_listeners(step.id)
         return attempt, log
 
-    def _run_action(
+    def run_action(
         self, step: Step, params: dict[str, Any], attempt: Attempt, log: MaskingLog,
         cancel: threading.Event,
     ) -> ActionOutcome:
+        """Run the step's action for one attempt; an error or a bug is a failed outcome."""
         # The running machinery loads with the first step, not when a session opens.
         from dwtui.actions.base import ActionError, ActionOutcome
         from dwtui.engine.context import build_context
@@ -437,21 +405,13 @@ class Engine:
         except Exception as exc:  # any action bug becomes a failed step, never a crash
             return ActionOutcome(ok=False, error=_one_line(f"{type(exc).__name__}: {exc}"))
 
-    def _mask_tree(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.masker.mask(value)
-        if isinstance(value, Mapping):
-            return {self.masker.mask(str(k)): self._mask_tree(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self._mask_tree(item) for item in value]
-        return value
-
-    def _finish(
+    def finish(
         self, step: Step, attempt: Attempt, outcome: ActionOutcome, duration: float | None = None,
         *, ended_at: datetime | None = None,
     ) -> StepResult:
         """Judge the outcome, store it in the session, save, notify. `ended_at`: when the
         step really ended (from its exit record), if it ended while nobody watched."""
+        from dwtui.actions.redact import redact_tree
         from dwtui.expectations import evaluate, with_defaults
 
         failures = []
@@ -504,7 +464,7 @@ class Engine:
                 attempt.elapsed = duration
             attempt.exit_code = outcome.exit_code
             attempt.summary = summary
-            evidence = self._mask_tree({**outcome.evidence, **baseline_evidence})
+            evidence = redact_tree({**outcome.evidence, **baseline_evidence}, self.masker)
             if failures:
                 evidence["failures"] = [self.masker.mask(f) for f in failures]
                 # Which expectations failed: a criterion naming `step:key` is judged on its
@@ -526,12 +486,12 @@ class Engine:
                 attempt.operator, f"step.{attempt.status}", step=step.id,
                 detail=summary if not passed else _one_line(f"attempt {attempt.number}: {summary}"),
             )
-            self._scenario_completed(step)
+            record_if_completed(self, step)
             if step.kind in DETACHED_KINDS:
-                self._save_soon()
+                self.save_soon()
             else:
                 self.save()
-        self._notify(step.id)
+        self.notify_listeners(step.id)
         return StepResult(
             step_id=step.id, status=attempt.status, attempt=attempt.number, summary=summary,
             exit_code=attempt.exit_code,
@@ -575,9 +535,9 @@ class Engine:
             if note:
                 state.notes.append(Note(at=utcnow(), operator=self.operator,
                                         text=self.masker.mask(note)))
-            self._scenario_completed(self.checklist.step(step_id))
+            record_if_completed(self, self.checklist.step(step_id))
             self.save()
-        self._notify(step_id)
+        self.notify_listeners(step_id)
 
     def tick_item(
         self, step_id: str, index: int, by: str | None = None, *, ticked: bool = True
@@ -588,27 +548,6 @@ class Engine:
         from dwtui.engine.ticks import tick_item
 
         return tick_item(self, step_id, index, ticked=ticked, by=by or self.operator)
-
-    def _scenario_completed(self, step: Step) -> None:
-        """When `step` completed its rollback scenario: record the time it took (its budget
-        clock stops there). Called under the lock, before the save."""
-        if not step.rollback:
-            return
-        from dwtui.session.clock import scenario_clock
-
-        try:
-            scenario = self.checklist.scenario(step.parent_id)
-        except KeyError:
-            return
-        ids = [s.id for s in scenario.steps if self.applies(s)]
-        clock = scenario_clock(self.session, ids, scenario.budget_minutes, utcnow())
-        if clock.ended is None:
-            return
-        detail = f"{scenario.title}: {clock.seconds:.0f} s from first step to last"
-        if scenario.budget_minutes is not None:
-            verdict = "OVER" if clock.over_budget else "within"
-            detail += f" ({verdict} its {scenario.budget_minutes:g}-minute budget)"
-        self.session.record(self.operator, "scenario.completed", detail=detail)
 
     def skip(self, step_id: str, reason: str = "") -> None:
         """Mark a step skipped (with the reason as a note)."""
@@ -626,7 +565,7 @@ class Engine:
                     Note(at=utcnow(), operator=self.operator, text=text))
             self.session.record(self.operator, "note", step=step_id, detail=_one_line(text))
             self.save()
-        self._notify(step_id)
+        self.notify_listeners(step_id)
 
     def steps_in_order(
         self, *, phases: Iterable[str] | None = None, scenario: str | None = None

@@ -20,7 +20,7 @@ from dwtui.variables import MissingVariables
 from dwtui.words import plural
 
 if TYPE_CHECKING:
-    from dwtui.engine.core import Engine
+    from dwtui.engine.host import EngineHost
 
 #: The log (under the session's logs/) that records what the resume check read.
 CHECK_LOG = "resume-check.log"
@@ -54,7 +54,7 @@ class DriftReport:
         return bool(self.drifts or self.error)
 
 
-def expected_env(engine: Engine) -> dict[str, tuple[str | None, str]]:
+def expected_env(engine: EngineHost) -> dict[str, tuple[str | None, str]]:
     """Variable -> (value the session last set, step id), from passed set_env steps in the
     order they ran."""
     done: list[tuple[datetime, int, Step]] = []
@@ -84,7 +84,7 @@ def expected_env(engine: Engine) -> dict[str, tuple[str | None, str]]:
     return expected
 
 
-def live_drift(engine: Engine, *, request_timeout: float = 5.0) -> DriftReport:
+def live_drift(engine: EngineHost, *, request_timeout: float = 5.0) -> DriftReport:
     """Compare what the session set with the target's live values (read-only, guarded)."""
     expected = expected_env(engine)
     if not expected:

@@ -22,13 +22,13 @@ from dwtui.procinfo import is_alive
 from dwtui.session.model import Attempt, utcnow
 
 if TYPE_CHECKING:
-    from dwtui.engine.core import Engine
+    from dwtui.engine.host import EngineHost
 
 INTERRUPTED_HINT = "dwtui stopped while this step ran: re-run it, or mark it done or failed"
 NOT_STARTED_HINT = "dwtui stopped before the command started: safe to run again"
 
 
-def recover(engine: Engine) -> list[Recovered]:
+def recover(engine: EngineHost) -> list[Recovered]:
     """Settle attempts a previous dwtui left `running` (see the module docstring)."""
     adopt_unsaved_attempts(engine)
     found: list[Recovered] = []
@@ -39,7 +39,7 @@ def recover(engine: Engine) -> list[Recovered]:
     return found
 
 
-def _settle(engine: Engine, step_id: str, attempt: Attempt) -> Recovered:
+def _settle(engine: EngineHost, step_id: str, attempt: Attempt) -> Recovered:
     """The fate of one attempt left running: still running, finished, or cut off."""
     # Imported here rather than when a session opens: only a crash leaves attempts to settle.
     from dwtui.actions.shell import outcome_from_exit, output_offset, read_output
@@ -58,7 +58,7 @@ def _settle(engine: Engine, step_id: str, attempt: Attempt) -> Recovered:
             if not alive:
                 handle = process.find_by_log(log_path)
                 if handle is not None:
-                    with engine._lock:
+                    with engine.lock:
                         attempt.pid, attempt.pid_started = handle.pid, handle.start_time
                         engine.save()
                     alive = True
@@ -74,10 +74,10 @@ def _settle(engine: Engine, step_id: str, attempt: Attempt) -> Recovered:
             output = read_output(log_path, output_offset(log_path))
             outcome = outcome_from_exit(code, output, step.capture)
             ended_at, took = ended_from_record(log_path, attempt)
-            with engine._lock:
+            with engine.lock:
                 engine.session.record(engine.operator, "step.recovered", step=step_id,
                                       detail=f"ended while dwtui was away: exit {code}")
-            result = engine._finish(step, attempt, outcome, took, ended_at=ended_at)
+            result = engine.finish(step, attempt, outcome, took, ended_at=ended_at)
             return Recovered(step_id, "finished", result.summary)
     interrupt(engine, step_id, attempt, INTERRUPTED_HINT, started=True)
     return Recovered(step_id, "interrupted", INTERRUPTED_HINT)
@@ -97,7 +97,7 @@ def ended_from_record(
     return ended_at, max(0.0, record.ended - attempt.started_at.timestamp())
 
 
-def adopt_unsaved_attempts(engine: Engine) -> None:
+def adopt_unsaved_attempts(engine: EngineHost) -> None:
     """Attempts of detached steps whose log exists but whose save was still deferred.
 
     With `save_interval`, a crash can lose the session's record of an attempt; its log
@@ -112,7 +112,7 @@ def adopt_unsaved_attempts(engine: Engine) -> None:
         if step_id and suffix.isdigit():
             numbers.setdefault(step_id, []).append(int(suffix))
     adopted = False
-    with engine._lock:
+    with engine.lock:
         for step_id, found in sorted(numbers.items()):
             try:
                 step = engine.checklist.step(step_id)
@@ -140,10 +140,10 @@ def adopt_unsaved_attempts(engine: Engine) -> None:
             engine.save()
 
 def interrupt(
-    engine: Engine, step_id: str, attempt: Attempt, hint: str, *, started: bool
+    engine: EngineHost, step_id: str, attempt: Attempt, hint: str, *, started: bool
 ) -> None:
     """Mark an attempt cut off by a crash; `started` says whether its command began."""
-    with engine._lock:
+    with engine.lock:
         attempt.status = "interrupted"
         attempt.ended_at = utcnow()
         attempt.summary = hint
@@ -151,11 +151,11 @@ def interrupt(
         engine.session.state_of(step_id).status = "interrupted"
         engine.session.record(engine.operator, "step.interrupted", step=step_id, detail=hint)
         engine.save()
-    engine._notify(step_id)
+    engine.notify_listeners(step_id)
 
-def never_started(engine: Engine, step_id: str) -> bool:
+def never_started(engine: EngineHost, step_id: str) -> bool:
     """True when the step's last attempt was cut off before its command started."""
-    with engine._lock:
+    with engine.lock:
         state = engine.session.steps.get(step_id)
         attempt = state.last_attempt if state else None
         return (
@@ -164,21 +164,21 @@ def never_started(engine: Engine, step_id: str) -> bool:
         )
 
 def reattach(
-    engine: Engine, step_id: str, *, cancel: threading.Event | None = None
+    engine: EngineHost, step_id: str, *, cancel: threading.Event | None = None
 ) -> StepResult:
     """Follow a still-running detached step (after a crash) to its end and record it."""
     from dwtui.actions.shell import outcome_from_exit, output_offset, read_output
     from dwtui.runner import process
 
     step = engine.checklist.step(step_id)
-    with engine._lock:
+    with engine.lock:
         state = engine.session.state_of(step_id)
         attempt = state.last_attempt
         if attempt is None or attempt.status != "running" or not attempt.log:
             raise StepBusy(f"step {step_id} has no running attempt to re-attach")
-        if step_id in engine._active:
+        if engine.is_active(step_id):
             raise StepBusy(f"step {step_id} is already followed")
-        engine._active.add(step_id)
+        engine.set_active(step_id, True)
     try:
         log_path = engine.session_dir() / attempt.log
         handle = process.ProcessHandle(
@@ -193,16 +193,16 @@ def reattach(
                                     timed_out=status.timed_out, cancelled=status.cancelled,
                                     timeout=step.timeout)
         ended_at, took = ended_from_record(log_path, attempt)
-        return engine._finish(step, attempt, outcome, took, ended_at=ended_at)
+        return engine.finish(step, attempt, outcome, took, ended_at=ended_at)
     finally:
-        with engine._lock:
-            engine._active.discard(step_id)
+        with engine.lock:
+            engine.set_active(step_id, False)
 
-def running_detached(engine: Engine) -> list[str]:
+def running_detached(engine: EngineHost) -> list[str]:
     """Steps whose detached process still runs (after `recover`), to `reattach`."""
-    with engine._lock:
+    with engine.lock:
         return [
             step_id for step_id, state in engine.session.steps.items()
-            if state.status == "running" and step_id not in engine._active
+            if state.status == "running" and not engine.is_active(step_id)
             and state.last_attempt is not None and state.last_attempt.status == "running"
         ]

@@ -18,7 +18,7 @@ from dwtui.checklist.model import Retry, Step
 from dwtui.engine.results import StepResult
 
 if TYPE_CHECKING:
-    from dwtui.engine.core import Engine
+    from dwtui.engine.host import EngineHost
 
 
 def describe(retry: Retry) -> str:
@@ -45,7 +45,7 @@ def _stop_reason(retry: Retry, number: int, first: float) -> str:
 
 
 def run_with_retry(
-    engine: Engine, step: Step, params: dict[str, Any], by: str, cancel: threading.Event
+    engine: EngineHost, step: Step, params: dict[str, Any], by: str, cancel: threading.Event
 ) -> StepResult:
     """Run `step` (already cleared to run) until it passes; the last try's result."""
     retry = step.retry
@@ -56,17 +56,17 @@ def run_with_retry(
     while True:
         number += 1
         started = time.monotonic()
-        attempt, log = engine._begin(step, by)
+        attempt, log = engine.begin(step, by)
         first_attempt = first_attempt or attempt.number
         try:
             # No line before the action: a shell step's log starts with its one header line
             # (crash recovery finds the output after it); the try's line ends the log.
-            outcome = engine._run_action(step, params, attempt, log, cancel)
+            outcome = engine.run_action(step, params, attempt, log, cancel)
             outcome.evidence["try"] = {
                 "number": number, "of": retry.attempts, "until": retry.until,
                 "first_attempt": first_attempt,
             }
-            result = engine._finish(step, attempt, outcome, time.monotonic() - started)
+            result = engine.finish(step, attempt, outcome, time.monotonic() - started)
             line, last = _after_try(engine, step, result, number=number, first=first,
                                     cancel=cancel)
             log.line(line)
@@ -82,14 +82,14 @@ def run_with_retry(
             return result
 
 
-def _record(engine: Engine, step: Step, kind: str, detail: str) -> None:
+def _record(engine: EngineHost, step: Step, kind: str, detail: str) -> None:
     with engine.lock:
         engine.session.record(engine.operator, kind, step=step.id, detail=engine.mask(detail))
         engine.save()
 
 
 def _after_try(
-    engine: Engine, step: Step, result: StepResult, *, number: int, first: float,
+    engine: EngineHost, step: Step, result: StepResult, *, number: int, first: float,
     cancel: threading.Event,
 ) -> tuple[str, bool]:
     """The progress line after one try, and whether it was the last (its event recorded

@@ -28,7 +28,7 @@ from dwtui.session.signoff import (
 )
 
 if TYPE_CHECKING:
-    from dwtui.engine.core import Engine
+    from dwtui.engine.host import EngineHost
 
 
 class SignoffRequired(Exception):
@@ -53,27 +53,27 @@ def requirement_of(checklist: Checklist, step: Step) -> Requirement | None:
     return Requirement(step.id, max(step.signoff, 2), step.approvers, checklist.signoff_groups)
 
 
-def _fold(engine: Engine) -> None:
+def _fold(engine: EngineHost) -> None:
     from dwtui.session.journal import Journal
 
     Journal.in_dir(engine.session_dir()).fold_into(
         engine.session, engine.variables.secret_values())
 
 
-def _state(engine: Engine, step: Step, req: Requirement) -> tuple[bool, int]:
+def _state(engine: EngineHost, step: Step, req: Requirement) -> tuple[bool, int]:
     """(asked, approvals still missing), after folding the journal in. Under the lock."""
     _fold(engine)
     now = standing(engine.session.events, step.id)
     return now.awaiting, missing(req, [engine.operator, now.driver], now.approvals)
 
 
-def _open_request(engine: Engine, step: Step, req: Requirement) -> None:
+def _open_request(engine: EngineHost, step: Step, req: Requirement) -> None:
     """Record that the driver asks to start the step, saved at once (followers see it)."""
     engine.session.record(engine.operator, AWAITED, step=step.id, detail=f"needs {req.who()}")
     engine.save()
 
 
-def admit(engine: Engine, step: Step) -> None:
+def admit(engine: EngineHost, step: Step) -> None:
     """Let the attempt start, recording the sign-off; or refuse (`SignoffRequired`),
     opening the request first. Called under the engine's lock."""
     req = requirement_of(engine.checklist, step)
@@ -93,7 +93,7 @@ def admit(engine: Engine, step: Step) -> None:
                                  f"approved by {describe(used)}")
 
 
-def ask(engine: Engine, step: Step) -> SignoffRequired | None:
+def ask(engine: EngineHost, step: Step) -> SignoffRequired | None:
     """Open the request if it is not open (saved), and say what is missing (None: the
     step may start). For a runner that waits before it calls `run_step`."""
     req = requirement_of(engine.checklist, step)
@@ -107,7 +107,7 @@ def ask(engine: Engine, step: Step) -> SignoffRequired | None:
     return SignoffRequired(step, req, left, engine.session.id) if left else None
 
 
-def rehearse(engine: Engine, step: Step) -> None:
+def rehearse(engine: EngineHost, step: Step) -> None:
     """A rehearsal (`dwtui run --manual-done`): sign the step off as nobody, recorded as
     `auto-ticked (rehearsal)` (never under a person's name), so the run goes on."""
     if requirement_of(engine.checklist, step) is None:
@@ -121,7 +121,7 @@ def rehearse(engine: Engine, step: Step) -> None:
 
 
 def wait_for_approval(
-    engine: Engine, step: Step, *, timeout: float, cancel: threading.Event,
+    engine: EngineHost, step: Step, *, timeout: float, cancel: threading.Event,
     said: Callable[[SignoffRequired], None], poll: float = 0.25,
 ) -> bool:
     """Wait until the step may start (True), or `timeout` seconds pass or `cancel` is set

@@ -27,7 +27,7 @@ from dwtui.engine.results import StepResult
 from dwtui.session.model import utcnow
 
 if TYPE_CHECKING:
-    from dwtui.engine.core import Engine
+    from dwtui.engine.host import EngineHost
 
 #: Seconds between two tries of a held lock.
 POLL = 0.1
@@ -38,7 +38,7 @@ LOCK_DIR = ".locks"
 class Held:
     """A lock this step holds; `release` lets it go and records it in the evidence."""
 
-    engine: Engine
+    engine: EngineHost
     step: Step
     handle: IO[str]
     waited: float
@@ -57,8 +57,9 @@ class Held:
 
 
 def lock_path(root: Path, name: str) -> Path:
-    """The file whose flock is the lock `name` (names are checked by `dwtui check`)."""
-    return root / LOCK_DIR / f"{name.replace(':', '_')}.lock"
+    """The file whose flock is the lock `name` (names are checked by `dwtui check`: letters,
+    digits, `_.:-`). `:` becomes `+`, which no name holds, so two names never share a file."""
+    return root / LOCK_DIR / f"{name.replace(':', '+')}.lock"
 
 
 def _holder(handle: IO[str]) -> str:
@@ -73,10 +74,10 @@ def _holder(handle: IO[str]) -> str:
             f"(pid {facts.get('pid', '?')}) since {facts.get('since', '?')}")
 
 
-def acquire(engine: Engine, step: Step, spec: StepLock,
+def acquire(engine: EngineHost, step: Step, spec: StepLock,
             cancel: threading.Event) -> Held | StepResult:
     """Wait for the lock (at most its timeout); the held lock, or the failed step's result."""
-    path = lock_path(engine.store.root, spec.name)
+    path = lock_path(engine.sessions_root(), spec.name)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Never through a planted link; not inherited by the step's processes (O_CLOEXEC).
@@ -120,12 +121,12 @@ def acquire(engine: Engine, step: Step, spec: StepLock,
     return Held(engine, step, handle, waited)
 
 
-def _failed(engine: Engine, step: Step, spec: StepLock, error: str, *, holder: str,
+def _failed(engine: EngineHost, step: Step, spec: StepLock, error: str, *, holder: str,
             waited: float) -> StepResult:
     """An attempt of the step that never ran its action: the lock was not free."""
     from dwtui.actions.base import ActionOutcome
 
-    attempt, log = engine._begin(step, engine.operator)
+    attempt, log = engine.begin(step, engine.operator)
     try:
         log.line(error)
     finally:
@@ -134,5 +135,5 @@ def _failed(engine: Engine, step: Step, spec: StepLock, error: str, *, holder: s
         engine.session.record(engine.operator, "step.lock_timeout", step=step.id, detail=error)
     evidence = {"lock": {"name": spec.name, "timeout": spec.timeout, "held_by": holder,
                          "waited_s": round(waited, 2)}}
-    return engine._finish(step, attempt, ActionOutcome(ok=False, error=error,
+    return engine.finish(step, attempt, ActionOutcome(ok=False, error=error,
                                                         evidence=evidence), waited)

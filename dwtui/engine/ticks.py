@@ -8,15 +8,16 @@ items and their records as evidence. A tick made by no person does not exist: re
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from dwtui.session.model import Tick, utcnow
 
 if TYPE_CHECKING:
-    from dwtui.engine.core import Engine
+    from dwtui.engine.host import EngineHost
 
 
-def items_of(engine: Engine, step_id: str) -> list[str]:
+def items_of(engine: EngineHost, step_id: str) -> list[str]:
     """The manual step's sub-items (ValueError for a step that is not manual)."""
     step = engine.checklist.step(step_id)
     if step.kind != "manual":
@@ -24,7 +25,7 @@ def items_of(engine: Engine, step_id: str) -> list[str]:
     return [str(item) for item in step.params.get("items") or []]
 
 
-def tick_item(engine: Engine, step_id: str, index: int, *, ticked: bool, by: str) -> list[Tick]:
+def tick_item(engine: EngineHost, step_id: str, index: int, *, ticked: bool, by: str) -> list[Tick]:
     """Tick (or untick) sub-item `index` (0-based) of a manual step; saved and notified."""
     items = items_of(engine, step_id)
     if not 0 <= index < len(items):
@@ -50,3 +51,23 @@ def tick_evidence(ticks: list[Tick]) -> list[dict[str, Any]]:
     """The tick records as plain values for a manual attempt's params and evidence."""
     return [{"index": t.index, "item": t.item, "by": t.by, "at": t.at.isoformat()}
             for t in ticks]
+
+
+def confirm_params(
+    params: dict[str, Any], ticks: list[Tick], *, confirmed: bool,
+    done_items: Iterable[str] | None, note: str, rehearsal: bool,
+) -> None:
+    """Fill a manual step's params for its attempt: the confirmation, the ticked items (the
+    default `done_items`) and their records, the note. A rehearsal's ticks are no person's:
+    neither their records nor their items are taken."""
+    params["confirmed"] = confirmed
+    if rehearsal:
+        params["rehearsal"] = True
+    elif ticks:
+        params["ticks"] = tick_evidence(ticks)
+    if done_items is not None:
+        params["done_items"] = list(done_items)
+    elif ticks and not rehearsal:
+        params["done_items"] = [t.item for t in ticks]
+    if note:
+        params["note"] = note

@@ -33,14 +33,21 @@ def export_markdown(data: dict[str, Any]) -> str:
         out.append(_description(meta["description"], {}))
     out += _variables(data.get("vars", {}))
     for phase in data.get("phases", []):
-        out.append(f"## {_one_line(phase['title'])}")
-        extra = {k: v for k, v in phase.items() if k not in ("title", "steps", "description")}
-        description = _description(phase.get("description", ""), extra)
-        out += [_comment("dwtui-phase", extra), description]
-        for step in phase.get("steps", []):
-            out += _step(step, "###")
+        out += _section(phase, "##", "dwtui-phase")
     out += _rollback(data.get("rollback", {}))
     return "\n\n".join(part for part in out if part) + "\n"
+
+
+def _section(part: dict[str, Any], heading: str, comment: str) -> list[str]:
+    """A phase or a rollback scenario: its heading, its dwtui comment (what Markdown cannot
+    say), its description, then its steps one heading level down."""
+    out = [f"{heading} {_one_line(part['title'])}"]
+    extra = {k: v for k, v in part.items() if k not in ("title", "steps", "description")}
+    description = _description(part.get("description", ""), extra)
+    out += [_comment(comment, extra), description]
+    for step in part.get("steps", []):
+        out += _step(step, heading + "#")
+    return out
 
 
 def _variables(variables: dict[str, Any]) -> list[str]:
@@ -142,12 +149,7 @@ def _rollback(rollback: dict[str, Any]) -> list[str]:
         return []
     out = ["## Rollback"]
     for scenario in scenarios:
-        out.append(f"### {_one_line(scenario['title'])}")
-        extra = {k: v for k, v in scenario.items() if k not in ("title", "steps", "description")}
-        description = _description(scenario.get("description", ""), extra)
-        out += [_comment("dwtui-scenario", extra), description]
-        for step in scenario.get("steps", []):
-            out += _step(step, "####")
+        out += _section(scenario, "###", "dwtui-scenario")
     if matrix:
         out.append("### Decision matrix")
         rows = ["| Symptom | Scenario | Urgency | Notes |", "|---|---|---|---|"]

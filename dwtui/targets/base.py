@@ -7,6 +7,7 @@ Every method is blocking, has a timeout, writes progress lines to the given log,
 
 from __future__ import annotations
 
+import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -47,12 +48,35 @@ class ExecResult:
 class Target(ABC):
     """How set_env / restart / wait / verify_env / logs / exec are done for one environment."""
 
-    def __init__(self, spec: TargetSpec, log: LogSink, *, request_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        spec: TargetSpec,
+        log: LogSink,
+        *,
+        request_timeout: float = 10.0,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.spec = spec
         self.log = log
         self.request_timeout = request_timeout
+        #: The target's settings (from the checklist) and the environment its tools see.
+        self.settings = dict(spec.settings)
+        self.environ = dict(os.environ if environ is None else environ)
         #: Set by the action to the step's cancel event; long operations (wait, exec) stop on it.
         self.cancel = threading.Event()
+        self.configure()
+
+    def configure(self) -> None:
+        """Read the driver's own settings (called once, at the end of `__init__`); raise
+        `TargetError` for a missing or wrong one. Here: nothing to read."""
+        return None
+
+    def required_setting(self, name: str) -> str:
+        """The setting's value; TargetError when it is missing or empty."""
+        value = str(self.settings.get(name) or "")
+        if not value:
+            raise TargetError(f"target {self.spec.name!r}: setting {name!r} is required")
+        return value
 
     @abstractmethod
     def guard_facts(self) -> dict[str, str]:

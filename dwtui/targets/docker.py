@@ -75,14 +75,10 @@ class DockerComposeTarget(Target):
         secrets: Mapping[str, str] | None = None,
     ) -> None:
         """`secrets`: the session's secret variables (name -> value), kept in memory only."""
-        super().__init__(spec, log, request_timeout=request_timeout)
-        self.settings = dict(spec.settings)
-        self.environ = dict(os.environ if environ is None else environ)
+        super().__init__(spec, log, request_timeout=request_timeout, environ=environ)
         self.compose_file = str(self.settings.get("compose_file") or "")
-        self.service = str(self.settings.get("service") or "")
+        self.service = self.required_setting("service")
         self.project = str(self.settings.get("project") or "")
-        if not self.service:
-            raise TargetError(f"target {spec.name!r}: setting 'service' is required")
         if not self.compose_file:
             # What compose itself would pick; named explicitly because once the override is
             # passed with -f, compose no longer looks for its default file.

@@ -11,14 +11,12 @@ rollout restart`; wait judges the rollout like `kubectl rollout status`.
 from __future__ import annotations
 
 import math
-import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from dwtui.checklist.model import TargetSpec
 from dwtui.targets._envcheck import compare_env, log_checks
 from dwtui.targets.base import EnvCheck, ExecResult, Target, TargetError
 from dwtui.targets.kube_config import KubeWhere, load_client
@@ -28,7 +26,7 @@ from dwtui.targets.rollout import RolloutFailed, rollout_status
 
 if TYPE_CHECKING:
     # Only a type (a Protocol); importing it at run time would point the layers upward.
-    from dwtui.logsink import LogSink
+    pass
 
 T = TypeVar("T")
 
@@ -49,20 +47,9 @@ class KubernetesTarget(Target):
     """A Deployment's container in one namespace (settings: context, namespace, deployment,
     container, kubeconfig, label_selector)."""
 
-    def __init__(
-        self,
-        spec: TargetSpec,
-        log: LogSink,
-        *,
-        request_timeout: float = 10.0,
-        environ: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(spec, log, request_timeout=request_timeout)
-        self.settings = dict(spec.settings)
-        self.environ = dict(os.environ if environ is None else environ)
-        self.deployment = str(self.settings.get("deployment") or "")
-        if not self.deployment:
-            raise TargetError(f"target {spec.name!r}: setting 'deployment' is required")
+    def configure(self) -> None:
+        """The deployment (required); the client is loaded when first needed."""
+        self.deployment = self.required_setting("deployment")
         self._api: Any = None
         self._where: KubeWhere | None = None
 

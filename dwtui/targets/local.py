@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dwtui.checklist.model import TargetSpec
 from dwtui.shell_vars import environment, shown
 from dwtui.targets import _proc
 from dwtui.targets._envcheck import compare_env, log_checks
@@ -26,7 +25,7 @@ from dwtui.targets.dotenv import read_env, update_env
 
 if TYPE_CHECKING:
     # Only a type (a Protocol); importing it at run time would point the layers upward.
-    from dwtui.logsink import LogSink
+    pass
 
 #: Default limit for the restart command.
 RESTART_TIMEOUT = 120.0
@@ -42,20 +41,9 @@ _STAMP = re.compile(
 class LocalTarget(Target):
     """A local process configured through an `.env` file."""
 
-    def __init__(
-        self,
-        spec: TargetSpec,
-        log: LogSink,
-        *,
-        request_timeout: float = 10.0,
-        environ: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(spec, log, request_timeout=request_timeout)
-        self.settings = dict(spec.settings)
-        self.environ = dict(os.environ if environ is None else environ)
-        raw = str(self.settings.get("env_file") or "")
-        if not raw:
-            raise TargetError(f"target {spec.name!r}: setting 'env_file' is required")
+    def configure(self) -> None:
+        """The env file (required), relative to `cwd` when that is set."""
+        raw = self.required_setting("env_file")
         self.cwd = str(self.settings.get("cwd") or "") or None
         self.env_file = self._path(raw)
 

@@ -2,15 +2,19 @@
 
 The engine's `MaskingLog` masks the log file; this covers the strings an action hands back to
 the engine, which end up in the session file, so they are masked at the source as well.
+`redact_tree` is the one masking of a JSON-like value: the engine masks an attempt's
+evidence with it too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dwtui.actions.base import ActionContext
 from dwtui.secrets import Masker
+
+if TYPE_CHECKING:
+    from dwtui.actions.base import ActionContext
 
 
 def masker_for(ctx: ActionContext) -> Masker:
