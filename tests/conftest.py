@@ -26,7 +26,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.basetemp = str(_ROOT / "pytest")
     # Every value any test hands to a Masker is remembered, so the last test can prove
     # that none of them reached a file the suite wrote.
-    from secret_fixtures import install_masker_tracking
+    from tests.helpers.secret_fixtures import install_masker_tracking
 
     install_masker_tracking()
 

@@ -10,6 +10,7 @@ import pytest
 from dwtui.checklist.loader import check_files, load_checklist
 from dwtui.headless import run
 from dwtui.session.store import SessionStore
+from tests.helpers.paths import REPO_ROOT
 
 SHARED = """\
 [vars.tools]
@@ -136,7 +137,7 @@ def test_a_syntax_error_in_an_included_file_has_its_position(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("name", ["pg_online_column.toml", "tls_cert_rotation.toml"])
 def test_both_example_runbooks_share_the_preflight(name: str) -> None:
-    examples = Path(__file__).resolve().parents[1] / "checklists" / "examples"
+    examples = REPO_ROOT / "checklists" / "examples"
     checklist = load_checklist(examples / name)
     assert checklist.phases[0].id == "preflight"
     assert [s.id for s in checklist.phases[0].steps][:1] == ["preflight-tools"]

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.session.store import SessionStore
+from tests.helpers.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 
 CHECKLIST = """
 [checklist]

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from pg_fixtures import create_database as create_plain
-from pg_fixtures import drop_database as drop_plain
-from pg_fixtures import dsn_for
 
 from dwtui.demo.database import DemoDatabaseError, create_database, server_dsn
 from dwtui.demo.world import DemoWorld
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.pg_fixtures import create_database as create_plain
+from tests.helpers.pg_fixtures import drop_database as drop_plain
+from tests.helpers.pg_fixtures import dsn_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 
 
 def _exists(name: str) -> bool:

@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 from dwtui.checklist.loader import load_checklist
+from tests.helpers.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 
 CHECKLIST = """
 [checklist]

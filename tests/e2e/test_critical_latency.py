@@ -12,8 +12,9 @@ from dwtui.engine import Engine
 from dwtui.report.criteria import evaluate_criteria
 from dwtui.report.perf import LatencyStats, compare_perf
 from dwtui.session.store import SessionStore
+from tests.helpers.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 
 CHECKLIST = """
 [checklist]

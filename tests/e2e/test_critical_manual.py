@@ -9,15 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_engine_support import make_checklist, make_engine
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.checklist.model import Step
 from dwtui.report.summary import render_summary
 from dwtui.session.model import AUTO_TICKED
 from dwtui.session.store import SessionStore
+from tests.helpers.engine_support import make_checklist, make_engine
+from tests.helpers.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 
 CHECKLIST = """
 [checklist]

@@ -8,14 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_engine_support import make_checklist, make_engine
 
 from dwtui.checklist.loader import ChecklistError, load_checklist
 from dwtui.checklist.model import Step
 from dwtui.engine import WouldOverwrite
 from dwtui.session.store import SessionStore
+from tests.helpers.engine_support import make_checklist, make_engine
+from tests.helpers.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 
 CHECKLIST = """
 [checklist]

@@ -13,8 +13,9 @@ from dwtui.engine import Engine
 from dwtui.report.criteria import evaluate_criteria
 from dwtui.report.summary import render_summary
 from dwtui.session.store import SessionStore
+from tests.helpers.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 
 CHECKLIST = """
 [checklist]

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from test_engine_support import make_checklist, make_engine
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.checklist.model import Step
@@ -19,8 +18,10 @@ from dwtui.report.summary import render_summary
 from dwtui.runner import process
 from dwtui.session.store import SessionStore
 from dwtui.words import plural, seconds_text
+from tests.helpers.engine_support import make_checklist, make_engine
+from tests.helpers.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 
 SLOW = """
 [checklist]

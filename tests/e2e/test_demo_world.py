@@ -16,6 +16,7 @@ import pytest
 
 from dwtui.checklist.model import TargetSpec
 from dwtui.demo.world import DemoWorld
+from tests.helpers.paths import REPO_ROOT
 
 
 class ListLog:
@@ -87,7 +88,7 @@ def test_demo_without_postgres_is_one_line(tmp_path: Path) -> None:
         [sys.executable, "-m", "dwtui", "--sessions-dir", str(tmp_path), "demo", "--headless",
          "--dsn", "postgresql://postgres@127.0.0.1:1/postgres"],
         capture_output=True, text=True, timeout=60, check=False,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=REPO_ROOT,
     )
     assert done.returncode == 1, done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("dwtui demo: no ")]

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from secret_fixtures import make_secret, register_secret
 from textual.widgets import DataTable
 
 from dwtui import headless
@@ -30,10 +29,12 @@ from dwtui.report.criteria import evaluate_criteria
 from dwtui.report.summary import render_summary
 from dwtui.session.model import Session
 from dwtui.session.store import SessionStore
+from tests.helpers.paths import REPO_ROOT, TESTS_DIR
+from tests.helpers.secret_fixtures import make_secret, register_secret
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 CHECKLIST = ROOT / "checklists" / "p5_t6_staging_dual_write.toml"
-HEADINGS = Path(__file__).parent / "golden" / "e2e_summary_headings.txt"
+HEADINGS = TESTS_DIR / "golden" / "e2e_summary_headings.txt"
 OPERATOR = "rehearsal@ci"
 
 

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_tui_support import SMALL
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.session.store import SessionStore
+from tests.helpers.tui_support import SMALL
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 

@@ -20,12 +20,13 @@ import tomli
 from dwtui.markdown_io import import_markdown, to_toml
 from dwtui.markdown_io.equivalence import shape
 from dwtui.markdown_io.export import export_markdown
+from tests.helpers.paths import REPO_ROOT, TESTS_DIR
 
-ROOT = Path(__file__).parent.parent
+ROOT = REPO_ROOT
 #: Shipped checklists (not the shared parts they `include`: no `[checklist]` of their own).
 SHIPPED = sorted(p for p in (ROOT / "checklists").glob("**/*.toml")
                  if "checklist" in tomli.loads(p.read_text()))
-RUNBOOKS = sorted((Path(__file__).parent / "fixtures" / "markdown").glob("*.md"))
+RUNBOOKS = sorted((TESTS_DIR / "fixtures" / "markdown").glob("*.md"))
 
 
 def dwtui(*args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -18,8 +18,9 @@ import tomli
 
 from dwtui.markdown_io import import_markdown, to_toml
 from dwtui.markdown_io.placeholders import Placeholders
+from tests.helpers.paths import TESTS_DIR
 
-FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
+FIXTURES = TESTS_DIR / "fixtures" / "markdown"
 RUNBOOKS = sorted(FIXTURES.glob("*.md"))
 
 

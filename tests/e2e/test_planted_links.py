@@ -21,8 +21,9 @@ from dwtui.session.journal import Journal
 from dwtui.session.lock import DriverLock
 from dwtui.session.safe_files import UnsafePath, check_directory
 from dwtui.session.store import SessionStore
+from tests.helpers.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 PRECIOUS = b"precious bytes that must survive\n"
 USERS_GID = 100  # `users`
 

@@ -20,8 +20,9 @@ import pytest
 
 from dwtui.session.journal import Journal
 from dwtui.session.lock import DriverLock
+from tests.helpers.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 GROUP = 100  # `users` on most systems; any gid works for root
 
 CHECKLIST = """

@@ -13,10 +13,11 @@ import psycopg
 import pytest
 
 from dwtui.procinfo import is_alive
-from tests.cli_fixtures import run_dwtui
-from tests.pg_fixtures import ADMIN_DSN
+from tests.helpers.cli_fixtures import run_dwtui
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.pg_fixtures import ADMIN_DSN
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "checklists" / "examples"
+EXAMPLES = REPO_ROOT / "checklists" / "examples"
 
 
 def demo(tmp_path: Path, checklist: Path, *extra: str) -> subprocess.CompletedProcess[str]:

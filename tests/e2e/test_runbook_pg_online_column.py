@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,23 +15,12 @@ import psycopg
 import pytest
 
 from dwtui.session.store import SessionStore
-from tests.cli_fixtures import run_dwtui
-from tests.pg_fixtures import create_database, drop_database, dsn_for
-
-CHECKLIST = (Path(__file__).resolve().parent.parent / "checklists" / "examples"
-             / "pg_online_column.toml")
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from tests.helpers.online_column import CHECKLIST, column, dwtui, new_session, redis
+from tests.helpers.pg_fixtures import create_database, drop_database, dsn_for
 
 pytestmark = pytest.mark.skipif(
     shutil.which("redis-cli") is None,
     reason="redis-cli is not installed (the runbook's lock steps use it)")
-
-
-def redis(*args: str) -> str:
-    """One redis-cli command against the local server; its output."""
-    done = subprocess.run(["redis-cli", "-u", REDIS_URL, *args], capture_output=True, text=True,
-                          timeout=10, check=True)
-    return done.stdout.strip()
 
 
 @pytest.fixture
@@ -49,25 +37,6 @@ def shop(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
     finally:
         redis("DEL", lock_key)
         drop_database(name)
-
-
-def dwtui(sessions: Path, dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_dwtui(sessions, *args, timeout=120, env={
-        "DWTUI_DB_DSN": dsn, "DWTUI_OPERATOR": "dba@test", "DWTUI_REDIS_URL": REDIS_URL})
-
-
-def new_session(sessions: Path, dsn: str, lock_key: str) -> str:
-    created = dwtui(sessions, dsn, "new", str(CHECKLIST), "--headless",
-                    "--var", f"lock_key={lock_key}")
-    assert created.returncode == 0, created.stderr
-    return created.stdout.strip().splitlines()[0]
-
-
-def column(dsn: str) -> tuple[str, ...] | None:
-    with psycopg.connect(dsn) as conn:
-        row = conn.execute("select is_nullable from information_schema.columns "
-                           "where table_name = 'orders' and column_name = 'region'").fetchone()
-    return row
 
 
 def test_the_runbook_checks_clean_and_needs_no_target(tmp_path: Path) -> None:

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_fixtures import run_dwtui
+from tests.helpers.cli_fixtures import run_dwtui
+from tests.helpers.paths import REPO_ROOT
 
-CHECKLIST = (Path(__file__).resolve().parent.parent / "checklists" / "examples"
+CHECKLIST = (REPO_ROOT / "checklists" / "examples"
              / "tls_cert_rotation.toml")
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None,

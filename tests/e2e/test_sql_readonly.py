@@ -13,14 +13,15 @@ from typing import Any
 
 import psycopg
 import pytest
-from action_fixtures import make_context
-from pg_fixtures import pg_dsn
 
 from dwtui.actions.base import ActionOutcome
 from dwtui.actions.sql import SqlAction, _execute
 from dwtui.checklist.errors import ChecklistError
 from dwtui.checklist.loader import load_checklist
 from dwtui.sqlguard import Analysis, split
+from tests.helpers.action_fixtures import make_context
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.pg_fixtures import pg_dsn
 
 __all__ = ["pg_dsn"]  # fixture used by name
 
@@ -277,7 +278,7 @@ def test_dwtui_check_fails_with_one_line_per_problem(tmp_path: Path) -> None:
 def test_shipped_checklists_pass_the_query_checks() -> None:
     from dwtui.checklist.catalog import find_checklists
 
-    root = Path(__file__).resolve().parents[1] / "checklists"
+    root = REPO_ROOT / "checklists"
     paths = find_checklists([root])  # not the shared parts they include (checked with them)
     assert len(paths) >= 3
     for path in paths:

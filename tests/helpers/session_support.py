@@ -1,6 +1,6 @@
 """Builders shared by the session tests (a small real Checklist and a fully populated Session).
 
-Imported by the other `test_session_*` files; the one test here checks the builders.
+Imported by the `test_session_*` files; `tests/unit/test_session_builders.py` checks them.
 """
 
 from __future__ import annotations
@@ -133,9 +133,3 @@ def make_rich_session(session_id: str = "20261124-0425-abcdef") -> Session:
     ]
     return session
 
-
-def test_builders_are_consistent() -> None:
-    checklist = make_checklist()
-    ids = [step.id for step in checklist.iter_steps()]
-    assert ids == ["review", "access", "set-flags", "rb.disable"]
-    assert set(make_rich_session().steps) == set(ids)

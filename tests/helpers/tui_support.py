@@ -17,8 +17,9 @@ from dwtui.screens.main import MainScreen
 from dwtui.screens.workspace import Workspace
 from dwtui.session.model import Attempt, Event, Note, Session, StepState
 from dwtui.session.store import SessionStore
+from tests.helpers.paths import TESTS_DIR
 
-DATA = Path(__file__).parent / "data" / "tui"
+DATA = TESTS_DIR / "data" / "tui"
 SMALL = DATA / "tui_small.toml"
 FIXED_NOW = datetime(2026, 1, 25, 10, 30, 0, tzinfo=UTC)
 OPERATOR = "ana@staging-box"

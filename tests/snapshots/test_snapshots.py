@@ -6,12 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_tui_delta import delta_workspace, fixed_delta_session
-from test_tui_support import fixed_session, make_workspace, wait_for
 from textual.pilot import Pilot
 
 from dwtui.app import DwtuiApp
 from dwtui.screens.secrets import VariablePromptScreen
+from tests.helpers.delta_support import delta_workspace, fixed_delta_session
+from tests.helpers.tui_support import fixed_session, make_workspace, wait_for
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
 

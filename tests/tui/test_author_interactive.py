@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_support import main_screen, make_workspace, open_app, wait_for
 
 from dwtui.actions.interactive import interactive_argv
 from dwtui.checklist.loader import check_files, load_checklist
@@ -15,6 +14,7 @@ from dwtui.checklist.model import TargetSpec
 from dwtui.engine import Engine
 from dwtui.headless import run
 from dwtui.session.store import SessionStore
+from tests.helpers.tui_support import main_screen, make_workspace, open_app, wait_for
 
 CHECKLIST = """\
 [checklist]

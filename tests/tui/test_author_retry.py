@@ -11,14 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
-from test_tui_support import main_screen, make_workspace, open_app, wait_for
 
 from dwtui.checklist.loader import check_files, load_checklist
 from dwtui.engine import Engine
 from dwtui.headless import run
 from dwtui.session.store import SessionStore
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.tui_support import main_screen, make_workspace, open_app, wait_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 
 #: Passes on try `{need}`: each try bumps a counter file.
 CHECKLIST = """\
@@ -222,7 +223,8 @@ retry = {{ attempts = 100, interval = 0 }}
 def test_a_backfill_in_batches_is_a_retry_until_a_short_batch(tmp_path: Path) -> None:
     """Real PostgreSQL: each try updates one batch; the short batch ends the step."""
     import psycopg
-    from pg_fixtures import create_database, drop_database, dsn_for
+
+    from tests.helpers.pg_fixtures import create_database, drop_database, dsn_for
 
     name = create_database()
     dsn = dsn_for(name)

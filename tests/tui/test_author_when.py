@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_support import main_screen, make_workspace, open_app, wait_for
 
 from dwtui.checklist.loader import check_files, load_checklist
 from dwtui.headless import run
 from dwtui.session.store import SessionStore
+from tests.helpers.tui_support import main_screen, make_workspace, open_app, wait_for
 
 CHECKLIST = """\
 [checklist]
@@ -163,8 +163,9 @@ def test_the_online_column_runbook_skips_the_backfill_of_an_empty_table(tmp_path
     if shutil.which("redis-cli") is None:
         pytest.fail("redis-cli is required (the runbook's lock steps use it)")
     import psycopg
-    from pg_fixtures import create_database, drop_database, dsn_for
-    from test_runbook_pg_online_column import column, dwtui, new_session, redis
+
+    from tests.helpers.online_column import column, dwtui, new_session, redis
+    from tests.helpers.pg_fixtures import create_database, drop_database, dsn_for
 
     name = create_database()
     dsn = dsn_for(name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_support import SMALL, main_screen, make_workspace, new_session, open_app, wait_for
 from textual.widgets import Label, Sparkline, Static
 
 from dwtui.app import DwtuiApp
@@ -12,6 +11,14 @@ from dwtui.engine import RunFrozen
 from dwtui.screens.breach import BreachScreen
 from dwtui.screens.scenario import ScenarioScreen
 from dwtui.widgets.guards_row import GuardCell
+from tests.helpers.tui_support import (
+    SMALL,
+    main_screen,
+    make_workspace,
+    new_session,
+    open_app,
+    wait_for,
+)
 
 GUARD = """
 [[guards]]

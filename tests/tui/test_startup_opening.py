@@ -13,17 +13,17 @@ import threading
 from pathlib import Path
 
 import pytest
-from test_tui_support import (
-    fixed_session,
-    make_workspace,
-    session_toml,
-    wait_for,
-)
 
 from dwtui.app import FIRST_FRAME_ENV, DwtuiApp, LoadingScreen
 from dwtui.screens.main import MainScreen
 from dwtui.screens.workspace import ChecklistTargets, Opened, OpenError, Workspace
 from dwtui.session.lock import read_live_holder
+from tests.helpers.tui_support import (
+    fixed_session,
+    make_workspace,
+    session_toml,
+    wait_for,
+)
 
 
 def _opening(workspace: Workspace, ref: str | None) -> DwtuiApp:

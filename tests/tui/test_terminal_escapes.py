@@ -15,15 +15,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_tui_support import main_screen, make_workspace, open_app, wait_for
 from textual.app import App, ComposeResult
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.session.store import SessionStore
 from dwtui.text_safety import is_safe, visible
 from dwtui.widgets.log_view import LogPane, LogView
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.tui_support import main_screen, make_workspace, open_app, wait_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 #: What the step prints (printf escapes), and the dangerous bytes none of our output may hold.
 PAYLOAD = r"hidden\rshown \033]0;pwned\007\033[2J\033]52;c;ZXZpbA==\007\302\23331mC1"
 DANGEROUS = [b"\x1b]", b"\x1b[2J", b"\x07", b"\xc2\x9b", b"\r"]

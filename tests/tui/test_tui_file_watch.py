@@ -8,7 +8,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from test_tui_support import (
+
+import dwtui.app
+import dwtui.screens.main
+from dwtui.app import DwtuiApp
+from dwtui.session.file_watch import FileWatch
+from dwtui.session.journal import Journal
+from tests.helpers.tui_support import (
     SMALL,
     main_screen,
     make_workspace,
@@ -17,12 +23,6 @@ from test_tui_support import (
     tree_text,
     wait_for,
 )
-
-import dwtui.app
-import dwtui.screens.main
-from dwtui.app import DwtuiApp
-from dwtui.session.file_watch import FileWatch
-from dwtui.session.journal import Journal
 
 NEVER = 3600.0  # a poll interval that never fires during a test
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_support import (
+from dwtui.screens.main import MainScreen
+from dwtui.screens.manual_check import ManualCheckScreen
+from dwtui.screens.matrix import RollbackMatrixScreen
+from dwtui.screens.modals import ConfirmScreen, NoteScreen, QuitScreen, TypedConfirmScreen
+from dwtui.screens.rollback_confirm import ScenarioRunScreen
+from dwtui.screens.scenario import ScenarioScreen
+from dwtui.widgets.log_view import LogView
+from tests.helpers.tui_support import (
     main_screen,
     make_workspace,
     new_session,
@@ -13,14 +20,6 @@ from test_tui_support import (
     tree_text,
     wait_for,
 )
-
-from dwtui.screens.main import MainScreen
-from dwtui.screens.manual_check import ManualCheckScreen
-from dwtui.screens.matrix import RollbackMatrixScreen
-from dwtui.screens.modals import ConfirmScreen, NoteScreen, QuitScreen, TypedConfirmScreen
-from dwtui.screens.rollback_confirm import ScenarioRunScreen
-from dwtui.screens.scenario import ScenarioScreen
-from dwtui.widgets.log_view import LogView
 
 
 async def test_run_shell_step_shows_output_tick_and_passed_on_disk(tmp_path: Path) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_support import main_screen, make_workspace, new_session, open_app, wait_for
 
 from dwtui.screens.panels import FlagsScreen
 from dwtui.widgets.key_bar import KeyBar, KeyEntry, layout
+from tests.helpers.tui_support import main_screen, make_workspace, new_session, open_app, wait_for
 
 #: What the issue asks the footer to show on the main screen (key as displayed, label).
 MAIN_KEYS = [

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 from rich.markdown import Markdown
-from test_tui_support import (
+from textual.binding import Binding
+from textual.widgets import Static
+
+from dwtui.keymap import KeymapError, fill_keys, keymap_path, load_keymap
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.tui_support import (
     SMALL,
     main_screen,
     make_workspace,
@@ -15,10 +20,6 @@ from test_tui_support import (
     step_on_disk,
     wait_for,
 )
-from textual.binding import Binding
-from textual.widgets import Static
-
-from dwtui.keymap import KeymapError, fill_keys, keymap_path, load_keymap
 
 
 async def test_a_remapped_run_key_runs_the_step_and_the_old_key_does_not(
@@ -120,7 +121,7 @@ def test_every_key_named_in_a_shipped_checklist_is_a_real_binding() -> None:
         for cls in vars(module).values() if isinstance(cls, type)
         for klass in cls.__mro__ for b in vars(klass).get("BINDINGS", [])
     } | {b.id for b in DwtuiApp.BINDINGS if isinstance(b, Binding)}
-    root = Path(__file__).parent.parent / "checklists"
+    root = REPO_ROOT / "checklists"
     named = {
         (path.name, m.group(1))
         for path in root.rglob("*.toml") for m in KEY_REFERENCE.finditer(path.read_text())

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_support import (
+from textual.widgets import SelectionList
+
+from dwtui.screens.manual_check import ManualCheckScreen
+from tests.helpers.tui_support import (
     OPERATOR,
     main_screen,
     make_workspace,
@@ -15,9 +18,6 @@ from test_tui_support import (
     step_on_disk,
     wait_for,
 )
-from textual.widgets import SelectionList
-
-from dwtui.screens.manual_check import ManualCheckScreen
 
 CHECKLIST = '''
 [checklist]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from test_tui_support import (
+from textual.widgets import DataTable, OptionList
+
+from dwtui.app import DwtuiApp
+from dwtui.screens.main import MainScreen
+from dwtui.screens.panels import CriteriaScreen, FlagsScreen, HelpScreen
+from dwtui.screens.picker import NewSessionScreen, PickerScreen
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.tui_support import (
     fixed_session,
     main_screen,
     make_workspace,
@@ -13,14 +20,8 @@ from test_tui_support import (
     session_toml,
     wait_for,
 )
-from textual.widgets import DataTable, OptionList
 
-from dwtui.app import DwtuiApp
-from dwtui.screens.main import MainScreen
-from dwtui.screens.panels import CriteriaScreen, FlagsScreen, HelpScreen
-from dwtui.screens.picker import NewSessionScreen, PickerScreen
-
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 
 def table_rows(table: DataTable[object]) -> list[list[str]]:

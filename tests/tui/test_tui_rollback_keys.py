@@ -7,17 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from http_fixtures import RecordingServer
-from test_tui_support import (
-    SMALL,
-    main_screen,
-    make_workspace,
-    new_session,
-    open_app,
-    session_toml,
-    step_on_disk,
-    wait_for,
-)
 from textual.widgets import Static, TextArea
 
 from dwtui.app import DwtuiApp
@@ -27,6 +16,17 @@ from dwtui.screens.panels import HelpScreen
 from dwtui.screens.picker import PickerScreen
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.screens.scenario import ScenarioScreen
+from tests.helpers.http_fixtures import RecordingServer
+from tests.helpers.tui_support import (
+    SMALL,
+    main_screen,
+    make_workspace,
+    new_session,
+    open_app,
+    session_toml,
+    step_on_disk,
+    wait_for,
+)
 
 #: The emergency scenario of the small checklist and its steps (rb-disable has confirm = true).
 EMERGENCY = "disable-dual-write"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from test_tui_support import make_workspace, new_session, open_app, wait_for
+from tests.helpers.tui_support import make_workspace, new_session, open_app, wait_for
 
 
 async def test_the_open_session_is_left_out_of_gc_scans_until_the_app_ends(

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from secret_fixtures import make_secret
-from test_tui_support import (
+from textual.widgets import Input
+
+from dwtui.screens.rollback_confirm import ScenarioRunScreen
+from dwtui.screens.scenario import ScenarioScreen
+from dwtui.screens.secrets import VariablePromptScreen
+from dwtui.secrets import MASK
+from tests.helpers.secret_fixtures import make_secret
+from tests.helpers.tui_support import (
     SMALL,
     main_screen,
     make_workspace,
@@ -15,12 +21,6 @@ from test_tui_support import (
     step_on_disk,
     wait_for,
 )
-from textual.widgets import Input
-
-from dwtui.screens.rollback_confirm import ScenarioRunScreen
-from dwtui.screens.scenario import ScenarioScreen
-from dwtui.screens.secrets import VariablePromptScreen
-from dwtui.secrets import MASK
 
 
 def _files_containing(root: Path, needle: str) -> list[Path]:

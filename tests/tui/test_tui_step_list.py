@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from test_tui_support import main_screen, make_workspace, new_session, open_app, wait_for
 from textual.pilot import Pilot
 
 from dwtui.screens.main import MainScreen
+from tests.helpers.tui_support import main_screen, make_workspace, new_session, open_app, wait_for
 
 
 @asynccontextmanager

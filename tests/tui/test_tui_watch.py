@@ -5,7 +5,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from test_tui_support import (
+from dwtui.app import DwtuiApp
+from dwtui.screens.modals import InterruptedScreen, NoteScreen
+from dwtui.screens.secrets import VariablePromptScreen
+from dwtui.session.journal import Journal
+from tests.helpers.tui_support import (
     main_screen,
     make_workspace,
     new_session,
@@ -14,11 +18,6 @@ from test_tui_support import (
     tree_text,
     wait_for,
 )
-
-from dwtui.app import DwtuiApp
-from dwtui.screens.modals import InterruptedScreen, NoteScreen
-from dwtui.screens.secrets import VariablePromptScreen
-from dwtui.session.journal import Journal
 
 
 async def test_follower_sees_driver_progress_and_cannot_run(tmp_path: Path) -> None:

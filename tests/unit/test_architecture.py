@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "dwtui"
+from tests.helpers.paths import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "dwtui"
 HEAVY = ("textual", "kubernetes", "psycopg", "httpx")
 #: Core layers that must never import Textual, even indirectly (mirrors import-linter).
 CORE = (

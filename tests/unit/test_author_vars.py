@@ -7,13 +7,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from pg_fixtures import pg_dsn
 
 from dwtui import arith
 from dwtui.checklist.loader import check_files, load_checklist
 from dwtui.engine import Engine
 from dwtui.session.store import SessionStore
 from dwtui.variables import MissingVariables
+from tests.helpers.pg_fixtures import pg_dsn
 
 __all__ = ["pg_dsn"]  # fixture used by name
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from dwtui.checklist import schema
 from dwtui.checklist.loader import load_checklist
+from tests.helpers.paths import REPO_ROOT
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "checklist-format.md"
+DOC = REPO_ROOT / "docs" / "checklist-format.md"
 
 
 def _documented() -> set[str]:

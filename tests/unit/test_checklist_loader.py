@@ -11,8 +11,9 @@ from dwtui.checklist.errors import ChecklistError, Problem
 from dwtui.checklist.loader import check_files, load_checklist
 from dwtui.checklist.locate import KeyLocator, format_path
 from dwtui.checklist.model import STEP_KINDS
+from tests.helpers.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 SHIPPED = REPO / "checklists" / "p5_t6_staging_dual_write.toml"
 EXAMPLE = REPO / "checklists" / "examples" / "example_minimal.toml"
 
@@ -477,7 +478,7 @@ def test_error_message_lists_every_problem(tmp_path: Path) -> None:
 
 
 def test_step_lookup_by_id_covers_phases_and_scenarios() -> None:
-    shipped = Path(__file__).resolve().parents[1] / "checklists" / "p5_t6_staging_dual_write.toml"
+    shipped = REPO_ROOT / "checklists" / "p5_t6_staging_dual_write.toml"
     checklist = load_checklist(shipped)
     every = list(checklist.iter_steps())
     assert [checklist.step(s.id) for s in every] == every  # phases and rollback scenarios

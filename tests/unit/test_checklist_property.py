@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from dwtui.checklist.errors import ChecklistError
 from dwtui.checklist.loader import load_checklist
+from tests.helpers.paths import REPO_ROOT
 
-SHIPPED = Path(__file__).resolve().parents[1] / "checklists" / "p5_t6_staging_dual_write.toml"
+SHIPPED = REPO_ROOT / "checklists" / "p5_t6_staging_dual_write.toml"
 RAW = SHIPPED.read_bytes()
 DATA = tomllib.loads(RAW.decode("utf-8"))
 

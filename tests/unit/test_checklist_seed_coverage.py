@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.checklist.model import Checklist, Step
+from tests.helpers.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 SEED_DIR = REPO.parent / "shared" / "seed"
 SEED = SEED_DIR / "P5_T6_README.readable.md"
 SHIPPED = REPO / "checklists" / "p5_t6_staging_dual_write.toml"

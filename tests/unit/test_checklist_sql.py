@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pg_fixtures import create_database, drop_database, dsn_for
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.checklist.model import Checklist
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.pg_fixtures import create_database, drop_database, dsn_for
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 SCHEMA = REPO / "dwtui" / "demo" / "schema.sql"
 SHORT = "ab12cd"
 SMOKE = f"dwtui-smoke-{SHORT}"

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from secret_fixtures import make_secret
 
 from dwtui.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, main
 from dwtui.session.lock import DriverLock
 from dwtui.session.store import SessionStore
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.secret_fixtures import make_secret
 
 CHECKLIST = """\
 [checklist]
@@ -378,7 +379,7 @@ def test_without_a_terminal_the_app_refuses_at_once_and_new_still_creates(work: 
 def test_the_shipped_p5_t6_checklist_end_to_end(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shipped = Path(__file__).resolve().parent.parent / "checklists"
+    shipped = REPO_ROOT / "checklists"
     checklist = shipped / "p5_t6_staging_dual_write.toml"
     monkeypatch.setenv("DWTUI_SESSIONS_DIR", str(tmp_path / "sessions"))
     assert main(["check", str(checklist)]) == EXIT_OK

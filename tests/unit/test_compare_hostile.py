@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from action_fixtures import make_context
-from http_fixtures import RecordingServer, http_server
 
 from dwtui.actions.base import ActionError
 from dwtui.actions.http import HttpAction
 from dwtui.actions.report import extract_json
+from tests.helpers.action_fixtures import make_context
+from tests.helpers.http_fixtures import RecordingServer, http_server
 
 __all__ = ["http_server"]  # the fixture is used by name
 

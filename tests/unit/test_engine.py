@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from secret_fixtures import make_secret
-from test_engine_support import make_checklist, make_engine
 
 from dwtui.actions import REGISTRY, UnavailableAction, action_for
 from dwtui.actions.base import ActionContext, ActionOutcome
@@ -23,6 +21,8 @@ from dwtui.engine import (
     fingerprints,
 )
 from dwtui.session.store import SessionStore
+from tests.helpers.engine_support import make_checklist, make_engine
+from tests.helpers.secret_fixtures import make_secret
 
 
 def shell(step_id: str, command: str, **kwargs: Any) -> Step:

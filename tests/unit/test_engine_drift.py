@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_engine_support import make_checklist, make_engine
-
 from dwtui.checklist.model import Guard, Step
 from dwtui.engine.drift import expected_env, live_drift
+from tests.helpers.engine_support import make_checklist, make_engine
 
 
 def flags_checklist(env_file: Path, guard: tuple[str, ...] = ()) -> object:

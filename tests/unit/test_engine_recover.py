@@ -5,13 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from test_engine_support import make_checklist, make_engine
-
 from dwtui.actions.shell import header_line
 from dwtui.checklist.model import Step
 from dwtui.engine import Engine
 from dwtui.runner import process
 from dwtui.session.model import Attempt, utcnow
+from tests.helpers.engine_support import make_checklist, make_engine
 
 
 def shell(step_id: str, command: str, **kwargs: object) -> Step:

@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from action_fixtures import make_context
-from test_engine_support import make_checklist, make_engine
 
 from dwtui.actions.http import HttpAction
 from dwtui.actions.sql import SqlAction
 from dwtui.checklist.model import Guard, Step, Variable
 from dwtui.targets.guard import refusal
+from tests.helpers.action_fixtures import make_context
+from tests.helpers.engine_support import make_checklist, make_engine
 
 LOOPBACK = r"127\.0\.0\.1"
 #: Spellings of 127.0.0.1 that `inet_aton` (and so every resolver) accepts.

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from http_fixtures import RecordingServer, Response
 
 from dwtui.checklist.loader import check_files, load_checklist
 from dwtui.engine import Engine
 from dwtui.engine.baselines import limit_of
 from dwtui.session.store import SessionStore
+from tests.helpers.http_fixtures import RecordingServer, Response
 
 CHECKLIST = """\
 [checklist]

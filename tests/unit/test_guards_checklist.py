@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from dwtui.checklist.loader import ChecklistError, check_files, load_checklist
+from tests.helpers.paths import REPO_ROOT
 
 BASE = """\
 [checklist]
@@ -151,7 +152,7 @@ def test_the_format_reference_documents_guards_and_its_example_loads(tmp_path: P
 
     from dwtui.checklist.watch_guards import GUARD_FIELDS, SOURCE_FIELDS
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "checklist-format.md").read_text()
+    doc = (REPO_ROOT / "docs" / "checklist-format.md").read_text()
     section = doc.split("## `[[guards]]`", 1)[1].split("\n## ", 1)[0]
     named = set(re.findall(r"`([^`\s=]+)", section))
     wanted = set(GUARD_FIELDS) | {f for fields in SOURCE_FIELDS.values() for f in fields}

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from http_fixtures import RecordingServer, Response
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.checklist.model import GuardQuery, WatchGuard
@@ -18,6 +17,7 @@ from dwtui.session.store import SessionStore
 from dwtui.watch_guards import evidence as ev
 from dwtui.watch_guards.judge import Judge, classify
 from dwtui.watch_guards.runner import Breach, GuardRunner, SampleTaken
+from tests.helpers.http_fixtures import RecordingServer, Response
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:

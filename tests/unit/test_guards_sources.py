@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from http_fixtures import RecordingServer
-from pg_fixtures import pg_dsn  # noqa: F401  (a fixture)
 
 from dwtui.actions.base import ActionContext
 from dwtui.checklist.model import Guard, Step
 from dwtui.watch_guards.sources import Reading, SampleError, SampleRequest, take_sample
+from tests.helpers.http_fixtures import RecordingServer
+from tests.helpers.pg_fixtures import pg_dsn  # noqa: F401  (a fixture)
 
 METRICS = """\
 # HELP http_requests_total Requests.
@@ -71,7 +71,7 @@ def test_prometheus_instant_query_vector_and_scalar(server: RecordingServer) -> 
                                                  "result": [1, "42"]}},
         "bad": {"status": "error", "errorType": "bad_data", "error": "parse error at char 3"},
     }
-    from http_fixtures import Response
+    from tests.helpers.http_fixtures import Response
 
     def answer(request: Any, _match: Any) -> Response:
         from urllib.parse import parse_qs, urlsplit
@@ -135,7 +135,7 @@ def test_shell_number_is_the_last_line(tmp_path: Path) -> None:
 
 
 def _sql_context(tmp_path: Path) -> Any:
-    from test_engine_support import make_checklist
+    from tests.helpers.engine_support import make_checklist
 
     checklist = make_checklist([])
 

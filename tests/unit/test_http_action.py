@@ -8,8 +8,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from action_fixtures import FileLog, make_context
-from http_fixtures import (
+from dwtui.actions.base import ActionOutcome
+from dwtui.actions.http import HttpAction, dig, percentile
+from dwtui.expectations import evaluate
+from tests.helpers.action_fixtures import FileLog, make_context
+from tests.helpers.http_fixtures import (
     RecordingServer,
     Request,
     Response,
@@ -18,11 +21,7 @@ from http_fixtures import (
     http_server,
     silent_server,
 )
-from secret_fixtures import make_secret
-
-from dwtui.actions.base import ActionOutcome
-from dwtui.actions.http import HttpAction, dig, percentile
-from dwtui.expectations import evaluate
+from tests.helpers.secret_fixtures import make_secret
 
 __all__ = ["http_server", "silent_server"]  # fixtures used by name
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from kube_fixtures import FLAGS_OFF, fake_cluster
 
 from dwtui.demo.kube_api import FakeCluster
 from dwtui.demo.kube_patch import PatchError, json_merge, strategic_merge
+from tests.helpers.kube_fixtures import FLAGS_OFF, fake_cluster
 
 __all__ = ["fake_cluster"]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_fixtures import fake_cluster, kubeconfig
 
 from dwtui.demo.kube_api import FakeCluster
+from tests.helpers.kube_fixtures import fake_cluster, kubeconfig
 
 __all__ = ["fake_cluster", "kubeconfig"]
 NS = "deltacrown"

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from kube_fixtures import FLAGS_OFF, MemoryLog, fake_cluster, k8s_spec, kubeconfig
 
 from dwtui.demo.kube_api import FakeCluster
 from dwtui.targets.base import TargetError
 from dwtui.targets.kubernetes import KubernetesTarget
+from tests.helpers.kube_fixtures import FLAGS_OFF, MemoryLog, fake_cluster, k8s_spec, kubeconfig
 
 __all__ = ["fake_cluster", "kubeconfig"]
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_fixtures import MemoryLog, fake_cluster, k8s_spec, kubeconfig
 
 from dwtui.demo.kube_api import FakeCluster
 from dwtui.targets.base import TargetError
 from dwtui.targets.kubernetes import KubernetesTarget
+from tests.helpers.kube_fixtures import MemoryLog, fake_cluster, k8s_spec, kubeconfig
 
 __all__ = ["fake_cluster", "kubeconfig"]
 

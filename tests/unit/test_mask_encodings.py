@@ -19,13 +19,8 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from action_fixtures import make_context
-from http_fixtures import RecordingServer, http_server
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pg_fixtures import pg_dsn
-from secret_fixtures import make_secret, register_secret
-from test_engine_support import make_checklist, make_engine
 
 from dwtui.actions.http import MAX_LOG_CHARS, HttpAction
 from dwtui.checklist.model import Step, Variable
@@ -33,6 +28,11 @@ from dwtui.engine import Engine
 from dwtui.report.summary import render_summary
 from dwtui.secret_forms import secret_forms
 from dwtui.secrets import MASK, Masker, MaskingLog
+from tests.helpers.action_fixtures import make_context
+from tests.helpers.engine_support import make_checklist, make_engine
+from tests.helpers.http_fixtures import RecordingServer, http_server
+from tests.helpers.pg_fixtures import pg_dsn
+from tests.helpers.secret_fixtures import make_secret, register_secret
 
 __all__ = ["http_server", "pg_dsn"]  # the fixtures are used by name
 

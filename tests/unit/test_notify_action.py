@@ -6,12 +6,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from action_fixtures import FileLog, make_context
-from http_fixtures import RecordingServer, SilentServer, free_port, http_server, silent_server
-from secret_fixtures import make_secret
-
 from dwtui.actions.base import ActionOutcome
 from dwtui.actions.notify import NotifyAction, payload, preview
+from tests.helpers.action_fixtures import FileLog, make_context
+from tests.helpers.http_fixtures import (
+    RecordingServer,
+    SilentServer,
+    free_port,
+    http_server,
+    silent_server,
+)
+from tests.helpers.secret_fixtures import make_secret
 
 __all__ = ["http_server", "silent_server"]  # fixtures used by name
 

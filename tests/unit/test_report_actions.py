@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_report_compare import AFTER, BEFORE
 
 from dwtui.actions.base import ActionContext
 from dwtui.actions.report import ReportAction, extract_json
 from dwtui.checklist.model import Checklist, Step, TargetSpec
+from tests.helpers.report_data import AFTER, BEFORE
 
 
 class ListLog:

@@ -26,8 +26,9 @@ from dwtui.report.compare import as_dict, compare
 from dwtui.report.perf import LatencyStats, compare_perf
 from dwtui.report.summary import render_summary
 from dwtui.session.model import Attempt, Event, Note, Session, StepState
+from tests.helpers.paths import TESTS_DIR
 
-GOLDEN = Path(__file__).parent / "golden" / "summary.md"
+GOLDEN = TESTS_DIR / "golden" / "summary.md"
 T0 = datetime(2026, 1, 25, 9, 0, tzinfo=UTC)
 FLAGS = {"TEAM_VNEXT_DUAL_WRITE_ENABLED": "true", "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE": "false"}
 

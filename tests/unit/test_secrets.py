@@ -8,9 +8,9 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from secret_fixtures import make_secret
 
 from dwtui.secrets import MASK, Masker, MaskingLog
+from tests.helpers.secret_fixtures import make_secret
 
 
 def test_masks_raw_url_encoded_and_json_escaped_forms() -> None:

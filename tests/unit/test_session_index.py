@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_session_support import make_rich_session
 
 from dwtui.session import codec
 from dwtui.session.index import INDEX_NAME
 from dwtui.session.store import SessionStore
+from tests.helpers.session_support import make_rich_session
 
 
 def _forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:

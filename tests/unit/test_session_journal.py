@@ -8,11 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from secret_fixtures import make_secret
-from test_session_support import make_rich_session
-
 from dwtui.session.journal import Journal, JournalEntry
 from dwtui.session.store import SessionStore
+from tests.helpers.secret_fixtures import make_secret
+from tests.helpers.session_support import make_rich_session
 
 SESSION_ID = "20261124-0425-abcdef"
 

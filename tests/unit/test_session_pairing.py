@@ -13,11 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from test_session_support import make_checklist
-
 from dwtui.session.journal import Journal
 from dwtui.session.lock import DriverLock, LockHeld
 from dwtui.session.store import SessionStore
+from tests.helpers.session_support import make_checklist
 
 DRIVER = r"""
 import sys, time

@@ -8,13 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from secret_fixtures import make_secret
-from test_session_support import T0, make_checklist, make_rich_session
 
 from dwtui.session import codec
 from dwtui.session.errors import SecretInSession, SessionError, SessionNotFound
 from dwtui.session.model import SCHEMA_VERSION, Event, utcnow
 from dwtui.session.store import SessionStore
+from tests.helpers.secret_fixtures import make_secret
+from tests.helpers.session_support import T0, make_checklist, make_rich_session
 
 
 @pytest.fixture

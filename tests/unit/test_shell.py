@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-from secret_fixtures import make_secret
-from test_engine_support import make_checklist, make_engine
 
 from dwtui.checklist.model import Step, Variable
 from dwtui.engine import Engine
 from dwtui.runner import process
 from dwtui.secrets import MASK
+from tests.helpers.engine_support import make_checklist, make_engine
+from tests.helpers.secret_fixtures import make_secret
 
 
 def engine_for(tmp_path: Path, *steps: Step, **kwargs: object) -> Engine:

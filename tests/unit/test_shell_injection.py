@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from secret_fixtures import make_secret
-from test_engine_support import make_checklist, make_engine
 
 from dwtui.checklist.model import Step, Variable
 from dwtui.engine import Engine
 from dwtui.shell_vars import env_name
+from tests.helpers.engine_support import make_checklist, make_engine
+from tests.helpers.secret_fixtures import make_secret
 
 
 def _engine(tmp_path: Path, steps: list[Step], **kwargs: object) -> Engine:

@@ -12,12 +12,12 @@ from typing import Any
 
 import psycopg
 import pytest
-from action_fixtures import make_context
-from pg_fixtures import pg_dsn
-from secret_fixtures import make_secret
 
 from dwtui.actions.base import ActionOutcome
 from dwtui.actions.sql import SqlAction
+from tests.helpers.action_fixtures import make_context
+from tests.helpers.pg_fixtures import pg_dsn
+from tests.helpers.secret_fixtures import make_secret
 
 __all__ = ["pg_dsn"]  # the fixture is used by name
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import psycopg
 import pytest
-from action_fixtures import make_context
-from pg_fixtures import pg_dsn
 
 from dwtui.actions.base import ActionOutcome
 from dwtui.actions.sql import SqlAction
+from tests.helpers.action_fixtures import make_context
+from tests.helpers.pg_fixtures import pg_dsn
 
 __all__ = ["pg_dsn"]  # fixture used by name
 

@@ -11,14 +11,14 @@ from typing import Any
 
 import psycopg
 import pytest
-from pg_fixtures import pg_dsn
-from secret_fixtures import make_secret
-from test_engine_support import make_engine, write_checklist
 
 from dwtui.checklist.errors import ChecklistError
 from dwtui.checklist.loader import load_checklist
 from dwtui.engine import Engine
 from dwtui.sqlguard import BoundQuery
+from tests.helpers.engine_support import make_engine, write_checklist
+from tests.helpers.pg_fixtures import pg_dsn
+from tests.helpers.secret_fixtures import make_secret
 
 __all__ = ["pg_dsn"]  # fixture used by name
 

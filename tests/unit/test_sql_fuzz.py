@@ -14,15 +14,15 @@ from typing import Any
 
 import psycopg
 import pytest
-from action_fixtures import make_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pg_fixtures import create_database, drop_database, dsn_for
-from test_engine_support import make_engine, write_checklist
 
 from dwtui.actions.sql import SqlAction
 from dwtui.checklist.loader import load_checklist
 from dwtui.engine import Engine
+from tests.helpers.action_fixtures import make_context
+from tests.helpers.engine_support import make_engine, write_checklist
+from tests.helpers.pg_fixtures import create_database, drop_database, dsn_for
 
 CHECKLIST = """
 [checklist]

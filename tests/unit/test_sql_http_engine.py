@@ -12,13 +12,13 @@ from typing import Any
 
 import psycopg
 import pytest
-from http_fixtures import RecordingServer, Request, Response
-from pg_fixtures import pg_dsn
-from secret_fixtures import make_secret
-from test_engine_support import make_engine, write_checklist
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.engine import ConfirmationRequired, Engine
+from tests.helpers.engine_support import make_engine, write_checklist
+from tests.helpers.http_fixtures import RecordingServer, Request, Response
+from tests.helpers.pg_fixtures import pg_dsn
+from tests.helpers.secret_fixtures import make_secret
 
 __all__ = ["pg_dsn"]  # fixture used by name
 

@@ -9,15 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from action_fixtures import make_context
-from kube_fixtures import FLAGS_OFF, k8s_spec, start_cluster
-from secret_fixtures import make_secret
 
 from dwtui.actions.base import ActionContext, ActionOutcome
 from dwtui.actions.target import TargetAction
 from dwtui.checklist.model import TargetSpec
 from dwtui.demo.kube_api import FakeCluster
 from dwtui.expectations import evaluate, with_defaults
+from tests.helpers.action_fixtures import make_context
+from tests.helpers.kube_fixtures import FLAGS_OFF, k8s_spec, start_cluster
+from tests.helpers.paths import TESTS_DIR
+from tests.helpers.secret_fixtures import make_secret
 
 
 @pytest.fixture
@@ -432,7 +433,7 @@ def test_docker_target_through_the_action_gets_the_secrets(
     import json
     import os
 
-    fakes = Path(__file__).parent / "fakes"
+    fakes = TESTS_DIR / "fakes"
     monkeypatch.setenv("PATH", f"{fakes}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_DOCKER_STATE", str(tmp_path / "docker-state"))
     compose = tmp_path / "docker-compose.yml"

@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_fixtures import MemoryLog
-from secret_fixtures import make_secret
 
 from dwtui.checklist.model import TargetSpec
 from dwtui.secrets import secret_forms
 from dwtui.targets.base import TargetError
 from dwtui.targets.docker import DockerComposeTarget
+from tests.helpers.kube_fixtures import MemoryLog
+from tests.helpers.paths import TESTS_DIR
+from tests.helpers.secret_fixtures import make_secret
 
-FAKES = Path(__file__).parent / "fakes"
+FAKES = TESTS_DIR / "fakes"
 #: Under a `sessions` directory, so the final secret scan (test_zz_secret_scan) reads it too.
 SESSION = Path("sessions") / "docker-session"
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kube_fixtures import MemoryLog
 
 from dwtui.checklist.model import TargetSpec
 from dwtui.targets.base import TargetError
 from dwtui.targets.dotenv import read_env, update_env
 from dwtui.targets.local import LocalTarget
+from tests.helpers.kube_fixtures import MemoryLog
 
 ENV_TEXT = """\
 # DeltaCrown staging settings

@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from pg_fixtures import pg_dsn
-from test_engine_support import make_checklist, make_engine
 
 from dwtui.checklist.model import Step
 from dwtui.keymap import KeymapError, load_keymap
 from dwtui.toml_input import MAX_DEPTH
+from tests.helpers.engine_support import make_checklist, make_engine
+from tests.helpers.pg_fixtures import pg_dsn
 
 __all__ = ["pg_dsn"]  # the fixture is used by name
 

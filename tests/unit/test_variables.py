@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from secret_fixtures import make_secret
-from test_engine_support import make_checklist
 
 from dwtui.checklist.model import Step, Variable
 from dwtui.session.model import Attempt, Session
 from dwtui.shell_vars import ShellCommand
 from dwtui.variables import MissingVariables, Variables, references
+from tests.helpers.engine_support import make_checklist
+from tests.helpers.secret_fixtures import make_secret
 
 VARS = {
     "name": Variable("name", default="dflt", env="APP_NAME"),

@@ -14,14 +14,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from test_tui_support import make_workspace, new_session, session_toml
-
 from dwtui.actions.shell import header_line
 from dwtui.runner import process
 from dwtui.screens.workspace import OPENED_SAVE_DELAY, Workspace
 from dwtui.session import codec
 from dwtui.session.lock import read_live_holder
 from dwtui.session.model import Attempt, Session, utcnow
+from tests.helpers.tui_support import make_workspace, new_session, session_toml
 
 #: Opens the session as driver with the save held back for an hour, prints the session as
 #: opened (in memory), then waits to be killed.

@@ -14,13 +14,12 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from action_fixtures import make_context
-from http_fixtures import RecordingServer, Request, Response
-from secret_fixtures import SECRET_MARKER, make_secret, used_secrets
-
 from dwtui.actions.http import HttpAction
 from dwtui.actions.notify import NotifyAction
 from dwtui.secrets import secret_forms
+from tests.helpers.action_fixtures import make_context
+from tests.helpers.http_fixtures import RecordingServer, Request, Response
+from tests.helpers.secret_fixtures import SECRET_MARKER, make_secret, used_secrets
 
 OUTPUT_DIRS = frozenset({"sessions", "logs", "artifacts"})
 
