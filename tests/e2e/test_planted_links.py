@@ -7,7 +7,9 @@ checks that the victim keeps its bytes and that the error is one clear line.
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import subprocess
 import sys
 from pathlib import Path
@@ -205,15 +207,15 @@ def test_a_session_directory_replaced_by_a_link_is_refused(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(
     ("mode", "words"),
-    [(0o777, "writable by other users"), (0o770, "writable by its group users")],
+    [(0o777, "writable by other users"),
+     pytest.param(0o770, "writable by its group users", marks=pytest.mark.skipif(
+         os.getuid() != 0, reason="giving a directory to a shared group needs root"))],
 )
 def test_run_refuses_a_sessions_directory_others_can_write(
     tmp_path: Path, mode: int, words: str
 ) -> None:
     store, sid = make_session(tmp_path)
     if mode & 0o070:
-        if os.getuid() != 0:
-            pytest.skip("giving a directory to a shared group needs root")
         os.chown(store.root, -1, USERS_GID)  # a group with other people in it
     os.chmod(store.root, mode)
     done = dwtui("run", sid, "--sessions-dir", str(store.root))
@@ -241,14 +243,16 @@ def test_a_sessions_directory_of_another_user_is_refused(tmp_path: Path) -> None
     assert_one_clear_line(done.stderr, "belongs to another user")
 
 
-def test_the_users_own_private_group_may_write(tmp_path: Path) -> None:
-    import grp
-    import pwd
-
+def has_private_group() -> bool:
+    """The user's primary group is named after the user and has no other member."""
     user = pwd.getpwuid(os.getuid())
     group = grp.getgrgid(user.pw_gid)
-    if group.gr_name != user.pw_name or set(group.gr_mem) - {user.pw_name}:
-        pytest.skip("this user has no private group")
+    return group.gr_name == user.pw_name and not set(group.gr_mem) - {user.pw_name}
+
+
+@pytest.mark.skipif(not has_private_group(), reason="this user has no private group")
+def test_the_users_own_private_group_may_write(tmp_path: Path) -> None:
+    user = pwd.getpwuid(os.getuid())
     store, sid = make_session(tmp_path)
     os.chown(store.root, -1, user.pw_gid)
     os.chmod(store.root, 0o775)  # what `mkdir` gives under umask 002

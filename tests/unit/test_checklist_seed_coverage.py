@@ -41,10 +41,12 @@ EXECUTION_LOG_MAPPING = {
 }
 
 
+pytestmark = pytest.mark.skipif(
+    not SEED.is_file(), reason="no seed runbook in ../shared/seed (CI keeps it beside the clone)")
+
+
 @pytest.fixture(scope="module")
 def seed() -> str:
-    if not SEED.is_file():
-        pytest.skip(f"seed runbook not found at {SEED} (CI keeps ../shared/seed beside the clone)")
     return SEED.read_text(encoding="utf-8")
 
 

@@ -92,14 +92,26 @@ def client_minor() -> int:
     return int(json.loads(done.stdout)["clientVersion"]["minor"].rstrip("+"))
 
 
-def needs_websocket_exec(kubectl: Kubectl) -> None:
-    """kubectl before 1.30 execs over SPDY, which the stand-in refuses (400): check that."""
-    if client_minor() >= 30:
-        return
+#: kubectl before 1.30 execs over SPDY, which the stand-in refuses (400), and before 1.29
+#: `apply` needs /openapi/v2 (404): each is checked by a test of its own for such a client.
+SPDY_EXEC = KUBECTL is not None and client_minor() < 30
+OPENAPI_V2_APPLY = KUBECTL is not None and client_minor() < 29
+websocket_exec = pytest.mark.skipif(
+    SPDY_EXEC, reason="this kubectl execs over SPDY (test_an_spdy_kubectl_exec_is_refused)")
+
+
+def installed(*minors: int) -> list[Any]:
+    """`minor` parameters, each skipped (with a reason) where `kubectl.1.NN` is not installed."""
+    return [pytest.param(minor, marks=pytest.mark.skipif(
+        versioned(minor) is None, reason=f"kubectl.1.{minor} is not installed"))
+        for minor in minors]
+
+
+@pytest.mark.skipif(not SPDY_EXEC, reason="this kubectl execs over websockets")
+def test_an_spdy_kubectl_exec_is_refused(kubectl: Kubectl) -> None:
     pod = pod_names(kubectl)[0]
     done = kubectl.run("exec", pod, *NS, "--", "true", check=False)
     assert done.returncode == 1 and "not SPDY" in done.stderr
-    pytest.skip(f"kubectl 1.{client_minor()} execs over SPDY (refused with 400, checked)")
 
 
 def test_kubeconfig_points_only_at_loopback_over_https(world: DemoWorld) -> None:
@@ -267,8 +279,8 @@ def test_logs_container_previous_and_follow(kubectl: Kubectl, world: DemoWorld) 
     assert "a line written while following" in out
 
 
+@websocket_exec
 def test_exec_streams_stdout_stderr_stdin_and_exit_code(kubectl: Kubectl) -> None:
-    needs_websocket_exec(kubectl)
     pod = pod_names(kubectl)[0]
     done = kubectl.run("exec", pod, *NS, "--", "sh", "-c", "echo out; echo err >&2; exit 3",
                        check=False)
@@ -282,24 +294,19 @@ def test_exec_streams_stdout_stderr_stdin_and_exit_code(kubectl: Kubectl) -> Non
     assert wrong.returncode == 1 and "container nope is not valid" in wrong.stderr
 
 
-@pytest.mark.parametrize("minor", [30, 33])
+@pytest.mark.parametrize("minor", installed(30, 33))
 def test_exec_with_websocket_kubectl_versions(world: DemoWorld, tmp_path: Path,
                                               minor: int) -> None:
-    binary = versioned(minor)
-    if binary is None:
-        pytest.skip(f"kubectl.1.{minor} is not installed")
-    kubectl = Kubectl(world, tmp_path, binary)
+    kubectl = Kubectl(world, tmp_path, versioned(minor))
     pod = pod_names(kubectl)[0]
     done = kubectl.run("exec", pod, *NS, "--", "python", "manage.py", "shell", "-c",
                        "from django.conf import settings; print(settings.HOSTNAME)")
     assert done.stdout.strip() == pod
 
 
+@pytest.mark.skipif(versioned(29) is None, reason="kubectl.1.29 is not installed")
 def test_exec_over_spdy_is_refused_with_a_clear_status(world: DemoWorld, tmp_path: Path) -> None:
-    binary = versioned(29)
-    if binary is None:
-        pytest.skip("kubectl.1.29 is not installed")
-    kubectl = Kubectl(world, tmp_path, binary)
+    kubectl = Kubectl(world, tmp_path, versioned(29))
     pod = pod_names(kubectl)[0]
     done = kubectl.run("exec", pod, *NS, "--", "true", check=False)
     assert done.returncode == 1
@@ -374,10 +381,10 @@ def in_terminal(kubectl: Kubectl, *args: str, typed: bytes = b"",
     return code, output.decode("utf-8", "replace")
 
 
+@websocket_exec
 def test_runbook_exec_it_runs_as_written(kubectl: Kubectl) -> None:
     """The P5-T6 description's `kubectl exec -it <pod> -n deltacrown -- python manage.py
     shell -c "..."`, typed in a terminal."""
-    needs_websocket_exec(kubectl)
     pod = pod_names(kubectl)[0]
     code, out = in_terminal(
         kubectl, "exec", "-it", pod, "-n", "deltacrown", "--", "python", "manage.py", "shell",
@@ -387,8 +394,8 @@ def test_runbook_exec_it_runs_as_written(kubectl: Kubectl) -> None:
     assert "Dual-Write: False" in out
 
 
+@websocket_exec
 def test_exec_it_gives_an_interactive_terminal(kubectl: Kubectl) -> None:
-    needs_websocket_exec(kubectl)
     pod = pod_names(kubectl)[0]
     code, out = in_terminal(kubectl, "exec", "-it", pod, "-n", "deltacrown", "--", "sh",
                             typed=b"tty; echo typed-$((6*7)); exit 4\n")
@@ -438,15 +445,18 @@ spec:
 """
 
 
+@pytest.mark.skipif(not OPENAPI_V2_APPLY, reason="this kubectl applies without /openapi/v2")
+def test_an_old_kubectl_apply_is_refused(kubectl: Kubectl) -> None:
+    refused = kubectl.run("apply", "-f", "-", stdin=MANIFEST.format(replicas=2, env=""),
+                          check=False)
+    assert refused.returncode == 1 and "(NotFound)" in refused.stderr
+
+
+@pytest.mark.skipif(OPENAPI_V2_APPLY, reason="this kubectl's apply needs /openapi/v2 (404 here)")
 def test_apply_client_and_server_side(kubectl: Kubectl, world: DemoWorld,
                                       tmp_path: Path) -> None:
     assert world.cluster is not None
     flags = world.cluster.current_env()
-    if client_minor() < 29:
-        refused = kubectl.run("apply", "-f", "-", stdin=MANIFEST.format(replicas=2, env=""),
-                              check=False)
-        assert refused.returncode == 1 and "(NotFound)" in refused.stderr
-        pytest.skip(f"kubectl 1.{client_minor()} apply needs /openapi/v2 (404 here, checked)")
     env = "\n".join(f'        - {{name: {k}, value: "{v}"}}' for k, v in flags.items())
     manifest = tmp_path / "deployment.yaml"
     manifest.write_text(MANIFEST.format(replicas=3, env=env))
@@ -466,13 +476,10 @@ def test_apply_client_and_server_side(kubectl: Kubectl, world: DemoWorld,
     kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=60s")
 
 
-@pytest.mark.parametrize("minor", [27, 28, 29, 30, 31, 32, 33])
+@pytest.mark.parametrize("minor", installed(27, 28, 29, 30, 31, 32, 33))
 def test_everyday_verbs_with_each_kubectl_version(world: DemoWorld, tmp_path: Path,
                                                   minor: int) -> None:
-    binary = versioned(minor)
-    if binary is None:
-        pytest.skip(f"kubectl.1.{minor} is not installed")
-    kubectl = Kubectl(world, tmp_path, binary)
+    kubectl = Kubectl(world, tmp_path, versioned(minor))
     assert "deltacrown-web" in kubectl.run("get", "deploy", *NS, "-o", "wide").stdout
     pod = pod_names(kubectl)[0]
     assert "Listening at" in kubectl.run("logs", pod, *NS, "--tail=5").stdout
