@@ -1,4 +1,4 @@
-"""Fake secrets for tests, remembered so `test_zz_secret_scan.py` can look for them on disk.
+"""Fake secrets for tests, remembered so the suite-end secret scan can look for them on disk.
 
 Every secret a test hands to dwtui should come from `make_secret()` (or be passed to
 `register_secret()`): the final scan then proves none of them reached a session or log file.
@@ -6,7 +6,7 @@ All values contain `SECRET_MARKER`, so the scan also catches secrets of tests th
 register them in this process.
 
 `install_masker_tracking()` (called from conftest, or by loading this module as a plugin with
-`-p secret_fixtures`) goes further: every value any test hands to a `dwtui.secrets.Masker` is
+`-p tests.helpers.secret_fixtures`) goes further: every value any test hands to a `dwtui.secrets.Masker` is
 registered too, so the final scan covers the secrets of every test that uses the engine.
 """
 
@@ -59,5 +59,5 @@ def install_masker_tracking() -> None:
 
 
 def pytest_configure(config: Any) -> None:
-    """As a plugin (`-p secret_fixtures` / `pytest_plugins`): track every masked secret."""
+    """As a plugin (`-p tests.helpers.secret_fixtures` / `pytest_plugins`): track every masked secret."""
     install_masker_tracking()

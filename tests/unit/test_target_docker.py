@@ -21,7 +21,7 @@ from tests.helpers.paths import TESTS_DIR
 from tests.helpers.secret_fixtures import make_secret
 
 FAKES = TESTS_DIR / "fakes"
-#: Under a `sessions` directory, so the final secret scan (test_zz_secret_scan) reads it too.
+#: Under a `sessions` directory, so the suite-end secret scan reads it too.
 SESSION = Path("sessions") / "docker-session"
 
 

@@ -1,49 +1,24 @@
-"""Runs last: no secret value used by the suite may appear in any session or log file.
+"""The secret scan: the scanner finds what is planted, and a leak fails the run it happens in.
 
-Every file under `$DWTUI_TEST_ROOT` (set by conftest; pytest's tmp_path dirs live below it)
-that is a session/log output — inside a `sessions`, `logs` or `artifacts` directory, or a
-`*.log` / `*.toml.bak` file — is searched for every secret registered through
-`secret_fixtures` (raw, URL-encoded and JSON-escaped forms) and for the marker every test
-secret carries. The file is named `test_zz_*` so pytest collects it after all the others.
+The scan itself runs when the suite ends (`tests/helpers/secret_scan.py`, loaded by conftest),
+so it covers every test whatever order they ran in; these tests prove it can fail.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
+
+import pytest
 
 from dwtui.actions.http import HttpAction
 from dwtui.actions.notify import NotifyAction
-from dwtui.secrets import secret_forms
 from tests.helpers.action_fixtures import make_context
 from tests.helpers.http_fixtures import RecordingServer, Request, Response
-from tests.helpers.secret_fixtures import SECRET_MARKER, make_secret, used_secrets
-
-OUTPUT_DIRS = frozenset({"sessions", "logs", "artifacts"})
-
-
-def output_files(root: Path) -> list[Path]:
-    """Files under `root` that dwtui wrote as session/log/artifact output."""
-    found = []
-    for path in sorted(root.rglob("*")):
-        if not path.is_file():
-            continue
-        parents = set(path.relative_to(root).parts[:-1])
-        if parents & OUTPUT_DIRS or path.suffix == ".log" or path.name.endswith(".toml.bak"):
-            found.append(path)
-    return found
-
-
-def leaks(files: Iterable[Path], secrets: Iterable[str]) -> list[str]:
-    """`path: form` for every secret form (or the test-secret marker) found in a file."""
-    forms = {form for value in secrets for form in secret_forms(value)} | {SECRET_MARKER}
-    hits = []
-    for path in files:
-        text = path.read_bytes().decode("utf-8", "replace")
-        hits += [f"{path}: {form}" for form in sorted(forms) if form in text]
-    return hits
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.secret_fixtures import SECRET_MARKER, make_secret
+from tests.helpers.secret_scan import leaks, output_files
 
 
 def test_the_scanner_finds_a_planted_secret() -> None:
@@ -90,10 +65,38 @@ def test_actions_write_masked_logs_into_the_suite_root(test_root: Path) -> None:
     assert len(output_files(session)) == 2
 
 
-def test_no_secret_reached_any_session_or_log_file(test_root: Path) -> None:
-    files = output_files(test_root)
-    secrets = used_secrets()
-    assert files, f"nothing to scan under {test_root}"
-    assert secrets
-    found = leaks(files, secrets)
-    assert found == [], f"{len(found)} secret(s) on disk:\n" + "\n".join(found[:20])
+LEAKY_TEST = """
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.secret_fixtures import make_secret
+
+
+def test_writes_a_step_log():
+    log = Path(os.environ["DWTUI_TEST_ROOT"]) / "sessions" / "s" / "logs" / "step.1.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("Authorization: Bearer " + {token})
+"""
+
+
+@pytest.mark.parametrize(("token", "failed"), [('make_secret("leak")', True), ('"****"', False)])
+def test_a_leak_anywhere_in_a_run_fails_that_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, token: str, failed: bool
+) -> None:
+    # Outside the suite root on purpose: the inner run may leak by design.
+    with tempfile.TemporaryDirectory() as outside:
+        monkeypatch.setenv("DWTUI_TEST_ROOT", outside)
+        monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+        pytester.makeconftest('pytest_plugins = ["tests.helpers.secret_scan"]')
+        pytester.makepyfile(test_leaky=LEAKY_TEST.format(token=token))
+        result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    output = result.stdout.str()
+    if failed:
+        assert result.ret == pytest.ExitCode.TESTS_FAILED
+        assert "secret scan" in output and f"step.1.log: {SECRET_MARKER}" in output
+    else:
+        assert result.ret == pytest.ExitCode.OK
+        assert "secret scan" not in output
