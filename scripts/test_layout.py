@@ -93,6 +93,7 @@ def move(moves: list[tuple[Path, Path]]) -> None:
 
 # --fix: what the move breaks, rewritten in place.
 
+
 def helper_modules() -> dict[str, str]:
     """Old importable name -> new dotted module, for every module in tests/helpers/."""
     names: dict[str, str] = {}
@@ -119,8 +120,9 @@ def fix_python(path: Path, modules: dict[str, str]) -> bool:
         return False
     text = original = path.read_text(encoding="utf-8")
     for old, new in modules.items():
-        text = re.sub(rf"^(\s*)from {re.escape(old)} import", rf"\1from {new} import", text,
-                      flags=re.M)
+        text = re.sub(
+            rf"^(\s*)from {re.escape(old)} import", rf"\1from {new} import", text, flags=re.M
+        )
     used = set()
     for pattern, name in PATH_PATTERNS:
         text, count = pattern.subn(name, text)
@@ -129,8 +131,13 @@ def fix_python(path: Path, modules: dict[str, str]) -> bool:
     if used:
         line = f"from tests.helpers.paths import {', '.join(sorted(used))}\n"
         if line not in text:
-            text = re.sub(r"^(from __future__ import annotations\n)", rf"\1\n{line}", text,
-                          count=1, flags=re.M)
+            text = re.sub(
+                r"^(from __future__ import annotations\n)",
+                rf"\1\n{line}",
+                text,
+                count=1,
+                flags=re.M,
+            )
     if text != original:
         path.write_text(text, encoding="utf-8")
         return True
@@ -139,8 +146,9 @@ def fix_python(path: Path, modules: dict[str, str]) -> bool:
 
 def fix_docs(moved: dict[str, str]) -> list[Path]:
     """`tests/test_x.py` in Markdown files follows the move (not in docs/notes/: a record)."""
-    tracked = subprocess.run(["git", "ls-files", "*.md"], cwd=REPO, check=True,
-                             capture_output=True, text=True).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.md"], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout.split()
     changed = []
     for name in tracked:
         if name.startswith("docs/notes/"):
@@ -176,13 +184,27 @@ def packages() -> None:
 def fix() -> None:
     packages()
     modules = helper_modules()
-    changed = [p for p in sorted(TESTS.rglob("*.py")) if "__snapshots__" not in p.parts
-               and fix_python(p, modules)]
+    changed = [
+        p
+        for p in sorted(TESTS.rglob("*.py"))
+        if "__snapshots__" not in p.parts and fix_python(p, modules)
+    ]
     changed += fix_docs(moved_paths())
     py = [str(p) for p in changed if p.suffix == ".py"]
     if py:  # the inserted imports, sorted the way ruff wants them
-        subprocess.run([str(REPO / ".venv" / "bin" / "ruff"), "check", "--select", "I", "--fix",
-                        "--quiet", *py], cwd=REPO, check=False)
+        subprocess.run(
+            [
+                str(REPO / ".venv" / "bin" / "ruff"),
+                "check",
+                "--select",
+                "I",
+                "--fix",
+                "--quiet",
+                *py,
+            ],
+            cwd=REPO,
+            check=False,
+        )
     for path in changed:
         print(f"fixed {path.relative_to(REPO)}")
 

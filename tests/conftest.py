@@ -37,3 +37,15 @@ def pytest_configure(config: pytest.Config) -> None:
 def test_root() -> Path:
     """The directory under which every test writes."""
     return _ROOT
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """The order seed (pytest-randomly), so a failure in a random order can be run again."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if config.pluginmanager.has_plugin("randomly") and isinstance(seed, int):
+        terminalreporter.write_line(
+            f"random order seed {seed}: again with `-p randomly --randomly-seed={seed}`, "
+            "in file order with `-p no:randomly`"
+        )

@@ -134,15 +134,21 @@ def fixed_delta_session(ws: Workspace, session_id: str = "20260125-1000-de17a0")
     path = ws.checklists_dir / "delta_view.toml"
     checklist = load_checklist(path)
     session = Session(
-        id=session_id, checklist_path=str(path.resolve()), checklist_id=checklist.id,
-        checklist_title=checklist.title, checklist_checksum=checklist.checksum,
-        target="local", created_at=FIXED, operators=[OPERATOR],
+        id=session_id,
+        checklist_path=str(path.resolve()),
+        checklist_id=checklist.id,
+        checklist_title=checklist.title,
+        checklist_checksum=checklist.checksum,
+        target="local",
+        created_at=FIXED,
+        operators=[OPERATOR],
     )
     for step in checklist.iter_steps():
         session.steps[step.id] = StepState()
     delta = compare(BEFORE, AFTER)
-    data = as_dict(delta, headline(delta, {"mapping.coverage_pct": ">= 80",
-                                           "mapping.mapped_teams": ">= 1"}))
+    data = as_dict(
+        delta, headline(delta, {"mapping.coverage_pct": ">= 80", "mapping.mapped_teams": ">= 1"})
+    )
     data["performance"] = compare_perf(
         LatencyStats.from_samples(BEFORE_MS, 3), LatencyStats.from_samples(AFTER_MS, 3)
     ).as_dict()
@@ -152,16 +158,26 @@ def fixed_delta_session(ws: Workspace, session_id: str = "20260125-1000-de17a0")
     evidence: dict[str, dict[str, Any]] = {
         "baseline-latency": {"samples_ms": BEFORE_MS, "query_count": 3},
         "after-latency": {"samples_ms": AFTER_MS, "query_count": 3},
-        "compare-reports": {"delta": "artifacts/delta.json", "before": "report-before",
-                            "after": "report-after"},
+        "compare-reports": {
+            "delta": "artifacts/delta.json",
+            "before": "report-before",
+            "after": "report-after",
+        },
     }
     for step_id in STEPS:
         state = session.steps[step_id]
         state.status = "passed"
-        state.attempts.append(Attempt(
-            number=1, started_at=FIXED, operator=OPERATOR, status="passed",
-            ended_at=FIXED, summary="ok", evidence=evidence.get(step_id, {}),
-        ))
+        state.attempts.append(
+            Attempt(
+                number=1,
+                started_at=FIXED,
+                operator=OPERATOR,
+                status="passed",
+                ended_at=FIXED,
+                summary="ok",
+                evidence=evidence.get(step_id, {}),
+            )
+        )
     ws.store.root.mkdir(parents=True, exist_ok=True)
     ws.store.save(session)
     return session_id

@@ -5,9 +5,10 @@ Every secret a test hands to dwtui should come from `make_secret()` (or be passe
 All values contain `SECRET_MARKER`, so the scan also catches secrets of tests that forgot to
 register them in this process.
 
-`install_masker_tracking()` (called from conftest, or by loading this module as a plugin with
-`-p tests.helpers.secret_fixtures`) goes further: every value any test hands to a `dwtui.secrets.Masker` is
-registered too, so the final scan covers the secrets of every test that uses the engine.
+`install_masker_tracking()` (called from conftest, or by loading this module as a plugin
+with `-p tests.helpers.secret_fixtures`) goes further: every value any test hands to a
+`dwtui.secrets.Masker` is registered too, so the final scan covers the secrets of every test
+that uses the engine.
 """
 
 from __future__ import annotations
@@ -59,5 +60,5 @@ def install_masker_tracking() -> None:
 
 
 def pytest_configure(config: Any) -> None:
-    """As a plugin (`-p tests.helpers.secret_fixtures` / `pytest_plugins`): track every masked secret."""
+    """As a plugin (`-p tests.helpers.secret_fixtures`): track every masked secret."""
     install_masker_tracking()

@@ -92,6 +92,10 @@ sql = { query = "select count(*) from orders where region is null" }
     assert second.sample_timeout == 10.0
 
 
+#: The start of a guard with a name, a title and a condition.
+GUARD_HEAD = 'id = "a"\ntitle = "A"\nfailing = "> 1"\n'
+
+
 @pytest.mark.parametrize(("guard", "where", "message"), [
     ('id = "a"\ntitle = "A"\nfailing = "> 1"\n', "guards[0]",
      "exactly one query source"),
@@ -101,11 +105,11 @@ sql = { query = "select count(*) from orders where region is null" }
      "'big' is not a comparison"),
     ('id = "a"\ntitle = "A"\nfailing = "> 1"\nstart = "chnge"\nshell = { command = "x" }\n',
      "guards[0].start", "did you mean 'change'"),
-    ('id = "a"\ntitle = "A"\nfailing = "> 1"\nrollback = "emergncy"\nshell = { command = "x" }\n',
+    (GUARD_HEAD + 'rollback = "emergncy"\nshell = { command = "x" }\n',
      "guards[0].rollback", "no rollback scenario or matrix symptom 'emergncy'"),
     ('id = "a"\ntitle = "A"\nfailing = "> 1"\ninterval = 0\nshell = { command = "x" }\n',
      "guards[0].interval", "greater than 0"),
-    ('id = "a"\ntitle = "A"\nfailing = "> 1"\nfailure_limit = 0\nshell = { command = "x" }\n',
+    (GUARD_HEAD + 'failure_limit = 0\nshell = { command = "x" }\n',
      "guards[0].failure_limit", "at least 1"),
     ('id = "a"\ntitle = "A"\nfailing = "> 1"\nhttp = { url = "ftp://x/", path = "a" }\n',
      "guards[0].http.url", "not an http:// or https:// URL"),

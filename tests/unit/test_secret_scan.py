@@ -52,13 +52,21 @@ def test_actions_write_masked_logs_into_the_suite_root(test_root: Path) -> None:
     server.add("POST", "/hook/.*", echo)
     try:
         session = test_root / "sessions" / "secret-scan-probe"
-        ctx, _ = make_context(session, "http", {"url": f"{server.url}/echo?t={token}",
-                                                "bearer": token},
-                              step_id="echo", secrets={"api_token": token})
+        ctx, _ = make_context(
+            session,
+            "http",
+            {"url": f"{server.url}/echo?t={token}", "bearer": token},
+            step_id="echo",
+            secrets={"api_token": token},
+        )
         assert HttpAction().run(ctx).ok
-        ctx, _ = make_context(session, "notify", {"webhook": f"{server.url}/hook/{hook}",
-                                                  "text": f"leak? {token}"},
-                              step_id="notify", secrets={"api_token": token, "hook": hook})
+        ctx, _ = make_context(
+            session,
+            "notify",
+            {"webhook": f"{server.url}/hook/{hook}", "text": f"leak? {token}"},
+            step_id="notify",
+            secrets={"api_token": token, "hook": hook},
+        )
         assert NotifyAction().run(ctx).ok
     finally:
         server.close()
