@@ -25,6 +25,7 @@ GUARD = """
 id = "errors"
 title = "Error count"
 interval = 0.05
+timeout = 10  # a slow sample on a loaded machine is not an inconclusive one
 healthy = "< 1"
 failing = "> 5"
 failure_limit = 2

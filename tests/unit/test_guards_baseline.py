@@ -142,6 +142,7 @@ GUARDED = CHECKLIST.format(extra="expect = { status = 200 }\n") + """
 id = "p95"
 title = "p95 against before"
 interval = 0.05
+timeout = 10  # a slow sample on a loaded machine is not an inconclusive one
 baseline = "measure-before:json.p95_ms"
 healthy = "<= baseline * 1.2"
 failing = "> baseline * 1.5"
