@@ -111,6 +111,13 @@ def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     yield from _run(tmp_path_factory.mktemp("e2e-fault"), hook_fails=True)
 
 
+@pytest.fixture
+def drill_run(tmp_path: Path) -> Iterator[Run]:
+    """A good run of its own, for a test that goes on to run more of the runbook on it (the
+    tests reading `good_run` must find it as the main run left it, in any order)."""
+    yield from _run(tmp_path, hook_fails=False)
+
+
 def _headings(markdown: str) -> list[str]:
     return [line for line in markdown.splitlines() if line.startswith("#")]
 
@@ -155,7 +162,7 @@ def test_shipped_checklist_passes_against_stand_in(good_run: Run) -> None:
             assert not any(value in text for value in secret_values), path
 
 
-def test_fault_injected_run_fails_verify_and_rollback_restores(faulty_run: Run) -> None:
+async def test_fault_injected_run_fails_verify_and_rollback_restores(faulty_run: Run) -> None:
     run = faulty_run
     assert run.code == 1, run.output
     session = run.session()
@@ -202,6 +209,16 @@ def test_fault_injected_run_fails_verify_and_rollback_restores(faulty_run: Run) 
     assert "from first step to last (within its 5-minute budget)" in report
     assert "- [ ] Logs show `dual_write_scheduled` events for each operation (failed:" in report
 
+    # The criteria panel after the failure and the rollback.
+    rows = await criteria_rows(run)
+    assert len(rows) == 10
+    assert {row[0] for row in rows} <= {"✓", "✗", "?"}, rows
+    by_text = {row[1]: row[0] for row in rows}
+    assert by_text["Logs show `dual_write_scheduled` events for each operation"] == "✗"
+    # They passed, but the rollback above undid what they proved: judged on the latest
+    # evidence, unknown until re-run.
+    assert by_text["All 5 test flows executed successfully"] == "?"
+
 
 def test_report_and_compare_commands_on_the_run(
     good_run: Run, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -226,47 +243,49 @@ def _table(screen: object) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-async def test_pilot_criteria_panel_after_runs(good_run: Run, faulty_run: Run) -> None:
+async def criteria_rows(run: Run) -> list[list[str]]:
+    """The criteria panel (`c`) of the run's session in the real app: its rows."""
     from dwtui.app import DwtuiApp
     from dwtui.screens.panels import CriteriaScreen
     from dwtui.screens.workspace import Workspace
 
-    for run, expected in ((good_run, {"✓"}), (faulty_run, {"✓", "✗", "?"})):
-        # A store of its own: a workspace ties its store's saves to the driver lock it holds.
-        workspace = Workspace(store=SessionStore(run.root), operator=OPERATOR,
-                              checklists_dir=CHECKLIST.parent)
-        app = DwtuiApp(workspace, opened=workspace.open(run.session_id))
+    # A store of its own: a workspace ties its store's saves to the driver lock it holds.
+    workspace = Workspace(store=SessionStore(run.root), operator=OPERATOR,
+                          checklists_dir=CHECKLIST.parent)
+    app = DwtuiApp(workspace, opened=workspace.open(run.session_id))
+    try:
         async with app.run_test(size=(140, 45)) as pilot:
             await pilot.pause()
             await pilot.press("c")
             assert isinstance(app.screen, CriteriaScreen)
             rows = _table(app.screen)
-            assert len(rows) == 10
-            assert {row[0] for row in rows} <= expected, rows
-            if run is good_run:
-                assert {row[0] for row in rows} == {"✓"}
-            else:
-                by_text = {row[1]: row[0] for row in rows}
-                assert by_text["Logs show `dual_write_scheduled` events for each operation"] == "✗"
-                # They passed, but the rollback (test_fault_injected_run_...) undid what
-                # they proved: judged on the latest evidence, unknown until re-run.
-                assert by_text["All 5 test flows executed successfully"] == "?"
             await pilot.press("escape")
+    finally:
         workspace.release(run.session_id)
+    return rows
 
 
-async def test_pilot_runs_report_capture_in_the_tui(good_run: Run) -> None:
+async def test_pilot_criteria_panel_after_runs(good_run: Run) -> None:
+    rows = await criteria_rows(good_run)
+    assert len(rows) == 10
+    assert {row[0] for row in rows} == {"✓"}, rows
+
+
+async def test_pilot_runs_report_capture_in_the_tui(good_run: Run, tmp_path: Path) -> None:
     """The operator presses `r` on the baseline report step: the stand-in answers, the
     report lands in the artifacts and the step turns passed on screen and on disk."""
     from dwtui.app import DwtuiApp
     from dwtui.screens.workspace import Workspace
 
     run = good_run
-    store = SessionStore(run.root)  # its own: the workspace ties its saves to its lock
+    # A sessions directory of its own: good_run's holds only its run (`dwtui report` without
+    # a session id reads the newest one there).
+    store = SessionStore(tmp_path / "sessions")
     session = store.create(run.checklist, "staging-k8s", OPERATOR, run.world.variables())
     workspace = Workspace(store=store, operator=OPERATOR, checklists_dir=CHECKLIST.parent,
                           environ={**os.environ, **run.world.environ()})
     app = DwtuiApp(workspace, opened=workspace.open(session.id))
+    reader = SessionStore(store.root)  # its own: the workspace ties its saves to its lock
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.pause()
         screen = app.main_screen
@@ -274,7 +293,7 @@ async def test_pilot_runs_report_capture_in_the_tui(good_run: Run) -> None:
         await pilot.press("r")
 
         def status() -> str:
-            state = run.store.load(session.id).state_of("report-before")
+            state = reader.load(session.id).state_of("report-before")
             return state.status if state.attempts else "not started"
 
         for _ in range(400):  # bounded wait for the worker thread (not a timing assertion)
@@ -283,7 +302,7 @@ async def test_pilot_runs_report_capture_in_the_tui(good_run: Run) -> None:
                 break
         assert status() == "passed"
     workspace.release(session.id)
-    artifact = run.store.dir_of(session.id) / "artifacts" / "before.json"
+    artifact = reader.dir_of(session.id) / "artifacts" / "before.json"
     assert '"coverage_pct"' in artifact.read_text(encoding="utf-8")
 
 
@@ -330,11 +349,12 @@ def test_dwtui_demo_headless_command(tmp_path: Path) -> None:
     assert "dwtui demo: session" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_optional_phase_and_every_scenario_run_against_stand_in(good_run: Run) -> None:
+def test_optional_phase_and_every_scenario_run_against_stand_in(drill_run: Run) -> None:
     """After the main run: the strict-mode drill and all five rollback scenarios pass too."""
     import psycopg
 
-    run = good_run
+    run = drill_run
+    assert run.code == 0, run.output
     code, output = run.headless(phase="failure-simulation")
     assert code == 0, output
     session = run.session()
