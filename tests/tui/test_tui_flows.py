@@ -4,28 +4,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dwtui.app import DwtuiApp
 from dwtui.screens.main import MainScreen
 from dwtui.screens.manual_check import ManualCheckScreen
 from dwtui.screens.matrix import RollbackMatrixScreen
 from dwtui.screens.modals import ConfirmScreen, NoteScreen, QuitScreen, TypedConfirmScreen
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.screens.scenario import ScenarioScreen
+from dwtui.screens.workspace import Workspace
 from dwtui.widgets.log_view import LogView
 from tests.helpers.tui_support import (
     main_screen,
     make_workspace,
-    new_session,
-    open_app,
     step_on_disk,
     tree_text,
     wait_for,
 )
 
 
-async def test_run_shell_step_shows_output_tick_and_passed_on_disk(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_run_shell_step_shows_output_tick_and_passed_on_disk(
+    ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()
@@ -44,10 +43,9 @@ async def test_run_shell_step_shows_output_tick_and_passed_on_disk(tmp_path: Pat
     assert on_disk["attempts"][0]["exit_code"] == 0
 
 
-async def test_matrix_from_log_pane_scenario_one_and_escape_back(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_matrix_from_log_pane_scenario_one_and_escape_back(
+    ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()
@@ -70,10 +68,7 @@ async def test_matrix_from_log_pane_scenario_one_and_escape_back(tmp_path: Path)
         assert isinstance(app.focused, LogView)
 
 
-async def test_bang_opens_matrix_and_typing_filters(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_bang_opens_matrix_and_typing_filters(ws: Workspace, sid: str, app: DwtuiApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("exclamation_mark")
@@ -85,10 +80,7 @@ async def test_bang_opens_matrix_and_typing_filters(tmp_path: Path) -> None:
         assert isinstance(app.screen, MainScreen)
 
 
-async def test_confirm_step_no_then_yes(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_confirm_step_no_then_yes(ws: Workspace, sid: str, app: DwtuiApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()
@@ -110,10 +102,9 @@ async def test_confirm_step_no_then_yes(tmp_path: Path) -> None:
     assert step_on_disk(ws, sid, "announce")["status"] == "passed"
 
 
-async def test_typed_confirmation_in_a_rollback_scenario(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_typed_confirmation_in_a_rollback_scenario(
+    ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+r", *"backup", "enter")
@@ -142,10 +133,9 @@ async def test_typed_confirmation_in_a_rollback_scenario(tmp_path: Path) -> None
     assert on_disk["attempts"][0]["rollback"] is True
 
 
-async def test_note_skip_mark_failed_and_manual_toggle(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_note_skip_mark_failed_and_manual_toggle(
+    ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()
@@ -178,10 +168,9 @@ async def test_note_skip_mark_failed_and_manual_toggle(tmp_path: Path) -> None:
     assert failed["marked_by"] == "ana@staging-box"
 
 
-async def test_failing_step_notifies_and_records_exit_code(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_failing_step_notifies_and_records_exit_code(
+    ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()
@@ -197,10 +186,9 @@ async def test_failing_step_notifies_and_records_exit_code(tmp_path: Path) -> No
     assert failed["attempts"][0]["exit_code"] == 3
 
 
-async def test_rerun_keeps_earlier_attempt_reachable(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_rerun_keeps_earlier_attempt_reachable(
+    ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()
@@ -224,10 +212,9 @@ async def test_rerun_keeps_earlier_attempt_reachable(tmp_path: Path) -> None:
     assert len(step_on_disk(ws, sid, "say-hello")["attempts"]) == 2
 
 
-async def test_run_phase_runs_the_rest_and_stops_at_failure(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_run_phase_runs_the_rest_and_stops_at_failure(
+    ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()
@@ -245,10 +232,7 @@ async def test_run_phase_runs_the_rest_and_stops_at_failure(tmp_path: Path) -> N
     assert step_on_disk(ws, sid, "check-c")["status"] == "pending"
 
 
-async def test_cancel_running_step_and_quit_prompt(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_cancel_running_step_and_quit_prompt(ws: Workspace, sid: str, app: DwtuiApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()
@@ -272,10 +256,9 @@ async def test_cancel_running_step_and_quit_prompt(tmp_path: Path) -> None:
     assert "cancel" in attempt["summary"].lower()
 
 
-async def test_quit_while_running_leaves_step_running_for_resume(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_quit_while_running_leaves_step_running_for_resume(
+    tmp_path: Path, ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from dwtui.app import DwtuiApp
 from dwtui.screens.panels import FlagsScreen
+from dwtui.screens.workspace import Workspace
 from dwtui.widgets.key_bar import KeyBar, KeyEntry, layout
 from tests.helpers.tui_support import main_screen, make_workspace, new_session, open_app, wait_for
 
@@ -40,10 +42,9 @@ def test_layout_wraps_whole_entries_onto_the_fewest_lines() -> None:
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
-async def test_every_main_screen_key_is_on_the_bar(tmp_path: Path, size: tuple[int, int]) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_every_main_screen_key_is_on_the_bar(
+    size: tuple[int, int], ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     async with app.run_test(size=size) as pilot:
         main_screen(app)
         await pilot.pause()
@@ -58,10 +59,7 @@ async def test_every_main_screen_key_is_on_the_bar(tmp_path: Path, size: tuple[i
         assert all(len(line) <= size[0] - 2 for line in rendered.split("\n"))
 
 
-async def test_clicking_a_key_presses_it(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_clicking_a_key_presses_it(ws: Workspace, sid: str, app: DwtuiApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         main_screen(app)
         await pilot.pause()

@@ -16,6 +16,7 @@ from dwtui.screens.panels import HelpScreen
 from dwtui.screens.picker import PickerScreen
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.screens.scenario import ScenarioScreen
+from dwtui.screens.workspace import Workspace
 from tests.helpers.http_fixtures import RecordingServer
 from tests.helpers.tui_support import (
     SMALL,
@@ -65,10 +66,9 @@ async def _run_emergency(app: DwtuiApp, pilot: object, first_key: str) -> list[s
     return keys
 
 
-async def test_emergency_rollback_is_three_keys_from_the_main_screen(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_emergency_rollback_is_three_keys_from_the_main_screen(
+    ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         keys = await _run_emergency(app, pilot, "ctrl+r")
@@ -83,10 +83,9 @@ async def test_emergency_rollback_is_three_keys_from_the_main_screen(tmp_path: P
     assert on_disk["status"] == "passed" and on_disk["attempts"][0]["rollback"] is True
 
 
-async def test_emergency_rollback_is_three_keys_from_the_help_screen(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_emergency_rollback_is_three_keys_from_the_help_screen(
+    ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("question_mark")
@@ -105,10 +104,9 @@ async def test_emergency_rollback_is_three_keys_from_the_picker(tmp_path: Path) 
         assert len(keys) == 3
 
 
-async def test_o_opens_the_scenario_without_running_it(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_o_opens_the_scenario_without_running_it(
+    ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+r", "enter")

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import gc
-from pathlib import Path
 
-from tests.helpers.tui_support import make_workspace, new_session, open_app, wait_for
+from dwtui.app import DwtuiApp
+from dwtui.screens.workspace import Workspace
+from tests.helpers.tui_support import wait_for
 
 
 async def test_the_open_session_is_left_out_of_gc_scans_until_the_app_ends(
-    tmp_path: Path,
+    ws: Workspace, sid: str, app: DwtuiApp
 ) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
     gc.unfreeze()
     try:
         async with app.run_test(size=(120, 40)) as pilot:
@@ -23,10 +21,9 @@ async def test_the_open_session_is_left_out_of_gc_scans_until_the_app_ends(
         gc.unfreeze()
 
 
-async def test_a_startup_without_gc_passes_turns_it_back_on(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_a_startup_without_gc_passes_turns_it_back_on(
+    ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     gc.disable()  # what `dwtui resume` does while it starts (commands/tui.py)
     try:
         async with app.run_test(size=(120, 40)) as pilot:

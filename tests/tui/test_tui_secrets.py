@@ -6,9 +6,11 @@ from pathlib import Path
 
 from textual.widgets import Input
 
+from dwtui.app import DwtuiApp
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.screens.scenario import ScenarioScreen
 from dwtui.screens.secrets import VariablePromptScreen
+from dwtui.screens.workspace import Workspace
 from dwtui.secrets import MASK
 from tests.helpers.secret_fixtures import make_secret
 from tests.helpers.tui_support import (
@@ -30,9 +32,9 @@ def _files_containing(root: Path, needle: str) -> list[Path]:
     ]
 
 
-async def test_secret_prompt_runs_the_step_and_keeps_the_secret_off_disk(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)  # its environment has no DWTUI_TUI_TEST_TOKEN
-    sid = new_session(ws)
+async def test_secret_prompt_runs_the_step_and_keeps_the_secret_off_disk(
+    ws: Workspace, sid: str
+) -> None:
     token = make_secret("tui-token")
     app = open_app(ws, sid)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -63,10 +65,7 @@ async def test_secret_prompt_runs_the_step_and_keeps_the_secret_off_disk(tmp_pat
     assert any(f"token is {MASK}" in p.read_text() for p in session_dir.rglob("*.log"))
 
 
-async def test_escape_cancels_the_run_with_a_notice(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_escape_cancels_the_run_with_a_notice(ws: Workspace, sid: str, app: DwtuiApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()

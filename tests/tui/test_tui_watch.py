@@ -8,6 +8,7 @@ from pathlib import Path
 from dwtui.app import DwtuiApp
 from dwtui.screens.modals import InterruptedScreen, NoteScreen
 from dwtui.screens.secrets import VariablePromptScreen
+from dwtui.screens.workspace import Workspace
 from dwtui.session.journal import Journal
 from tests.helpers.tui_support import (
     main_screen,
@@ -59,10 +60,9 @@ async def test_follower_sees_driver_progress_and_cannot_run(tmp_path: Path) -> N
     ]
 
 
-async def test_driver_folds_follower_notes_into_the_session(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_driver_folds_follower_notes_into_the_session(
+    ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         Journal.in_dir(ws.store.dir_of(sid)).note("ben@laptop", "seen it", step="read-plan")
@@ -105,9 +105,7 @@ async def test_handoff_release_then_follower_takes_the_wheel(tmp_path: Path) -> 
     assert events.count("driver.handoff") >= 2
 
 
-async def test_interrupted_step_prompts_on_resume(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
+async def test_interrupted_step_prompts_on_resume(ws: Workspace, sid: str) -> None:
     session = ws.store.load(sid)
     from dwtui.session.model import Attempt, utcnow
 
@@ -138,9 +136,7 @@ async def test_interrupted_step_prompts_on_resume(tmp_path: Path) -> None:
     assert step_on_disk(ws, sid, "check-a")["status"] == "failed"
 
 
-async def test_checklist_change_is_shown_on_resume(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
-    sid = new_session(ws)
+async def test_checklist_change_is_shown_on_resume(ws: Workspace, sid: str) -> None:
     first = ws.open(sid)
     ws.release(sid)
     assert not first.controller.changes
@@ -156,10 +152,10 @@ async def test_checklist_change_is_shown_on_resume(tmp_path: Path) -> None:
         assert any("edited check-c" in n.message for n in app._notifications)
 
 
-async def test_worker_error_becomes_one_error_notification(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)  # its environment has no DWTUI_TUI_TEST_TOKEN
-    sid = new_session(ws)
-    app = open_app(ws, sid)
+async def test_worker_error_becomes_one_error_notification(
+    ws: Workspace, sid: str, app: DwtuiApp
+) -> None:
+    # The workspace's environment has no DWTUI_TUI_TEST_TOKEN.
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()
