@@ -6,8 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 
 from dwtui.checklist.model import TargetSpec
 from dwtui.demo.world import DemoWorld
+from tests.helpers.cli_fixtures import cli
 from tests.helpers.paths import REPO_ROOT
 
 
@@ -32,10 +31,11 @@ class ListLog:
         self.text += text + "\n"
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWorld]:
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[DemoWorld]:
+    """A stand-in of each test's own: one test creates a team, another reads the coverage."""
     with DemoWorld(dbname=f"dwtui_test_world_{secrets.token_hex(4)}",
-                   workdir=tmp_path_factory.mktemp("world")) as w:
+                   workdir=tmp_path / "world") as w:
         yield w
 
 
@@ -84,10 +84,9 @@ def test_requests_follow_the_serving_pods_env(world: DemoWorld) -> None:
 
 
 def test_demo_without_postgres_is_one_line(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "dwtui", "--sessions-dir", str(tmp_path), "demo", "--headless",
-         "--dsn", "postgresql://postgres@127.0.0.1:1/postgres"],
-        capture_output=True, text=True, timeout=60, check=False,
+    done = cli(
+        "--sessions-dir", str(tmp_path), "demo", "--headless",
+        "--dsn", "postgresql://postgres@127.0.0.1:1/postgres",
         cwd=REPO_ROOT,
     )
     assert done.returncode == 1, done.stderr
