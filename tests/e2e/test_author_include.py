@@ -10,6 +10,7 @@ import pytest
 from dwtui.checklist.loader import check_files, load_checklist
 from dwtui.headless import run
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import cli
 from tests.helpers.paths import REPO_ROOT
 
 SHARED = """\
@@ -144,13 +145,10 @@ def test_both_example_runbooks_share_the_preflight(name: str) -> None:
 
 
 def test_dwtui_check_on_a_shared_part_says_what_it_is(tmp_path: Path) -> None:
-    import subprocess
-    import sys
 
     layout(tmp_path)
     shared = tmp_path / "shared" / "pre.toml"
-    done = subprocess.run([sys.executable, "-m", "dwtui", "check", str(shared)],
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = cli("check", shared)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout == (f"{shared}: a shared part (no [checklist]): checked with each "
                            "checklist that includes it\n")

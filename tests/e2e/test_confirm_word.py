@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import cli
 from tests.helpers.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -64,11 +64,8 @@ def setup(tmp_path: Path) -> tuple[SessionStore, str, Path]:
 
 
 def dwtui_run(store: SessionStore, sid: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dwtui", "run", sid, "--sessions-dir", str(store.root), *extra],
-        check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env=dict(os.environ, DWTUI_OPERATOR="ci"),
-    )
+    return cli("run", sid, "--sessions-dir", str(store.root), *extra, cwd=ROOT,
+               env=dict(os.environ, DWTUI_OPERATOR="ci"))
 
 
 def lines(path: Path) -> list[str]:

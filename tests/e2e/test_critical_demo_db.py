@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
@@ -12,6 +9,7 @@ import pytest
 
 from dwtui.demo.database import DemoDatabaseError, create_database, server_dsn
 from dwtui.demo.world import DemoWorld
+from tests.helpers.cli_fixtures import cli, without_dwtui_env
 from tests.helpers.paths import REPO_ROOT
 from tests.helpers.pg_fixtures import create_database as create_plain
 from tests.helpers.pg_fixtures import drop_database as drop_plain
@@ -67,13 +65,8 @@ def test_an_existing_database_is_refused_never_dropped() -> None:
 def test_dwtui_demo_refuses_a_taken_name_in_one_line(tmp_path: Path) -> None:
     name = create_plain()
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DWTUI_")}
-        env["DWTUI_DEMO_DBNAME"] = name
-        done = subprocess.run(
-            [sys.executable, "-m", "dwtui", "demo", "--headless",
-             "--sessions-dir", str(tmp_path / "sessions")],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
-        )
+        done = cli("demo", "--headless", "--sessions-dir", str(tmp_path / "sessions"),
+                   cwd=ROOT, env=without_dwtui_env(DWTUI_DEMO_DBNAME=name), timeout=120)
         assert done.returncode == 1
         assert f"database {name} exists already" in done.stderr
         assert "Traceback" not in done.stderr

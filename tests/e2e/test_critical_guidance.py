@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from dwtui.checklist.loader import load_checklist
+from tests.helpers.cli_fixtures import cli
 from tests.helpers.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -64,11 +64,8 @@ def _dwtui(tmp_path: Path, *args: str, keymap: str = "",
     keymap_file = tmp_path / "keymap.toml"
     keymap_file.write_text(keymap, encoding="utf-8")
     env["DWTUI_KEYMAP"] = str(keymap_file)
-    return subprocess.run(
-        [sys.executable, "-m", "dwtui", *args,
-         *(["--sessions-dir", str(tmp_path / "sessions")] if sessions else [])],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )
+    return cli(*args, *(["--sessions-dir", str(tmp_path / "sessions")] if sessions else []),
+               cwd=ROOT, env=env)
 
 
 def test_check_and_new_agree_and_new_says_what_is_missing(tmp_path: Path) -> None:

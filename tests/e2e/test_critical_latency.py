@@ -3,8 +3,6 @@ counts, threshold, noise floor), and a criterion is judged on its own expectatio
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from dwtui.checklist.loader import load_checklist
@@ -12,6 +10,7 @@ from dwtui.engine import Engine
 from dwtui.report.criteria import evaluate_criteria
 from dwtui.report.perf import LatencyStats, compare_perf
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import cli
 from tests.helpers.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -73,8 +72,7 @@ def test_each_criterion_is_judged_on_its_own_expectation(tmp_path: Path) -> None
 def test_criteria_name_only_expectations_a_step_has(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(CHECKLIST.replace('"probe:contains"', '"probe:status"'), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "dwtui", "check", str(path)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = cli("check", path, cwd=ROOT)
     assert done.returncode == 1
     assert "step 'probe' has no expectation 'status'" in done.stdout + done.stderr
 

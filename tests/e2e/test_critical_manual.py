@@ -3,9 +3,7 @@ ticked one by one with who and when, persisted and shown in the report."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from dwtui.checklist.model import Step
 from dwtui.report.summary import render_summary
 from dwtui.session.model import AUTO_TICKED
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import cli, without_dwtui_env
 from tests.helpers.engine_support import make_checklist, make_engine
 from tests.helpers.paths import REPO_ROOT
 
@@ -50,12 +49,8 @@ confirm = true
 
 
 def _dwtui(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DWTUI_")}
-    return subprocess.run(
-        [sys.executable, "-m", "dwtui", *args, "--sessions-dir", str(root),
-         "--operator", "root@vm"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )
+    return cli(*args, "--sessions-dir", str(root), "--operator", "root@vm", cwd=ROOT,
+               env=without_dwtui_env())
 
 
 def test_manual_done_is_auto_ticked_never_the_operator(tmp_path: Path) -> None:

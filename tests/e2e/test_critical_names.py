@@ -4,7 +4,6 @@ overwrites a file it `creates` unless the operator allows it."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from dwtui.checklist.loader import ChecklistError, load_checklist
 from dwtui.checklist.model import Step
 from dwtui.engine import WouldOverwrite
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import cli
 from tests.helpers.engine_support import make_checklist, make_engine
 from tests.helpers.paths import REPO_ROOT
 
@@ -67,10 +67,7 @@ def test_second_session_writes_its_own_backup(tmp_path: Path) -> None:
     checklist = load_checklist(path)
     for _ in range(2):
         session = store.create(checklist, None, "ci")
-        result = subprocess.run(
-            [sys.executable, "-m", "dwtui", "run", session.id, "--sessions-dir", str(store.root)],
-            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
-        )
+        result = cli("run", session.id, "--sessions-dir", str(store.root), cwd=ROOT)
         assert result.returncode == 0, result.stdout + result.stderr
     dumps = sorted((tmp_path / "backups").iterdir())
     assert len(dumps) == 2
@@ -84,11 +81,7 @@ def test_rerun_refuses_to_overwrite_until_allowed(tmp_path: Path) -> None:
     dump = tmp_path / "backups" / f"db_{session.short_id}.dump"
 
     def dwtui_run(*extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "dwtui", "run", session.id, "--sessions-dir",
-             str(store.root), *extra],
-            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
-        )
+        return cli("run", session.id, "--sessions-dir", str(store.root), *extra, cwd=ROOT)
 
     assert dwtui_run().returncode == 0
     # Set the step back to pending (as `R` would re-run it): the dump exists now.

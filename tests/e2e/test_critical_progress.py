@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.screens.controller import SessionController
 from dwtui.session.progress import progress_of
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import cli, without_dwtui_env
 from tests.helpers.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -99,12 +98,8 @@ def _session(tmp_path: Path) -> tuple[SessionStore, str]:
 
 
 def _dwtui(store: SessionStore, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DWTUI_")}
-    return subprocess.run(
-        [sys.executable, "-m", "dwtui", *args, "--sessions-dir", str(store.root),
-         "--operator", "ana"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )
+    return cli(*args, "--sessions-dir", str(store.root), "--operator", "ana", cwd=ROOT,
+               env=without_dwtui_env())
 
 
 def _figures(store: SessionStore, sid: str) -> tuple[str, str, str]:

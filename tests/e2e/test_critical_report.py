@@ -3,9 +3,7 @@ every header value substituted) and criteria follow the latest evidence."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from dwtui.checklist.loader import load_checklist
@@ -13,6 +11,7 @@ from dwtui.engine import Engine
 from dwtui.report.criteria import evaluate_criteria
 from dwtui.report.summary import render_summary
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import cli, without_dwtui_env
 from tests.helpers.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -93,13 +92,8 @@ def _setup(tmp_path: Path) -> tuple[SessionStore, str, Path]:
 
 
 def _dwtui(store: SessionStore, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DWTUI_")}
-    env["REPORT_TEST_TOKEN"] = "s3cr3t-token-value"
-    return subprocess.run(
-        [sys.executable, "-m", "dwtui", *args, "--sessions-dir", str(store.root),
-         "--operator", "ana"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )
+    return cli(*args, "--sessions-dir", str(store.root), "--operator", "ana", cwd=ROOT,
+               env=without_dwtui_env(REPORT_TEST_TOKEN="s3cr3t-token-value"))
 
 
 def test_summary_file_is_regenerated_after_the_last_steps(tmp_path: Path) -> None:
@@ -166,7 +160,6 @@ def test_report_names_no_p5_t6_decision_for_other_checklists(tmp_path: Path) -> 
 def test_undoes_must_name_the_forward_path(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(CHECKLIST.replace("undoes = []", 'undoes = ["nope"]'), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "dwtui", "check", str(path)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = cli("check", path, cwd=ROOT)
     assert done.returncode == 1
     assert "'nope' names no phase or step of the forward path" in done.stdout + done.stderr

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from dwtui.report.summary import render_summary
 from dwtui.runner import process
 from dwtui.session.store import SessionStore
 from dwtui.words import plural, seconds_text
+from tests.helpers.cli_fixtures import dwtui_argv
 from tests.helpers.engine_support import make_checklist, make_engine
 from tests.helpers.paths import REPO_ROOT
 
@@ -60,8 +60,7 @@ def test_step_that_ended_while_dwtui_was_down_keeps_its_true_end_time(tmp_path: 
     path.write_text(SLOW, encoding="utf-8")
     store = SessionStore(tmp_path / "sessions", durable=False)
     sid = store.create(load_checklist(path), None, "ci").id
-    argv = [sys.executable, "-m", "dwtui", "run", sid, "--sessions-dir", str(store.root),
-            "--operator", "ci"]
+    argv = dwtui_argv("run", sid, "--sessions-dir", str(store.root), "--operator", "ci")
     runner = subprocess.Popen(argv, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     log = store.dir_of(sid) / "logs" / "slow.1.log"
@@ -128,8 +127,7 @@ def test_status_names_who_confirmed_once(tmp_path: Path) -> None:
     path.write_text(SLOW.replace("sleep 2; echo done", "true"), encoding="utf-8")
     store = SessionStore(tmp_path / "sessions", durable=False)
     sid = store.create(load_checklist(path), None, "ci").id
-    engine_args = [sys.executable, "-m", "dwtui", "--sessions-dir", str(store.root),
-                   "--operator", "root@vm"]
+    engine_args = dwtui_argv("--sessions-dir", str(store.root), "--operator", "root@vm")
     from dwtui.engine import Engine
 
     session = store.load(sid)

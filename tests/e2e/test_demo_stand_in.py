@@ -7,7 +7,6 @@ import secrets
 import shutil
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -15,13 +14,14 @@ import psycopg
 import pytest
 
 from dwtui.demo.database import server_dsn
+from tests.helpers.cli_fixtures import dwtui_argv
 
 
 def _start(tmp_path: Path, dbname: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
     env = {**os.environ, "DWTUI_DEMO_DBNAME": dbname, "HOME": str(tmp_path)}
     env.pop("KUBECONFIG", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "dwtui", "demo", "--stand-in-only"], env=env, text=True,
+        dwtui_argv("demo", "--stand-in-only"), env=env, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
     )
     values: dict[str, str] = {}

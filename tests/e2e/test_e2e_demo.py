@@ -29,6 +29,7 @@ from dwtui.report.criteria import evaluate_criteria
 from dwtui.report.summary import render_summary
 from dwtui.session.model import Session
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import cli, without_dwtui_env
 from tests.helpers.paths import REPO_ROOT, TESTS_DIR
 from tests.helpers.secret_fixtures import make_secret, register_secret
 
@@ -330,17 +331,11 @@ async def test_pilot_delta_view_after_run(good_run: Run) -> None:
 
 def test_dwtui_demo_headless_command(tmp_path: Path) -> None:
     """`dwtui demo --headless` as an operator runs it: one process, secrets only in its env."""
-    import subprocess
-    import sys
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DWTUI_")}
-    env.update(DWTUI_DEMO_DBNAME=f"dwtui_e2e_cli_{secrets.token_hex(4)}",
-               DWTUI_OPERATOR=OPERATOR, DWTUI_BACKUP_DIR=str(tmp_path / "backups"))
-    done = subprocess.run(
-        [sys.executable, "-m", "dwtui", "demo", "--headless",
-         "--sessions-dir", str(tmp_path / "sessions")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
-    )
+    env = without_dwtui_env(DWTUI_DEMO_DBNAME=f"dwtui_e2e_cli_{secrets.token_hex(4)}",
+                            DWTUI_OPERATOR=OPERATOR, DWTUI_BACKUP_DIR=str(tmp_path / "backups"))
+    done = cli("demo", "--headless", "--sessions-dir", str(tmp_path / "sessions"),
+               cwd=ROOT, env=env, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     report = Path(done.stdout.strip().splitlines()[-1])
     assert report.is_file() and report.is_relative_to(tmp_path / "sessions")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.session.progress import progress_of
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import cli
 from tests.helpers.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -100,10 +100,7 @@ def _session(tmp_path: Path) -> tuple[SessionStore, str, Path]:
 
 
 def _run(store: SessionStore, sid: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dwtui", "run", sid, "--sessions-dir", str(store.root), *extra],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )
+    return cli("run", sid, "--sessions-dir", str(store.root), *extra, cwd=ROOT, timeout=120)
 
 
 def test_a_breach_freezes_the_run_and_exits_4(tmp_path: Path) -> None:
@@ -144,18 +141,14 @@ def test_on_breach_rollback_runs_the_scenario(tmp_path: Path) -> None:
 def test_status_and_the_report_show_the_breach_and_its_rollback(tmp_path: Path) -> None:
     store, sid, _value = _session(tmp_path)
     assert _run(store, sid).returncode == 4
-    status = subprocess.run(
-        [sys.executable, "-m", "dwtui", "status", sid, "--sessions-dir", str(store.root)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    status = cli("status", sid, "--sessions-dir", str(store.root), cwd=ROOT)
     assert status.returncode == 0, status.stderr
     assert "errors (Error count): breached;" in status.stdout
     assert "2 failing samples in a row (> 5); last 9 — rollback scenario: emergency" in (
         status.stdout)
     assert re.search(r"samples: [09 ]*9 9", status.stdout)
     report = tmp_path / "report.md"
-    made = subprocess.run(
-        [sys.executable, "-m", "dwtui", "report", sid, "--sessions-dir", str(store.root),
-         "-o", str(report)], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    made = cli("report", sid, "--sessions-dir", str(store.root), "-o", str(report), cwd=ROOT)
     assert made.returncode == 0, made.stderr
     text = report.read_text()
     assert "## Guards" in text and "rollback scenario: emergency" in text

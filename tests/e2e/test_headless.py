@@ -12,6 +12,7 @@ from pathlib import Path
 from dwtui.checklist.loader import load_checklist
 from dwtui.headless import run
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import cli
 from tests.helpers.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -201,11 +202,7 @@ def test_ctrl_c_cancels_the_running_step_and_exits_130(tmp_path: Path) -> None:
 
 def test_dwtui_run_through_the_cli(tmp_path: Path) -> None:
     store, sid, out = setup(tmp_path)
-    result = subprocess.run(
-        [sys.executable, "-m", "dwtui", "run", sid, "--sessions-dir", str(store.root),
-         "--until", "hello"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
-    )
+    result = cli("run", sid, "--sessions-dir", str(store.root), "--until", "hello", cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "passed      hello" in result.stdout
     assert lines(out) == ["hello"]

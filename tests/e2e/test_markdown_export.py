@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import tomli
 from dwtui.markdown_io import import_markdown, to_toml
 from dwtui.markdown_io.equivalence import shape
 from dwtui.markdown_io.export import export_markdown
+from tests.helpers.cli_fixtures import cli
 from tests.helpers.paths import REPO_ROOT, TESTS_DIR
 
 ROOT = REPO_ROOT
@@ -30,10 +30,7 @@ RUNBOOKS = sorted((TESTS_DIR / "fixtures" / "markdown").glob("*.md"))
 
 
 def dwtui(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dwtui", *map(str, args)],
-        capture_output=True, text=True, timeout=60, check=False,
-    )
+    return cli(*args)
 
 
 def test_every_shipped_checklist_is_covered() -> None:

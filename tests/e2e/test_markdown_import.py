@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import tomli
 
 from dwtui.markdown_io import import_markdown, to_toml
 from dwtui.markdown_io.placeholders import Placeholders
+from tests.helpers.cli_fixtures import cli
 from tests.helpers.paths import TESTS_DIR
 
 FIXTURES = TESTS_DIR / "fixtures" / "markdown"
@@ -25,10 +25,7 @@ RUNBOOKS = sorted(FIXTURES.glob("*.md"))
 
 
 def dwtui(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dwtui", *map(str, args)],
-        capture_output=True, text=True, timeout=60, cwd=cwd, check=False,
-    )
+    return cli(*args, cwd=cwd)
 
 
 def load(name: str) -> dict[str, Any]:

@@ -11,7 +11,6 @@ import grp
 import os
 import pwd
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from dwtui.session.journal import Journal
 from dwtui.session.lock import DriverLock
 from dwtui.session.safe_files import UnsafePath, check_directory
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import cli
 from tests.helpers.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -71,11 +71,7 @@ def plant(link: Path, target: Path) -> None:
 
 
 def dwtui(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dwtui", *args], check=False, cwd=ROOT, capture_output=True,
-        text=True,
-        timeout=60, env=dict(os.environ, DWTUI_OPERATOR="ci"),
-    )
+    return cli(*args, cwd=ROOT, env=dict(os.environ, DWTUI_OPERATOR="ci"))
 
 
 def assert_one_clear_line(stderr: str, *words: str) -> None:

@@ -11,7 +11,6 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 
 from dwtui.session.journal import Journal
 from dwtui.session.lock import DriverLock
+from tests.helpers.cli_fixtures import cli
 from tests.helpers.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -48,10 +48,7 @@ command = "echo hello"
 
 
 def dwtui(*args: str, umask: int) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dwtui", *args], check=False, cwd=ROOT, capture_output=True,
-        text=True, timeout=60, umask=umask, env=dict(os.environ, DWTUI_OPERATOR="ci"),
-    )
+    return cli(*args, cwd=ROOT, env=dict(os.environ, DWTUI_OPERATOR="ci"), umask=umask)
 
 
 def run_a_session(base: Path, sessions: Path, umask: int) -> str:

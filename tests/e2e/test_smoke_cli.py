@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+
+from tests.helpers.cli_fixtures import cli
 
 COMMANDS = ["new", "resume", "watch", "sessions", "status", "check", "run", "report",
             "compare", "demo"]
 
 
 def test_top_level_help() -> None:
-    out = subprocess.run([sys.executable, "-m", "dwtui", "--help"], capture_output=True,
-                         text=True, check=True)
+    out = cli("--help")
+    assert out.returncode == 0, out.stderr
     for command in COMMANDS:
         assert command in out.stdout
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_command_help(command: str) -> None:
-    out = subprocess.run([sys.executable, "-m", "dwtui", command, "--help"],
-                         capture_output=True, text=True, check=False)
+    out = cli(command, "--help")
     assert out.returncode == 0, out.stderr
     assert "usage: dwtui " + command in out.stdout

@@ -6,8 +6,6 @@ the canary table: its rows must be exactly what they were.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from dwtui.checklist.errors import ChecklistError
 from dwtui.checklist.loader import load_checklist
 from dwtui.sqlguard import Analysis, split
 from tests.helpers.action_fixtures import make_context
+from tests.helpers.cli_fixtures import cli
 from tests.helpers.paths import REPO_ROOT
 from tests.helpers.pg_fixtures import pg_dsn
 
@@ -267,8 +266,7 @@ def test_check_reports_each_bad_query_at_its_field(tmp_path: Path) -> None:
 def test_dwtui_check_fails_with_one_line_per_problem(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(CHECKLIST, encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "dwtui", "check", str(path)],
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = cli("check", path)
     assert done.returncode != 0
     text = done.stdout + done.stderr
     assert "Traceback" not in text

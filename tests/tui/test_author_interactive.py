@@ -14,6 +14,7 @@ from dwtui.checklist.model import TargetSpec
 from dwtui.engine import Engine
 from dwtui.headless import run
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import dwtui_argv
 from tests.helpers.tui_support import main_screen, make_workspace, open_app, wait_for
 
 CHECKLIST = """\
@@ -136,8 +137,8 @@ def test_the_real_tui_suspends_runs_the_shell_and_comes_back(tmp_path: Path) -> 
     pid, fd = pty.fork()
     if pid == 0:  # the child: the real app on the pseudo-terminal
         os.environ.update(TERM="xterm-256color")
-        os.execv(sys.executable, [sys.executable, "-m", "dwtui", "resume", sid,
-                                  "--sessions-dir", str(store.root), "--operator", "ci"])
+        os.execv(sys.executable, dwtui_argv("resume", sid, "--sessions-dir", str(store.root),
+                                            "--operator", "ci"))
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     screen = bytearray()
 

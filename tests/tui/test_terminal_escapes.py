@@ -12,7 +12,6 @@ import os
 import pty
 import select
 import subprocess
-import sys
 from pathlib import Path
 
 from textual.app import App, ComposeResult
@@ -21,6 +20,7 @@ from dwtui.checklist.loader import load_checklist
 from dwtui.session.store import SessionStore
 from dwtui.text_safety import is_safe, visible
 from dwtui.widgets.log_view import LogPane, LogView
+from tests.helpers.cli_fixtures import cli, dwtui_argv
 from tests.helpers.paths import REPO_ROOT
 from tests.helpers.tui_support import main_screen, make_workspace, open_app, wait_for
 
@@ -66,10 +66,7 @@ url = "http://127.0.0.1:9/${{value}}"
 
 
 def dwtui(*args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "dwtui", *args], check=False, cwd=ROOT, capture_output=True,
-        timeout=60, env=dict(os.environ, DWTUI_OPERATOR="ci"),
-    )
+    return cli(*args, cwd=ROOT, env=dict(os.environ, DWTUI_OPERATOR="ci"), text=False)
 
 
 def ran_session(root: Path) -> tuple[SessionStore, str, subprocess.CompletedProcess[bytes]]:
@@ -119,7 +116,7 @@ def test_status_piped_and_on_a_terminal(tmp_path: Path) -> None:
 def run_on_a_terminal(*args: str) -> bytes:
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dwtui", *args], cwd=ROOT, stdin=follower, stdout=follower,
+        dwtui_argv(*args), cwd=ROOT, stdin=follower, stdout=follower,
         stderr=follower, env=dict(os.environ, DWTUI_OPERATOR="ci", COLUMNS="250"),
     )
     os.close(follower)

@@ -10,6 +10,7 @@ from dwtui.screens.modals import InterruptedScreen, NoteScreen
 from dwtui.screens.secrets import VariablePromptScreen
 from dwtui.screens.workspace import Workspace
 from dwtui.session.journal import Journal
+from tests.helpers.cli_fixtures import dwtui_argv
 from tests.helpers.tui_support import (
     main_screen,
     make_workspace,
@@ -177,14 +178,13 @@ async def test_resume_reattaches_a_step_left_running_by_a_killed_dwtui(tmp_path:
     import os
     import signal
     import subprocess
-    import sys
     import time
 
     ws = make_workspace(tmp_path)
     sid = new_session(ws)
     env = {**os.environ, "DWTUI_SESSIONS_DIR": str(ws.store.root), "DWTUI_OPERATOR": "ana@box"}
     headless = subprocess.Popen(
-        [sys.executable, "-m", "dwtui", "run", sid, "--phase", "long", "--until", "medium-step"],
+        dwtui_argv("run", sid, "--phase", "long", "--until", "medium-step"),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
