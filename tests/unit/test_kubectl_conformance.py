@@ -163,10 +163,15 @@ def flag_value(kubectl: Kubectl, name: str) -> str | None:
 
 
 def test_get_wide_tables(kubectl: Kubectl) -> None:
+    # The world is shared: a test before this one may have rolled the pods (a replaced pod
+    # lingers a moment, terminating). Judge the pods of the finished rollout.
+    kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=60s")
+    current = pod_names(kubectl)
     pods = kubectl.run("get", "pods", *NS, "-o", "wide").stdout.splitlines()
     assert pods[0].split()[:5] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
     assert "IP" in pods[0] and "NODE" in pods[0]
-    assert all("Running" in line for line in pods[1:]) and len(pods) >= 3
+    rows = {line.split()[0]: line for line in pods[1:]}
+    assert all("Running" in rows[name] for name in current) and len(current) >= 2, pods
     deploy = kubectl.run("get", "deploy", *NS, "-o", "wide").stdout.splitlines()
     assert deploy[0].split()[:5] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
     assert "app=deltacrown-web" in deploy[1]
