@@ -1,6 +1,6 @@
 """Place test files in the folder of their kind, and fix what the move breaks.
 
-    .venv/bin/python scripts/test_layout.py         # print the plan, change nothing
+    .venv/bin/python scripts/test_layout.py         # print the plan, change nothing (venv: ruff)
     .venv/bin/python scripts/test_layout.py --move  # `git mv` the flat tests/*.py (commit alone)
     .venv/bin/python scripts/test_layout.py --fix   # then fix imports, paths, doc references
 
@@ -193,15 +193,7 @@ def fix() -> None:
     py = [str(p) for p in changed if p.suffix == ".py"]
     if py:  # the inserted imports, sorted the way ruff wants them
         subprocess.run(
-            [
-                str(REPO / ".venv" / "bin" / "ruff"),
-                "check",
-                "--select",
-                "I",
-                "--fix",
-                "--quiet",
-                *py,
-            ],
+            [sys.executable, "-m", "ruff", "check", "--select", "I", "--fix", "--quiet", *py],
             cwd=REPO,
             check=False,
         )
