@@ -11,6 +11,7 @@ import os
 import random
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,19 @@ from bench.kill_harness import (
 from dwtui.runner import process
 
 
+@pytest.fixture
+def default_sighup() -> Iterator[None]:
+    """The runner starts with SIGHUP's default action, as from a login shell, even when the
+    suite runs with SIGHUP ignored (under `nohup`), which a child would inherit."""
+    previous = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGHUP], ids=["SIGKILL", "SIGHUP"])
+@pytest.mark.usefixtures("default_sighup")
 def test_step_keeps_running_after_the_runner_dies_and_resume_records_its_exit(
     tmp_path: Path, signum: int
 ) -> None:
