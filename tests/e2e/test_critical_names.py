@@ -55,10 +55,13 @@ def _write(tmp_path: Path) -> Path:
 def test_session_short_differs_between_sessions_created_the_same_minute(tmp_path: Path) -> None:
     store = SessionStore(tmp_path / "sessions", durable=False)
     checklist = load_checklist(_write(tmp_path))
-    shorts = {store.create(checklist, None, "ci").short_id for _ in range(20)}
-    assert len(shorts) == 20
-    for short in shorts:
-        assert len(short) == 6 and not short.startswith("20")
+    sessions = [store.create(checklist, None, "ci") for _ in range(20)]
+    assert len({session.short_id for session in sessions}) == 20
+    for session in sessions:
+        # The random part, not the date: a random one starts with "20" one time in 256.
+        short = session.short_id
+        assert len(short) == 6 and session.id.endswith(f"-{short}")
+        assert not session.id.startswith(short)
 
 
 def test_second_session_writes_its_own_backup(tmp_path: Path) -> None:
