@@ -1,8 +1,8 @@
 """Suite-wide setup: every file any test writes lives under one root.
 
-`DWTUI_TEST_ROOT` is that root (pytest's `tmp_path` directories included), so the last test
-(`test_zz_secret_scan.py`) can scan everything the suite wrote for secret values, and no test
-ever touches the repository's own `sessions/`.
+`DWTUI_TEST_ROOT` is that root (pytest's `tmp_path` directories included), so the secret scan
+(`tests/helpers/secret_scan.py`, run when the suite ends) can search everything the run wrote
+for secret values, and no test ever touches the repository's own `sessions/`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["pytester", "tests.helpers.secret_scan"]
 
 _ROOT = Path(os.environ.get("DWTUI_TEST_ROOT") or tempfile.mkdtemp(prefix="dwtui-tests-"))
 _ROOT.mkdir(parents=True, exist_ok=True)
@@ -25,9 +27,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """Put pytest's temporary directories under the suite root; track every secret used."""
     if not config.option.basetemp:
         config.option.basetemp = str(_ROOT / "pytest")
-    # Every value any test hands to a Masker is remembered, so the last test can prove
+    # Every value any test hands to a Masker is remembered, so the scan at the end can prove
     # that none of them reached a file the suite wrote.
-    from secret_fixtures import install_masker_tracking
+    from tests.helpers.secret_fixtures import install_masker_tracking
 
     install_masker_tracking()
 
@@ -36,3 +38,15 @@ def pytest_configure(config: pytest.Config) -> None:
 def test_root() -> Path:
     """The directory under which every test writes."""
     return _ROOT
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """The order seed (pytest-randomly), so a failure in a random order can be run again."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if config.pluginmanager.has_plugin("randomly") and isinstance(seed, int):
+        terminalreporter.write_line(
+            f"random order seed {seed}: again with `-p randomly --randomly-seed={seed}`, "
+            "in file order with `-p no:randomly`"
+        )
