@@ -14,7 +14,7 @@ from dwtui.headless import run
 from dwtui.session.errors import SessionError
 from dwtui.session.store import SessionStore
 from dwtui.variables import MissingVariables
-from tests.cli_fixtures import run_dwtui
+from tests.helpers.cli_fixtures import run_dwtui
 
 CHECKLIST = """\
 [checklist]

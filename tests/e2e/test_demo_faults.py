@@ -29,8 +29,9 @@ from dwtui.engine.core import Engine
 from dwtui.session.store import SessionStore
 from dwtui.watch_guards.runner import GuardRunner
 from dwtui.watch_guards.sources import SampleError, SampleRequest, take_sample
+from tests.helpers.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 CHECKLIST = ROOT / "checklists" / "p5_t6_staging_dual_write.toml"
 TOKEN = "demo-token-" + secrets.token_hex(8)
 ON = {"TEAM_VNEXT_DUAL_WRITE_ENABLED": "true", "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE": "false"}

@@ -331,8 +331,8 @@ async def test_pilot_delta_view_after_run(good_run: Run) -> None:
     from textual.binding import Binding
 
     from dwtui.app import DwtuiApp
-    from dwtui.screens.main import MainScreen
     from dwtui.desk.workspace import Workspace
+    from dwtui.screens.main import MainScreen
 
     bindings = [b for cls in (MainScreen, DwtuiApp) for b in cls.BINDINGS
                 if isinstance(b, Binding) and "delta" in f"{b.action} {b.id or ''}".lower()]

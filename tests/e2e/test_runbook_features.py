@@ -3,14 +3,13 @@ item 3, and the typed variables and locks of item 5), so each is rehearsed where
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.checklist.model import Checklist
+from tests.helpers.paths import REPO_ROOT
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "checklists" / "examples"
+EXAMPLES = REPO_ROOT / "checklists" / "examples"
 
 
 def features(checklist: Checklist) -> set[str]:

@@ -19,9 +19,10 @@ import pytest
 from dwtui import rehearsal
 from dwtui.checklist.loader import load_checklist
 from dwtui.session.store import SessionStore
-from tests.cli_fixtures import run_dwtui
+from tests.helpers.cli_fixtures import run_dwtui
+from tests.helpers.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 CHECKLIST = ROOT / "checklists" / "examples" / "flag_rollout.toml"
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None,

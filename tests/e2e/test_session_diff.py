@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_fixtures import run_dwtui
-from test_engine_support import write_checklist
-
 from dwtui.report.session_diff import Side, _step_differs
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import run_dwtui
+from tests.helpers.engine_support import write_checklist
 
 BASE = """
 [checklist]

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_fixtures import run_dwtui
-from test_engine_support import make_checklist, make_engine, write_checklist
 
 from dwtui.checklist.loader import ChecklistError, load_checklist
 from dwtui.checklist.model import Checklist, Step
@@ -27,6 +25,8 @@ from dwtui.session.signoff import (
     same_person,
 )
 from dwtui.session.store import SessionStore
+from tests.helpers.cli_fixtures import run_dwtui
+from tests.helpers.engine_support import make_checklist, make_engine, write_checklist
 
 CHECKLIST = """
 [checklist]

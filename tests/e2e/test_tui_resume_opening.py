@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_tui_support import fixed_session, make_workspace
+from tests.helpers.tui_support import fixed_session, make_workspace
 
 ALTERNATE_SCREEN = b"\x1b[?1049h"
 ERASE_LINE = b"\r\x1b[K"

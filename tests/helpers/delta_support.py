@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from dwtui.checklist.loader import load_checklist
+from dwtui.desk.workspace import Workspace
 from dwtui.report.compare import as_dict, compare, headline
 from dwtui.report.perf import LatencyStats, compare_perf
-from dwtui.desk.workspace import Workspace
 from dwtui.session.model import Attempt, Session, StepState
 from tests.helpers.report_data import AFTER, BEFORE
 from tests.helpers.tui_support import OPERATOR, make_workspace

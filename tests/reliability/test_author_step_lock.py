@@ -13,7 +13,7 @@ import pytest
 
 from dwtui.checklist.loader import check_files
 from dwtui.session.store import SessionStore
-from tests.cli_fixtures import run_dwtui
+from tests.helpers.cli_fixtures import run_dwtui
 
 CHECKLIST = """\
 [checklist]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_support import main_screen, make_workspace, open_app, wait_for
 from textual.widgets import Input
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.screens.secrets import VariablePromptScreen
+from tests.helpers.tui_support import main_screen, make_workspace, open_app, wait_for
 
 CHECKLIST = """\
 [checklist]

@@ -18,15 +18,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_tui_support import wait_for
 
 from dwtui import headless
 from dwtui.checklist.loader import load_checklist
 from dwtui.demo.world import DemoWorld
 from dwtui.session.progress import progress_of
 from dwtui.session.store import SessionStore
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.tui_support import wait_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 CHECKLIST = ROOT / "checklists" / "p5_t6_staging_dual_write.toml"
 OPERATOR = "rehearsal@ci"
 SCENARIO_STEPS = ("rb1-disable", "rb1-restart", "rb1-wait", "rb1-verify-disabled",

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_tui_support import main_screen, make_workspace, wait_for
 
 from dwtui.app import DwtuiApp
 from dwtui.checklist.loader import load_checklist
@@ -15,6 +14,7 @@ from dwtui.engine.approval import approve
 from dwtui.screens.signoff import ApproveScreen
 from dwtui.session.journal import APPROVAL, Journal
 from dwtui.session.signoff import records
+from tests.helpers.tui_support import main_screen, make_workspace, wait_for
 
 CHECKLIST = """\
 [checklist]

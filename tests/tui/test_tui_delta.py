@@ -19,7 +19,6 @@ from dwtui.engine import Engine
 from dwtui.screens.delta import DeltaScreen, joint_sparklines
 from dwtui.screens.main import MainScreen
 from dwtui.screens.matrix import RollbackMatrixScreen
-from dwtui.desk.workspace import Workspace
 from tests.helpers.delta_support import STEPS, delta_workspace, fixed_delta_session
 from tests.helpers.http_fixtures import RecordingServer
 from tests.helpers.report_data import AFTER, BEFORE

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from dwtui.app import DwtuiApp
+from dwtui.desk.workspace import Workspace
 from dwtui.screens.main import MainScreen
 from dwtui.screens.manual_check import ManualCheckScreen
 from dwtui.screens.matrix import RollbackMatrixScreen
 from dwtui.screens.modals import ConfirmScreen, NoteScreen, QuitScreen, TypedConfirmScreen
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.screens.scenario import ScenarioScreen
-from dwtui.desk.workspace import Workspace
 from dwtui.widgets.log_view import LogView
 from tests.helpers.tui_support import (
     main_screen,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from dwtui.app import DwtuiApp
-from dwtui.screens.panels import FlagsScreen
 from dwtui.desk.workspace import Workspace
+from dwtui.screens.panels import FlagsScreen
 from dwtui.widgets.key_bar import KeyBar, KeyEntry, layout
 from tests.helpers.tui_support import main_screen, make_workspace, new_session, open_app, wait_for
 

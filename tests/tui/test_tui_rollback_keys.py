@@ -10,13 +10,13 @@ import pytest
 from textual.widgets import Static, TextArea
 
 from dwtui.app import DwtuiApp
+from dwtui.desk.workspace import Workspace
 from dwtui.screens.matrix import RollbackMatrixScreen
 from dwtui.screens.message_confirm import MessageConfirmScreen
 from dwtui.screens.panels import HelpScreen
 from dwtui.screens.picker import PickerScreen
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.screens.scenario import ScenarioScreen
-from dwtui.desk.workspace import Workspace
 from tests.helpers.http_fixtures import RecordingServer
 from tests.helpers.tui_support import (
     SMALL,

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_support import (
+from dwtui.app import DwtuiApp
+from dwtui.desk.seat import SeatState
+from dwtui.session.lock import read_live_holder
+from tests.helpers.tui_support import (
     main_screen,
     make_workspace,
     new_session,
@@ -13,10 +16,6 @@ from test_tui_support import (
     step_on_disk,
     wait_for,
 )
-
-from dwtui.app import DwtuiApp
-from dwtui.desk.seat import SeatState
-from dwtui.session.lock import read_live_holder
 
 
 async def test_a_driver_whose_wheel_is_taken_over_watches_and_keeps_their_lock(

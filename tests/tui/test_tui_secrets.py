@@ -7,10 +7,10 @@ from pathlib import Path
 from textual.widgets import Input
 
 from dwtui.app import DwtuiApp
+from dwtui.desk.workspace import Workspace
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.screens.scenario import ScenarioScreen
 from dwtui.screens.secrets import VariablePromptScreen
-from dwtui.desk.workspace import Workspace
 from dwtui.secrets import MASK
 from tests.helpers.secret_fixtures import make_secret
 from tests.helpers.tui_support import (

@@ -6,9 +6,9 @@ import threading
 from pathlib import Path
 
 from dwtui.app import DwtuiApp
+from dwtui.desk.workspace import Workspace
 from dwtui.screens.modals import InterruptedScreen, NoteScreen
 from dwtui.screens.secrets import VariablePromptScreen
-from dwtui.desk.workspace import Workspace
 from dwtui.session.journal import Journal
 from tests.helpers.cli_fixtures import dwtui_argv
 from tests.helpers.tui_support import (

@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_tui_support import make_workspace, new_session, session_toml
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.desk.driving import Driving, open_as_driver
 from dwtui.desk.workspace import Workspace
 from dwtui.session.errors import SessionError
 from dwtui.session.lock import LockHeld, read_live_holder
+from tests.helpers.tui_support import make_workspace, new_session, session_toml
 
 #: Takes the driver lock, says so, and waits to be killed (a driver that crashed).
 HOLD_LOCK = r"""

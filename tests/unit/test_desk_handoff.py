@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_support import make_workspace, new_session, session_toml
 
 from dwtui.desk.controller import SessionController
 from dwtui.desk.handoff import Handoff
 from dwtui.desk.seat import IllegalTransition, SeatEvent, SeatState
 from dwtui.desk.workspace import Workspace
 from dwtui.session.lock import read_live_holder
+from tests.helpers.tui_support import make_workspace, new_session, session_toml
 
 
 class Screens:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from dwtui.checklist.loader import ChecklistError, load_checklist
+from tests.helpers.paths import REPO_ROOT
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "checklist-format.md"
+DOC = REPO_ROOT / "docs" / "checklist-format.md"
 
 HEAD = """\
 [checklist]

@@ -15,8 +15,9 @@ import pytest
 from dwtui.checklist import query_verdicts
 from dwtui.checklist.errors import ChecklistError
 from dwtui.checklist.loader import check_files, load_checklist
+from tests.helpers.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 SHIPPED = REPO / "checklists" / "p5_t6_staging_dual_write.toml"
 
 CHECKLIST = """\
