@@ -29,7 +29,8 @@ from dwtui.screens.breach import BreachScreen
 from dwtui.session.store import SessionStore
 from dwtui.widgets.step_detail import StepDetail
 
-HEAD = """
+HEAD = (
+    """
 [checklist]
 id = "bench-guards"
 title = "Bench: guards"
@@ -37,13 +38,18 @@ title = "Bench: guards"
 [[phases]]
 id = "work"
 title = "1. Work"
-""" + "".join(f"""
+"""
+    + "".join(
+        f"""
 [[phases.steps]]
 id = "s{n}"
 title = "Step {n}"
 kind = "shell"
 command = "true"
-""" for n in range(8)) + """
+"""
+        for n in range(8)
+    )
+    + """
 [[rollback.scenarios]]
 id = "emergency"
 title = "Emergency"
@@ -54,6 +60,7 @@ title = "Undo"
 kind = "shell"
 command = "true"
 """
+)
 
 GUARD = """
 [[guards]]
@@ -70,8 +77,9 @@ def _app(root: Path, guards: str) -> DwtuiApp:
     path = root / "bench.toml"
     path.write_text(HEAD + guards)
     store = SessionStore(root / "sessions", durable=True)
-    workspace = Workspace(store=store, operator="bench@host", checklists_dir=root,
-                          environ={"PATH": "/usr/bin:/bin"})
+    workspace = Workspace(
+        store=store, operator="bench@host", checklists_dir=root, environ={"PATH": "/usr/bin:/bin"}
+    )
     session = store.create(load_checklist(path), None, "bench@host", {})
     return DwtuiApp(workspace, opened=workspace.open(session.id))
 
@@ -136,8 +144,10 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="dwtui-bench-g-") as tmp:
                 times += asyncio.run(keypresses(Path(tmp), guards, args.presses))
         medians[label] = statistics.median(times)
-        print(f"{label}: keypress -> detail median {medians[label] * 1000:.2f} ms, "
-              f"p95 {sorted(times)[int(len(times) * 0.95)] * 1000:.2f} ms ({len(times)} keys)")
+        print(
+            f"{label}: keypress -> detail median {medians[label] * 1000:.2f} ms, "
+            f"p95 {sorted(times)[int(len(times) * 0.95)] * 1000:.2f} ms ({len(times)} keys)"
+        )
     ratio = medians["ten guards"] / medians["no guards"]
     print(f"ratio {ratio:.2f}x; target <= 1.1x: {'met' if ratio <= 1.1 else 'NOT met'}")
     after_sample: list[float] = []
@@ -148,9 +158,11 @@ def main() -> None:
         after_sample.append(a)
         after_flip.append(b)
     s, f = statistics.median(after_sample), statistics.median(after_flip)
-    print(f"breach sample -> modal median {s * 1000:.0f} ms; flip -> modal median "
-          f"{f * 1000:.0f} ms (interval 1 s); target <= 1 interval + 100 ms: "
-          f"{'met' if max(after_flip) <= 1.1 else 'NOT met'} (max {max(after_flip) * 1000:.0f} ms)")
+    print(
+        f"breach sample -> modal median {s * 1000:.0f} ms; flip -> modal median "
+        f"{f * 1000:.0f} ms (interval 1 s); target <= 1 interval + 100 ms: "
+        f"{'met' if max(after_flip) <= 1.1 else 'NOT met'} (max {max(after_flip) * 1000:.0f} ms)"
+    )
 
 
 if __name__ == "__main__":

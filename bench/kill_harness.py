@@ -37,8 +37,16 @@ class World:
     problems: list[str] = field(default_factory=list)
 
     def runner(self) -> list[str]:
-        return [sys.executable, "-m", "dwtui.headless", self.session_id,
-                "--sessions-dir", str(self.store.root), "--operator", "soak@test"]
+        return [
+            sys.executable,
+            "-m",
+            "dwtui.headless",
+            self.session_id,
+            "--sessions-dir",
+            str(self.store.root),
+            "--operator",
+            "soak@test",
+        ]
 
     def executions(self, index: int) -> int:
         path = self.marks / f"s{index}"
@@ -72,8 +80,9 @@ def make_world(root: Path, steps: tuple[tuple[float, int], ...] = STEPS) -> Worl
 
 def start_runner(world: World) -> subprocess.Popen[bytes]:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    return subprocess.Popen(world.runner(), cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        world.runner(), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
 
 
 def wait_for_running_step(world: World, timeout: float = 20) -> tuple[str, int]:
@@ -95,8 +104,9 @@ def wait_for_running_step(world: World, timeout: float = 20) -> tuple[str, int]:
 
 def resume(world: World, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    return subprocess.run(world.runner(), cwd=ROOT, env=env, capture_output=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        world.runner(), cwd=ROOT, env=env, capture_output=True, timeout=timeout, check=False
+    )
 
 
 def check_final(world: World, passed_before: dict[str, int]) -> list[str]:
@@ -108,14 +118,17 @@ def check_final(world: World, passed_before: dict[str, int]) -> list[str]:
         state = session.steps[step_id]
         runs = world.executions(index)
         if state.status != "passed":
-            problems.append(f"{step_id} ended {state.status}: "
-                            f"{state.last_attempt.summary if state.last_attempt else ''}")
+            problems.append(
+                f"{step_id} ended {state.status}: "
+                f"{state.last_attempt.summary if state.last_attempt else ''}"
+            )
         if runs != 1:
             problems.append(f"{step_id} executed {runs} times")
         last = state.last_attempt
         if last is None or last.exit_code != code:
-            problems.append(f"{step_id} recorded exit {last.exit_code if last else None}, "
-                            f"true exit {code}")
+            problems.append(
+                f"{step_id} recorded exit {last.exit_code if last else None}, true exit {code}"
+            )
         if step_id in passed_before and len(state.attempts) != passed_before[step_id]:
             problems.append(f"{step_id} passed before the kill but was attempted again")
     return problems
@@ -135,7 +148,8 @@ def kill_trial(root: Path, rng: random.Random, signum: int = signal.SIGKILL) -> 
     except Exception as exc:
         return [f"unparseable session after the kill: {exc}"]
     passed_before = {
-        step_id: len(state.attempts) for step_id, state in after_kill.steps.items()
+        step_id: len(state.attempts)
+        for step_id, state in after_kill.steps.items()
         if state.status == "passed"
     }
     result = resume(world)

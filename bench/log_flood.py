@@ -171,8 +171,12 @@ def engine_only(lines: int, root: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="alternating baseline/app rounds (medians; the machine is noisy)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="alternating baseline/app rounds (medians; the machine is noisy)",
+    )
     args = parser.parse_args()
     bases: list[float] = []
     apps: list[float] = []
@@ -188,14 +192,18 @@ def main() -> int:
             base = baseline(args.lines, root)
             engine_seconds = engine_only(args.lines, root / f"r{round_no}")
             app_seconds, _, count = asyncio.run(
-                flood(args.lines, root / f"r{round_no}", keys=False))
+                flood(args.lines, root / f"r{round_no}", keys=False)
+            )
             bases.append(base)
             engines.append(engine_seconds)
             apps.append(app_seconds)
             ratios.append(app_seconds / base)
-            print(f"round {round_no + 1}: baseline {base * 1000:6.1f} ms | engine alone "
-                  f"{engine_seconds * 1000:6.1f} ms | dwtui to last line "
-                  f"{app_seconds * 1000:6.1f} ms | ratio {app_seconds / base:.2f}x", flush=True)
+            print(
+                f"round {round_no + 1}: baseline {base * 1000:6.1f} ms | engine alone "
+                f"{engine_seconds * 1000:6.1f} ms | dwtui to last line "
+                f"{app_seconds * 1000:6.1f} ms | ratio {app_seconds / base:.2f}x",
+                flush=True,
+            )
         long_lines = args.lines * 10
         long_base = baseline(long_lines, root)
         long_seconds, latencies, _ = asyncio.run(flood(long_lines, root, keys=True))
@@ -227,8 +235,12 @@ def main() -> int:
             f"keypress during flood: median {median:.1f} ms, max {worst:.1f} ms "
             f"over {len(latencies)} keys (target <= 100 ms)"
         )
-    ok = (ratio <= 2 and long_seconds / long_base <= 1.5 and rss <= 120
-          and (not latencies or max(latencies) <= 0.1))
+    ok = (
+        ratio <= 2
+        and long_seconds / long_base <= 1.5
+        and rss <= 120
+        and (not latencies or max(latencies) <= 0.1)
+    )
     print("result:", "within targets" if ok else "OUTSIDE targets")
     return 0 if ok else 1
 

@@ -132,15 +132,22 @@ def main() -> int:
         lambda: md.parse(text), lambda: import_markdown(text, "bench.md"), args.repeat
     )
     ratio = checklist_only / parse
-    print(f"runbook: {text.count(chr(10)) + 1} lines, {len(result.data['phases'])} phases, "
-          f"{steps} steps, {len(result.notes)} notes")
+    print(
+        f"runbook: {text.count(chr(10)) + 1} lines, {len(result.data['phases'])} phases, "
+        f"{steps} steps, {len(result.notes)} notes"
+    )
     print(f"markdown-it-py parse: {parse * 1000:8.1f} ms")
-    print(f"import to a checklist:{checklist_only * 1000:8.1f} ms  "
-          "(parse + outline + checklist dict)")
-    print(f"  + TOML text:        {full * 1000:8.1f} ms  ({full / parse:.2f}x; "
-          "tomli-w writing it, as `dwtui import` does)")
-    print(f"ratio: {ratio:.2f}x  (target <= {TARGET_RATIO:.1f}x) "
-          f"{'OK' if ratio <= TARGET_RATIO else 'OVER'}")
+    print(
+        f"import to a checklist:{checklist_only * 1000:8.1f} ms  (parse + outline + checklist dict)"
+    )
+    print(
+        f"  + TOML text:        {full * 1000:8.1f} ms  ({full / parse:.2f}x; "
+        "tomli-w writing it, as `dwtui import` does)"
+    )
+    print(
+        f"ratio: {ratio:.2f}x  (target <= {TARGET_RATIO:.1f}x) "
+        f"{'OK' if ratio <= TARGET_RATIO else 'OVER'}"
+    )
     return 0 if ratio <= TARGET_RATIO else 1
 
 

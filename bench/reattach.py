@@ -107,9 +107,13 @@ def crashed_session(root: Path, events: int, steps: int) -> str:
     (checklists / "reattach.toml").write_text(text)
     script = root / "crash.py"
     script.write_text(CRASH)
-    done = subprocess.run([sys.executable, str(script), str(ROOT), str(root), str(events),
-                           str(steps)], check=False, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(script), str(ROOT), str(root), str(events), str(steps)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if done.returncode != -signal.SIGKILL or not done.stdout.strip():
         raise SystemExit(f"the crashing driver did not crash as planned: {done.stderr}")
     return done.stdout.split()[0]
@@ -118,9 +122,13 @@ def crashed_session(root: Path, events: int, steps: int) -> str:
 def running_pids(root: Path, session_id: str) -> list[int]:
     """Process ids the session records for its running attempts."""
     data = tomllib.loads((root / "sessions" / f"{session_id}.toml").read_text())
-    return [int(s["attempts"][-1]["pid"]) for s in data.get("steps", {}).values()
-            if s.get("attempts") and s["attempts"][-1].get("pid")
-            and s["attempts"][-1].get("status") == "running"]
+    return [
+        int(s["attempts"][-1]["pid"])
+        for s in data.get("steps", {}).values()
+        if s.get("attempts")
+        and s["attempts"][-1].get("pid")
+        and s["attempts"][-1].get("status") == "running"
+    ]
 
 
 def main() -> int:
@@ -161,8 +169,9 @@ def main() -> int:
                 item1s.append(first_frame([*dwtui, item1], root / "item1", item1_env)[1])
                 reattaches.append(first_frame([*dwtui, crashed], root, reattach_env)[1])
             still = running_pids(root, crashed)
-            events = len(tomllib.loads((root / "sessions" / f"{crashed}.toml").read_text())
-                         ["events"])
+            events = len(
+                tomllib.loads((root / "sessions" / f"{crashed}.toml").read_text())["events"]
+            )
         finally:
             for pid in pids:
                 with contextlib.suppress(OSError):
@@ -171,17 +180,25 @@ def main() -> int:
                     os.kill(pid, signal.SIGKILL)
     hello_m, item1_m, reattach_m = (statistics.median(v) for v in (hellos, item1s, reattaches))
     ratio = reattach_m / hello_m
-    print(f"re-attach: {args.steps} detached steps still running after a crash "
-          f"({len(still)} re-attached at the end), a {events}-event session, {args.runs} runs")
+    print(
+        f"re-attach: {args.steps} detached steps still running after a crash "
+        f"({len(still)} re-attached at the end), a {events}-event session, {args.runs} runs"
+    )
     print(f"hello-world Textual first frame:      median {hello_m * 1000:7.1f} ms")
-    print(f"item 1, resume 500 events, complete:  median {item1_m * 1000:7.1f} ms, "
-          f"{item1_m / hello_m:.2f}x hello")
-    print(f"re-attach, complete main screen:      median {reattach_m * 1000:7.1f} ms "
-          f"(min {min(reattaches) * 1000:.1f}), {ratio:.2f}x hello, "
-          f"{reattach_m / item1_m:.2f}x item 1's measured time")
+    print(
+        f"item 1, resume 500 events, complete:  median {item1_m * 1000:7.1f} ms, "
+        f"{item1_m / hello_m:.2f}x hello"
+    )
+    print(
+        f"re-attach, complete main screen:      median {reattach_m * 1000:7.1f} ms "
+        f"(min {min(reattaches) * 1000:.1f}), {ratio:.2f}x hello, "
+        f"{reattach_m / item1_m:.2f}x item 1's measured time"
+    )
     target = 1.5 * 1.3
-    print(f"target <= 1.5 x item 1's target (1.3x) = {target:.2f}x hello: "
-          f"{'met' if ratio <= target else 'NOT met'}")
+    print(
+        f"target <= 1.5 x item 1's target (1.3x) = {target:.2f}x hello: "
+        f"{'met' if ratio <= target else 'NOT met'}"
+    )
     return 0 if ratio <= target else 1
 
 

@@ -89,8 +89,9 @@ async def one_round(root: Path) -> tuple[float, float]:
     path = root / "bench.toml"
     path.write_text(CHECKLIST.format(root=root))
     store = SessionStore(root / "sessions", durable=True)
-    workspace = Workspace(store=store, operator="bench@host", checklists_dir=root,
-                          environ={"PATH": "/usr/bin:/bin"})
+    workspace = Workspace(
+        store=store, operator="bench@host", checklists_dir=root, environ={"PATH": "/usr/bin:/bin"}
+    )
     session = store.create(load_checklist(path), None, "bench@host", {})
     app = DwtuiApp(workspace, opened=workspace.open(session.id))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -127,12 +128,16 @@ def main() -> None:
             continue  # warm-up: imports and first-use loads
         rollbacks.append(rollback)
         baselines.append(baseline)
-        print(f"round {number}: rollback {rollback * 1000:.1f} ms, "
-              f"baseline (r on a step) {baseline * 1000:.1f} ms")
+        print(
+            f"round {number}: rollback {rollback * 1000:.1f} ms, "
+            f"baseline (r on a step) {baseline * 1000:.1f} ms"
+        )
     rb, base = statistics.median(rollbacks), statistics.median(baselines)
-    print(f"median: rollback key -> first rollback command {rb * 1000:.1f} ms "
-          f"(3 keys), baseline 1 key -> command {base * 1000:.1f} ms, ratio {rb / base:.2f}x; "
-          f"target <= 100 ms: {'met' if rb <= 0.1 else 'NOT met'}")
+    print(
+        f"median: rollback key -> first rollback command {rb * 1000:.1f} ms "
+        f"(3 keys), baseline 1 key -> command {base * 1000:.1f} ms, ratio {rb / base:.2f}x; "
+        f"target <= 100 ms: {'met' if rb <= 0.1 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

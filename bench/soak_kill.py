@@ -34,10 +34,11 @@ def main() -> int:
         for trial in range(opts.trials):
             problems = kill_trial(Path(tmp) / f"t{trial}", rng, signum)
             failures += [f"trial {trial}: {p}" for p in problems]
-            print(f"trial {trial:3d}: {'ok' if not problems else '; '.join(problems)}",
-                  flush=True)
-    print(f"seed {opts.seed}, signal SIG{opts.signal}: {opts.trials} trials, "
-          f"{len(failures)} failures, {time.monotonic() - started:.0f} s")
+            print(f"trial {trial:3d}: {'ok' if not problems else '; '.join(problems)}", flush=True)
+    print(
+        f"seed {opts.seed}, signal SIG{opts.signal}: {opts.trials} trials, "
+        f"{len(failures)} failures, {time.monotonic() - started:.0f} s"
+    )
     return 1 if failures else 0
 
 

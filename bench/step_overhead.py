@@ -80,9 +80,7 @@ class Timer:
         setattr(self.owner, self.name, self.original)
 
 
-def runner(
-    steps: int, durable: bool, profile: bool, root: Path
-) -> tuple[float, dict[str, Timer]]:
+def runner(steps: int, durable: bool, profile: bool, root: Path) -> tuple[float, dict[str, Timer]]:
     """One `dwtui run` of `steps` steps in the new directory `root`; its time and timers."""
     root.mkdir()
     checklist_path = root / "bench.toml"
@@ -102,8 +100,14 @@ def runner(
         "wait": Timer(process, "wait"),
     }
     args = argparse.Namespace(
-        session=session.id, sessions_dir=str(sessions), operator="bench", phase=None,
-        until=None, scenario=None, yes=False, manual_done=False,
+        session=session.id,
+        sessions_dir=str(sessions),
+        operator="bench",
+        phase=None,
+        until=None,
+        scenario=None,
+        yes=False,
+        manual_done=False,
     )
     out = io.StringIO()
     profiler = cProfile.Profile() if profile else None
@@ -135,8 +139,10 @@ def main() -> None:
     n = opts.steps
     baseline(10)  # warm the page cache for bash
     ratios: list[float] = []
-    print(f"steps: {n}  (session fsync: {'off' if opts.no_fsync else 'on'}); "
-          f"{opts.rounds} alternating rounds, this machine's load: {os.getloadavg()[0]:.1f}")
+    print(
+        f"steps: {n}  (session fsync: {'off' if opts.no_fsync else 'on'}); "
+        f"{opts.rounds} alternating rounds, this machine's load: {os.getloadavg()[0]:.1f}"
+    )
     timers: dict[str, Timer] = {}
     ours = base = 0.0
     # Nothing is deleted until the end: a round's cleanup would slow the next round's log
@@ -145,25 +151,35 @@ def main() -> None:
         create_before = file_create_cost(Path(scratch) / "create-before")
         for round_no in range(opts.rounds):
             base = baseline(n)
-            ours, timers = runner(n, durable=not opts.no_fsync, profile=opts.profile,
-                                  root=Path(scratch) / f"round{round_no + 1}")
+            ours, timers = runner(
+                n,
+                durable=not opts.no_fsync,
+                profile=opts.profile,
+                root=Path(scratch) / f"round{round_no + 1}",
+            )
             ratios.append(ours / base)
-            print(f"round {round_no + 1}: subprocess.run(bash -c true) {base:6.3f} s "
-                  f"({base / n * 1000:5.2f} ms/step) | dwtui run {ours:6.3f} s "
-                  f"({ours / n * 1000:5.2f} ms/step) | ratio {ours / base:.2f}x")
+            print(
+                f"round {round_no + 1}: subprocess.run(bash -c true) {base:6.3f} s "
+                f"({base / n * 1000:5.2f} ms/step) | dwtui run {ours:6.3f} s "
+                f"({ours / n * 1000:5.2f} ms/step) | ratio {ours / base:.2f}x"
+            )
         create = file_create_cost(Path(scratch) / "create-after")
     worst = max(ratios)
-    print(f"median ratio: {statistics.median(ratios):.2f}x, worst round {worst:.2f}x  "
-          f"(issue 16 target: <= 1.3x in every round: {'met' if worst <= 1.3 else 'NOT met'})")
+    print(
+        f"median ratio: {statistics.median(ratios):.2f}x, worst round {worst:.2f}x  "
+        f"(issue 16 target: <= 1.3x in every round: {'met' if worst <= 1.3 else 'NOT met'})"
+    )
     print("where the runner's time went (last round):")
     for name, timer in timers.items():
         print(f"  {name:<6} {timer.calls:5d} calls  {timer.total * 1000 / n:6.2f} ms/step")
     rest = ours - sum(t.total for t in timers.values())
     print(f"  other  {rest * 1000 / n:6.2f} ms/step (engine, variables, log, events)")
-    print(f"this disk creates a file in {create_before:.2f} ms before the rounds, {create:.2f} "
-          "ms after; every step creates one (its log; the exit record is an append to a "
-          "shared file) that `bash -c true` does not need. Much above 0.02 ms, files deleted "
-          "in the last minutes (an earlier run's) slow every creation: wait, then re-run")
+    print(
+        f"this disk creates a file in {create_before:.2f} ms before the rounds, {create:.2f} "
+        "ms after; every step creates one (its log; the exit record is an append to a "
+        "shared file) that `bash -c true` does not need. Much above 0.02 ms, files deleted "
+        "in the last minutes (an earlier run's) slow every creation: wait, then re-run"
+    )
 
 
 def file_create_cost(directory: Path, count: int = 200) -> float:

@@ -134,9 +134,21 @@ class Child:
         env.pop("COLUMNS", None)
         env.pop("LINES", None)
         self.process = subprocess.Popen(
-            [sys.executable, str(script), str(ROOT), mode, role, str(root), session_id,
-             str(self.stamps)],
-            stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
+            [
+                sys.executable,
+                str(script),
+                str(ROOT),
+                mode,
+                role,
+                str(root),
+                session_id,
+                str(self.stamps),
+            ],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
         )
         os.close(slave)
         threading.Thread(target=self._drain, daemon=True).start()
@@ -204,8 +216,14 @@ def hello_idle_cpu(root: Path, idle: float) -> float:
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color"}
-    process = subprocess.Popen([sys.executable, str(script)], stdin=slave, stdout=slave,
-                               stderr=slave, env=env, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
     os.close(slave)
 
     def drain() -> None:
@@ -253,8 +271,9 @@ def save_latency(root: Path, mode: str, saves: int, idle: float) -> tuple[list[f
     """(latencies from save end, from save start, [idle CPU fraction]) for one mode."""
     store = SessionStore(root / "sessions", durable=True)
     session_id = new_session(root, store)
-    workspace = Workspace(store=store, operator="ana@driver", checklists_dir=root,
-                          environ={"PATH": "/usr/bin:/bin"})
+    workspace = Workspace(
+        store=store, operator="ana@driver", checklists_dir=root, environ={"PATH": "/usr/bin:/bin"}
+    )
     engine = workspace.open(session_id).controller.engine
     assert engine is not None
     engine.flush()
@@ -314,8 +333,10 @@ def p95(values: list[float]) -> float:
 
 
 def line(name: str, values: list[float]) -> str:
-    return (f"{name}: p50 {statistics.median(values) * 1000:6.1f} ms, "
-            f"p95 {p95(values) * 1000:6.1f} ms, max {max(values) * 1000:6.1f} ms")
+    return (
+        f"{name}: p50 {statistics.median(values) * 1000:6.1f} ms, "
+        f"p95 {p95(values) * 1000:6.1f} ms, max {max(values) * 1000:6.1f} ms"
+    )
 
 
 def main() -> int:
@@ -334,12 +355,19 @@ def main() -> int:
             (root / "bench.toml").write_text(checklist_text(root))
             end, start, cpu = save_latency(root, mode, args.saves, args.idle)
             requests, writes = request_latency(root, mode, args.requests)
-        results[mode] = {"end": end, "start": start, "cpu": cpu, "request": requests,
-                         "write": writes}
+        results[mode] = {
+            "end": end,
+            "start": start,
+            "cpu": cpu,
+            "request": requests,
+            "write": writes,
+        }
     with tempfile.TemporaryDirectory(prefix="dwtui-bench-watch-hello-") as tmp:
         hello_cpu = hello_idle_cpu(Path(tmp), args.idle)
-    print(f"{args.saves} saves of a {EVENTS}-event session, {args.requests} requests, "
-          f"idle {args.idle:.0f} s; notify = watchfiles/inotify, poll = the old polling")
+    print(
+        f"{args.saves} saves of a {EVENTS}-event session, {args.requests} requests, "
+        f"idle {args.idle:.0f} s; notify = watchfiles/inotify, poll = the old polling"
+    )
     for mode in ("notify", "poll"):
         r = results[mode]
         print(line(f"{mode:6} save done -> follower screen ", r["end"]))
@@ -351,11 +379,13 @@ def main() -> int:
     new, old = results["notify"], results["poll"]
     save_p95, request_p95 = p95(new["end"]), p95(new["request"])
     median = statistics.median
-    print(f"ratio notify/poll: save p50 {median(new['end']) / median(old['end']):.2f}x, "
-          f"p95 {save_p95 / p95(old['end']):.2f}x; request p50 "
-          f"{median(new['request']) / median(old['request']):.2f}x, "
-          f"p95 {request_p95 / p95(old['request']):.2f}x; idle CPU "
-          f"{new['cpu'][0] / max(old['cpu'][0], 1e-9):.2f}x")
+    print(
+        f"ratio notify/poll: save p50 {median(new['end']) / median(old['end']):.2f}x, "
+        f"p95 {save_p95 / p95(old['end']):.2f}x; request p50 "
+        f"{median(new['request']) / median(old['request']):.2f}x, "
+        f"p95 {request_p95 / p95(old['request']):.2f}x; idle CPU "
+        f"{new['cpu'][0] / max(old['cpu'][0], 1e-9):.2f}x"
+    )
     met = save_p95 <= 0.1 and request_p95 <= 0.1
     print(f"target p95 <= 100 ms (save and request): {'met' if met else 'NOT met'}")
     return 0 if met else 1

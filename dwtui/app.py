@@ -372,8 +372,9 @@ class DwtuiApp(App[int]):
         if not expected_env(engine):
             return
         report = engine.live_drift()
-        messages = [f"Live value changed since this session set it: {d.describe()}"
-                    for d in report.drifts]
+        messages = [
+            f"Live value changed since this session set it: {d.describe()}" for d in report.drifts
+        ]
         if report.error:
             messages.append(f"Could not re-read the live flags: {report.error}")
         for message in messages:
@@ -455,8 +456,9 @@ class DwtuiApp(App[int]):
         """Moves the seat and carries out its effects (the screens follow via `_role_changed`)."""
         from dwtui.desk.handoff import Handoff
 
-        return Handoff(self.workspace, self._role_changed,
-                       lambda line: self.notify(line, severity="error"))
+        return Handoff(
+            self.workspace, self._role_changed, lambda line: self.notify(line, severity="error")
+        )
 
     def on_wheel_lost(self, _: WheelLost) -> None:
         """A write was refused as not the driver's (the screen said so): watch from now on."""

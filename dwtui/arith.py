@@ -57,8 +57,9 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             out.append(("ref", name))
         elif other is not None:
             if other not in "+-*/%()":
-                raise ArithmeticProblem(f"unexpected {other!r} (numbers, ${{name}}, + - * / % "
-                                        "and parentheses only)")
+                raise ArithmeticProblem(
+                    f"unexpected {other!r} (numbers, ${{name}}, + - * / % and parentheses only)"
+                )
             out.append(("op", other))
     if not out:
         raise ArithmeticProblem("the expression is empty")
@@ -74,6 +75,7 @@ def references(text: str) -> list[str]:
 
 def evaluate(text: str, value_of: Callable[[str], str | None]) -> Number:
     """The value of `text`, names read through `value_of`; raises ArithmeticProblem."""
+
     def number(name: str) -> Number:
         raw = value_of(name)
         if raw is None:

@@ -98,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_lazy("dwtui.commands.tui", "watch"))
 
     p = sub.add_parser(
-        "approve", help="sign off a step awaiting a second person (from your own terminal)",
+        "approve",
+        help="sign off a step awaiting a second person (from your own terminal)",
         description="Approve a step with `signoff`/`approvers` that the driver asked to "
         "start. Refused (exit 1) from the driver's own identity, from a name not among the "
         "step's approvers, and for a step not awaiting sign-off. One approval is for one "
@@ -141,35 +142,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", metavar="STEP", help="stop after this step")
     p.add_argument("--scenario", help="run this rollback scenario instead of the phases")
     p.add_argument(
-        "--yes", action="store_true",
+        "--yes",
+        action="store_true",
         help="answer the confirmations of automated steps (never ticks a manual step, never "
         'types a confirm = "WORD")',
     )
     p.add_argument(
-        "--confirm-word", action="append", dest="confirm_words", metavar="WORD",
+        "--confirm-word",
+        action="append",
+        dest="confirm_words",
+        metavar="WORD",
         help='type WORD for a step with confirm = "WORD" (repeatable; recorded)',
     )
     p.add_argument(
-        "--manual-done", action="store_true",
+        "--manual-done",
+        action="store_true",
         help="REHEARSALS ONLY: tick manual steps without a person; recorded as "
         "'auto-ticked (rehearsal)', listed in the report as not checked by a person",
     )
     p.add_argument(
-        "--overwrite", action="store_true",
+        "--overwrite",
+        action="store_true",
         help="let steps replace files they declare in `creates` (default: refuse)",
     )
     p.add_argument(
-        "--on-breach", choices=("stop", "rollback"), default="stop",
+        "--on-breach",
+        choices=("stop", "rollback"),
+        default="stop",
         help="when a [[guards]] guard breaches: stop with exit 4 (default), or run the "
         "rollback scenario it points to",
     )
     p.add_argument(
-        "--unfreeze", metavar="WHY",
+        "--unfreeze",
+        metavar="WHY",
         help="let forward steps start again in a session a guard's breach froze "
         "(recorded with WHY)",
     )
     p.add_argument(
-        "--signoff-wait", type=float, default=600.0, metavar="SECONDS",
+        "--signoff-wait",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
         help="at a step needing sign-off, wait this long for the approvals (`dwtui "
         "approve`) before stopping with exit 3 (default 600; 0: stop at once)",
     )
@@ -184,14 +197,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="delta of two JSON reports: every figure and value")
     p.add_argument("before", metavar="BEFORE.json")
     p.add_argument("after", metavar="AFTER.json")
-    p.add_argument("--ignore", action="append", metavar="PATH",
-                   help="a path whose change does not count (e.g. build.sha); repeatable")
-    p.add_argument("--max-mb", type=float, metavar="MB",
-                   help="refuse a report file larger than this (default 16)")
+    p.add_argument(
+        "--ignore",
+        action="append",
+        metavar="PATH",
+        help="a path whose change does not count (e.g. build.sha); repeatable",
+    )
+    p.add_argument(
+        "--max-mb",
+        type=float,
+        metavar="MB",
+        help="refuse a report file larger than this (default 16)",
+    )
     p.set_defaults(handler=_lazy("dwtui.report.compare", "main"))
 
     p = sub.add_parser(
-        "diff", help="compare two sessions step by step (a rehearsal and the real run)",
+        "diff",
+        help="compare two sessions step by step (a rehearsal and the real run)",
         description="Step by step: outcomes, durations and their ratio, attempts, captured "
         "values and guard summaries of two sessions, with what differed flagged. Steps only "
         "one session's checklist has are listed too.",
@@ -218,24 +240,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dsn", help="PostgreSQL DSN (default: $DWTUI_DEMO_DSN or local server)")
     p.add_argument("--headless", action="store_true", help="start the stand-in and run headless")
     p.add_argument(
-        "--fault", action="append", nargs="?", const="hook-fails", metavar="NAME",
+        "--fault",
+        action="append",
+        nargs="?",
+        const="hook-fails",
+        metavar="NAME",
         help="make the stand-in misbehave (repeatable): hook-fails (the default of a bare "
         "--fault: dual-write hooks fail), error-spike-after-enable (500s once dual-write is "
         "on), slow-db (slow team-database queries once it is on), latency-creep (latency "
         "grows once it is on); a guard trips and the rollback is rehearsed",
     )
     p.add_argument(
-        "--on-breach", choices=("stop", "rollback"),
+        "--on-breach",
+        choices=("stop", "rollback"),
         help="with --headless, when a guard breaches: stop (exit 4, the default) or run the "
         "rollback scenario it points to",
     )
     p.add_argument("--checklist", metavar="FILE", help="checklist to rehearse (default: P5-T6)")
     p.add_argument(
-        "--stand-in-only", action="store_true",
+        "--stand-in-only",
+        action="store_true",
         help="only start the stand-in, print KUBECONFIG=... and its endpoints, serve until ^C",
     )
     p.add_argument(
-        "--time-factor", type=float, metavar="F",
+        "--time-factor",
+        type=float,
+        metavar="F",
         help="scale the stand-in's waits (pods starting, terminating, deadlines); "
         "default 1 (as on staging), 0.05 with --headless",
     )

@@ -163,21 +163,27 @@ def _nested_failures(key: str, expected: Mapping[str, Any], actual: Any) -> list
     """`json = {"a.b" = 1}`, `columns = {col = v}`, `matches = {pattern = ">= 5"}`."""
     failures = []
     for path, want in expected.items():
-        got = lookup(actual, str(path)) if not (
-            isinstance(actual, Mapping) and path in actual
-        ) else actual[path]
+        got = (
+            lookup(actual, str(path))
+            if not (isinstance(actual, Mapping) and path in actual)
+            else actual[path]
+        )
         label = f"{key} {path}"
         if got is _MISSING:
             failures.append(
-                Failure(f"{key}.{path}", f"{label}: expected {describe_expected(want)}, "
-                        "got nothing (not present)")
+                Failure(
+                    f"{key}.{path}",
+                    f"{label}: expected {describe_expected(want)}, got nothing (not present)",
+                )
             )
         elif isinstance(want, Mapping):
             failures.extend(_nested_failures(f"{key}.{path}", want, got))
         elif not compare(want, got):
             failures.append(
-                Failure(f"{key}.{path}",
-                        f"{label}: expected {describe_expected(want)}, got {_show(got)}")
+                Failure(
+                    f"{key}.{path}",
+                    f"{label}: expected {describe_expected(want)}, got {_show(got)}",
+                )
             )
     return failures
 

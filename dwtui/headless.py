@@ -145,8 +145,14 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         # Coalesced saves for shell steps: a crash loses nothing (recover() rebuilds them
         # from their logs and exit records) and 200 quick steps do not cost 600 saves.
-        driving = open_as_driver(store, session, checklist, operator, prompt=_prompt_from_tty(),
-                                 save_interval=SAVE_INTERVAL)
+        driving = open_as_driver(
+            store,
+            session,
+            checklist,
+            operator,
+            prompt=_prompt_from_tty(),
+            save_interval=SAVE_INTERVAL,
+        )
     except SessionError as exc:  # held, or a planted link / open directory refused
         print(f"dwtui run: {exc}", file=err)
         return EXIT_PROBLEM
@@ -187,9 +193,13 @@ def _guidance(engine: Engine, binding_id: str, what: str) -> str:
     return f"{what} in the TUI: `dwtui resume {engine.session.id}`, key {key}"
 
 
-_WHY = {EXIT_PROBLEM: "it failed", EXIT_NEEDS_OPERATOR: "it needs the operator",
-        EXIT_INTERRUPTED: "interrupted", EXIT_USAGE: "usage error",
-        EXIT_BREACH: "a guard breached"}
+_WHY = {
+    EXIT_PROBLEM: "it failed",
+    EXIT_NEEDS_OPERATOR: "it needs the operator",
+    EXIT_INTERRUPTED: "interrupted",
+    EXIT_USAGE: "usage error",
+    EXIT_BREACH: "a guard breached",
+}
 
 
 def _where(engine: Engine, args: argparse.Namespace, code: int) -> str:
@@ -203,8 +213,10 @@ def _where(engine: Engine, args: argparse.Namespace, code: int) -> str:
     steps = _selected(engine, args)
     stuck = None
     if not isinstance(steps, str):
-        stuck = next((s for s in steps
-                      if engine.session.state_of(s.id).status not in ("passed", "skipped")), None)
+        stuck = next(
+            (s for s in steps if engine.session.state_of(s.id).status not in ("passed", "skipped")),
+            None,
+        )
     where = f"stopped at step {stuck.id} ({stuck.title})" if stuck else "stopped"
     return f"{where}: {_WHY.get(code, f'exit {code}')} (exit {code}); {counts}"
 
@@ -215,7 +227,8 @@ def _selected(engine: Engine, args: argparse.Namespace) -> list[Step] | str:
     phase = getattr(args, "phase", None)
     try:
         steps = engine.steps_in_order(
-            phases=[phase] if phase else None, scenario=scenario or None,
+            phases=[phase] if phase else None,
+            scenario=scenario or None,
         )
     except KeyError:
         return f"unknown rollback scenario {scenario!r}"
@@ -230,23 +243,43 @@ def _selected(engine: Engine, args: argparse.Namespace) -> list[Step] | str:
     return steps
 
 
-def _breached(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO,
-              cancel: threading.Event, *, guards: GuardRunner | None) -> int:
+def _breached(
+    engine: Engine,
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event,
+    *,
+    guards: GuardRunner | None,
+) -> int:
     """The run froze on a guard's breach: stop (exit 4) or run its rollback scenario."""
+
     def run_scenario(scenario: str) -> int:
-        rollback = argparse.Namespace(**{**vars(args), "scenario": scenario, "phase": None,
-                                         "until": None})
+        rollback = argparse.Namespace(
+            **{**vars(args), "scenario": scenario, "phase": None, "until": None}
+        )
         return _run(engine, rollback, out, err, cancel, guards=guards)
 
-    breaches = (guards.breaches if guards else []) or recorded_breaches(engine.session,
-                                                                        engine.checklist)
-    return on_breach(breaches, engine.freeze.reason,
-                     getattr(args, "on_breach", None) or "stop", err, run_scenario)
+    breaches = (guards.breaches if guards else []) or recorded_breaches(
+        engine.session, engine.checklist
+    )
+    return on_breach(
+        breaches,
+        engine.freeze.reason,
+        getattr(args, "on_breach", None) or "stop",
+        err,
+        run_scenario,
+    )
 
 
 def _run(
-    engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO, cancel: threading.Event,
-    *, guards: GuardRunner | None = None,
+    engine: Engine,
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event,
+    *,
+    guards: GuardRunner | None = None,
 ) -> int:
     for note in engine.recover():
         _say(out, note.state, note.step_id, None, note.detail)
@@ -259,8 +292,10 @@ def _run(
     for found in drift.drifts:
         print(f"dwtui run: warning: live value changed: {found.describe()}", file=err)
     engine.progress_listeners.append(  # a retry's "try 3/20 ..." or a lock's "waiting for ..."
-        lambda step_id, line: _say(out, "retry" if line.startswith("try ") else "waiting",
-                                   step_id, None, line))
+        lambda step_id, line: _say(
+            out, "retry" if line.startswith("try ") else "waiting", step_id, None, line
+        )
+    )
     steps = _selected(engine, args)
     if isinstance(steps, str):
         print(f"dwtui run: {steps}", file=err)
@@ -281,8 +316,11 @@ def _run(
                 return EXIT_PROBLEM
             continue
         if status == "interrupted" and step.kind != "manual" and not engine.never_started(step.id):
-            print(f"dwtui run: step {step.id} was interrupted by a crash; re-run it, or mark it "
-                  "done or failed (dwtui resume)", file=err)
+            print(
+                f"dwtui run: step {step.id} was interrupted by a crash; re-run it, or mark it "
+                "done or failed (dwtui resume)",
+                file=err,
+            )
             return EXIT_NEEDS_OPERATOR
         skipped = engine.skip_if_unmet(step.id)
         if skipped is not None:
@@ -294,34 +332,62 @@ def _run(
             _say(out, "skipped", step.id, None, why)
             continue
         if step.kind == "shell.interactive":
-            _say(out, "interactive", step.id, None, f"opens an interactive shell: {step.title} "
-                 "— needs a person at a terminal: run it in the TUI (dwtui resume), or mark "
-                 "it done there")
+            _say(
+                out,
+                "interactive",
+                step.id,
+                None,
+                f"opens an interactive shell: {step.title} "
+                "— needs a person at a terminal: run it in the TUI (dwtui resume), or mark "
+                "it done there",
+            )
             return EXIT_NEEDS_OPERATOR
         confirmed = False
         if step.kind == "manual":
             # --manual-done is for rehearsals: no person checks anything, so the step is
             # recorded as auto-ticked, never under the operator's name (--yes never ticks).
             if not getattr(args, "manual_done", False):
-                _say(out, "manual", step.id, None, f"needs the operator: {step.title} — "
-                     f"{_guidance(engine, 'main.done', 'tick it')}; in a rehearsal only: "
-                     "--manual-done")
+                _say(
+                    out,
+                    "manual",
+                    step.id,
+                    None,
+                    f"needs the operator: {step.title} — "
+                    f"{_guidance(engine, 'main.done', 'tick it')}; in a rehearsal only: "
+                    "--manual-done",
+                )
                 return EXIT_NEEDS_OPERATOR
             confirmed = True
         if step.needs_typed_confirmation:
             word = str(step.confirm)
             if word not in (getattr(args, "confirm_words", None) or ()):
-                _say(out, "confirm", step.id, None, f"needs the typed word {word!r}: "
-                     f"{_guidance(engine, 'main.run', f'type {word!r}')}, or pass "
-                     f"--confirm-word {word} here (--yes never types a word)")
+                _say(
+                    out,
+                    "confirm",
+                    step.id,
+                    None,
+                    f"needs the typed word {word!r}: "
+                    f"{_guidance(engine, 'main.run', f'type {word!r}')}, or pass "
+                    f"--confirm-word {word} here (--yes never types a word)",
+                )
                 return EXIT_NEEDS_OPERATOR
-            engine.session.record(engine.operator, "step.confirmed", step=step.id,
-                                  detail=f"typed word {word!r} given as --confirm-word")
+            engine.session.record(
+                engine.operator,
+                "step.confirmed",
+                step=step.id,
+                detail=f"typed word {word!r} given as --confirm-word",
+            )
             confirmed = True
         elif step.needs_confirmation:
             if not getattr(args, "yes", False):
-                _say(out, "confirm", step.id, None, f"needs confirmation: {step.title} — "
-                     f"{_guidance(engine, 'main.run', 'confirm it')}, or pass --yes here")
+                _say(
+                    out,
+                    "confirm",
+                    step.id,
+                    None,
+                    f"needs confirmation: {step.title} — "
+                    f"{_guidance(engine, 'main.run', 'confirm it')}, or pass --yes here",
+                )
                 return EXIT_NEEDS_OPERATOR
             confirmed = True
         if step.signoff or step.approvers:
@@ -330,9 +396,13 @@ def _run(
                 return code
         started = time.monotonic()
         try:
-            result = engine.run_step(step.id, cancel=cancel, confirmed=confirmed,
-                                     overwrite=getattr(args, "overwrite", False),
-                                     rehearsal=step.kind == "manual")
+            result = engine.run_step(
+                step.id,
+                cancel=cancel,
+                confirmed=confirmed,
+                overwrite=getattr(args, "overwrite", False),
+                rehearsal=step.kind == "manual",
+            )
         except WouldOverwrite as exc:
             _say(out, "exists", step.id, None, f"{exc} (dwtui run --overwrite)")
             return EXIT_NEEDS_OPERATOR
@@ -356,40 +426,58 @@ def _run(
     whole = not any(getattr(args, name, None) for name in ("phase", "until", "scenario"))
     if whole:
         plan = engine.session.plan
-        left = [] if plan is None else [
-            s for s in plan.forward
-            if engine.session.state_of(s).status not in ("passed", "skipped")]
+        left = (
+            []
+            if plan is None
+            else [
+                s
+                for s in plan.forward
+                if engine.session.state_of(s).status not in ("passed", "skipped")
+            ]
+        )
         if left:  # the checklist's order and the session's plan disagree: say so, not 0
             print(f"dwtui run: step {left[0]} of the forward path is not done", file=err)
             return EXIT_NEEDS_OPERATOR
     return EXIT_OK
 
 
-def _await_signoff(engine: Engine, step: Step, args: argparse.Namespace, out: TextIO,
-                   cancel: threading.Event) -> int | None:
+def _await_signoff(
+    engine: Engine, step: Step, args: argparse.Namespace, out: TextIO, cancel: threading.Event
+) -> int | None:
     """Wait for the step's approvals (`--signoff-wait`); None: approved, it may start.
     A rehearsal (`--manual-done`) waits for nobody: recorded as auto-ticked (rehearsal)."""
     from dwtui.engine.signoff import rehearse, wait_for_approval
 
     if getattr(args, "manual_done", False):
         rehearse(engine, step)
-        _say(out, "signoff", step.id, None, "REHEARSAL: signed off by nobody (--manual-done); "
-             "recorded as auto-ticked (rehearsal)")
+        _say(
+            out,
+            "signoff",
+            step.id,
+            None,
+            "REHEARSAL: signed off by nobody (--manual-done); recorded as auto-ticked (rehearsal)",
+        )
         return None
 
     timeout = float(getattr(args, "signoff_wait", 600.0) or 0.0)
 
     def said(needed: SignoffRequired) -> None:
-        _say(out, "signoff", step.id, None, f"waiting for sign-off ({timeout:g} s at most): "
-             f"{needed}")
+        _say(
+            out, "signoff", step.id, None, f"waiting for sign-off ({timeout:g} s at most): {needed}"
+        )
 
     if wait_for_approval(engine, step, timeout=timeout, cancel=cancel, said=said):
         _say(out, "approved", step.id, None, "sign-off given; starting it")
         return None
     if cancel.is_set():
         return EXIT_INTERRUPTED
-    _say(out, "signoff", step.id, None, f"no sign-off within {timeout:g} s; run again to "
-         "keep waiting (the request stays open)")
+    _say(
+        out,
+        "signoff",
+        step.id,
+        None,
+        f"no sign-off within {timeout:g} s; run again to keep waiting (the request stays open)",
+    )
     return EXIT_NEEDS_OPERATOR
 
 

@@ -45,10 +45,12 @@ def parse(path: str) -> tuple[Part, ...]:
         if path[i] == "[":
             match = _BRACKET.match(path, i)
             if match is None:
-                raise JsonPathError(f"bad bracket at character {i + 1} of {path!r}: use [0] "
-                                    'or ["key"]')
-            parts.append(int(match.group(1)) if match.group(1) is not None
-                         else json.loads(match.group(2)))
+                raise JsonPathError(
+                    f'bad bracket at character {i + 1} of {path!r}: use [0] or ["key"]'
+                )
+            parts.append(
+                int(match.group(1)) if match.group(1) is not None else json.loads(match.group(2))
+            )
             i = match.end()
             expect_part = False
         elif path[i] == ".":

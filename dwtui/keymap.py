@@ -50,9 +50,7 @@ def load_keymap(path: Path) -> dict[str, str]:
     keymap: dict[str, str] = {}
     for binding_id, keys in data.items():
         if not isinstance(keys, str) or not keys.strip():
-            raise KeymapError(
-                f"{path}: {binding_id}: expected keys as a string such as \"ctrl+r\""
-            )
+            raise KeymapError(f'{path}: {binding_id}: expected keys as a string such as "ctrl+r"')
         keymap[binding_id] = keys.strip()
     return keymap
 
@@ -67,4 +65,3 @@ def fill_keys(text: str, key_for: Callable[[str], str | None]) -> str:
         return key_for(match.group(1)) or match.group(0)
 
     return KEY_REFERENCE.sub(replace, text)
-

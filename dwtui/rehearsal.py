@@ -57,15 +57,23 @@ def _last_words(text: str) -> str:
 def start(rehearsal: Rehearsal, workdir: Path) -> World:
     """Run the setup; the world it made (RehearsalError if it failed or timed out)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    world = World(workdir=workdir, rehearsal_id=secrets.token_hex(4),
-                  checklist_dir=rehearsal.checklist_dir)
+    world = World(
+        workdir=workdir, rehearsal_id=secrets.token_hex(4), checklist_dir=rehearsal.checklist_dir
+    )
     try:
         done = subprocess.run(
-            ["bash", "-c", rehearsal.setup], cwd=workdir, env=world.script_env(),
-            capture_output=True, text=True, timeout=rehearsal.timeout, check=False)
+            ["bash", "-c", rehearsal.setup],
+            cwd=workdir,
+            env=world.script_env(),
+            capture_output=True,
+            text=True,
+            timeout=rehearsal.timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
-        raise RehearsalError(f"the rehearsal setup did not finish within "
-                             f"{rehearsal.timeout:g}s") from None
+        raise RehearsalError(
+            f"the rehearsal setup did not finish within {rehearsal.timeout:g}s"
+        ) from None
     for line in done.stdout.splitlines():
         found = _LINE.match(line.strip())
         if found:
@@ -73,8 +81,10 @@ def start(rehearsal: Rehearsal, workdir: Path) -> World:
             (world.variables if kind == "var" else world.environ)[name] = value
     if done.returncode != 0:
         stop(rehearsal, world)  # undo what it did make
-        raise RehearsalError(f"the rehearsal setup exited with {done.returncode}: "
-                             f"{_last_words(done.stderr or done.stdout)}")
+        raise RehearsalError(
+            f"the rehearsal setup exited with {done.returncode}: "
+            f"{_last_words(done.stderr or done.stdout)}"
+        )
     return world
 
 
@@ -84,11 +94,19 @@ def stop(rehearsal: Rehearsal, world: World) -> str | None:
         return None
     try:
         done = subprocess.run(
-            ["bash", "-c", rehearsal.teardown], cwd=world.workdir, env=world.script_env(),
-            capture_output=True, text=True, timeout=TEARDOWN_TIMEOUT, check=False)
+            ["bash", "-c", rehearsal.teardown],
+            cwd=world.workdir,
+            env=world.script_env(),
+            capture_output=True,
+            text=True,
+            timeout=TEARDOWN_TIMEOUT,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return f"the rehearsal teardown did not finish within {TEARDOWN_TIMEOUT:g}s"
     if done.returncode != 0:
-        return f"the rehearsal teardown exited with {done.returncode}: " \
-               f"{_last_words(done.stderr or done.stdout)}"
+        return (
+            f"the rehearsal teardown exited with {done.returncode}: "
+            f"{_last_words(done.stderr or done.stdout)}"
+        )
     return None

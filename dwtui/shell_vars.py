@@ -62,7 +62,12 @@ class ShellCommand(str):
     values: dict[str, str]
 
     def __new__(
-        cls, text: str, *, env: Mapping[str, str], shown: str, template: str,
+        cls,
+        text: str,
+        *,
+        env: Mapping[str, str],
+        shown: str,
+        template: str,
         values: Mapping[str, str],
     ) -> ShellCommand:
         """A command `text` with its environment and what to show of it."""
@@ -351,6 +356,9 @@ def substitute(text: str, value_of: Callable[[str], str | None]) -> ShellCommand
     scanner = _Scanner(text, value_of)
     scanner.run()
     return ShellCommand(
-        "".join(scanner.out), env=scanner.env, shown="".join(scanner.shown), template=text,
+        "".join(scanner.out),
+        env=scanner.env,
+        shown="".join(scanner.shown),
+        template=text,
         values=scanner.values,
     )

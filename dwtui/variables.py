@@ -191,8 +191,11 @@ class Variables:
 
     def _typed_problem(self, variable: Variable) -> str | None:
         """Why the value given to a typed variable is refused (`--var`, prompt, env)."""
-        given = [self.session.variables.get(variable.name), self._memory.get(variable.name),
-                 self._rejected.get(variable.name)]
+        given = [
+            self.session.variables.get(variable.name),
+            self._memory.get(variable.name),
+            self._rejected.get(variable.name),
+        ]
         if variable.env:
             given.append(self.environ.get(variable.env))
         for value in given:
@@ -292,12 +295,16 @@ class Variables:
 
     def as_mapping(self, names: Iterable[str] | None = None) -> dict[str, str]:
         """Name -> value for the checklist's variables, captures and built-ins with a value."""
-        wanted = set(names) if names is not None else (
-            set(self.checklist.variables)
-            | set(self.session.variables)
-            | set(self.session.captured)
-            | set(self._volatile)
-            | set(BUILTINS)
+        wanted = (
+            set(names)
+            if names is not None
+            else (
+                set(self.checklist.variables)
+                | set(self.session.variables)
+                | set(self.session.captured)
+                | set(self._volatile)
+                | set(BUILTINS)
+            )
         )
         out: dict[str, str] = {}
         for name in wanted:
@@ -459,8 +466,12 @@ class VariablesView(Mapping[str, str]):
     def _names(self) -> set[str]:
         v = self._variables
         return (
-            set(v.checklist.variables) | set(v.session.variables) | set(v.session.captured)
-            | set(v._volatile) | set(v._memory) | set(BUILTINS)
+            set(v.checklist.variables)
+            | set(v.session.variables)
+            | set(v.session.captured)
+            | set(v._volatile)
+            | set(v._memory)
+            | set(BUILTINS)
             | {f"target.{key}" for key in (v.target_spec.settings if v.target_spec else {})}
         )
 

@@ -127,8 +127,10 @@ def describe_error(exc: Exception, host: str, timeout: float) -> str:
             return f"TLS error talking to {host}: {_tls_reason(exc)}"
         if "refused" in text:
             return f"cannot connect to {host}: connection refused"
-        if "name or service not known" in text or "nodename nor servname" in text or (
-            "name resolution" in text
+        if (
+            "name or service not known" in text
+            or "nodename nor servname" in text
+            or ("name resolution" in text)
         ):
             return f"cannot resolve host {host.rsplit(':', 1)[0] if ']' not in host else host}"
         return f"cannot connect to {host}: {_first_line(exc)}"

@@ -24,7 +24,9 @@ def cell(value: Any, mask: Callable[[str], str] | None = None) -> str:
 
 
 def format_table(
-    columns: Sequence[str], rows: Sequence[Sequence[Any]], total: int,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    total: int,
     mask: Callable[[str], str] | None = None,
 ) -> str:
     """A table of `rows` under `columns`; says how many of `total` rows were left out."""

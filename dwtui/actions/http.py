@@ -90,9 +90,15 @@ class HttpAction:
                         f"cancelled by the operator after {len(replies)} of {repeat} requests"
                     )
                 try:
-                    reply = send(client, method, url, timeout=timeout, headers=headers,
-                                 json_body=json_body,
-                                 content=None if body is None else str(body))
+                    reply = send(
+                        client,
+                        method,
+                        url,
+                        timeout=timeout,
+                        headers=headers,
+                        json_body=json_body,
+                        content=None if body is None else str(body),
+                    )
                 except ActionError as exc:
                     if repeat == 1:
                         raise
@@ -101,8 +107,10 @@ class HttpAction:
                 count = reply.headers.get("x-query-count")
                 queries = f"  X-Query-Count: {count}" if count is not None else ""
                 prefix = f"#{number} " if repeat > 1 else ""
-                ctx.log.line(f"<- {prefix}{reply.status} {reply.reason} in "
-                             f"{reply.latency_ms:.1f} ms{queries}")
+                ctx.log.line(
+                    f"<- {prefix}{reply.status} {reply.reason} in "
+                    f"{reply.latency_ms:.1f} ms{queries}"
+                )
         return _outcome(ctx, masker, method=method, url=url, replies=replies)
 
 
@@ -154,13 +162,16 @@ def _outcome(
     def failed(message: str) -> ActionOutcome:
         message = masker.mask(message)
         ctx.log.line(f"error: {message}")
-        return ActionOutcome(ok=False, error=message, summary=message, observed=observed,
-                             evidence=evidence)
+        return ActionOutcome(
+            ok=False, error=message, summary=message, observed=observed, evidence=evidence
+        )
 
     success = 200 <= status < 300
     if "status" not in ctx.step.expect and not success:
-        return failed(f"{host_of(url)} answered {status} {_reason(replies, status)} "
-                      "(set expect.status to accept it)")
+        return failed(
+            f"{host_of(url)} answered {status} {_reason(replies, status)} "
+            "(set expect.status to accept it)"
+        )
     # A non-2xx answer the step accepts is judged by `expect` alone: its error page is
     # rarely JSON, and "expected status 201, got 500" says more than "invalid JSON".
     needs_json = _is_json(last) or ctx.step.capture or "json" in ctx.step.expect
@@ -176,8 +187,13 @@ def _outcome(
             return failed(f"cannot capture {name}: no {path!r} in the response JSON")
         captured[name] = masker.mask(_text(value))
         ctx.log.line(f"captured {name} = {captured[name]}")
-    return ActionOutcome(ok=True, summary=masker.mask(summary), observed=observed,
-                         captured=captured, evidence=evidence)
+    return ActionOutcome(
+        ok=True,
+        summary=masker.mask(summary),
+        observed=observed,
+        captured=captured,
+        evidence=evidence,
+    )
 
 
 def percentile(samples: Sequence[float], pct: float) -> float:
@@ -205,7 +221,6 @@ def _status(replies: Sequence[Reply]) -> int:
 
 def _reason(replies: Sequence[Reply], status: int) -> str:
     return next((r.reason for r in replies if r.status == status), "")
-
 
 
 def _is_json(reply: Reply) -> bool:

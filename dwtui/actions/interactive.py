@@ -22,8 +22,9 @@ from dwtui.checklist.model import TargetSpec
 from dwtui.shell_vars import ShellCommand, UnsafeValue, env_name, environment, shown
 
 
-def session_environment(variables: Mapping[str, str], secret_names: frozenset[str],
-                        *, secrets: bool) -> dict[str, str]:
+def session_environment(
+    variables: Mapping[str, str], secret_names: frozenset[str], *, secrets: bool
+) -> dict[str, str]:
     """`DWTUI_V_<name>` -> value for every variable with a value (secrets only if asked)."""
     out: dict[str, str] = {}
     for name in sorted(variables):
@@ -36,7 +37,9 @@ def session_environment(variables: Mapping[str, str], secret_names: frozenset[st
 
 
 def interactive_argv(
-    target: TargetSpec, params: Mapping[str, Any], values: Mapping[str, str],
+    target: TargetSpec,
+    params: Mapping[str, Any],
+    values: Mapping[str, str],
 ) -> tuple[list[str], str]:
     """The argv that opens the session and what to show of it; `values` are the non-secret
     `DWTUI_V_` variables (for kubernetes, which gets them on its command line)."""
@@ -48,8 +51,11 @@ def interactive_argv(
         shell = str(params.get("shell") or os.environ.get("SHELL") or "bash")
         return [shell], shell
     try:
-        inner = command.argv() if isinstance(command, ShellCommand) else (
-            [str(command)] if command else [str(params.get("shell") or "sh")])
+        inner = (
+            command.argv()
+            if isinstance(command, ShellCommand)
+            else ([str(command)] if command else [str(params.get("shell") or "sh")])
+        )
     except UnsafeValue as exc:
         raise ActionError(str(exc)) from None
     if target.kind == "kubernetes":
@@ -90,8 +96,7 @@ class InteractiveShellAction:
             env.update(environment(command))
         cwd = ctx.target.settings.get("cwd") if ctx.target.kind == "local" else None
         ctx.log.line(f"interactive session on {ctx.target.name} ({ctx.target.kind}): {what}")
-        ctx.log.line("variables in its environment: " + (
-            ", ".join(sorted(env_values)) or "none"))
+        ctx.log.line("variables in its environment: " + (", ".join(sorted(env_values)) or "none"))
         flush = getattr(ctx.log, "flush", None)
         if callable(flush):
             flush()
@@ -103,9 +108,16 @@ class InteractiveShellAction:
         seconds = time.monotonic() - started
         ctx.log.line(f"the interactive session ended: exit {code} after {seconds:.0f} s")
         return ActionOutcome(
-            ok=True, summary=f"interactive session ended (exit {code}, {seconds:.0f} s)",
-            exit_code=code, observed={"exit_code": code},
-            evidence={"interactive": {"command": what, "exit_code": code,
-                                      "seconds": round(seconds, 3),
-                                      "variables": sorted(env_values)}},
+            ok=True,
+            summary=f"interactive session ended (exit {code}, {seconds:.0f} s)",
+            exit_code=code,
+            observed={"exit_code": code},
+            evidence={
+                "interactive": {
+                    "command": what,
+                    "exit_code": code,
+                    "seconds": round(seconds, 3),
+                    "variables": sorted(env_values),
+                }
+            },
         )

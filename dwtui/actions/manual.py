@@ -22,7 +22,8 @@ class ManualAction:
             ticked = list(items)  # confirming the step confirms everything in it
         unknown = [item for item in ticked if item not in items]
         evidence: dict[str, object] = {
-            "items": items, "done_items": [i for i in ticked if i in items],
+            "items": items,
+            "done_items": [i for i in ticked if i in items],
         }
         rehearsal = bool(ctx.params.get("rehearsal"))
         evidence["checked_by_person"] = not rehearsal

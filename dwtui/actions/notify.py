@@ -45,14 +45,19 @@ class NotifyAction:
         body = payload(ctx.params)
         url = str(ctx.params.get("webhook") or "")
         host = host_of(url) if url else ""
-        evidence: dict[str, Any] = {"channel": body.get("channel", ""),
-                                    "text": masker.mask(body["text"]), "webhook_host": host}
+        evidence: dict[str, Any] = {
+            "channel": body.get("channel", ""),
+            "text": masker.mask(body["text"]),
+            "webhook_host": host,
+        }
         try:
             if not body["text"].strip():
                 raise ActionError("the notify step has no text")
             if len(body["text"]) > MAX_TEXT:
-                raise ActionError(f"the message is {len(body['text'])} characters; "
-                                  f"Slack accepts at most {MAX_TEXT}")
+                raise ActionError(
+                    f"the message is {len(body['text'])} characters; "
+                    f"Slack accepts at most {MAX_TEXT}"
+                )
             if not url:
                 raise ActionError("no webhook URL (is the webhook variable set?)")
             check_url(url)
@@ -70,22 +75,28 @@ class NotifyAction:
             return ActionOutcome(ok=False, error=message, summary=message, evidence=evidence)
 
         answer = " ".join(reply.text.split())[:200]
-        ctx.log.line(f"<- {reply.status} {reply.reason} in {reply.latency_ms:.0f} ms"
-                     + (f": {answer}" if answer else ""))
+        ctx.log.line(
+            f"<- {reply.status} {reply.reason} in {reply.latency_ms:.0f} ms"
+            + (f": {answer}" if answer else "")
+        )
         evidence["status"] = reply.status
         observed = {"status": reply.status, "output": reply.text}
         if 200 <= reply.status < 300 or "status" in ctx.step.expect:
             where = body.get("channel") or "the webhook's channel"
-            return ActionOutcome(ok=True, summary=f"posted to {where} ({reply.status})",
-                                 observed=observed, evidence=evidence)
+            return ActionOutcome(
+                ok=True,
+                summary=f"posted to {where} ({reply.status})",
+                observed=observed,
+                evidence=evidence,
+            )
         message = masker.mask(
             f"the Slack webhook answered {reply.status} {reply.reason}"
             + (f": {answer}" if answer else "")
         )
         ctx.log.line(f"error: {message}")
-        return ActionOutcome(ok=False, error=message, summary=message, observed=observed,
-                             evidence=evidence)
-
+        return ActionOutcome(
+            ok=False, error=message, summary=message, observed=observed, evidence=evidence
+        )
 
 
 __all__ = ["NotifyAction", "payload", "preview"]

@@ -77,8 +77,9 @@ def _run_command(ctx: ActionContext, masker: Masker) -> str:
     if not command:
         raise ActionError("report.capture with source = 'command' needs a command")
     argv: str | list[str] = command if isinstance(command, str) else [str(c) for c in command]
-    if refused := command_refusal(ctx.guard, shown(argv) if isinstance(argv, str)
-                                  else shlex.join(argv)):
+    if refused := command_refusal(
+        ctx.guard, shown(argv) if isinstance(argv, str) else shlex.join(argv)
+    ):
         raise ActionError(refused)
     ctx.log.line(f"$ {masker.mask(shown(argv) if isinstance(argv, str) else shlex.join(argv))}")
     values = environment(argv) if isinstance(argv, str) else {}
@@ -181,7 +182,9 @@ def _capture(ctx: ActionContext, masker: Masker) -> ActionOutcome:
     ctx.log.write(text)
     ctx.log.line(f"saved {relative}")
     return ActionOutcome(
-        ok=True, summary=summary, evidence={"report": relative, "label": label},
+        ok=True,
+        summary=summary,
+        evidence={"report": relative, "label": label},
     )
 
 
@@ -240,8 +243,10 @@ def _compare(ctx: ActionContext, masker: Masker) -> ActionOutcome:
     ctx.log.line(f"report delta ({before_id} -> {after_id}):")
     ctx.log.write(render_plain(delta, metrics))
     changed = delta.changed_figures()
-    summary = (f"{len(changed)} of {len(delta.figures)} figures changed, "
-               f"{len(delta.values)} values changed, {len(delta.keys_removed)} keys missing")
+    summary = (
+        f"{len(changed)} of {len(delta.figures)} figures changed, "
+        f"{len(delta.values)} values changed, {len(delta.keys_removed)} keys missing"
+    )
     shown_metrics = [m for m in metrics if m.limit]
     if shown_metrics:
         met = sum(1 for m in shown_metrics if m.ok)
@@ -266,11 +271,18 @@ def _compare(ctx: ActionContext, masker: Masker) -> ActionOutcome:
     ctx.log.line(f"saved {relative}")
     # What the expectations judged is kept beside the file names, not over them.
     evidence = {"delta": relative, "before": before_id, "after": after_id, "observed": observed}
-    failures = evaluate({"metrics": {m.change.path: m.limit for m in shown_metrics}},
-                        {"metrics": {m.change.path: m.change.after for m in shown_metrics}})
+    failures = evaluate(
+        {"metrics": {m.change.path: m.limit for m in shown_metrics}},
+        {"metrics": {m.change.path: m.change.after for m in shown_metrics}},
+    )
     if failures:
-        return ActionOutcome(ok=False, error=summarize(failures), summary=summary,
-                             observed=observed, evidence=evidence)
+        return ActionOutcome(
+            ok=False,
+            error=summarize(failures),
+            summary=summary,
+            observed=observed,
+            evidence=evidence,
+        )
     return ActionOutcome(ok=True, summary=summary, observed=observed, evidence=evidence)
 
 
@@ -296,9 +308,12 @@ def _observed(delta: Any, expect: Mapping[str, Any]) -> dict[str, Any]:
     wanted_after = expect.get("after")
     if isinstance(wanted_after, Mapping):
         values = {str(p): delta.after.get(str(p), ABSENT) for p in wanted_after}
-        observed["after"] = {p: v for p, v in values.items()
-                             if v is not ABSENT and not isinstance(v, Mapping | list)}
+        observed["after"] = {
+            p: v for p, v in values.items() if v is not ABSENT and not isinstance(v, Mapping | list)
+        }
     return observed
+
+
 def _write(path: Path, text: str) -> None:
     """An artifact of the session: never through a planted link, private like the session."""
     from dwtui.session.atomic import write_file

@@ -155,28 +155,43 @@ def outcome_from_exit(
         evidence["exit_code"] = code
     if cancelled:
         return ActionOutcome(
-            ok=False, error=f"cancelled (exit {code})", exit_code=code, observed=observed,
+            ok=False,
+            error=f"cancelled (exit {code})",
+            exit_code=code,
+            observed=observed,
             evidence=evidence,
         )
     if timed_out:
         return ActionOutcome(
-            ok=False, error=f"timed out after {timeout:g} s (exit {code})", exit_code=code,
-            observed=observed, evidence=evidence,
+            ok=False,
+            error=f"timed out after {timeout:g} s (exit {code})",
+            exit_code=code,
+            observed=observed,
+            evidence=evidence,
         )
     if code is None:
         return ActionOutcome(
-            ok=False, error="the process ended without recording its exit status (killed)",
+            ok=False,
+            error="the process ended without recording its exit status (killed)",
             observed=observed,
         )
     values, problems = extract_captures(captures, output)
     if problems and code == 0:
         return ActionOutcome(
-            ok=False, error=problems[0], exit_code=code, observed=observed, captured=values,
+            ok=False,
+            error=problems[0],
+            exit_code=code,
+            observed=observed,
+            captured=values,
             evidence=evidence,
         )
     return ActionOutcome(
-        ok=True, summary=f"exit {code}, {lines} line{'s' if lines != 1 else ''} of output",
-        exit_code=code, observed=observed, captured=values, evidence=evidence,
+        ok=True,
+        summary=f"exit {code}, {lines} line{'s' if lines != 1 else ''} of output",
+        exit_code=code,
+        observed=observed,
+        captured=values,
+        evidence=evidence,
     )
 
 
@@ -232,7 +247,11 @@ class ShellAction:
             offset = 0
         try:
             handle = process.start(
-                command, log_path=log_path, cwd=cwd, env=env, mask_values=mask_values,
+                command,
+                log_path=log_path,
+                cwd=cwd,
+                env=env,
+                mask_values=mask_values,
                 values=environment(command),
             )
         except OSError as exc:
@@ -242,7 +261,11 @@ class ShellAction:
         status = process.wait(handle, ctx.cancel, ctx.timeout)
         output = observe_output(log_path, offset, full=needs_text(ctx.step))
         outcome = outcome_from_exit(
-            status.code, output, ctx.step.capture, timed_out=status.timed_out,
-            cancelled=status.cancelled, timeout=ctx.timeout,
+            status.code,
+            output,
+            ctx.step.capture,
+            timed_out=status.timed_out,
+            cancelled=status.cancelled,
+            timeout=ctx.timeout,
         )
         return outcome

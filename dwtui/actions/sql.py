@@ -110,8 +110,9 @@ class SqlAction:
         )
         watcher.start()
         try:
-            result = _execute(conn, template, arguments, analysis, write=write,
-                              timeout=timeout, max_rows=max_rows)
+            result = _execute(
+                conn, template, arguments, analysis, write=write, timeout=timeout, max_rows=max_rows
+            )
         except psycopg.Error as exc:
             _rollback_quietly(conn)
             raise ActionError(query_error(exc, ctx, timeout)) from None
@@ -121,8 +122,16 @@ class SqlAction:
             done.set()
             conn.close()
         elapsed_ms = (time.monotonic() - started) * 1000
-        return _outcome(ctx, result, write=write, elapsed_ms=elapsed_ms, where=where,
-                        secrets=secrets, query=query, max_rows=max_rows)
+        return _outcome(
+            ctx,
+            result,
+            write=write,
+            elapsed_ms=elapsed_ms,
+            where=where,
+            secrets=secrets,
+            query=query,
+            max_rows=max_rows,
+        )
 
 
 def _shown_values(template: QueryTemplate, arguments: list[Any]) -> list[tuple[str, Any]]:
@@ -163,9 +172,7 @@ def _execute(
     result = _Result()
     with conn.cursor() as cur:
         # set_config(..., true) is SET LOCAL: it ends with this transaction.
-        cur.execute(
-            "SELECT set_config('statement_timeout', %s, true)", [str(int(timeout * 1000))]
-        )
+        cur.execute("SELECT set_config('statement_timeout', %s, true)", [str(int(timeout * 1000))])
         counted = analysis.counts_itself or not write
         before = None if counted else rows_changed_so_far(conn)
         # prepare=True: the extended protocol, which refuses a second statement outright.
@@ -221,8 +228,10 @@ def _outcome(
         columns = observed.get("columns") or {}
         if column.startswith(json_path.PREFIX):
             # The result as JSON: a list of rows, each an object of its columns.
-            rows = [dict(zip(result.columns, [plain(v) for v in row], strict=True))
-                    for row in result.rows]
+            rows = [
+                dict(zip(result.columns, [plain(v) for v in row], strict=True))
+                for row in result.rows
+            ]
             found = json_path.find(rows, column.removeprefix(json_path.PREFIX))
             if found is json_path.MISSING:
                 message = f"cannot capture {name}: no {column!r} in the result's rows"
@@ -233,8 +242,10 @@ def _outcome(
             continue
         if column not in columns:
             have = ", ".join(result.columns) or "no columns"
-            why = "the query returned no rows" if result.has_rows and not result.rows else (
-                f"no column {column!r} in the result ({have})"
+            why = (
+                "the query returned no rows"
+                if result.has_rows and not result.rows
+                else (f"no column {column!r} in the result ({have})")
             )
             message = f"cannot capture {name}: {why}"
             ctx.log.line(f"error: {message}")
@@ -248,21 +259,29 @@ def _outcome(
         if observed["scalar"] is not None and len(result.columns) == 1 and result.total == 1:
             parts = [f"{result.columns[0]} = {capture_text(observed['scalar'])}"]
     if write:
-        parts.append("affected unknown" if result.affected is None else (
-            f"{result.affected} affected" if result.counted_by_statement
-            else f"{result.affected} changed"))
+        parts.append(
+            "affected unknown"
+            if result.affected is None
+            else (
+                f"{result.affected} affected"
+                if result.counted_by_statement
+                else f"{result.affected} changed"
+            )
+        )
     summary = ", ".join(parts) or "ok"
     evidence: dict[str, Any] = {
         "database": f"{where['host']}:{where['port']}/{where['dbname']}",
-        "query": secrets.mask(query if len(query) <= MAX_EVIDENCE_QUERY
-                              else query[:MAX_EVIDENCE_QUERY] + "…"),
+        "query": secrets.mask(
+            query if len(query) <= MAX_EVIDENCE_QUERY else query[:MAX_EVIDENCE_QUERY] + "…"
+        ),
         "write": write,
         "duration_ms": round(elapsed_ms, 1),
         **{k: v for k, v in observed.items() if k in ("rows", "affected")},
     }
     if write and not result.counted_by_statement:
         evidence["affected_from"] = (
-            "unknown" if result.affected is None else "table statistics of the transaction")
+            "unknown" if result.affected is None else "table statistics of the transaction"
+        )
     if result.has_rows:
         evidence["columns"] = result.columns
         evidence["first_rows"] = redact_tree(
@@ -277,15 +296,18 @@ def _outcome(
     )
 
 
-
 def _affected_text(result: _Result) -> str:
     if result.affected is None:
-        return ("rows affected unknown (the statement's own count does not show them and the "
-                "table statistics cannot: TRUNCATE, or track_counts is off)")
+        return (
+            "rows affected unknown (the statement's own count does not show them and the "
+            "table statistics cannot: TRUNCATE, or track_counts is off)"
+        )
     if result.counted_by_statement:
         return f"{result.affected} row(s) affected"
-    return (f"{result.affected} row(s) changed in the step's transaction (from its table "
-            "statistics, triggers included)")
+    return (
+        f"{result.affected} row(s) changed in the step's transaction (from its table "
+        "statistics, triggers included)"
+    )
 
 
 def _where(dsn: str) -> dict[str, str]:

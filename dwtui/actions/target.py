@@ -67,7 +67,8 @@ def resolve_spec(ctx: ActionContext) -> TargetSpec:
 
     filled = {
         k: (substitute_shell(v, value_of) if k in SHELL_SETTINGS else fill(v))
-        if isinstance(v, str) else v
+        if isinstance(v, str)
+        else v
         for k, v in settings.items()
     }
     return TargetSpec(

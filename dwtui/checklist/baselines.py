@@ -18,9 +18,7 @@ from dwtui.checklist.model import Step
 Report = Callable[[KeyPath, str], None]
 
 #: `<= baseline`, `<= baseline * 1.2`, `>= baseline - 5`, `< baseline + 0.01`.
-RELATIVE = re.compile(
-    r"^\s*(<=|>=|==|!=|<|>)\s*baseline\s*(?:([*+-])\s*(\d+(?:\.\d+)?))?\s*$"
-)
+RELATIVE = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*baseline\s*(?:([*+-])\s*(\d+(?:\.\d+)?))?\s*$")
 
 
 def is_relative(value: Any) -> bool:
@@ -49,13 +47,20 @@ def check_baselines(report: Report, steps: list[tuple[Step, KeyPath]]) -> None:
             if step.baseline == step.id:
                 report((*where, "baseline"), "a step cannot be its own baseline")
             elif step.baseline not in earlier:
-                report((*where, "baseline"), f"no earlier step with id '{step.baseline}'"
-                       f"{did_you_mean(step.baseline, earlier)}")
+                report(
+                    (*where, "baseline"),
+                    f"no earlier step with id '{step.baseline}'"
+                    f"{did_you_mean(step.baseline, earlier)}",
+                )
             if not uses:
-                report((*where, "baseline"), "no expectation uses it: write one such as "
-                       "\"<= baseline * 1.2\"")
+                report(
+                    (*where, "baseline"),
+                    'no expectation uses it: write one such as "<= baseline * 1.2"',
+                )
         elif uses:
-            report((*where, "expect", *uses[0][0].split(".")),
-                   f"'{uses[0][1]}' compares with a baseline: add baseline = \"<step id>\"")
+            report(
+                (*where, "expect", *uses[0][0].split(".")),
+                f"'{uses[0][1]}' compares with a baseline: add baseline = \"<step id>\"",
+            )
         if step.id:
             seen.setdefault(step.id, step)

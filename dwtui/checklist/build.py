@@ -95,7 +95,9 @@ class Builder(TableChecker):
                 env=spec.get("env"),
                 required=spec.get("required", False),
                 expr=spec.get("expr"),
-                type=typed.type, minimum=typed.minimum, maximum=typed.maximum,
+                type=typed.type,
+                minimum=typed.minimum,
+                maximum=typed.maximum,
             )
         return out
 
@@ -107,8 +109,7 @@ class Builder(TableChecker):
         if kind is None:
             for bound in ("min", "max"):
                 if bound in spec:
-                    self.report((*where, bound), f"{bound} needs type = \"int\" or "
-                                "\"number\"")
+                    self.report((*where, bound), f'{bound} needs type = "int" or "number"')
             return Variable(name=name)
         if low is not None and high is not None and low > high:
             self.report((*where, "min"), f"min {low:g} is above max {high:g}")
@@ -152,8 +153,9 @@ class Builder(TableChecker):
                 required = schema.TARGET_REQUIRED[kind]
                 for setting in schema.TARGET_SETTINGS[kind]:
                     fields[setting] = Field(schema.STR, required=setting in required)
-            spec = self.table(raw, here, fields, f"a {kind} target" if known else "a target",
-                              strict=known)
+            spec = self.table(
+                raw, here, fields, f"a {kind} target" if known else "a target", strict=known
+            )
             if "kind" not in spec:
                 continue
             settings = {k: v for k, v in spec.items() if k not in ("kind", "description")}
@@ -182,8 +184,12 @@ class Builder(TableChecker):
         timeout = spec.get("timeout", 120)
         if timeout <= 0:
             self.report(("rehearsal", "timeout"), "must be a number of seconds above 0")
-        return Rehearsal(setup=spec["setup"], teardown=spec.get("teardown", ""),
-                         description=spec.get("description", ""), timeout=float(timeout))
+        return Rehearsal(
+            setup=spec["setup"],
+            teardown=spec.get("teardown", ""),
+            description=spec.get("description", ""),
+            timeout=float(timeout),
+        )
 
     def tracking(self, value: Any) -> Tracking:
         """`[tracking]`: planned date, assignee, tracker, channel, contacts."""
@@ -276,8 +282,10 @@ class Builder(TableChecker):
         """A step's or phase's `when` (its variable is checked with the references)."""
         condition = build_condition(self, value, where)
         if condition is not None:
-            self.sites.conditions += [(leaf, (*path, "step" if leaf.step else "var"))
-                                      for leaf, path in _leaf_paths(condition, where)]
+            self.sites.conditions += [
+                (leaf, (*path, "step" if leaf.step else "var"))
+                for leaf, path in _leaf_paths(condition, where)
+            ]
         return condition
 
     # -- steps -------------------------------------------------------------------------
@@ -339,10 +347,12 @@ class Builder(TableChecker):
             targets=tuple(spec.get("targets", ())),
             creates=tuple(spec.get("creates", ())),
             retry=build_retry(self, spec.get("retry"), (*where, "retry"), kind_str)
-            if known else None,
+            if known
+            else None,
             when=self.when(spec.get("when"), (*where, "when")),
             baseline=spec.get("baseline", ""),
-            signoff=signoff_count(spec), approvers=tuple(spec.get("approvers", ())),
+            signoff=signoff_count(spec),
+            approvers=tuple(spec.get("approvers", ())),
             lock=build_lock(self, spec.get("lock"), (*where, "lock")),
         )
 
@@ -402,7 +412,8 @@ class Builder(TableChecker):
                 self.report(here, f"'{name}' is a built-in variable and cannot be captured")
                 continue
             if isinstance(source, str) and (
-                    source.startswith(json_path.PREFIX) or extractor == "json path"):
+                source.startswith(json_path.PREFIX) or extractor == "json path"
+            ):
                 if not self.check_json_path(source.removeprefix(json_path.PREFIX), here):
                     continue
             elif extractor == "regex" and not self.regex(source, here, groups=1):

@@ -88,7 +88,9 @@ def build_retry(checker: TableChecker, value: Any, where: KeyPath, kind: str) ->
     if not ok or not isinstance(value, dict):
         return None
     return Retry(
-        until=spec.get("until", "expect"), attempts=attempts, interval=float(interval),
+        until=spec.get("until", "expect"),
+        attempts=attempts,
+        interval=float(interval),
         timeout=float(timeout) if timeout is not None else None,
     )
 
@@ -102,8 +104,10 @@ def build_lock(checker: TableChecker, value: Any, where: KeyPath) -> StepLock | 
     if not isinstance(value, dict) or not isinstance(name, str):
         return None
     if not _LOCK_NAME.fullmatch(name):
-        checker.report((*where, "name"), f"'{name}' is not a lock name (letters, digits, "
-                       "'-', '_', '.', ':'; at most 100)")
+        checker.report(
+            (*where, "name"),
+            f"'{name}' is not a lock name (letters, digits, '-', '_', '.', ':'; at most 100)",
+        )
         return None
     if timeout < 0:
         checker.report((*where, "timeout"), "must be 0 or more seconds")
@@ -111,8 +115,9 @@ def build_lock(checker: TableChecker, value: Any, where: KeyPath) -> StepLock | 
     return StepLock(name=name, timeout=float(timeout))
 
 
-def build_condition(checker: TableChecker, value: Any, where: KeyPath,
-                    depth: int = 0) -> Condition | None:
+def build_condition(
+    checker: TableChecker, value: Any, where: KeyPath, depth: int = 0
+) -> Condition | None:
     """A `when` table, or None (absent or wrong: reported)."""
     if value is None:
         return None
@@ -122,8 +127,9 @@ def build_condition(checker: TableChecker, value: Any, where: KeyPath,
     ops = [op for op in CONDITION_OPS if op in spec]
     if len(ops) != 1:
         if isinstance(value, dict):
-            checker.report(where, "when needs var (or step) and exactly one of: "
-                           + ", ".join(CONDITION_OPS))
+            checker.report(
+                where, "when needs var (or step) and exactly one of: " + ", ".join(CONDITION_OPS)
+            )
         return None
     if ("var" in spec) == ("step" in spec):
         if isinstance(value, dict):
@@ -139,28 +145,33 @@ def build_condition(checker: TableChecker, value: Any, where: KeyPath,
         need = "a list of values" if many else "one value"
         checker.report((*where, op), f"{op} takes {need}")
         return None
-    if op == "is" and not (isinstance(raw, str) and (
-            COMPARISON.fullmatch(raw) or COMPARISON_VAR.fullmatch(raw))):
-        checker.report((*where, op), "is takes a comparison such as \">= 5\" or "
-                       "\"<= ${max_errors}\"")
+    if op == "is" and not (
+        isinstance(raw, str) and (COMPARISON.fullmatch(raw) or COMPARISON_VAR.fullmatch(raw))
+    ):
+        checker.report((*where, op), 'is takes a comparison such as ">= 5" or "<= ${max_errors}"')
         return None
     values = tuple(as_text(item) for item in items)
     if "step" in spec:
         wrong = [v for v in values if v not in STEP_STATUSES]
         if op == "is" or wrong:
-            checker.report((*where, op), "a step condition compares the step's status: one of "
-                           + ", ".join(STEP_STATUSES))
+            checker.report(
+                (*where, op),
+                "a step condition compares the step's status: one of " + ", ".join(STEP_STATUSES),
+            )
             return None
         return Condition(var="", op=op, values=values, step=spec["step"])
     return Condition(var=spec["var"], op=op, values=values)
 
 
-def _combined(checker: TableChecker, value: dict[str, Any], where: KeyPath,
-              depth: int) -> Condition | None:
+def _combined(
+    checker: TableChecker, value: dict[str, Any], where: KeyPath, depth: int
+) -> Condition | None:
     """`{ all = [...] }`, `{ any = [...] }` or `{ not = {...} }`."""
     if len(value) != 1:
-        checker.report(where, "all, any or not stands alone in its table: "
-                       "{ all = [{ var = ... }, { step = ... }] }")
+        checker.report(
+            where,
+            "all, any or not stands alone in its table: { all = [{ var = ... }, { step = ... }] }",
+        )
         return None
     op, raw = next(iter(value.items()))
     here = (*where, op)
@@ -174,8 +185,9 @@ def _combined(checker: TableChecker, value: dict[str, Any], where: KeyPath,
         inner = build_condition(checker, raw, here, depth + 1)
         return None if inner is None else Condition(var="", op="not", values=(), parts=(inner,))
     if not isinstance(raw, list) or not raw or not all(isinstance(i, dict) for i in raw):
-        checker.report(here, f"{op} takes a list of condition tables: "
-                       f"{op} = [{{ ... }}, {{ ... }}]")
+        checker.report(
+            here, f"{op} takes a list of condition tables: {op} = [{{ ... }}, {{ ... }}]"
+        )
         return None
     parts = [build_condition(checker, item, (*here, i), depth + 1) for i, item in enumerate(raw)]
     if any(part is None for part in parts):

@@ -30,7 +30,11 @@ LoadToml = Callable[[Path], "tuple[dict[str, Any], str, bytes] | Problem"]
 INCLUDED_TOP_LEVEL = ("include", "vars", "targets", "phases", "criteria", "rollback")
 #: Arrays merged in include order, the including file's own items last.
 LISTS: tuple[tuple[str, ...], ...] = (
-    ("phases",), ("criteria",), ("rollback", "scenarios"), ("rollback", "matrix"))
+    ("phases",),
+    ("criteria",),
+    ("rollback", "scenarios"),
+    ("rollback", "matrix"),
+)
 #: Tables of named items: the including file's definition wins; two included files that
 #: define one name differently are a conflict.
 NAMED = ("vars", "targets")
@@ -83,9 +87,9 @@ class SourcedReporter(Reporter):
                 found = origins[at]
                 if found is not None:
                     source, index = found
-                    return source.path, source.locator, (*prefix, index, *where[n + 1:])
+                    return source.path, source.locator, (*prefix, index, *where[n + 1 :])
                 own = sum(1 for o in origins[:at] if o is None)
-                return self.path, self.locator, (*prefix, own, *where[n + 1:])
+                return self.path, self.locator, (*prefix, own, *where[n + 1 :])
         if len(where) > 1 and str(where[0]) in self.named_origin:
             source_of = self.named_origin[str(where[0])].get(str(where[1]))
             if source_of is not None:
@@ -119,8 +123,16 @@ def merge(
     """`data` with its includes merged in (problems go to `report`); `report` learns where
     each merged item came from."""
     merged = Merged()
-    _collect(path, data.get("include"), ("include",), report=report, merged=merged,
-             stack=[path.resolve()], say=_own_report(report), load=load)
+    _collect(
+        path,
+        data.get("include"),
+        ("include",),
+        report=report,
+        merged=merged,
+        stack=[path.resolve()],
+        say=_own_report(report),
+        load=load,
+    )
     out = {k: v for k, v in data.items() if k != "include"}
     report.included = merged.sources
     for prefix, items in merged.lists.items():
@@ -129,16 +141,18 @@ def merge(
         holder: Any = out
         if len(prefix) == 2:  # rollback.scenarios / rollback.matrix
             parent = out.get(prefix[0])
-            holder = out[prefix[0]] = dict(parent) if isinstance(parent, dict) else (
-                {} if parent is None else parent)
+            holder = out[prefix[0]] = (
+                dict(parent) if isinstance(parent, dict) else ({} if parent is None else parent)
+            )
         if isinstance(holder, dict):
             holder[prefix[-1]] = [item for item, _, _ in items] + own_list
             report.list_origin[prefix] = [(s, i) for _, s, i in items] + [None] * len(own_list)
     for section, named in merged.named.items():
         own_table = data.get(section) if isinstance(data.get(section), dict) else {}
         table = {name: value for name, (value, _) in named.items()}
-        report.named_origin[section] = {name: s for name, (_, s) in named.items()
-                                        if name not in (own_table or {})}
+        report.named_origin[section] = {
+            name: s for name, (_, s) in named.items() if name not in (own_table or {})
+        }
         table.update(own_table or {})
         out[section] = table
     return out
@@ -152,8 +166,15 @@ def _own_report(report: SourcedReporter) -> Say:
 
 
 def _collect(
-    path: Path, includes: Any, where: KeyPath, *, report: SourcedReporter, merged: Merged,
-    stack: list[Path], say: Say, load: LoadToml,
+    path: Path,
+    includes: Any,
+    where: KeyPath,
+    *,
+    report: SourcedReporter,
+    merged: Merged,
+    stack: list[Path],
+    say: Say,
+    load: LoadToml,
 ) -> None:
     """Read each file `includes` names (relative to `path`), depth-first."""
     if includes is None:
@@ -165,7 +186,7 @@ def _collect(
         here = (*where, index)
         target = (path.parent / name).resolve()
         if target in stack:
-            chain = " -> ".join(p.name for p in [*stack[stack.index(target):], target])
+            chain = " -> ".join(p.name for p in [*stack[stack.index(target) :], target])
             say(here, f"'{name}' is already being included (a cycle: {chain})")
             continue
         if not target.is_file():
@@ -182,17 +203,26 @@ def _collect(
         def in_file(at: KeyPath, message: str, source: Source = source) -> None:
             line, col = source.locator.position(at)
             prefix = format_path(at)
-            report.problems.append(Problem.at(source.path, line, col,
-                                              one_line(f"{prefix}: {message}" if prefix
-                                                       else message)))
+            report.problems.append(
+                Problem.at(
+                    source.path, line, col, one_line(f"{prefix}: {message}" if prefix else message)
+                )
+            )
 
         for key in data:
             if key not in INCLUDED_TOP_LEVEL:
                 in_file((key,), f"an included file holds only {', '.join(INCLUDED_TOP_LEVEL)}")
-        _collect(target, data.get("include"), ("include",), report=report, merged=merged,
-                 stack=[*stack, target], say=in_file, load=load)
+        _collect(
+            target,
+            data.get("include"),
+            ("include",),
+            report=report,
+            merged=merged,
+            stack=[*stack, target],
+            say=in_file,
+            load=load,
+        )
         _take(data, source, merged, in_file)
-
 
 
 def _take(data: dict[str, Any], source: Source, merged: Merged, in_file: Say) -> None:
@@ -201,8 +231,7 @@ def _take(data: dict[str, Any], source: Source, merged: Merged, in_file: Say) ->
     if isinstance(rollback, dict):
         for key in rollback:
             if key not in ROLLBACK_KEYS:
-                in_file(("rollback", key), "an included [rollback] holds only scenarios "
-                        "and matrix")
+                in_file(("rollback", key), "an included [rollback] holds only scenarios and matrix")
     for prefix in LISTS:
         items = _get(data, prefix)
         if items is None:
@@ -210,8 +239,9 @@ def _take(data: dict[str, Any], source: Source, merged: Merged, in_file: Say) ->
         if not isinstance(items, list):
             in_file(prefix, f"expected an array of tables ([[{'.'.join(prefix)}]])")
             continue
-        merged.lists.setdefault(prefix, []).extend((item, source, i)
-                                                   for i, item in enumerate(items))
+        merged.lists.setdefault(prefix, []).extend(
+            (item, source, i) for i, item in enumerate(items)
+        )
     for section in NAMED:
         table = data.get(section, {})
         if not isinstance(table, dict):
@@ -223,5 +253,8 @@ def _take(data: dict[str, Any], source: Source, merged: Merged, in_file: Say) ->
                 known[name] = (value, source)
             elif first[0] != value:
                 line, _ = first[1].locator.position((section, name))
-                in_file((section, name), f"'{name}' is also defined, differently, in "
-                        f"{first[1].path}:{line} (define it once, or in the including file)")
+                in_file(
+                    (section, name),
+                    f"'{name}' is also defined, differently, in "
+                    f"{first[1].path}:{line} (define it once, or in the including file)",
+                )

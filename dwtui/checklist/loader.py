@@ -139,10 +139,13 @@ def _build(
     )
     check_baselines(report, builder.sites.steps)
     check_guard_references(
-        report, guards,
+        report,
+        guards,
         phases={p.id: [s.id for s in p.steps] for p in phases},
-        scenarios={s.id for s in scenarios}, symptoms={row.symptom for row in matrix},
-        variables=set(variables) | set(schema.BUILTIN_VARIABLES)
+        scenarios={s.id for s in scenarios},
+        symptoms={row.symptom for row in matrix},
+        variables=set(variables)
+        | set(schema.BUILTIN_VARIABLES)
         | {name for p in phases for s in p.steps for name in s.capture},
     )
     if top.get("phases") == []:
@@ -151,8 +154,10 @@ def _build(
     for index, scenario in enumerate(scenarios):
         for ref in scenario.undoes or ():
             if ref not in known:
-                report(("rollback", "scenarios", index, "undoes"),
-                       f"'{ref}' names no phase or step of the forward path")
+                report(
+                    ("rollback", "scenarios", index, "undoes"),
+                    f"'{ref}' names no phase or step of the forward path",
+                )
     if report.problems:
         return None, report.problems
     checklist = Checklist(
@@ -177,4 +182,3 @@ def _build(
         signoff_groups=signoff_groups,
     )
     return checklist, []
-

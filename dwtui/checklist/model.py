@@ -72,7 +72,7 @@ class Variable:
             number = float(int(text)) if self.type == "int" else float(text)
         except ValueError:
             what = "an integer" if self.type == "int" else "a number"
-            return f"{self.name}: {value!r} is not {what} (type = \"{self.type}\")"
+            return f'{self.name}: {value!r} is not {what} (type = "{self.type}")'
         if not math.isfinite(number):
             return f"{self.name}: {value!r} is not a finite number"
         if self.minimum is not None and number < self.minimum:

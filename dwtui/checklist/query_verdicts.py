@@ -34,6 +34,7 @@ MAX_VERDICTS = 5000
 #: The largest cache file read (bytes); a bigger one is ignored.
 MAX_BYTES = 4 * 1024 * 1024
 
+
 def cache_dir(env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
     """Where the verdicts are kept."""
     if env.get("DWTUI_CACHE_DIR"):

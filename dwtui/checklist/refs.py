@@ -49,11 +49,15 @@ def check_references(
             step_id, _, key = ref.partition(":")  # `step:key`: one expectation of the step
             if step_id not in steps:
                 report((*where, "evidence", i), _no_step(step_id, steps))
-            elif key and key not in steps[step_id].expect and not (
-                key == "exit_code" and steps[step_id].kind in ("shell", "target.exec")
+            elif (
+                key
+                and key not in steps[step_id].expect
+                and not (key == "exit_code" and steps[step_id].kind in ("shell", "target.exec"))
             ):
-                report((*where, "evidence", i),
-                       f"step '{step_id}' has no expectation '{key}' (in its expect)")
+                report(
+                    (*where, "evidence", i),
+                    f"step '{step_id}' has no expectation '{key}' (in its expect)",
+                )
     for row, where in sites.matrix:
         if row.scenario not in scenario_ids:
             report(
@@ -136,8 +140,7 @@ def _step_targets(
     if not step.kind.startswith("target.") or step.kind not in schema.KIND_FIELDS:
         return
     if not targets:
-        report((*where, "kind"),
-               f"a {step.kind} step needs a target: add a [targets.<name>] table")
+        report((*where, "kind"), f"a {step.kind} step needs a target: add a [targets.<name>] table")
         return
     for name in step.targets or tuple(targets):
         spec = targets.get(name)
@@ -198,11 +201,17 @@ def _variables(
             places += _strings(condition.values[0], (*where[:-1], "is"))
         if condition.step:
             if condition.step not in step_ids:
-                report(where, f"when: '{condition.step}' names no step"
-                              f"{did_you_mean(condition.step, step_ids)}")
+                report(
+                    where,
+                    f"when: '{condition.step}' names no step"
+                    f"{did_you_mean(condition.step, step_ids)}",
+                )
         elif condition.var not in known and not condition.var.startswith("target."):
-            report(where, f"when: '{condition.var}' is not defined (add [vars.{condition.var}] "
-                          f"or capture it in an earlier step){did_you_mean(condition.var, known)}")
+            report(
+                where,
+                f"when: '{condition.var}' is not defined (add [vars.{condition.var}] "
+                f"or capture it in an earlier step){did_you_mean(condition.var, known)}",
+            )
     for text, where in places:
         for ref in references(text):
             if ref.error:
@@ -230,16 +239,21 @@ def _variables(
 
 def _computed_cycles(report: Report, variables: Mapping[str, Variable]) -> None:
     """A computed variable must not need itself, directly or through others."""
-    graph = {name: {r.name for r in references(v.expr)} for name, v in variables.items()
-             if v.expr is not None}
+    graph = {
+        name: {r.name for r in references(v.expr)}
+        for name, v in variables.items()
+        if v.expr is not None
+    }
     for start in sorted(graph):
         stack, seen = [(start, [start])], set()
         while stack:
             name, chain = stack.pop()
             for ref in sorted(graph.get(name, ())):
                 if ref == start:
-                    report(("vars", start, "expr"),
-                           "computed from itself: " + " -> ".join([*chain, ref]))
+                    report(
+                        ("vars", start, "expr"),
+                        "computed from itself: " + " -> ".join([*chain, ref]),
+                    )
                     stack = []
                     break
                 if ref not in seen:

@@ -63,7 +63,7 @@ STR_OR_STRS = Type("a string or a list of strings", ("str", "strs"))
 INT_OR_INTS = Type("an integer or a list of integers", ("int", "ints"))
 SCALAR = Type("a string, number or boolean", ("scalar",))
 #: An expectation: a literal, or a comparison string such as ">= 1".
-EXPECTED = Type("a value or a comparison such as \">= 1\"", ("scalar",))
+EXPECTED = Type('a value or a comparison such as ">= 1"', ("scalar",))
 
 
 @dataclass(frozen=True)
@@ -137,14 +137,31 @@ TARGET_KINDS: tuple[str, ...] = ("kubernetes", "docker", "local")
 #: Settings each target kind accepts (all strings, all may use `${var}`).
 TARGET_SETTINGS: Mapping[str, tuple[str, ...]] = {
     "kubernetes": (
-        "context", "namespace", "deployment", "container", "kubeconfig", "label_selector",
+        "context",
+        "namespace",
+        "deployment",
+        "container",
+        "kubeconfig",
+        "label_selector",
     ),
     "docker": (
-        "compose_file", "service", "project", "override_file", "docker", "restart_timeout",
+        "compose_file",
+        "service",
+        "project",
+        "override_file",
+        "docker",
+        "restart_timeout",
     ),
     "local": (
-        "env_file", "restart_command", "log_file", "exec_prefix", "validation_command",
-        "wait_command", "pid_file", "cwd", "restart_timeout",
+        "env_file",
+        "restart_command",
+        "log_file",
+        "exec_prefix",
+        "validation_command",
+        "wait_command",
+        "pid_file",
+        "cwd",
+        "restart_timeout",
     ),
 }
 

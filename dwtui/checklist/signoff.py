@@ -80,8 +80,11 @@ def check_signoff(
             if entry.startswith("@"):
                 group = entry[1:]
                 if group not in groups:
-                    report(at, f"unknown group '{entry}'{did_you_mean(group, groups)}; "
-                               "define it in [signoff.groups]")
+                    report(
+                        at,
+                        f"unknown group '{entry}'{did_you_mean(group, groups)}; "
+                        "define it in [signoff.groups]",
+                    )
                     continue
                 names.update(groups[group])
             elif not entry.strip():
@@ -89,5 +92,7 @@ def check_signoff(
             else:
                 names.add(entry.strip())
         if step.approvers and names and len(names) < step.signoff - 1:
-            report((*where, "signoff"), f"needs {step.signoff - 1} approvers but only "
-                                        f"{len(names)} can approve")
+            report(
+                (*where, "signoff"),
+                f"needs {step.signoff - 1} approvers but only {len(names)} can approve",
+            )

@@ -115,16 +115,16 @@ def _report_capture(report: Report, spec: Mapping[str, Any], where: KeyPath) -> 
     source = spec.get("source", "command")
     if source == "sql":
         if "query" not in spec:
-            report(where, "a report.capture step with source = \"sql\" needs a query")
+            report(where, 'a report.capture step with source = "sql" needs a query')
         if "command" in spec:
-            report((*where, "command"), "source = \"sql\" takes a query, not a command")
+            report((*where, "command"), 'source = "sql" takes a query, not a command')
         if str(spec.get("query", "")).strip():
             _query(report, spec, where, write=False)
     else:
         if "command" not in spec:
-            report(where, f"a report.capture step with source = \"{source}\" needs a command")
+            report(where, f'a report.capture step with source = "{source}" needs a command')
         if "query" in spec:
-            report((*where, "query"), f"source = \"{source}\" takes a command, not a query")
+            report((*where, "query"), f'source = "{source}" takes a command, not a query')
 
 
 def _compare(report: Report, spec: Mapping[str, Any], where: KeyPath) -> None:
@@ -134,11 +134,18 @@ def _compare(report: Report, spec: Mapping[str, Any], where: KeyPath) -> None:
     for path, limit in (spec.get("metrics") or {}).items():
         at = (*where, "metrics", path)
         if isinstance(limit, dict | list):
-            report(at, "a metric's limit is a value or a comparison such as \">= 80\"")
-        elif isinstance(limit, str) and limit.strip()[:1] in "<>=!" and limit.strip() and (
-                not COMPARISON.fullmatch(limit)):
-            report(at, f"'{limit}' is not a comparison: use an operator (<, <=, ==, !=, >=, >) "
-                       "and a number, e.g. \">= 80\"")
+            report(at, 'a metric\'s limit is a value or a comparison such as ">= 80"')
+        elif (
+            isinstance(limit, str)
+            and limit.strip()[:1] in "<>=!"
+            and limit.strip()
+            and (not COMPARISON.fullmatch(limit))
+        ):
+            report(
+                at,
+                f"'{limit}' is not a comparison: use an operator (<, <=, ==, !=, >=, >) "
+                'and a number, e.g. ">= 80"',
+            )
 
 
 _RULES: dict[str, Callable[[Report, Mapping[str, Any], KeyPath], None]] = {

@@ -46,7 +46,6 @@ class TableChecker:
     def __init__(self, report: Reporter) -> None:
         self.report = report
 
-
     def table(
         self,
         value: Any,
@@ -123,7 +122,7 @@ class TableChecker:
             self.report(
                 where,
                 f"'{value}' is not a comparison: use an operator (<, <=, ==, !=, >=, >) "
-                "and a number, e.g. \">= 1\"",
+                'and a number, e.g. ">= 1"',
             )
 
     def regex(self, value: Any, where: KeyPath, *, groups: int | None) -> bool:

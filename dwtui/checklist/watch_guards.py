@@ -100,27 +100,44 @@ def build_guards(checker: TableChecker, value: Any) -> list[tuple[WatchGuard, Ke
             condition = spec.get(key)
             if is_relative(condition):
                 if not spec.get("baseline"):
-                    checker.report((*where, key), f"'{condition}' compares with a baseline: "
-                                   "add baseline = \"<step id>:<key>\"")
+                    checker.report(
+                        (*where, key),
+                        f"'{condition}' compares with a baseline: "
+                        'add baseline = "<step id>:<key>"',
+                    )
                     ok = False
                 continue
             if isinstance(condition, str) and not COMPARISON.fullmatch(condition):
-                checker.report((*where, key), f"'{condition}' is not a comparison: use an "
-                               "operator (<, <=, ==, !=, >=, >) and a number, e.g. \"< 0.01\"")
+                checker.report(
+                    (*where, key),
+                    f"'{condition}' is not a comparison: use an "
+                    'operator (<, <=, ==, !=, >=, >) and a number, e.g. "< 0.01"',
+                )
                 ok = False
         if not ok or not guard_id or "failing" not in spec or query is None:
             continue
-        out.append((WatchGuard(
-            id=guard_id, title=spec.get("title", ""), query=query, failing=spec["failing"],
-            healthy=spec.get("healthy", ""), description=spec.get("description", ""),
-            start=spec.get("start", ""), stop=spec.get("stop", ""),
-            interval=float(spec.get("interval", DEFAULT_INTERVAL)),
-            timeout=float(spec.get("timeout", 0.0)),
-            failure_limit=spec.get("failure_limit", 1),
-            inconclusive_limit=spec.get("inconclusive_limit", 0),
-            rollback=spec.get("rollback", ""), baseline=spec.get("baseline", ""),
-            abort=spec.get("abort", ""),
-        ), where))
+        out.append(
+            (
+                WatchGuard(
+                    id=guard_id,
+                    title=spec.get("title", ""),
+                    query=query,
+                    failing=spec["failing"],
+                    healthy=spec.get("healthy", ""),
+                    description=spec.get("description", ""),
+                    start=spec.get("start", ""),
+                    stop=spec.get("stop", ""),
+                    interval=float(spec.get("interval", DEFAULT_INTERVAL)),
+                    timeout=float(spec.get("timeout", 0.0)),
+                    failure_limit=spec.get("failure_limit", 1),
+                    inconclusive_limit=spec.get("inconclusive_limit", 0),
+                    rollback=spec.get("rollback", ""),
+                    baseline=spec.get("baseline", ""),
+                    abort=spec.get("abort", ""),
+                ),
+                where,
+            )
+        )
     return out
 
 
@@ -128,8 +145,10 @@ def _query(checker: TableChecker, spec: Mapping[str, Any], where: KeyPath) -> Gu
     kinds = [kind for kind in SOURCE_FIELDS if kind in spec]
     if len(kinds) != 1:
         named = ", ".join(kinds) if kinds else "none"
-        checker.report(where, f"a guard needs exactly one query source: "
-                       f"{', '.join(SOURCE_FIELDS)} (it has {named})")
+        checker.report(
+            where,
+            f"a guard needs exactly one query source: {', '.join(SOURCE_FIELDS)} (it has {named})",
+        )
         return None
     kind = kinds[0]
     here = (*where, kind)
@@ -147,8 +166,9 @@ def _query(checker: TableChecker, spec: Mapping[str, Any], where: KeyPath) -> Gu
     return GuardQuery(kind=kind, params=params)
 
 
-def _metrics_extras(checker: TableChecker, params: Mapping[str, Any],
-                    here: KeyPath) -> dict[str, Any]:
+def _metrics_extras(
+    checker: TableChecker, params: Mapping[str, Any], here: KeyPath
+) -> dict[str, Any]:
     """`match` patterns compile; `divide_by` is a counter; `rate` and `divide_by` exclude
     each other."""
     extras: dict[str, Any] = {}
@@ -213,19 +233,30 @@ def check_guard_references(
         for key in ("start", "stop"):
             name = getattr(guard, key)
             if name and name not in points:
-                report((*where, key), f"no phase or step with id '{name}' on the forward "
-                       f"path{did_you_mean(name, points)}")
+                report(
+                    (*where, key),
+                    f"no phase or step with id '{name}' on the forward "
+                    f"path{did_you_mean(name, points)}",
+                )
         if guard.baseline:
             step_id, _, key = guard.baseline.partition(":")
             if step_id not in steps or not key:
-                report((*where, "baseline"), f"'{guard.baseline}' is not '<step id>:<key>' of "
-                       f"a forward step{did_you_mean(step_id, steps)}")
+                report(
+                    (*where, "baseline"),
+                    f"'{guard.baseline}' is not '<step id>:<key>' of "
+                    f"a forward step{did_you_mean(step_id, steps)}",
+                )
             elif not (is_relative(guard.failing) or is_relative(guard.healthy)):
-                report((*where, "baseline"), "no condition uses it: write one such as "
-                       "\"> baseline * 1.5\"")
+                report(
+                    (*where, "baseline"),
+                    'no condition uses it: write one such as "> baseline * 1.5"',
+                )
         if guard.rollback and guard.rollback not in scenarios | symptoms:
-            report((*where, "rollback"), f"no rollback scenario or matrix symptom "
-                   f"'{guard.rollback}'{did_you_mean(guard.rollback, scenarios | symptoms)}")
+            report(
+                (*where, "rollback"),
+                f"no rollback scenario or matrix symptom "
+                f"'{guard.rollback}'{did_you_mean(guard.rollback, scenarios | symptoms)}",
+            )
         _variables(report, guard.query.params, (*where, guard.query.kind), variables)
 
 
@@ -240,5 +271,8 @@ def _variables(report: Report, value: Any, where: KeyPath, known: set[str]) -> N
         if ref.error:
             report(where, ref.error)
         elif ref.name not in known and not ref.name.startswith("target."):
-            report(where, f"'${{{ref.name}}}' is not defined (add [vars.{ref.name}] or capture "
-                   f"it in a step){did_you_mean(ref.name, known)}")
+            report(
+                where,
+                f"'${{{ref.name}}}' is not defined (add [vars.{ref.name}] or capture "
+                f"it in a step){did_you_mean(ref.name, known)}",
+            )

@@ -22,7 +22,7 @@ def cmd_abort(args: argparse.Namespace) -> int:
 
     reason = " ".join(str(getattr(args, "reason", "") or "").split())
     if not reason:
-        error("abort needs --reason \"why the change is abandoned\"")
+        error('abort needs --reason "why the change is abandoned"')
         return EXIT_USAGE
     operator = operator_name(getattr(args, "operator", None))
     store = SessionStore(SessionStore.default_root(getattr(args, "sessions_dir", None)))
@@ -49,4 +49,3 @@ def cmd_abort(args: argparse.Namespace) -> int:
         lock.release()
     print(f"session {session.id} aborted by {operator}: {reason}")
     return EXIT_OK
-

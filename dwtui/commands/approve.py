@@ -38,8 +38,15 @@ def cmd_approve(args: argparse.Namespace) -> int:
     holder = read_live_holder(store.lock_path(session.id))
     note = " ".join(str(getattr(args, "note", "") or "").split())
     try:
-        approved = approve(store, session, checklist, args.step, operator, note=note,
-                           driver_now=holder.operator if holder else "")
+        approved = approve(
+            store,
+            session,
+            checklist,
+            args.step,
+            operator,
+            note=note,
+            driver_now=holder.operator if holder else "",
+        )
     except (ApprovalRefused, SessionError, OSError) as exc:
         error(f"approve: {exc}")
         return EXIT_PROBLEM

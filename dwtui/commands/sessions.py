@@ -79,8 +79,10 @@ def _say_unset_required(checklist: Checklist, session: Session) -> None:
     if not unset:
         return
     names = ", ".join(
-        "${" + name + "}" + (f" (${checklist.variables[name].env})"
-                             if checklist.variables[name].env else "")
+        "${"
+        + name
+        + "}"
+        + (f" (${checklist.variables[name].env})" if checklist.variables[name].env else "")
         for name in unset
     )
     error(f"required but not set: {names}; a step that uses it stops until it is given")
@@ -263,8 +265,10 @@ def cmd_recover(args: argparse.Namespace) -> int:
         error(str(exc))
         return _session_exit(exc)
     events = len(session.events)
-    print(f"restored {session.id} from its last good copy ({events} events); "
-          "the damaged file, if any, is kept as .toml.corrupt-<time>")
+    print(
+        f"restored {session.id} from its last good copy ({events} events); "
+        "the damaged file, if any, is kept as .toml.corrupt-<time>"
+    )
     return EXIT_OK
 
 
@@ -334,8 +338,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             code = EXIT_USAGE
             continue
         if shared_part(path):
-            print(f"{path}: a shared part (no [checklist]): checked with each checklist "
-                  "that includes it")
+            print(
+                f"{path}: a shared part (no [checklist]): checked with each checklist "
+                "that includes it"
+            )
             continue
         try:
             checklist = load_checklist(path)

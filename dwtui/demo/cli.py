@@ -119,12 +119,17 @@ def main(args: argparse.Namespace) -> int:
     store = SessionStore(SessionStore.default_root(getattr(args, "sessions_dir", None)))
     if checklist.rehearsal is not None:
         if faults:
-            _error("--fault plays faults of the P5-T6 stand-in; this checklist has its own "
-                   "[rehearsal] world")
+            _error(
+                "--fault plays faults of the P5-T6 stand-in; this checklist has its own "
+                "[rehearsal] world"
+            )
             return EXIT_USAGE
         return _rehearse(args, checklist, store, operator)
-    print("dwtui demo: starting the staging stand-in (PostgreSQL, Kubernetes API, team API,"
-          " Slack) ...", file=sys.stderr)
+    print(
+        "dwtui demo: starting the staging stand-in (PostgreSQL, Kubernetes API, team API,"
+        " Slack) ...",
+        file=sys.stderr,
+    )
     if faults:
         print(f"dwtui demo: faults: {', '.join(sorted(faults))}", file=sys.stderr)
     world = make_world(args, headless=bool(getattr(args, "headless", False)))
@@ -145,23 +150,29 @@ def main(args: argparse.Namespace) -> int:
         except SessionError as exc:
             _error(str(exc))
             return EXIT_USAGE
-        print(f"dwtui demo: session {session.id} on {TARGET} (API {world.variables()['api_base']},"
-              f" database {world.dbname})", file=sys.stderr)
+        print(
+            f"dwtui demo: session {session.id} on {TARGET} (API {world.variables()['api_base']},"
+            f" database {world.dbname})",
+            file=sys.stderr,
+        )
         if getattr(args, "headless", False):
             return _run_headless(args, session.id, operator)
         from dwtui.commands.tui import open_session
 
         code: int = open_session(args, session.id)
-        print(f"dwtui demo: stand-in stopped; session {session.id} is kept in {store.root}"
-              " (its stand-in is gone: run `dwtui demo` again to rehearse again)",
-              file=sys.stderr)
+        print(
+            f"dwtui demo: stand-in stopped; session {session.id} is kept in {store.root}"
+            " (its stand-in is gone: run `dwtui demo` again to rehearse again)",
+            file=sys.stderr,
+        )
         return code
     finally:
         world.stop()
 
 
-def _rehearse(args: argparse.Namespace, checklist: Checklist, store: SessionStore,
-              operator: str) -> int:
+def _rehearse(
+    args: argparse.Namespace, checklist: Checklist, store: SessionStore, operator: str
+) -> int:
     """Any runbook with a `[rehearsal]`: its setup builds the world, its teardown removes it."""
     import tempfile
 
@@ -223,14 +234,22 @@ def _run_headless(args: argparse.Namespace, session_id: str, operator: str) -> i
     from dwtui.report.summary import render_summary
 
     run_args = argparse.Namespace(
-        session=session_id, sessions_dir=getattr(args, "sessions_dir", None), operator=operator,
-        phase=None, until=None, scenario=None, yes=True, manual_done=True,
+        session=session_id,
+        sessions_dir=getattr(args, "sessions_dir", None),
+        operator=operator,
+        phase=None,
+        until=None,
+        scenario=None,
+        yes=True,
+        manual_done=True,
         on_breach=getattr(args, "on_breach", None) or "stop",
     )
     started = time.monotonic()
     code = headless.main(run_args)
-    print(f"dwtui demo: run finished with exit code {code} in {time.monotonic() - started:.1f}s",
-          file=sys.stderr)
+    print(
+        f"dwtui demo: run finished with exit code {code} in {time.monotonic() - started:.1f}s",
+        file=sys.stderr,
+    )
     try:
         checklist, session, session_dir = load_for_report(
             getattr(args, "sessions_dir", None), session_id
@@ -240,7 +259,6 @@ def _run_headless(args: argparse.Namespace, session_id: str, operator: str) -> i
         return EXIT_PROBLEM
     report = session_dir / "artifacts" / "demo_summary.md"
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(render_summary(checklist, session, session_dir=session_dir),
-                      encoding="utf-8")
+    report.write_text(render_summary(checklist, session, session_dir=session_dir), encoding="utf-8")
     print(report.resolve())
     return int(code)

@@ -111,5 +111,6 @@ def drop_database(server: str, dbname: str) -> None:
 
     _check_name(dbname)
     with _admin_connect(server) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(dbname)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname))
+        )

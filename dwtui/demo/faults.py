@@ -20,14 +20,13 @@ ENABLED = "TEAM_VNEXT_DUAL_WRITE_ENABLED"
 #: Every fault and what it does (the `dwtui demo --help` text and the docs say the same).
 FAULTS: Mapping[str, str] = {
     "hook-fails": "the dual-write hook fails: every vNext write logs dual_write_failed and "
-                  "makes no legacy shadow row (the request still succeeds unless strict mode "
-                  "is on)",
+    "makes no legacy shadow row (the request still succeeds unless strict mode "
+    "is on)",
     "error-spike-after-enable": "pods with dual-write enabled answer every second request "
-                                "with a 500 (and log the error)",
-    "slow-db": "pods with dual-write enabled wait 300 ms longer for every team-database "
-               "query",
+    "with a 500 (and log the error)",
+    "slow-db": "pods with dual-write enabled wait 300 ms longer for every team-database query",
     "latency-creep": "pods with dual-write enabled answer slower and slower: 20 ms more per "
-                     "staging second since the first such request, up to 3 s",
+    "staging second since the first such request, up to 3 s",
 }
 #: What a bare `--fault` means (its meaning before faults had names).
 BARE_FAULT = "hook-fails"

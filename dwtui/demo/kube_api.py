@@ -105,7 +105,11 @@ class FakeCluster(SimulatedCluster):
         if self.tls is None:
             raise RuntimeError("start() the cluster first")
         return write_kubeconfig(
-            path, server=self.base_url, ca_pem=self.tls.ca_pem, token=token or self.token,
-            context=context, namespace=namespace or self.namespace,
+            path,
+            server=self.base_url,
+            ca_pem=self.tls.ca_pem,
+            token=token or self.token,
+            context=context,
+            namespace=namespace or self.namespace,
             cluster_name=cluster_name or f"{context}-cluster",
         )

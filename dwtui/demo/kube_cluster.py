@@ -118,8 +118,10 @@ class SimulatedCluster(FaultRules, DeploymentSimulation):
             self._deadline_now = at_once
             for pod in self._pods:
                 if pod.template_hash == self._hash and not pod.counted:
-                    pod.ready_at = None if enabled else (
-                        time.monotonic() + self.ready_after * self.time_factor
+                    pod.ready_at = (
+                        None
+                        if enabled
+                        else (time.monotonic() + self.ready_after * self.time_factor)
                     )
 
     def record(self, request: RecordedRequest) -> None:
@@ -136,8 +138,9 @@ class SimulatedCluster(FaultRules, DeploymentSimulation):
             now = time.monotonic()
             deployment = copy.deepcopy(self._deployment)
             deployment["status"] = self._status()
-            pods = {p.name: pod_object(p, self.namespace, self.deployment_name, now)
-                    for p in self._pods}
+            pods = {
+                p.name: pod_object(p, self.namespace, self.deployment_name, now) for p in self._pods
+            }
             for pod, _, since in self._terminating:
                 pods[pod.name] = pod_object(pod, self.namespace, self.deployment_name, now, since)
             names = sorted({*SYSTEM_NAMESPACES, self.namespace})
@@ -153,7 +156,8 @@ class SimulatedCluster(FaultRules, DeploymentSimulation):
         """The served objects of a resource (in a namespace, or all), stamped and current."""
         self.snapshot()
         return [
-            o for o in self.journal.current(resource)
+            o
+            for o in self.journal.current(resource)
             if namespace is None or o["metadata"].get("namespace") in (None, namespace)
         ]
 

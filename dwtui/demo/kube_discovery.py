@@ -64,23 +64,38 @@ _READ = ["get", "list", "watch"]
 _RW = ["delete", "get", "list", "patch", "update", "watch"]
 
 _CORE_V1 = [
-    _resource("namespaces", "Namespace", _READ, namespaced=False, short=["ns"],
-              singular="namespace"),
-    _resource("pods", "Pod", ["delete", "get", "list", "watch"], short=["po"], singular="pod",
-              categories=["all"]),
+    _resource(
+        "namespaces", "Namespace", _READ, namespaced=False, short=["ns"], singular="namespace"
+    ),
+    _resource(
+        "pods",
+        "Pod",
+        ["delete", "get", "list", "watch"],
+        short=["po"],
+        singular="pod",
+        categories=["all"],
+    ),
     _resource("pods/exec", "PodExecOptions", ["create", "get"]),
     _resource("pods/log", "Pod", ["get"]),
     _resource("events", "Event", _READ, short=["ev"], singular="event"),
 ]
 
 _APPS_V1 = [
-    _resource("deployments", "Deployment", _RW, short=["deploy"], singular="deployment",
-              categories=["all"]),
-    _resource("deployments/scale", "Scale", ["get", "patch", "update"],
-              group="autoscaling", version="v1"),
+    _resource(
+        "deployments",
+        "Deployment",
+        _RW,
+        short=["deploy"],
+        singular="deployment",
+        categories=["all"],
+    ),
+    _resource(
+        "deployments/scale", "Scale", ["get", "patch", "update"], group="autoscaling", version="v1"
+    ),
     _resource("deployments/status", "Deployment", ["get"]),
-    _resource("replicasets", "ReplicaSet", _READ, short=["rs"], singular="replicaset",
-              categories=["all"]),
+    _resource(
+        "replicasets", "ReplicaSet", _READ, short=["rs"], singular="replicaset", categories=["all"]
+    ),
 ]
 
 

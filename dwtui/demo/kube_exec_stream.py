@@ -85,12 +85,18 @@ class _Stdin:
             return
         with contextlib.suppress(ValueError, OSError, KeyError, TypeError):
             size = json.loads(payload)
-            fcntl.ioctl(self.master, termios.TIOCSWINSZ,
-                        struct.pack("HHHH", int(size["Height"]), int(size["Width"]), 0, 0))
+            fcntl.ioctl(
+                self.master,
+                termios.TIOCSWINSZ,
+                struct.pack("HHHH", int(size["Height"]), int(size["Width"]), 0, 0),
+            )
 
 
 def _read_client(
-    rfile: BufferedIOBase, process: subprocess.Popen[bytes], stdin: _Stdin, sender: _Sender,
+    rfile: BufferedIOBase,
+    process: subprocess.Popen[bytes],
+    stdin: _Stdin,
+    sender: _Sender,
     ended: threading.Event,
 ) -> None:
     """Feed client frames to the process until the client closes the socket."""
@@ -142,8 +148,9 @@ def run_process(
         master, replica = pty.openpty()
     try:
         process = subprocess.Popen(
-            command.argv, cwd=command.cwd, env={**command.env, "TERM": "xterm"} if tty
-            else command.env,
+            command.argv,
+            cwd=command.cwd,
+            env={**command.env, "TERM": "xterm"} if tty else command.env,
             stdin=replica if tty else (subprocess.PIPE if stdin else subprocess.DEVNULL),
             stdout=replica if tty else subprocess.PIPE,
             stderr=replica if tty else subprocess.PIPE,
@@ -164,13 +171,18 @@ def run_process(
         pumps = [threading.Thread(target=_pump_terminal, args=(master, sender), daemon=True)]
         feed = _Stdin(master=master)
     else:
-        pumps = [threading.Thread(target=_pump, args=(process.stdout, kube_ws.STDOUT, sender),
-                                  daemon=True),
-                 threading.Thread(target=_pump, args=(process.stderr, kube_ws.STDERR, sender),
-                                  daemon=True)]
+        pumps = [
+            threading.Thread(
+                target=_pump, args=(process.stdout, kube_ws.STDOUT, sender), daemon=True
+            ),
+            threading.Thread(
+                target=_pump, args=(process.stderr, kube_ws.STDERR, sender), daemon=True
+            ),
+        ]
         feed = _Stdin(pipe=process.stdin)
-    reader = threading.Thread(target=_read_client, args=(rfile, process, feed, sender, ended),
-                              daemon=True)
+    reader = threading.Thread(
+        target=_read_client, args=(rfile, process, feed, sender, ended), daemon=True
+    )
     for thread in [*pumps, reader]:
         thread.start()
     code = process.wait()
@@ -182,9 +194,7 @@ def run_process(
     finish(sender, code)
 
 
-def run_handler_result(
-    out: BufferedIOBase, code: int, stdout: str, stderr: str = ""
-) -> None:
+def run_handler_result(out: BufferedIOBase, code: int, stdout: str, stderr: str = "") -> None:
     """Send a finished command's output (a test's exec handler) and its exit status."""
     sender = _Sender(out)
     sender.send(kube_ws.channel_frames(kube_ws.STDOUT, stdout.encode("utf-8")))

@@ -80,7 +80,8 @@ class Handler(Exchange):
             return
         discovery = (
             kube_discovery.document(path.rstrip("/") or "/") or kube_openapi.document(path)
-            if method == "GET" else None
+            if method == "GET"
+            else None
         )
         if discovery is not None:
             self.json(200, discovery)

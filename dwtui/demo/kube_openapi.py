@@ -17,8 +17,10 @@ from typing import Any
 _QUERY = ["dryRun", "fieldManager", "fieldValidation", "force", "pretty"]
 _KINDS: dict[str, list[tuple[str, str, str, str]]] = {
     # group-version path: (kind, group, version, object path)
-    "api/v1": [("Pod", "", "v1", "/api/v1/namespaces/{namespace}/pods/{name}"),
-               ("Namespace", "", "v1", "/api/v1/namespaces/{name}")],
+    "api/v1": [
+        ("Pod", "", "v1", "/api/v1/namespaces/{namespace}/pods/{name}"),
+        ("Namespace", "", "v1", "/api/v1/namespaces/{name}"),
+    ],
     "apis/apps/v1": [
         ("Deployment", "apps", "v1", "/apis/apps/v1/namespaces/{namespace}/deployments/{name}"),
         ("ReplicaSet", "apps", "v1", "/apis/apps/v1/namespaces/{namespace}/replicasets/{name}"),
@@ -44,8 +46,12 @@ def group_document(gv: str) -> dict[str, Any] | None:
         op = _operation(kind, group, version)
         paths[path] = {"patch": op, "put": op}
         paths[path.rsplit("/", 1)[0]] = {"post": op}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.30.0-fake"},
-            "paths": paths, "components": {"schemas": {}}}
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": "v1.30.0-fake"},
+        "paths": paths,
+        "components": {"schemas": {}},
+    }
 
 
 def document(path: str) -> dict[str, Any] | None:
@@ -57,5 +63,5 @@ def document(path: str) -> dict[str, Any] | None:
             index[gv] = {"serverRelativeURL": f"/openapi/v3/{gv}?hash={digest.upper()}"}
         return {"paths": index}
     if path.startswith("/openapi/v3/"):
-        return group_document(path[len("/openapi/v3/"):])
+        return group_document(path[len("/openapi/v3/") :])
     return None

@@ -60,8 +60,9 @@ class DeploymentSimulation:
         self._hash = template_hash(self._deployment["spec"]["template"])
         created = datetime.now(UTC) - timedelta(days=3)
         self._revisions: dict[str, Revision] = {
-            self._hash: Revision(self._hash, 1, copy.deepcopy(self._deployment["spec"]["template"]),
-                                 created)
+            self._hash: Revision(
+                self._hash, 1, copy.deepcopy(self._deployment["spec"]["template"]), created
+            )
         }
         started = time.monotonic() - 1.0
         for _ in range(replicas):
@@ -74,9 +75,7 @@ class DeploymentSimulation:
     def _status(self) -> dict[str, Any]:
         now = time.monotonic()
         deadline = float(self._deployment["spec"].get("progressDeadlineSeconds") or 600)
-        overdue = self._deadline_now or (
-            now >= self._rollout_started + deadline * self.time_factor
-        )
+        overdue = self._deadline_now or (now >= self._rollout_started + deadline * self.time_factor)
         status = deployment_status(
             self._deployment, self._pods, self._hash, stuck=self._stuck and overdue
         )
@@ -97,8 +96,13 @@ class DeploymentSimulation:
         nominal = self.grace_seconds if grace is None else min(grace, self.grace_seconds)
         if nominal > 0:
             self._terminating.append((pod, time.monotonic() + nominal * self.time_factor, since))
-        self._record("Pod", pod.name, "Killing",
-                     f"Stopping container {pod.spec['containers'][0]['name']}", "kubelet")
+        self._record(
+            "Pod",
+            pod.name,
+            "Killing",
+            f"Stopping container {pod.spec['containers'][0]['name']}",
+            "kubelet",
+        )
         return since
 
     def _replicasets(self, now: float) -> dict[str, dict[str, Any]]:
@@ -111,18 +115,39 @@ class DeploymentSimulation:
             for r in newest
         }
 
-    def _record(self, kind: str, name: str, reason: str, message: str, component: str, *,
-                api_version: str = "v1", uid: str = "") -> None:
-        involved = {"kind": kind, "apiVersion": api_version,
-                    "metadata": {"name": name, "namespace": self.namespace,
-                                 "uid": uid or stable_uid(self.namespace, kind.lower(), name)}}
+    def _record(
+        self,
+        kind: str,
+        name: str,
+        reason: str,
+        message: str,
+        component: str,
+        *,
+        api_version: str = "v1",
+        uid: str = "",
+    ) -> None:
+        involved = {
+            "kind": kind,
+            "apiVersion": api_version,
+            "metadata": {
+                "name": name,
+                "namespace": self.namespace,
+                "uid": uid or stable_uid(self.namespace, kind.lower(), name),
+            },
+        }
         self._events.append(event_object(involved, reason, message, component))
         del self._events[:-EVENTS_KEPT]
 
     def _record_deployment(self, message: str) -> None:
-        self._record("Deployment", self.deployment_name, "ScalingReplicaSet", message,
-                     "deployment-controller", api_version="apps/v1",
-                     uid=self._deployment["metadata"]["uid"])
+        self._record(
+            "Deployment",
+            self.deployment_name,
+            "ScalingReplicaSet",
+            message,
+            "deployment-controller",
+            api_version="apps/v1",
+            uid=self._deployment["metadata"]["uid"],
+        )
 
     # ----------------------------------------------------------------- controller
 
@@ -174,8 +199,11 @@ class DeploymentSimulation:
             annotations["kubernetes.io/change-cause"] = cause
         if known is None:
             self._revisions[new_hash] = Revision(
-                new_hash, number, copy.deepcopy(self._deployment["spec"]["template"]),
-                datetime.now(UTC), annotations,
+                new_hash,
+                number,
+                copy.deepcopy(self._deployment["spec"]["template"]),
+                datetime.now(UTC),
+                annotations,
             )
         else:
             known.number = number
@@ -220,11 +248,21 @@ class DeploymentSimulation:
         pod.logs.append((wall, f"[INFO] Starting gunicorn in pod {pod.name}"))
         pod.logs.append((wall, "[INFO] Listening at: http://0.0.0.0:8000"))
         self._pods.append(pod)
-        self._record("ReplicaSet", f"{self.deployment_name}-{self._hash}", "SuccessfulCreate",
-                     f"Created pod: {pod.name}", "replicaset-controller", api_version="apps/v1")
-        self._record("Pod", pod.name, "Scheduled",
-                     f"Successfully assigned {self.namespace}/{pod.name} to {NODE}",
-                     "default-scheduler")
+        self._record(
+            "ReplicaSet",
+            f"{self.deployment_name}-{self._hash}",
+            "SuccessfulCreate",
+            f"Created pod: {pod.name}",
+            "replicaset-controller",
+            api_version="apps/v1",
+        )
+        self._record(
+            "Pod",
+            pod.name,
+            "Scheduled",
+            f"Successfully assigned {self.namespace}/{pod.name} to {NODE}",
+            "default-scheduler",
+        )
         return pod
 
     def _delete_pod(self, pod: FakePod, grace: float | None = None) -> datetime:

@@ -28,10 +28,19 @@ _PATH = re.compile(
 _NAMESPACES = re.compile(r"^/api/v1/namespaces(?:/(?P<name>[^/]+))?$")
 _CORE = {"pods", "events", "namespaces"}
 _APPS = {"deployments", "replicasets"}
-_LIST_KIND = {"pods": "PodList", "events": "EventList", "namespaces": "NamespaceList",
-              "deployments": "DeploymentList", "replicasets": "ReplicaSetList"}
-_PATCH_TYPES = ("application/strategic-merge-patch+json", "application/merge-patch+json",
-                "application/json-patch+json", "application/apply-patch+yaml")
+_LIST_KIND = {
+    "pods": "PodList",
+    "events": "EventList",
+    "namespaces": "NamespaceList",
+    "deployments": "DeploymentList",
+    "replicasets": "ReplicaSetList",
+}
+_PATCH_TYPES = (
+    "application/strategic-merge-patch+json",
+    "application/merge-patch+json",
+    "application/json-patch+json",
+    "application/apply-patch+yaml",
+)
 #: Longest watch when the client names no timeoutSeconds (the API server picks 30-60 min).
 WATCH_SECONDS = 1800.0
 
@@ -42,11 +51,12 @@ def route(h: Exchange, method: str, path: str, query: dict[str, list[str]], body
         for option in ("dryRun", "gracePeriodSeconds"):
             if body.get(option) is not None:
                 value = body[option]
-                query = {**query, option: [str(v) for v in value] if isinstance(
-                    value, list) else [str(value)]}
+                query = {
+                    **query,
+                    option: [str(v) for v in value] if isinstance(value, list) else [str(value)],
+                }
     if (dry := query.get("dryRun")) is not None and dry != ["All"]:
-        h.error(400, f"Invalid dry run value: {','.join(dry)}: supported values: All",
-                "BadRequest")
+        h.error(400, f"Invalid dry run value: {','.join(dry)}: supported values: All", "BadRequest")
         return
     ns_match = _NAMESPACES.match(path)
     if ns_match:
@@ -81,8 +91,16 @@ def _forbidden(h: Exchange, path: str, method: str) -> None:
     h.json(403, canned_error(403, path, method, h.cluster.namespace))
 
 
-def _read(h: Exchange, method: str, path: str, query: dict[str, list[str]], resource: str, *,
-          namespace: str | None, name: str | None) -> None:
+def _read(
+    h: Exchange,
+    method: str,
+    path: str,
+    query: dict[str, list[str]],
+    resource: str,
+    *,
+    namespace: str | None,
+    name: str | None,
+) -> None:
     cluster = h.cluster
     if method != "GET":
         _forbidden(h, path, method)
@@ -94,8 +112,9 @@ def _read(h: Exchange, method: str, path: str, query: dict[str, list[str]], reso
         if obj is None or (namespace and obj["metadata"].get("namespace") != namespace):
             h.not_found(path, method)
         elif table:
-            h.json(200, kube_table.table(resource, [obj], obj["metadata"]["resourceVersion"],
-                                         include))
+            h.json(
+                200, kube_table.table(resource, [obj], obj["metadata"]["resourceVersion"], include)
+            )
         else:
             h.json(200, obj)
         return
@@ -109,12 +128,27 @@ def _read(h: Exchange, method: str, path: str, query: dict[str, list[str]], reso
         h.json(200, kube_table.table(resource, items, version, include))
         return
     group = "apps/v1" if resource in _APPS else "v1"
-    h.json(200, {"kind": _LIST_KIND[resource], "apiVersion": group,
-                 "metadata": {"resourceVersion": version}, "items": items})
+    h.json(
+        200,
+        {
+            "kind": _LIST_KIND[resource],
+            "apiVersion": group,
+            "metadata": {"resourceVersion": version},
+            "items": items,
+        },
+    )
 
 
-def _watch(h: Exchange, query: dict[str, list[str]], resource: str, namespace: str | None,
-           matches: kube_select.Predicate, *, table: bool, include: str) -> None:
+def _watch(
+    h: Exchange,
+    query: dict[str, list[str]],
+    resource: str,
+    namespace: str | None,
+    matches: kube_select.Predicate,
+    *,
+    table: bool,
+    include: str,
+) -> None:
     cluster = h.cluster
     raw = (query.get("resourceVersion") or [""])[0]
     since = int(raw) if raw not in ("", "0") and raw.isdigit() else None
@@ -136,7 +170,12 @@ def _watch(h: Exchange, query: dict[str, list[str]], resource: str, namespace: s
 
     h.start_stream("application/json")
     kube_watch.follow(
-        cluster.journal, resource, since, in_namespace, h.chunk, refresh=cluster.snapshot,
+        cluster.journal,
+        resource,
+        since,
+        in_namespace,
+        h.chunk,
+        refresh=cluster.snapshot,
         render=render,
         until=lambda: cluster.stopping.is_set() or time.monotonic() >= deadline,
     )
@@ -147,14 +186,20 @@ def _patched(h: Exchange, current: dict[str, Any], body: Any) -> dict[str, Any] 
     """Apply a PATCH body by its Content-Type; None after answering an error."""
     content_type = (h.headers.get("Content-Type") or "").split(";")[0].strip()
     if content_type not in _PATCH_TYPES:
-        h.error(415, "the body of the request was in an unknown format - accepted media types "
-                f"include: {', '.join(_PATCH_TYPES)} (got {content_type!r})",
-                "UnsupportedMediaType")
+        h.error(
+            415,
+            "the body of the request was in an unknown format - accepted media types "
+            f"include: {', '.join(_PATCH_TYPES)} (got {content_type!r})",
+            "UnsupportedMediaType",
+        )
         return None
     if content_type == "application/json-patch+json":
         if not isinstance(body, list):
-            h.error(400, "json: cannot unmarshal object into Go value of type jsonpatch.Patch",
-                    "BadRequest")
+            h.error(
+                400,
+                "json: cannot unmarshal object into Go value of type jsonpatch.Patch",
+                "BadRequest",
+            )
             return None
         return dict(json_patch(current, body))
     if not isinstance(body, dict):
@@ -170,8 +215,16 @@ def _patched(h: Exchange, current: dict[str, Any], body: Any) -> dict[str, Any] 
     return dict(strategic_merge(current, applied))
 
 
-def _change_deployment(h: Exchange, method: str, path: str, query: dict[str, list[str]],
-                       body: Any, *, namespace: str | None, name: str) -> None:
+def _change_deployment(
+    h: Exchange,
+    method: str,
+    path: str,
+    query: dict[str, list[str]],
+    body: Any,
+    *,
+    namespace: str | None,
+    name: str,
+) -> None:
     cluster = h.cluster
     if namespace != cluster.namespace or name != cluster.deployment_name:
         h.not_found(path, method)
@@ -190,8 +243,9 @@ def _change_deployment(h: Exchange, method: str, path: str, query: dict[str, lis
             changed = _patched(h, current, body)
         if changed is None:
             return
-        wanted = (body.get("metadata") or {}).get("resourceVersion") if isinstance(
-            body, dict) else None
+        wanted = (
+            (body.get("metadata") or {}).get("resourceVersion") if isinstance(body, dict) else None
+        )
         if wanted is not None and str(wanted) != current["metadata"]["resourceVersion"]:
             h.json(409, canned_error(409, path, method, cluster.namespace))
             return
@@ -200,20 +254,33 @@ def _change_deployment(h: Exchange, method: str, path: str, query: dict[str, lis
 
 def _scale_object(deployment: dict[str, Any]) -> dict[str, Any]:
     meta = deployment["metadata"]
-    selector = ",".join(f"{k}={v}" for k, v in
-                        deployment["spec"]["selector"].get("matchLabels", {}).items())
+    selector = ",".join(
+        f"{k}={v}" for k, v in deployment["spec"]["selector"].get("matchLabels", {}).items()
+    )
     return {
-        "kind": "Scale", "apiVersion": "autoscaling/v1",
-        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion",
-                                          "creationTimestamp")},
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+        },
         "spec": {"replicas": deployment["spec"]["replicas"]},
-        "status": {"replicas": (deployment.get("status") or {}).get("replicas", 0),
-                   "selector": selector},
+        "status": {
+            "replicas": (deployment.get("status") or {}).get("replicas", 0),
+            "selector": selector,
+        },
     }
 
 
-def _scale(h: Exchange, method: str, path: str, query: dict[str, list[str]], body: Any, *,
-           namespace: str | None, name: str | None) -> None:
+def _scale(
+    h: Exchange,
+    method: str,
+    path: str,
+    query: dict[str, list[str]],
+    body: Any,
+    *,
+    namespace: str | None,
+    name: str | None,
+) -> None:
     cluster = h.cluster
     if namespace != cluster.namespace or name != cluster.deployment_name:
         h.not_found(path, method)
@@ -238,29 +305,46 @@ def _scale(h: Exchange, method: str, path: str, query: dict[str, list[str]], bod
             return
         replicas = (changed.get("spec") or {}).get("replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-            h.error(422, f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: '
-                    f"{replicas!r}: must be greater than or equal to 0", "Invalid")
+            h.error(
+                422,
+                f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: '
+                f"{replicas!r}: must be greater than or equal to 0",
+                "Invalid",
+            )
             return
         deployment["spec"]["replicas"] = replicas
         stored = cluster.replace_deployment(deployment, dry_run="dryRun" in query)
         h.json(200, _scale_object(stored))
 
 
-def _delete_pod(h: Exchange, path: str, namespace: str | None, name: str,
-                query: dict[str, list[str]]) -> None:
+def _delete_pod(
+    h: Exchange, path: str, namespace: str | None, name: str, query: dict[str, list[str]]
+) -> None:
     cluster = h.cluster
     grace = (query.get("gracePeriodSeconds") or [""])[0]
-    found = cluster.delete_pod(
-        name, dry_run="dryRun" in query, grace=float(grace) if grace.isdigit() else None
-    ) if namespace == cluster.namespace else None
+    found = (
+        cluster.delete_pod(
+            name, dry_run="dryRun" in query, grace=float(grace) if grace.isdigit() else None
+        )
+        if namespace == cluster.namespace
+        else None
+    )
     if found is None:
         h.not_found(path, "DELETE")
     else:
         h.json(200, found)
 
 
-def _pod_sub(h: Exchange, method: str, path: str, query: dict[str, list[str]], sub: str, *,
-             namespace: str | None, name: str | None) -> None:
+def _pod_sub(
+    h: Exchange,
+    method: str,
+    path: str,
+    query: dict[str, list[str]],
+    sub: str,
+    *,
+    namespace: str | None,
+    name: str | None,
+) -> None:
     cluster = h.cluster
     pod = cluster.fake_pod(name or "") if namespace == cluster.namespace else None
     if pod is None:
@@ -272,9 +356,14 @@ def _pod_sub(h: Exchange, method: str, path: str, query: dict[str, list[str]], s
                 chosen_container(pod, query, cluster.container)  # a 400 before the stream
                 log_lines(pod, query, cluster.container)
                 h.start_stream("text/plain")
-                follow_log(pod, query, cluster.container, h.chunk,
-                           alive=lambda: cluster.fake_pod(pod.name) is not None,
-                           wait=cluster.stopping.wait)
+                follow_log(
+                    pod,
+                    query,
+                    cluster.container,
+                    h.chunk,
+                    alive=lambda: cluster.fake_pod(pod.name) is not None,
+                    wait=cluster.stopping.wait,
+                )
                 h.end_stream()
             else:
                 h.text(200, "".join(log_lines(pod, query, cluster.container)))
@@ -284,8 +373,9 @@ def _pod_sub(h: Exchange, method: str, path: str, query: dict[str, list[str]], s
     if sub == "exec" and method in ("GET", "POST"):
         _exec(h, pod, query)
         return
-    h.error(405, "the server does not allow this method on the requested resource",
-            "MethodNotAllowed")
+    h.error(
+        405, "the server does not allow this method on the requested resource", "MethodNotAllowed"
+    )
 
 
 def _exec(h: Exchange, pod: Any, query: dict[str, list[str]]) -> None:
@@ -303,8 +393,12 @@ def _exec(h: Exchange, pod: Any, query: dict[str, list[str]]) -> None:
     key = h.headers.get("Sec-WebSocket-Key")
     if h.headers.get("Upgrade", "").lower() != "websocket" or not key or not protocol:
         # kubectl <= 1.29 (and the fallback of newer ones) upgrades to SPDY/3.1: not served.
-        h.error(400, "Upgrade request required: this API server speaks exec over WebSocket "
-                "(v5.channel.k8s.io, v4.channel.k8s.io) only, not SPDY", "BadRequest")
+        h.error(
+            400,
+            "Upgrade request required: this API server speaks exec over WebSocket "
+            "(v5.channel.k8s.io, v4.channel.k8s.io) only, not SPDY",
+            "BadRequest",
+        )
         return
     h.send_response(101, "Switching Protocols")
     h.send_header("Upgrade", "websocket")
@@ -320,8 +414,9 @@ def _exec(h: Exchange, pod: Any, query: dict[str, list[str]]) -> None:
 
     if cluster.exec_spawner is not None:
         command = cluster.exec_spawner(pod, container, list(argv))
-        kube_exec_stream.run_process(h.rfile, h.wfile, command,
-                                     stdin=flag("stdin"), tty=flag("tty"))
+        kube_exec_stream.run_process(
+            h.rfile, h.wfile, command, stdin=flag("stdin"), tty=flag("tty")
+        )
         return
     result = cluster.exec_handler(pod, list(argv))
     kube_exec_stream.run_handler_result(h.wfile, *result)

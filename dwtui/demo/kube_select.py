@@ -130,8 +130,7 @@ def field_selector(selector: str, resource: str) -> Predicate:
         name, op, value = m.group(1).strip(), m.group(2), m.group(3).strip()
         if name not in supported:
             raise SelectorError(
-                f'"{name}" is not a known field selector: only '
-                f'"{", ".join(sorted(supported))}"'
+                f'"{name}" is not a known field selector: only "{", ".join(sorted(supported))}"'
                 if resource in ("deployments", "replicasets", "namespaces")
                 else f"field label not supported: {name}"
             )

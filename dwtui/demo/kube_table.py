@@ -49,9 +49,15 @@ def _pod(obj: dict[str, Any]) -> list[Any]:
     if obj["metadata"].get("deletionTimestamp"):
         reason = "Terminating"
     return [
-        obj["metadata"]["name"], f"{ready}/{len(obj['spec']['containers'])}", reason, restarts,
-        age(obj["metadata"].get("creationTimestamp")), obj["status"].get("podIP") or "<none>",
-        obj["spec"].get("nodeName") or "<none>", "<none>", "<none>",
+        obj["metadata"]["name"],
+        f"{ready}/{len(obj['spec']['containers'])}",
+        reason,
+        restarts,
+        age(obj["metadata"].get("creationTimestamp")),
+        obj["status"].get("podIP") or "<none>",
+        obj["spec"].get("nodeName") or "<none>",
+        "<none>",
+        "<none>",
     ]
 
 
@@ -60,10 +66,13 @@ def _deployment(obj: dict[str, Any]) -> list[Any]:
     containers = spec["template"]["spec"]["containers"]
     selector = ",".join(f"{k}={v}" for k, v in spec["selector"].get("matchLabels", {}).items())
     return [
-        obj["metadata"]["name"], f"{status.get('readyReplicas', 0)}/{spec['replicas']}",
-        status.get("updatedReplicas", 0), status.get("availableReplicas", 0),
+        obj["metadata"]["name"],
+        f"{status.get('readyReplicas', 0)}/{spec['replicas']}",
+        status.get("updatedReplicas", 0),
+        status.get("availableReplicas", 0),
         age(obj["metadata"].get("creationTimestamp")),
-        ",".join(c["name"] for c in containers), ",".join(c.get("image", "") for c in containers),
+        ",".join(c["name"] for c in containers),
+        ",".join(c.get("image", "") for c in containers),
         selector,
     ]
 
@@ -73,45 +82,98 @@ def _replicaset(obj: dict[str, Any]) -> list[Any]:
     containers = spec["template"]["spec"]["containers"]
     selector = ",".join(f"{k}={v}" for k, v in spec["selector"].get("matchLabels", {}).items())
     return [
-        obj["metadata"]["name"], spec.get("replicas", 0), status.get("replicas", 0),
-        status.get("readyReplicas", 0), age(obj["metadata"].get("creationTimestamp")),
-        ",".join(c["name"] for c in containers), ",".join(c.get("image", "") for c in containers),
+        obj["metadata"]["name"],
+        spec.get("replicas", 0),
+        status.get("replicas", 0),
+        status.get("readyReplicas", 0),
+        age(obj["metadata"].get("creationTimestamp")),
+        ",".join(c["name"] for c in containers),
+        ",".join(c.get("image", "") for c in containers),
         selector,
     ]
 
 
 def _namespace(obj: dict[str, Any]) -> list[Any]:
-    return [obj["metadata"]["name"], obj["status"]["phase"],
-            age(obj["metadata"].get("creationTimestamp"))]
+    return [
+        obj["metadata"]["name"],
+        obj["status"]["phase"],
+        age(obj["metadata"].get("creationTimestamp")),
+    ]
 
 
 def _event(obj: dict[str, Any]) -> list[Any]:
     involved = obj["involvedObject"]
     return [
-        age(obj.get("lastTimestamp")), obj.get("type", ""), obj.get("reason", ""),
-        f"{involved['kind'].lower()}/{involved['name']}", obj.get("message", ""),
-        (obj.get("source") or {}).get("component", ""), "", age(obj.get("firstTimestamp")),
-        obj.get("count", 1), obj["metadata"]["name"],
+        age(obj.get("lastTimestamp")),
+        obj.get("type", ""),
+        obj.get("reason", ""),
+        f"{involved['kind'].lower()}/{involved['name']}",
+        obj.get("message", ""),
+        (obj.get("source") or {}).get("component", ""),
+        "",
+        age(obj.get("firstTimestamp")),
+        obj.get("count", 1),
+        obj["metadata"]["name"],
     ]
 
 
 _PRINTERS: dict[str, tuple[list[dict[str, Any]], Callable[[dict[str, Any]], list[Any]]]] = {
-    "pods": ([_col("Name", fmt="name"), _col("Ready"), _col("Status"),
-              _col("Restarts", "string"), _col("Age"), _col("IP", priority=1),
-              _col("Node", priority=1), _col("Nominated Node", priority=1),
-              _col("Readiness Gates", priority=1)], _pod),
-    "deployments": ([_col("Name", fmt="name"), _col("Ready"), _col("Up-to-date", "integer"),
-                     _col("Available", "integer"), _col("Age"), _col("Containers", priority=1),
-                     _col("Images", priority=1), _col("Selector", priority=1)], _deployment),
-    "replicasets": ([_col("Name", fmt="name"), _col("Desired", "integer"),
-                     _col("Current", "integer"), _col("Ready", "integer"), _col("Age"),
-                     _col("Containers", priority=1), _col("Images", priority=1),
-                     _col("Selector", priority=1)], _replicaset),
+    "pods": (
+        [
+            _col("Name", fmt="name"),
+            _col("Ready"),
+            _col("Status"),
+            _col("Restarts", "string"),
+            _col("Age"),
+            _col("IP", priority=1),
+            _col("Node", priority=1),
+            _col("Nominated Node", priority=1),
+            _col("Readiness Gates", priority=1),
+        ],
+        _pod,
+    ),
+    "deployments": (
+        [
+            _col("Name", fmt="name"),
+            _col("Ready"),
+            _col("Up-to-date", "integer"),
+            _col("Available", "integer"),
+            _col("Age"),
+            _col("Containers", priority=1),
+            _col("Images", priority=1),
+            _col("Selector", priority=1),
+        ],
+        _deployment,
+    ),
+    "replicasets": (
+        [
+            _col("Name", fmt="name"),
+            _col("Desired", "integer"),
+            _col("Current", "integer"),
+            _col("Ready", "integer"),
+            _col("Age"),
+            _col("Containers", priority=1),
+            _col("Images", priority=1),
+            _col("Selector", priority=1),
+        ],
+        _replicaset,
+    ),
     "namespaces": ([_col("Name", fmt="name"), _col("Status"), _col("Age")], _namespace),
-    "events": ([_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"),
-                _col("Message"), _col("Source", priority=1), _col("Subobject", priority=1),
-                _col("First Seen", priority=1), _col("Count", "integer", 1),
-                _col("Name", priority=1)], _event),
+    "events": (
+        [
+            _col("Last Seen"),
+            _col("Type"),
+            _col("Reason"),
+            _col("Object"),
+            _col("Message"),
+            _col("Source", priority=1),
+            _col("Subobject", priority=1),
+            _col("First Seen", priority=1),
+            _col("Count", "integer", 1),
+            _col("Name", priority=1),
+        ],
+        _event,
+    ),
 }
 
 

@@ -72,10 +72,17 @@ def pod_object(
             if pod.is_ready(now)
             else {"waiting": {"reason": "ContainerCreating"}}
         )
-        statuses.append({
-            "name": container["name"], "image": container.get("image", ""), "imageID": "",
-            "ready": ready, "started": pod.is_ready(now), "restartCount": 0, "state": state,
-        })
+        statuses.append(
+            {
+                "name": container["name"],
+                "image": container.get("image", ""),
+                "imageID": "",
+                "ready": ready,
+                "started": pod.is_ready(now),
+                "restartCount": 0,
+                "state": state,
+            }
+        )
     spec = copy.deepcopy(pod.spec)
     spec.setdefault("nodeName", NODE)
     spec.setdefault("restartPolicy", "Always")

@@ -62,8 +62,9 @@ class Journal:
             known = self._current.setdefault(kind, {})
             fresh: list[WatchEvent] = []
             for name, obj in objects.items():
-                stable = _stable({k: v for k, v in obj.items() if k != "metadata"}), _stable(
-                    {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"}
+                stable = (
+                    _stable({k: v for k, v in obj.items() if k != "metadata"}),
+                    _stable({k: v for k, v in obj["metadata"].items() if k != "resourceVersion"}),
                 )
                 key = f"{kind}/{name}"
                 if key in self._stable and self._stable[key] == stable:

@@ -38,8 +38,9 @@ def serve(world: DemoWorld, stop: threading.Event | None = None) -> int:
     try:
         for line in endpoint_lines(world):
             print(line, flush=True)
-        print("dwtui demo: stand-in running; Ctrl+C or SIGTERM stops it", file=sys.stderr,
-              flush=True)
+        print(
+            "dwtui demo: stand-in running; Ctrl+C or SIGTERM stops it", file=sys.stderr, flush=True
+        )
         while not done.wait(0.5):
             pass
     finally:

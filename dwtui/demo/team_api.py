@@ -59,10 +59,16 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/api/vnext/teams/(?P<team>\d+)/?$"), "get_team"),
     ("PATCH", re.compile(r"^/api/vnext/teams/(?P<team>\d+)/?$"), "update_team"),
     ("POST", re.compile(r"^/api/vnext/teams/(?P<team>\d+)/members/?$"), "add_member"),
-    ("PATCH", re.compile(r"^/api/vnext/teams/(?P<team>\d+)/members/(?P<member>\d+)/?$"),
-     "update_member"),
-    ("DELETE", re.compile(r"^/api/vnext/teams/(?P<team>\d+)/members/(?P<member>\d+)/?$"),
-     "remove_member"),
+    (
+        "PATCH",
+        re.compile(r"^/api/vnext/teams/(?P<team>\d+)/members/(?P<member>\d+)/?$"),
+        "update_member",
+    ),
+    (
+        "DELETE",
+        re.compile(r"^/api/vnext/teams/(?P<team>\d+)/members/(?P<member>\d+)/?$"),
+        "remove_member",
+    ),
 ]
 
 
@@ -138,7 +144,7 @@ class TeamApi(ServedInBackground):
         """True when the Authorization header carries our bearer token."""
         if not header or not header.startswith("Bearer "):
             return False
-        return hmac.compare_digest(header[len("Bearer "):].encode(), self.token.encode())
+        return hmac.compare_digest(header[len("Bearer ") :].encode(), self.token.encode())
 
     def _serve(
         self, method: str, path: str, body: Any, auth: str | None
@@ -162,7 +168,8 @@ class TeamApi(ServedInBackground):
     ) -> tuple[str, tuple[int, Any, int, AppInstance | None]]:
         url = urlsplit(path)
         found = [
-            (m, route) for verb, pattern, route in _ROUTES
+            (m, route)
+            for verb, pattern, route in _ROUTES
             if verb == method and (m := pattern.match(url.path))
         ]
         if not found:
@@ -172,13 +179,19 @@ class TeamApi(ServedInBackground):
         if instance is None:
             return name, (503, {"detail": "no ready pods"}, 0, None)
         if name != "health" and not self.authorized(auth):
-            return name, (401, {"detail": "Authentication credentials were not provided."}, 0,
-                          instance)
+            return name, (
+                401,
+                {"detail": "Authentication credentials were not provided."},
+                0,
+                instance,
+            )
         env = instance.env()
         time.sleep(self.faults.request_delay(env))
         if self.faults.error_now(env):
-            instance.log(f"{stamp()} ERROR django.request {method} {url.path}: "
-                         "OperationalError: connection pool exhausted (injected fault)")
+            instance.log(
+                f"{stamp()} ERROR django.request {method} {url.path}: "
+                "OperationalError: connection pool exhausted (injected fault)"
+            )
             return name, (500, {"detail": "internal server error"}, 0, instance)
         conn = self._connect()
         db = Db(conn, delay=self.faults.query_delay(env))
@@ -193,8 +206,9 @@ class TeamApi(ServedInBackground):
             status, payload = exc.status, {"detail": exc.detail}
         except Exception as exc:  # the app answers 500 and logs it, as Django would
             status, payload = 500, {"detail": "internal server error"}
-            instance.log(f"{stamp()} ERROR django.request {method} {url.path}: "
-                         f"{type(exc).__name__}: {exc}")
+            instance.log(
+                f"{stamp()} ERROR django.request {method} {url.path}: {type(exc).__name__}: {exc}"
+            )
         finally:
             self._release(conn)
         return name, (status, payload, db.count, instance)
@@ -202,7 +216,11 @@ class TeamApi(ServedInBackground):
     # --- dual-write -----------------------------------------------------------------
 
     def _after_commit(
-        self, db: Db, instance: AppInstance, op: str, team_id: int,
+        self,
+        db: Db,
+        instance: AppInstance,
+        op: str,
+        team_id: int,
         legacy_write: Callable[[], None],
     ) -> None:
         """deltacrown's on_commit hook: the legacy shadow write, logged; 500 only if strict."""
@@ -222,8 +240,10 @@ class TeamApi(ServedInBackground):
                     (op, team_id),
                 )
             self.metrics.dual_write(op, "scheduled")
-            instance.log(f"{stamp()} INFO teams.dual_write "
-                         f"dual_write_scheduled operation={op} team_id={team_id}")
+            instance.log(
+                f"{stamp()} INFO teams.dual_write "
+                f"dual_write_scheduled operation={op} team_id={team_id}"
+            )
         except (HookError, psycopg.Error) as exc:
             with db.conn.transaction():
                 db.one(
@@ -232,14 +252,17 @@ class TeamApi(ServedInBackground):
                     (op, team_id, str(exc)),
                 )
             self.metrics.dual_write(op, "failed")
-            instance.log(f"{stamp()} ERROR teams.dual_write "
-                         f"dual_write_failed operation={op} team_id={team_id} error={exc}")
+            instance.log(
+                f"{stamp()} ERROR teams.dual_write "
+                f"dual_write_failed operation={op} team_id={team_id} error={exc}"
+            )
             if flag(env, STRICT):
                 raise HttpError(500, f"dual-write failed in strict mode: {exc}") from None
 
     def _legacy_team_id(self, db: Db, team_id: int) -> int:
-        row = db.one(b"SELECT legacy_team_id FROM team_migration_map WHERE vnext_team_id = %s",
-                     (team_id,))
+        row = db.one(
+            b"SELECT legacy_team_id FROM team_migration_map WHERE vnext_team_id = %s", (team_id,)
+        )
         if row is None:
             raise HookError(f"no legacy mapping for team {team_id}")
         return int(row[0])
@@ -254,8 +277,7 @@ class TeamApi(ServedInBackground):
             size = max(1, min(200, int(req.query.get("page_size", ["50"])[0])))
         except ValueError:
             raise HttpError(400, "page_size must be an integer") from None
-        rows = db.all(b"SELECT " + TEAM_COLUMNS + b" FROM vnext_team ORDER BY id LIMIT %s",
-                      (size,))
+        rows = db.all(b"SELECT " + TEAM_COLUMNS + b" FROM vnext_team ORDER BY id LIMIT %s", (size,))
         count = db.one(b"SELECT count(*) FROM vnext_team")
         return 200, {"count": count[0] if count else 0, "results": [team_json(r) for r in rows]}
 
@@ -276,8 +298,13 @@ class TeamApi(ServedInBackground):
             row = db.one(
                 b"INSERT INTO vnext_team (name, slug, game, region, description)"
                 b" VALUES (%s, %s, %s, %s, %s) RETURNING " + TEAM_COLUMNS,
-                (name, slug, str(data.get("game", "")), str(data.get("region", "")),
-                 str(data.get("description", ""))),
+                (
+                    name,
+                    slug,
+                    str(data.get("game", "")),
+                    str(data.get("region", "")),
+                    str(data.get("description", "")),
+                ),
             )
         assert row is not None
         team = team_json(row)
@@ -289,8 +316,11 @@ class TeamApi(ServedInBackground):
                 (team["name"], team["slug"], team["game"], team["region"], team["description"]),
             )
             assert legacy_row is not None
-            db.one(b"INSERT INTO team_migration_map (legacy_team_id, vnext_team_id)"
-                   b" VALUES (%s, %s) RETURNING id", (legacy_row[0], team["id"]))
+            db.one(
+                b"INSERT INTO team_migration_map (legacy_team_id, vnext_team_id)"
+                b" VALUES (%s, %s) RETURNING id",
+                (legacy_row[0], team["id"]),
+            )
 
         self._after_commit(db, instance, "team_create", team["id"], legacy)
         return 201, team
@@ -299,8 +329,9 @@ class TeamApi(ServedInBackground):
         team = req.team
         data = req.body if isinstance(req.body, dict) else {}
         with db.conn.transaction():
-            row = db.one(b"SELECT " + TEAM_COLUMNS + b" FROM vnext_team WHERE id = %s FOR UPDATE",
-                         (team,))
+            row = db.one(
+                b"SELECT " + TEAM_COLUMNS + b" FROM vnext_team WHERE id = %s FOR UPDATE", (team,)
+            )
             if row is None:
                 raise HttpError(404, "Not found.")
             current = team_json(row)
@@ -317,8 +348,11 @@ class TeamApi(ServedInBackground):
 
         def legacy() -> None:
             legacy_id = self._legacy_team_id(db, team)
-            db.one(b"UPDATE teams_team SET description = %s, updated_at = now() WHERE id = %s"
-                   b" RETURNING id", (description, legacy_id))
+            db.one(
+                b"UPDATE teams_team SET description = %s, updated_at = now() WHERE id = %s"
+                b" RETURNING id",
+                (description, legacy_id),
+            )
 
         self._after_commit(db, instance, "team_update", team, legacy)
         return 200, team_json(row)
@@ -340,16 +374,21 @@ class TeamApi(ServedInBackground):
 
         def legacy() -> None:
             legacy_id = self._legacy_team_id(db, team)
-            db.one(b"INSERT INTO teams_teammembership (team_id, username, role, status)"
-                   b" VALUES (%s, %s, %s, 'active') RETURNING id",
-                   (legacy_id, member["username"], role))
+            db.one(
+                b"INSERT INTO teams_teammembership (team_id, username, role, status)"
+                b" VALUES (%s, %s, %s, 'active') RETURNING id",
+                (legacy_id, member["username"], role),
+            )
 
         self._after_commit(db, instance, "member_add", team, legacy)
         return 201, member
 
     def _member_row(self, db: Db, team: int, member: int) -> dict[str, Any]:
-        row = db.one(b"SELECT " + MEMBER_COLUMNS + b" FROM vnext_team_membership"
-                     b" WHERE id = %s AND team_id = %s FOR UPDATE", (member, team))
+        row = db.one(
+            b"SELECT " + MEMBER_COLUMNS + b" FROM vnext_team_membership"
+            b" WHERE id = %s AND team_id = %s FOR UPDATE",
+            (member, team),
+        )
         if row is None:
             raise HttpError(404, "Not found.")
         return member_json(row)
@@ -361,15 +400,20 @@ class TeamApi(ServedInBackground):
         role = str(data["role"])
         with db.conn.transaction():
             current = self._member_row(db, team, member)
-            row = db.one(b"UPDATE vnext_team_membership SET role = %s, updated_at = now()"
-                         b" WHERE id = %s RETURNING " + MEMBER_COLUMNS, (role, member))
+            row = db.one(
+                b"UPDATE vnext_team_membership SET role = %s, updated_at = now()"
+                b" WHERE id = %s RETURNING " + MEMBER_COLUMNS,
+                (role, member),
+            )
         assert row is not None
 
         def legacy() -> None:
             legacy_id = self._legacy_team_id(db, team)
-            db.one(b"UPDATE teams_teammembership SET role = %s, updated_at = now()"
-                   b" WHERE team_id = %s AND username = %s RETURNING id",
-                   (role, legacy_id, current["username"]))
+            db.one(
+                b"UPDATE teams_teammembership SET role = %s, updated_at = now()"
+                b" WHERE team_id = %s AND username = %s RETURNING id",
+                (role, legacy_id, current["username"]),
+            )
 
         self._after_commit(db, instance, "member_role_update", team, legacy)
         return 200, member_json(row)
@@ -379,14 +423,19 @@ class TeamApi(ServedInBackground):
         member = req.member
         with db.conn.transaction():
             current = self._member_row(db, team, member)
-            db.one(b"UPDATE vnext_team_membership SET status = 'removed', updated_at = now()"
-                   b" WHERE id = %s RETURNING id", (member,))
+            db.one(
+                b"UPDATE vnext_team_membership SET status = 'removed', updated_at = now()"
+                b" WHERE id = %s RETURNING id",
+                (member,),
+            )
 
         def legacy() -> None:
             legacy_id = self._legacy_team_id(db, team)
-            db.one(b"UPDATE teams_teammembership SET status = 'removed', updated_at = now()"
-                   b" WHERE team_id = %s AND username = %s RETURNING id",
-                   (legacy_id, current["username"]))
+            db.one(
+                b"UPDATE teams_teammembership SET status = 'removed', updated_at = now()"
+                b" WHERE team_id = %s AND username = %s RETURNING id",
+                (legacy_id, current["username"]),
+            )
 
         self._after_commit(db, instance, "member_remove", team, legacy)
         return 204, None

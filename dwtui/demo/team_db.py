@@ -44,8 +44,17 @@ MEMBER_COLUMNS = b"id, team_id, username, role, status, created_at, updated_at"
 
 def team_json(row: tuple[Any, ...]) -> dict[str, Any]:
     """A vnext_team row (TEAM_COLUMNS) as the API shows it."""
-    keys = ("id", "name", "slug", "game", "region", "description", "settings",
-            "created_at", "updated_at")
+    keys = (
+        "id",
+        "name",
+        "slug",
+        "game",
+        "region",
+        "description",
+        "settings",
+        "created_at",
+        "updated_at",
+    )
     return {k: jsonable(v) for k, v in zip(keys, row, strict=True)}
 
 
@@ -74,5 +83,3 @@ def require(body: Any, *names: str) -> dict[str, Any]:
     if missing:
         raise HttpError(400, f"{', '.join(missing)}: this field is required.")
     return body
-
-

@@ -77,13 +77,19 @@ def handler_for(handle: Handle) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, payload: Any, queries: int) -> None:
             text = isinstance(payload, str)  # the /metrics page
-            data = (b"" if payload is None else payload.encode() if text
-                    else json.dumps(payload).encode())
+            data = (
+                b""
+                if payload is None
+                else payload.encode()
+                if text
+                else json.dumps(payload).encode()
+            )
             self.send_response(status)
             self.send_header("X-Query-Count", str(queries))
             if payload is not None:
-                self.send_header("Content-Type", "text/plain; version=0.0.4" if text
-                                 else "application/json")
+                self.send_header(
+                    "Content-Type", "text/plain; version=0.0.4" if text else "application/json"
+                )
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

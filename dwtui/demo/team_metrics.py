@@ -60,8 +60,11 @@ class TeamMetrics:
     def requests(self, status_prefix: str = "") -> int:
         """Requests answered so far (with a status starting with `status_prefix`)."""
         with self._lock:
-            return sum(n for (_, _, status), n in self._requests.items()
-                       if status.startswith(status_prefix))
+            return sum(
+                n
+                for (_, _, status), n in self._requests.items()
+                if status.startswith(status_prefix)
+            )
 
     def render(self) -> str:
         """The page in the Prometheus text exposition format (version 0.0.4)."""
@@ -74,8 +77,10 @@ class TeamMetrics:
         lines = [
             "# HELP team_api_requests_total Requests answered by the team API.",
             "# TYPE team_api_requests_total counter",
-            *(f"team_api_requests_total{_labels(method=m, route=r, status=s)} {n}"
-              for (m, r, s), n in requests),
+            *(
+                f"team_api_requests_total{_labels(method=m, route=r, status=s)} {n}"
+                for (m, r, s), n in requests
+            ),
             "# HELP team_api_request_duration_seconds Latency of the team API's requests.",
             "# TYPE team_api_request_duration_seconds summary",
         ]
@@ -87,7 +92,9 @@ class TeamMetrics:
             f"team_api_request_duration_seconds_count {count}",
             "# HELP team_api_dual_write_total Runs of the dual-write on_commit hook.",
             "# TYPE team_api_dual_write_total counter",
-            *(f"team_api_dual_write_total{_labels(operation=o, outcome=out)} {n}"
-              for (o, out), n in dual_write),
+            *(
+                f"team_api_dual_write_total{_labels(operation=o, outcome=out)} {n}"
+                for (o, out), n in dual_write
+            ),
         ]
         return "\n".join(lines) + "\n"

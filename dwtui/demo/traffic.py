@@ -45,7 +45,8 @@ class Traffic:
         while not self._stop.wait(pause):
             path = PATHS[self.sent % len(PATHS)]
             request = urllib.request.Request(  # noqa: S310 (our own http:// loopback URL)
-                self.url + path, headers={"Authorization": f"Bearer {self.token}"})
+                self.url + path, headers={"Authorization": f"Bearer {self.token}"}
+            )
             try:
                 with opener.open(request, timeout=5) as reply:
                     reply.read()

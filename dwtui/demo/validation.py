@@ -32,12 +32,15 @@ def build_report(
         vnext_teams = scalar(b"SELECT count(*) FROM vnext_team")
         legacy_teams = scalar(b"SELECT count(*) FROM teams_team")
         vnext_members = scalar(
-            b"SELECT count(*) FROM vnext_team_membership WHERE status = 'active'")
+            b"SELECT count(*) FROM vnext_team_membership WHERE status = 'active'"
+        )
         legacy_members = scalar(
-            b"SELECT count(*) FROM teams_teammembership WHERE status = 'active'")
+            b"SELECT count(*) FROM teams_teammembership WHERE status = 'active'"
+        )
         mapped = scalar(
             b"SELECT count(DISTINCT m.vnext_team_id) FROM team_migration_map m"
-            b" JOIN vnext_team v ON v.id = m.vnext_team_id")
+            b" JOIN vnext_team v ON v.id = m.vnext_team_id"
+        )
         events = conn.execute(
             b"SELECT outcome, count(*) FILTER (WHERE at > now() - interval '1 hour'), count(*)"
             b" FROM demo_dual_write_event GROUP BY outcome"

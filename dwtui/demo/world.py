@@ -126,15 +126,24 @@ class DemoWorld:
         self.dsn = create_database(self.server, self.dbname)
         try:
             self.cluster = FakeCluster(
-                NAMESPACE, DEPLOYMENT, CONTAINER, self.flags,
-                replicas=self.replicas, ready_after=self.ready_after,
+                NAMESPACE,
+                DEPLOYMENT,
+                CONTAINER,
+                self.flags,
+                replicas=self.replicas,
+                ready_after=self.ready_after,
                 time_factor=self.time_factor,
                 exec_spawner=self._spawn,
             )
             self.cluster.start()
             self.cluster.write_kubeconfig(self.kubeconfig, context=CONTEXT)
-            self.api = TeamApi(self.dsn, self.api_token, self._instances,
-                               hook_fails=self.hook_fails, faults=self.faults).start()
+            self.api = TeamApi(
+                self.dsn,
+                self.api_token,
+                self._instances,
+                hook_fails=self.hook_fails,
+                faults=self.faults,
+            ).start()
             self.slack = SlackReceiver().start()
             self.traffic = Traffic(self.api.url, self.api_token, self.traffic_rate).start()
         except BaseException:
@@ -206,8 +215,9 @@ class DemoWorld:
             # The pod's python is the one that can import dwtui (and the stub beside it).
             command[0] = sys.executable
         env: dict[str, str] = {
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent),
-                                     os.environ.get("PATH", "/usr/bin:/bin")]),
+            "PATH": os.pathsep.join(
+                [str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")]
+            ),
             "HOME": str(self.workdir),
             "LANG": "C.UTF-8",
             "PYTHONDONTWRITEBYTECODE": "1",

@@ -65,7 +65,7 @@ class SessionController:
 
     @property
     def role(self) -> Role:
-        """"driver" while this seat holds the wheel, else "follower" (read-only)."""
+        """ "driver" while this seat holds the wheel, else "follower" (read-only)."""
         return self.seat.role
 
     @property

@@ -83,7 +83,12 @@ def open_as_driver(
             kind = "driver.takeover" if take_over else "driver.stale_lock"
             session.record(operator, kind, detail=took_from)
         engine = Engine(
-            checklist, session, store, operator=operator, environ=environ, prompt=prompt,
+            checklist,
+            session,
+            store,
+            operator=operator,
+            environ=environ,
+            prompt=prompt,
             save_interval=save_interval,
         )
         if took_from:

@@ -155,7 +155,7 @@ class Seat:
 
     @property
     def role(self) -> Literal["driver", "follower"]:
-        """"driver", or "follower" for every seat that cannot act (watching, asking, closed)."""
+        """ "driver", or "follower" for every seat that cannot act (watching, asking, closed)."""
         return "driver" if self.is_driver else "follower"
 
     def allows(self, intent: Intent) -> bool:

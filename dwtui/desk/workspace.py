@@ -160,7 +160,11 @@ class Workspace:
         if not watch:
             try:
                 driving = open_as_driver(
-                    self.store, session, checklist, self.operator, take_over=take_over,
+                    self.store,
+                    session,
+                    checklist,
+                    self.operator,
+                    take_over=take_over,
                     environ=self.environ,
                 )
             except LockHeld as held:
@@ -191,8 +195,13 @@ class Workspace:
             checklist, session, self.store, operator=self.operator, environ=self.environ
         )
         controller = SessionController(
-            checklist=checklist, session=session, store=self.store, engine=engine,
-            operator=self.operator, seat=seat, clock=self.clock,
+            checklist=checklist,
+            session=session,
+            store=self.store,
+            engine=engine,
+            operator=self.operator,
+            seat=seat,
+            clock=self.clock,
         )
         opened = Opened(controller, notices=notices)
         self._note_changes(opened)
@@ -208,8 +217,13 @@ class Workspace:
         if driving.took_from:
             notices.append(f"took the wheel from {driving.took_from}")
         controller = SessionController(
-            checklist=checklist, session=session, store=self.store, engine=engine,
-            operator=self.operator, seat=Seat.driving(), clock=self.clock,
+            checklist=checklist,
+            session=session,
+            store=self.store,
+            engine=engine,
+            operator=self.operator,
+            seat=Seat.driving(),
+            clock=self.clock,
         )
         opened = Opened(controller, notices=notices)
         self._note_changes(opened)
@@ -256,8 +270,12 @@ class Workspace:
 
         try:
             driving = open_as_driver(
-                self.store, controller.session, controller.checklist, self.operator,
-                fresh=True, environ=self.environ,
+                self.store,
+                controller.session,
+                controller.checklist,
+                self.operator,
+                fresh=True,
+                environ=self.environ,
             )
         except LockHeld:
             return False

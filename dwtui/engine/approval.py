@@ -40,18 +40,30 @@ class Approved:
 
     def text(self) -> str:
         """One line for the approver."""
-        then = (f"{self.left} more approval(s) needed" if self.left
-                else "the driver may start it now")
+        then = (
+            f"{self.left} more approval(s) needed" if self.left else "the driver may start it now"
+        )
         return f"approved step {self.step_id} for {self.driver}: {then}"
 
 
 def _pending(journal: Journal, session: Session, step_id: str) -> list[Approval]:
-    return [Approval(e.operator, e.at, e.text) for e in journal.pending(session)
-            if e.kind == APPROVAL and e.step == step_id]
+    return [
+        Approval(e.operator, e.at, e.text)
+        for e in journal.pending(session)
+        if e.kind == APPROVAL and e.step == step_id
+    ]
 
 
-def approve(store: SessionStore, session: Session, checklist: Checklist, step_id: str,
-            operator: str, *, note: str = "", driver_now: str = "") -> Approved:
+def approve(
+    store: SessionStore,
+    session: Session,
+    checklist: Checklist,
+    step_id: str,
+    operator: str,
+    *,
+    note: str = "",
+    driver_now: str = "",
+) -> Approved:
     """Approve `step_id` as `operator` (ApprovalRefused says why not). `driver_now`: the
     live lock holder's name, if any (refused as an approver too)."""
     try:
@@ -68,19 +80,24 @@ def approve(store: SessionStore, session: Session, checklist: Checklist, step_id
         if same_person(operator, driver):
             raise ApprovalRefused(
                 f"refused: {operator} drives this session; sign-off needs a second person "
-                "approving from their own terminal")
+                "approving from their own terminal"
+            )
     if operator == AUTO_TICKED:
         raise ApprovalRefused(f"refused: {AUTO_TICKED!r} is no person's name")
     if not req.allows(operator):
         names = ", ".join(req.names())
-        raise ApprovalRefused(f"refused: {operator} is not among the approvers of step "
-                              f"{step_id} ({', '.join(req.approvers)}: {names})")
+        raise ApprovalRefused(
+            f"refused: {operator} is not among the approvers of step "
+            f"{step_id} ({', '.join(req.approvers)}: {names})"
+        )
     status = session.state_of(step_id).status
     if status == "running":
         raise ApprovalRefused(f"refused: step {step_id} is running; nothing to approve")
     if not now.awaiting:
-        raise ApprovalRefused(f"refused: step {step_id} is not awaiting sign-off (status "
-                              f"{status}; the driver has not asked to start it)")
+        raise ApprovalRefused(
+            f"refused: step {step_id} is not awaiting sign-off (status "
+            f"{status}; the driver has not asked to start it)"
+        )
     if any(same_person(operator, a.approver) for a in now.approvals):
         raise ApprovalRefused(f"refused: {operator} already approved step {step_id}")
     if not missing(req, drivers, now.approvals):

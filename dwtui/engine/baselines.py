@@ -68,7 +68,8 @@ def limit_of(expression: str, baseline: float) -> str:
     op, how, amount = match.group(1), match.group(2), match.group(3)
     factor = float(amount) if amount else 0.0
     value = {"*": baseline * factor, "+": baseline + factor, "-": baseline - factor}.get(
-        how or "", baseline)
+        how or "", baseline
+    )
     return f"{op} {format(value, '.12g')}"
 
 
@@ -92,14 +93,17 @@ def resolve(
             elif isinstance(item, str) and RELATIVE.match(item):
                 base = None if values is None else values.get(path)
                 if base is None:
-                    why = ("has not passed" if values is None
-                           else f"observed no number at {path}")
+                    why = "has not passed" if values is None else f"observed no number at {path}"
                     failures.append(f"{path}: no baseline (step {baseline_step} {why})")
                     continue
                 out[key] = limit_of(item, base)
                 got = lookup(observed, path)
-                evidence[path] = {"baseline": base, "limit": out[key], "expression": item,
-                                  **({"value": got} if got is not MISSING else {})}
+                evidence[path] = {
+                    "baseline": base,
+                    "limit": out[key],
+                    "expression": item,
+                    **({"value": got} if got is not MISSING else {}),
+                }
             else:
                 out[key] = item
         return out
@@ -108,8 +112,11 @@ def resolve(
 
 
 def judge_inputs(
-    checklist: Checklist, session: Session, step: Step,
-    expect: Mapping[str, Any], observed: Mapping[str, Any],
+    checklist: Checklist,
+    session: Session,
+    step: Step,
+    expect: Mapping[str, Any],
+    observed: Mapping[str, Any],
 ) -> tuple[dict[str, Any], dict[str, Any], list[tuple[str, str]]]:
     """What the engine judges a step with: its `expect` (relative comparisons made
     absolute), the evidence to add (`baseline`, `baseline_values`), and (key, message)
@@ -119,8 +126,9 @@ def judge_inputs(
     resolved = dict(expect)
     baseline = step.baseline
     if baseline:
-        resolved, seen, missing = resolve(expect, baseline, baseline_values(session, baseline),
-                                          observed)
+        resolved, seen, missing = resolve(
+            expect, baseline, baseline_values(session, baseline), observed
+        )
         if seen:
             extra["baseline"] = {"step": baseline, **seen}
         failures = [(message.split(":", 1)[0], message) for message in missing]

@@ -16,18 +16,25 @@ from dwtui.session.model import Session
 
 
 def record_history(
-    session: Session, step: Step, operator: str, *, captured: Mapping[str, str],
-    previous: Mapping[str, str], evidence: dict[str, Any],
+    session: Session,
+    step: Step,
+    operator: str,
+    *,
+    captured: Mapping[str, str],
+    previous: Mapping[str, str],
+    evidence: dict[str, Any],
 ) -> None:
     """Add this attempt's captures (and the values they replaced) to its evidence; called
     under the engine's lock after the session's captures were updated."""
     if not captured:
         return
     evidence["captured"] = dict(captured)
-    replaced = {name: previous[name] for name, value in captured.items()
-                if name in previous and previous[name] != value}
+    replaced = {
+        name: previous[name]
+        for name, value in captured.items()
+        if name in previous and previous[name] != value
+    }
     if replaced:
         evidence["captures_previous"] = replaced
-        detail = ", ".join(f"{name}: {old} -> {captured[name]}"
-                           for name, old in replaced.items())
+        detail = ", ".join(f"{name}: {old} -> {captured[name]}" for name, old in replaced.items())
         session.record(operator, "capture.replaced", step=step.id, detail=detail)

@@ -42,8 +42,11 @@ class ChecklistChanges:
             return "checklist changed since the session began (no step details recorded)"
         parts = [
             f"{label} {', '.join(ids)}"
-            for label, ids in (("added", self.added), ("removed", self.removed),
-                               ("edited", self.edited))
+            for label, ids in (
+                ("added", self.added),
+                ("removed", self.removed),
+                ("edited", self.edited),
+            )
             if ids
         ]
         return "checklist changed: " + "; ".join(parts)
@@ -52,10 +55,17 @@ class ChecklistChanges:
 def step_fingerprint(step: Step) -> str:
     """A short hash of everything that defines what a step does (not its line number)."""
     data = {
-        "kind": step.kind, "title": step.title, "description": step.description,
-        "params": step.params, "expect": step.expect, "capture": step.capture,
-        "timeout": step.timeout, "confirm": step.confirm, "optional": step.optional,
-        "parent": step.parent_id, "targets": list(getattr(step, "targets", ()) or ()),
+        "kind": step.kind,
+        "title": step.title,
+        "description": step.description,
+        "params": step.params,
+        "expect": step.expect,
+        "capture": step.capture,
+        "timeout": step.timeout,
+        "confirm": step.confirm,
+        "optional": step.optional,
+        "parent": step.parent_id,
+        "targets": list(getattr(step, "targets", ()) or ()),
     }
     # Only when set, so that the fingerprints of steps without them stay as they were.
     if step.retry is not None:
@@ -78,9 +88,20 @@ def record_fingerprints(session_dir: Path, checklist: Checklist) -> None:
         return
     # Only resume diagnostics would be lost if this fails; the session is unaffected.
     with contextlib.suppress(OSError, SessionError):
-        write_file(path, (json.dumps({
-            "checksum": checklist.checksum, "steps": fingerprints(checklist),
-        }, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+        write_file(
+            path,
+            (
+                json.dumps(
+                    {
+                        "checksum": checklist.checksum,
+                        "steps": fingerprints(checklist),
+                    },
+                    indent=1,
+                    sort_keys=True,
+                )
+                + "\n"
+            ).encode("utf-8"),
+        )
 
 
 def changes_since(

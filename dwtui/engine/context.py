@@ -22,10 +22,16 @@ if TYPE_CHECKING:
 
 
 def build_context(
-    engine: EngineHost, step: Step, params: dict[str, Any], attempt: Attempt, *,
-    log: MaskingLog, cancel: threading.Event,
+    engine: EngineHost,
+    step: Step,
+    params: dict[str, Any],
+    attempt: Attempt,
+    *,
+    log: MaskingLog,
+    cancel: threading.Event,
 ) -> ActionContext:
     """The context for one attempt; its callbacks mutate the session under the engine lock."""
+
     def process_started(pid: int, start_time: float) -> None:
         with engine.lock:
             attempt.pid = pid
@@ -61,12 +67,23 @@ def build_context(
             return dict(values) if values is not None else None
 
     return ActionContext(
-        step=step, params=params, checklist=engine.checklist, target=engine.target,
-        guard=engine.checklist.guard, log=log, cancel=cancel, session_id=engine.session.id,
-        operator=engine.operator, session_dir=engine.session_dir(),
-        artifacts_dir=engine.artifacts_dir(), timeout=step.timeout,
-        variables=engine.variables.view(step.id), secret_names=engine.variables.secret_names,
-        on_process_started=process_started, evidence_of=evidence_of,
-        on_previous_env=previous_env, previous_env_of=previous_env_of,
+        step=step,
+        params=params,
+        checklist=engine.checklist,
+        target=engine.target,
+        guard=engine.checklist.guard,
+        log=log,
+        cancel=cancel,
+        session_id=engine.session.id,
+        operator=engine.operator,
+        session_dir=engine.session_dir(),
+        artifacts_dir=engine.artifacts_dir(),
+        timeout=step.timeout,
+        variables=engine.variables.view(step.id),
+        secret_names=engine.variables.secret_names,
+        on_process_started=process_started,
+        evidence_of=evidence_of,
+        on_previous_env=previous_env,
+        previous_env_of=previous_env_of,
         started_at_of=started_at_of,
     )

@@ -90,7 +90,11 @@ class Engine:
         self.operator = operator
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.variables = Variables(
-            checklist, session, operator=operator, environ=self.environ, secrets=secrets,
+            checklist,
+            session,
+            operator=operator,
+            environ=self.environ,
+            secrets=secrets,
             prompt=prompt,
         )
         self.masker = Masker()
@@ -111,9 +115,14 @@ class Engine:
         self._active: set[str] = set()
         self._artifacts: Path | None = None
         #: save_interval > 0: saves for detached steps coalesced (see `dwtui.engine.saving`).
-        self._saver = SessionSaver(store, session, self._lock,
-                                   secrets=self.variables.secret_values,
-                                   problems=self.problems, interval=save_interval)
+        self._saver = SessionSaver(
+            store,
+            session,
+            self._lock,
+            secrets=self.variables.secret_values,
+            problems=self.problems,
+            interval=save_interval,
+        )
         if session.checklist_checksum == checklist.checksum:
             record_fingerprints(self.session_dir(), checklist)
         if session.plan is None:  # a session from before plans: its forward path, saved later
@@ -239,7 +248,9 @@ class Engine:
     def params_for(self, step: Step, *, keep_missing: bool = False) -> dict[str, Any]:
         """The step's params with variables substituted (shell fields: `ShellCommand`s)."""
         result: dict[str, Any] = self.variables.substitute_params(
-            dict(step.params), SHELL_FIELDS.get(step.kind, ()), keep_missing=keep_missing,
+            dict(step.params),
+            SHELL_FIELDS.get(step.kind, ()),
+            keep_missing=keep_missing,
             sql_fields=SQL_FIELDS.get(step.kind, ()),
         )
         return result
@@ -296,20 +307,34 @@ class Engine:
         params = self.params_for(step)
         if existing:
             with self._lock:
-                self.session.record(self.operator, "step.overwrite", step=step.id,
-                                    detail=self.mask("allowed to overwrite " + ", ".join(existing)))
+                self.session.record(
+                    self.operator,
+                    "step.overwrite",
+                    step=step.id,
+                    detail=self.mask("allowed to overwrite " + ", ".join(existing)),
+                )
         if edits:
             params.update(edits)
             with self._lock:
-                self.session.record(self.operator, "step.edited", step=step.id,
-                                    detail="edited before running: " + ", ".join(sorted(edits)))
+                self.session.record(
+                    self.operator,
+                    "step.edited",
+                    step=step.id,
+                    detail="edited before running: " + ", ".join(sorted(edits)),
+                )
         by = self.operator
         if step.kind == "manual":
             from dwtui.engine.ticks import confirm_params
 
             ticks = list(self.session.state_of(step_id).ticks)
-            confirm_params(params, ticks, confirmed=confirmed, done_items=done_items,
-                           note=note, rehearsal=rehearsal)
+            confirm_params(
+                params,
+                ticks,
+                confirmed=confirmed,
+                done_items=done_items,
+                note=note,
+                rehearsal=rehearsal,
+            )
             if rehearsal:
                 by = AUTO_TICKED
         cancel = cancel or threading.Event()
@@ -320,8 +345,10 @@ class Engine:
             if last is not None and last.status == "running":
                 # Left running by a dwtui that died: recover() settles it; if its process
                 # still runs, follow it (reattach) rather than start a second copy.
-                raise StepBusy(f"step {step_id} is still running (pid {last.pid}): "
-                               "re-attach to it or cancel it")
+                raise StepBusy(
+                    f"step {step_id} is still running (pid {last.pid}): "
+                    "re-attach to it or cancel it"
+                )
             from dwtui.engine.signoff import admit
 
             admit(self, step)  # two-person sign-off: SignoffRequired until approved
@@ -365,7 +392,10 @@ class Engine:
             log_name = log_path.relative_to(self.session_dir()).as_posix()
             log_path.unlink(missing_ok=True)  # a leftover of a lost attempt must not mix in
             attempt = Attempt(
-                number=number, started_at=utcnow(), operator=by, log=log_name,
+                number=number,
+                started_at=utcnow(),
+                operator=by,
+                log=log_name,
                 rollback=step.rollback,
             )
             state.attempts.append(attempt)
@@ -389,7 +419,11 @@ class Engine:
         return attempt, log
 
     def run_action(
-        self, step: Step, params: dict[str, Any], attempt: Attempt, log: MaskingLog,
+        self,
+        step: Step,
+        params: dict[str, Any],
+        attempt: Attempt,
+        log: MaskingLog,
         cancel: threading.Event,
     ) -> ActionOutcome:
         """Run the step's action for one attempt; an error or a bug is a failed outcome."""
@@ -406,8 +440,13 @@ class Engine:
             return ActionOutcome(ok=False, error=_one_line(f"{type(exc).__name__}: {exc}"))
 
     def finish(
-        self, step: Step, attempt: Attempt, outcome: ActionOutcome, duration: float | None = None,
-        *, ended_at: datetime | None = None,
+        self,
+        step: Step,
+        attempt: Attempt,
+        outcome: ActionOutcome,
+        duration: float | None = None,
+        *,
+        ended_at: datetime | None = None,
     ) -> StepResult:
         """Judge the outcome, store it in the session, save, notify. `ended_at`: when the
         step really ended (from its exit record), if it ended while nobody watched."""
@@ -425,11 +464,14 @@ class Engine:
 
             with self._lock:  # `"<= baseline * 1.2"`: the limit from an earlier step's value
                 expect, baseline_evidence, missing = judge_inputs(
-                    self.checklist, self.session, step, expect, outcome.observed)
+                    self.checklist, self.session, step, expect, outcome.observed
+                )
             found = evaluate(with_defaults(step.kind, expect), outcome.observed)
             failures = [message for _, message in missing] + [f.message for f in found]
-            failed_keys = sorted({f.key.split(".", 1)[0] for f in found}
-                                 | {key.split(".", 1)[0] for key, _ in missing})
+            failed_keys = sorted(
+                {f.key.split(".", 1)[0] for f in found}
+                | {key.split(".", 1)[0] for key, _ in missing}
+            )
         passed = outcome.ok and not failures
         if passed:
             summary = outcome.summary or "done"
@@ -476,14 +518,22 @@ class Engine:
                 evidence["captures_withheld"] = withheld
             from dwtui.engine.capture_history import record_history
 
-            record_history(self.session, step, attempt.operator, captured=captured,
-                           previous=previous, evidence=evidence)
+            record_history(
+                self.session,
+                step,
+                attempt.operator,
+                captured=captured,
+                previous=previous,
+                evidence=evidence,
+            )
             attempt.evidence = evidence
             attempt.status = "passed" if passed else "failed"
             state = self.session.state_of(step.id)
             state.status = attempt.status
             self.session.record(
-                attempt.operator, f"step.{attempt.status}", step=step.id,
+                attempt.operator,
+                f"step.{attempt.status}",
+                step=step.id,
                 detail=summary if not passed else _one_line(f"attempt {attempt.number}: {summary}"),
             )
             record_if_completed(self, step)
@@ -493,10 +543,14 @@ class Engine:
                 self.save()
         self.notify_listeners(step.id)
         return StepResult(
-            step_id=step.id, status=attempt.status, attempt=attempt.number, summary=summary,
+            step_id=step.id,
+            status=attempt.status,
+            attempt=attempt.number,
+            summary=summary,
             exit_code=attempt.exit_code,
             duration=duration if duration is not None else attempt.duration_seconds,
-            failures=[self.masker.mask(f) for f in failures], captured=captured,
+            failures=[self.masker.mask(f) for f in failures],
+            captured=captured,
         )
 
     def kill_forward(self) -> list[str]:
@@ -530,11 +584,13 @@ class Engine:
             state.status = status
             state.marked_by = self.operator
             detail = status + (f": {_one_line(note)}" if note else "")
-            self.session.record(self.operator, "step.marked", step=step_id,
-                                detail=self.masker.mask(detail))
+            self.session.record(
+                self.operator, "step.marked", step=step_id, detail=self.masker.mask(detail)
+            )
             if note:
-                state.notes.append(Note(at=utcnow(), operator=self.operator,
-                                        text=self.masker.mask(note)))
+                state.notes.append(
+                    Note(at=utcnow(), operator=self.operator, text=self.masker.mask(note))
+                )
             record_if_completed(self, self.checklist.step(step_id))
             self.save()
         self.notify_listeners(step_id)
@@ -562,7 +618,8 @@ class Engine:
             if step_id:
                 self.checklist.step(step_id)
                 self.session.state_of(step_id).notes.append(
-                    Note(at=utcnow(), operator=self.operator, text=text))
+                    Note(at=utcnow(), operator=self.operator, text=text)
+                )
             self.session.record(self.operator, "note", step=step_id, detail=_one_line(text))
             self.save()
         self.notify_listeners(step_id)
@@ -583,8 +640,9 @@ class Engine:
             out.extend(s for s in phase.steps if self.applies(s))
         return out
 
-    def next_pending(self, *, phases: Iterable[str] | None = None,
-                     scenario: str | None = None) -> str | None:
+    def next_pending(
+        self, *, phases: Iterable[str] | None = None, scenario: str | None = None
+    ) -> str | None:
         """The first step (in order) that is neither done nor running, or None."""
         with self._lock:
             for step in self.steps_in_order(phases=phases, scenario=scenario):

@@ -76,8 +76,10 @@ def expected_env(engine: EngineHost) -> dict[str, tuple[str | None, str]]:
         if undo:
             values = dict(engine.session.previous_env.get(undo) or {})
         else:
-            values = {str(k): (None if v is None else str(v))
-                      for k, v in dict(params.get("env") or {}).items()}
+            values = {
+                str(k): (None if v is None else str(v))
+                for k, v in dict(params.get("env") or {}).items()
+            }
             values.update({str(name): None for name in params.get("unset") or []})
         for name, value in values.items():
             expected[name] = (value, step.id)
@@ -96,11 +98,19 @@ def live_drift(engine: EngineHost, *, request_timeout: float = 5.0) -> DriftRepo
     probe = Step(id="resume-check", title="Resume check", kind="target.verify_env")
     with MaskingLog(log_path, engine.masker) as log:
         ctx = ActionContext(
-            step=probe, params={}, checklist=engine.checklist, target=engine.target,
-            guard=engine.checklist.guard, log=log, cancel=threading.Event(),
-            session_id=engine.session.id, operator=engine.operator,
-            session_dir=engine.session_dir(), artifacts_dir=engine.session_dir() / "artifacts",
-            timeout=request_timeout, variables=engine.variables.view(),
+            step=probe,
+            params={},
+            checklist=engine.checklist,
+            target=engine.target,
+            guard=engine.checklist.guard,
+            log=log,
+            cancel=threading.Event(),
+            session_id=engine.session.id,
+            operator=engine.operator,
+            session_dir=engine.session_dir(),
+            artifacts_dir=engine.session_dir() / "artifacts",
+            timeout=request_timeout,
+            variables=engine.variables.view(),
             secret_names=engine.variables.secret_names,
         )
         try:

@@ -37,8 +37,10 @@ class RunFrozen(Exception):
     def __init__(self, step: Step, reason: str) -> None:
         self.step = step
         self.reason = reason
-        super().__init__(f"step {step.id} not started: the run is frozen ({reason}); "
-                         "run the rollback scenario, or unfreeze after checking")
+        super().__init__(
+            f"step {step.id} not started: the run is frozen ({reason}); "
+            "run the rollback scenario, or unfreeze after checking"
+        )
 
 
 class Freeze:

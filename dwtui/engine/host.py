@@ -99,15 +99,24 @@ class EngineHost(Protocol):
         ...
 
     def run_action(
-        self, step: Step, params: dict[str, Any], attempt: Attempt, log: MaskingLog,
+        self,
+        step: Step,
+        params: dict[str, Any],
+        attempt: Attempt,
+        log: MaskingLog,
         cancel: threading.Event,
     ) -> ActionOutcome:
         """Run the step's action for one attempt (never raises: a failed outcome)."""
         ...
 
     def finish(
-        self, step: Step, attempt: Attempt, outcome: ActionOutcome,
-        duration: float | None = None, *, ended_at: datetime | None = None,
+        self,
+        step: Step,
+        attempt: Attempt,
+        outcome: ActionOutcome,
+        duration: float | None = None,
+        *,
+        ended_at: datetime | None = None,
     ) -> StepResult:
         """Judge an attempt's outcome, store it in the session, save, notify."""
         ...

@@ -38,8 +38,9 @@ def preview(engine: EngineHost, step: Step) -> str:
         ticks = {t.index: t for t in engine.session.state_of(step.id).ticks}
         for index, item in enumerate(params.get("items") or []):
             tick = ticks.get(index)
-            lines.append(f"[x] {item}  — {tick.by}, {tick.at:%H:%M:%S} UTC" if tick
-                         else f"[ ] {item}")
+            lines.append(
+                f"[x] {item}  — {tick.by}, {tick.at:%H:%M:%S} UTC" if tick else f"[ ] {item}"
+            )
         if not lines:
             lines.append("(manual step: do it by hand, then confirm)")
     else:
@@ -57,8 +58,10 @@ def preview(engine: EngineHost, step: Step) -> str:
 
     if step.retry is not None:
         lines.append(f"retry: {describe_retry(step.retry)}")
-    lines.extend(f"when ({where}): {describe_condition(condition)}"
-                 for where, condition in governing(engine, step))
+    lines.extend(
+        f"when ({where}): {describe_condition(condition)}"
+        for where, condition in governing(engine, step)
+    )
     if step.lock is not None:
         lines.append(f"lock: {step.lock.name} (waits at most {step.lock.timeout:g} s)")
     missing = engine.variables.missing(step)

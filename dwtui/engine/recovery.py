@@ -75,17 +75,19 @@ def _settle(engine: EngineHost, step_id: str, attempt: Attempt) -> Recovered:
             outcome = outcome_from_exit(code, output, step.capture)
             ended_at, took = ended_from_record(log_path, attempt)
             with engine.lock:
-                engine.session.record(engine.operator, "step.recovered", step=step_id,
-                                      detail=f"ended while dwtui was away: exit {code}")
+                engine.session.record(
+                    engine.operator,
+                    "step.recovered",
+                    step=step_id,
+                    detail=f"ended while dwtui was away: exit {code}",
+                )
             result = engine.finish(step, attempt, outcome, took, ended_at=ended_at)
             return Recovered(step_id, "finished", result.summary)
     interrupt(engine, step_id, attempt, INTERRUPTED_HINT, started=True)
     return Recovered(step_id, "interrupted", INTERRUPTED_HINT)
 
 
-def ended_from_record(
-    log_path: Path, attempt: Attempt
-) -> tuple[datetime | None, float | None]:
+def ended_from_record(log_path: Path, attempt: Attempt) -> tuple[datetime | None, float | None]:
     """When the step really ended (its exit record's time) and how long it took (from its
     recorded start, a whole second); (None, None) for records without a time."""
     from dwtui.runner import process
@@ -125,19 +127,27 @@ def adopt_unsaved_attempts(engine: EngineHost) -> None:
                 if number != len(state.attempts) + 1:
                     continue
                 path = logs / f"{step_id}.{number}.log"
-                started = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(
-                    microsecond=0)
-                state.attempts.append(Attempt(
-                    number=number, started_at=started, operator=engine.operator,
-                    log=path.relative_to(engine.session_dir()).as_posix(),
-                    rollback=step.rollback,
-                ))
+                started = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
+                state.attempts.append(
+                    Attempt(
+                        number=number,
+                        started_at=started,
+                        operator=engine.operator,
+                        log=path.relative_to(engine.session_dir()).as_posix(),
+                        rollback=step.rollback,
+                    )
+                )
                 state.status = "running"
-                engine.session.record(engine.operator, "step.recovered", step=step_id,
-                                    detail=f"attempt {number} found in its log")
+                engine.session.record(
+                    engine.operator,
+                    "step.recovered",
+                    step=step_id,
+                    detail=f"attempt {number} found in its log",
+                )
                 adopted = True
         if adopted:
             engine.save()
+
 
 def interrupt(
     engine: EngineHost, step_id: str, attempt: Attempt, hint: str, *, started: bool
@@ -153,15 +163,18 @@ def interrupt(
         engine.save()
     engine.notify_listeners(step_id)
 
+
 def never_started(engine: EngineHost, step_id: str) -> bool:
     """True when the step's last attempt was cut off before its command started."""
     with engine.lock:
         state = engine.session.steps.get(step_id)
         attempt = state.last_attempt if state else None
         return (
-            attempt is not None and attempt.status == "interrupted"
+            attempt is not None
+            and attempt.status == "interrupted"
             and attempt.evidence.get("started") is False
         )
+
 
 def reattach(
     engine: EngineHost, step_id: str, *, cancel: threading.Event | None = None
@@ -181,28 +194,36 @@ def reattach(
         engine.set_active(step_id, True)
     try:
         log_path = engine.session_dir() / attempt.log
-        handle = process.ProcessHandle(
-            attempt.pid or 0, attempt.pid_started or 0.0, log_path)
+        handle = process.ProcessHandle(attempt.pid or 0, attempt.pid_started or 0.0, log_path)
         timeout = None
         if step.timeout is not None:
             elapsed = (datetime.now(UTC) - attempt.started_at).total_seconds()
             timeout = max(0.0, step.timeout - elapsed)
         status = process.wait(handle, cancel or threading.Event(), timeout)
         output = read_output(log_path, output_offset(log_path))
-        outcome = outcome_from_exit(status.code, output, step.capture,
-                                    timed_out=status.timed_out, cancelled=status.cancelled,
-                                    timeout=step.timeout)
+        outcome = outcome_from_exit(
+            status.code,
+            output,
+            step.capture,
+            timed_out=status.timed_out,
+            cancelled=status.cancelled,
+            timeout=step.timeout,
+        )
         ended_at, took = ended_from_record(log_path, attempt)
         return engine.finish(step, attempt, outcome, took, ended_at=ended_at)
     finally:
         with engine.lock:
             engine.set_active(step_id, False)
 
+
 def running_detached(engine: EngineHost) -> list[str]:
     """Steps whose detached process still runs (after `recover`), to `reattach`."""
     with engine.lock:
         return [
-            step_id for step_id, state in engine.session.steps.items()
-            if state.status == "running" and not engine.is_active(step_id)
-            and state.last_attempt is not None and state.last_attempt.status == "running"
+            step_id
+            for step_id, state in engine.session.steps.items()
+            if state.status == "running"
+            and not engine.is_active(step_id)
+            and state.last_attempt is not None
+            and state.last_attempt.status == "running"
         ]

@@ -39,8 +39,10 @@ def _stop_reason(retry: Retry, number: int, first: float) -> str:
     if retry.attempts is not None and number >= retry.attempts:
         return f"gave up after {number} tries"
     if retry.timeout is not None and time.monotonic() - first + retry.interval > retry.timeout:
-        return f"gave up after {number} tries: the next would start after the " \
-               f"{retry.timeout:g} s retry timeout"
+        return (
+            f"gave up after {number} tries: the next would start after the "
+            f"{retry.timeout:g} s retry timeout"
+        )
     return ""
 
 
@@ -63,12 +65,13 @@ def run_with_retry(
             # (crash recovery finds the output after it); the try's line ends the log.
             outcome = engine.run_action(step, params, attempt, log, cancel)
             outcome.evidence["try"] = {
-                "number": number, "of": retry.attempts, "until": retry.until,
+                "number": number,
+                "of": retry.attempts,
+                "until": retry.until,
                 "first_attempt": first_attempt,
             }
             result = engine.finish(step, attempt, outcome, time.monotonic() - started)
-            line, last = _after_try(engine, step, result, number=number, first=first,
-                                    cancel=cancel)
+            line, last = _after_try(engine, step, result, number=number, first=first, cancel=cancel)
             log.line(line)
         finally:
             log.close()
@@ -76,8 +79,12 @@ def run_with_retry(
         if last:
             return result
         if cancel.wait(retry.interval):
-            _record(engine, step, "step.retry_cancelled",
-                    f"cancelled while waiting for try {number + 1}")
+            _record(
+                engine,
+                step,
+                "step.retry_cancelled",
+                f"cancelled while waiting for try {number + 1}",
+            )
             engine.tell_progress(step.id, f"cancelled while waiting for try {number + 1}")
             return result
 
@@ -89,7 +96,12 @@ def _record(engine: EngineHost, step: Step, kind: str, detail: str) -> None:
 
 
 def _after_try(
-    engine: EngineHost, step: Step, result: StepResult, *, number: int, first: float,
+    engine: EngineHost,
+    step: Step,
+    result: StepResult,
+    *,
+    number: int,
+    first: float,
     cancel: threading.Event,
 ) -> tuple[str, bool]:
     """The progress line after one try, and whether it was the last (its event recorded

@@ -40,7 +40,8 @@ class SignoffRequired(Exception):
         self.left = left
         super().__init__(
             f"step {step.id} awaits sign-off: needs {req.who()}"
-            + (f" ({left} still missing)" if left != req.needed else "") + "; they approve "
+            + (f" ({left} still missing)" if left != req.needed else "")
+            + "; they approve "
             f"from their own terminal: `dwtui approve {session_id} {step.id}` "
             "(or key A while watching)"
         )
@@ -56,8 +57,7 @@ def requirement_of(checklist: Checklist, step: Step) -> Requirement | None:
 def _fold(engine: EngineHost) -> None:
     from dwtui.session.journal import Journal
 
-    Journal.in_dir(engine.session_dir()).fold_into(
-        engine.session, engine.variables.secret_values())
+    Journal.in_dir(engine.session_dir()).fold_into(engine.session, engine.variables.secret_values())
 
 
 def _state(engine: EngineHost, step: Step, req: Requirement) -> tuple[bool, int]:
@@ -88,9 +88,12 @@ def admit(engine: EngineHost, step: Step) -> None:
     now = standing(engine.session.events, step.id)
     used = valid_approvals(req, [engine.operator, now.driver], now.approvals)
     number = len(engine.session.state_of(step.id).attempts) + 1
-    engine.session.record(engine.operator, USED, step=step.id,
-                          detail=f"attempt {number}: driver {engine.operator}, "
-                                 f"approved by {describe(used)}")
+    engine.session.record(
+        engine.operator,
+        USED,
+        step=step.id,
+        detail=f"attempt {number}: driver {engine.operator}, approved by {describe(used)}",
+    )
 
 
 def ask(engine: EngineHost, step: Step) -> SignoffRequired | None:
@@ -115,14 +118,23 @@ def rehearse(engine: EngineHost, step: Step) -> None:
     with engine.lock:
         if not standing(engine.session.events, step.id).awaiting:
             engine.session.record(engine.operator, AWAITED, step=step.id, detail="rehearsal")
-        engine.session.record(AUTO_TICKED, REHEARSED, step=step.id,
-                              detail="rehearsal: no person signed off (dwtui run --manual-done)")
+        engine.session.record(
+            AUTO_TICKED,
+            REHEARSED,
+            step=step.id,
+            detail="rehearsal: no person signed off (dwtui run --manual-done)",
+        )
         engine.save()
 
 
 def wait_for_approval(
-    engine: EngineHost, step: Step, *, timeout: float, cancel: threading.Event,
-    said: Callable[[SignoffRequired], None], poll: float = 0.25,
+    engine: EngineHost,
+    step: Step,
+    *,
+    timeout: float,
+    cancel: threading.Event,
+    said: Callable[[SignoffRequired], None],
+    poll: float = 0.25,
 ) -> bool:
     """Wait until the step may start (True), or `timeout` seconds pass or `cancel` is set
     (False). `said` is told each change of what is missing (the first one at once)."""

@@ -47,8 +47,13 @@ class Held:
         with self.engine.lock:
             last = self.engine.session.state_of(self.step.id).last_attempt
             if last is not None:
-                last.evidence.setdefault("lock", {"name": self.step.lock.name if self.step.lock
-                                                  else "", "waited_s": round(self.waited, 2)})
+                last.evidence.setdefault(
+                    "lock",
+                    {
+                        "name": self.step.lock.name if self.step.lock else "",
+                        "waited_s": round(self.waited, 2),
+                    },
+                )
                 self.engine.save()
         try:
             self.handle.truncate(0)
@@ -70,12 +75,15 @@ def _holder(handle: IO[str]) -> str:
         facts = {}
     if not facts:
         return "another run"
-    return (f"session {facts.get('session', '?')} step {facts.get('step', '?')} "
-            f"(pid {facts.get('pid', '?')}) since {facts.get('since', '?')}")
+    return (
+        f"session {facts.get('session', '?')} step {facts.get('step', '?')} "
+        f"(pid {facts.get('pid', '?')}) since {facts.get('since', '?')}"
+    )
 
 
-def acquire(engine: EngineHost, step: Step, spec: StepLock,
-            cancel: threading.Event) -> Held | StepResult:
+def acquire(
+    engine: EngineHost, step: Step, spec: StepLock, cancel: threading.Event
+) -> Held | StepResult:
     """Wait for the lock (at most its timeout); the held lock, or the failed step's result."""
     path = lock_path(engine.sessions_root(), spec.name)
     try:
@@ -83,8 +91,14 @@ def acquire(engine: EngineHost, step: Step, spec: StepLock,
         # Never through a planted link; not inherited by the step's processes (O_CLOEXEC).
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     except OSError as exc:
-        return _failed(engine, step, spec, f"cannot open the lock file of '{spec.name}' "
-                       f"({path}): {exc.strerror or exc}", holder="", waited=0.0)
+        return _failed(
+            engine,
+            step,
+            spec,
+            f"cannot open the lock file of '{spec.name}' ({path}): {exc.strerror or exc}",
+            holder="",
+            waited=0.0,
+        )
     handle = os.fdopen(fd, "r+", encoding="utf-8")
     started = time.monotonic()
     told = False
@@ -97,32 +111,60 @@ def acquire(engine: EngineHost, step: Step, spec: StepLock,
         waited = time.monotonic() - started
         if not told:
             told = True
-            engine.tell_progress(step.id, f"waiting for lock '{spec.name}' (held by {holder}), "
-                                 f"at most {spec.timeout:g} s")
+            engine.tell_progress(
+                step.id,
+                f"waiting for lock '{spec.name}' (held by {holder}), at most {spec.timeout:g} s",
+            )
             with engine.lock:
-                engine.session.record(engine.operator, "step.lock_wait", step=step.id,
-                                      detail=f"lock '{spec.name}' held by {holder}")
+                engine.session.record(
+                    engine.operator,
+                    "step.lock_wait",
+                    step=step.id,
+                    detail=f"lock '{spec.name}' held by {holder}",
+                )
         if waited >= spec.timeout or cancel.is_set():
             handle.close()
-            why = ("cancelled while waiting" if cancel.is_set()
-                   else f"gave up after {spec.timeout:g} s")
-            return _failed(engine, step, spec, f"lock '{spec.name}' is held by {holder}; "
-                           f"{why}", holder=holder, waited=waited)
+            why = (
+                "cancelled while waiting"
+                if cancel.is_set()
+                else f"gave up after {spec.timeout:g} s"
+            )
+            return _failed(
+                engine,
+                step,
+                spec,
+                f"lock '{spec.name}' is held by {holder}; {why}",
+                holder=holder,
+                waited=waited,
+            )
         cancel.wait(min(POLL, max(spec.timeout - waited, 0.0)))
     waited = time.monotonic() - started
     handle.seek(0)
     handle.truncate(0)
-    handle.write(json.dumps({"session": engine.session.id, "step": step.id, "pid": os.getpid(),
-                             "since": utcnow().isoformat(timespec="seconds")}))
+    handle.write(
+        json.dumps(
+            {
+                "session": engine.session.id,
+                "step": step.id,
+                "pid": os.getpid(),
+                "since": utcnow().isoformat(timespec="seconds"),
+            }
+        )
+    )
     handle.flush()
     with engine.lock:
-        engine.session.record(engine.operator, "step.lock", step=step.id,
-                              detail=f"holds lock '{spec.name}' (waited {waited:.1f} s)")
+        engine.session.record(
+            engine.operator,
+            "step.lock",
+            step=step.id,
+            detail=f"holds lock '{spec.name}' (waited {waited:.1f} s)",
+        )
     return Held(engine, step, handle, waited)
 
 
-def _failed(engine: EngineHost, step: Step, spec: StepLock, error: str, *, holder: str,
-            waited: float) -> StepResult:
+def _failed(
+    engine: EngineHost, step: Step, spec: StepLock, error: str, *, holder: str, waited: float
+) -> StepResult:
     """An attempt of the step that never ran its action: the lock was not free."""
     from dwtui.actions.base import ActionOutcome
 
@@ -133,7 +175,14 @@ def _failed(engine: EngineHost, step: Step, spec: StepLock, error: str, *, holde
         log.close()
     with engine.lock:
         engine.session.record(engine.operator, "step.lock_timeout", step=step.id, detail=error)
-    evidence = {"lock": {"name": spec.name, "timeout": spec.timeout, "held_by": holder,
-                         "waited_s": round(waited, 2)}}
-    return engine.finish(step, attempt, ActionOutcome(ok=False, error=error,
-                                                        evidence=evidence), waited)
+    evidence = {
+        "lock": {
+            "name": spec.name,
+            "timeout": spec.timeout,
+            "held_by": holder,
+            "waited_s": round(waited, 2),
+        }
+    }
+    return engine.finish(
+        step, attempt, ActionOutcome(ok=False, error=error, evidence=evidence), waited
+    )

@@ -39,8 +39,9 @@ def tick_item(engine: EngineHost, step_id: str, index: int, *, ticked: bool, by:
             state.ticks.sort(key=lambda t: t.index)
         if ticked or had:
             kind = "step.ticked" if ticked else "step.unticked"
-            engine.session.record(by, kind, step=step_id,
-                                  detail=engine.mask(f"item {index + 1}: {items[index]}"))
+            engine.session.record(
+                by, kind, step=step_id, detail=engine.mask(f"item {index + 1}: {items[index]}")
+            )
             engine.save()
         ticks = list(state.ticks)
     engine.notify_listeners(step_id)
@@ -49,13 +50,17 @@ def tick_item(engine: EngineHost, step_id: str, index: int, *, ticked: bool, by:
 
 def tick_evidence(ticks: list[Tick]) -> list[dict[str, Any]]:
     """The tick records as plain values for a manual attempt's params and evidence."""
-    return [{"index": t.index, "item": t.item, "by": t.by, "at": t.at.isoformat()}
-            for t in ticks]
+    return [{"index": t.index, "item": t.item, "by": t.by, "at": t.at.isoformat()} for t in ticks]
 
 
 def confirm_params(
-    params: dict[str, Any], ticks: list[Tick], *, confirmed: bool,
-    done_items: Iterable[str] | None, note: str, rehearsal: bool,
+    params: dict[str, Any],
+    ticks: list[Tick],
+    *,
+    confirmed: bool,
+    done_items: Iterable[str] | None,
+    note: str,
+    rehearsal: bool,
 ) -> None:
     """Fill a manual step's params for its attempt: the confirmation, the ticked items (the
     default `done_items`) and their records, the note. A rehearsal's ticks are no person's:

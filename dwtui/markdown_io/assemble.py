@@ -50,6 +50,7 @@ def assemble(imp: Importer) -> dict[str, Any]:
     finish_texts(data)
     return data
 
+
 def _title_from_first_section(imp: Importer) -> None:
     """Several top headings, the first without steps: it is the runbook's title."""
     if imp.preamble.title or len(imp.sections) < 2:
@@ -59,6 +60,7 @@ def _title_from_first_section(imp: Importer) -> None:
         imp.preamble.title = first.title
         imp.preamble.prose += first.prose
         imp.sections.remove(first)
+
 
 def _variables(imp: Importer, given: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = dict(given)
@@ -75,6 +77,7 @@ def _variables(imp: Importer, given: dict[str, Any]) -> dict[str, Any]:
         out[name] = spec
     return out
 
+
 def _phases(imp: Importer) -> list[dict[str, Any]]:
     phases: list[dict[str, Any]] = []
     for section in imp.sections:
@@ -84,8 +87,7 @@ def _phases(imp: Importer) -> list[dict[str, Any]]:
             _note_empty(imp, section)
             continue
         phase: dict[str, Any] = {
-            "id": imp.phase_ids.take(str(section.fields.get("id") or slug(section.title,
-                                                                             "phase"))),
+            "id": imp.phase_ids.take(str(section.fields.get("id") or slug(section.title, "phase"))),
             "title": section.title or imp.name,
         }
         if section.prose:
@@ -95,18 +97,29 @@ def _phases(imp: Importer) -> list[dict[str, Any]]:
         phases.append(phase)
     if not phases:
         imp.notes.append(Note(1, "no steps found; the checklist has one manual step"))
-        phases.append({"id": "read", "title": imp.name, "steps": [
-            {"id": imp.step_ids.take("read-the-runbook"), "title": "Read the runbook",
-             "kind": "manual"}]})
+        phases.append(
+            {
+                "id": "read",
+                "title": imp.name,
+                "steps": [
+                    {
+                        "id": imp.step_ids.take("read-the-runbook"),
+                        "title": "Read the runbook",
+                        "kind": "manual",
+                    }
+                ],
+            }
+        )
     return phases
+
 
 def _note_empty(imp: Importer, section: Section) -> None:
     if section.kind == "preamble" or not (section.prose or section.title):
         return
     if (section.kind == "criteria" and imp.criteria) or section.staged:
         return
-    imp.notes.append(Note(section.line, f"section {section.title!r} has no steps; "
-                           "not imported"))
+    imp.notes.append(Note(section.line, f"section {section.title!r} has no steps; not imported"))
+
 
 def _rollback(imp: Importer) -> dict[str, Any]:
     scenarios: list[dict[str, Any]] = []
@@ -117,8 +130,7 @@ def _rollback(imp: Importer) -> dict[str, Any]:
                     _note_empty(imp, sc)
                 continue
             scenario: dict[str, Any] = {
-                "id": imp.scenario_ids.take(str(sc.fields.get("id") or slug(sc.title,
-                                                                           "rollback"))),
+                "id": imp.scenario_ids.take(str(sc.fields.get("id") or slug(sc.title, "rollback"))),
                 "title": sc.title,
             }
             if sc.prose:
@@ -134,6 +146,7 @@ def _rollback(imp: Importer) -> dict[str, Any]:
         out["matrix"] = matrix
     return out
 
+
 def _resolve_matrix(imp: Importer, scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
     by_name = {s["id"].lower(): s["id"] for s in scenarios}
     by_name |= {s["title"].lower(): s["id"] for s in scenarios}
@@ -146,13 +159,16 @@ def _resolve_matrix(imp: Importer, scenarios: list[dict[str, Any]]) -> list[dict
         )
         urgency = cells.get("urgency", "").lower()
         if not found or urgency not in schema.MATRIX_ROW["urgency"].choices:
-            imp.notes.append(Note(line, f"rollback matrix row {cells.get('symptom', '')!r}"
-                                   " not imported (unknown scenario or urgency)"))
+            imp.notes.append(
+                Note(
+                    line,
+                    f"rollback matrix row {cells.get('symptom', '')!r}"
+                    " not imported (unknown scenario or urgency)",
+                )
+            )
             continue
         row = {"symptom": cells.get("symptom", ""), "scenario": found, "urgency": urgency}
         if cells.get("notes"):
             row["notes"] = cells["notes"]
         rows.append(row)
     return rows
-
-

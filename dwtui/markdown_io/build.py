@@ -86,8 +86,9 @@ class Importer:
         self.notes: list[Note] = []
         self.names = Placeholders()
         self.step_ids, self.phase_ids, self.scenario_ids = Ids(), Ids(), Ids()
-        self.preamble = Section(self.title_heading.text if self.title_heading else "", 1, 0,
-                                "preamble")
+        self.preamble = Section(
+            self.title_heading.text if self.title_heading else "", 1, 0, "preamble"
+        )
         self.sections: list[Section] = [self.preamble]
         self.current = self.preamble
         self.scenario: Section | None = None
@@ -146,8 +147,9 @@ class Importer:
                 self.open(Section(h.text, h.line, h.level, "rollback"))
             else:
                 parent = self.current.title
-                scenario = Section(f"{parent}: {h.text}" if parent else h.text, h.line,
-                                   h.level, "scenario")
+                scenario = Section(
+                    f"{parent}: {h.text}" if parent else h.text, h.line, h.level, "scenario"
+                )
                 self.current.scenarios.append(scenario)
                 self.scenario = scenario
             self.rollback_level = h.level
@@ -184,8 +186,13 @@ class Importer:
     def container(self) -> Section:
         """Where the next step goes; steps right under a rollback heading are its scenario."""
         if self.scenario is None and self.current.kind == "rollback":
-            self.scenario = Section(self.current.title, self.current.line, self.current.level,
-                                    "scenario", prose=self.current.prose)
+            self.scenario = Section(
+                self.current.title,
+                self.current.line,
+                self.current.level,
+                "scenario",
+                prose=self.current.prose,
+            )
             self.current.scenarios.append(self.scenario)
         return self.scenario or self.current
 
@@ -217,8 +224,9 @@ class Importer:
         elif directive.target == "phase":
             if self.scenario is not None and self.scenario.line >= self.current.line:
                 self.current.scenarios.remove(self.scenario)
-                self.open(Section(self.scenario.title, self.scenario.line,
-                                  self.scenario.level, "phase"))
+                self.open(
+                    Section(self.scenario.title, self.scenario.line, self.scenario.level, "phase")
+                )
                 self.rollback_level = None
             elif self.current.kind == "rollback" and not self.current.scenarios:
                 self.current.kind = "phase"
@@ -300,8 +308,9 @@ class Importer:
         self.container().steps.append(step)
         self.group_has_step = True
 
-    def finish(self, fields: dict[str, Any], title: str, description: str, line: int,
-               given: dict[str, Any]) -> dict[str, Any]:
+    def finish(
+        self, fields: dict[str, Any], title: str, description: str, line: int, given: dict[str, Any]
+    ) -> dict[str, Any]:
         merged = {**fields, **{k: v for k, v in given.items() if k != "title"}}
         kind = str(merged.get("kind", "manual"))
         if kind not in schema.KIND_FIELDS:
@@ -321,15 +330,20 @@ class Importer:
         wanted = str(merged.get("id") or "")
         step["id"] = self.step_ids.take(wanted or slug(step["title"]))
         if wanted and step["id"] != wanted:
-            self.notes.append(Note(line, f"step id {wanted!r} already used (or invalid); "
-                                   f"imported as {step['id']!r}"))
+            self.notes.append(
+                Note(
+                    line,
+                    f"step id {wanted!r} already used (or invalid); imported as {step['id']!r}",
+                )
+            )
         return step
 
 
 def slug_text(h: o.Heading) -> str:
     """A sub-heading's words without a `Step 2 -` / `3.` prefix or emoji."""
-    return re.sub(r"^[^A-Za-z]*(?:(?:step|phase)\s*\d+[a-z]?\s*[-.:)]?\s*)?", "", h.text,
-                  flags=re.IGNORECASE)
+    return re.sub(
+        r"^[^A-Za-z]*(?:(?:step|phase)\s*\d+[a-z]?\s*[-.:)]?\s*)?", "", h.text, flags=re.IGNORECASE
+    )
 
 
 def _is_step_comment(part: o.Part | None) -> bool:

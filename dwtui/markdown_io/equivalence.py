@@ -20,10 +20,12 @@ def shape(data: dict[str, Any]) -> dict[str, Any]:
     """The parts of a checklist a round trip must keep."""
     rollback = data.get("rollback", {})
     return {
-        "phases": [(p["id"], [_step(s) for s in p.get("steps", [])])
-                   for p in data.get("phases", [])],
-        "scenarios": [(s["id"], [_step(t) for t in s.get("steps", [])])
-                      for s in rollback.get("scenarios", [])],
+        "phases": [
+            (p["id"], [_step(s) for s in p.get("steps", [])]) for p in data.get("phases", [])
+        ],
+        "scenarios": [
+            (s["id"], [_step(t) for t in s.get("steps", [])]) for s in rollback.get("scenarios", [])
+        ],
         "variables": {name: _variable(spec) for name, spec in data.get("vars", {}).items()},
         "matrix": [(r["symptom"], r["scenario"], r["urgency"]) for r in rollback.get("matrix", [])],
         "rehearsal": data.get("rehearsal"),

@@ -73,8 +73,10 @@ def _step(step: dict[str, Any], level: str) -> list[str]:
     kind_fields = schema.KIND_FIELDS.get(kind, {})
     shown = _shown_fields(kind)
     extra = {
-        k: v for k, v in step.items()
-        if k not in _HEADING_FIELDS and (k not in shown or not native)
+        k: v
+        for k, v in step.items()
+        if k not in _HEADING_FIELDS
+        and (k not in shown or not native)
         and (native or k not in kind_fields)
     }
     description = _description(step.get("description", ""), extra)
@@ -154,8 +156,12 @@ def _rollback(rollback: dict[str, Any]) -> list[str]:
         out.append("### Decision matrix")
         rows = ["| Symptom | Scenario | Urgency | Notes |", "|---|---|---|---|"]
         for row in matrix:
-            cells = [row.get("symptom", ""), f"`{row.get('scenario', '')}`",
-                     row.get("urgency", ""), row.get("notes", "")]
+            cells = [
+                row.get("symptom", ""),
+                f"`{row.get('scenario', '')}`",
+                row.get("urgency", ""),
+                row.get("notes", ""),
+            ]
             rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         out.append("\n".join(rows))
     return out

@@ -1,12 +1,12 @@
 """`.http`-style request blocks (`POST https://x/api` + headers + body) to http step fields.
 
-    @host = https://staging.example.internal      a variable with its default
-    ### Create a team                               separates requests (and titles them)
-    POST {{host}}/api/teams HTTP/1.1
-    Content-Type: application/json
-    Authorization: Bearer {{token}}
+@host = https://staging.example.internal      a variable with its default
+### Create a team                               separates requests (and titles them)
+POST {{host}}/api/teams HTTP/1.1
+Content-Type: application/json
+Authorization: Bearer {{token}}
 
-    {"name": "QA"}
+{"name": "QA"}
 """
 
 from __future__ import annotations

@@ -132,8 +132,9 @@ def _tree(tokens: list[Token]) -> list[_Node]:
         elif tok.type == "inline":
             stack[-1].inline = tok
         else:
-            stack[-1].children.append(_Node(tok.type, tok.tag, tok.map, tok.info, tok.content,
-                                            tok.attrs))
+            stack[-1].children.append(
+                _Node(tok.type, tok.tag, tok.map, tok.info, tok.content, tok.attrs)
+            )
     return root.children
 
 

@@ -21,17 +21,78 @@ from dataclasses import dataclass, field
 
 from dwtui.checklist.schema import BUILTIN_VARIABLES
 
-_ENV_NAMES = frozenset({
-    "HOME", "PATH", "USER", "LOGNAME", "PWD", "OLDPWD", "SHELL", "TERM", "LANG", "TMPDIR",
-    "HOSTNAME", "HOST", "EDITOR", "VISUAL", "PAGER", "UID", "EUID", "PPID", "IFS", "OSTYPE",
-    "RANDOM", "SECONDS", "LINENO", "REPLY", "OPTARG", "OPTIND", "DISPLAY", "KUBECONFIG",
-    "GOPATH", "GOROOT", "JAVA_HOME", "VIRTUAL_ENV", "PYTHONPATH", "CI", "NF", "NR", "FS",
-    "OFS", "RS", "ORS", "FNR", "FILENAME", "HISTFILE", "PS1", "PS2", "TZ", "MAIL", "COLUMNS",
-    "LINES", "SUDO_USER", "DATABASE_URL",
-})
+_ENV_NAMES = frozenset(
+    {
+        "HOME",
+        "PATH",
+        "USER",
+        "LOGNAME",
+        "PWD",
+        "OLDPWD",
+        "SHELL",
+        "TERM",
+        "LANG",
+        "TMPDIR",
+        "HOSTNAME",
+        "HOST",
+        "EDITOR",
+        "VISUAL",
+        "PAGER",
+        "UID",
+        "EUID",
+        "PPID",
+        "IFS",
+        "OSTYPE",
+        "RANDOM",
+        "SECONDS",
+        "LINENO",
+        "REPLY",
+        "OPTARG",
+        "OPTIND",
+        "DISPLAY",
+        "KUBECONFIG",
+        "GOPATH",
+        "GOROOT",
+        "JAVA_HOME",
+        "VIRTUAL_ENV",
+        "PYTHONPATH",
+        "CI",
+        "NF",
+        "NR",
+        "FS",
+        "OFS",
+        "RS",
+        "ORS",
+        "FNR",
+        "FILENAME",
+        "HISTFILE",
+        "PS1",
+        "PS2",
+        "TZ",
+        "MAIL",
+        "COLUMNS",
+        "LINES",
+        "SUDO_USER",
+        "DATABASE_URL",
+    }
+)
 _ENV_PREFIXES = (
-    "LC_", "XDG_", "BASH", "SSH_", "GIT_", "DOCKER_", "KUBE", "PG", "AWS_", "GOOGLE_",
-    "AZURE_", "HELM_", "DWTUI_", "NPM_", "PIP_", "CARGO_",
+    "LC_",
+    "XDG_",
+    "BASH",
+    "SSH_",
+    "GIT_",
+    "DOCKER_",
+    "KUBE",
+    "PG",
+    "AWS_",
+    "GOOGLE_",
+    "AZURE_",
+    "HELM_",
+    "DWTUI_",
+    "NPM_",
+    "PIP_",
+    "CARGO_",
 )
 _SHELL = re.compile(
     r"(?P<dollars>\$\$)"
@@ -98,12 +159,16 @@ class Placeholders:
         unbindable = _unbindable(query, marker) if params else ""
         if params:
             query = query.replace("%", "%%").replace(marker, "%")
-        return _DOLLARS.sub(lambda m: m.group(0) * 2 if m.group(0) == "$$" else "$${", query), \
-            params, unbindable
+        return (
+            _DOLLARS.sub(lambda m: m.group(0) * 2 if m.group(0) == "$$" else "$${", query),
+            params,
+            unbindable,
+        )
 
     def _convert(self, text: str, line: int) -> str:
         if "$" not in text and "<" not in text and "{{" not in text:
             return text
+
         def swap(match: re.Match[str]) -> str:
             written = match.group(0)
             if match.group("dollars"):
@@ -174,8 +239,10 @@ def _assigned(name: str, text: str) -> bool:
 @functools.lru_cache(maxsize=512)
 def _setting_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     escaped = re.escape(name)
-    return (re.compile(_ASSIGNED.format(n=escaped), re.MULTILINE),
-            re.compile(_READ_OR_FOR.format(n=escaped)))
+    return (
+        re.compile(_ASSIGNED.format(n=escaped), re.MULTILINE),
+        re.compile(_READ_OR_FOR.format(n=escaped)),
+    )
 
 
 def _placeholder_caps(name: str, text: str) -> bool:

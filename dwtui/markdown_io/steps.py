@@ -97,8 +97,9 @@ def _exact(code: Code, kind: str, out: Converted) -> None:
     """A block already in dwtui's form (`${name}`, `$$`), as `dwtui export` writes them."""
     text = code.content.rstrip("\n")
     if kind == "shell":
-        out.drafts.append(Draft({"kind": "shell", "command": text},
-                                fallback=commands.first_command_line(text)))
+        out.drafts.append(
+            Draft({"kind": "shell", "command": text}, fallback=commands.first_command_line(text))
+        )
     elif kind == "sql":
         out.drafts.append(Draft({"kind": "sql", "query": text}))
     else:
@@ -125,8 +126,13 @@ def _shell(code: Code, kind: str, names: Placeholders, line: int, out: Converted
             out.drafts.append(Draft({"kind": "manual"}, title, comments))
             continue
         command = names.shell(part.code, line)
-        out.drafts.append(Draft({"kind": "shell", "command": command}, title,
-                                fallback=commands.first_command_line(part.code)))
+        out.drafts.append(
+            Draft(
+                {"kind": "shell", "command": command},
+                title,
+                fallback=commands.first_command_line(part.code),
+            )
+        )
 
 
 def _sql(code: Code, names: Placeholders, line: int, out: Converted) -> None:
@@ -139,8 +145,12 @@ def _sql(code: Code, names: Placeholders, line: int, out: Converted) -> None:
     statements = split_statements("\n".join(kept).strip("\n"))
     transaction = [s for s in statements if _TRANSACTION.match(s)]
     if transaction:
-        out.notes.append(Note(code.line, "transaction control (BEGIN/COMMIT) not imported: "
-                              "each statement is its own step"))
+        out.notes.append(
+            Note(
+                code.line,
+                "transaction control (BEGIN/COMMIT) not imported: each statement is its own step",
+            )
+        )
     for n, statement in enumerate(s for s in statements if not _TRANSACTION.match(s)):
         _statement(code, statement, code.title if n == 0 else "", names, out)
 
@@ -165,8 +175,13 @@ def _statement(code: Code, text: str, title: str, names: Placeholders, out: Conv
     line = code.line + 1
     query, params, unbindable = names.sql(text, line)
     if unbindable:
-        out.notes.append(Note(code.line, f"SQL placeholder {unbindable} is an identifier or part "
-                              "of a string and cannot be bound: imported as a manual step"))
+        out.notes.append(
+            Note(
+                code.line,
+                f"SQL placeholder {unbindable} is an identifier or part "
+                "of a string and cannot be bound: imported as a manual step",
+            )
+        )
         quoted = fence(Code(code.line, "sql", names.plain(text, line)))
         out.drafts.append(Draft({"kind": "manual"}, title, quoted, fallback="Run the query"))
         return
@@ -175,8 +190,11 @@ def _statement(code: Code, text: str, title: str, names: Placeholders, out: Conv
         fields["params"] = params
     if _WRITES.search(query):
         out.notes.append(
-            Note(code.line, "SQL that writes imported read-only (add write=true in a dwtui "
-                 "comment to allow it)")
+            Note(
+                code.line,
+                "SQL that writes imported read-only (add write=true in a dwtui "
+                "comment to allow it)",
+            )
         )
     rows = text.split("\n")
     first = next((r.strip() for r in rows if r.strip() and not r.strip().startswith("--")), "")
@@ -195,8 +213,13 @@ def _http(code: Code, names: Placeholders, line: int, out: Converted) -> None:
     for request in requests:
         fields = request.fields()
         converted = _plain_deep(fields, names, line)
-        out.drafts.append(Draft({"kind": "http", **converted}, request.title or code.title,
-                                fallback=f"{request.method} {request.url}"))
+        out.drafts.append(
+            Draft(
+                {"kind": "http", **converted},
+                request.title or code.title,
+                fallback=f"{request.method} {request.url}",
+            )
+        )
 
 
 def _plain_deep(value: Any, names: Placeholders, line: int) -> Any:

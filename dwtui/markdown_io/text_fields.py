@@ -19,19 +19,19 @@ def finish_texts(data: dict[str, Any]) -> None:
     """Escape unknown `${...}` in every title, description, item and criterion text (and
     secrets: the loader refuses them there)."""
     variables = data.get("vars", {})
-    known = {n for n, spec in variables.items()
-             if not (isinstance(spec, dict) and spec.get("secret"))} | set(BUILTIN_VARIABLES)
+    known = {
+        n for n, spec in variables.items() if not (isinstance(spec, dict) and spec.get("secret"))
+    } | set(BUILTIN_VARIABLES)
     for step in _steps(data):
         known |= set(step.get("capture", {}))
 
     def fix(text: str) -> str:
         if "${" not in text:
             return text
+
         def swap(match: re.Match[str]) -> str:
             name = match.group(1)
-            ok = match.group(0).endswith("}") and (
-                name in known or name.startswith("target.")
-            )
+            ok = match.group(0).endswith("}") and (name in known or name.startswith("target."))
             return match.group(0) if ok else "$" + match.group(0)
 
         return _REFERENCE.sub(swap, text)

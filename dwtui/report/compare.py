@@ -28,8 +28,16 @@ from dwtui.report.json_delta import (
 from dwtui.report.json_input import DEFAULT_MAX_BYTES, JsonInputError, NonFinite, read_json
 from dwtui.text_safety import visible
 
-__all__ = ["Delta", "Metric", "as_dict", "compare", "headline", "main", "read_report",
-           "render_plain"]
+__all__ = [
+    "Delta",
+    "Metric",
+    "as_dict",
+    "compare",
+    "headline",
+    "main",
+    "read_report",
+    "render_plain",
+]
 
 
 @dataclass(frozen=True)
@@ -41,8 +49,9 @@ class Metric:
     ok: bool | None  # None: no limit
 
 
-def compare(before: Mapping[str, Any], after: Mapping[str, Any],
-            ignore: Sequence[str] = VOLATILE) -> Delta:
+def compare(
+    before: Mapping[str, Any], after: Mapping[str, Any], ignore: Sequence[str] = VOLATILE
+) -> Delta:
     """The delta of two reports (see `json_delta.diff`)."""
     return diff(before, after, ignore)
 
@@ -58,9 +67,13 @@ def headline(delta: Delta, metrics: Mapping[str, Any] | Sequence[str] | None) ->
     found: list[Metric] = []
     for path, limit in limits.items():
         change = delta.figure(str(path)) or Change(
-            str(path), ABSENT, delta.after.get(str(path), ABSENT))
-        ok = None if limit in ("", None) else (
-            change.after is not ABSENT and meets(limit, change.after))
+            str(path), ABSENT, delta.after.get(str(path), ABSENT)
+        )
+        ok = (
+            None
+            if limit in ("", None)
+            else (change.after is not ABSENT and meets(limit, change.after))
+        )
         found.append(Metric(change, "" if limit is None else str(limit), ok))
     return found
 
@@ -95,8 +108,9 @@ def as_dict(delta: Delta, metrics: Sequence[Metric] = ()) -> dict[str, Any]:
         "metrics": [{**_figure(m.change), "limit": m.limit, "ok": m.ok} for m in metrics],
         "figures": [_figure(c) for c in changed],
         "unchanged_figures": len(delta.figures) - len(changed),
-        "values": [{"name": c.path, "before": show(c.before), "after": show(c.after)}
-                   for c in delta.values],
+        "values": [
+            {"name": c.path, "before": show(c.before), "after": show(c.after)} for c in delta.values
+        ],
         "keys_added": list(delta.keys_added),
         "keys_removed": list(delta.keys_removed),
     }
@@ -106,10 +120,20 @@ def table_rows(delta: Delta, metrics: Sequence[Metric] = ()) -> list[tuple[str, 
     """(path, before, after, change) as display strings: headline metrics, then every changed
     figure, then every changed value."""
     named = {m.change.path for m in metrics}
-    rows = [(m.change.path + (f"  [{m.limit}]" if m.limit else ""), show(m.change.before),
-             show(m.change.after), show_change(m.change)) for m in metrics]
-    rows += [(c.path, show(c.before), show(c.after), show_change(c))
-             for c in delta.changed_figures() if c.path not in named]
+    rows = [
+        (
+            m.change.path + (f"  [{m.limit}]" if m.limit else ""),
+            show(m.change.before),
+            show(m.change.after),
+            show_change(m.change),
+        )
+        for m in metrics
+    ]
+    rows += [
+        (c.path, show(c.before), show(c.after), show_change(c))
+        for c in delta.changed_figures()
+        if c.path not in named
+    ]
     rows += [(c.path, show(c.before), show(c.after), "changed") for c in delta.values]
     return rows
 
@@ -121,8 +145,7 @@ def render_plain(delta: Delta, metrics: Sequence[Metric] = ()) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
         "  ".join(
-            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
-            for i, cell in enumerate(row)
+            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)
         ).rstrip()
         for row in rows
     ]
@@ -160,8 +183,9 @@ def _render_rich(delta: Delta, out: TextIO) -> None:
     added = visible(", ".join(delta.keys_added) or "none")
     console.print(f"keys added: {added}", markup=False)
     removed = visible(", ".join(delta.keys_removed) or "none")
-    console.print(f"keys removed: {removed}", style="red" if delta.keys_removed else "",
-                  markup=False)
+    console.print(
+        f"keys removed: {removed}", style="red" if delta.keys_removed else "", markup=False
+    )
 
 
 class ReportFileError(Exception):
@@ -208,8 +232,7 @@ def main(args: argparse.Namespace) -> int:
         for name, report in ((args.before, before), (args.after, after)):
             for problem in not_compared(report):
                 print(visible(f"dwtui compare: {name}: {problem}"), file=sys.stderr)
-        delta = compare(before, after,
-                        ignore=[*VOLATILE, *(getattr(args, "ignore", None) or [])])
+        delta = compare(before, after, ignore=[*VOLATILE, *(getattr(args, "ignore", None) or [])])
     except TooLarge as exc:
         print(f"dwtui compare: {exc}", file=sys.stderr)
         return 2

@@ -103,8 +103,13 @@ def evaluate_criterion(
         current = state.status if state else "pending"
         keys = only.get(step.id)
         attempt = state.last_attempt if state else None
-        if current == "failed" and keys and state is not None and attempt is not None \
-                and not state.marked_by:
+        if (
+            current == "failed"
+            and keys
+            and state is not None
+            and attempt is not None
+            and not state.marked_by
+        ):
             failed_keys = attempt.evidence.get("failed_keys")
             if isinstance(failed_keys, list):  # its expectations were judged one by one
                 return "failed" if keys & set(failed_keys) else "passed"
@@ -125,10 +130,12 @@ def evaluate_criterion(
         step, (title, at) = undone[0]
         more = f" (+{len(undone) - 1} more)" if len(undone) > 1 else ""
         return CriterionResult(
-            criterion, "unknown",
+            criterion,
+            "unknown",
             f"{step.id} passed, then rollback '{title}' undid it at {at:%H:%M:%S}{more}: "
             "re-run the evidence steps",
         )
+
     def named(step: Step) -> str:
         keys = only.get(step.id)
         return f"{step.id}:{','.join(sorted(keys))} passed" if keys else f"{step.id} passed"

@@ -59,16 +59,14 @@ def flags_section(checklist: Checklist, session: Session) -> list[str]:
             else:
                 after[name] = value
             final[name] = value
-            set_by.setdefault(name, []).append(
-                f"{step.id}{' (rollback)' if is_rollback else ''}"
-            )
+            set_by.setdefault(name, []).append(f"{step.id}{' (rollback)' if is_rollback else ''}")
     verified: dict[str, list[str]] = {}
     for step in checklist.iter_steps():
         state = session.steps.get(step.id)
         if step.kind != "target.verify_env" or state is None or state.status != "passed":
             continue
         env = step.params.get("env", {})
-        for name, value in (env.items() if isinstance(env, dict) else []):
+        for name, value in env.items() if isinstance(env, dict) else []:
             verified.setdefault(str(name), []).append(f"{value} ({step.id})")
     if not final:
         return [*lines, "No flags were changed in this session.", ""]
@@ -129,13 +127,26 @@ def delta_section(data: dict[str, Any] | None) -> list[str]:
         limit = str(fig.get("limit") or "")
         ok = fig.get("ok")
         verdict = ("met" if ok else "NOT met") if limit and isinstance(ok, bool) else ""
-        rows.append((f"`{fig.get('name', '?')}`", _shown(fig.get("before")),
-                     _shown(fig.get("after")), str(fig.get("change") or "-"),
-                     f"{limit} {verdict}".strip() or "-"))
+        rows.append(
+            (
+                f"`{fig.get('name', '?')}`",
+                _shown(fig.get("before")),
+                _shown(fig.get("after")),
+                str(fig.get("change") or "-"),
+                f"{limit} {verdict}".strip() or "-",
+            )
+        )
     for value in data.get("values") or []:
         if isinstance(value, dict):
-            rows.append((f"`{value.get('name', '?')}`", str(value.get("before", "-")),
-                         str(value.get("after", "-")), "changed", "-"))
+            rows.append(
+                (
+                    f"`{value.get('name', '?')}`",
+                    str(value.get("before", "-")),
+                    str(value.get("after", "-")),
+                    "changed",
+                    "-",
+                )
+            )
     if rows:
         lines += table(("Path", "Before", "After", "Change", "Limit"), rows)
     else:
@@ -176,8 +187,11 @@ def performance_section(data: dict[str, Any] | None) -> list[str]:
             ("p50 latency (ms)", millis(before.get("p50_ms")), millis(after.get("p50_ms"))),
             ("p95 latency (ms)", millis(before.get("p95_ms")), millis(after.get("p95_ms"))),
             ("samples", number(before.get("samples")), number(after.get("samples"))),
-            ("queries per request", number(before.get("query_count")),
-             number(after.get("query_count"))),
+            (
+                "queries per request",
+                number(before.get("query_count")),
+                number(after.get("query_count")),
+            ),
         ],
     )
     lines += [

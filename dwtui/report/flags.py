@@ -57,10 +57,18 @@ def last_verified(checklist: Checklist, session: Session) -> dict[str, VerifiedF
         for attempt in state.attempts if state else []:
             if attempt.status not in ("passed", "failed") or attempt.ended_at is None:
                 continue
-            for name, value in _seen_values(dict(env) if isinstance(env, dict) else {},
-                                            attempt).items():
+            for name, value in _seen_values(
+                dict(env) if isinstance(env, dict) else {}, attempt
+            ).items():
                 order += 1
-                found.append((attempt.ended_at, order, VerifiedFlag(
-                    name, value, step.id, attempt.ended_at, attempt.status == "passed")))
+                found.append(
+                    (
+                        attempt.ended_at,
+                        order,
+                        VerifiedFlag(
+                            name, value, step.id, attempt.ended_at, attempt.status == "passed"
+                        ),
+                    )
+                )
     found.sort(key=lambda item: (item[0], item[1]))
     return {flag.name: flag for _, _, flag in found}

@@ -39,18 +39,23 @@ def guard_lines(session: Session, checklist: Checklist | None = None) -> list[st
 
 def guard_summary(guard_id: str, title: str, record: Mapping[str, Any]) -> list[str]:
     """One guard: its state and counts, then each breach (indented)."""
-    counts = ", ".join(f"{int(record.get(state, 0))} {state}"
-                       for state in ("healthy", "failing", "inconclusive"))
+    counts = ", ".join(
+        f"{int(record.get(state, 0))} {state}" for state in ("healthy", "failing", "inconclusive")
+    )
     last = record.get("last") or {}
-    lines = [f"{guard_id} ({title}): {record.get('state', '?')}; "
-             f"{int(record.get('samples', 0))} samples ({counts})"
-             + (f", last {_value(last)}" if last else "")]
+    lines = [
+        f"{guard_id} ({title}): {record.get('state', '?')}; "
+        f"{int(record.get('samples', 0))} samples ({counts})"
+        + (f", last {_value(last)}" if last else "")
+    ]
     if last.get("error"):
         lines.append(f"  last sample failed: {last['error']}")
     for breach in record.get("breaches", []):
         rollback = breach.get("rollback") or "none named"
-        lines.append(f"  breach at {_when(breach.get('at'))}: {breach.get('reason', '')} "
-                     f"— rollback scenario: {rollback}")
+        lines.append(
+            f"  breach at {_when(breach.get('at'))}: {breach.get('reason', '')} "
+            f"— rollback scenario: {rollback}"
+        )
         samples = " ".join(_value(s) for s in breach.get("samples", []))
         lines.append(f"    samples: {samples}")
     return lines

@@ -64,8 +64,9 @@ def walk(value: Any, prefix: str = "") -> Iterator[tuple[str, Any, bool]]:
         for key, child in value.items():
             yield from walk(child, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(value, list | tuple):
-        if len(value) > SHORT_LIST and not any(isinstance(v, Mapping | list | tuple)
-                                               for v in value):
+        if len(value) > SHORT_LIST and not any(
+            isinstance(v, Mapping | list | tuple) for v in value
+        ):
             yield prefix, value, True  # samples, ids ...: compared as one value
             return
         if prefix:
@@ -94,8 +95,10 @@ def nodes(report: Mapping[str, Any], ignore: Sequence[str] = VOLATILE) -> dict[s
         if path and not _ignored(path, ignore):
             found[path] = value
             if len(found) > MAX_NODES:
-                raise TooLarge(f"the report has more than {MAX_NODES:,} values: too many to "
-                               "compare (a report, not a data dump)")
+                raise TooLarge(
+                    f"the report has more than {MAX_NODES:,} values: too many to "
+                    "compare (a report, not a data dump)"
+                )
     return found
 
 
@@ -144,8 +147,11 @@ def _leafish(value: Any) -> bool:
 
 def _long(value: Any) -> bool:
     """A long list of plain values: one value of its own."""
-    return isinstance(value, list | tuple) and len(value) > SHORT_LIST and not any(
-        isinstance(v, Mapping | list | tuple) for v in value)
+    return (
+        isinstance(value, list | tuple)
+        and len(value) > SHORT_LIST
+        and not any(isinstance(v, Mapping | list | tuple) for v in value)
+    )
 
 
 @dataclass(frozen=True)
@@ -175,8 +181,9 @@ def _top_most(paths: Sequence[str]) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def diff(before: Mapping[str, Any], after: Mapping[str, Any],
-         ignore: Sequence[str] = VOLATILE) -> Delta:
+def diff(
+    before: Mapping[str, Any], after: Mapping[str, Any], ignore: Sequence[str] = VOLATILE
+) -> Delta:
     """The delta of two reports."""
     old, new = nodes(before, ignore), nodes(after, ignore)
     order = list(old) + [p for p in new if p not in old]
@@ -186,10 +193,14 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any],
         change = Change(path, old.get(path, ABSENT), new.get(path, ABSENT))
         if change.numeric:
             figures.append(change)
-        elif (change.before is ABSENT or change.after is ABSENT):
+        elif change.before is ABSENT or change.after is ABSENT:
             continue  # an added/removed key: listed in keys_added/keys_removed
-        elif (_leafish(change.before) or _leafish(change.after)
-              or _long(change.before) or _long(change.after)) and change.changed:
+        elif (
+            _leafish(change.before)
+            or _leafish(change.after)
+            or _long(change.before)
+            or _long(change.after)
+        ) and change.changed:
             values.append(change)  # e.g. null -> {...}, "ok" -> "degraded", true -> false
     return Delta(
         figures=tuple(figures),

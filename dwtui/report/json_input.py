@@ -73,8 +73,9 @@ def _parse_float(text: str) -> float:
 def parse_json(text: str, source: str) -> Any:
     """`text` parsed, within the limits; JsonInputError(`source: why`) otherwise."""
     try:
-        data = json.loads(text, parse_int=_parse_int, parse_float=_parse_float,
-                          parse_constant=NonFinite)
+        data = json.loads(
+            text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=NonFinite
+        )
     except _Refused as exc:
         raise JsonInputError(f"{source}: {exc}") from None
     except RecursionError:
@@ -107,8 +108,10 @@ def read_json(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
 
 
 def _too_big(path: Path, size: int, limit: int) -> str:
-    return (f"{path} is larger than {_size(limit)} ({_size(size)}); not read "
-            "(raise the limit with --max-mb)")
+    return (
+        f"{path} is larger than {_size(limit)} ({_size(size)}); not read "
+        "(raise the limit with --max-mb)"
+    )
 
 
 def _size(count: int) -> str:

@@ -12,9 +12,7 @@ class ReportInputError(Exception):
     """The session or its checklist cannot be loaded; one operator-readable line."""
 
 
-def load_for_report(
-    sessions_dir: str | None, ref: str | None
-) -> tuple[Checklist, Session, Path]:
+def load_for_report(sessions_dir: str | None, ref: str | None) -> tuple[Checklist, Session, Path]:
     """(checklist, session, session directory) for a session reference.
 
     With no reference, the session with the newest activity, finished or not: a report is

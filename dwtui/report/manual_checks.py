@@ -37,6 +37,9 @@ def manual_checks_section(checklist: Checklist, session: Session) -> list[str]:
     lines = ["## Manual checks", ""]
     lines += table(("Step", "Item", "Checked by", "At (UTC)"), rows)
     if unchecked:
-        lines += ["", f"**Not checked by a person** ({len(unchecked)}, auto-ticked in a "
-                  "rehearsal run): " + ", ".join(unchecked)]
+        lines += [
+            "",
+            f"**Not checked by a person** ({len(unchecked)}, auto-ticked in a "
+            "rehearsal run): " + ", ".join(unchecked),
+        ]
     return [*lines, ""]

@@ -56,8 +56,10 @@ class LatencyStats:
 
 
 def _floats(value: Any) -> list[float] | None:
-    if isinstance(value, list | tuple) and value and all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in value
+    if (
+        isinstance(value, list | tuple)
+        and value
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
     ):
         return [float(v) for v in value]
     return None
@@ -156,8 +158,9 @@ class PerfComparison:
     def within_noise(self) -> bool:
         """True when the p95 change is smaller than the noise floor (counted as none)."""
         before, after = self.before.p95, self.after.p95
-        return before is not None and after is not None and (
-            abs(after - before) < self.noise_floor_ms)
+        return (
+            before is not None and after is not None and (abs(after - before) < self.noise_floor_ms)
+        )
 
     def observed(self) -> dict[str, Any]:
         """Values for `report.compare` expectations (the judged regression, after the noise
@@ -203,8 +206,10 @@ class PerfComparison:
         raw = self.raw_regression_pct
         change = "?" if raw is None else f"{raw:+.1f} %"
         if self.within_noise and self.before.p95 is not None and self.after.p95 is not None:
-            change += (f", {abs(self.after.p95 - self.before.p95):.1f} ms: under the "
-                       f"{self.noise_floor_ms:g} ms noise floor, not counted")
+            change += (
+                f", {abs(self.after.p95 - self.before.p95):.1f} ms: under the "
+                f"{self.noise_floor_ms:g} ms noise floor, not counted"
+            )
         text = (
             f"p95 {_fmt(self.before.p95)} -> {_fmt(self.after.p95)} ms ({change};"
             f" threshold {self.threshold_pct:g} %, {len(self.before.samples)}+"

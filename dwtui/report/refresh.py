@@ -34,7 +34,9 @@ def summary_files(checklist: Checklist, session: Session, session_dir: Path) -> 
 
 
 def refresh_summaries(
-    checklist: Checklist, session: Session, session_dir: Path,
+    checklist: Checklist,
+    session: Session,
+    session_dir: Path,
     masker: Callable[[str], str] | None = None,
 ) -> list[Path]:
     """Rewrite every summary file of the session from the session as it is now."""

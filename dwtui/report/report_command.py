@@ -50,8 +50,10 @@ def main(args: argparse.Namespace) -> int:
     try:  # the files `report.summary` steps wrote: regenerated too, never left stale
         refresh_summaries(checklist, session, session_dir, masker)
     except OSError as exc:
-        print(f"dwtui report: cannot rewrite the session's summary: {exc.strerror or exc}",
-              file=sys.stderr)
+        print(
+            f"dwtui report: cannot rewrite the session's summary: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
     output = getattr(args, "output", None)
     if output:
         try:

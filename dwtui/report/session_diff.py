@@ -80,13 +80,19 @@ class SessionDiff:
     def differing(self) -> list[str]:
         """Ids of the steps and guards that differ."""
         return [r.step_id for r in self.steps if r.differs] + [
-            g.guard_id for g in self.guards if g.differs]
+            g.guard_id for g in self.guards if g.differs
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able data (ratios included)."""
         steps = [{**asdict(row), "ratio": row.ratio} for row in self.steps]
-        return {"a": self.a, "b": self.b, "steps": steps,
-                "guards": [asdict(g) for g in self.guards], "differing": self.differing}
+        return {
+            "a": self.a,
+            "b": self.b,
+            "steps": steps,
+            "guards": [asdict(g) for g in self.guards],
+            "differing": self.differing,
+        }
 
 
 def _side(session: Session, step_id: str) -> Side:
@@ -97,8 +103,14 @@ def _side(session: Session, step_id: str) -> Side:
     if last is None:
         return Side(state.status, 0, None, by=state.marked_by)
     captured = last.evidence.get("captured") if isinstance(last.evidence, dict) else None
-    return Side(state.status, len(state.attempts), last.duration_seconds, last.summary,
-                {str(k): str(v) for k, v in (captured or {}).items()}, last.operator)
+    return Side(
+        state.status,
+        len(state.attempts),
+        last.duration_seconds,
+        last.summary,
+        {str(k): str(v) for k, v in (captured or {}).items()},
+        last.operator,
+    )
 
 
 def _order(first: Iterable[str], second: Iterable[str]) -> list[str]:
@@ -168,21 +180,33 @@ def _guards(a: Session, b: Session) -> list[GuardRow]:
         if sa is None or sb is None:
             differs = ["only in A" if sb is None else "only in B"]
         else:
-            differs = [f"{key} {sa[key]} -> {sb[key]}" for key in ("state", "breaches")
-                       if sa[key] != sb[key]]
+            differs = [
+                f"{key} {sa[key]} -> {sb[key]}"
+                for key in ("state", "breaches")
+                if sa[key] != sb[key]
+            ]
         rows.append(GuardRow(guard_id, sa, sb, tuple(differs)))
     return rows
 
 
 def _meta(session: Session) -> dict[str, str]:
-    return {"id": session.id, "checklist": session.checklist_title or session.checklist_id,
-            "checklist_id": session.checklist_id, "checksum": session.checklist_checksum,
-            "target": session.target, "state": progress_of(session).state,
-            "created_at": session.created_at.isoformat()}
+    return {
+        "id": session.id,
+        "checklist": session.checklist_title or session.checklist_id,
+        "checklist_id": session.checklist_id,
+        "checksum": session.checklist_checksum,
+        "target": session.target,
+        "state": progress_of(session).state,
+        "created_at": session.created_at.isoformat(),
+    }
 
 
-def diff_sessions(a: Session, b: Session, checklist_a: Checklist | None = None,
-                  checklist_b: Checklist | None = None) -> SessionDiff:
+def diff_sessions(
+    a: Session,
+    b: Session,
+    checklist_a: Checklist | None = None,
+    checklist_b: Checklist | None = None,
+) -> SessionDiff:
     """Compare session A with session B (their checklists, when loadable, give the order,
     titles, and which steps each side has at all)."""
     ids_a, ids_b = _steps(checklist_a, a), _steps(checklist_b, b)
@@ -191,8 +215,15 @@ def diff_sessions(a: Session, b: Session, checklist_a: Checklist | None = None,
     for step_id in _order(ids_a, ids_b):
         side_a = _side(a, step_id) if step_id in ids_a else None
         side_b = _side(b, step_id) if step_id in ids_b else None
-        rows.append(StepRow(step_id, titles.get(step_id, ""), side_a, side_b,
-                            tuple(_step_differs(side_a, side_b))))
+        rows.append(
+            StepRow(
+                step_id,
+                titles.get(step_id, ""),
+                side_a,
+                side_b,
+                tuple(_step_differs(side_a, side_b)),
+            )
+        )
     return SessionDiff(_meta(a), _meta(b), tuple(rows), tuple(_guards(a, b)))
 
 
@@ -211,48 +242,70 @@ def _outcome(side: Side | None) -> str:
 
 def _aligned(rows: list[list[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
-            for row in rows]
+    return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
 
 
 def render_text(diff: SessionDiff) -> str:
     """The comparison for a terminal (every cell made visible: control characters cannot
     drive it)."""
-    lines = [f"A  {diff.a['id']}  {diff.a['checklist']} on {diff.a['target']} ({diff.a['state']})",
-             f"B  {diff.b['id']}  {diff.b['checklist']} on {diff.b['target']} ({diff.b['state']})"]
+    lines = [
+        f"A  {diff.a['id']}  {diff.a['checklist']} on {diff.a['target']} ({diff.a['state']})",
+        f"B  {diff.b['id']}  {diff.b['checklist']} on {diff.b['target']} ({diff.b['state']})",
+    ]
     if diff.a["checksum"] != diff.b["checksum"]:
         lines.append("   the checklists differ (steps on one side only are marked)")
     lines.append("")
     table = [["STEP", "A", "B", "A TIME", "B TIME", "B/A", "DIFFERS"]]
     for row in diff.steps:
         ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
-        table.append([row.step_id, _outcome(row.a), _outcome(row.b),
-                      _seconds(row.a.duration if row.a else None),
-                      _seconds(row.b.duration if row.b else None), ratio,
-                      "; ".join(row.differs) or "="])
+        table.append(
+            [
+                row.step_id,
+                _outcome(row.a),
+                _outcome(row.b),
+                _seconds(row.a.duration if row.a else None),
+                _seconds(row.b.duration if row.b else None),
+                ratio,
+                "; ".join(row.differs) or "=",
+            ]
+        )
     lines += _aligned(table)
-    captured = [(row, name) for row in diff.steps if row.a and row.b
-                for name in sorted(set(row.a.captured) | set(row.b.captured))
-                if row.a.captured.get(name) != row.b.captured.get(name)]
+    captured = [
+        (row, name)
+        for row in diff.steps
+        if row.a and row.b
+        for name in sorted(set(row.a.captured) | set(row.b.captured))
+        if row.a.captured.get(name) != row.b.captured.get(name)
+    ]
     if captured:
         lines += ["", "Captured values that differ"]
         for row, name in captured:
             assert row.a is not None and row.b is not None
-            lines.append(f"  {row.step_id}.{name}: {row.a.captured.get(name, '(none)')} -> "
-                         f"{row.b.captured.get(name, '(none)')}")
+            lines.append(
+                f"  {row.step_id}.{name}: {row.a.captured.get(name, '(none)')} -> "
+                f"{row.b.captured.get(name, '(none)')}"
+            )
     if diff.guards:
         lines += ["", "Guards"]
         guard_table = [["GUARD", "SIDE", *(f.upper() for f in GUARD_FIELDS), "DIFFERS"]]
         for guard in diff.guards:
             for label, summary in (("A", guard.a), ("B", guard.b)):
                 values = [_value(summary.get(f)) if summary else "" for f in GUARD_FIELDS]
-                guard_table.append([guard.guard_id if label == "A" else "", label,
-                                    *(values if summary else ["(absent)", *values[1:]]),
-                                    ("; ".join(guard.differs) or "=") if label == "A" else ""])
+                guard_table.append(
+                    [
+                        guard.guard_id if label == "A" else "",
+                        label,
+                        *(values if summary else ["(absent)", *values[1:]]),
+                        ("; ".join(guard.differs) or "=") if label == "A" else "",
+                    ]
+                )
         lines += [f"  {line}" for line in _aligned(guard_table)]
     count = len(diff.differing)
-    lines += ["", f"{count} of {len(diff.steps) + len(diff.guards)} differ"
-              + (f": {', '.join(diff.differing)}" if count else "")]
+    lines += [
+        "",
+        f"{count} of {len(diff.steps) + len(diff.guards)} differ"
+        + (f": {', '.join(diff.differing)}" if count else ""),
+    ]
     return "\n".join(visible(line) for line in lines) + "\n"
 
 

@@ -16,8 +16,9 @@ def _requirements(checklist: Checklist) -> dict[str, Requirement]:
     out: dict[str, Requirement] = {}
     for step in checklist.iter_steps():
         if step.signoff >= 2 or step.approvers:
-            out[step.id] = Requirement(step.id, max(step.signoff, 2), step.approvers,
-                                       checklist.signoff_groups)
+            out[step.id] = Requirement(
+                step.id, max(step.signoff, 2), step.approvers, checklist.signoff_groups
+            )
     return out
 
 
@@ -28,23 +29,32 @@ def signoff_lines(session: Session, checklist: Checklist | None) -> list[str]:
     signed: set[str] = set()
     for record in records(session.events, reqs):
         signed.add(record.step_id)
-        lines.append(f"{record.step_id}: driver {record.driver}, approved by "
-                     f"{describe(record.approvals) or 'nobody valid'}; started "
-                     f"{record.at:%H:%M:%S} UTC (asked {record.asked_at:%H:%M:%S} UTC)"
-                     + (" — REHEARSAL: not signed off by a person"
-                        if any(a.rehearsal for a in record.approvals) else ""))
+        lines.append(
+            f"{record.step_id}: driver {record.driver}, approved by "
+            f"{describe(record.approvals) or 'nobody valid'}; started "
+            f"{record.at:%H:%M:%S} UTC (asked {record.asked_at:%H:%M:%S} UTC)"
+            + (
+                " — REHEARSAL: not signed off by a person"
+                if any(a.rehearsal for a in record.approvals)
+                else ""
+            )
+        )
         lines += [f"  {a.approver}: {a.detail}" for a in record.approvals if a.detail]
     for step_id, req in reqs.items():
         now = standing(session.events, step_id)
         if now.asked is not None:
             given = valid_approvals(req, [now.driver], now.approvals)
-            lines.append(f"{step_id}: awaiting sign-off (asked by {now.driver} at "
-                         f"{now.asked.at:%H:%M:%S} UTC): needs {req.who()}; given: "
-                         f"{describe(given) or 'none yet'}")
+            lines.append(
+                f"{step_id}: awaiting sign-off (asked by {now.driver} at "
+                f"{now.asked.at:%H:%M:%S} UTC): needs {req.who()}; given: "
+                f"{describe(given) or 'none yet'}"
+            )
         state = session.steps.get(step_id)
         if state is not None and state.status == "passed" and step_id not in signed:
-            lines.append(f"{step_id}: passed WITHOUT a recorded sign-off"
-                         + (f" (marked by {state.marked_by})" if state.marked_by else ""))
+            lines.append(
+                f"{step_id}: passed WITHOUT a recorded sign-off"
+                + (f" (marked by {state.marked_by})" if state.marked_by else "")
+            )
     return lines
 
 
@@ -53,8 +63,7 @@ def signoff_section(checklist: Checklist, session: Session) -> list[str]:
     lines = signoff_lines(session, checklist)
     if not lines:
         return []
-    body = [f"- {line}" if not line.startswith(" ") else f"  - {line.strip()}"
-            for line in lines]
+    body = [f"- {line}" if not line.startswith(" ") else f"  - {line.strip()}" for line in lines]
     return ["## Sign-off", "", *body, ""]
 
 
@@ -67,11 +76,15 @@ def step_signoff_text(session: Session, checklist: Checklist, step_id: str) -> s
     now = standing(session.events, step_id)
     if now.asked is not None:
         given = valid_approvals(req, [now.driver], now.approvals)
-        return (f"awaiting sign-off (asked by {now.driver}): needs {req.who()}; given: "
-                f"{describe(given) or 'none yet'}")
+        return (
+            f"awaiting sign-off (asked by {now.driver}): needs {req.who()}; given: "
+            f"{describe(given) or 'none yet'}"
+        )
     done = [r for r in records(session.events, {step_id: req}) if r.step_id == step_id]
     if done:
         last = done[-1]
-        return (f"needs {req.who()}; the last attempt: driver {last.driver}, approved by "
-                f"{describe(last.approvals)}; a re-run needs a new approval")
+        return (
+            f"needs {req.who()}; the last attempt: driver {last.driver}, approved by "
+            f"{describe(last.approvals)}; a re-run needs a new approval"
+        )
     return f"needs {req.who()} (asked when the driver starts it)"

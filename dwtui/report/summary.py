@@ -88,7 +88,8 @@ def _header(checklist: Checklist, session: Session) -> list[str]:
     target = session.target
     if spec is not None:
         facts = ", ".join(
-            f"{k}={_substituted(checklist, session, v)}" for k, v in sorted(spec.settings.items())
+            f"{k}={_substituted(checklist, session, v)}"
+            for k, v in sorted(spec.settings.items())
             if k in ("context", "namespace", "deployment", "service", "env_file") and v
         )
         target += f" ({spec.kind}{': ' + facts if facts else ''})"
@@ -105,8 +106,10 @@ def _header(checklist: Checklist, session: Session) -> list[str]:
         f" (sha256 {session.checklist_checksum[:12] or '-'})",
         f"- **Session:** {session.id} ({progress.state}, {progress.text()} steps done)",
         *(
-            [f"- **Warning:** the checklist file changed since the session started (sha256"
-             f" {checklist.checksum[:12]} now); steps are shown as the current file has them"]
+            [
+                f"- **Warning:** the checklist file changed since the session started (sha256"
+                f" {checklist.checksum[:12]} now); steps are shown as the current file has them"
+            ]
             if session.checklist_checksum and checklist.checksum != session.checklist_checksum
             else []
         ),
@@ -123,8 +126,10 @@ def _tracking(checklist: Checklist, session: Session) -> list[str]:
     lines += table(
         ("Field", "Value"),
         [
-            ("Planned execution date",
-             tracking.planned_date or "missing (no planned_date in [tracking])"),
+            (
+                "Planned execution date",
+                tracking.planned_date or "missing (no planned_date in [tracking])",
+            ),
             ("Executed", f"{when(session.created_at)} to {when(ended)} UTC"),
             ("Assigned to", tracking.assignee or "missing (no assignee in [tracking])"),
             ("Executed by", ", ".join(session.operators) or "missing (no operator recorded)"),
@@ -147,8 +152,11 @@ def _timeline(checklist: Checklist, session: Session) -> list[str]:
     groups = [("phase", p.title, p.steps) for p in checklist.phases]
     groups += [("rollback", s.title, s.steps) for s in checklist.scenarios]
     for group, title, steps in groups:
-        attempts = [a for st in steps for a in (session.steps[st.id].attempts
-                                               if st.id in session.steps else [])]
+        attempts = [
+            a
+            for st in steps
+            for a in (session.steps[st.id].attempts if st.id in session.steps else [])
+        ]
         if not attempts:
             continue
         first = min(attempts, key=lambda a: a.started_at)
@@ -158,8 +166,9 @@ def _timeline(checklist: Checklist, session: Session) -> list[str]:
             last = max(ended, key=lambda a: a.ended_at or a.started_at)
             status = _phase_status(session, steps)
             assert last.ended_at is not None
-            rows.append((last.ended_at, 1, last.operator, f"{group}.ended", "",
-                         f"{title}: {status}"))
+            rows.append(
+                (last.ended_at, 1, last.operator, f"{group}.ended", "", f"{title}: {status}")
+            )
     for event in session.events:
         if event.kind not in _ROUTINE_EVENTS:
             rows.append((event.at, 0, event.operator, event.kind, event.step, event.detail))
@@ -219,11 +228,17 @@ def _criteria(checklist: Checklist, session: Session) -> list[str]:
     lines += ["", f"{passed} of {len(results)} criteria passed."]
     if checklist.verdict:
         if passed == len(results):
-            lines += ["", f"Verdict: **{checklist.verdict}** (every criterion passed on the "
-                      "session's latest evidence)."]
+            lines += [
+                "",
+                f"Verdict: **{checklist.verdict}** (every criterion passed on the "
+                "session's latest evidence).",
+            ]
         else:
-            lines += ["", f"Verdict: **not** {checklist.verdict}: "
-                      f"{len(results) - passed} of {len(results)} criteria not passed."]
+            lines += [
+                "",
+                f"Verdict: **not** {checklist.verdict}: "
+                f"{len(results) - passed} of {len(results)} criteria not passed.",
+            ]
     return [*lines, ""]
 
 

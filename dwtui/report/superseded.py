@@ -40,10 +40,12 @@ def undone_by(checklist: Checklist, session: Session, step: Step) -> tuple[str, 
     if since is None:
         return None
     scenario_of = {
-        s.id: scenario for scenario in checklist.scenarios if _undoes(scenario, step)
+        s.id: scenario
+        for scenario in checklist.scenarios
+        if _undoes(scenario, step)
         for s in scenario.steps
     }
-    for event in reversed(session.events[since + 1:]):
+    for event in reversed(session.events[since + 1 :]):
         if event.kind == "step.passed" and event.step in scenario_of:
             return scenario_of[event.step].title, event.at
     return None

@@ -207,12 +207,25 @@ def start(
         os.close(open_file(exits, flags))
         if mask_values:
             argv = [
-                sys.executable, "-I", "-S", "-c", _FILTER_BOOT,
-                str(Path(__file__).resolve().parents[2]), command, exits, log_path.name,
+                sys.executable,
+                "-I",
+                "-S",
+                "-c",
+                _FILTER_BOOT,
+                str(Path(__file__).resolve().parents[2]),
+                command,
+                exits,
+                log_path.name,
             ]
             popen = subprocess.Popen(
-                argv, stdin=subprocess.PIPE, stdout=log, stderr=log, cwd=cwd,
-                env=env, start_new_session=True, close_fds=True,
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=log,
+                cwd=cwd,
+                env=env,
+                start_new_session=True,
+                close_fds=True,
             )
             assert popen.stdin is not None
             payload = "\0".join(sorted(mask_values)).encode("utf-8")
@@ -223,10 +236,22 @@ def start(
         else:
             environ = os.environ if env is None else env
             popen = subprocess.Popen(
-                [bash_path(environ), "-c", wrapper_for(command, environ), WRAPPER_NAME, command,
-                 exits, log_path.name],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=cwd,
-                env=env, start_new_session=True, close_fds=True,
+                [
+                    bash_path(environ),
+                    "-c",
+                    wrapper_for(command, environ),
+                    WRAPPER_NAME,
+                    command,
+                    exits,
+                    log_path.name,
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd=cwd,
+                env=env,
+                start_new_session=True,
+                close_fds=True,
             )
     finally:
         os.close(log)
@@ -327,8 +352,10 @@ def _open_pidfd(handle: ProcessHandle) -> int | None:
     except OSError:
         return None
     # The pidfd pins the process: if the start time still matches now, it is ours.
-    if handle.popen is None and handle.start_time and (
-        start_ticks(handle.pid) != handle.start_time
+    if (
+        handle.popen is None
+        and handle.start_time
+        and (start_ticks(handle.pid) != handle.start_time)
     ):
         os.close(fd)
         return None

@@ -47,8 +47,9 @@ class BreachScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "Not now (stays frozen)", id="breach.back"),
     ]
 
-    def __init__(self, breach: Breach, scenario: RollbackScenario | None,
-                 status_of: Callable[[str], str]) -> None:
+    def __init__(
+        self, breach: Breach, scenario: RollbackScenario | None, status_of: Callable[[str], str]
+    ) -> None:
         super().__init__()
         self.breach = breach
         self.scenario = scenario
@@ -58,22 +59,31 @@ class BreachScreen(ModalScreen[bool]):
         """What breached, the samples, the scenario and the answers."""
         b = self.breach
         with Vertical(classes="dialog danger", id="breach-dialog"):
-            yield Label(Text.assemble(("GUARD BREACH  ", "bold white on red"),
-                                      (visible(b.title), "bold")), classes="dialog-title")
+            yield Label(
+                Text.assemble(("GUARD BREACH  ", "bold white on red"), (visible(b.title), "bold")),
+                classes="dialog-title",
+            )
             yield Label(Text(visible(b.reason)), id="breach-reason")
             yield Label(Text("The run is frozen: no next step starts.", "bold"))
             yield Static(evidence_text(b), classes="preview", id="breach-evidence")
             if self.scenario is not None:
-                yield Label(Text.assemble("Rollback: ", (visible(self.scenario.title), "bold")),
-                            id="breach-scenario")
-                yield Static(scenario_plan(self.scenario, self.status_of), classes="preview",
-                             id="breach-steps")
+                yield Label(
+                    Text.assemble("Rollback: ", (visible(self.scenario.title), "bold")),
+                    id="breach-scenario",
+                )
+                yield Static(
+                    scenario_plan(self.scenario, self.status_of),
+                    classes="preview",
+                    id="breach-steps",
+                )
                 with Horizontal(classes="buttons"):
                     yield Button("Run rollback (y)", variant="error", id="run")
                     yield Button("Not now (n)", variant="primary", id="back")
             else:
-                yield Label("No rollback scenario is named for this guard: open the matrix "
-                            "(ctrl+r).", id="breach-scenario")
+                yield Label(
+                    "No rollback scenario is named for this guard: open the matrix (ctrl+r).",
+                    id="breach-scenario",
+                )
                 with Horizontal(classes="buttons"):
                     yield Button("Close (n)", variant="primary", id="back")
 

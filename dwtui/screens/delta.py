@@ -181,8 +181,11 @@ class DeltaScreen(Screen[None]):
             style = _change_style(row.change)
             name = Text(row.name)
             if row.limit:
-                mark = ("?", "") if row.ok is None else (
-                    ("✓", "green") if row.ok else ("✗", "bold red"))
+                mark = (
+                    ("?", "")
+                    if row.ok is None
+                    else (("✓", "green") if row.ok else ("✗", "bold red"))
+                )
                 name.append(f"  {mark[0]} {row.limit}", mark[1])
             table.add_row(
                 name,
@@ -194,15 +197,32 @@ class DeltaScreen(Screen[None]):
             )
         for value in data.get("values") or []:
             if isinstance(value, Mapping):
-                table.add_row(str(value.get("name", "?")), str(value.get("before", "-")),
-                              str(value.get("after", "-")), Text("changed", "yellow"), "", "")
+                table.add_row(
+                    str(value.get("name", "?")),
+                    str(value.get("before", "-")),
+                    str(value.get("after", "-")),
+                    Text("changed", "yellow"),
+                    "",
+                    "",
+                )
         added = list(data.get("keys_added") or [])
         removed = list(data.get("keys_removed") or [])
-        table.add_row("keys added", "", str(len(added)),
-                      Text(f"+{len(added)}", "green" if added else ""), "", "")
-        table.add_row("keys removed", "", str(len(removed)),
-                      Text(f"-{len(removed)}" if removed else "0", "red" if removed else ""),
-                      "", "")
+        table.add_row(
+            "keys added",
+            "",
+            str(len(added)),
+            Text(f"+{len(added)}", "green" if added else ""),
+            "",
+            "",
+        )
+        table.add_row(
+            "keys removed",
+            "",
+            str(len(removed)),
+            Text(f"-{len(removed)}" if removed else "0", "red" if removed else ""),
+            "",
+            "",
+        )
 
     def _keys_text(self) -> Text:
         data = self.evidence.data or {}
@@ -210,9 +230,14 @@ class DeltaScreen(Screen[None]):
         added = ", ".join(str(k) for k in data.get("keys_added") or []) or "none"
         removed = ", ".join(str(k) for k in data.get("keys_removed") or []) or "none"
         return Text.assemble(
-            ("Figures unchanged: ", "bold"), str(unchanged if unchanged is not None else "-"),
-            "\n", ("Keys added: ", "bold"), added, "\n",
-            ("Keys removed: ", "bold"), (removed, "red" if removed != "none" else ""),
+            ("Figures unchanged: ", "bold"),
+            str(unchanged if unchanged is not None else "-"),
+            "\n",
+            ("Keys added: ", "bold"),
+            added,
+            "\n",
+            ("Keys removed: ", "bold"),
+            (removed, "red" if removed != "none" else ""),
         )
 
     # -- performance ----------------------------------------------------------------------------
@@ -224,48 +249,69 @@ class DeltaScreen(Screen[None]):
         table = self.query_one("#perf-table", DataTable)
         table.add_columns("Measure", "Baseline", "After", "Delta", "Baseline bar", "After bar")
         latencies = [
-            v for side in (before, after) for k in ("p50_ms", "p95_ms")
+            v
+            for side in (before, after)
+            for k in ("p50_ms", "p95_ms")
             if isinstance(v := side.get(k), int | float)
         ]
         scale = max(latencies, default=0.0)
-        for label, key in (("p50 ms", "p50_ms"), ("p95 ms", "p95_ms"),
-                           ("queries/request", "query_count"), ("samples", "samples")):
+        for label, key in (
+            ("p50 ms", "p50_ms"),
+            ("p95 ms", "p95_ms"),
+            ("queries/request", "query_count"),
+            ("samples", "samples"),
+        ):
             b, a = _number(before.get(key)), _number(after.get(key))
             change = fmt_number(None if a is None or b is None else a - b, signed=True)
             bars: tuple[Text | str, Text | str] = ("", "")
             if key.endswith("_ms") and scale:
-                bars = (Text(bar((b or 0) / scale, width), "dim"),
-                        Text(bar((a or 0) / scale, width), "bold"))
+                bars = (
+                    Text(bar((b or 0) / scale, width), "dim"),
+                    Text(bar((a or 0) / scale, width), "bold"),
+                )
             worse = key != "samples" and change.startswith("+")
-            table.add_row(label, fmt_number(b), fmt_number(a),
-                          Text(change, "yellow" if worse else ""), *bars)
+            table.add_row(
+                label, fmt_number(b), fmt_number(a), Text(change, "yellow" if worse else ""), *bars
+            )
 
     def _perf_text(self) -> Text:
         data = self.evidence.data or {}
         perf = data.get("performance")
         if not isinstance(perf, Mapping):
-            return Text("No latency comparison: the compare step names no latency probes "
-                        "(latency_before / latency_after).", "dim")
+            return Text(
+                "No latency comparison: the compare step names no latency probes "
+                "(latency_before / latency_after).",
+                "dim",
+            )
         verdict = str(perf.get("verdict", "unknown"))
         mark = {"passed": ("✓", "bold green"), "failed": ("✗", "bold red")}.get(
-            verdict, ("?", "dim"))
+            verdict, ("?", "dim")
+        )
         text = Text.assemble(
             ("p95 regression ", "bold"),
             f"{fmt_number(_number(perf.get('p95_regression_pct')), signed=True)} %",
             f" vs threshold ≤ {fmt_number(_number(perf.get('threshold_pct')))} %",
-            (f" (changes under {fmt_number(_number(perf.get('noise_floor_ms')))} ms are jitter)",
-             "dim"),
-            "  ", (f"{mark[0]} {verdict}", mark[1]), "\n",
+            (
+                f" (changes under {fmt_number(_number(perf.get('noise_floor_ms')))} ms are jitter)",
+                "dim",
+            ),
+            "  ",
+            (f"{mark[0]} {verdict}", mark[1]),
+            "\n",
             ("query count delta ", "bold"),
-            fmt_number(_number(perf.get("query_count_delta")), signed=True), " per request",
+            fmt_number(_number(perf.get("query_count_delta")), signed=True),
+            " per request",
         )
         before, after = self.evidence.before_samples, self.evidence.after_samples
         if before or after:
             line_b, line_a = joint_sparklines(before, after)
             everything = [*before, *after]
             text.append("\n")
-            text.append(f"latency samples, {min(everything):.1f} to {max(everything):.1f} ms"
-                        " on one scale:\n", "dim")
+            text.append(
+                f"latency samples, {min(everything):.1f} to {max(everything):.1f} ms"
+                " on one scale:\n",
+                "dim",
+            )
             text.append("  baseline ", "bold")
             text.append(line_b + "\n", "cyan")
             text.append("  after    ", "bold")

@@ -56,13 +56,18 @@ class GuardWatch(Screen[None]):
     def start_guards(self) -> None:
         """Start the session's guards when this screen drives it."""
         c = self.controller
-        if self.guard_runner is not None or c.engine is None or c.read_only or (
-                not c.checklist.guards):
+        if (
+            self.guard_runner is not None
+            or c.engine is None
+            or c.read_only
+            or (not c.checklist.guards)
+        ):
             return
         from dwtui.watch_guards.runner import GuardRunner
 
-        self.guard_runner = GuardRunner(c.engine, on_breach=self._post_breach,
-                                        on_sample=self._post_sample)
+        self.guard_runner = GuardRunner(
+            c.engine, on_breach=self._post_breach, on_sample=self._post_sample
+        )
         self.guard_runner.start()
 
     def show_recorded_breach(self) -> None:
@@ -113,17 +118,23 @@ class GuardWatch(Screen[None]):
     def _announce_breaches(self) -> None:
         """A follower hears of each new breach the driver's guards recorded."""
         records = self.controller.session.guards
-        breaches = {(gid, str(b.get("at"))): b for gid, record in records.items()
-                    for b in record.get("breaches", [])}
+        breaches = {
+            (gid, str(b.get("at"))): b
+            for gid, record in records.items()
+            for b in record.get("breaches", [])
+        }
         seen, self._breaches_seen = self._breaches_seen, set(breaches)
         if seen is None or not self.controller.read_only:
             return
         for (gid, _at), breach in breaches.items():
             if (gid, _at) not in seen:
                 rollback = breach.get("rollback") or "none named"
-                self.notify(f"Guard {gid} breached: {breach.get('reason', '')} — rollback "
-                            f"scenario: {rollback}. The run is frozen; the driver decides.",
-                            severity="error", timeout=20)
+                self.notify(
+                    f"Guard {gid} breached: {breach.get('reason', '')} — rollback "
+                    f"scenario: {rollback}. The run is frozen; the driver decides.",
+                    severity="error",
+                    timeout=20,
+                )
 
     def action_guards(self) -> None:
         """The guards panel: each guard's conditions, counts, breaches and plot."""
@@ -152,8 +163,7 @@ class GuardWatch(Screen[None]):
                 self.notify("Unfrozen: forward steps may start again.")
                 self.refresh_guards()
 
-        self.app.push_screen(NoteScreen("unfreezing the run (why is it safe to go on?)"),
-                             decided)
+        self.app.push_screen(NoteScreen("unfreezing the run (why is it safe to go on?)"), decided)
 
     def on_guard_sampled(self, message: GuardSampled) -> None:
         """Repaint the row with the new sample; ask the operator when the guard cannot
@@ -162,8 +172,12 @@ class GuardWatch(Screen[None]):
         taken = message.taken
         if taken.ask:
             why = f" ({taken.error})" if taken.error else ""
-            self.notify(f"Guard {taken.guard_id} is inconclusive{why}: check it yourself "
-                        "before the next step.", severity="warning", timeout=15)
+            self.notify(
+                f"Guard {taken.guard_id} is inconclusive{why}: check it yourself "
+                "before the next step.",
+                severity="warning",
+                timeout=15,
+            )
 
     def on_guard_breached(self, message: GuardBreached) -> None:
         """Show the breach with its rollback scenario preselected."""

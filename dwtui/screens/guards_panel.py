@@ -29,12 +29,18 @@ def conditions_text(guard: WatchGuard, record: Mapping[str, Any]) -> Text:
     limits = record.get("limits") or {}
     parts = []
     if guard.healthy:
-        parts.append(f"healthy {guard.healthy}" + (
-            f" ({limits['healthy']})" if limits.get("healthy") not in (None, guard.healthy)
-            else ""))
-    parts.append(f"failing {guard.failing}" + (
-        f" ({limits['failing']})" if limits.get("failing") not in (None, guard.failing)
-        else ""))
+        parts.append(
+            f"healthy {guard.healthy}"
+            + (
+                f" ({limits['healthy']})"
+                if limits.get("healthy") not in (None, guard.healthy)
+                else ""
+            )
+        )
+    parts.append(
+        f"failing {guard.failing}"
+        + (f" ({limits['failing']})" if limits.get("failing") not in (None, guard.failing) else "")
+    )
     parts.append(f"{guard.failure_limit} in a row")
     parts.append(f"every {guard.interval:g} s")
     if guard.rollback:

@@ -20,8 +20,10 @@ def run_interactive(app: App[Any], engine: Engine, step_id: str, *, confirmed: b
         with app.suspend():
             engine.run_step(step_id, confirmed=confirmed)
     except SuspendNotSupported:
-        return ("this terminal cannot be handed to a shell (no suspend here): open the "
-                "session in a local terminal")
+        return (
+            "this terminal cannot be handed to a shell (no suspend here): open the "
+            "session in a local terminal"
+        )
     finally:
         engine.variables.prompt = prompt
     return ""

@@ -107,9 +107,7 @@ class MainScreen(GuardWatch, StepRunsScreen):
         }
     )
 
-    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
-        _delta_command
-    }
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {_delta_command}
 
     class StepChanged(Message):
         """The engine changed a step's state (posted from any thread)."""

@@ -30,8 +30,9 @@ class ManualCheckScreen(ModalScreen[bool]):
         Binding("escape", "close", "Later", id="manual.close"),
     ]
 
-    def __init__(self, title: str, items: Sequence[str], ticked: Sequence[int],
-                 on_tick: TickRecorder) -> None:
+    def __init__(
+        self, title: str, items: Sequence[str], ticked: Sequence[int], on_tick: TickRecorder
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.items = list(items)
@@ -46,8 +47,13 @@ class ManualCheckScreen(ModalScreen[bool]):
                 *((item, i, i in self.ticked) for i, item in enumerate(self.items)),
                 id="manual-items",
             )
-            yield Static(Text("space ticks an item (recorded at once, with your name) · "
-                              "ctrl+s done · Escape later", "dim"))
+            yield Static(
+                Text(
+                    "space ticks an item (recorded at once, with your name) · "
+                    "ctrl+s done · Escape later",
+                    "dim",
+                )
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Done (ctrl+s)", variant="success", id="done")
                 yield Button("Later (esc)", variant="primary", id="close")
@@ -77,8 +83,10 @@ class ManualCheckScreen(ModalScreen[bool]):
         """Done, when every item is ticked; otherwise say which is not."""
         missing = [item for i, item in enumerate(self.items) if i not in self.ticked]
         if missing:
-            self.notify(f"{len(missing)} of {len(self.items)} not ticked yet: {missing[0]}",
-                        severity="warning")
+            self.notify(
+                f"{len(missing)} of {len(self.items)} not ticked yet: {missing[0]}",
+                severity="warning",
+            )
             return
         self.dismiss(True)
 

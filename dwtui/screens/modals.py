@@ -55,7 +55,6 @@ class ConfirmScreen(YesNoScreen):
                 yield Button("No (n)", variant="primary", id="no")
 
 
-
 class TypedConfirmScreen(ModalScreen[bool]):
     """The most dangerous steps: the shown word must be typed exactly."""
 
@@ -149,7 +148,6 @@ class QuitScreen(YesNoScreen):
             with Horizontal(classes="buttons"):
                 yield Button("Quit (y)", variant="error", id="yes")
                 yield Button("Stay (n)", variant="primary", id="no")
-
 
 
 class InterruptedScreen(ModalScreen[str | None]):

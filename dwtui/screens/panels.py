@@ -30,8 +30,9 @@ class _Panel(ModalScreen[None]):
         Binding("escape,q", "close", "Close", id="panel.close"),
         # A modal screen hides the app's plain bindings: the rollback matrix's second key
         # must work here too (ctrl+r is a priority binding and needs no copy).
-        Binding("exclamation_mark", "app.rollback", "Rollback matrix", id="panel.rollback",
-                show=False),
+        Binding(
+            "exclamation_mark", "app.rollback", "Rollback matrix", id="panel.rollback", show=False
+        ),
     ]
 
     def action_close(self) -> None:
@@ -52,8 +53,11 @@ class FlagsScreen(_Panel):
             yield Label(Text("Key flags — expected vs last verified", style="bold"))
             yield DataTable(id="flags-table", cursor_type="row", zebra_stripes=True)
             yield Static(
-                Text("Last verified: the value the newest target.verify_env step saw ("
-                     "rollbacks included); From: that step and when it ran.", "dim")
+                Text(
+                    "Last verified: the value the newest target.verify_env step saw ("
+                    "rollbacks included); From: that step and when it ran.",
+                    "dim",
+                )
             )
 
     def on_mount(self) -> None:

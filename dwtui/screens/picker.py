@@ -20,8 +20,12 @@ from dwtui.session.store import SessionSummary
 from dwtui.widgets.key_bar import KeyBar
 
 STATE_STYLES = {
-    "active": "bold", "completed": "green", "finished": "green", "rolled back": "yellow",
-    "aborted": "red", "unreadable": "red",
+    "active": "bold",
+    "completed": "green",
+    "finished": "green",
+    "rolled back": "yellow",
+    "aborted": "red",
+    "unreadable": "red",
 }
 
 

@@ -80,8 +80,10 @@ class ScenarioRunScreen(ModalScreen[ScenarioChoice | None]):
         """Title, budget, the steps, the three answers."""
         s = self.scenario
         with Vertical(classes="dialog danger", id="rollback-dialog"):
-            yield Label(Text.assemble(("ROLLBACK  ", "bold white on red"), (s.title, "bold")),
-                        classes="dialog-title")
+            yield Label(
+                Text.assemble(("ROLLBACK  ", "bold white on red"), (s.title, "bold")),
+                classes="dialog-title",
+            )
             if s.budget_minutes:
                 yield Label(Text(f"Budget {s.budget_minutes:g} min", "dim"))
             yield Static(scenario_plan(s, self.status_of), classes="preview", id="rollback-steps")

@@ -55,9 +55,7 @@ class ScenarioScreen(MainScreen):
             return
         steps = steps_to_run(self.scenario, c.status)
         self.run_worker(
-            self._run_flow(
-                steps, stop_at_manual=True, preconfirmed=frozenset(s.id for s in steps)
-            ),
+            self._run_flow(steps, stop_at_manual=True, preconfirmed=frozenset(s.id for s in steps)),
             group="steps",
             exit_on_error=False,
             name=f"run scenario {self.scenario.id}",

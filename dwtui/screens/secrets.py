@@ -51,11 +51,14 @@ class VariablePromptScreen(ModalScreen[str | None]):
             )
             if self.step_title:
                 yield Label(Text.assemble(("Step: ", "dim"), self.step_title))
-            yield Static(Text(v.description or "(the checklist gives no description)"),
-                         id="prompt-description")
+            yield Static(
+                Text(v.description or "(the checklist gives no description)"),
+                id="prompt-description",
+            )
             if v.env:
                 source = Text.assemble(
-                    ("Not set in the environment: ", "dim"), (v.env, "bold"),
+                    ("Not set in the environment: ", "dim"),
+                    (v.env, "bold"),
                     (" would supply it (set it to skip this prompt).", "dim"),
                 )
             else:
@@ -67,8 +70,9 @@ class VariablePromptScreen(ModalScreen[str | None]):
                 keep = "Not secret: saved in the session as a variable."
             yield Static(Text(keep, "italic"), id="prompt-keep")
             yield Input(password=v.secret, placeholder=v.name, id="prompt-value")
-            yield Label(Text("Enter runs the step · Escape cancels the run", "dim"),
-                        id="prompt-error")
+            yield Label(
+                Text("Enter runs the step · Escape cancels the run", "dim"), id="prompt-error"
+            )
 
     def on_mount(self) -> None:
         """Focus the input."""

@@ -37,8 +37,10 @@ class ApproveScreen(YesNoScreen):
     def compose(self) -> ComposeResult:
         """Question, what the step does and needs, buttons."""
         with Vertical(classes="dialog", id="approve-dialog"):
-            yield Label(Text("Approve this step? (your name is recorded)", style="bold"),
-                        classes="dialog-title")
+            yield Label(
+                Text("Approve this step? (your name is recorded)", style="bold"),
+                classes="dialog-title",
+            )
             yield Label(self.title_text)
             yield Static(Text(self.facts), classes="preview")
             with Horizontal(classes="buttons"):
@@ -46,8 +48,9 @@ class ApproveScreen(YesNoScreen):
                 yield Button("No (n)", variant="primary", id="no")
 
 
-def approve_selected(screen: Screen[Any], controller: SessionController,
-                     step_id: str | None) -> None:
+def approve_selected(
+    screen: Screen[Any], controller: SessionController, step_id: str | None
+) -> None:
     """Ask, then approve `step_id` as this TUI's operator; the outcome is one notification."""
     from dwtui.engine.approval import ApprovalRefused, approve
     from dwtui.report.signoff import step_signoff_text
@@ -69,9 +72,14 @@ def approve_selected(screen: Screen[Any], controller: SessionController,
         store = controller.store
         try:
             holder = read_live_holder(store.lock_path(controller.session.id))
-            approved = approve(store, store.load(controller.session.id), controller.checklist,
-                               step_id, controller.operator,
-                               driver_now=holder.operator if holder else "")
+            approved = approve(
+                store,
+                store.load(controller.session.id),
+                controller.checklist,
+                step_id,
+                controller.operator,
+                driver_now=holder.operator if holder else "",
+            )
         except (ApprovalRefused, SessionError, OSError) as error:
             screen.notify(visible(str(error)), severity="error", timeout=10)
             return

@@ -139,8 +139,12 @@ class StepRunsScreen(Screen[None]):
             engine = self.controller.engine
             frozen = engine.freeze.reason if engine is not None else ""
             if frozen and not step.rollback:  # a guard breached: ask nothing, run nothing
-                self.notify(f"Not run: {step.title} — the run is frozen: {frozen}. "
-                            "Roll back (ctrl+r) or check first.", severity="error", timeout=12)
+                self.notify(
+                    f"Not run: {step.title} — the run is frozen: {frozen}. "
+                    "Roll back (ctrl+r) or check first.",
+                    severity="error",
+                    timeout=12,
+                )
                 return
             if engine is not None and not self.controller.read_only:
                 skipped = engine.skip_if_unmet(step.id)
@@ -149,8 +153,9 @@ class StepRunsScreen(Screen[None]):
                     continue
             if step.kind == "manual" and stop_at_manual:
                 self.select_step(step.id)
-                self.notify(f"Manual step: {step.title} — {self.key_hint('main.done')} "
-                            "ticks it when done.")
+                self.notify(
+                    f"Manual step: {step.title} — {self.key_hint('main.done')} ticks it when done."
+                )
                 return
             confirmed = False
             edits: dict[str, str] = {}
@@ -215,9 +220,15 @@ class StepRunsScreen(Screen[None]):
         overwrite = False
         try:
             while True:
+
                 def run(allow: bool = overwrite) -> object:
-                    return engine.run_step(step.id, cancel=cancel, confirmed=confirmed,
-                                           edits=edits or None, overwrite=allow)
+                    return engine.run_step(
+                        step.id,
+                        cancel=cancel,
+                        confirmed=confirmed,
+                        edits=edits or None,
+                        overwrite=allow,
+                    )
 
                 try:
                     if step.kind == "shell.interactive":
@@ -225,21 +236,26 @@ class StepRunsScreen(Screen[None]):
 
                         problem = run_interactive(self.app, engine, step.id, confirmed=confirmed)
                         if problem:
-                            self.notify(f"Not run: {step.title} — {problem}", severity="error",
-                                        timeout=8)
+                            self.notify(
+                                f"Not run: {step.title} — {problem}", severity="error", timeout=8
+                            )
                             return False
                     else:
                         await in_daemon_thread(run)
                     break
                 except WouldOverwrite as exists:
                     # Asked once, here, with the files named: never replaced unasked.
-                    ask = ConfirmScreen(step.title, "\n".join(exists.paths),
-                                        question="These files exist already. Overwrite them?")
+                    ask = ConfirmScreen(
+                        step.title,
+                        "\n".join(exists.paths),
+                        question="These files exist already. Overwrite them?",
+                    )
                     answer: bool = await self.app.push_screen_wait(ask)
                     overwrite = answer
                     if not overwrite:
-                        self.notify(f"Not run: {step.title} — its files exist already",
-                                    severity="warning")
+                        self.notify(
+                            f"Not run: {step.title} — its files exist already", severity="warning"
+                        )
                         return False
         except MissingVariables as missing:
             self._not_run(step, missing, prompt)
@@ -267,8 +283,11 @@ class StepRunsScreen(Screen[None]):
         a value no prompt can give, such as a capture of a step not yet run)."""
         names = ", ".join("${" + n + "}" for n in missing.names)
         if prompt.cancelled:
-            self.notify(f"Not run: {step.title} — cancelled, no value for {names}",
-                        severity="warning", timeout=8)
+            self.notify(
+                f"Not run: {step.title} — cancelled, no value for {names}",
+                severity="warning",
+                timeout=8,
+            )
         else:
             # The engine's own line: the names, and why a value was refused or is unusable
             # (a typed variable's wrong answer, a computed variable's input).
@@ -401,8 +420,12 @@ class StepRunsScreen(Screen[None]):
             return
         items = [str(item) for item in step.params.get("items") or []]
         if not items:
-            self.run_worker(self._run_one(step, confirmed=True), group="steps",
-                            exit_on_error=False, name=f"confirm {step.id}")
+            self.run_worker(
+                self._run_one(step, confirmed=True),
+                group="steps",
+                exit_on_error=False,
+                name=f"confirm {step.id}",
+            )
             return
 
         def record(index: int, ticked: bool) -> str | None:
@@ -415,8 +438,12 @@ class StepRunsScreen(Screen[None]):
 
         def decided(done: bool | None) -> None:
             if done:
-                self.run_worker(self._run_one(step, confirmed=True), group="steps",
-                                exit_on_error=False, name=f"confirm {step.id}")
+                self.run_worker(
+                    self._run_one(step, confirmed=True),
+                    group="steps",
+                    exit_on_error=False,
+                    name=f"confirm {step.id}",
+                )
 
         ticked = [t.index for t in self.controller.state(step.id).ticks]
         self.app.push_screen(ManualCheckScreen(step.title, items, ticked, record), decided)

@@ -95,7 +95,9 @@ class Journal:
         """Create the (empty) journal now, so followers of the group can append to it: in
         a group-shared sessions directory they cannot create files in the session's own."""
         fd = open_file(
-            self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, create_dirs=True,
+            self.path,
+            os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+            create_dirs=True,
             mode=append_mode(self.path.parent),
         )
         os.close(fd)
@@ -116,12 +118,18 @@ class Journal:
         if len(text) > MAX_TEXT:
             raise SessionError(f"note too long ({len(text)} characters; at most {MAX_TEXT})")
         entry = JournalEntry(
-            kind=kind, operator=operator, at=utcnow(), text=_mask(text, secrets), step=step,
+            kind=kind,
+            operator=operator,
+            at=utcnow(),
+            text=_mask(text, secrets),
+            step=step,
             account=account,
         )
         data = (entry.to_json() + "\n").encode("utf-8", "backslashreplace")
         fd = open_file(
-            self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, create_dirs=True,
+            self.path,
+            os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+            create_dirs=True,
             mode=append_mode(self.path.parent),
         )
         try:
@@ -219,7 +227,6 @@ class Journal:
                 session.operators.append(entry.operator)
         session.journal_offset = offset
         return entries
-
 
     def _scrub(self, start: int, end: int, secret_values: Iterable[str]) -> None:
         """Overwrite secrets a follower pasted (it cannot know them) in the journal file itself.

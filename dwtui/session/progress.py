@@ -134,8 +134,10 @@ def progress_of(session: Session) -> Progress:
     plan = session.plan
     if session.state == "aborted":
         state = ABORTED
-    elif plan is not None and plan.emergency and _all_done(
-        session, plan.extras.get(plan.emergency, [])
+    elif (
+        plan is not None
+        and plan.emergency
+        and _all_done(session, plan.extras.get(plan.emergency, []))
     ):
         state = ROLLED_BACK
     elif session.state == "completed" or (plan is not None and _all_done(session, plan.forward)):

@@ -98,8 +98,7 @@ def _own_private_group(gid: int) -> bool:
     except KeyError:
         return False
     return (
-        gid == user.pw_gid and group.gr_name == user.pw_name
-        and set(group.gr_mem) <= {user.pw_name}
+        gid == user.pw_gid and group.gr_name == user.pw_name and set(group.gr_mem) <= {user.pw_name}
     )
 
 

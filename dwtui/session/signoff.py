@@ -39,8 +39,7 @@ def _user(identity: str) -> str:
 def same_person(a: str, b: str) -> bool:
     """True when two identities name one person: equal, or the same user part of
     `user@host` (`alice` and `alice@db1` are one person, on any host)."""
-    return bool(a and b) and (a.strip().casefold() == b.strip().casefold()
-                              or _user(a) == _user(b))
+    return bool(a and b) and (a.strip().casefold() == b.strip().casefold() or _user(a) == _user(b))
 
 
 def name_matches(name: str, identity: str) -> bool:
@@ -114,8 +113,7 @@ class Standing:
         return self.asked.operator if self.asked is not None else ""
 
 
-def standing(events: Iterable[Event], step_id: str,
-             pending: Iterable[Approval] = ()) -> Standing:
+def standing(events: Iterable[Event], step_id: str, pending: Iterable[Approval] = ()) -> Standing:
     """The step's sign-off from the history; `pending`: approvals still in the journal."""
     asked: Event | None = None
     approvals: list[Approval] = []
@@ -139,8 +137,9 @@ def _approval(event: Event) -> Approval:
     return Approval(event.operator, event.at, event.detail)
 
 
-def valid_approvals(req: Requirement, drivers: Iterable[str],
-                    approvals: Iterable[Approval]) -> list[Approval]:
+def valid_approvals(
+    req: Requirement, drivers: Iterable[str], approvals: Iterable[Approval]
+) -> list[Approval]:
     """Approvals that count: allowed names, not a driver, one per person (the first)."""
     driver_names = [d for d in drivers if d]
     out: list[Approval] = []
@@ -180,8 +179,9 @@ class Record:
     approvals: tuple[Approval, ...]
 
 
-def records(events: Iterable[Event],
-            requirements: Mapping[str, Requirement] | None = None) -> list[Record]:
+def records(
+    events: Iterable[Event], requirements: Mapping[str, Requirement] | None = None
+) -> list[Record]:
     """Every `signoff.used`, with the approvals it used (valid ones when the step's
     requirement is known), in history order."""
     open_: dict[str, tuple[Event, list[Approval]]] = {}

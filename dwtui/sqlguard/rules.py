@@ -23,7 +23,7 @@ _READING = ("SelectStmt", "VariableShowStmt", "ExplainStmt")
 
 _PLACEMENT = {
     "SCONST": "inside a quoted string, where no parameter can be: write it outside the quotes "
-              "(e.g. 'prefix-' || ${name})",
+    "(e.g. 'prefix-' || ${name})",
     "USCONST": "inside a quoted string, where no parameter can be",
     "QUOTED_IDENT": "inside a quoted identifier: a value cannot name a table or a column",
     "COMMENT": "inside a comment",
@@ -58,8 +58,7 @@ def analyse(template: QueryTemplate, *, write: bool) -> Analysis:
     Raises `SqlRefusal` with one line saying what is wrong (the query is never sent).
     """
     text, starts = template.postgres_text()
-    for slot, token in zip(template.slots, tokens_at(text, starts) if starts else [],
-                           strict=True):
+    for slot, token in zip(template.slots, tokens_at(text, starts) if starts else [], strict=True):
         if token in _PLACEMENT:
             raise SqlRefusal(f"{slot} is {_PLACEMENT[token]}")
     try:
@@ -93,8 +92,14 @@ def analyse(template: QueryTemplate, *, write: bool) -> Analysis:
 def kind_of(statement: Any) -> str:
     """`SELECT`, `INSERT`, `CREATE`, ...: the statement's kind, for messages."""
     name = type(statement).__name__.removesuffix("Stmt")
-    special = {"VariableShow": "SHOW", "VariableSet": "SET", "Transaction": "transaction control",
-               "Create": "CREATE TABLE", "Drop": "DROP", "Do": "DO"}
+    special = {
+        "VariableShow": "SHOW",
+        "VariableSet": "SET",
+        "Transaction": "transaction control",
+        "Create": "CREATE TABLE",
+        "Drop": "DROP",
+        "Do": "DO",
+    }
     return special.get(name, name.upper())
 
 
@@ -114,8 +119,10 @@ def _read_only(statement: Any) -> None:
     for node in walk(statement):
         why = _writing_part(node)
         if why:
-            raise SqlRefusal(f"this step is read-only: {why} is refused; set write = true "
-                             "if it is meant to change data")
+            raise SqlRefusal(
+                f"this step is read-only: {why} is refused; set write = true "
+                "if it is meant to change data"
+            )
 
 
 def _writing_part(node: Any) -> str:

@@ -63,8 +63,7 @@ class QueryTemplate:
     def psycopg_text(self) -> str:
         """The query for psycopg: `%s` for each slot, every literal `%` written `%%`."""
         return "".join(
-            "%s" if isinstance(piece, Slot) else piece.replace("%", "%%")
-            for piece in self.pieces
+            "%s" if isinstance(piece, Slot) else piece.replace("%", "%%") for piece in self.pieces
         )
 
     def arguments(self, values: Mapping[str, str], params: Mapping[str, Any]) -> list[Any]:
@@ -75,8 +74,9 @@ class QueryTemplate:
             source = values if slot.variable else params
             if slot.name not in source:
                 if not slot.variable:
-                    raise SqlRefusal(f"the query uses {slot} but the step's params have no "
-                                     f"{slot.name!r}")
+                    raise SqlRefusal(
+                        f"the query uses {slot} but the step's params have no {slot.name!r}"
+                    )
                 missing.append(slot.name)
                 continue
             value = source[slot.name]

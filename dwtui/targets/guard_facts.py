@@ -16,10 +16,15 @@ from urllib.parse import unquote, urlsplit
 
 #: DSN keys that say where we connect, and the environment variable libpq falls back to.
 _DSN_KEYS = {
-    "host": "PGHOST", "hostaddr": "PGHOSTADDR", "service": "PGSERVICE", "dbname": "PGDATABASE",
+    "host": "PGHOST",
+    "hostaddr": "PGHOSTADDR",
+    "service": "PGSERVICE",
+    "dbname": "PGDATABASE",
 }
 _LABELS = {
-    "host": "database host", "hostaddr": "database hostaddr", "service": "database service",
+    "host": "database host",
+    "hostaddr": "database hostaddr",
+    "service": "database service",
     "dbname": "database",
 }
 

@@ -85,16 +85,27 @@ def run_exec_plugin(
     argv = [str(spec["command"]), *(str(a) for a in spec.get("args") or [])]
     shown = shlex.join(argv)
     env = dict(environ)
-    env.update({str(e["name"]): str(e.get("value", "")) for e in spec.get("env") or []
-                if isinstance(e, dict) and "name" in e})
+    env.update(
+        {
+            str(e["name"]): str(e.get("value", ""))
+            for e in spec.get("env") or []
+            if isinstance(e, dict) and "name" in e
+        }
+    )
     api_version = str(spec.get("apiVersion") or "client.authentication.k8s.io/v1beta1")
     env["KUBERNETES_EXEC_INFO"] = json.dumps(
         {"apiVersion": api_version, "kind": "ExecCredential", "spec": {"interactive": False}}
     )
     hint = f" ({spec['installHint']})" if spec.get("installHint") else ""
     try:
-        done = subprocess.run(argv, env=env, capture_output=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, check=False)
+        done = subprocess.run(
+            argv,
+            env=env,
+            capture_output=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     except FileNotFoundError:
         raise TargetError(
             f"exec credential plugin not found: {argv[0]!r} (from `{shown}` in the "

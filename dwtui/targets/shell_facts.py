@@ -23,45 +23,122 @@ from pathlib import Path
 from dwtui.checklist.model import Guard
 from dwtui.targets.guard_facts import FactList, dsn_facts, url_facts
 
-_PG = {"psql", "pg_dump", "pg_dumpall", "pg_restore", "pg_isready", "pgbench", "createdb",
-       "dropdb", "createuser", "dropuser", "vacuumdb", "reindexdb", "clusterdb", "pg_basebackup"}
+_PG = {
+    "psql",
+    "pg_dump",
+    "pg_dumpall",
+    "pg_restore",
+    "pg_isready",
+    "pgbench",
+    "createdb",
+    "dropdb",
+    "createuser",
+    "dropuser",
+    "vacuumdb",
+    "reindexdb",
+    "clusterdb",
+    "pg_basebackup",
+}
 _KUBE = {"kubectl", "oc", "kubecolor"}
 _DOCKER = {"docker", "podman", "nerdctl"}
 _COMPOSE = {"docker-compose", "podman-compose", "docker compose"}
 
 #: Per program: the options whose value says where it acts.
 _OPTIONS: dict[str, tuple[str, ...]] = {
-    **{name: ("--context", "-n", "--namespace", "--kubeconfig", "--cluster", "--server", "-s")
-       for name in _KUBE},
+    **{
+        name: ("--context", "-n", "--namespace", "--kubeconfig", "--cluster", "--server", "-s")
+        for name in _KUBE
+    },
     "helm": ("--kube-context", "-n", "--namespace", "--kubeconfig", "--kube-apiserver"),
     **{name: ("-h", "--host", "-d", "--dbname", "--service") for name in _PG},
     **{name: ("-H", "--host", "-c", "--context") for name in _DOCKER},
     "docker compose": ("-H", "--host", "-c", "--context", "-p", "--project-name", "-f", "--file"),
     "redis-cli": ("-h", "-u", "--host"),
-    "mysql": ("-h", "--host"), "mysqldump": ("-h", "--host"), "mariadb": ("-h", "--host"),
-    "mongosh": ("--host",), "mongo": ("--host",),
-    "ssh": ("-J",), "scp": ("-J",),
-    **{name: ("-p", "--project-name", "-f", "--file", "-H", "--host")
-       for name in ("docker-compose", "podman-compose")},
-    "kubectx": (), "kubens": (),
-    "aws": ("--profile", "--endpoint-url"), "gcloud": ("--project", "--configuration"),
-    "az": ("--subscription",), "terraform": (),
-    "curl": ("--resolve", "--connect-to", "-x", "--proxy"), "wget": (),
+    "mysql": ("-h", "--host"),
+    "mysqldump": ("-h", "--host"),
+    "mariadb": ("-h", "--host"),
+    "mongosh": ("--host",),
+    "mongo": ("--host",),
+    "ssh": ("-J",),
+    "scp": ("-J",),
+    **{
+        name: ("-p", "--project-name", "-f", "--file", "-H", "--host")
+        for name in ("docker-compose", "podman-compose")
+    },
+    "kubectx": (),
+    "kubens": (),
+    "aws": ("--profile", "--endpoint-url"),
+    "gcloud": ("--project", "--configuration"),
+    "az": ("--subscription",),
+    "terraform": (),
+    "curl": ("--resolve", "--connect-to", "-x", "--proxy"),
+    "wget": (),
 }
 #: Options of curl/wget that take a value (so the next word is not a URL).
-_CURL_VALUED = {"-H", "--header", "-d", "--data", "--data-raw", "--data-binary", "-o", "--output",
-                "-X", "--request", "-u", "--user", "-A", "--user-agent", "-e", "--referer",
-                "-F", "--form", "-m", "--max-time", "-w", "--write-out", "--resolve",
-                "--connect-to", "-x", "--proxy", "-T", "--upload-file", "-b", "--cookie",
-                "-c", "--cookie-jar", "-E", "--cert", "--cacert", "--key", "-O",
-                "--output-document", "-U", "--connect-timeout", "--retry"}
+_CURL_VALUED = {
+    "-H",
+    "--header",
+    "-d",
+    "--data",
+    "--data-raw",
+    "--data-binary",
+    "-o",
+    "--output",
+    "-X",
+    "--request",
+    "-u",
+    "--user",
+    "-A",
+    "--user-agent",
+    "-e",
+    "--referer",
+    "-F",
+    "--form",
+    "-m",
+    "--max-time",
+    "-w",
+    "--write-out",
+    "--resolve",
+    "--connect-to",
+    "-x",
+    "--proxy",
+    "-T",
+    "--upload-file",
+    "-b",
+    "--cookie",
+    "-c",
+    "--cookie-jar",
+    "-E",
+    "--cert",
+    "--cacert",
+    "--key",
+    "-O",
+    "--output-document",
+    "-U",
+    "--connect-timeout",
+    "--retry",
+}
 #: Words after which the next word names a context (`kubectl config use-context prod`).
 _CONTEXT_WORDS = {"use-context", "set-context", "use"}
 #: Environment variables that choose where a program acts.
-_ENV_FACTS = ("PGHOST", "PGHOSTADDR", "PGSERVICE", "PGDATABASE", "KUBECONFIG", "HELM_KUBECONTEXT",
-              "HELM_NAMESPACE", "DOCKER_HOST", "DOCKER_CONTEXT", "CONTAINER_HOST", "REDISCLI_HOST",
-              "DATABASE_URL", "AWS_PROFILE", "CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT",
-              "TF_WORKSPACE")
+_ENV_FACTS = (
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGSERVICE",
+    "PGDATABASE",
+    "KUBECONFIG",
+    "HELM_KUBECONTEXT",
+    "HELM_NAMESPACE",
+    "DOCKER_HOST",
+    "DOCKER_CONTEXT",
+    "CONTAINER_HOST",
+    "REDISCLI_HOST",
+    "DATABASE_URL",
+    "AWS_PROFILE",
+    "CLOUDSDK_CORE_PROJECT",
+    "GOOGLE_CLOUD_PROJECT",
+    "TF_WORKSPACE",
+)
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"`<>|;&()]+")
 _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.DOTALL)
 _PUNCTUATION = set(";&|()<>\n")
@@ -143,8 +220,10 @@ class _Scan:
                     self.web(word, words[index - 1] if index else "")
                 if program == "terraform" and word == "select" and following:
                     self.facts.add("terraform workspace", following[0])
-                if program in ("ssh", "scp") and "ssh host" not in given and _ssh_host(
-                    words, index, program
+                if (
+                    program in ("ssh", "scp")
+                    and "ssh host" not in given
+                    and _ssh_host(words, index, program)
                 ):
                     self.facts.add(f"{program} host", word.rsplit("@", 1)[-1].split(":")[0])
                     given.add("ssh host")
@@ -187,7 +266,11 @@ class _Scan:
     def end(self, program: str, given: set[str]) -> None:
         """One program's run ended: note whether it left the choice to its defaults."""
         if program in _KUBE | {"helm"} and not given & {
-            "--context", "--kube-context", "--server", "-s", "--kube-apiserver"
+            "--context",
+            "--kube-context",
+            "--server",
+            "-s",
+            "--kube-apiserver",
         }:
             self.kube_unpinned = True
         if program in _PG and not given & {"-h", "--host", "dsn", "url"}:

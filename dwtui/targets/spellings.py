@@ -15,8 +15,9 @@ import socket
 import unicodedata
 
 #: What `inet_aton` reads as an IPv4 address: 1 to 4 parts, each decimal, octal or hex.
-_LEGACY_V4 = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}\.?",
-                        re.IGNORECASE)
+_LEGACY_V4 = re.compile(
+    r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}\.?", re.IGNORECASE
+)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 

@@ -57,9 +57,18 @@ class GuardEvidence:
         if self.state != "breached":
             self.data["state"] = "stopped"
 
-    def add(self, at: datetime, value: float | None, state: SampleState, error: str = "",
-            *, breach: bool = False, ask: bool = False, rollback: str = "",
-            reason: str = "") -> dict[str, Any]:
+    def add(
+        self,
+        at: datetime,
+        value: float | None,
+        state: SampleState,
+        error: str = "",
+        *,
+        breach: bool = False,
+        ask: bool = False,
+        rollback: str = "",
+        reason: str = "",
+    ) -> dict[str, Any]:
         """Record one sample (and a breach, when it completed one); returns the sample."""
         sample: dict[str, Any] = {"at": at, "state": state}
         if value is not None:
@@ -80,8 +89,12 @@ class GuardEvidence:
             self._after_left -= 1
         if breach:
             data["state"] = "breached"
-            entry = {"at": at, "reason": reason, "rollback": rollback,
-                     "samples": [*recent[-BEFORE:], sample]}
+            entry = {
+                "at": at,
+                "reason": reason,
+                "rollback": rollback,
+                "samples": [*recent[-BEFORE:], sample],
+            }
             if value is not None:
                 entry["value"] = value
             breaches.append(entry)

@@ -24,11 +24,14 @@ SHOWN_SAMPLES = 6
 def breach_lines(breach: Breach) -> list[str]:
     """The breach for a terminal: what, the samples before it, where it points."""
     values = [f"{s['value']:g}" if "value" in s else "?" for s in breach.samples]
-    lines = [f"guard {breach.guard_id} ({breach.title}) breached: {breach.reason}",
-             f"  last samples: {' '.join(values[-SHOWN_SAMPLES:])}"]
+    lines = [
+        f"guard {breach.guard_id} ({breach.title}) breached: {breach.reason}",
+        f"  last samples: {' '.join(values[-SHOWN_SAMPLES:])}",
+    ]
     if breach.scenario:
-        lines.append(f"  rollback scenario: {breach.scenario} "
-                     f"(dwtui run --scenario {breach.scenario})")
+        lines.append(
+            f"  rollback scenario: {breach.scenario} (dwtui run --scenario {breach.scenario})"
+        )
     else:
         lines.append("  no rollback scenario is named for it")
     return lines
@@ -44,14 +47,20 @@ def on_breach(
     """Report the first breach (or just the freeze) and stop or roll back; the exit code."""
     breach = breaches[0] if breaches else None
     if breach is None:
-        print(f"dwtui run: the run is frozen: {frozen}; run the rollback scenario "
-              "(--scenario ID), or after checking: --unfreeze \"why\"", file=err)
+        print(
+            f"dwtui run: the run is frozen: {frozen}; run the rollback scenario "
+            '(--scenario ID), or after checking: --unfreeze "why"',
+            file=err,
+        )
         return EXIT_BREACH
     for line in breach_lines(breach):
         print(f"dwtui run: {line}", file=err)
     if mode != "rollback":
-        print("dwtui run: the run stays frozen: roll back (--on-breach rollback), or after "
-              "checking let it go on (--unfreeze \"why\")", file=err)
+        print(
+            "dwtui run: the run stays frozen: roll back (--on-breach rollback), or after "
+            'checking let it go on (--unfreeze "why")',
+            file=err,
+        )
         return EXIT_BREACH
     if not breach.scenario:
         print("dwtui run: --on-breach rollback: nothing to run", file=err)

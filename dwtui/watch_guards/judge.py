@@ -19,8 +19,13 @@ from dwtui.expectations import compare
 SampleState = Literal["healthy", "failing", "inconclusive"]
 
 
-def classify(guard: WatchGuard, value: float | None, *, failing: str | None = None,
-             healthy: str | None = None) -> SampleState:
+def classify(
+    guard: WatchGuard,
+    value: float | None,
+    *,
+    failing: str | None = None,
+    healthy: str | None = None,
+) -> SampleState:
     """The state of one sample (None: the query failed). `failing` / `healthy`: the
     guard's conditions with a baseline filled in (default: as written)."""
     failing = guard.failing if failing is None else failing
@@ -54,8 +59,9 @@ class Judge:
         #: True from a breach until the next healthy sample (one breach per failing streak).
         self.breached = False
 
-    def judge(self, value: float | None, *, failing: str | None = None,
-              healthy: str | None = None) -> Verdict:
+    def judge(
+        self, value: float | None, *, failing: str | None = None, healthy: str | None = None
+    ) -> Verdict:
         """Classify the sample (conditions as in `classify`) and update the streaks."""
         state = classify(self.guard, value, failing=failing, healthy=healthy)
         breach = ask = False

@@ -43,8 +43,10 @@ def log_rate(request: SampleRequest) -> Reading:
         raise SampleError(f"reading the logs of {context.target.name}: {why[:200]}") from None
     request.memory[LOGS_SINCE] = began
     matches = sum(per_instance.get(pattern, 0) for per_instance in counts.values())
-    detail = f"{matches} line{'s' * (matches != 1)} matching {pattern!r} in {len(counts)} " \
-             f"instance{'s' * (len(counts) != 1)}"
+    detail = (
+        f"{matches} line{'s' * (matches != 1)} matching {pattern!r} in {len(counts)} "
+        f"instance{'s' * (len(counts) != 1)}"
+    )
     if per in _PER_SECONDS:
         seconds = max((began - since).total_seconds(), 1e-3)
         return Reading(matches / seconds * _PER_SECONDS[per], f"{detail} in {seconds:.1f} s")

@@ -71,8 +71,9 @@ def metrics_text(request: SampleRequest) -> Reading:
     if not divisor and not params.get("rate"):
         if not matched:
             raise SampleError(f"no sample {shown} on the metrics page")
-        return Reading(total * scale, f"{shown} = {total:g} ({matched} sample"
-                       f"{'s' * (matched != 1)})")
+        return Reading(
+            total * scale, f"{shown} = {total:g} ({matched} sample{'s' * (matched != 1)})"
+        )
     below = _total(families, divisor)[0] if divisor else 0.0
     previous = request.memory.get("metrics")
     request.memory["metrics"] = (read_at, total, below)

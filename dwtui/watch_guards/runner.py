@@ -85,9 +85,19 @@ def recorded_breaches(session: Session, checklist: Checklist) -> list[Breach]:
     found: list[tuple[str, Breach]] = []
     for gid, record in session.guards.items():
         for entry in record.get("breaches", []):
-            found.append((str(entry.get("at", "")), Breach(
-                gid, titles.get(gid, gid), entry.get("value"), str(entry.get("reason", "")),
-                str(entry.get("rollback", "")), tuple(entry.get("samples", [])))))
+            found.append(
+                (
+                    str(entry.get("at", "")),
+                    Breach(
+                        gid,
+                        titles.get(gid, gid),
+                        entry.get("value"),
+                        str(entry.get("reason", "")),
+                        str(entry.get("rollback", "")),
+                        tuple(entry.get("samples", [])),
+                    ),
+                )
+            )
     return [breach for _, breach in sorted(found, key=lambda item: item[0], reverse=True)]
 
 
@@ -124,8 +134,7 @@ class GuardRunner:
         self._lock = threading.Lock()
         with engine.lock:
             self.evidence = {
-                gid: GuardEvidence(engine.session.guards.setdefault(gid, {}))
-                for gid in self.guards
+                gid: GuardEvidence(engine.session.guards.setdefault(gid, {})) for gid in self.guards
             }
         #: Every breach so far, oldest first.
         self.breaches: list[Breach] = []
@@ -161,8 +170,11 @@ class GuardRunner:
 
     def running(self) -> list[str]:
         """Ids of the guards sampling now."""
-        return [gid for gid, t in self._threads.items()
-                if t.is_alive() and not self._stops[gid].is_set()]
+        return [
+            gid
+            for gid, t in self._threads.items()
+            if t.is_alive() and not self._stops[gid].is_set()
+        ]
 
     def _changed(self, _step_id: str) -> None:
         """A step changed: start guards whose start point is reached, stop finished ones."""
@@ -193,8 +205,9 @@ class GuardRunner:
 
     def _spawn(self, guard: WatchGuard) -> None:
         stop = self._stops[guard.id] = threading.Event()
-        thread = threading.Thread(target=self._watch, args=(guard, stop),
-                                  name=f"guard-{guard.id}", daemon=True)
+        thread = threading.Thread(
+            target=self._watch, args=(guard, stop), name=f"guard-{guard.id}", daemon=True
+        )
         self._threads[guard.id] = thread
         thread.start()
 
@@ -217,14 +230,14 @@ class GuardRunner:
         memory: dict[str, Any] = {WATCHING_SINCE: datetime.now(UTC)}
         with engine.lock:
             evidence.started(now())
-            engine.session.record(engine.operator, "guard.started",
-                                  detail=f"{guard.id}: {guard.title}")
+            engine.session.record(
+                engine.operator, "guard.started", detail=f"{guard.id}: {guard.title}"
+            )
             engine.save()
         while not stop.is_set():
             began = time.monotonic()
             conditions, why_not = self.conditions(guard)
-            value, error = (self.sample(guard, stop, memory) if not why_not
-                            else (None, why_not))
+            value, error = self.sample(guard, stop, memory) if not why_not else (None, why_not)
             if stop.is_set() and value is None:
                 break  # cut short by the stop, not a real inconclusive sample
             verdict = judge.judge(value, **conditions)
@@ -248,24 +261,31 @@ class GuardRunner:
         if base is None:
             why = "has not passed" if values is None else f"observed no number at {key}"
             return {}, f"no baseline yet (step {step_id} {why})"
-        return {name: limit_of(condition, base) if is_relative(condition) else condition
-                for name, condition in (("failing", guard.failing),
-                                        ("healthy", guard.healthy))}, ""
+        return {
+            name: limit_of(condition, base) if is_relative(condition) else condition
+            for name, condition in (("failing", guard.failing), ("healthy", guard.healthy))
+        }, ""
 
-    def sample(self, guard: WatchGuard, cancel: threading.Event,
-               memory: dict[str, Any] | None = None) -> tuple[float | None, str]:
+    def sample(
+        self, guard: WatchGuard, cancel: threading.Event, memory: dict[str, Any] | None = None
+    ) -> tuple[float | None, str]:
         """One reading of the guard's query: (value, "") or (None, why not). `memory`: the
         guard's between its samples (a counter's last value, the logs' last read)."""
         engine = self.engine
         kind = guard.query.kind
         try:
             params = engine.variables.substitute_params(
-                dict(guard.query.params), ("command",) if kind == "shell" else (),
-                sql_fields=("query",) if kind == "sql" else ())
+                dict(guard.query.params),
+                ("command",) if kind == "shell" else (),
+                sql_fields=("query",) if kind == "sql" else (),
+            )
             request = SampleRequest(
-                params=params, timeout=guard.sample_timeout, guard=engine.checklist.guard,
+                params=params,
+                timeout=guard.sample_timeout,
+                guard=engine.checklist.guard,
                 sql_context=lambda p, t: self._action_context(guard, p, t, cancel),
-                memory={} if memory is None else memory)
+                memory={} if memory is None else memory,
+            )
             return take_sample(kind, request).value, ""
         except MissingVariables as exc:
             return None, str(exc)
@@ -274,19 +294,29 @@ class GuardRunner:
         except Exception as exc:  # a bug in a source must not end the guard silently
             return None, engine.mask(f"{type(exc).__name__}: {exc}")
 
-    def _action_context(self, guard: WatchGuard, params: Mapping[str, Any], timeout: float,
-                        cancel: threading.Event) -> ActionContext:
+    def _action_context(
+        self, guard: WatchGuard, params: Mapping[str, Any], timeout: float, cancel: threading.Event
+    ) -> ActionContext:
         """What an sql or logs guard's sample runs its action's machinery with."""
         engine = self.engine
         kind = "sql" if guard.query.kind == "sql" else "target.logs"
-        step = Step(id=f"guard.{guard.id}", title=guard.title, kind=kind, params=params,
-                    timeout=timeout)
+        step = Step(
+            id=f"guard.{guard.id}", title=guard.title, kind=kind, params=params, timeout=timeout
+        )
         return ActionContext(
-            step=step, params=params, checklist=engine.checklist, target=engine.target,
-            guard=engine.checklist.guard, log=_NullLog(), cancel=cancel,
-            session_id=engine.session.id, operator=engine.operator,
-            session_dir=engine.session_dir(), artifacts_dir=engine.session_dir(),
-            timeout=timeout, variables=engine.variables.view(),
+            step=step,
+            params=params,
+            checklist=engine.checklist,
+            target=engine.target,
+            guard=engine.checklist.guard,
+            log=_NullLog(),
+            cancel=cancel,
+            session_id=engine.session.id,
+            operator=engine.operator,
+            session_dir=engine.session_dir(),
+            artifacts_dir=engine.session_dir(),
+            timeout=timeout,
+            variables=engine.variables.view(),
             secret_names=engine.variables.secret_names,
             started_at_of=self._started_at_of,
         )
@@ -298,8 +328,16 @@ class GuardRunner:
             last = state.last_attempt if state is not None else None
             return last.started_at if last is not None else None
 
-    def _record(self, guard: WatchGuard, evidence: GuardEvidence, value: float | None,
-                error: str, verdict: Verdict, *, conditions: Mapping[str, str]) -> None:
+    def _record(
+        self,
+        guard: WatchGuard,
+        evidence: GuardEvidence,
+        value: float | None,
+        error: str,
+        verdict: Verdict,
+        *,
+        conditions: Mapping[str, str],
+    ) -> None:
         engine = self.engine
         breach: Breach | None = None
         failing = guard.failing
@@ -307,41 +345,70 @@ class GuardRunner:
             failing = f"{failing}: {conditions['failing']}"
         with engine.lock:
             scenario = scenario_for(engine, guard) if verdict.breach else ""
-            reason = (f"{guard.failure_limit} failing sample"
-                      f"{'s in a row' if guard.failure_limit > 1 else ''} ({failing}); "
-                      f"last {value:g}" if verdict.breach and value is not None else "")
+            reason = (
+                f"{guard.failure_limit} failing sample"
+                f"{'s in a row' if guard.failure_limit > 1 else ''} ({failing}); "
+                f"last {value:g}"
+                if verdict.breach and value is not None
+                else ""
+            )
             before = evidence.state
             if conditions:  # the limits a baseline gave: shown with the samples
                 evidence.data["limits"] = {"baseline": guard.baseline, **conditions}
-            evidence.add(now(), value, verdict.state, error, breach=verdict.breach,
-                         ask=verdict.ask, rollback=scenario, reason=reason)
+            evidence.add(
+                now(),
+                value,
+                verdict.state,
+                error,
+                breach=verdict.breach,
+                ask=verdict.ask,
+                rollback=scenario,
+                reason=reason,
+            )
             if verdict.breach:
                 samples = tuple(dict(s) for s in evidence.data["breaches"][-1]["samples"])
                 breach = Breach(guard.id, guard.title, value, reason, scenario, samples)
                 self.breaches.append(breach)
-                engine.session.record(engine.operator, "guard.breach", detail=(
-                    f"{guard.id}: {reason}" + (f"; rollback: {scenario}" if scenario else "")))
+                engine.session.record(
+                    engine.operator,
+                    "guard.breach",
+                    detail=(
+                        f"{guard.id}: {reason}" + (f"; rollback: {scenario}" if scenario else "")
+                    ),
+                )
                 why = f"guard {guard.id} breached: {reason}"
                 if engine.freeze.freeze(why):
                     engine.session.record(engine.operator, FROZEN, detail=why)
                 if guard.abort == "kill":
                     killed = engine.kill_forward()
-                    engine.session.record(engine.operator, "guard.abort", detail=(
-                        f"{guard.id}: cancelled {', '.join(killed)}" if killed
-                        else f"{guard.id}: no forward step was running"))
+                    engine.session.record(
+                        engine.operator,
+                        "guard.abort",
+                        detail=(
+                            f"{guard.id}: cancelled {', '.join(killed)}"
+                            if killed
+                            else f"{guard.id}: no forward step was running"
+                        ),
+                    )
                 engine.save()
             elif verdict.ask:
-                engine.session.record(engine.operator, "guard.inconclusive", detail=(
-                    f"{guard.id}: {guard.inconclusive_limit} inconclusive samples in a row"
-                    + (f" ({error})" if error else "")))
+                engine.session.record(
+                    engine.operator,
+                    "guard.inconclusive",
+                    detail=(
+                        f"{guard.id}: {guard.inconclusive_limit} inconclusive samples in a row"
+                        + (f" ({error})" if error else "")
+                    ),
+                )
                 engine.save()
             elif evidence.state != before:
                 engine.save()
             else:
                 with engine.saves_deferred(SAVE_DELAY):
                     engine.save()
-            taken = SampleTaken(guard.id, verdict.state, value, error, evidence.state,
-                                ask=verdict.ask)
+            taken = SampleTaken(
+                guard.id, verdict.state, value, error, evidence.state, ask=verdict.ask
+            )
         if breach is not None and self.on_breach is not None:
             self.on_breach(breach)
         if self.on_sample is not None:

@@ -80,8 +80,9 @@ def prometheus(request: SampleRequest) -> Reading:
         if not values:
             raise SampleError("the query returned no series (no data)")
         if len(values) > 1:
-            raise SampleError(f"the query returned {len(values)} series; aggregate it to one "
-                              "(sum(...), max(...))")
+            raise SampleError(
+                f"the query returned {len(values)} series; aggregate it to one (sum(...), max(...))"
+            )
         pair = values[0].get("value") if isinstance(values[0], dict) else None
         if isinstance(pair, list) and len(pair) == 2:
             return Reading(number_of(pair[1], "the series' value"), f"{query} = {pair[1]}")
@@ -117,8 +118,12 @@ def shell_number(request: SampleRequest) -> Reading:
     env = {**os.environ, **environment(command)}
     try:
         done = subprocess.run(
-            ["bash", "-c", command], capture_output=True, timeout=request.timeout, env=env,
-            stdin=subprocess.DEVNULL, check=False,
+            ["bash", "-c", command],
+            capture_output=True,
+            timeout=request.timeout,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         raise SampleError(f"the command did not end within {request.timeout:g} s") from None
@@ -127,8 +132,9 @@ def shell_number(request: SampleRequest) -> Reading:
     output = done.stdout[-SHELL_OUTPUT_LIMIT:].decode("utf-8", "replace").strip()
     last = output.splitlines()[-1].strip() if output else ""
     if done.returncode != 0:
-        raise SampleError(f"the command exited {done.returncode}"
-                          + (f" ({last[:80]})" if last else ""))
+        raise SampleError(
+            f"the command exited {done.returncode}" + (f" ({last[:80]})" if last else "")
+        )
     if not last:
         raise SampleError("the command printed nothing")
     return Reading(number_of(last, "the command's last line"), f"printed {last[:40]}")

@@ -31,8 +31,9 @@ def guard_label(guard: WatchGuard, record: Mapping[str, Any]) -> Text:
     state = str(record.get("state", "waiting"))
     last = record.get("last") or {}
     value = f"{last['value']:g}" if "value" in last else ("?" if last else "-")
-    return Text.assemble((visible(guard.title)[:24], "bold"), " ",
-                         (state, STATE_STYLES.get(state, "")), f" {value}")
+    return Text.assemble(
+        (visible(guard.title)[:24], "bold"), " ", (state, STATE_STYLES.get(state, "")), f" {value}"
+    )
 
 
 class GuardCell(Vertical):

@@ -267,8 +267,9 @@ class LogView(ScrollView, can_focus=True):
         # in one syscall (not one per row) that fills the cache for the rows below it.
         try:
             # Not past the lines shown: the file's last line may still be partial there.
-            lines = self._index.read_lines(line, min(max(1, self.size.height),
-                                                     self._shown_lines - line))
+            lines = self._index.read_lines(
+                line, min(max(1, self.size.height), self._shown_lines - line)
+            )
         except OSError:
             return ""
         for offset, text in enumerate(lines):

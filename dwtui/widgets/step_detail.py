@@ -139,8 +139,10 @@ class StepDetail(VerticalScroll):
             from dwtui.report.signoff import step_signoff_text
 
             text.append("Sign-off: ", style="bold")
-            text.append(visible(step_signoff_text(c.session, c.checklist, step.id)) + "\n",
-                        style="bold magenta")
+            text.append(
+                visible(step_signoff_text(c.session, c.checklist, step.id)) + "\n",
+                style="bold magenta",
+            )
         text.append("Status: ", style="bold")
         text.append(state.status, style=MARK_STYLES.get(state.status, ""))
         if state.marked_by:

@@ -239,8 +239,11 @@ class StepList(ScrollView, can_focus=True):
         c = self.controller
         for step_id in step_ids:
             parent = c.step(step_id).parent_id
-            for ref in (RowRef("step", step_id), RowRef("phase", parent),
-                        RowRef("scenario", parent)):
+            for ref in (
+                RowRef("step", step_id),
+                RowRef("phase", parent),
+                RowRef("scenario", parent),
+            ):
                 index = self._row_of.get(ref)
                 if index is not None:
                     self._labels.pop(index, None)

@@ -89,19 +89,23 @@ def test_the_checksum_covers_the_included_file(tmp_path: Path) -> None:
 
 def test_problems_point_into_the_included_file(tmp_path: Path) -> None:
     shared = SHARED.replace('kind = "shell"', 'kind = "shel"').replace(
-        "[vars.tools]", 'colour = "red"\n\n[vars.tools]') + (
+        "[vars.tools]", 'colour = "red"\n\n[vars.tools]'
+    ) + (
         '\n[[phases.steps]]\nid = "uses"\ntitle = "Uses"\nkind = "shell"\n'
-        'command = "echo ${undefined_thing}"\n')
+        'command = "echo ${undefined_thing}"\n'
+    )
     path = layout(tmp_path, shared)
     problems = check_files([path])
     included = tmp_path / "shared" / "pre.toml"
     text = included.read_text()
     assert {p.path for p in problems} == {str(included.resolve())}, problems
     by_message = {p.message: (p.line, p.col) for p in problems}
-    assert by_message["phases[0].steps[0].kind: unknown step kind 'shel' (did you mean "
-                      "'shell'?)"] == (line_of(text, '"shel"'), 1)
-    assert by_message["colour: an included file holds only include, vars, targets, phases, "
-                      "criteria, rollback"] == (1, 1)
+    assert by_message[
+        "phases[0].steps[0].kind: unknown step kind 'shel' (did you mean 'shell'?)"
+    ] == (line_of(text, '"shel"'), 1)
+    assert by_message[
+        "colour: an included file holds only include, vars, targets, phases, criteria, rollback"
+    ] == (1, 1)
     undefined = next(m for m in by_message if "undefined_thing" in m)
     assert undefined.startswith("phases[0].steps[1].command")
     assert by_message[undefined][0] == line_of(text, "undefined_thing")
@@ -110,22 +114,29 @@ def test_problems_point_into_the_included_file(tmp_path: Path) -> None:
 def test_a_duplicate_step_id_across_files_is_refused(tmp_path: Path) -> None:
     main = MAIN.replace('id = "do-it"', 'id = "tools-present"')
     problems = [str(p) for p in check_files([layout(tmp_path, main=main)])]
-    assert any("main.toml:" in p and "duplicate step id 'tools-present'" in p
-               for p in problems), problems
+    assert any("main.toml:" in p and "duplicate step id 'tools-present'" in p for p in problems), (
+        problems
+    )
 
 
 def test_cycles_and_missing_files_are_refused(tmp_path: Path) -> None:
-    (tmp_path / "a.toml").write_text('include = ["b.toml"]\n' + MAIN.split("\n", 1)[1]
-                                     .format(out="x"))
+    (tmp_path / "a.toml").write_text(
+        'include = ["b.toml"]\n' + MAIN.split("\n", 1)[1].format(out="x")
+    )
     (tmp_path / "b.toml").write_text('include = ["a.toml"]\n' + SHARED)
     problems = [str(p) for p in check_files([tmp_path / "a.toml"])]
-    assert any(p.startswith(f"{(tmp_path / 'b.toml').resolve()}:1:12:") and
-               "a cycle: a.toml -> b.toml -> a.toml" in p for p in problems), problems
-    (tmp_path / "c.toml").write_text('include = ["nope/missing.toml"]\n' + MAIN.split("\n", 1)[1]
-                                     .format(out="x"))
+    assert any(
+        p.startswith(f"{(tmp_path / 'b.toml').resolve()}:1:12:")
+        and "a cycle: a.toml -> b.toml -> a.toml" in p
+        for p in problems
+    ), problems
+    (tmp_path / "c.toml").write_text(
+        'include = ["nope/missing.toml"]\n' + MAIN.split("\n", 1)[1].format(out="x")
+    )
     problems = [str(p) for p in check_files([tmp_path / "c.toml"])]
-    assert any(":1:12:" in p and "cannot include 'nope/missing.toml': no such file" in p
-               for p in problems), problems
+    assert any(
+        ":1:12:" in p and "cannot include 'nope/missing.toml': no such file" in p for p in problems
+    ), problems
 
 
 def test_a_syntax_error_in_an_included_file_has_its_position(tmp_path: Path) -> None:
@@ -137,8 +148,9 @@ def test_a_syntax_error_in_an_included_file_has_its_position(tmp_path: Path) -> 
     assert problems[0].line == SHARED.count("\n") + 2
 
 
-@pytest.mark.parametrize("name", ["pg_online_column.toml", "tls_cert_rotation.toml",
-                                  "flag_rollout.toml"])
+@pytest.mark.parametrize(
+    "name", ["pg_online_column.toml", "tls_cert_rotation.toml", "flag_rollout.toml"]
+)
 def test_both_example_runbooks_share_the_preflight(name: str) -> None:
     examples = REPO_ROOT / "checklists" / "examples"
     checklist = load_checklist(examples / name)
@@ -152,8 +164,9 @@ def test_dwtui_check_on_a_shared_part_says_what_it_is(tmp_path: Path) -> None:
     shared = tmp_path / "shared" / "pre.toml"
     done = cli("check", shared)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout == (f"{shared}: a shared part (no [checklist]): checked with each "
-                           "checklist that includes it\n")
+    assert done.stdout == (
+        f"{shared}: a shared part (no [checklist]): checked with each checklist that includes it\n"
+    )
     from dwtui.checklist.catalog import find_checklists
 
     assert find_checklists([tmp_path]) == [tmp_path / "main.toml"]

@@ -91,7 +91,8 @@ def write(tmp_path: Path, text: str = CHECKLIST) -> Path:
 
 
 def test_combined_conditions_and_variable_bounds_decide_what_runs(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_TYPED_ROWS", "30")
     checklist = load_checklist(write(tmp_path))
     store = SessionStore(tmp_path / "sessions")
@@ -124,15 +125,16 @@ def test_a_var_of_the_wrong_type_is_refused_with_one_line(tmp_path: Path) -> Non
         store.create(checklist, None, "ci", {"batch_size": "1k"})
     with pytest.raises(SessionError, match="batch_size: 0 is below its minimum 1"):
         store.create(checklist, None, "ci", {"batch_size": "0"})
-    done = run_dwtui(tmp_path / "sessions", "new", str(path), "--headless",
-                     "--var", "batch_size=20000")
+    done = run_dwtui(
+        tmp_path / "sessions", "new", str(path), "--headless", "--var", "batch_size=20000"
+    )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "dwtui: batch_size: 20000 is above its maximum 10000"]
+        "dwtui: batch_size: 20000 is above its maximum 10000"
+    ]
 
 
-def test_a_prompted_or_environment_value_of_the_wrong_type_stops_the_step(
-        tmp_path: Path) -> None:
+def test_a_prompted_or_environment_value_of_the_wrong_type_stops_the_step(tmp_path: Path) -> None:
     checklist = load_checklist(write(tmp_path))
     store = SessionStore(tmp_path / "sessions")
     session = store.create(checklist, None, "ci")
@@ -143,25 +145,34 @@ def test_a_prompted_or_environment_value_of_the_wrong_type_stops_the_step(
         return "thirty"
 
     engine = Engine(checklist, session, store, operator="ci", prompt=prompt)
-    with pytest.raises(MissingVariables, match=r"no value for \$\{rows\}; rows: 'thirty' is "
-                       r"not an integer \(type = \"int\"\)"):
+    with pytest.raises(
+        MissingVariables,
+        match=r"no value for \$\{rows\}; rows: 'thirty' is "
+        r"not an integer \(type = \"int\"\)",
+    ):
         engine.run_step("uses-rows")
     assert asked == ["rows"]
-    from_env = Engine(checklist, session, store, operator="ci",
-                      environ={"TEST_TYPED_ROWS": "3.5"})
+    from_env = Engine(checklist, session, store, operator="ci", environ={"TEST_TYPED_ROWS": "3.5"})
     with pytest.raises(MissingVariables, match=r"rows: '3\.5' is not an integer"):
         from_env.run_step("uses-rows")
     assert not (tmp_path / "out.txt").exists()
 
 
-def test_check_reports_bad_types_bounds_and_conditions_with_their_position(
-        tmp_path: Path) -> None:
-    text = CHECKLIST.replace("default = 500", "default = 0.5").replace(
-        "max = 10000", "max = 0").replace('type = "number"', 'type = "float"').replace(
-        '{{ not = {{ var = "env", in = ["prod"] }} }}',
-        '{{ not = {{ var = "enw", in = ["prod"] }} }}').replace(
-        '{{ var = "env", equals = "prod" }}] }}', '{{ var = "env", equals = "prod" }}], '
-        'var = "env" }}').replace('"<= ${{max_errors}}"', '"<= ${{max_erors}}"')
+def test_check_reports_bad_types_bounds_and_conditions_with_their_position(tmp_path: Path) -> None:
+    text = (
+        CHECKLIST.replace("default = 500", "default = 0.5")
+        .replace("max = 10000", "max = 0")
+        .replace('type = "number"', 'type = "float"')
+        .replace(
+            '{{ not = {{ var = "env", in = ["prod"] }} }}',
+            '{{ not = {{ var = "enw", in = ["prod"] }} }}',
+        )
+        .replace(
+            '{{ var = "env", equals = "prod" }}] }}',
+            '{{ var = "env", equals = "prod" }}], var = "env" }}',
+        )
+        .replace('"<= ${{max_errors}}"', '"<= ${{max_erors}}"')
+    )
     problems = [str(p) for p in check_files([write(tmp_path, text)])]
     joined = "\n".join(problems)
     assert "vars.batch_size.min: min 1 is above max 0" in joined

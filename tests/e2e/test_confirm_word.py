@@ -64,8 +64,15 @@ def setup(tmp_path: Path) -> tuple[SessionStore, str, Path]:
 
 
 def dwtui_run(store: SessionStore, sid: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return cli("run", sid, "--sessions-dir", str(store.root), *extra, cwd=ROOT,
-               env=dict(os.environ, DWTUI_OPERATOR="ci"))
+    return cli(
+        "run",
+        sid,
+        "--sessions-dir",
+        str(store.root),
+        *extra,
+        cwd=ROOT,
+        env=dict(os.environ, DWTUI_OPERATOR="ci"),
+    )
 
 
 def lines(path: Path) -> list[str]:

@@ -65,8 +65,15 @@ def test_an_existing_database_is_refused_never_dropped() -> None:
 def test_dwtui_demo_refuses_a_taken_name_in_one_line(tmp_path: Path) -> None:
     name = create_plain()
     try:
-        done = cli("demo", "--headless", "--sessions-dir", str(tmp_path / "sessions"),
-                   cwd=ROOT, env=without_dwtui_env(DWTUI_DEMO_DBNAME=name), timeout=120)
+        done = cli(
+            "demo",
+            "--headless",
+            "--sessions-dir",
+            str(tmp_path / "sessions"),
+            cwd=ROOT,
+            env=without_dwtui_env(DWTUI_DEMO_DBNAME=name),
+            timeout=120,
+        )
         assert done.returncode == 1
         assert f"database {name} exists already" in done.stderr
         assert "Traceback" not in done.stderr

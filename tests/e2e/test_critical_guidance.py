@@ -57,15 +57,23 @@ confirm = "RESTORE"
 """
 
 
-def _dwtui(tmp_path: Path, *args: str, keymap: str = "",
-           sessions: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("DWTUI_") and k != "GUIDE_TEST_TOKEN"}
+def _dwtui(
+    tmp_path: Path, *args: str, keymap: str = "", sessions: bool = True
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DWTUI_") and k != "GUIDE_TEST_TOKEN"
+    }
     keymap_file = tmp_path / "keymap.toml"
     keymap_file.write_text(keymap, encoding="utf-8")
     env["DWTUI_KEYMAP"] = str(keymap_file)
-    return cli(*args, *(["--sessions-dir", str(tmp_path / "sessions")] if sessions else []),
-               cwd=ROOT, env=env)
+    return cli(
+        *args,
+        *(["--sessions-dir", str(tmp_path / "sessions")] if sessions else []),
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def test_check_and_new_agree_and_new_says_what_is_missing(tmp_path: Path) -> None:
@@ -83,7 +91,10 @@ def test_scalar_defaults_are_used_as_written(tmp_path: Path) -> None:
     path.write_text(CHECKLIST, encoding="utf-8")
     checklist = load_checklist(path)
     assert [checklist.variables[n].default for n in ("replicas", "dry_run", "ratio")] == [
-        "3", "true", "0.5"]
+        "3",
+        "true",
+        "0.5",
+    ]
     sid = _dwtui(tmp_path, "new", str(path), "--headless").stdout.strip()
     ran = _dwtui(tmp_path, "run", sid, "--until", "echo")
     assert ran.returncode == 0, ran.stdout + ran.stderr
@@ -95,9 +106,12 @@ def test_run_says_how_to_go_on_at_manual_and_typed_steps(tmp_path: Path) -> None
     sid = _dwtui(tmp_path, "new", str(path), "--headless").stdout.strip()
     manual = _dwtui(tmp_path, "run", sid, keymap='"main.done" = "enter,d"\n')
     assert manual.returncode == 3
-    assert (f"tick it in the TUI: `dwtui resume {sid}`, key enter; in a rehearsal only: "
-            "--manual-done") in manual.stdout
+    assert (
+        f"tick it in the TUI: `dwtui resume {sid}`, key enter; in a rehearsal only: --manual-done"
+    ) in manual.stdout
     typed = _dwtui(tmp_path, "run", sid, "--manual-done")
     assert typed.returncode == 3
-    assert (f"type 'RESTORE' in the TUI: `dwtui resume {sid}`, key r, or pass "
-            "--confirm-word RESTORE here (--yes never types a word)" in typed.stdout)
+    assert (
+        f"type 'RESTORE' in the TUI: `dwtui resume {sid}`, key r, or pass "
+        "--confirm-word RESTORE here (--yes never types a word)" in typed.stdout
+    )

@@ -58,12 +58,15 @@ def test_each_criterion_is_judged_on_its_own_expectation(tmp_path: Path) -> None
     path.write_text(CHECKLIST, encoding="utf-8")
     checklist = load_checklist(path)
     store = SessionStore(tmp_path / "sessions", durable=False)
-    engine = Engine(checklist, store.create(checklist, None, "ana"), store, operator="ana",
-                    environ={})
+    engine = Engine(
+        checklist, store.create(checklist, None, "ana"), store, operator="ana", environ={}
+    )
     assert engine.run_step("probe").status == "failed"
     assert engine.session.steps["probe"].attempts[0].evidence["failed_keys"] == ["contains"]
-    verdicts = {r.criterion.id: (r.verdict, r.reason)
-                for r in evaluate_criteria(checklist, store.load(engine.session.id))}
+    verdicts = {
+        r.criterion.id: (r.verdict, r.reason)
+        for r in evaluate_criteria(checklist, store.load(engine.session.id))
+    }
     assert verdicts["runs"] == ("passed", "probe:exit_code passed")
     assert verdicts["coverage"][0] == "failed"
     assert verdicts["whole"][0] == "failed"

@@ -49,8 +49,15 @@ confirm = true
 
 
 def _dwtui(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return cli(*args, "--sessions-dir", str(root), "--operator", "root@vm", cwd=ROOT,
-               env=without_dwtui_env())
+    return cli(
+        *args,
+        "--sessions-dir",
+        str(root),
+        "--operator",
+        "root@vm",
+        cwd=ROOT,
+        env=without_dwtui_env(),
+    )
 
 
 def test_manual_done_is_auto_ticked_never_the_operator(tmp_path: Path) -> None:
@@ -82,8 +89,9 @@ def test_manual_done_is_auto_ticked_never_the_operator(tmp_path: Path) -> None:
 
 
 def _manual_engine(tmp_path: Path):  # type: ignore[no-untyped-def]
-    step = Step(id="look", title="Look", kind="manual",
-                params={"items": ["graphs green", "no alerts"]})
+    step = Step(
+        id="look", title="Look", kind="manual", params={"items": ["graphs green", "no alerts"]}
+    )
     return make_engine(tmp_path, make_checklist([step]), operator="ana@desk")
 
 
@@ -98,11 +106,15 @@ def test_tick_item_records_who_ticked_which_item_and_when(tmp_path: Path) -> Non
     reloaded = store.load(engine.session.id)  # saved at once
     state = reloaded.steps["look"]
     assert [(t.index, t.item, t.by) for t in state.ticks] == [
-        (0, "graphs green", "ana@desk"), (1, "no alerts", "bo@laptop")]
+        (0, "graphs green", "ana@desk"),
+        (1, "no alerts", "bo@laptop"),
+    ]
     assert all(t.at is not None for t in state.ticks)
     kinds = [(e.kind, e.operator, e.detail) for e in reloaded.events if e.step == "look"]
-    assert kinds == [("step.ticked", "bo@laptop", "item 2: no alerts"),
-                     ("step.ticked", "ana@desk", "item 1: graphs green")]
+    assert kinds == [
+        ("step.ticked", "bo@laptop", "item 2: no alerts"),
+        ("step.ticked", "ana@desk", "item 1: graphs green"),
+    ]
     result = engine.run_step("look", confirmed=True)
     assert result.ok
     attempt = engine.session.steps["look"].last_attempt

@@ -106,8 +106,13 @@ def test_rerun_refuses_to_overwrite_until_allowed(tmp_path: Path) -> None:
 def test_engine_raises_would_overwrite(tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
     target.write_text("earlier\n")
-    step = Step(id="a", title="a", kind="shell", params={"command": f"echo new > {target}"},
-                creates=(str(target),))
+    step = Step(
+        id="a",
+        title="a",
+        kind="shell",
+        params={"command": f"echo new > {target}"},
+        creates=(str(target),),
+    )
     engine, _ = make_engine(tmp_path, make_checklist([step]))
     with pytest.raises(WouldOverwrite) as caught:
         engine.run_step("a")
@@ -120,8 +125,12 @@ def test_engine_raises_would_overwrite(tmp_path: Path) -> None:
 
 def test_creates_names_are_checked_by_the_loader(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text(CHECKLIST.format(backups=tmp_path).replace(
-        'creates = ["${backup_dir}', 'creates = ["${backup_dri}'), encoding="utf-8")
+    path.write_text(
+        CHECKLIST.format(backups=tmp_path).replace(
+            'creates = ["${backup_dir}', 'creates = ["${backup_dri}'
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(ChecklistError, match="backup_dri"):
         load_checklist(path)
 

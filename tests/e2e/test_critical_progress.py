@@ -98,8 +98,15 @@ def _session(tmp_path: Path) -> tuple[SessionStore, str]:
 
 
 def _dwtui(store: SessionStore, *args: str) -> subprocess.CompletedProcess[str]:
-    return cli(*args, "--sessions-dir", str(store.root), "--operator", "ana", cwd=ROOT,
-               env=without_dwtui_env())
+    return cli(
+        *args,
+        "--sessions-dir",
+        str(store.root),
+        "--operator",
+        "ana",
+        cwd=ROOT,
+        env=without_dwtui_env(),
+    )
 
 
 def _figures(store: SessionStore, sid: str) -> tuple[str, str, str]:
@@ -153,7 +160,10 @@ def test_abort_closes_the_session_with_its_reason(tmp_path: Path) -> None:
     assert session.state == "aborted"
     event = session.events[-1]
     assert (event.kind, event.operator, event.detail) == (
-        "session.aborted", "ana", "change window cancelled")
+        "session.aborted",
+        "ana",
+        "change window cancelled",
+    )
     row, _, _ = _figures(store, sid)
     assert "aborted" in row
     refused = _dwtui(store, "run", sid)

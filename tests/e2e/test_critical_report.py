@@ -92,8 +92,15 @@ def _setup(tmp_path: Path) -> tuple[SessionStore, str, Path]:
 
 
 def _dwtui(store: SessionStore, *args: str) -> subprocess.CompletedProcess[str]:
-    return cli(*args, "--sessions-dir", str(store.root), "--operator", "ana", cwd=ROOT,
-               env=without_dwtui_env(REPORT_TEST_TOKEN="s3cr3t-token-value"))
+    return cli(
+        *args,
+        "--sessions-dir",
+        str(store.root),
+        "--operator",
+        "ana",
+        cwd=ROOT,
+        env=without_dwtui_env(REPORT_TEST_TOKEN="s3cr3t-token-value"),
+    )
 
 
 def test_summary_file_is_regenerated_after_the_last_steps(tmp_path: Path) -> None:

@@ -61,8 +61,9 @@ def test_step_that_ended_while_dwtui_was_down_keeps_its_true_end_time(tmp_path: 
     store = SessionStore(tmp_path / "sessions", durable=False)
     sid = store.create(load_checklist(path), None, "ci").id
     argv = dwtui_argv("run", sid, "--sessions-dir", str(store.root), "--operator", "ci")
-    runner = subprocess.Popen(argv, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    runner = subprocess.Popen(
+        argv, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     log = store.dir_of(sid) / "logs" / "slow.1.log"
     deadline = time.monotonic() + 30
     while not log.exists() and time.monotonic() < deadline:
@@ -72,8 +73,9 @@ def test_step_that_ended_while_dwtui_was_down_keeps_its_true_end_time(tmp_path: 
     runner.send_signal(signal.SIGKILL)  # dwtui dies; the step runs on, detached
     runner.wait(timeout=10)
     time.sleep(4.5)  # the step ends ~2 s in; dwtui comes back much later
-    again = subprocess.run(argv, cwd=ROOT, env=_env(), capture_output=True, text=True,
-                           timeout=60, check=False)
+    again = subprocess.run(
+        argv, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=60, check=False
+    )
     assert again.returncode == 3, again.stdout + again.stderr  # stops at the manual step
     attempt = store.load(sid).steps["slow"].attempts[0]
     assert attempt.status == "passed" and attempt.ended_at is not None
@@ -97,8 +99,12 @@ def test_exit_records_carry_the_end_time_and_old_ones_still_read(tmp_path: Path)
 
 def test_sub_second_durations_keep_their_precision(tmp_path: Path) -> None:
     assert (seconds_text(0.312), seconds_text(4.25), seconds_text(42.4)) == ("0.31s", "4.2s", "42s")
-    engine, store = make_engine(tmp_path, make_checklist([
-        Step(id="quick", title="Quick", kind="shell", params={"command": "sleep 0.2"})]))
+    engine, store = make_engine(
+        tmp_path,
+        make_checklist(
+            [Step(id="quick", title="Quick", kind="shell", params={"command": "sleep 0.2"})]
+        ),
+    )
     assert engine.run_step("quick").ok
     attempt = store.load(engine.session.id).steps["quick"].attempts[0]
     assert attempt.elapsed is not None and 0.15 < attempt.elapsed < 1.0
@@ -135,16 +141,27 @@ def test_status_names_who_confirmed_once(tmp_path: Path) -> None:
     assert engine.run_step("slow").ok
     assert engine.run_step("look", confirmed=True).ok
     engine.close()
-    status = subprocess.run([*engine_args, "status", sid], cwd=ROOT, env=_env(),
-                            capture_output=True, text=True, timeout=60, check=False).stdout
+    status = subprocess.run(
+        [*engine_args, "status", sid],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout
     line = next(line for line in status.splitlines() if " look " in f" {line} ")
     assert line.count("root@vm") == 1, line
 
 
 def test_expectations_read_as_words_not_json(tmp_path: Path) -> None:
-    step = Step(id="h", title="H", kind="http",
-                params={"url": "http://127.0.0.1:1/x", "method": "GET"},
-                expect={"status": 201, "json": {"name": "x", "count": ">= 1"}})
+    step = Step(
+        id="h",
+        title="H",
+        kind="http",
+        params={"url": "http://127.0.0.1:1/x", "method": "GET"},
+        expect={"status": 201, "json": {"name": "x", "count": ">= 1"}},
+    )
     engine, _ = make_engine(tmp_path, make_checklist([step]))
     line = next(li for li in engine.preview("h").splitlines() if li.startswith("expect:"))
     assert line == 'expect: status 201; json.name "x"; json.count >= 1'
@@ -161,8 +178,9 @@ def test_sessions_created_in_one_second_list_by_time(
     store = SessionStore(tmp_path / "sessions", durable=False)
     randoms = iter(["ffffff", "000000"])
     real = store_module._random.token_hex
-    monkeypatch.setattr(store_module._random, "token_hex",
-                        lambda n=None: next(randoms) if n == 3 else real(n))
+    monkeypatch.setattr(
+        store_module._random, "token_hex", lambda n=None: next(randoms) if n == 3 else real(n)
+    )
     first = store.create(checklist, None, "ci")
     second = store.create(checklist, None, "ci")
     assert second.id < first.id  # the random part would put the newer one first

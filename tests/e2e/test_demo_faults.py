@@ -40,6 +40,7 @@ OFF = {"TEAM_VNEXT_DUAL_WRITE_ENABLED": "false"}
 
 # ---------------------------------------------------------------- names and the command line
 
+
 def test_fault_names_parse_and_a_bare_fault_is_the_old_hook_failure() -> None:
     assert parse_faults([None]) == {"hook-fails"}
     assert parse_faults(["slow-db", "latency-creep", "slow-db"]) == {"slow-db", "latency-creep"}
@@ -51,20 +52,28 @@ def test_fault_names_parse_and_a_bare_fault_is_the_old_hook_failure() -> None:
 
 
 def _dwtui(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dwtui", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "dwtui", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_demo_refuses_an_unknown_fault_in_one_line_and_its_help_lists_them() -> None:
     done = _dwtui("demo", "--headless", "--fault", "error-spike")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "dwtui demo: unknown fault 'error-spike'; known faults: " + ", ".join(FAULTS)]
+        "dwtui demo: unknown fault 'error-spike'; known faults: " + ", ".join(FAULTS)
+    ]
     shown = " ".join(_dwtui("demo", "--help").stdout.split())
     assert all(name in shown for name in FAULTS) and "--on-breach" in shown
 
 
 # ---------------------------------------------------------------- the team API's faults
+
 
 @pytest.fixture(scope="module")
 def dsn() -> Iterator[str]:
@@ -83,19 +92,27 @@ def _serve(dsn: str, env: dict[str, str], *faults: str) -> TeamApi:
 
 
 def _get(api: TeamApi, times: int, path: str = "/api/vnext/teams/?page_size=5") -> list[int]:
-    with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {TOKEN}"},
-                      timeout=20) as client:
+    with httpx.Client(
+        base_url=api.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=20
+    ) as client:
         return [client.get(path).status_code for _ in range(times)]
 
 
 def _metrics(api: TeamApi, memory: dict[str, Any] | None = None, **params: Any) -> float:
-    request = SampleRequest(params={"url": api.url + "/metrics", **params}, timeout=5,
-                            guard=Guard(), memory={} if memory is None else memory)
+    request = SampleRequest(
+        params={"url": api.url + "/metrics", **params},
+        timeout=5,
+        guard=Guard(),
+        memory={} if memory is None else memory,
+    )
     return take_sample("metrics", request).value
 
 
-FIVE_XX = {"name": "team_api_requests_total", "match": {"status": "5.."},
-           "divide_by": {"name": "team_api_requests_total"}}
+FIVE_XX = {
+    "name": "team_api_requests_total",
+    "match": {"status": "5.."},
+    "divide_by": {"name": "team_api_requests_total"},
+}
 
 
 def test_error_spike_hits_only_pods_with_dual_write_on_and_the_5xx_share_shows_it(
@@ -125,8 +142,11 @@ def test_error_spike_hits_only_pods_with_dual_write_on_and_the_5xx_share_shows_i
 
 
 def test_slow_db_slows_every_query_of_pods_with_dual_write_on(dsn: str) -> None:
-    p95 = {"name": "team_api_request_duration_seconds", "labels": {"quantile": "0.95"},
-           "scale": 1000}
+    p95 = {
+        "name": "team_api_request_duration_seconds",
+        "labels": {"quantile": "0.95"},
+        "scale": 1000,
+    }
     api = _serve(dsn, ON, "slow-db")
     try:
         assert _get(api, 3) == [200] * 3
@@ -163,7 +183,8 @@ def test_metrics_rate_is_the_increase_per_second(dsn: str) -> None:
         text = httpx.get(api.url + "/metrics", timeout=5)
         assert text.headers["content-type"].startswith("text/plain")
         assert 'team_api_requests_total{method="GET",route="list_teams",status="200"} 4' in (
-            text.text)
+            text.text
+        )
     finally:
         api.stop()
 
@@ -186,11 +207,17 @@ def test_background_traffic_reads_with_the_token_and_shows_in_the_metrics(dsn: s
 
 # ---------------------------------------------------------------- the logs source
 
+
 def test_the_logs_source_counts_a_pattern_in_every_pod_since_the_last_sample(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    world = DemoWorld(dbname=f"dwtui_test_logs_{secrets.token_hex(4)}", workdir=tmp_path / "w",
-                      faults=["hook-fails"], flags={**INITIAL_FLAGS, **ON})
+    world = DemoWorld(
+        dbname=f"dwtui_test_logs_{secrets.token_hex(4)}",
+        workdir=tmp_path / "w",
+        faults=["hook-fails"],
+        flags={**INITIAL_FLAGS, **ON},
+    )
     world.start()
     try:
         for name, value in world.environ().items():
@@ -200,23 +227,40 @@ def test_the_logs_source_counts_a_pattern_in_every_pod_since_the_last_sample(
         session = store.create(checklist, "staging-k8s", "tester@ci", world.variables())
         engine = Engine(checklist, session, store, operator="tester@ci")
         runner = GuardRunner(engine)
-        guard = WatchGuard(id="failures", title="dual_write_failed lines", failing="> 0",
-                           query=GuardQuery("logs", {"pattern": "dual_write_failed"}))
+        guard = WatchGuard(
+            id="failures",
+            title="dual_write_failed lines",
+            failing="> 0",
+            query=GuardQuery("logs", {"pattern": "dual_write_failed"}),
+        )
         memory: dict[str, Any] = {}
         cancel = threading.Event()
         assert runner.sample(guard, cancel, memory) == (0.0, "")
-        with httpx.Client(base_url=world.variables()["api_base"], timeout=20,
-                          headers={"Authorization": f"Bearer {world.api_token}"}) as client:
+        with httpx.Client(
+            base_url=world.variables()["api_base"],
+            timeout=20,
+            headers={"Authorization": f"Bearer {world.api_token}"},
+        ) as client:
             for name in ("faults-a", "faults-b", "faults-c"):
                 assert client.post("/api/vnext/teams/", json={"name": name}).status_code == 201
         assert runner.sample(guard, cancel, memory) == (3.0, "")  # both pods' logs
         assert runner.sample(guard, cancel, memory) == (0.0, "")  # nothing new since
-        per_minute = WatchGuard(id="f", title="f", failing="> 0", query=GuardQuery(
-            "logs", {"pattern": "dual_write_failed", "per": "minute", "since": "10m"}))
+        per_minute = WatchGuard(
+            id="f",
+            title="f",
+            failing="> 0",
+            query=GuardQuery(
+                "logs", {"pattern": "dual_write_failed", "per": "minute", "since": "10m"}
+            ),
+        )
         value, error = runner.sample(per_minute, cancel, {})
         assert error == "" and value is not None and value > 0
-        missing = WatchGuard(id="g", title="g", failing="> 0", query=GuardQuery(
-            "logs", {"pattern": "x", "since": "step:create-team"}))
+        missing = WatchGuard(
+            id="g",
+            title="g",
+            failing="> 0",
+            query=GuardQuery("logs", {"pattern": "x", "since": "step:create-team"}),
+        )
         value, error = runner.sample(missing, cancel, {})
         assert value is None and "step 'create-team' has not run yet" in error
         engine.close()

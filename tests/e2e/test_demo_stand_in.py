@@ -21,8 +21,12 @@ def _start(tmp_path: Path, dbname: str) -> tuple[subprocess.Popen[str], dict[str
     env = {**os.environ, "DWTUI_DEMO_DBNAME": dbname, "HOME": str(tmp_path)}
     env.pop("KUBECONFIG", None)
     process = subprocess.Popen(
-        dwtui_argv("demo", "--stand-in-only"), env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+        dwtui_argv("demo", "--stand-in-only"),
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
     )
     values: dict[str, str] = {}
     assert process.stdout is not None
@@ -37,8 +41,10 @@ def _start(tmp_path: Path, dbname: str) -> tuple[subprocess.Popen[str], dict[str
 
 def _database_exists(dbname: str) -> bool:
     with psycopg.connect(server_dsn(None), autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                            (dbname,)).fetchone() is not None
+        return (
+            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+            is not None
+        )
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -51,16 +57,32 @@ def test_stand_in_only_serves_until_a_signal(tmp_path: Path, signum: int) -> Non
         assert Path(values["KUBECONFIG"]).is_file()
         assert _database_exists(dbname)
         headers = {"Authorization": f"Bearer {values['DWTUI_API_TOKEN']}"}
-        health = httpx.get(values["DWTUI_API_BASE"] + "/api/vnext/health/", headers=headers,
-                           timeout=10)
+        health = httpx.get(
+            values["DWTUI_API_BASE"] + "/api/vnext/health/", headers=headers, timeout=10
+        )
         assert health.status_code == 200
         kubectl = shutil.which("kubectl")
         if kubectl is not None:
             done = subprocess.run(
-                [kubectl, "--kubeconfig", values["KUBECONFIG"], "--cache-dir",
-                 str(tmp_path / "cache"), "get", "deploy", "-n", "deltacrown", "-o", "name"],
-                capture_output=True, text=True, timeout=60, check=False,
-                env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "NO_PROXY": "*"})
+                [
+                    kubectl,
+                    "--kubeconfig",
+                    values["KUBECONFIG"],
+                    "--cache-dir",
+                    str(tmp_path / "cache"),
+                    "get",
+                    "deploy",
+                    "-n",
+                    "deltacrown",
+                    "-o",
+                    "name",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+                env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "NO_PROXY": "*"},
+            )
             assert done.stdout.strip() == "deployment.apps/deltacrown-web", done.stderr
     finally:
         process.send_signal(signum)

@@ -34,15 +34,24 @@ class ListLog:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[DemoWorld]:
     """A stand-in of each test's own: one test creates a team, another reads the coverage."""
-    with DemoWorld(dbname=f"dwtui_test_world_{secrets.token_hex(4)}",
-                   workdir=tmp_path / "world") as w:
+    with DemoWorld(
+        dbname=f"dwtui_test_world_{secrets.token_hex(4)}", workdir=tmp_path / "world"
+    ) as w:
         yield w
 
 
 def _target(world: DemoWorld) -> TargetSpec:
-    return TargetSpec("staging-k8s", "kubernetes", settings={
-        "context": "staging", "namespace": "deltacrown", "deployment": "deltacrown-web",
-        "container": "web", "kubeconfig": str(world.kubeconfig)})
+    return TargetSpec(
+        "staging-k8s",
+        "kubernetes",
+        settings={
+            "context": "staging",
+            "namespace": "deltacrown",
+            "deployment": "deltacrown-web",
+            "container": "web",
+            "kubeconfig": str(world.kubeconfig),
+        },
+    )
 
 
 def test_exec_validation_report_through_kubernetes_client(world: DemoWorld) -> None:
@@ -50,15 +59,24 @@ def test_exec_validation_report_through_kubernetes_client(world: DemoWorld) -> N
 
     log = ListLog()
     target = make_target(_target(world), log)
-    result = target.exec(["python", "manage.py", "validate_vnext_migration", "--format", "json"],
-                         60)
+    result = target.exec(
+        ["python", "manage.py", "validate_vnext_migration", "--format", "json"], 60
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["mapping"]["coverage_pct"] == 80.0
     assert report["dual_write_health"] is None
-    shell = target.exec(["python", "manage.py", "shell", "-c",
-                         "from django.conf import settings\n"
-                         "print(settings.TEAM_VNEXT_ROUTING_MODE, settings.HOSTNAME)"], 60)
+    shell = target.exec(
+        [
+            "python",
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings\n"
+            "print(settings.TEAM_VNEXT_ROUTING_MODE, settings.HOSTNAME)",
+        ],
+        60,
+    )
     mode, host = shell.output.split()
     assert mode == "vnext_primary" and host.startswith("deltacrown-web-")
 
@@ -77,8 +95,14 @@ def test_requests_follow_the_serving_pods_env(world: DemoWorld) -> None:
     assert {p.name for p in world.cluster.ready_pods()} == set(logs)
     assert world.variables()["kubeconfig"] == str(world.kubeconfig)
     environ = world.environ()
-    assert set(environ) == {"DWTUI_API_BASE", "DWTUI_API_TOKEN", "DWTUI_DB_DSN",
-                            "DWTUI_SLACK_WEBHOOK", "DWTUI_KUBECONFIG", "DWTUI_OBSERVE_SECONDS"}
+    assert set(environ) == {
+        "DWTUI_API_BASE",
+        "DWTUI_API_TOKEN",
+        "DWTUI_DB_DSN",
+        "DWTUI_SLACK_WEBHOOK",
+        "DWTUI_KUBECONFIG",
+        "DWTUI_OBSERVE_SECONDS",
+    }
     assert environ["DWTUI_OBSERVE_SECONDS"] == "1"  # the observation steps: quick in tests
     assert httpx.post(environ["DWTUI_SLACK_WEBHOOK"], json={"text": "hi"}, timeout=5).text == "ok"
     assert world.slack is not None and world.slack.posts[-1].text == "hi"
@@ -86,8 +110,12 @@ def test_requests_follow_the_serving_pods_env(world: DemoWorld) -> None:
 
 def test_demo_without_postgres_is_one_line(tmp_path: Path) -> None:
     done = cli(
-        "--sessions-dir", str(tmp_path), "demo", "--headless",
-        "--dsn", "postgresql://postgres@127.0.0.1:1/postgres",
+        "--sessions-dir",
+        str(tmp_path),
+        "demo",
+        "--headless",
+        "--dsn",
+        "postgresql://postgres@127.0.0.1:1/postgres",
         cwd=REPO_ROOT,
     )
     assert done.returncode == 1, done.stderr
@@ -96,12 +124,20 @@ def test_demo_without_postgres_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_demo_cli_rejects_missing_checklist(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_cli_rejects_missing_checklist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from dwtui.demo.cli import main
 
-    code = main(argparse.Namespace(checklist=str(tmp_path / "nope.toml"), sessions_dir=None,
-                                   operator=None, dsn=None, headless=True))
+    code = main(
+        argparse.Namespace(
+            checklist=str(tmp_path / "nope.toml"),
+            sessions_dir=None,
+            operator=None,
+            dsn=None,
+            headless=True,
+        )
+    )
     assert code == 2
     assert capsys.readouterr().err.startswith("dwtui demo: cannot find")
 
@@ -126,11 +162,20 @@ def test_demo_opens_the_tui_on_a_live_stand_in(
 
     monkeypatch.setattr(tui, "open_session", fake_open_session)
     monkeypatch.setenv("DWTUI_DEMO_DBNAME", f"dwtui_test_cli_{secrets.token_hex(4)}")
-    for name in ("DWTUI_API_BASE", "DWTUI_API_TOKEN", "DWTUI_DB_DSN", "DWTUI_SLACK_WEBHOOK",
-                 "DWTUI_KUBECONFIG", "DWTUI_BACKUP_DIR"):
+    for name in (
+        "DWTUI_API_BASE",
+        "DWTUI_API_TOKEN",
+        "DWTUI_DB_DSN",
+        "DWTUI_SLACK_WEBHOOK",
+        "DWTUI_KUBECONFIG",
+        "DWTUI_BACKUP_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)  # restored afterwards: main() sets them
-    code = main(argparse.Namespace(sessions_dir=str(tmp_path / "sessions"), operator="ana",
-                                   dsn=None, headless=False))
+    code = main(
+        argparse.Namespace(
+            sessions_dir=str(tmp_path / "sessions"), operator="ana", dsn=None, headless=False
+        )
+    )
     assert code == 0 and seen["health"] == 200
     session = seen["session"]
     assert getattr(session, "target", None) == "staging-k8s"

@@ -58,8 +58,14 @@ class Run:
         """
         out = io.StringIO()
         args = argparse.Namespace(
-            session=self.session_id, sessions_dir=str(self.root), operator=OPERATOR,
-            phase=None, until=None, scenario=None, yes=True, manual_done=True,
+            session=self.session_id,
+            sessions_dir=str(self.root),
+            operator=OPERATOR,
+            phase=None,
+            until=None,
+            scenario=None,
+            yes=True,
+            manual_done=True,
             confirm_words=["RESTORE"],
         )
         for key, value in options.items():
@@ -79,8 +85,9 @@ class Run:
 
     def report(self) -> str:
         """What `dwtui report` renders for the session now."""
-        return render_summary(self.checklist, self.session(),
-                              session_dir=self.store.dir_of(self.session_id))
+        return render_summary(
+            self.checklist, self.session(), session_dir=self.store.dir_of(self.session_id)
+        )
 
 
 def _run(tmp: Path, *, hook_fails: bool) -> Iterator[Run]:
@@ -88,9 +95,13 @@ def _run(tmp: Path, *, hook_fails: bool) -> Iterator[Run]:
 
     The observation steps last 1 s in the good run; with the fault they last up to 60 s,
     which the guard's breach cuts short (it kills the wait)."""
-    world = DemoWorld(dbname=f"dwtui_e2e_{secrets.token_hex(4)}", workdir=tmp / "world",
-                      hook_fails=hook_fails, api_token=make_secret("demo-api-token"),
-                      observe_seconds=60.0 if hook_fails else 1.0)
+    world = DemoWorld(
+        dbname=f"dwtui_e2e_{secrets.token_hex(4)}",
+        workdir=tmp / "world",
+        hook_fails=hook_fails,
+        api_token=make_secret("demo-api-token"),
+        observe_seconds=60.0 if hook_fails else 1.0,
+    )
     world.start()
     try:
         for secret in (world.dsn, world.environ()["DWTUI_SLACK_WEBHOOK"]):
@@ -159,8 +170,11 @@ def test_shipped_checklist_passes_against_stand_in(good_run: Run) -> None:
     posts = good_run.world.slack.posts if good_run.world.slack else []
     assert any("P5-T6 staging dual-write test finished" in p.text for p in posts)
     environ = good_run.world.environ()
-    secret_values = [environ["DWTUI_API_TOKEN"], environ["DWTUI_DB_DSN"],
-                     environ["DWTUI_SLACK_WEBHOOK"]]
+    secret_values = [
+        environ["DWTUI_API_TOKEN"],
+        environ["DWTUI_DB_DSN"],
+        environ["DWTUI_SLACK_WEBHOOK"],
+    ]
     for path in good_run.root.rglob("*"):
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -181,7 +195,8 @@ async def test_fault_injected_run_breaches_its_guard_and_rollback_restores(
     failed = [sid for sid, state in session.steps.items() if state.status == "failed"]
     assert failed == ["observe-after-tests"], run.output
     assert {session.state_of(s.id).status for s in run.checklist.phase("verify").steps} == {
-        "pending"}
+        "pending"
+    }
     # The pods logged the hook failures; strict mode is off, so the requests still succeeded.
     lines = [line for pod in run.world.pod_logs().values() for line in pod]
     assert sum("dual_write_failed operation=" in line for line in lines) == 5
@@ -203,8 +218,10 @@ async def test_fault_injected_run_breaches_its_guard_and_rollback_restores(
     started = min(a.started_at for a in attempts if a)
     ended = max(a.ended_at for a in attempts if a and a.ended_at)
     seconds = (ended - started).total_seconds()
-    print(f"\nrollback scenario {scenario.id}: {seconds:.0f} s as recorded in the session,"
-          f" {wall:.1f} s wall clock (budget {scenario.budget_minutes:g} min)")
+    print(
+        f"\nrollback scenario {scenario.id}: {seconds:.0f} s as recorded in the session,"
+        f" {wall:.1f} s wall clock (budget {scenario.budget_minutes:g} min)"
+    )
     # The runbook's requirement (not a benchmark): scenario 1 completes within its budget.
     assert scenario.budget_minutes is not None and seconds <= scenario.budget_minutes * 60
 
@@ -212,14 +229,17 @@ async def test_fault_injected_run_breaches_its_guard_and_rollback_restores(
     assert cluster is not None
     assert cluster.current_env()["TEAM_VNEXT_DUAL_WRITE_ENABLED"] == "false"
     assert {cluster.pod_env(p)["TEAM_VNEXT_DUAL_WRITE_ENABLED"] for p in cluster.pods()} == {
-        "false"}
+        "false"
+    }
     posts = run.world.slack.posts if run.world.slack else []
     assert any(p.text.startswith("Dual-write disabled in staging due to") for p in posts)
     report = run.report()
     assert "| Scenario 1: Disable dual-write | `rb1-disable` |" in report
     assert "from first step to last (within its 5-minute budget)" in report
-    assert "dual-write-failures (dual_write_failed lines per minute in the pods' logs): " \
+    assert (
+        "dual-write-failures (dual_write_failed lines per minute in the pods' logs): "
         "breached" in report
+    )
     assert "— rollback scenario: disable-dual-write" in report
 
     # The criteria panel after the breach and the rollback (the breach is shown again first).
@@ -240,14 +260,21 @@ def test_report_and_compare_commands_on_the_run(
     from dwtui.report import compare, report_command
 
     out = tmp_path / "report.md"
-    code = report_command.main(argparse.Namespace(sessions_dir=str(good_run.root), session=None,
-                                           output=str(out)))
+    code = report_command.main(
+        argparse.Namespace(sessions_dir=str(good_run.root), session=None, output=str(out))
+    )
     assert code == 0
     assert out.read_text(encoding="utf-8") == good_run.report()
     artifacts = good_run.store.dir_of(good_run.session_id) / "artifacts"
     capsys.readouterr()
-    assert compare.main(argparse.Namespace(before=str(artifacts / "before.json"),
-                                           after=str(artifacts / "after.json"))) == 0
+    assert (
+        compare.main(
+            argparse.Namespace(
+                before=str(artifacts / "before.json"), after=str(artifacts / "after.json")
+            )
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.splitlines()
     assert any(line.split()[:4] == ["mapping.mapped_teams", "40", "41", "+1"] for line in lines)
 
@@ -266,8 +293,9 @@ async def criteria_rows(run: Run, *, breached: str = "") -> list[list[str]]:
     from dwtui.screens.panels import CriteriaScreen
 
     # A store of its own: a workspace ties its store's saves to the driver lock it holds.
-    workspace = Workspace(store=SessionStore(run.root), operator=OPERATOR,
-                          checklists_dir=CHECKLIST.parent)
+    workspace = Workspace(
+        store=SessionStore(run.root), operator=OPERATOR, checklists_dir=CHECKLIST.parent
+    )
     app = DwtuiApp(workspace, opened=workspace.open(run.session_id))
     try:
         async with app.run_test(size=(140, 45)) as pilot:
@@ -303,8 +331,12 @@ async def test_pilot_runs_report_capture_in_the_tui(good_run: Run, tmp_path: Pat
     # a session id reads the newest one there).
     store = SessionStore(tmp_path / "sessions")
     session = store.create(run.checklist, "staging-k8s", OPERATOR, run.world.variables())
-    workspace = Workspace(store=store, operator=OPERATOR, checklists_dir=CHECKLIST.parent,
-                          environ={**os.environ, **run.world.environ()})
+    workspace = Workspace(
+        store=store,
+        operator=OPERATOR,
+        checklists_dir=CHECKLIST.parent,
+        environ={**os.environ, **run.world.environ()},
+    )
     app = DwtuiApp(workspace, opened=workspace.open(session.id))
     reader = SessionStore(store.root)  # its own: the workspace ties its saves to its lock
     async with app.run_test(size=(140, 45)) as pilot:
@@ -334,11 +366,16 @@ async def test_pilot_delta_view_after_run(good_run: Run) -> None:
     from dwtui.desk.workspace import Workspace
     from dwtui.screens.main import MainScreen
 
-    bindings = [b for cls in (MainScreen, DwtuiApp) for b in cls.BINDINGS
-                if isinstance(b, Binding) and "delta" in f"{b.action} {b.id or ''}".lower()]
+    bindings = [
+        b
+        for cls in (MainScreen, DwtuiApp)
+        for b in cls.BINDINGS
+        if isinstance(b, Binding) and "delta" in f"{b.action} {b.id or ''}".lower()
+    ]
     assert bindings, "no binding of the main screen or the app opens the delta view"
-    workspace = Workspace(store=SessionStore(good_run.root), operator=OPERATOR,
-                          checklists_dir=CHECKLIST.parent)
+    workspace = Workspace(
+        store=SessionStore(good_run.root), operator=OPERATOR, checklists_dir=CHECKLIST.parent
+    )
     app = DwtuiApp(workspace, opened=workspace.open(good_run.session_id))
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.pause()
@@ -352,10 +389,20 @@ async def test_pilot_delta_view_after_run(good_run: Run) -> None:
 def test_dwtui_demo_headless_command(tmp_path: Path) -> None:
     """`dwtui demo --headless` as an operator runs it: one process, secrets only in its env."""
 
-    env = without_dwtui_env(DWTUI_DEMO_DBNAME=f"dwtui_e2e_cli_{secrets.token_hex(4)}",
-                            DWTUI_OPERATOR=OPERATOR, DWTUI_BACKUP_DIR=str(tmp_path / "backups"))
-    done = cli("demo", "--headless", "--sessions-dir", str(tmp_path / "sessions"),
-               cwd=ROOT, env=env, timeout=600)
+    env = without_dwtui_env(
+        DWTUI_DEMO_DBNAME=f"dwtui_e2e_cli_{secrets.token_hex(4)}",
+        DWTUI_OPERATOR=OPERATOR,
+        DWTUI_BACKUP_DIR=str(tmp_path / "backups"),
+    )
+    done = cli(
+        "demo",
+        "--headless",
+        "--sessions-dir",
+        str(tmp_path / "sessions"),
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     report = Path(done.stdout.strip().splitlines()[-1])
     assert report.is_file() and report.is_relative_to(tmp_path / "sessions")
@@ -376,8 +423,13 @@ def test_optional_phase_and_every_scenario_run_against_stand_in(drill_run: Run) 
     trigger = session.state_of("strict-trigger").last_attempt
     assert trigger is not None and "500" in trigger.summary  # strict mode raised
     # Scenario 2 keeps dual-write on (and verifies it), so it goes before those disabling it.
-    order = ["disable-strict-mode", "cleanup-test-data", "restore-from-backup",
-             "block-legacy-writes", "disable-dual-write"]
+    order = [
+        "disable-strict-mode",
+        "cleanup-test-data",
+        "restore-from-backup",
+        "block-legacy-writes",
+        "disable-dual-write",
+    ]
     assert sorted(order) == sorted(s.id for s in run.checklist.scenarios)
     for scenario_id in order:
         code, output = run.headless(scenario=scenario_id)
@@ -386,10 +438,13 @@ def test_optional_phase_and_every_scenario_run_against_stand_in(drill_run: Run) 
     assert cluster is not None
     env = cluster.current_env()
     assert (env["TEAM_VNEXT_DUAL_WRITE_ENABLED"], env["TEAM_VNEXT_LEGACY_WRITE_BLOCKED"]) == (
-        "false", "true")
+        "false",
+        "true",
+    )
     with psycopg.connect(run.world.dsn) as conn:
-        smoke = conn.execute("select count(*) from vnext_team where name like 'dwtui-smoke-%'"
-                             ).fetchone()
+        smoke = conn.execute(
+            "select count(*) from vnext_team where name like 'dwtui-smoke-%'"
+        ).fetchone()
         legacy = conn.execute("select count(*) from teams_team").fetchone()
     assert smoke == (0,) and legacy == (40,)  # cleaned up, then restored from the backup
     texts = [p.text for p in (run.world.slack.posts if run.world.slack else [])]

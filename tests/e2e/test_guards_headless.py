@@ -110,7 +110,8 @@ def test_a_breach_freezes_the_run_and_exits_4(tmp_path: Path) -> None:
     assert "passed      enable" in result.stdout
     assert "after" not in result.stdout and not Path(f"{value}.after").exists()
     assert "guard errors (Error count) breached: 2 failing samples in a row (> 5)" in (
-        result.stderr)
+        result.stderr
+    )
     assert "last samples:" in result.stderr and " 9 9" in result.stderr
     assert "rollback scenario: emergency (dwtui run --scenario emergency)" in result.stderr
     assert "a guard breached (exit 4)" in result.stderr
@@ -145,7 +146,8 @@ def test_status_and_the_report_show_the_breach_and_its_rollback(tmp_path: Path) 
     assert status.returncode == 0, status.stderr
     assert "errors (Error count): breached;" in status.stdout
     assert "2 failing samples in a row (> 5); last 9 — rollback scenario: emergency" in (
-        status.stdout)
+        status.stdout
+    )
     assert re.search(r"samples: [09 ]*9 9", status.stdout)
     report = tmp_path / "report.md"
     made = cli("report", sid, "--sessions-dir", str(store.root), "-o", str(report), cwd=ROOT)

@@ -178,8 +178,10 @@ def test_ctrl_c_cancels_the_running_step_and_exits_130(tmp_path: Path) -> None:
     sid = store.create(load_checklist(path), None, "ci").id
     proc = subprocess.Popen(
         [sys.executable, "-m", "dwtui.headless", sid, "--sessions-dir", str(store.root)],
-        cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1"),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     log = store.dir_of(sid) / "logs" / "long.1.log"
     deadline = time.monotonic() + 20

@@ -24,8 +24,9 @@ from tests.helpers.paths import REPO_ROOT, TESTS_DIR
 
 ROOT = REPO_ROOT
 #: Shipped checklists (not the shared parts they `include`: no `[checklist]` of their own).
-SHIPPED = sorted(p for p in (ROOT / "checklists").glob("**/*.toml")
-                 if "checklist" in tomli.loads(p.read_text()))
+SHIPPED = sorted(
+    p for p in (ROOT / "checklists").glob("**/*.toml") if "checklist" in tomli.loads(p.read_text())
+)
 RUNBOOKS = sorted((TESTS_DIR / "fixtures" / "markdown").glob("*.md"))
 
 

@@ -41,8 +41,11 @@ def steps(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_there_are_five_differently_written_runbooks() -> None:
     assert {p.stem for p in RUNBOOKS} >= {
-        "k8s_crashloop_incident", "db_vacuum_maintenance", "runme_readme",
-        "billing_migration_checklist", "p5_t6_readme",
+        "k8s_crashloop_incident",
+        "db_vacuum_maintenance",
+        "runme_readme",
+        "billing_migration_checklist",
+        "p5_t6_readme",
     }
 
 
@@ -64,17 +67,25 @@ def test_runbook_imports_to_its_golden_checklist_and_checks_clean(
 def test_seed_readme_gives_its_seven_stages_as_phases_with_their_items() -> None:
     data = load("p5_t6_readme.md")
     titles = [p["title"] for p in data["phases"]]
-    stages = ["1. Pre-flight", "2. Baseline", "3. Enable dual-write", "4. Execute tests",
-              "5. Verify", "6. Validate", "7. Document"]
+    stages = [
+        "1. Pre-flight",
+        "2. Baseline",
+        "3. Enable dual-write",
+        "4. Execute tests",
+        "5. Verify",
+        "6. Validate",
+        "7. Document",
+    ]
     start = titles.index(stages[0])
     assert titles[start : start + 7] == stages
     enable = data["phases"][start + 2]
     assert [s["title"] for s in enable["steps"]] == [
-        "Set TEAM_VNEXT_DUAL_WRITE_ENABLED=true", "Set TEAM_VNEXT_DUAL_WRITE_STRICT_MODE=false",
-        "Restart pods", "Verify flags active",
+        "Set TEAM_VNEXT_DUAL_WRITE_ENABLED=true",
+        "Set TEAM_VNEXT_DUAL_WRITE_STRICT_MODE=false",
+        "Restart pods",
+        "Verify flags active",
     ]
-    assert all(s["kind"] == "manual" for p in data["phases"][start : start + 7]
-               for s in p["steps"])
+    assert all(s["kind"] == "manual" for p in data["phases"][start : start + 7] for s in p["steps"])
     commands = [s["command"] for s in steps(data).values() if s["kind"] == "shell"]
     assert "python scripts/staging_validation_test.py --env=staging-k8s" in commands
 
@@ -83,7 +94,10 @@ def test_seed_readme_emergency_rollback_is_a_scenario_split_at_numbered_comments
     data = load("p5_t6_readme.md")
     (scenario,) = data["rollback"]["scenarios"]
     assert [s["title"] for s in scenario["steps"]] == [
-        "Disable dual-write immediately", "Restart pods", "Verify disabled", "Notify team",
+        "Disable dual-write immediately",
+        "Restart pods",
+        "Verify disabled",
+        "Notify team",
     ]
     assert [s["kind"] for s in scenario["steps"]] == ["shell", "shell", "shell", "manual"]
     assert "kubectl exec -it ${pod} -n deltacrown" in scenario["steps"][2]["command"]
@@ -166,7 +180,10 @@ def test_runme_http_block_gives_http_steps_with_variables() -> None:
     assert found["health"]["url"] == "${base}/health"
     create = found["create-a-team"]
     assert (create["method"], create["json"], create["bearer"]) == (
-        "POST", {"name": "qa"}, "${api_token}")
+        "POST",
+        {"name": "qa"},
+        "${api_token}",
+    )
     assert data["vars"]["base"]["default"] == "http://127.0.0.1:8080"
     assert data["vars"]["api_token"]["secret"] is True
 
@@ -175,14 +192,18 @@ def test_migration_checklist_task_lists() -> None:
     data = load("billing_migration_checklist.md")
     found = steps(data)
     assert found["announce-the-window-in-billing"]["items"] == [
-        "Post the timeline", "Pin the message"]
+        "Post the timeline",
+        "Pin the message",
+    ]
     assert found["take-a-fresh-backup"]["command"].startswith("pg_dump --format=custom")
     assert '"${billing_dsn}"' in found["take-a-fresh-backup"]["command"]
     stop = found["stop-writers"]
     assert (stop["kind"], stop["confirm"]) == ("shell", True)
     assert stop["command"] == "kubectl scale deployment/billing-api --replicas=0 -n ${namespace}"
     assert [c["text"] for c in data["criteria"]] == [
-        "Row counts equal on both sides", "No 5xx from billing-api for 15 minutes"]
+        "Row counts equal on both sides",
+        "No 5xx from billing-api for 15 minutes",
+    ]
     assert data["rollback"]["scenarios"][0]["title"] == "Switch back to the old database"
 
 
@@ -221,15 +242,19 @@ def test_console_block_without_prompt_lines_is_sample_output() -> None:
 
 
 def test_html_comment_directive_sets_step_fields() -> None:
-    text = ("# R\n\n## Backup\n\n<!-- dwtui: id=backup confirm=true timeout=600 -->\n"
-            "```sh\npg_dump db > db.sql\n```\n")
+    text = (
+        "# R\n\n## Backup\n\n<!-- dwtui: id=backup confirm=true timeout=600 -->\n"
+        "```sh\npg_dump db > db.sql\n```\n"
+    )
     (step,) = import_markdown(text, "r.md").data["phases"][0]["steps"]
     assert (step["id"], step["confirm"], step["timeout"]) == ("backup", True, 600)
 
 
 def test_info_string_sets_step_fields_and_bad_directives_are_notes() -> None:
-    text = ("# R\n\n## A\n\n<!-- dwtui: id='unclosed -->\n"
-            "```sh id=first optional=true nonsense=1\ntrue\n```\n")
+    text = (
+        "# R\n\n## A\n\n<!-- dwtui: id='unclosed -->\n"
+        "```sh id=first optional=true nonsense=1\ntrue\n```\n"
+    )
     result = import_markdown(text, "r.md")
     (step,) = result.data["phases"][0]["steps"]
     assert (step["id"], step["optional"]) == ("first", True)
@@ -252,7 +277,8 @@ def test_sections_without_steps_are_reported_not_dropped() -> None:
     text = "# R\n\n## Notes\n\nJust words.\n\n## Do\n\n```sh\ntrue\n```\n"
     result = import_markdown(text, "r.md")
     assert [n.format("r.md") for n in result.notes] == [
-        "r.md:3: section 'Notes' has no steps; not imported"]
+        "r.md:3: section 'Notes' has no steps; not imported"
+    ]
 
 
 def test_unreadable_runbook_is_one_line_and_exit_2(tmp_path: Path) -> None:
@@ -273,8 +299,10 @@ def test_import_output_is_toml_the_loader_accepts(tmp_path: Path) -> None:
 def test_secret_placeholder_in_pasted_content_is_not_a_reference_in_the_description(
     tmp_path: Path,
 ) -> None:
-    text = ("# R\n\n## Configure\n\n```yaml\ntoken: {{api_token}}\n```\n\n"
-            '```sh\ncurl -H "X: $API_TOKEN" x\n```\n')
+    text = (
+        "# R\n\n## Configure\n\n```yaml\ntoken: {{api_token}}\n```\n\n"
+        '```sh\ncurl -H "X: $API_TOKEN" x\n```\n'
+    )
     data = import_markdown(text, "r.md").data
     assert data["vars"]["api_token"]["secret"] is True
     paste, call = data["phases"][0]["steps"]
@@ -286,8 +314,10 @@ def test_secret_placeholder_in_pasted_content_is_not_a_reference_in_the_descript
 
 
 def test_phase_comment_keeps_a_criteria_named_heading_a_phase() -> None:
-    text = ("# R\n\n## Success criteria\n\n<!-- dwtui-phase\nid = \"crit\"\n-->\n\n"
-            "* [ ] Confirm the numbers\n")
+    text = (
+        '# R\n\n## Success criteria\n\n<!-- dwtui-phase\nid = "crit"\n-->\n\n'
+        "* [ ] Confirm the numbers\n"
+    )
     data = import_markdown(text, "r.md").data
     assert data["phases"][0]["id"] == "crit"
     assert data["phases"][0]["steps"][0]["title"] == "Confirm the numbers"
@@ -295,8 +325,10 @@ def test_phase_comment_keeps_a_criteria_named_heading_a_phase() -> None:
 
 
 def test_rollback_sub_heading_inside_a_phase_is_a_scenario_until_the_next_heading() -> None:
-    text = ("# R\n\n## Step 3 - Deploy\n\n```sh\n./deploy\n```\n\n### Roll back\n\n"
-            "```sh\n./deploy --previous\n```\n\n### Verify\n\n```sh\n./smoke\n```\n")
+    text = (
+        "# R\n\n## Step 3 - Deploy\n\n```sh\n./deploy\n```\n\n### Roll back\n\n"
+        "```sh\n./deploy --previous\n```\n\n### Verify\n\n```sh\n./smoke\n```\n"
+    )
     data = import_markdown(text, "r.md").data
     assert data["phases"][0]["id"] == "deploy"
     assert [s["command"] for s in data["phases"][0]["steps"]] == ["./deploy", "./smoke"]
@@ -306,19 +338,24 @@ def test_rollback_sub_heading_inside_a_phase_is_a_scenario_until_the_next_headin
 
 
 def test_a_sub_heading_followed_by_a_step_comment_titles_the_step_even_if_named_undo() -> None:
-    text = ("# R\n\n## Change\n\n### Undo the change\n\n<!-- dwtui: id=undo -->\n\n"
-            "```sh\n./undo\n```\n")
+    text = (
+        "# R\n\n## Change\n\n### Undo the change\n\n<!-- dwtui: id=undo -->\n\n```sh\n./undo\n```\n"
+    )
     data = import_markdown(text, "r.md").data
     assert data["phases"][0]["steps"][0]["title"] == "Undo the change"
     assert "rollback" not in data
 
 
 def test_untagged_fence_in_a_numbered_item_is_a_shell_step_titled_by_the_item() -> None:
-    text = ("1. Restart:\n\n    ```\n    systemctl restart nginx\n    ```\n\n"
-            "2. Check: `curl -fsS localhost/health`\n")
+    text = (
+        "1. Restart:\n\n    ```\n    systemctl restart nginx\n    ```\n\n"
+        "2. Check: `curl -fsS localhost/health`\n"
+    )
     data = import_markdown(text, "restart.md").data
     assert [(s["title"], s["command"]) for s in data["phases"][0]["steps"]] == [
-        ("Restart", "systemctl restart nginx"), ("Check", "curl -fsS localhost/health")]
+        ("Restart", "systemctl restart nginx"),
+        ("Check", "curl -fsS localhost/health"),
+    ]
     assert data["checklist"]["id"] == "restart"
 
 
@@ -329,13 +366,16 @@ def test_a_list_without_commands_is_prose() -> None:
 
 
 def test_repeated_explicit_ids_are_made_unique_and_said(tmp_path: Path) -> None:
-    text = ("## A\n\n<!-- dwtui-phase\nid = \"p\"\n-->\n\n```sh id=dup\ntrue\n```\n\n"
-            "## B\n\n<!-- dwtui-phase\nid = \"p\"\n-->\n\n```sh id=dup\nfalse\n```\n")
+    text = (
+        '## A\n\n<!-- dwtui-phase\nid = "p"\n-->\n\n```sh id=dup\ntrue\n```\n\n'
+        '## B\n\n<!-- dwtui-phase\nid = "p"\n-->\n\n```sh id=dup\nfalse\n```\n'
+    )
     result = import_markdown(text, "r.md")
     assert [p["id"] for p in result.data["phases"]] == ["p", "p-2"]
     assert [s["id"] for s in steps(result.data).values()] == ["dup", "dup-2"]
     assert "step id 'dup' already used (or invalid); imported as 'dup-2'" in [
-        n.message for n in result.notes]
+        n.message for n in result.notes
+    ]
     path = tmp_path / "r.toml"
     path.write_text(to_toml(result.data))
     assert dwtui("check", path).returncode == 0
@@ -349,18 +389,24 @@ def test_phase_level_one_makes_a_lone_title_heading_a_phase() -> None:
 
 
 def test_sql_block_of_several_statements_is_one_step_per_statement() -> None:
-    text = ("## Check\n\n```sql\nBEGIN;\nselect count(*) from a;  -- rows\n"
-            "select max(id)\n  from b\n where x = '<X>';\nCOMMIT;\n```\n")
+    text = (
+        "## Check\n\n```sql\nBEGIN;\nselect count(*) from a;  -- rows\n"
+        "select max(id)\n  from b\n where x = '<X>';\nCOMMIT;\n```\n"
+    )
     result = import_markdown(text, "r.md")
     queries = [s["query"] for s in result.data["phases"][0]["steps"]]
-    assert queries == ["select count(*) from a;  -- rows",
-                       "select max(id)\n  from b\n where x = %(x)s;"]
+    assert queries == [
+        "select count(*) from a;  -- rows",
+        "select max(id)\n  from b\n where x = %(x)s;",
+    ]
     assert any(n.message.startswith("transaction control") for n in result.notes)
 
 
 def test_sql_function_bodies_are_not_split() -> None:
-    text = ("## F\n\n```sql\ncreate function f() returns int as $$\n  select 1;\n$$ "
-            "language sql;\n```\n")
+    text = (
+        "## F\n\n```sql\ncreate function f() returns int as $$\n  select 1;\n$$ "
+        "language sql;\n```\n"
+    )
     (step,) = import_markdown(text, "r.md").data["phases"][0]["steps"]
     assert step["query"].count(";") == 2
     assert "as $$$$\n  select 1;\n$$$$ language" in step["query"]  # dwtui's escape of $$

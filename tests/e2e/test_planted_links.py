@@ -204,9 +204,16 @@ def test_a_session_directory_replaced_by_a_link_is_refused(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(
     ("mode", "words"),
-    [(0o777, "writable by other users"),
-     pytest.param(0o770, "writable by its group users", marks=pytest.mark.skipif(
-         os.getuid() != 0, reason="giving a directory to a shared group needs root"))],
+    [
+        (0o777, "writable by other users"),
+        pytest.param(
+            0o770,
+            "writable by its group users",
+            marks=pytest.mark.skipif(
+                os.getuid() != 0, reason="giving a directory to a shared group needs root"
+            ),
+        ),
+    ],
 )
 def test_run_refuses_a_sessions_directory_others_can_write(
     tmp_path: Path, mode: int, words: str

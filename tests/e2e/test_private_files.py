@@ -54,8 +54,7 @@ def dwtui(*args: str, umask: int) -> subprocess.CompletedProcess[str]:
 def run_a_session(base: Path, sessions: Path, umask: int) -> str:
     checklist = base / "modes.toml"
     checklist.write_text(CHECKLIST, encoding="utf-8")
-    made = dwtui("new", str(checklist), "--headless", "--sessions-dir", str(sessions),
-                 umask=umask)
+    made = dwtui("new", str(checklist), "--headless", "--sessions-dir", str(sessions), umask=umask)
     assert made.returncode == 0, made.stderr
     sid = made.stderr.split("created session ", 1)[1].split(":", 1)[0]
     done = dwtui("run", sid, "--sessions-dir", str(sessions), umask=umask)
@@ -115,8 +114,12 @@ def test_group_shared_directory_keeps_files_group_readable(tmp_path: Path, umask
 
 def append_as(uid: int, groups: list[int], path: Path, line: str) -> bool:
     done = subprocess.run(
-        ["sh", "-c", 'printf "%s\\n" "$1" >> "$2"', "sh", line, str(path)], check=False,
-        capture_output=True, user=uid, group=65534, extra_groups=groups,
+        ["sh", "-c", 'printf "%s\\n" "$1" >> "$2"', "sh", line, str(path)],
+        check=False,
+        capture_output=True,
+        user=uid,
+        group=65534,
+        extra_groups=groups,
     )
     return done.returncode == 0
 
@@ -172,7 +175,11 @@ def world_visible_dir() -> Iterator[Path]:
 
 def read_as(uid: int, groups: list[int], path: Path) -> bool:
     done = subprocess.run(
-        ["cat", str(path)], check=False, capture_output=True, user=uid, group=65534,
+        ["cat", str(path)],
+        check=False,
+        capture_output=True,
+        user=uid,
+        group=65534,
         extra_groups=groups,
     )
     return done.returncode == 0

@@ -21,8 +21,16 @@ EXAMPLES = REPO_ROOT / "checklists" / "examples"
 
 
 def demo(tmp_path: Path, checklist: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return run_dwtui(tmp_path / "sessions", "demo", "--checklist", str(checklist), "--headless",
-                     *extra, env={"DWTUI_OPERATOR": "rehearsal@test"}, timeout=300)
+    return run_dwtui(
+        tmp_path / "sessions",
+        "demo",
+        "--checklist",
+        str(checklist),
+        "--headless",
+        *extra,
+        env={"DWTUI_OPERATOR": "rehearsal@test"},
+        timeout=300,
+    )
 
 
 def shown_var(stderr: str, name: str) -> str:
@@ -31,8 +39,10 @@ def shown_var(stderr: str, name: str) -> str:
     return found.group(1)
 
 
-@pytest.mark.skipif(shutil.which("redis-cli") is None or shutil.which("psql") is None,
-                    reason="the runbook's rehearsal uses psql and redis-cli")
+@pytest.mark.skipif(
+    shutil.which("redis-cli") is None or shutil.which("psql") is None,
+    reason="the runbook's rehearsal uses psql and redis-cli",
+)
 def test_the_online_column_runbook_rehearses_in_its_own_database(tmp_path: Path) -> None:
     ran = demo(tmp_path, EXAMPLES / "pg_online_column.toml")
     assert ran.returncode == 0, ran.stdout + ran.stderr
@@ -100,12 +110,16 @@ def test_setup_values_reach_the_session_and_the_teardown_always_runs(tmp_path: P
 def test_a_failing_setup_is_one_line_and_still_torn_down(tmp_path: Path) -> None:
     copy = tmp_path / "after.txt"
     path = tmp_path / "tiny.toml"
-    path.write_text(CHECKLIST.replace("SETUP_FAILS", "echo 'no database for you' >&2; exit 7")
-                    .replace("TEARDOWN_COPY", str(copy)))
+    path.write_text(
+        CHECKLIST.replace("SETUP_FAILS", "echo 'no database for you' >&2; exit 7").replace(
+            "TEARDOWN_COPY", str(copy)
+        )
+    )
     ran = demo(tmp_path, path)
     assert ran.returncode == 1
     assert ran.stderr.strip().splitlines()[-1] == (
-        "dwtui demo: the rehearsal setup exited with 7: no database for you")
+        "dwtui demo: the rehearsal setup exited with 7: no database for you"
+    )
     assert "Traceback" not in ran.stderr
     assert copy.read_text().split() == ["setup-ran", "teardown-ran"]
     assert not (tmp_path / "sessions").exists() or not list((tmp_path / "sessions").glob("*.toml"))

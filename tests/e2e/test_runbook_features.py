@@ -21,8 +21,9 @@ def features(checklist: Checklist) -> set[str]:
         found.add("retry")
     if any(s.when is not None for s in steps) or any(p.when for p in checklist.phases):
         found.add("when")
-    if any(s.rollback and s.when is not None and any(c.step for c in s.when.leaves())
-           for s in steps):
+    if any(
+        s.rollback and s.when is not None and any(c.step for c in s.when.leaves()) for s in steps
+    ):
         found.add("rollback-knows-how-far")
     if any(e.startswith("json:") for s in steps for e in s.capture.values()):
         found.add("json-capture")
@@ -37,8 +38,17 @@ def features(checklist: Checklist) -> set[str]:
     return found
 
 
-EVERY = {"include", "retry", "when", "rollback-knows-how-far", "json-capture", "interactive",
-         "lock", "typed-var", "computed-var"}
+EVERY = {
+    "include",
+    "retry",
+    "when",
+    "rollback-knows-how-far",
+    "json-capture",
+    "interactive",
+    "lock",
+    "typed-var",
+    "computed-var",
+}
 
 
 @pytest.mark.parametrize("name", ["pg_online_column.toml", "flag_rollout.toml"])
@@ -51,5 +61,4 @@ def test_each_new_runbook_uses_every_authoring_feature(name: str) -> None:
 
 def test_the_tls_runbook_uses_most_of_them() -> None:
     found = features(load_checklist(EXAMPLES / "tls_cert_rotation.toml"))
-    assert {"include", "retry", "when", "rollback-knows-how-far", "interactive",
-            "lock"} <= found
+    assert {"include", "retry", "when", "rollback-knows-how-far", "interactive", "lock"} <= found

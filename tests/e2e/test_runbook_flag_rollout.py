@@ -25,8 +25,9 @@ from tests.helpers.paths import REPO_ROOT
 ROOT = REPO_ROOT
 CHECKLIST = ROOT / "checklists" / "examples" / "flag_rollout.toml"
 
-pytestmark = pytest.mark.skipif(shutil.which("curl") is None,
-                                reason="curl is not installed (the runbook's checks use it)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("curl") is None, reason="curl is not installed (the runbook's checks use it)"
+)
 
 
 def health(url: str) -> dict[str, object]:
@@ -36,8 +37,9 @@ def health(url: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-          request: pytest.FixtureRequest) -> Iterator[rehearsal.World]:
+def world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[rehearsal.World]:
     """The runbook's own rehearsal world (its setup and teardown), faulty when asked."""
     fault = getattr(request, "param", "none")
     monkeypatch.setenv("FLAG_STAND_IN_FAULT", fault)
@@ -55,8 +57,7 @@ def dwtui(sessions: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def new_session(sessions: Path, made: rehearsal.World) -> str:
-    pairs = [arg for name, value in made.variables.items()
-             for arg in ("--var", f"{name}={value}")]
+    pairs = [arg for name, value in made.variables.items() for arg in ("--var", f"{name}={value}")]
     created = dwtui(sessions, "new", str(CHECKLIST), "--headless", *pairs)
     assert created.returncode == 0, created.stderr
     return created.stdout.strip().splitlines()[0]
@@ -78,17 +79,31 @@ def test_the_runbook_checks_clean_and_no_code_knows_it(tmp_path: Path) -> None:
 
 def test_dwtui_demo_rehearses_the_rollout_end_to_end(tmp_path: Path) -> None:
     sessions = tmp_path / "sessions"
-    ran = run_dwtui(sessions, "demo", "--checklist", str(CHECKLIST), "--headless",
-                    env={"DWTUI_OPERATOR": "rehearsal@test", "FLAG_STAND_IN_FAULT": "none"},
-                    timeout=300)
+    ran = run_dwtui(
+        sessions,
+        "demo",
+        "--checklist",
+        str(CHECKLIST),
+        "--headless",
+        env={"DWTUI_OPERATOR": "rehearsal@test", "FLAG_STAND_IN_FAULT": "none"},
+        timeout=300,
+    )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "rehearsal world removed" in ran.stderr
     assert "retry       canary-healthy" in ran.stdout  # waited until the canary was up
     (summary,) = SessionStore(sessions).list()
     session = SessionStore(sessions).load(summary.id)
     steps = session.steps
-    assert all(steps[s].status == "passed" for s in (
-        "preflight-tools", "canary-healthy", "canary-check", "enable-all", "stable-traffic"))
+    assert all(
+        steps[s].status == "passed"
+        for s in (
+            "preflight-tools",
+            "canary-healthy",
+            "canary-check",
+            "enable-all",
+            "stable-traffic",
+        )
+    )
     # The interactive step needs a person: headless, it is skipped and says so.
     assert steps["look-at-canary"].status == "skipped"
     assert "no person at a terminal" in steps["look-at-canary"].notes[-1].text
@@ -107,7 +122,8 @@ def test_dwtui_demo_rehearses_the_rollout_end_to_end(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("world", ["canary-errors"], indirect=True)
 def test_a_bad_canary_stops_the_rollout_and_the_rollback_undoes_only_the_canary(
-        tmp_path: Path, world: rehearsal.World) -> None:
+    tmp_path: Path, world: rehearsal.World
+) -> None:
     sessions = tmp_path / "sessions"
     session = new_session(sessions, world)
     ran = dwtui(sessions, "run", session, "--yes", "--manual-done")
@@ -132,7 +148,8 @@ def test_a_bad_canary_stops_the_rollout_and_the_rollback_undoes_only_the_canary(
 
 
 def test_after_a_full_rollout_the_rollback_checks_every_instance(
-        tmp_path: Path, world: rehearsal.World) -> None:
+    tmp_path: Path, world: rehearsal.World
+) -> None:
     sessions = tmp_path / "sessions"
     session = new_session(sessions, world)
     ran = dwtui(sessions, "run", session, "--yes", "--manual-done")
@@ -148,10 +165,14 @@ def test_after_a_full_rollout_the_rollback_checks_every_instance(
 
 
 def test_stopping_at_the_canary_skips_the_rollout_phase(
-        tmp_path: Path, world: rehearsal.World) -> None:
+    tmp_path: Path, world: rehearsal.World
+) -> None:
     sessions = tmp_path / "sessions"
-    pairs = [arg for name, value in {**world.variables, "rollout": "canary-only"}.items()
-             for arg in ("--var", f"{name}={value}")]
+    pairs = [
+        arg
+        for name, value in {**world.variables, "rollout": "canary-only"}.items()
+        for arg in ("--var", f"{name}={value}")
+    ]
     created = dwtui(sessions, "new", str(CHECKLIST), "--headless", *pairs)
     session = created.stdout.strip().splitlines()[0]
     ran = dwtui(sessions, "run", session, "--yes", "--manual-done")
@@ -160,7 +181,6 @@ def test_stopping_at_the_canary_skips_the_rollout_phase(
     assert steps["enable-all"].status == "skipped"
     assert 'rollout is "canary-only"' in steps["enable-all"].notes[-1].text
     assert env_flag(world) == "canary"
-    refused = dwtui(sessions, "new", str(CHECKLIST), "--headless",
-                    "--var", "max_error_rate=2")
+    refused = dwtui(sessions, "new", str(CHECKLIST), "--headless", "--var", "max_error_rate=2")
     assert refused.returncode == 2
     assert "max_error_rate: 2 is above its maximum 1" in refused.stderr

@@ -20,7 +20,8 @@ from tests.helpers.pg_fixtures import create_database, drop_database, dsn_for
 
 pytestmark = pytest.mark.skipif(
     shutil.which("redis-cli") is None,
-    reason="redis-cli is not installed (the runbook's lock steps use it)")
+    reason="redis-cli is not installed (the runbook's lock steps use it)",
+)
 
 
 @pytest.fixture
@@ -76,8 +77,17 @@ def test_a_held_lock_stops_the_change_before_any_write(shop: tuple[str, Path, st
     assert column(dsn) is None
     # The rollback knows how far the run got: no column was added, none is dropped, and the
     # lock this session never took is left alone.
-    back = dwtui(sessions, dsn, "run", session, "--scenario", "revert-column", "--yes",
-                 "--confirm-word", "DROP")
+    back = dwtui(
+        sessions,
+        dsn,
+        "run",
+        session,
+        "--scenario",
+        "revert-column",
+        "--yes",
+        "--confirm-word",
+        "DROP",
+    )
     assert back.returncode == 0, back.stdout + back.stderr
     assert "skipped     drop-column" in back.stdout
     assert "skipped     release-lock-after-revert" in back.stdout
@@ -88,8 +98,12 @@ def test_a_held_lock_stops_the_change_before_any_write(shop: tuple[str, Path, st
 def test_the_release_leaves_a_lock_that_is_no_longer_ours(shop: tuple[str, Path, str]) -> None:
     dsn, sessions, lock_key = shop
     first = new_session(sessions, dsn, lock_key)
-    assert dwtui(sessions, dsn, "run", first, "--yes", "--manual-done",
-                 "--until", "take-lock").returncode == 0
+    assert (
+        dwtui(
+            sessions, dsn, "run", first, "--yes", "--manual-done", "--until", "take-lock"
+        ).returncode
+        == 0
+    )
     mine = redis("GET", lock_key)
     assert mine and mine != "another-session"
     # Our lock expired and another session took it: the release must leave theirs alone.
@@ -105,15 +119,20 @@ def test_two_sessions_hold_different_lock_values(shop: tuple[str, Path, str]) ->
     values = []
     for _ in range(2):
         session = new_session(sessions, dsn, lock_key)
-        assert dwtui(sessions, dsn, "run", session, "--yes", "--manual-done",
-                     "--until", "take-lock").returncode == 0
+        assert (
+            dwtui(
+                sessions, dsn, "run", session, "--yes", "--manual-done", "--until", "take-lock"
+            ).returncode
+            == 0
+        )
         values.append(redis("GET", lock_key))
         redis("DEL", lock_key)
     assert values[0] != values[1]
 
 
 def test_the_rollback_drops_the_column_only_when_the_word_is_typed(
-        shop: tuple[str, Path, str]) -> None:
+    shop: tuple[str, Path, str],
+) -> None:
     dsn, sessions, lock_key = shop
     session = new_session(sessions, dsn, lock_key)
     assert dwtui(sessions, dsn, "run", session, "--yes", "--manual-done").returncode == 0
@@ -121,8 +140,17 @@ def test_the_rollback_drops_the_column_only_when_the_word_is_typed(
     assert refused.returncode == 3, refused.stdout + refused.stderr  # --yes never types DROP
     assert "--confirm-word DROP" in refused.stdout + refused.stderr
     assert column(dsn) == ("NO",)
-    back = dwtui(sessions, dsn, "run", session, "--scenario", "revert-column", "--yes",
-                 "--confirm-word", "DROP")
+    back = dwtui(
+        sessions,
+        dsn,
+        "run",
+        session,
+        "--scenario",
+        "revert-column",
+        "--yes",
+        "--confirm-word",
+        "DROP",
+    )
     assert back.returncode == 0, back.stdout + back.stderr
     assert column(dsn) is None
     status = dwtui(sessions, dsn, "status", session)

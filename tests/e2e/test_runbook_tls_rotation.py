@@ -21,11 +21,11 @@ import pytest
 from tests.helpers.cli_fixtures import run_dwtui
 from tests.helpers.paths import REPO_ROOT
 
-CHECKLIST = (REPO_ROOT / "checklists" / "examples"
-             / "tls_cert_rotation.toml")
+CHECKLIST = REPO_ROOT / "checklists" / "examples" / "tls_cert_rotation.toml"
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None,
-                                reason="openssl is not installed (the runbook's steps use it)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("openssl") is None, reason="openssl is not installed (the runbook's steps use it)"
+)
 
 
 def free_port() -> int:
@@ -46,12 +46,12 @@ def served_fingerprint(port: int) -> str:
                 raise
             time.sleep(0.1)
     digest = hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest().upper()
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
 def file_fingerprint(path: Path) -> str:
     digest = hashlib.sha256(ssl.PEM_cert_to_DER_cert(path.read_text())).hexdigest().upper()
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
 @pytest.fixture
@@ -59,17 +59,49 @@ def service(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     """A running TLS service with its first certificate; stopped afterwards."""
     svc = tmp_path / "svc"
     svc.mkdir()
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-                    "-subj", "/CN=first", "-keyout", str(svc / "first.key"),
-                    "-out", str(svc / "first.pem")], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=first",
+            "-keyout",
+            str(svc / "first.key"),
+            "-out",
+            str(svc / "first.pem"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     port = free_port()
-    (svc / ".env").write_text(f"TLS_PORT={port}\nTLS_CERT={svc / 'first.pem'}\n"
-                              f"TLS_KEY={svc / 'first.key'}\n")
+    (svc / ".env").write_text(
+        f"TLS_PORT={port}\nTLS_CERT={svc / 'first.pem'}\nTLS_KEY={svc / 'first.key'}\n"
+    )
     server = subprocess.Popen(
-        ["openssl", "s_server", "-quiet", "-www", "-accept", f"127.0.0.1:{port}",
-         "-cert", str(svc / "first.pem"), "-key", str(svc / "first.key")],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+        [
+            "openssl",
+            "s_server",
+            "-quiet",
+            "-www",
+            "-accept",
+            f"127.0.0.1:{port}",
+            "-cert",
+            str(svc / "first.pem"),
+            "-key",
+            str(svc / "first.key"),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     (svc / "service.pid").write_text(f"{server.pid}\n")
     try:
         served_fingerprint(port)
@@ -88,13 +120,22 @@ def dwtui(sessions: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_rotation_serves_the_new_certificate_and_the_rollback_the_old_one(
-        service: tuple[Path, int], tmp_path: Path) -> None:
+    service: tuple[Path, int], tmp_path: Path
+) -> None:
     svc, port = service
     sessions = tmp_path / "sessions"
     first = served_fingerprint(port)
     assert first == file_fingerprint(svc / "first.pem")
-    created = dwtui(sessions, "new", str(CHECKLIST), "--headless",
-                    "--var", f"svc_dir={svc}", "--var", f"tls_port={port}")
+    created = dwtui(
+        sessions,
+        "new",
+        str(CHECKLIST),
+        "--headless",
+        "--var",
+        f"svc_dir={svc}",
+        "--var",
+        f"tls_port={port}",
+    )
     assert created.returncode == 0, created.stderr
     session = created.stdout.split()[0]
 
@@ -113,21 +154,49 @@ def test_rotation_serves_the_new_certificate_and_the_rollback_the_old_one(
 
 
 def test_a_served_certificate_other_than_the_checked_one_fails_the_rotation(
-        service: tuple[Path, int], tmp_path: Path) -> None:
+    service: tuple[Path, int], tmp_path: Path
+) -> None:
     """The certificate file is replaced after it was checked: the service then serves one that
     nobody checked, and `served-after` fails instead of claiming the rotation happened."""
     svc, port = service
     sessions = tmp_path / "sessions"
-    created = dwtui(sessions, "new", str(CHECKLIST), "--headless",
-                    "--var", f"svc_dir={svc}", "--var", f"tls_port={port}")
+    created = dwtui(
+        sessions,
+        "new",
+        str(CHECKLIST),
+        "--headless",
+        "--var",
+        f"svc_dir={svc}",
+        "--var",
+        f"tls_port={port}",
+    )
     session = created.stdout.split()[0]
     assert dwtui(sessions, "run", session, "--yes", "--until", "check-key").returncode == 0
     issued = next(svc.glob("tls-*.pem"))
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-                    "-subj", "/CN=swapped", "-keyout", str(issued.with_suffix(".key")),
-                    "-out", str(issued)], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=swapped",
+            "-keyout",
+            str(issued.with_suffix(".key")),
+            "-out",
+            str(issued),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     ran = dwtui(sessions, "run", session, "--yes")
     assert ran.returncode == 1, ran.stdout + ran.stderr
-    assert any(line.startswith("failed") and "served-after" in line
-               for line in ran.stdout.splitlines()), ran.stdout
+    assert any(
+        line.startswith("failed") and "served-after" in line for line in ran.stdout.splitlines()
+    ), ran.stdout
     assert served_fingerprint(port) == file_fingerprint(issued)

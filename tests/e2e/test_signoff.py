@@ -69,7 +69,9 @@ def _groups(checklist: Checklist, **groups: tuple[str, ...]) -> Checklist:
 
 
 def test_check_reports_signoff_mistakes_with_their_position(tmp_path: Path) -> None:
-    path = write_checklist(tmp_path / "bad.toml", """
+    path = write_checklist(
+        tmp_path / "bad.toml",
+        """
         [checklist]
         id = "t"
         title = "T"
@@ -102,14 +104,17 @@ def test_check_reports_signoff_mistakes_with_their_position(tmp_path: Path) -> N
         command = "true"
         signoff = 3
         approvers = ["alice"]
-    """)
+    """,
+    )
     with pytest.raises(ChecklistError) as caught:
         load_checklist(path)
     text = "\n".join(str(p) for p in caught.value.problems)
     assert "bad.toml:6:17: signoff.groups.dba[1]: a member is a person's name" in text
     assert "bad.toml:17:1: phases[0].steps[0].signoff: must be at least 2" in text
-    assert "bad.toml:24:14: phases[0].steps[1].approvers[0]: unknown group '@dbx' " \
-           "(did you mean 'dba'?)" in text
+    assert (
+        "bad.toml:24:14: phases[0].steps[1].approvers[0]: unknown group '@dbx' "
+        "(did you mean 'dba'?)" in text
+    )
     assert "phases[0].steps[2].signoff: needs 2 approvers but only 1 can approve" in text
 
 
@@ -139,10 +144,10 @@ def test_names_match_identities_and_one_person_is_one_person() -> None:
 # ---------------------------------------------------------------------------- the gate
 
 
-def test_the_gate_refuses_until_approved_and_a_rerun_needs_a_new_approval(
-        tmp_path: Path) -> None:
-    engine, store = make_engine(tmp_path, make_checklist([_step(approvers=("bob",))]),
-                                operator="alice")
+def test_the_gate_refuses_until_approved_and_a_rerun_needs_a_new_approval(tmp_path: Path) -> None:
+    engine, store = make_engine(
+        tmp_path, make_checklist([_step(approvers=("bob",))]), operator="alice"
+    )
     with pytest.raises(SignoffRequired, match=r"needs 1 approval from bob.*dwtui approve"):
         engine.run_step("drop")
     assert engine.session.state_of("drop").attempts == []
@@ -153,8 +158,14 @@ def test_the_gate_refuses_until_approved_and_a_rerun_needs_a_new_approval(
     journal.approve("alice@elsewhere", "drop")
     with pytest.raises(SignoffRequired):
         engine.run_step("drop")
-    approved = approve(store, store.load(engine.session.id), engine.checklist, "drop", "bob",
-                       note="looked at the backup")
+    approved = approve(
+        store,
+        store.load(engine.session.id),
+        engine.checklist,
+        "drop",
+        "bob",
+        note="looked at the backup",
+    )
     assert approved.left == 0 and approved.driver == "alice"
     assert engine.run_step("drop").ok
     kinds = [e.kind for e in engine.session.events if e.step == "drop"]
@@ -184,14 +195,14 @@ def test_three_people_need_two_different_approvers(tmp_path: Path) -> None:
 
 
 def test_approval_refusals_say_why_in_one_line(tmp_path: Path) -> None:
-    checklist = _groups(make_checklist([_step("plain"), _step(approvers=("@dba",))]),
-                        dba=("bob",))
+    checklist = _groups(make_checklist([_step("plain"), _step(approvers=("@dba",))]), dba=("bob",))
     engine, store = make_engine(tmp_path, checklist, operator="alice@h1")
 
     def refused(step_id: str, who: str) -> str:
         with pytest.raises(ApprovalRefused) as caught:
-            approve(store, store.load(engine.session.id), checklist, step_id, who,
-                    driver_now="alice@h1")
+            approve(
+                store, store.load(engine.session.id), checklist, step_id, who, driver_now="alice@h1"
+            )
         assert "\n" not in str(caught.value)
         return str(caught.value)
 
@@ -219,7 +230,11 @@ def test_a_waiting_driver_proceeds_when_a_second_process_approves(tmp_path: Path
     env = {**os.environ, "DWTUI_SESSIONS_DIR": str(sessions), "DWTUI_OPERATOR": "alice"}
     driver = subprocess.Popen(
         [sys.executable, "-m", "dwtui", "run", session_id, "--signoff-wait", "300"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert driver.stdout is not None
         seen: list[str] = []
@@ -234,8 +249,9 @@ def test_a_waiting_driver_proceeds_when_a_second_process_approves(tmp_path: Path
         assert own.returncode == 1 and "alice drives this session" in own.stderr
         other = run_dwtui(sessions, "approve", session_id, "drop", "--operator", "dave")
         assert other.returncode == 1 and "not among the approvers" in other.stderr
-        given = run_dwtui(sessions, "approve", session_id, "drop", "--operator", "bob",
-                          "--note", "backup checked")
+        given = run_dwtui(
+            sessions, "approve", session_id, "drop", "--operator", "bob", "--note", "backup checked"
+        )
         assert given.returncode == 0, given.stderr
         assert "approved step drop for alice" in given.stdout
         rest, err = driver.communicate(timeout=120)
@@ -261,8 +277,9 @@ def test_run_stops_with_exit_3_when_no_signoff_comes(tmp_path: Path) -> None:
     sessions = tmp_path / "sessions"
     path = write_checklist(tmp_path / "signoff.toml", CHECKLIST)
     session_id = run_dwtui(sessions, "new", "--headless", str(path)).stdout.strip()
-    ran = run_dwtui(sessions, "run", session_id, "--signoff-wait", "0",
-                    env={"DWTUI_OPERATOR": "alice"})
+    ran = run_dwtui(
+        sessions, "run", session_id, "--signoff-wait", "0", env={"DWTUI_OPERATOR": "alice"}
+    )
     assert ran.returncode == 3, ran.stderr
     assert "no sign-off within 0 s" in ran.stdout
     assert "stopped at step drop" in ran.stderr
@@ -270,10 +287,13 @@ def test_run_stops_with_exit_3_when_no_signoff_comes(tmp_path: Path) -> None:
     assert "drop: awaiting sign-off (asked by alice at " in waiting
     assert "needs 1 approval from @dba-oncall; given: none yet" in waiting
     # The request stays open: the approver can approve now, the next run goes on.
-    assert run_dwtui(sessions, "approve", session_id, "drop", "--operator", "carol@db1"
-                     ).returncode == 0
-    again = run_dwtui(sessions, "run", session_id, "--signoff-wait", "0",
-                      env={"DWTUI_OPERATOR": "alice"})
+    assert (
+        run_dwtui(sessions, "approve", session_id, "drop", "--operator", "carol@db1").returncode
+        == 0
+    )
+    again = run_dwtui(
+        sessions, "run", session_id, "--signoff-wait", "0", env={"DWTUI_OPERATOR": "alice"}
+    )
     assert again.returncode == 0, again.stdout + again.stderr
 
 
@@ -281,8 +301,15 @@ def test_a_rehearsal_signs_off_as_nobody_and_says_so(tmp_path: Path) -> None:
     sessions = tmp_path / "sessions"
     path = write_checklist(tmp_path / "signoff.toml", CHECKLIST)
     session_id = run_dwtui(sessions, "new", "--headless", str(path)).stdout.strip()
-    ran = run_dwtui(sessions, "run", session_id, "--manual-done", "--signoff-wait", "0",
-                    env={"DWTUI_OPERATOR": "alice"})
+    ran = run_dwtui(
+        sessions,
+        "run",
+        session_id,
+        "--manual-done",
+        "--signoff-wait",
+        "0",
+        env={"DWTUI_OPERATOR": "alice"},
+    )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "REHEARSAL: signed off by nobody" in ran.stdout
     session = SessionStore(sessions).load(session_id)
@@ -298,8 +325,13 @@ def test_the_rehearsal_name_in_the_journal_is_no_approval(tmp_path: Path) -> Non
     with pytest.raises(SignoffRequired):
         engine.run_step("drop")
     with pytest.raises(ApprovalRefused, match="is no person's name"):
-        approve(store, store.load(engine.session.id), engine.checklist, "drop",
-                "auto-ticked (rehearsal)")
+        approve(
+            store,
+            store.load(engine.session.id),
+            engine.checklist,
+            "drop",
+            "auto-ticked (rehearsal)",
+        )
     Journal.in_dir(store.dir_of(engine.session.id)).approve("auto-ticked (rehearsal)", "drop")
     with pytest.raises(SignoffRequired):
         engine.run_step("drop")

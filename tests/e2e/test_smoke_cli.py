@@ -6,8 +6,20 @@ import pytest
 
 from tests.helpers.cli_fixtures import cli
 
-COMMANDS = ["new", "resume", "watch", "sessions", "status", "check", "run", "report",
-            "compare", "demo", "approve", "diff"]
+COMMANDS = [
+    "new",
+    "resume",
+    "watch",
+    "sessions",
+    "status",
+    "check",
+    "run",
+    "report",
+    "compare",
+    "demo",
+    "approve",
+    "diff",
+]
 
 
 def test_top_level_help() -> None:

@@ -65,8 +65,7 @@ SEVERAL_STATEMENTS = [
     "commit; create table pwned (x int)",
     "rollback; begin read write; delete from canary",
     "select 1; commit; begin; delete from canary; commit",
-    "select 1;\ncommit;\nset session characteristics as transaction read write;"
-    " delete from canary",
+    "select 1;\ncommit;\nset session characteristics as transaction read write; delete from canary",
 ]
 
 
@@ -86,8 +85,9 @@ def test_a_commit_in_a_read_only_step_cannot_end_its_transaction(
 
 def test_several_statements_are_refused_with_params_too(tmp_path: Path, db: str) -> None:
     before = canary(db)
-    outcome, _ = run_sql(tmp_path, db, "select %(a)s; commit; delete from canary",
-                         params={"a": "1"})
+    outcome, _ = run_sql(
+        tmp_path, db, "select %(a)s; commit; delete from canary", params={"a": "1"}
+    )
     assert not outcome.ok
     assert outcome.error.startswith("the query has 3 statements")
     assert canary(db) == before
@@ -110,14 +110,20 @@ REFUSED_WHEN_READ_ONLY = [
     ("delete from canary", "not DELETE"),
     ("create table pwned (x int)", "not CREATE TABLE"),
     ("explain analyze delete from canary", "not DELETE"),
-    ("with d as (delete from canary returning *) select count(*) from d",
-     "a data-modifying WITH (d is a DELETE)"),
-    ("select * from (with d as (update canary set note = 'x' returning 1) "
-     "select * from d) s", "a data-modifying WITH"),
+    (
+        "with d as (delete from canary returning *) select count(*) from d",
+        "a data-modifying WITH (d is a DELETE)",
+    ),
+    (
+        "select * from (with d as (update canary set note = 'x' returning 1) select * from d) s",
+        "a data-modifying WITH",
+    ),
     ("select * into pwned from canary", "SELECT INTO"),
     ("select * from canary for update", "FOR UPDATE/SHARE"),
-    ("select pg_terminate_backend(pid) from pg_stat_activity where pid <> pg_backend_pid()",
-     "pg_terminate_backend()"),
+    (
+        "select pg_terminate_backend(pid) from pg_stat_activity where pid <> pg_backend_pid()",
+        "pg_terminate_backend()",
+    ),
     ("select pg_catalog.pg_cancel_backend(1)", "pg_cancel_backend()"),
     ("select set_config('statement_timeout', '0', false)", "set_config()"),
     ("select nextval('seq')", "nextval()"),
@@ -146,15 +152,18 @@ def test_read_only_step_refuses_what_could_write_or_escape(
     assert "pwned" not in tables(db)
 
 
-@pytest.mark.parametrize("query", [
-    "select count(*) from canary",
-    "values (1), (2)",
-    "table canary",
-    "show default_transaction_read_only",
-    "explain select * from canary",
-    "with c as (select * from canary) select count(*) from c",
-    "select $$dollar$$ || '; commit' -- ; delete from canary",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "select count(*) from canary",
+        "values (1), (2)",
+        "table canary",
+        "show default_transaction_read_only",
+        "explain select * from canary",
+        "with c as (select * from canary) select count(*) from c",
+        "select $$dollar$$ || '; commit' -- ; delete from canary",
+    ],
+)
 def test_read_only_step_still_runs_reads(tmp_path: Path, db: str, query: str) -> None:
     outcome, _ = run_sql(tmp_path, db, query)
     assert outcome.ok, outcome.error
@@ -163,8 +172,9 @@ def test_read_only_step_still_runs_reads(tmp_path: Path, db: str, query: str) ->
 def test_the_whole_session_is_read_only_not_only_its_first_transaction(
     tmp_path: Path, db: str
 ) -> None:
-    outcome, _ = run_sql(tmp_path, db,
-                         "select current_setting('default_transaction_read_only') as ro")
+    outcome, _ = run_sql(
+        tmp_path, db, "select current_setting('default_transaction_read_only') as ro"
+    )
     assert outcome.ok, outcome.error
     assert outcome.observed["scalar"] == "on"
 
@@ -188,9 +198,15 @@ def test_the_query_goes_by_the_extended_protocol_which_refuses_a_second_statemen
     """Below the parse check: even a template that got past it could not carry two."""
     before = canary(db)
     with psycopg.connect(db) as conn, pytest.raises(psycopg.errors.SyntaxError) as info:
-        _execute(conn, split("select 1; delete from canary", with_params=False), [],
-                 Analysis("SELECT", counts_itself=False, visible_in_statistics=True),
-                 write=False, timeout=5, max_rows=5)
+        _execute(
+            conn,
+            split("select 1; delete from canary", with_params=False),
+            [],
+            Analysis("SELECT", counts_itself=False, visible_in_statistics=True),
+            write=False,
+            timeout=5,
+            max_rows=5,
+        )
     assert "cannot insert multiple commands into a prepared statement" in str(info.value)
     assert canary(db) == before
 

@@ -28,7 +28,11 @@ def resume_on_a_terminal(root: Path, ref: str, stamps: Path) -> tuple[int, bytes
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "dwtui", "resume", ref],
-        cwd=root, stdin=follower, stdout=follower, stderr=follower, env=env,
+        cwd=root,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
     )
     os.close(follower)
     out = b""
@@ -65,6 +69,6 @@ def test_an_unknown_session_erases_the_opening_line_and_says_why(tmp_path: Path)
     assert code == 2
     assert ALTERNATE_SCREEN not in out
     assert out.index(b"dwtui: opening session nosuchsession") < out.index(ERASE_LINE)
-    after = out[out.index(ERASE_LINE) + len(ERASE_LINE):].decode()
+    after = out[out.index(ERASE_LINE) + len(ERASE_LINE) :].decode()
     assert after.startswith("dwtui: ") and "nosuchsession" in after
     assert after.strip().count("\n") == 0

@@ -27,8 +27,8 @@ def make_checklist(
 ) -> Checklist:
     """A one-phase in-memory checklist around `steps` with a local target."""
     steps = tuple(Step(**{**s.__dict__, "parent_id": s.parent_id or "main"}) for s in steps)
-    phase_list = tuple(phases) if phases is not None else (
-        Phase(id="main", title="Main", steps=steps),
+    phase_list = (
+        tuple(phases) if phases is not None else (Phase(id="main", title="Main", steps=steps),)
     )
     return Checklist(
         id="test-checklist",
@@ -55,7 +55,11 @@ def make_engine(
     store = SessionStore(root / "sessions", durable=False)
     session = store.create(checklist, "local", operator, variables=dict(variables or {}))
     engine = Engine(
-        checklist, session, store, operator=operator, secrets=secrets,
+        checklist,
+        session,
+        store,
+        operator=operator,
+        secrets=secrets,
         environ=dict(environ or {}),
     )
     return engine, store

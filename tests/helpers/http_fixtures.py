@@ -74,8 +74,12 @@ class RecordingServer:
                     else (response.text or "").encode()
                 )
                 self.send_response(response.status)
-                headers = {"Content-Type": "application/json" if response.json is not None
-                           else "text/plain; charset=utf-8", **response.headers}
+                headers = {
+                    "Content-Type": "application/json"
+                    if response.json is not None
+                    else "text/plain; charset=utf-8",
+                    **response.headers,
+                }
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
@@ -110,9 +114,17 @@ class RecordingServer:
         """Route `method` requests whose path fully matches `path_regex` to `handler`."""
         self._routes.insert(0, (method.upper(), re.compile(path_regex), handler))
 
-    def reply(self, method: str, path_regex: str, status: int = 200, *, json: Any = None,
-              text: str | None = None, headers: dict[str, str] | None = None,
-              trickle: float = 0.0) -> None:
+    def reply(
+        self,
+        method: str,
+        path_regex: str,
+        status: int = 200,
+        *,
+        json: Any = None,
+        text: str | None = None,
+        headers: dict[str, str] | None = None,
+        trickle: float = 0.0,
+    ) -> None:
         """Answer matching requests with a fixed response."""
         response = Response(status, json, text, dict(headers or {}), trickle)
         self.add(method, path_regex, lambda _req, _m: response)
@@ -174,8 +186,14 @@ class TeamApi:
         if not data.get("name"):
             return Response(400, {"name": ["This field is required."]})
         team_id = len(self.teams) + 1
-        team = {"id": team_id, "name": data["name"], "slug": str(data["name"]).lower(),
-                "game": data.get("game"), "region": data.get("region"), "settings": {}}
+        team = {
+            "id": team_id,
+            "name": data["name"],
+            "slug": str(data["name"]).lower(),
+            "game": data.get("game"),
+            "region": data.get("region"),
+            "settings": {},
+        }
         self.teams[team_id] = team
         return Response(201, team)
 
@@ -192,8 +210,13 @@ class TeamApi:
             return Response(404, {"detail": "Not found."})
         data = request.json()
         member_id = len(self.members) + 1
-        member = {"id": member_id, "team_id": team_id, "username": data.get("username"),
-                  "role": data.get("role", "player"), "status": "active"}
+        member = {
+            "id": member_id,
+            "team_id": team_id,
+            "username": data.get("username"),
+            "role": data.get("role", "player"),
+            "status": "active",
+        }
         self.members[member_id] = member
         return Response(201, member)
 

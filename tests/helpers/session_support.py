@@ -132,4 +132,3 @@ def make_rich_session(session_id: str = "20261124-0425-abcdef") -> Session:
         Event(T0, "bo@laptop", "note", step="review", detail='multi\nline "quoted" detail'),
     ]
     return session
-

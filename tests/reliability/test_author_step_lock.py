@@ -54,14 +54,16 @@ def new(sessions: Path, path: Path) -> str:
     return done.stdout.strip().splitlines()[0]
 
 
-def test_a_second_run_waits_for_the_lock_then_gives_up_naming_the_holder(
-        tmp_path: Path) -> None:
+def test_a_second_run_waits_for_the_lock_then_gives_up_naming_the_holder(tmp_path: Path) -> None:
     path = write(tmp_path)
     sessions = tmp_path / "sessions"
     first, second = new(sessions, path), new(sessions, path)
     holder = subprocess.Popen(
         [sys.executable, "-m", "dwtui", "run", first, "--sessions-dir", str(sessions)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not (tmp_path / "holding").exists():  # the first run holds the lock now
@@ -70,10 +72,13 @@ def test_a_second_run_waits_for_the_lock_then_gives_up_naming_the_holder(
         waited = run_dwtui(sessions, "run", second)
         assert waited.returncode == 1, waited.stdout + waited.stderr
         assert f"lock 'schema-change:orders' is held by session {first} step change" in (
-            waited.stdout)
+            waited.stdout
+        )
         assert "gave up after 0.5 s" in waited.stdout
-        assert f"waiting     change                             -  waiting for lock " \
-               f"'schema-change:orders' (held by session {first} step change" in waited.stdout
+        assert (
+            f"waiting     change                             -  waiting for lock "
+            f"'schema-change:orders' (held by session {first} step change" in waited.stdout
+        )
         (tmp_path / "release").touch()
         out, err = holder.communicate(timeout=60)
         assert holder.returncode == 0, out + err
@@ -105,7 +110,10 @@ def test_the_lock_dies_with_its_holder(tmp_path: Path) -> None:
     first, second = new(sessions, path), new(sessions, path)
     holder = subprocess.Popen(
         [sys.executable, "-m", "dwtui", "run", first, "--sessions-dir", str(sessions)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while not (tmp_path / "holding").exists():
         assert holder.poll() is None and time.monotonic() < deadline
@@ -119,15 +127,21 @@ def test_the_lock_dies_with_its_holder(tmp_path: Path) -> None:
     assert ran.returncode == 0, ran.stdout + ran.stderr
 
 
-@pytest.mark.parametrize(("lock", "message"), [
-    ('{ name = "bad name" }', "'bad name' is not a lock name"),
-    ('{ timeout = 5 }', "lock: missing 'name' (required in lock)"),
-    ('{ name = "x", timeout = -1 }', "lock.timeout: must be 0 or more seconds"),
-])
+@pytest.mark.parametrize(
+    ("lock", "message"),
+    [
+        ('{ name = "bad name" }', "'bad name' is not a lock name"),
+        ("{ timeout = 5 }", "lock: missing 'name' (required in lock)"),
+        ('{ name = "x", timeout = -1 }', "lock.timeout: must be 0 or more seconds"),
+    ],
+)
 def test_check_refuses_a_bad_lock(tmp_path: Path, lock: str, message: str) -> None:
     path = write(tmp_path)
-    path.write_text(path.read_text().replace(
-        'lock = { name = "schema-change:orders", timeout = 0.5 }', f"lock = {lock}"))
+    path.write_text(
+        path.read_text().replace(
+            'lock = { name = "schema-change:orders", timeout = 0.5 }', f"lock = {lock}"
+        )
+    )
     problems = [str(p) for p in check_files([path])]
     assert any(message in p and ":22:" in p for p in problems), problems
 
@@ -150,6 +164,13 @@ def test_a_planted_link_in_place_of_the_lock_file_fails_the_step(tmp_path: Path)
 def test_two_lock_names_never_share_a_lock_file(tmp_path: Path) -> None:
     from dwtui.engine.step_lock import lock_path
 
-    names = ["schema-change:orders", "schema-change_orders", "schema-change.orders",
-             "schema-change-orders", "a:b:c", "a_b:c", "a:b_c"]
+    names = [
+        "schema-change:orders",
+        "schema-change_orders",
+        "schema-change.orders",
+        "schema-change-orders",
+        "a:b:c",
+        "a_b:c",
+        "a:b_c",
+    ]
     assert len({lock_path(tmp_path, name) for name in names}) == len(names)

@@ -55,8 +55,9 @@ def test_the_engine_runs_it_with_the_session_variables_and_records_it(tmp_path: 
     checklist = load_checklist(write(tmp_path))
     store = SessionStore(tmp_path / "sessions")
     session = store.create(checklist, None, "ci")
-    engine = Engine(checklist, session, store, operator="ci",
-                    environ={"TEST_INTERACTIVE_TOKEN": "s3cr3t-t0ken"})
+    engine = Engine(
+        checklist, session, store, operator="ci", environ={"TEST_INTERACTIVE_TOKEN": "s3cr3t-t0ken"}
+    )
     result = engine.run_step("poke")
     assert result.ok and result.exit_code == 3
     expected = f"hello there|hello there|s3cr3t-t0ken|{session.id}\n"
@@ -74,21 +75,43 @@ def test_the_engine_runs_it_with_the_session_variables_and_records_it(tmp_path: 
 
 
 def test_kubernetes_and_docker_argv_keep_secrets_off_the_command_line() -> None:
-    kube = TargetSpec("k", "kubernetes", settings={"namespace": "shop", "deployment": "api",
-                                                    "container": "app", "context": "staging"})
+    kube = TargetSpec(
+        "k",
+        "kubernetes",
+        settings={
+            "namespace": "shop",
+            "deployment": "api",
+            "container": "app",
+            "context": "staging",
+        },
+    )
     argv, shown = interactive_argv(kube, {}, {"DWTUI_V_env": "staging"})
-    assert argv == ["kubectl", "--context", "staging", "-n", "shop", "exec", "-it", "deploy/api",
-                    "-c", "app", "--", "env", "DWTUI_V_env=staging", "sh"]
+    assert argv == [
+        "kubectl",
+        "--context",
+        "staging",
+        "-n",
+        "shop",
+        "exec",
+        "-it",
+        "deploy/api",
+        "-c",
+        "app",
+        "--",
+        "env",
+        "DWTUI_V_env=staging",
+        "sh",
+    ]
     assert shown == "kubectl --context staging -n shop exec -it deploy/api -c app -- sh"
     docker = TargetSpec("d", "docker", settings={"service": "web", "project": "shop"})
     argv, _ = interactive_argv(docker, {"shell": "bash"}, {"DWTUI_V_token": "s3cr3t"})
-    assert argv == ["docker", "compose", "-p", "shop", "exec", "-e", "DWTUI_V_token", "web",
-                    "bash"]
+    assert argv == ["docker", "compose", "-p", "shop", "exec", "-e", "DWTUI_V_token", "web", "bash"]
     assert "s3cr3t" not in " ".join(argv)
 
 
 def test_headless_refuses_it_with_one_clear_line(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     checklist = load_checklist(write(tmp_path))
     store = SessionStore(tmp_path / "sessions")
     sid = store.create(checklist, None, "ci").id
@@ -101,8 +124,11 @@ def test_headless_refuses_it_with_one_clear_line(
 
 def test_check_knows_the_kind(tmp_path: Path) -> None:
     path = write(tmp_path)
-    path.write_text(path.read_text().replace('kind = "shell.interactive"',
-                                             'kind = "shell.interactive"\ncwd = "/"'))
+    path.write_text(
+        path.read_text().replace(
+            'kind = "shell.interactive"', 'kind = "shell.interactive"\ncwd = "/"'
+        )
+    )
     assert any("cwd: unknown field" in str(p) for p in check_files([path]))
 
 
@@ -115,8 +141,10 @@ async def test_tui_says_when_the_terminal_cannot_be_handed_over(tmp_path: Path) 
         await pilot.pause()
         assert screen.select_step("poke")
         await pilot.press("r")
-        await wait_for(pilot, lambda: any("cannot be handed to a shell" in n.message
-                                          for n in app._notifications))
+        await wait_for(
+            pilot,
+            lambda: any("cannot be handed to a shell" in n.message for n in app._notifications),
+        )
     assert ws.store.load(sid).steps["poke"].attempts == []
 
 
@@ -137,8 +165,10 @@ def test_the_real_tui_suspends_runs_the_shell_and_comes_back(tmp_path: Path) -> 
     pid, fd = pty.fork()
     if pid == 0:  # the child: the real app on the pseudo-terminal
         os.environ.update(TERM="xterm-256color")
-        os.execv(sys.executable, dwtui_argv("resume", sid, "--sessions-dir", str(store.root),
-                                            "--operator", "ci"))
+        os.execv(
+            sys.executable,
+            dwtui_argv("resume", sid, "--sessions-dir", str(store.root), "--operator", "ci"),
+        )
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     screen = bytearray()
 

@@ -44,8 +44,13 @@ retry = {retry}
 """
 
 
-def write(tmp_path: Path, *, need: int = 3, retry: str = "{ attempts = 5, interval = 0.1 }",
-          name: str = "retry.toml") -> Path:
+def write(
+    tmp_path: Path,
+    *,
+    need: int = 3,
+    retry: str = "{ attempts = 5, interval = 0.1 }",
+    name: str = "retry.toml",
+) -> Path:
     path = tmp_path / name
     path.write_text(CHECKLIST.format(counter=tmp_path / "count", need=need, retry=retry))
     return path
@@ -57,7 +62,8 @@ def session_of(tmp_path: Path, path: Path) -> tuple[SessionStore, str]:
 
 
 def test_step_is_retried_until_its_expectations_pass_and_every_try_is_kept(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     store, sid = session_of(tmp_path, write(tmp_path))
     assert run([sid, "--sessions-dir", str(store.root)]) == 0
     printed = capsys.readouterr().out
@@ -75,8 +81,9 @@ def test_step_is_retried_until_its_expectations_pass_and_every_try_is_kept(
 
 
 def test_gives_up_after_the_attempts_and_fails(tmp_path: Path) -> None:
-    store, sid = session_of(tmp_path, write(tmp_path, need=99,
-                                            retry="{ attempts = 3, interval = 0 }"))
+    store, sid = session_of(
+        tmp_path, write(tmp_path, need=99, retry="{ attempts = 3, interval = 0 }")
+    )
     assert run([sid, "--sessions-dir", str(store.root)]) == 1
     session = store.load(sid)
     assert len(session.steps["wait-ready"].attempts) == 3
@@ -85,8 +92,9 @@ def test_gives_up_after_the_attempts_and_fails(tmp_path: Path) -> None:
 
 
 def test_timeout_bounds_the_tries(tmp_path: Path) -> None:
-    store, sid = session_of(tmp_path, write(tmp_path, need=99,
-                                            retry="{ timeout = 0.6, interval = 0.25 }"))
+    store, sid = session_of(
+        tmp_path, write(tmp_path, need=99, retry="{ timeout = 0.6, interval = 0.25 }")
+    )
     started = time.monotonic()
     assert run([sid, "--sessions-dir", str(store.root)]) == 1
     assert time.monotonic() - started < 5
@@ -95,12 +103,16 @@ def test_timeout_bounds_the_tries(tmp_path: Path) -> None:
 
 
 def test_sigint_stops_the_waiting_at_once(tmp_path: Path) -> None:
-    store, sid = session_of(tmp_path, write(tmp_path, need=99,
-                                            retry="{ attempts = 5, interval = 60 }"))
+    store, sid = session_of(
+        tmp_path, write(tmp_path, need=99, retry="{ attempts = 5, interval = 60 }")
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "dwtui.headless", sid, "--sessions-dir", str(store.root)],
-        cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1"),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     assert proc.stdout is not None
     seen = ""
@@ -125,11 +137,12 @@ def test_check_reports_bad_retry_with_its_position(tmp_path: Path) -> None:
     path = write(tmp_path, retry="{ interval = 3 }", name="b.toml")
     assert any("needs attempts or timeout" in str(p) for p in check_files([path]))
     manual = tmp_path / "m.toml"
-    manual.write_text('[checklist]\nid = "m"\ntitle = "M"\n[[phases]]\nid = "p"\ntitle = "P"\n'
-                      '[[phases.steps]]\nid = "s"\ntitle = "S"\nkind = "manual"\n'
-                      'retry = { attempts = 3 }\n')
-    assert any("cannot be retried" in str(p) and ":11:1:" in str(p)
-               for p in check_files([manual]))
+    manual.write_text(
+        '[checklist]\nid = "m"\ntitle = "M"\n[[phases]]\nid = "p"\ntitle = "P"\n'
+        '[[phases.steps]]\nid = "s"\ntitle = "S"\nkind = "manual"\n'
+        "retry = { attempts = 3 }\n"
+    )
+    assert any("cannot be retried" in str(p) and ":11:1:" in str(p) for p in check_files([manual]))
 
 
 def test_engine_progress_listener_hears_each_try(tmp_path: Path) -> None:
@@ -138,20 +151,20 @@ def test_engine_progress_listener_hears_each_try(tmp_path: Path) -> None:
     engine = Engine(load_checklist(write(tmp_path, need=3)), session, store, operator="ci")
     heard: list[str] = []
     engine.progress_listeners.append(lambda step_id, line: heard.append(f"{step_id}: {line}"))
-    assert "retry: until expect passes: up to 5 tries, 0.1 s apart" in engine.preview(
-        "wait-ready")
+    assert "retry: until expect passes: up to 5 tries, 0.1 s apart" in engine.preview("wait-ready")
     result = engine.run_step("wait-ready")
     assert result.ok and result.attempt == 3
-    assert heard == ["wait-ready: try 1/5 failed: output does not contain 'n=3'; next in 0.1 s",
-                     "wait-ready: try 2/5 failed: output does not contain 'n=3'; next in 0.1 s",
-                     "wait-ready: try 3/5 passed"]
+    assert heard == [
+        "wait-ready: try 1/5 failed: output does not contain 'n=3'; next in 0.1 s",
+        "wait-ready: try 2/5 failed: output does not contain 'n=3'; next in 0.1 s",
+        "wait-ready: try 3/5 passed",
+    ]
 
 
 async def test_tui_log_pane_shows_the_tries_and_k_stops_the_waiting(tmp_path: Path) -> None:
     from dwtui.screens.modals import ConfirmScreen
 
-    ws = make_workspace(tmp_path, write(tmp_path, need=99,
-                                        retry="{ attempts = 9, interval = 60 }"))
+    ws = make_workspace(tmp_path, write(tmp_path, need=99, retry="{ attempts = 9, interval = 60 }"))
     checklist = load_checklist(ws.checklists_dir / "retry.toml")
     sid = ws.store.create(checklist, None, ws.operator).id
     app = open_app(ws, sid)
@@ -169,9 +182,13 @@ async def test_tui_log_pane_shows_the_tries_and_k_stops_the_waiting(tmp_path: Pa
         await wait_for(pilot, lambda: c.status("wait-ready") == "failed")
         await wait_for(pilot, lambda: "next in 60 s" in shown())
         assert "try 1/9 failed: output does not contain 'n=99'" in shown()
-        await wait_for(pilot, lambda: any(
-            "Wait until ready: try 1/9 failed" in n.message and "next in 60 s" in n.message
-            for n in app._notifications))
+        await wait_for(
+            pilot,
+            lambda: any(
+                "Wait until ready: try 1/9 failed" in n.message and "next in 60 s" in n.message
+                for n in app._notifications
+            ),
+        )
         started = time.monotonic()
         await pilot.press("k")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
@@ -187,8 +204,9 @@ def test_editing_a_retry_shows_as_an_edited_step(tmp_path: Path) -> None:
     from dwtui.engine.changes import step_fingerprint
 
     one = load_checklist(write(tmp_path, name="a.toml")).step("wait-ready")
-    other = load_checklist(write(tmp_path, retry="{ attempts = 9, interval = 0.1 }",
-                                 name="b.toml")).step("wait-ready")
+    other = load_checklist(
+        write(tmp_path, retry="{ attempts = 9, interval = 0.1 }", name="b.toml")
+    ).step("wait-ready")
     assert step_fingerprint(one) != step_fingerprint(other)
 
 

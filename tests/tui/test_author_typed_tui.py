@@ -42,8 +42,9 @@ async def test_a_prompted_value_of_the_wrong_type_is_refused(tmp_path: Path) -> 
     source = tmp_path / "typed-tui.toml"
     source.write_text(CHECKLIST.format(out=out))
     ws = make_workspace(tmp_path / "ws", source)
-    sid = ws.store.create(load_checklist(ws.checklists_dir / "typed-tui.toml"), None,
-                          ws.operator).id
+    sid = ws.store.create(
+        load_checklist(ws.checklists_dir / "typed-tui.toml"), None, ws.operator
+    ).id
     app = open_app(ws, sid)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)

@@ -83,18 +83,23 @@ def setup(tmp_path: Path, **variables: str) -> tuple[SessionStore, str, Path]:
 
 
 def test_steps_and_phases_skip_when_their_condition_does_not_hold(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     store, sid, out = setup(tmp_path)
     assert run([sid, "--sessions-dir", str(store.root)]) == 0
     assert out.read_text().split() == ["real", "many"]
     session = store.load(sid)
     statuses = {sid: state.status for sid, state in session.steps.items()}
-    assert statuses == {"count": "passed", "real-write": "passed", "prod-only": "skipped",
-                        "many-rows": "passed", "few-rows": "skipped",
-                        "cleanup-step": "skipped"}
+    assert statuses == {
+        "count": "passed",
+        "real-write": "passed",
+        "prod-only": "skipped",
+        "many-rows": "passed",
+        "few-rows": "skipped",
+        "cleanup-step": "skipped",
+    }
     skipped = {e.step: e.detail for e in session.events if e.kind == "step.skipped"}
-    assert skipped["prod-only"] == ('when (step) env in ["prod", "production"]: '
-                                    'env is "staging"')
+    assert skipped["prod-only"] == ('when (step) env in ["prod", "production"]: env is "staging"')
     assert skipped["few-rows"] == 'when (step) rows < 5: rows is "7"'
     assert skipped["cleanup-step"].startswith("when (phase cleanup) env not in")
     assert session.steps["prod-only"].notes[0].text.startswith("skipped: when (step)")
@@ -123,13 +128,18 @@ def test_check_reports_bad_conditions_with_their_position(tmp_path: Path) -> Non
     def line_of(needle: str) -> int:
         return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
 
-    assert any(f":{line_of('dryrun')}:10:" in m and "'dryrun' is not defined" in m
-               and "dry_run" in m for m in messages), messages
-    assert any(f":{line_of('in = ' + chr(34))}:" in m and "in takes a list of values" in m
-               for m in messages), messages
+    assert any(
+        f":{line_of('dryrun')}:10:" in m and "'dryrun' is not defined" in m and "dry_run" in m
+        for m in messages
+    ), messages
+    assert any(
+        f":{line_of('in = ' + chr(34))}:" in m and "in takes a list of values" in m
+        for m in messages
+    ), messages
     assert any(f":{line_of('small')}:" in m and "comparison" in m for m in messages), messages
-    assert any(f":{line_of('not_in')}:1:" in m and "exactly one of" in m
-               for m in messages), messages
+    assert any(f":{line_of('not_in')}:1:" in m and "exactly one of" in m for m in messages), (
+        messages
+    )
     assert len(messages) == 4, messages
 
 
@@ -138,8 +148,7 @@ async def test_tui_run_skips_and_says_why(tmp_path: Path) -> None:
     source = tmp_path / "when.toml"
     source.write_text(CHECKLIST.format(out=out))
     ws = make_workspace(tmp_path / "ws", source)
-    sid = ws.store.create(load_checklist(ws.checklists_dir / "when.toml"), None,
-                          ws.operator).id
+    sid = ws.store.create(load_checklist(ws.checklists_dir / "when.toml"), None, ws.operator).id
     app = open_app(ws, sid)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
@@ -178,7 +187,7 @@ def test_the_online_column_runbook_skips_the_backfill_of_an_empty_table(tmp_path
         ran = dwtui(sessions, dsn, "run", session, "--yes", "--manual-done")
         assert ran.returncode == 0, ran.stdout + ran.stderr
         line = next(t for t in ran.stdout.splitlines() if " backfill " in f" {t} ")
-        assert line.startswith("skipped") and "total_rows is \"0\"" in line, line
+        assert line.startswith("skipped") and 'total_rows is "0"' in line, line
         assert column(dsn) == ("NO",)
     finally:
         redis("DEL", lock_key)
@@ -192,12 +201,14 @@ def test_a_running_step_is_never_marked_skipped_under_it(tmp_path: Path) -> None
     from dwtui.engine.results import StepBusy
 
     path = tmp_path / "busy.toml"
-    path.write_text('[checklist]\nid = "b"\ntitle = "B"\n[vars]\nflag = "on"\n'
-                    '[[phases]]\nid = "p"\ntitle = "P"\n'
-                    '[[phases.steps]]\nid = "s"\ntitle = "S"\nkind = "shell"\n'
-                    'command = "echo no"\nexpect = { contains = "yes" }\n'
-                    'when = { var = "flag", equals = "on" }\n'
-                    'retry = { attempts = 3, interval = 30 }\n')
+    path.write_text(
+        '[checklist]\nid = "b"\ntitle = "B"\n[vars]\nflag = "on"\n'
+        '[[phases]]\nid = "p"\ntitle = "P"\n'
+        '[[phases.steps]]\nid = "s"\ntitle = "S"\nkind = "shell"\n'
+        'command = "echo no"\nexpect = { contains = "yes" }\n'
+        'when = { var = "flag", equals = "on" }\n'
+        "retry = { attempts = 3, interval = 30 }\n"
+    )
     checklist = load_checklist(path)
     store = SessionStore(tmp_path / "sessions")
     engine = Engine(checklist, store.create(checklist, None, "ci"), store, operator="ci")
@@ -286,8 +297,10 @@ def test_a_rollback_undoes_only_what_the_run_got_to(tmp_path: Path) -> None:
     assert out.read_text().split() == ["added", "indexed", "drop-index", "drop-column"]
     session = store.load(sid)
     skipped = [e.detail for e in session.events if e.kind == "step.skipped"]
-    assert skipped == ['when (step) step add-trigger in ["passed", "failed", "interrupted"]: '
-                       'add-trigger is "pending"']
+    assert skipped == [
+        'when (step) step add-trigger in ["passed", "failed", "interrupted"]: '
+        'add-trigger is "pending"'
+    ]
     assert any(e.kind == "scenario.completed" for e in session.events)
 
 
@@ -298,7 +311,8 @@ def test_check_refuses_bad_step_conditions(tmp_path: Path) -> None:
     text = text.replace('step = "add-column", equals', 'step = "add-column", var = "out", equals')
     path.write_text(text)
     messages = [str(p) for p in check_files([path])]
-    assert any("'add-triger' names no step (did you mean 'add-trigger'?)" in m
-               for m in messages), messages
+    assert any("'add-triger' names no step (did you mean 'add-trigger'?)" in m for m in messages), (
+        messages
+    )
     assert any("not_in: a step condition compares the step's status" in m for m in messages)
     assert any("when names either var or step" in m for m in messages), messages

@@ -62,8 +62,9 @@ def _controller(tmp_path: Path) -> tuple[SessionController, Engine]:
     path.write_text(CHECKLIST.format(env_file=env_file), encoding="utf-8")
     checklist = load_checklist(path)
     store = SessionStore(tmp_path / "sessions", durable=False)
-    engine = Engine(checklist, store.create(checklist, None, "ana"), store, operator="ana",
-                    environ={})
+    engine = Engine(
+        checklist, store.create(checklist, None, "ana"), store, operator="ana", environ={}
+    )
     return SessionController(checklist, engine.session, store, engine, "ana"), engine
 
 
@@ -75,7 +76,11 @@ def test_flags_show_the_last_verified_value_step_and_time(tmp_path: Path) -> Non
     [row] = controller.flag_rows()
     attempt = engine.session.steps["verify-flag"].attempts[0]
     assert (row.expected, row.actual, row.source, row.at) == (
-        "true", "true", "verify-flag", attempt.ended_at)
+        "true",
+        "true",
+        "verify-flag",
+        attempt.ended_at,
+    )
     # A rollback's verification is newer: it is what the flag last was.
     assert engine.run_step("unset-flag").ok and engine.run_step("verify-off").ok
     [row] = controller.flag_rows()

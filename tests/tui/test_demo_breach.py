@@ -30,19 +30,44 @@ from tests.helpers.tui_support import wait_for
 ROOT = REPO_ROOT
 CHECKLIST = ROOT / "checklists" / "p5_t6_staging_dual_write.toml"
 OPERATOR = "rehearsal@ci"
-SCENARIO_STEPS = ("rb1-disable", "rb1-restart", "rb1-wait", "rb1-verify-disabled",
-                  "rb1-verify-env", "rb1-notify")
+SCENARIO_STEPS = (
+    "rb1-disable",
+    "rb1-restart",
+    "rb1-wait",
+    "rb1-verify-disabled",
+    "rb1-verify-env",
+    "rb1-notify",
+)
 
 
 def _demo(tmp: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Path]:
     sessions = tmp / "sessions"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DWTUI_")}
-    env.update(DWTUI_DEMO_DBNAME=f"dwtui_breach_{secrets.token_hex(4)}",
-               DWTUI_OPERATOR=OPERATOR, DWTUI_BACKUP_DIR=str(tmp / "backups"))
+    env.update(
+        DWTUI_DEMO_DBNAME=f"dwtui_breach_{secrets.token_hex(4)}",
+        DWTUI_OPERATOR=OPERATOR,
+        DWTUI_BACKUP_DIR=str(tmp / "backups"),
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "dwtui", "demo", "--headless", "--time-factor", "0.02",
-         "--sessions-dir", str(sessions), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+        [
+            sys.executable,
+            "-m",
+            "dwtui",
+            "demo",
+            "--headless",
+            "--time-factor",
+            "0.02",
+            "--sessions-dir",
+            str(sessions),
+            *args,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert "Traceback" not in done.stderr, done.stderr
     return done, sessions
 
@@ -56,10 +81,14 @@ def _session_id(done: subprocess.CompletedProcess[str]) -> str:
 def test_error_spike_breaches_exit_4_and_status_and_report_show_it(tmp_path: Path) -> None:
     done, sessions = _demo(tmp_path, "--fault", "error-spike-after-enable")
     assert done.returncode == 4, done.stdout + done.stderr
-    assert "guard api-5xx-rate (5xx share of the team API's requests) breached: 2 failing " \
+    assert (
+        "guard api-5xx-rate (5xx share of the team API's requests) breached: 2 failing "
         "samples in a row (> 0.05)" in done.stderr
-    assert "rollback scenario: disable-dual-write (dwtui run --scenario " \
+    )
+    assert (
+        "rollback scenario: disable-dual-write (dwtui run --scenario "
         "disable-dual-write)" in done.stderr
+    )
     assert "stopped at step observe-after-enable" in done.stderr
     sid = _session_id(done)
     session = SessionStore(sessions).load(sid)
@@ -71,7 +100,12 @@ def test_error_spike_breaches_exit_4_and_status_and_report_show_it(tmp_path: Pat
 
     status = subprocess.run(
         [sys.executable, "-m", "dwtui", "status", sid, "--sessions-dir", str(sessions)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert status.returncode == 0, status.stderr
     for text in (status.stdout, Path(done.stdout.strip().splitlines()[-1]).read_text()):
         guards = text.split("Guards", 1)[1]
@@ -85,8 +119,9 @@ def test_error_spike_breaches_exit_4_and_status_and_report_show_it(tmp_path: Pat
 def test_on_breach_rollback_runs_the_emergency_scenario_and_ends_rolled_back(
     tmp_path: Path,
 ) -> None:
-    done, sessions = _demo(tmp_path, "--fault", "error-spike-after-enable",
-                           "--on-breach", "rollback")
+    done, sessions = _demo(
+        tmp_path, "--fault", "error-spike-after-enable", "--on-breach", "rollback"
+    )
     assert done.returncode == 4, done.stdout + done.stderr
     assert "--on-breach rollback: running scenario disable-dual-write" in done.stderr
     assert "session rolled back" in done.stderr
@@ -97,12 +132,13 @@ def test_on_breach_rollback_runs_the_emergency_scenario_and_ends_rolled_back(
 
 
 @pytest.mark.parametrize("fault", ["slow-db", "latency-creep"])
-def test_slow_faults_trip_the_p95_guard_against_its_baseline(tmp_path: Path,
-                                                             fault: str) -> None:
+def test_slow_faults_trip_the_p95_guard_against_its_baseline(tmp_path: Path, fault: str) -> None:
     done, sessions = _demo(tmp_path, "--fault", fault)
     assert done.returncode == 4, done.stdout + done.stderr
-    assert "guard api-p95-latency (p95 latency of the team API (ms) against the baseline) " \
+    assert (
+        "guard api-p95-latency (p95 latency of the team API (ms) against the baseline) "
         "breached: 2 failing samples in a row (> baseline + 250: > " in done.stderr
+    )
     session = SessionStore(sessions).load(_session_id(done))
     record = session.guards["api-p95-latency"]
     limit = float(record["limits"]["failing"].removeprefix("> "))
@@ -111,7 +147,8 @@ def test_slow_faults_trip_the_p95_guard_against_its_baseline(tmp_path: Path,
 
 
 async def test_pilot_breach_modal_preselects_the_scenario_and_y_rolls_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from dwtui.app import DwtuiApp
     from dwtui.desk.workspace import Workspace
@@ -119,25 +156,39 @@ async def test_pilot_breach_modal_preselects_the_scenario_and_y_rolls_back(
     from dwtui.screens.message_confirm import MessageConfirmScreen
     from dwtui.screens.scenario import ScenarioScreen
 
-    world = DemoWorld(dbname=f"dwtui_breach_tui_{secrets.token_hex(4)}", workdir=tmp_path / "w",
-                      faults=["error-spike-after-enable"], traffic=5.0, observe_seconds=120)
+    world = DemoWorld(
+        dbname=f"dwtui_breach_tui_{secrets.token_hex(4)}",
+        workdir=tmp_path / "w",
+        faults=["error-spike-after-enable"],
+        traffic=5.0,
+        observe_seconds=120,
+    )
     world.start()
     try:
         for name, value in world.environ().items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("DWTUI_BACKUP_DIR", str(tmp_path / "backups"))
         store = SessionStore(tmp_path / "sessions")
-        session = store.create(load_checklist(CHECKLIST), "staging-k8s", OPERATOR,
-                               world.variables())
+        session = store.create(
+            load_checklist(CHECKLIST), "staging-k8s", OPERATOR, world.variables()
+        )
         # Up to the restarted pods, headless; the operator takes it from the observation on.
         args = argparse.Namespace(
-            session=session.id, sessions_dir=str(store.root), operator=OPERATOR, phase=None,
-            until="verify-flags-in-app", scenario=None, yes=True, manual_done=True)
+            session=session.id,
+            sessions_dir=str(store.root),
+            operator=OPERATOR,
+            phase=None,
+            until="verify-flags-in-app",
+            scenario=None,
+            yes=True,
+            manual_done=True,
+        )
         out = io.StringIO()
         assert headless.main(args, out=out) == 0, out.getvalue()
 
-        workspace = Workspace(store=SessionStore(store.root), operator=OPERATOR,
-                              checklists_dir=CHECKLIST.parent)
+        workspace = Workspace(
+            store=SessionStore(store.root), operator=OPERATOR, checklists_dir=CHECKLIST.parent
+        )
         app = DwtuiApp(workspace, opened=workspace.open(session.id))
         async with app.run_test(size=(140, 45)) as pilot:
             screen = app.main_screen
@@ -149,15 +200,16 @@ async def test_pilot_breach_modal_preselects_the_scenario_and_y_rolls_back(
             modal = app.screen
             assert isinstance(modal, BreachScreen)
             assert (modal.breach.guard_id, modal.breach.scenario) == (
-                "api-5xx-rate", "disable-dual-write")
+                "api-5xx-rate",
+                "disable-dual-write",
+            )
             assert [s["state"] for s in modal.breach.samples][-2:] == ["failing", "failing"]
             c = app.controller
             assert c is not None and c.engine.freeze.reason
             await pilot.press("y")  # the one confirmation: the scenario's steps run
             await wait_for(pilot, lambda: isinstance(app.screen, ScenarioScreen))
             # ...up to the team notification, whose text the operator sees before it goes.
-            await wait_for(pilot, lambda: isinstance(app.screen, MessageConfirmScreen),
-                           rounds=2400)
+            await wait_for(pilot, lambda: isinstance(app.screen, MessageConfirmScreen), rounds=2400)
             assert [c.status(s) for s in SCENARIO_STEPS[:-1]] == ["passed"] * 5
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: c.status("rb1-notify") == "passed", rounds=2400)

@@ -76,7 +76,8 @@ async def test_a_breach_freezes_the_run_and_y_runs_the_preselected_rollback(
         assert isinstance(modal, BreachScreen)
         assert modal.breach.scenario == "disable-dual-write"
         assert "2 failing samples in a row (> 5)" in str(
-            modal.query_one("#breach-reason", Label).render())
+            modal.query_one("#breach-reason", Label).render()
+        )
         evidence = str(modal.query_one("#breach-evidence", Static).render())
         assert evidence.count("failing") >= 2 and "9" in evidence
         steps = str(modal.query_one("#breach-steps", Static).render())
@@ -91,8 +92,10 @@ async def test_a_breach_freezes_the_run_and_y_runs_the_preselected_rollback(
             pass
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, ScenarioScreen))
-        await wait_for(pilot, lambda: app.controller is not None
-                       and app.controller.status("rb-check") == "passed")
+        await wait_for(
+            pilot,
+            lambda: app.controller is not None and app.controller.status("rb-check") == "passed",
+        )
         assert app.controller is not None
         assert app.controller.status("rb-disable") == "passed"
         assert app.controller.status("say-hello") == "pending"
@@ -121,8 +124,12 @@ async def test_run_on_a_forward_step_while_frozen_says_so_and_asks_nothing(
         await wait_for(pilot, lambda: not isinstance(app.screen, BreachScreen))
         assert main_screen(app).select_step("say-hello")
         await pilot.press("r")
-        await wait_for(pilot, lambda: any("Not run: Say hello — the run is frozen" in n.message
-                                          for n in app._notifications))
+        await wait_for(
+            pilot,
+            lambda: any(
+                "Not run: Say hello — the run is frozen" in n.message for n in app._notifications
+            ),
+        )
         assert app.screen is main_screen(app)  # no confirmation was asked
         assert app.controller is not None and app.controller.status("say-hello") == "pending"
 
@@ -176,9 +183,14 @@ async def test_a_follower_sees_the_drivers_breach(tmp_path: Path) -> None:
             await wait_for(pilot, lambda: "breached" in _label(app))
             flag = main_screen(app).query_one("#frozen-flag", Label)
             await wait_for(pilot, lambda: "FROZEN" in str(flag.render()))
-            await wait_for(pilot, lambda: any(
-                "Guard errors breached: 2 failing samples in a row" in n.message
-                and "disable-dual-write" in n.message for n in app._notifications))
+            await wait_for(
+                pilot,
+                lambda: any(
+                    "Guard errors breached: 2 failing samples in a row" in n.message
+                    and "disable-dual-write" in n.message
+                    for n in app._notifications
+                ),
+            )
             assert not isinstance(app.screen, BreachScreen)  # the driver decides
     finally:
         runner.close()
@@ -190,8 +202,10 @@ async def test_an_inconclusive_guard_asks_the_operator(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: "watching" in _label(app))
         value.write_text("not a number\n")
-        await wait_for(pilot, lambda: any("Guard errors is inconclusive" in n.message
-                                          for n in app._notifications))
+        await wait_for(
+            pilot,
+            lambda: any("Guard errors is inconclusive" in n.message for n in app._notifications),
+        )
         assert "inconclusive ?" in _label(app)
 
 
@@ -212,8 +226,10 @@ async def test_handing_off_stops_the_guards_and_taking_the_wheel_restarts_them(
         assert engine is None or not any("guard errors stopped" in p for p in engine.problems)
         await pilot.press("t")
         assert app.controller.role == "driver"
-        await wait_for(pilot, lambda: screen.guard_runner is not None
-                       and screen.guard_runner.running() == ["errors"])
+        await wait_for(
+            pilot,
+            lambda: screen.guard_runner is not None and screen.guard_runner.running() == ["errors"],
+        )
 
 
 async def test_resuming_a_frozen_session_shows_its_breach_again(tmp_path: Path) -> None:
@@ -234,8 +250,12 @@ async def test_resuming_a_frozen_session_shows_its_breach_again(tmp_path: Path) 
         assert modal.breach.guard_id == "errors" and modal.breach.scenario == "disable-dual-write"
         assert "9" in str(modal.query_one("#breach-evidence", Static).render())
         await pilot.press("y")
-        await wait_for(pilot, lambda: again.controller is not None
-                       and again.controller.status("rb-check") == "passed")
+        await wait_for(
+            pilot,
+            lambda: (
+                again.controller is not None and again.controller.status("rb-check") == "passed"
+            ),
+        )
 
 
 async def test_g_shows_every_guard_with_its_conditions_counts_and_plot(tmp_path: Path) -> None:
@@ -251,7 +271,8 @@ async def test_g_shows_every_guard_with_its_conditions_counts_and_plot(tmp_path:
         assert "healthy < 1 · failing > 5 · 2 in a row · every 0.05 s" in conditions
         value.write_text("9\n")
         summary = plot.query_one(".guard-summary", Static)
-        await wait_for(pilot, lambda: "rollback scenario: disable-dual-write"
-                       in str(summary.render()))
+        await wait_for(
+            pilot, lambda: "rollback scenario: disable-dual-write" in str(summary.render())
+        )
         assert "errors (Error count): breached" in str(summary.render())
         await wait_for(pilot, lambda: 9.0 in list(plot.query_one(Sparkline).data or []))

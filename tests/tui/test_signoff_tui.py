@@ -76,13 +76,15 @@ async def test_a_watcher_approves_with_a_and_the_driver_runs_the_step(tmp_path: 
             await pilot.press("A")
             await wait_for(pilot, lambda: isinstance(app.screen, ApproveScreen))
             await pilot.press("y")
-            await wait_for(pilot, lambda: any("approved step drop for ana@box" in m
-                                              for m in _messages(app)))
+            await wait_for(
+                pilot, lambda: any("approved step drop for ana@box" in m for m in _messages(app))
+            )
         assert engine.run_step("drop").ok
     finally:
         driver_ws.release(sid)
-    [entry] = [e for e in Journal.in_dir(driver_ws.store.dir_of(sid)).read_from(0)[0]
-               if e.kind == APPROVAL]
+    [entry] = [
+        e for e in Journal.in_dir(driver_ws.store.dir_of(sid)).read_from(0)[0] if e.kind == APPROVAL
+    ]
     assert (entry.operator, entry.step) == ("ben@laptop", "drop")
     [record] = records(engine.session.events)
     assert record.driver == "ana@box" and record.approvals[0].approver == "ben@laptop"
@@ -99,8 +101,9 @@ async def test_the_drivers_own_a_is_refused(tmp_path: Path) -> None:
             screen = main_screen(app)
             screen.select_step("drop")
             await pilot.press("A")  # the seat refuses before any dialog: a driver never approves
-            await wait_for(pilot, lambda: any("You drive this session" in m
-                                              for m in _messages(app)))
+            await wait_for(
+                pilot, lambda: any("You drive this session" in m for m in _messages(app))
+            )
             assert not isinstance(app.screen, ApproveScreen)
     finally:
         driver_ws.release(sid)
@@ -116,15 +119,25 @@ async def test_the_driver_is_told_why_a_step_waits_and_when_it_was_approved(tmp_
             screen = main_screen(app)
             screen.select_step("drop")
             await pilot.press("r")
-            await wait_for(pilot, lambda: any("awaits sign-off: needs 1 approval from ben" in m
-                                              for m in _messages(app)))
-            await wait_for(pilot, lambda: "awaiting sign-off (asked by ana@box)"
-                           in str(screen.query_one("#detail-facts").render()))
+            await wait_for(
+                pilot,
+                lambda: any(
+                    "awaits sign-off: needs 1 approval from ben" in m for m in _messages(app)
+                ),
+            )
+            await wait_for(
+                pilot,
+                lambda: (
+                    "awaiting sign-off (asked by ana@box)"
+                    in str(screen.query_one("#detail-facts").render())
+                ),
+            )
             assert screen.controller.status("drop") == "pending"
             store = driver_ws.store
             approve(store, store.load(sid), screen.controller.checklist, "drop", "ben")
-            await wait_for(pilot, lambda: any("ben approved step drop" in m
-                                              for m in _messages(app)))
+            await wait_for(
+                pilot, lambda: any("ben approved step drop" in m for m in _messages(app))
+            )
             await pilot.press("r")
             await wait_for(pilot, lambda: screen.controller.status("drop") == "passed")
     finally:

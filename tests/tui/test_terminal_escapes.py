@@ -116,8 +116,12 @@ def test_status_piped_and_on_a_terminal(tmp_path: Path) -> None:
 def run_on_a_terminal(*args: str) -> bytes:
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
-        dwtui_argv(*args), cwd=ROOT, stdin=follower, stdout=follower,
-        stderr=follower, env=dict(os.environ, DWTUI_OPERATOR="ci", COLUMNS="250"),
+        dwtui_argv(*args),
+        cwd=ROOT,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=dict(os.environ, DWTUI_OPERATOR="ci", COLUMNS="250"),
     )
     os.close(follower)
     out = b""
@@ -188,18 +192,23 @@ async def test_step_detail_of_the_real_app_shows_the_summary_safely(tmp_path: Pa
         await wait_for(pilot, lambda: screen.select_step("evil"))
         detail = screen.query_one("#detail-facts")
         await wait_for(pilot, lambda: "pwned" in str(detail.render()))
-        shown = "".join(seg.text for y in range(detail.size.height)
-                        for seg in detail.render_line(y))
+        shown = "".join(
+            seg.text for y in range(detail.size.height) for seg in detail.render_line(y)
+        )
         assert "\x1b" not in shown and "pwned" in shown
-        log = "".join(seg.text for y in range(screen.log_view.line_count)
-                      for seg in screen.log_view.render_line(y))
+        log = "".join(
+            seg.text
+            for y in range(screen.log_view.line_count)
+            for seg in screen.log_view.render_line(y)
+        )
         assert "\x1b" not in log
         await wait_for(pilot, lambda: screen.select_step("use"))
         preview = screen.query_one("#detail-preview")
         await wait_for(pilot, lambda: "pwned" in str(preview.render()))
         await wait_for(pilot, lambda: preview.size.height >= 3)  # laid out with the url line
-        shown = "".join(seg.text for y in range(preview.size.height)
-                        for seg in preview.render_line(y))
+        shown = "".join(
+            seg.text for y in range(preview.size.height) for seg in preview.render_line(y)
+        )
         assert "\x1b" not in shown and "␛]0;pwned" in shown  # the captured value, made visible
 
 
@@ -222,10 +231,14 @@ def test_compare_shows_hostile_report_keys_safely(tmp_path: Path) -> None:
     evil = "\x1b]0;pwned\x07\x1b[2J"
     before = tmp_path / "before.json"
     after = tmp_path / "after.json"
-    before.write_text(f'{{"rows": 1, "{evil}gone": 1}}'.replace("\x1b", "\\u001b")
-                      .replace("\x07", "\\u0007"))
-    after.write_text(f'{{"rows": 2, "{evil}new": "{evil}"}}'.replace("\x1b", "\\u001b")
-                     .replace("\x07", "\\u0007"))
+    before.write_text(
+        f'{{"rows": 1, "{evil}gone": 1}}'.replace("\x1b", "\\u001b").replace("\x07", "\\u0007")
+    )
+    after.write_text(
+        f'{{"rows": 2, "{evil}new": "{evil}"}}'.replace("\x1b", "\\u001b").replace(
+            "\x07", "\\u0007"
+        )
+    )
     piped = dwtui("compare", str(before), str(after))
     assert piped.returncode == 0, piped.stderr
     assert_harmless(piped.stdout)

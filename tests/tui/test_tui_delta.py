@@ -42,12 +42,12 @@ def _real_run(tmp_path: Path) -> tuple[Workspace, str]:
     (reports / "before.json").write_text(json.dumps(BEFORE))
     (reports / "after.json").write_text(json.dumps(AFTER))
     server = RecordingServer()
-    server.reply("GET", "/api/vnext/teams/", json={"results": []},
-                 headers={"X-Query-Count": "3"})
+    server.reply("GET", "/api/vnext/teams/", json={"results": []}, headers={"X-Query-Count": "3"})
     try:
         checklist = load_checklist(ws.checklists_dir / "delta_view.toml")
-        session = ws.store.create(checklist, None, ws.operator,
-                                  {"reports": str(reports), "api_base": server.url})
+        session = ws.store.create(
+            checklist, None, ws.operator, {"reports": str(reports), "api_base": server.url}
+        )
         engine = Engine(checklist, session, ws.store, operator=ws.operator, environ=ws.environ)
         for step_id in STEPS:
             result = engine.run_step(step_id)
@@ -72,8 +72,11 @@ async def test_delta_view_after_a_real_compare_run(tmp_path: Path) -> None:
         # The headline metrics first, with their limits judged on the after value.
         assert names[:2] == ["mapping.coverage_pct  ✓ >= 80", "mapping.mapped_teams  ✓ >= 1"]
         assert rows["mapping.mapped_teams  ✓ >= 1"][1:4] == ["40", "41", "+1 (+2.5 %)"]
-        assert rows["mapping.coverage_pct  ✓ >= 80"][1:4] == ["80.00 %", "80.39 %",
-                                                            "+0.39 (+0.5 %)"]
+        assert rows["mapping.coverage_pct  ✓ >= 80"][1:4] == [
+            "80.00 %",
+            "80.39 %",
+            "+0.39 (+0.5 %)",
+        ]
         assert rows["totals.vnext_teams"][1:4] == ["50", "51", "+1 (+2.0 %)"]
         assert "totals.vnext_memberships" not in rows  # unchanged: counted, not listed
         assert rows["dual_write_health"][1:4] == ["null", "{5 keys}", "changed"]

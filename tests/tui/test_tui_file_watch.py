@@ -173,4 +173,3 @@ async def test_the_spinner_sleeps_while_no_step_runs(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: screen._frame >= frame + 2)  # it turns while it runs
         await wait_for(pilot, lambda: screen.controller.status("say-hello") == "passed")
         await wait_for(pilot, lambda: not spinner._active.is_set())
-

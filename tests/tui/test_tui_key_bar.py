@@ -14,10 +14,24 @@ from tests.helpers.tui_support import main_screen, make_workspace, new_session, 
 
 #: What the issue asks the footer to show on the main screen (key as displayed, label).
 MAIN_KEYS = [
-    ("space", "Done"), ("r", "Run"), ("R", "Re-run"), ("p", "Phase"), ("s", "Skip"),
-    ("x", "Fail"), ("k", "Cancel"), ("a", "Note"), ("j", "Next"), ("/", "Search"),
-    ("l", "Log"), ("f", "Flags"), ("c", "Criteria"), ("d", "Delta"), ("H", "Hand off"),
-    ("^r", "Rollback"), ("?", "Help"), ("q", "Quit"),
+    ("space", "Done"),
+    ("r", "Run"),
+    ("R", "Re-run"),
+    ("p", "Phase"),
+    ("s", "Skip"),
+    ("x", "Fail"),
+    ("k", "Cancel"),
+    ("a", "Note"),
+    ("j", "Next"),
+    ("/", "Search"),
+    ("l", "Log"),
+    ("f", "Flags"),
+    ("c", "Criteria"),
+    ("d", "Delta"),
+    ("H", "Hand off"),
+    ("^r", "Rollback"),
+    ("?", "Help"),
+    ("q", "Quit"),
 ]
 
 

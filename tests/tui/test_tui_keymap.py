@@ -85,11 +85,13 @@ async def test_a_description_names_the_key_the_keymap_gives(
     monkeypatch.setenv("DWTUI_KEYMAP", str(keymap))
     checklist = tmp_path / "src" / "tui_keys.toml"
     checklist.parent.mkdir()
-    checklist.write_text(SMALL.read_text().replace(
-        'description = "Read the **plan** before you start."',
-        'description = "Open the matrix ({key:app.rollback}), tick with {key:main.done}, '
-        '{key:no.such.binding} stays."',
-    ))
+    checklist.write_text(
+        SMALL.read_text().replace(
+            'description = "Read the **plan** before you start."',
+            'description = "Open the matrix ({key:app.rollback}), tick with {key:main.done}, '
+            '{key:no.such.binding} stays."',
+        )
+    )
     ws = make_workspace(tmp_path, checklist)
     sid = new_session(ws, checklist.name)
     app = open_app(ws, sid)
@@ -116,15 +118,22 @@ def test_every_key_named_in_a_shipped_checklist_is_a_real_binding() -> None:
 
     ids = {
         getattr(b, "id", None)
-        for module in (dwtui.screens.main, dwtui.screens.matrix, dwtui.screens.panels,
-                       dwtui.screens.scenario)
-        for cls in vars(module).values() if isinstance(cls, type)
-        for klass in cls.__mro__ for b in vars(klass).get("BINDINGS", [])
+        for module in (
+            dwtui.screens.main,
+            dwtui.screens.matrix,
+            dwtui.screens.panels,
+            dwtui.screens.scenario,
+        )
+        for cls in vars(module).values()
+        if isinstance(cls, type)
+        for klass in cls.__mro__
+        for b in vars(klass).get("BINDINGS", [])
     } | {b.id for b in DwtuiApp.BINDINGS if isinstance(b, Binding)}
     root = REPO_ROOT / "checklists"
     named = {
         (path.name, m.group(1))
-        for path in root.rglob("*.toml") for m in KEY_REFERENCE.finditer(path.read_text())
+        for path in root.rglob("*.toml")
+        for m in KEY_REFERENCE.finditer(path.read_text())
     }
     assert named, "the shipped checklists name keys through {key:ID}"
     assert {(name, key) for name, key in named if key not in ids} == set()

@@ -225,8 +225,11 @@ def test_follower_reports_growth_then_settles_once(tmp_path: Path) -> None:
     settled = threading.Event()
     index = LineIndex(log)
     follower = LogFollower(
-        index, lambda: changes.append(index.line_count), on_settled=settled.set,
-        busy_interval=0.001, idle_interval=0.01,
+        index,
+        lambda: changes.append(index.line_count),
+        on_settled=settled.set,
+        busy_interval=0.001,
+        idle_interval=0.01,
     ).start()
     try:
         with open(log, "ab") as handle:

@@ -19,7 +19,7 @@ from tests.helpers.tui_support import (
     wait_for,
 )
 
-CHECKLIST = '''
+CHECKLIST = """
 [checklist]
 id = "manual-ticks"
 title = "Manual ticks"
@@ -43,7 +43,7 @@ items = ["Backups are fresh", "On-call knows", "Dashboard open"]
 id = "go"
 title = "Go"
 kind = "manual"
-'''
+"""
 
 
 async def test_each_item_is_ticked_and_recorded_on_its_own(tmp_path: Path) -> None:
@@ -69,18 +69,24 @@ async def test_each_item_is_ticked_and_recorded_on_its_own(tmp_path: Path) -> No
         await pilot.press("up", "space")  # item 2
         assert app.screen.query_one(SelectionList).selected == [0, 2, 1]
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.controller is not None
-                       and app.controller.status("preflight") == "passed")
+        await wait_for(
+            pilot,
+            lambda: app.controller is not None and app.controller.status("preflight") == "passed",
+        )
         attempt = step_on_disk(ws, sid, "preflight")["attempts"][-1]
         assert attempt["evidence"]["checked_by_person"] is True
         assert [t["item"] for t in attempt["evidence"]["ticks"]] == [
-            "Backups are fresh", "On-call knows", "Dashboard open"]
+            "Backups are fresh",
+            "On-call knows",
+            "Dashboard open",
+        ]
         assert "ticked by " + OPERATOR in attempt["summary"]
         # A manual step without sub-items is confirmed by the key itself, as an attempt.
         screen.select_step("go")
         await pilot.press("space")
-        await wait_for(pilot, lambda: app.controller is not None
-                       and app.controller.status("go") == "passed")
+        await wait_for(
+            pilot, lambda: app.controller is not None and app.controller.status("go") == "passed"
+        )
     events = [e["kind"] for e in session_toml(ws, sid)["events"]]
     assert events.count("step.ticked") == 3
 

@@ -75,8 +75,10 @@ async def test_emergency_rollback_is_three_keys_from_the_main_screen(
         assert keys == ["ctrl+r", "enter", "y"]
         assert isinstance(app.screen, ScenarioScreen)
         # The whole scenario runs in order, no second question for the confirm step.
-        await wait_for(pilot, lambda: app.controller is not None
-                       and app.controller.status("rb-check") == "passed")
+        await wait_for(
+            pilot,
+            lambda: app.controller is not None and app.controller.status("rb-check") == "passed",
+        )
         assert app.controller is not None
         assert app.controller.status("rb-disable") == "passed"
     on_disk = step_on_disk(ws, sid, "rb-disable")
@@ -132,8 +134,7 @@ def _notify_checklist(tmp_path: Path, url: str) -> Path:
     checklist = tmp_path / "src" / "tui_notify.toml"
     checklist.parent.mkdir()
     checklist.write_text(
-        SMALL.read_text()
-        + f'\n[vars.hook]\ndefault = "{url}"\n'
+        SMALL.read_text() + f'\n[vars.hook]\ndefault = "{url}"\n'
         '\n[vars.reason]\ndefault = "a reason to fill in"\n'
         '\n[[phases]]\nid = "tell"\ntitle = "5. Tell"\n\n[[phases.steps]]\n'
         'id = "tell-team"\ntitle = "Tell the team"\nkind = "notify"\n'
@@ -162,14 +163,15 @@ async def test_a_message_is_shown_and_can_be_edited_before_it_is_sent(
         assert webhook.requests == []  # nothing sent while the operator reads it
         area.text = "Rolled back by ana@staging-box due to 5xx after the flag flip"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.controller is not None
-                       and app.controller.status("tell-team") == "passed")
+        await wait_for(
+            pilot,
+            lambda: app.controller is not None and app.controller.status("tell-team") == "passed",
+        )
     assert [r.json()["text"] for r in webhook.requests] == [
         "Rolled back by ana@staging-box due to 5xx after the flag flip"
     ]
     data = session_toml(ws, sid)
-    assert any(e["kind"] == "step.edited" and e.get("step") == "tell-team"
-               for e in data["events"])
+    assert any(e["kind"] == "step.edited" and e.get("step") == "tell-team" for e in data["events"])
 
 
 async def test_escape_sends_nothing(tmp_path: Path, webhook: RecordingServer) -> None:

@@ -26,10 +26,7 @@ from tests.helpers.tui_support import (
 
 
 def _files_containing(root: Path, needle: str) -> list[Path]:
-    return [
-        p for p in root.rglob("*")
-        if p.is_file() and needle.encode() in p.read_bytes()
-    ]
+    return [p for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
 
 
 async def test_secret_prompt_runs_the_step_and_keeps_the_secret_off_disk(
@@ -52,10 +49,14 @@ async def test_secret_prompt_runs_the_step_and_keeps_the_secret_off_disk(
         await pilot.press(*token)
         assert token not in str(field.render())  # masked while typed
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.controller is not None
-                       and app.controller.status("needs-token") == "passed")
-        await wait_for(pilot, lambda: any(f"token is {MASK}" in line
-                                          for line in screen.log_view.visible_text()))
+        await wait_for(
+            pilot,
+            lambda: app.controller is not None and app.controller.status("needs-token") == "passed",
+        )
+        await wait_for(
+            pilot,
+            lambda: any(f"token is {MASK}" in line for line in screen.log_view.visible_text()),
+        )
         log_text = "\n".join(screen.log_view.visible_text())
         assert token not in log_text
     on_disk = step_on_disk(ws, sid, "needs-token")
@@ -92,12 +93,11 @@ async def test_a_required_variable_is_asked_only_by_a_step_that_uses_it(tmp_path
     checklist = tmp_path / "src" / "tui_ticket.toml"
     checklist.parent.mkdir()
     text = SMALL.read_text().replace(
-        '[vars.api_token]\nsecret = true\n', '[vars.api_token]\nsecret = true\nrequired = true\n'
+        "[vars.api_token]\nsecret = true\n", "[vars.api_token]\nsecret = true\nrequired = true\n"
     )
     assert "required = true" in text
     checklist.write_text(
-        text
-        + '\n[vars.ticket]\nrequired = true\nenv = "DWTUI_TICKET"\n'
+        text + '\n[vars.ticket]\nrequired = true\nenv = "DWTUI_TICKET"\n'
         'description = "Change ticket of this run."\n'
         '\n[[phases]]\nid = "ticketed"\ntitle = "5. Ticketed"\n\n[[phases.steps]]\n'
         'id = "use-ticket"\ntitle = "Quote the ticket"\nkind = "shell"\n'
@@ -110,13 +110,16 @@ async def test_a_required_variable_is_asked_only_by_a_step_that_uses_it(tmp_path
         screen = main_screen(app)
         await pilot.pause()
         said = [n.message for n in app._notifications if "required" in n.message]
-        assert said == ["required but not set yet: ${api_token}, ${ticket} — "
-                        "asked when a step uses it"]
+        assert said == [
+            "required but not set yet: ${api_token}, ${ticket} — asked when a step uses it"
+        ]
         # A step that uses neither runs at once: no prompt.
         assert screen.select_step("check-a")
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.controller is not None
-                       and app.controller.status("check-a") == "passed")
+        await wait_for(
+            pilot,
+            lambda: app.controller is not None and app.controller.status("check-a") == "passed",
+        )
         # A rollback step that uses neither runs without a prompt either.
         await pilot.press("ctrl+r", *"dual", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ScenarioRunScreen))
@@ -126,8 +129,10 @@ async def test_a_required_variable_is_asked_only_by_a_step_that_uses_it(tmp_path
         assert isinstance(scenario, ScenarioScreen)
         assert scenario.select_step("rb-check")
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.controller is not None
-                       and app.controller.status("rb-check") == "passed")
+        await wait_for(
+            pilot,
+            lambda: app.controller is not None and app.controller.status("rb-check") == "passed",
+        )
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
         # The step that uses ${ticket} asks for it (not for the token) and keeps it.
@@ -139,8 +144,10 @@ async def test_a_required_variable_is_asked_only_by_a_step_that_uses_it(tmp_path
         assert prompt.variable.name == "ticket"
         assert not prompt.query_one(Input).password
         await pilot.press(*"CHG-42", "enter")
-        await wait_for(pilot, lambda: app.controller is not None
-                       and app.controller.status("use-ticket") == "passed")
+        await wait_for(
+            pilot,
+            lambda: app.controller is not None and app.controller.status("use-ticket") == "passed",
+        )
         assert not isinstance(app.screen, VariablePromptScreen)
     data = session_toml(ws, sid)
     assert data["variables"]["ticket"] == "CHG-42"
@@ -152,11 +159,10 @@ async def test_a_value_no_prompt_can_give_is_one_error_line(tmp_path: Path) -> N
     checklist = tmp_path / "src" / "tui_capture.toml"
     checklist.parent.mkdir()
     checklist.write_text(
-        SMALL.read_text()
-        + '\n[[phases]]\nid = "later"\ntitle = "5. Later"\n\n[[phases.steps]]\n'
+        SMALL.read_text() + '\n[[phases]]\nid = "later"\ntitle = "5. Later"\n\n[[phases.steps]]\n'
         'id = "make-team"\ntitle = "Make a team"\nkind = "shell"\n'
         'command = "echo team 7"\ncapture = { team_id = "team (\\\\d+)" }\n\n'
-        '[[phases.steps]]\n'
+        "[[phases.steps]]\n"
         'id = "use-team"\ntitle = "Use the team"\nkind = "shell"\n'
         'command = "echo team ${team_id}"\ntimeout = 20\n'
     )

@@ -316,8 +316,9 @@ async def test_a_watcher_that_takes_the_wheel_sees_its_own_steps_end(tmp_path: P
         assert app.controller is not None and app.controller.role == "follower"
         driver.release(sid)
         await pilot.press("t")
-        await wait_for(pilot, lambda: app.controller is not None
-                       and app.controller.role == "driver")
+        await wait_for(
+            pilot, lambda: app.controller is not None and app.controller.role == "driver"
+        )
         screen = main_screen(app)
         screen.select_step("say-hello")
         await pilot.press("r")

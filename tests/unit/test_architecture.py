@@ -168,7 +168,7 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str]:
 
     def visit(module: str, chain: list[str]) -> list[str]:
         if module in chain:
-            return [*chain[chain.index(module):], module]
+            return [*chain[chain.index(module) :], module]
         if module in done:
             return []
         for name in sorted(graph.get(module, ())):

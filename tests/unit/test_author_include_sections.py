@@ -77,8 +77,9 @@ evidence = ["set-mode"]
 """
 
 
-def layout(tmp_path: Path, shared: str = SHARED, main: str = MAIN,
-           other: str | None = None) -> Path:
+def layout(
+    tmp_path: Path, shared: str = SHARED, main: str = MAIN, other: str | None = None
+) -> Path:
     (tmp_path / "shared").mkdir(exist_ok=True)
     (tmp_path / "shared" / "box.toml").write_text(shared)
     if other is not None:
@@ -109,13 +110,15 @@ def test_shared_targets_criteria_and_scenarios_merge_and_run(tmp_path: Path) -> 
 
 def test_two_shared_files_defining_one_target_differently_conflict(tmp_path: Path) -> None:
     other = '[targets.box]\nkind = "local"\nenv_file = "/elsewhere/.env"\n'
-    main = MAIN.replace('include = ["shared/box.toml"]',
-                        'include = ["shared/box.toml", "shared/other.toml"]')
+    main = MAIN.replace(
+        'include = ["shared/box.toml"]', 'include = ["shared/box.toml", "shared/other.toml"]'
+    )
     problems = check_files([layout(tmp_path, main=main, other=other)])
     shared = (tmp_path / "shared" / "box.toml").resolve()
     assert [str(p) for p in problems] == [
         f"{(tmp_path / 'shared' / 'other.toml').resolve()}:1:1: targets.box: 'box' is also "
-        f"defined, differently, in {shared}:1 (define it once, or in the including file)"]
+        f"defined, differently, in {shared}:1 (define it once, or in the including file)"
+    ]
 
 
 def test_the_including_file_may_redefine_a_shared_target(tmp_path: Path) -> None:
@@ -128,22 +131,30 @@ def test_the_including_file_may_redefine_a_shared_target(tmp_path: Path) -> None
 def test_a_duplicate_scenario_or_criterion_names_the_file_of_the_first(tmp_path: Path) -> None:
     main = MAIN.replace('id = "mode-new"', 'id = "box-ready"') + (
         '\n[[rollback.scenarios]]\nid = "put-back"\ntitle = "Again"\n\n'
-        '[[rollback.scenarios.steps]]\nid = "again"\ntitle = "Again"\nkind = "manual"\n')
+        '[[rollback.scenarios.steps]]\nid = "again"\ntitle = "Again"\nkind = "manual"\n'
+    )
     path = layout(tmp_path, main=main)
     shared = (tmp_path / "shared" / "box.toml").resolve()
     problems = {p.message: (p.path, p.line) for p in check_files([path])}
-    assert problems[f"rollback.scenarios[0].id: duplicate rollback scenario id 'put-back' "
-                    f"(first defined at {shared}:24)"] == (str(path), 27)
-    assert problems[f"criteria[0].id: duplicate criterion id 'box-ready' "
-                    f"(first defined at {shared}:19)"] == (str(path), 22)
+    assert problems[
+        f"rollback.scenarios[0].id: duplicate rollback scenario id 'put-back' "
+        f"(first defined at {shared}:24)"
+    ] == (str(path), 27)
+    assert problems[
+        f"criteria[0].id: duplicate criterion id 'box-ready' (first defined at {shared}:19)"
+    ] == (str(path), 22)
 
 
 def test_a_problem_in_a_shared_scenario_points_into_its_file(tmp_path: Path) -> None:
     shared = SHARED.replace('urgency = "high"', 'urgency = "soonish"').replace(
-        'undo = "set-mode"', 'undo = "set-mood"')
+        'undo = "set-mode"', 'undo = "set-mood"'
+    )
     problems = [str(p) for p in check_files([layout(tmp_path, shared=shared)])]
     where = (tmp_path / "shared" / "box.toml").resolve()
-    assert any(p.startswith(f"{where}:36:") and "rollback.matrix[0].urgency" in p
-               for p in problems), problems
-    assert any(p.startswith(f"{where}:31:") and "rollback.scenarios[0].steps[0].undo" in p
-               for p in problems), problems
+    assert any(
+        p.startswith(f"{where}:36:") and "rollback.matrix[0].urgency" in p for p in problems
+    ), problems
+    assert any(
+        p.startswith(f"{where}:31:") and "rollback.scenarios[0].steps[0].undo" in p
+        for p in problems
+    ), problems

@@ -17,19 +17,34 @@ from tests.helpers.pg_fixtures import pg_dsn
 
 __all__ = ["pg_dsn"]  # fixture used by name
 
-DOC = {"items": [{"id": 7, "name": "a", "tags": ["x", "y"]}, {"id": 9, "name": None}],
-       "meta": {"dotted.key": True}}
+DOC = {
+    "items": [{"id": 7, "name": "a", "tags": ["x", "y"]}, {"id": 9, "name": None}],
+    "meta": {"dotted.key": True},
+}
 
 
-@pytest.mark.parametrize(("path", "value"), [
-    ("items[0].id", 7), ("items.0.id", 7), ("items[-1].id", 9), ("items[0].tags[1]", "y"),
-    ('meta["dotted.key"]', True), ("items[1].name", None), ("", DOC), ("[0]", json_path.MISSING),
-    ("items[5].id", json_path.MISSING), ("items.x", json_path.MISSING),
-    ("items[1].name.more", json_path.MISSING),
-])
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("items[0].id", 7),
+        ("items.0.id", 7),
+        ("items[-1].id", 9),
+        ("items[0].tags[1]", "y"),
+        ('meta["dotted.key"]', True),
+        ("items[1].name", None),
+        ("", DOC),
+        ("[0]", json_path.MISSING),
+        ("items[5].id", json_path.MISSING),
+        ("items.x", json_path.MISSING),
+        ("items[1].name.more", json_path.MISSING),
+    ],
+)
 def test_one_path_syntax_finds_values(path: str, value: object) -> None:
-    assert json_path.find(DOC, path) == value if value is not json_path.MISSING else (
-        json_path.find(DOC, path) is json_path.MISSING)
+    assert (
+        json_path.find(DOC, path) == value
+        if value is not json_path.MISSING
+        else (json_path.find(DOC, path) is json_path.MISSING)
+    )
 
 
 @pytest.mark.parametrize("bad", ["items[0", "items..id", "items.", "a]b", "items[x]", "a[0]b"])
@@ -42,8 +57,10 @@ def test_expect_and_http_use_the_same_walker() -> None:
     for path in ("items[0].tags[1]", "items.0.tags.1", "items[-1].id"):
         assert expectations.lookup(DOC, path) == http.dig(DOC, path) == json_path.find(DOC, path)
     assert http.dig(DOC, "json:items[0].id") == 7
-    assert expectations.evaluate({"json": {"items[1].name": "x"}}, {"json": DOC})[0].message \
+    assert (
+        expectations.evaluate({"json": {"items[1].name": "x"}}, {"json": DOC})[0].message
         == "json items[1].name: expected x, got null"
+    )
 
 
 CHECKLIST = """\
@@ -111,11 +128,13 @@ def test_shell_and_sql_steps_capture_from_json(tmp_path: Path, pg_dsn: str) -> N
 
 def test_output_that_is_not_json_fails_the_capture(tmp_path: Path) -> None:
     path = tmp_path / "n.toml"
-    path.write_text('[checklist]\nid = "n"\ntitle = "N"\n[[phases]]\nid = "p"\ntitle = "P"\n'
-                    '[[phases.steps]]\nid = "s"\ntitle = "S"\nkind = "shell"\n'
-                    'command = "echo plain text"\ncapture = { x = "json:a" }\n'
-                    '[[phases.steps]]\nid = "t"\ntitle = "T"\nkind = "shell"\n'
-                    'command = "echo \'{\\"a\\": 1}\'"\nexpect = { json = { a = 2 } }\n')
+    path.write_text(
+        '[checklist]\nid = "n"\ntitle = "N"\n[[phases]]\nid = "p"\ntitle = "P"\n'
+        '[[phases.steps]]\nid = "s"\ntitle = "S"\nkind = "shell"\n'
+        'command = "echo plain text"\ncapture = { x = "json:a" }\n'
+        '[[phases.steps]]\nid = "t"\ntitle = "T"\nkind = "shell"\n'
+        'command = "echo \'{\\"a\\": 1}\'"\nexpect = { json = { a = 2 } }\n'
+    )
     checklist = load_checklist(path)
     store = SessionStore(tmp_path / "sessions")
     engine = Engine(checklist, store.create(checklist, None, "ci"), store, operator="ci")
@@ -127,21 +146,26 @@ def test_output_that_is_not_json_fails_the_capture(tmp_path: Path) -> None:
 
 def test_check_points_at_a_bad_json_path(tmp_path: Path) -> None:
     path = write(tmp_path)
-    text = path.read_text().replace('"json:items[0].id"', '"json:items[0"').replace(
-        '"items[0].id" = ">= 5"', '"items..id" = ">= 5"')
+    text = (
+        path.read_text()
+        .replace('"json:items[0].id"', '"json:items[0"')
+        .replace('"items[0].id" = ">= 5"', '"items..id" = ">= 5"')
+    )
     path.write_text(text)
     messages = [str(p) for p in check_files([path])]
     line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith("capture"))
-    assert any(f":{line}:13:" in m and "capture.item_id: bad JSON path" in m
-               for m in messages), messages
-    assert any("expect.json.\"items..id\": bad JSON path" in m for m in messages), messages
+    assert any(f":{line}:13:" in m and "capture.item_id: bad JSON path" in m for m in messages), (
+        messages
+    )
+    assert any('expect.json."items..id": bad JSON path' in m for m in messages), messages
 
 
 def test_target_exec_captures_from_json_on_a_local_target(tmp_path: Path) -> None:
     (tmp_path / "app.env").write_text("REGION=eu\n")
     (tmp_path / "status.py").write_text(
         "import json, os\nprint('status:')\n"
-        "print(json.dumps({'region': os.environ['REGION'], 'pods': [{'name': 'api-1'}]}))\n")
+        "print(json.dumps({'region': os.environ['REGION'], 'pods': [{'name': 'api-1'}]}))\n"
+    )
     path = tmp_path / "x.toml"
     path.write_text(f'''[checklist]
 id = "x"
@@ -150,7 +174,7 @@ default_target = "app"
 
 [targets.app]
 kind = "local"
-env_file = "{tmp_path / 'app.env'}"
+env_file = "{tmp_path / "app.env"}"
 
 [[phases]]
 id = "p"
@@ -160,7 +184,7 @@ title = "P"
 id = "status"
 title = "Status as JSON"
 kind = "target.exec"
-command = ["python3", "{tmp_path / 'status.py'}"]
+command = ["python3", "{tmp_path / "status.py"}"]
 capture = {{ region = "json:region", pod = "json:pods[0].name" }}
 expect = {{ json = {{ "pods[0].name" = "api-1" }} }}
 ''')

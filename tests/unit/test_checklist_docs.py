@@ -21,8 +21,16 @@ def test_every_kind_and_field_is_documented() -> None:
     wanted: set[str] = set(schema.KIND_FIELDS) | set(schema.STEP_COMMON)
     for fields in (*schema.KIND_FIELDS.values(), *schema.KIND_EXPECT.values()):
         wanted |= set(fields)
-    for table in (schema.CHECKLIST, schema.TRACKING, schema.VARIABLE, schema.GUARD,
-                  schema.PHASE, schema.CRITERION, schema.SCENARIO, schema.MATRIX_ROW):
+    for table in (
+        schema.CHECKLIST,
+        schema.TRACKING,
+        schema.VARIABLE,
+        schema.GUARD,
+        schema.PHASE,
+        schema.CRITERION,
+        schema.SCENARIO,
+        schema.MATRIX_ROW,
+    ):
         wanted |= set(table)
     for settings in schema.TARGET_SETTINGS.values():
         wanted |= set(settings)
@@ -40,5 +48,8 @@ def test_complete_example_loads(tmp_path: Path) -> None:
     path.write_text(block.group(1), encoding="utf-8")
     checklist = load_checklist(path)
     assert [s.id for s in checklist.iter_steps()] == [
-        "show-env", "set-debug", "check-debug", "undo-debug",
+        "show-env",
+        "set-debug",
+        "check-debug",
+        "undo-debug",
     ]

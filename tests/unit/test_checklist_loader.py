@@ -95,7 +95,11 @@ def test_example_checklist_loads() -> None:
     checklist = load_checklist(EXAMPLE)
     assert checklist.default_target == "local"
     assert [s.kind for s in checklist.iter_steps()] == [
-        "manual", "shell", "target.set_env", "target.verify_env", "target.set_env",
+        "manual",
+        "shell",
+        "target.set_env",
+        "target.verify_env",
+        "target.set_env",
     ]
 
 
@@ -190,13 +194,15 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "duplicate-phase-id",
-        HEAD + 'title = "S"\nkind = "manual"\n\n[[phases]]\nid = "p1"\ntitle = "again"\n'
+        HEAD
+        + 'title = "S"\nkind = "manual"\n\n[[phases]]\nid = "p1"\ntitle = "again"\n'
         + '[[phases.steps]]\nid = "s2"\ntitle = "S2"\nkind = "manual"\n',
         ["20:1: phases[1].id: duplicate phase id 'p1' (first defined on line 11)"],
     ),
     (
         "undefined-variable-in-inline-table",
-        HEAD + 'title = "S"\nkind = "http"\nurl = "http://x/"\n'
+        HEAD
+        + 'title = "S"\nkind = "http"\nurl = "http://x/"\n'
         + 'json = { name = "t-${sesion_short}", n = "$$5 and $HOME" }\n',
         [
             "19:10: phases[0].steps[0].json.name: '${sesion_short}' is not defined "
@@ -215,7 +221,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "matrix-unknown-scenario-and-urgency",
-        HEAD + 'title = "S"\nkind = "manual"\n\n'
+        HEAD
+        + 'title = "S"\nkind = "manual"\n\n'
         + '[[rollback.matrix]]\nsymptom = "5xx"\nscenario = "disabel"\nurgency = "urgent"\n'
         + '[[rollback.matrix]]\nsymptom = "5xx"\nscenario = "disabel"\nurgency = "high"\n',
         [
@@ -226,7 +233,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "criterion-unknown-step",
-        HEAD + 'title = "S"\nkind = "manual"\n\n'
+        HEAD
+        + 'title = "S"\nkind = "manual"\n\n'
         + '[[criteria]]\ntext = "It works"\nevidence = ["s1", "s2"]\n',
         ["21:19: criteria[0].evidence[1]: no step with id 's2'"],
     ),
@@ -247,7 +255,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "undo-names-wrong-kind",
-        HEAD + 'title = "S"\nkind = "manual"\n\n[[phases.steps]]\nid = "s2"\ntitle = "Undo"\n'
+        HEAD
+        + 'title = "S"\nkind = "manual"\n\n[[phases.steps]]\nid = "s2"\ntitle = "Undo"\n'
         + 'kind = "target.set_env"\nundo = "s1"\n',
         [
             "23:1: phases[0].steps[1].undo: step 's1' is a manual step; undo needs a "
@@ -256,7 +265,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "compare-names-non-capture-steps",
-        HEAD + 'title = "S"\nkind = "manual"\n\n[[phases.steps]]\nid = "cmp"\ntitle = "Cmp"\n'
+        HEAD
+        + 'title = "S"\nkind = "manual"\n\n[[phases.steps]]\nid = "cmp"\ntitle = "Cmp"\n'
         + 'kind = "report.compare"\nbefore = "s1"\nafter = "nothing"\n',
         [
             "23:1: phases[0].steps[1].before: step 's1' is a manual step; before needs a "
@@ -301,7 +311,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "expect-key-not-for-kind",
-        HEAD + 'title = "S"\nkind = "http"\nurl = "http://x/"\n'
+        HEAD
+        + 'title = "S"\nkind = "http"\nurl = "http://x/"\n'
         + 'expect = { exit_code = 0, latency_ms = "<= fast" }\n',
         [
             "19:12: phases[0].steps[0].expect.exit_code: unknown field in expect of a step of "
@@ -331,7 +342,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "duplicate-scenario-and-criterion-ids",
-        HEAD + 'title = "S"\nkind = "manual"\n\n'
+        HEAD
+        + 'title = "S"\nkind = "manual"\n\n'
         + '[[criteria]]\nid = "c"\ntext = "A"\n[[criteria]]\nid = "c"\ntext = "B"\n\n'
         + '[[rollback.scenarios]]\nid = "r"\ntitle = "R"\n'
         + '[[rollback.scenarios.steps]]\nid = "r-1"\ntitle = "x"\nkind = "manual"\n'
@@ -345,7 +357,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "set-env-without-change-and-bad-since",
-        HEAD + 'title = "S"\nkind = "target.set_env"\n\n[[phases.steps]]\nid = "lg"\n'
+        HEAD
+        + 'title = "S"\nkind = "target.set_env"\n\n[[phases.steps]]\nid = "lg"\n'
         + 'title = "L"\nkind = "target.logs"\npatterns = ["a("]\nsince = "yesterday"\n'
         + 'targets = ["box"]\n',
         [
@@ -354,8 +367,7 @@ CASES: list[tuple[str, str, list[str]]] = [
             "'log_file' (set it in [targets.box], or limit the step with targets = [...])",
             "23:13: phases[0].steps[1].patterns[0]: invalid regular expression: missing ), "
             "unterminated subpattern at position 1",
-            "24:1: phases[0].steps[1].since: 'yesterday' is not one of: phase, session, "
-            "step:<id>",
+            "24:1: phases[0].steps[1].since: 'yesterday' is not one of: phase, session, step:<id>",
         ],
     ),
 ]
@@ -452,7 +464,17 @@ def test_all_errors_reported_at_once(tmp_path: Path) -> None:
     )
     problems = problems_of(tmp_path, text)
     assert [p.split(":")[0] for p in problems] == [
-        "4", "5", "8", "10", "15", "24", "27", "30", "31", "35", "39",
+        "4",
+        "5",
+        "8",
+        "10",
+        "15",
+        "24",
+        "27",
+        "30",
+        "31",
+        "35",
+        "39",
     ]
     assert len(problems) == 11
 

@@ -13,13 +13,13 @@ from dwtui.checklist.locate import KeyLocator, KeyPath
 
 KEYS = st.one_of(
     st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,8}", fullmatch=True),
-    st.text(alphabet='ab. "\\\'#=[]{}\tü', min_size=1, max_size=6),
+    st.text(alphabet="ab. \"\\'#=[]{}\tü", min_size=1, max_size=6),
 )
 SCALARS = st.one_of(
     st.booleans(),
     st.integers(),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(alphabet='ab "\'\\\n#=[]{},${}ü', max_size=12),
+    st.text(alphabet="ab \"'\\\n#=[]{},${}ü", max_size=12),
 )
 VALUES = st.recursive(
     SCALARS,

@@ -42,7 +42,8 @@ EXECUTION_LOG_MAPPING = {
 
 
 pytestmark = pytest.mark.skipif(
-    not SEED.is_file(), reason="no seed runbook in ../shared/seed (CI keeps it beside the clone)")
+    not SEED.is_file(), reason="no seed runbook in ../shared/seed (CI keeps it beside the clone)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +90,13 @@ def all_env(checklist: Checklist, kind: str) -> Iterator[tuple[Step, dict[str, s
 def test_workflow_items_are_steps_in_order(seed: str, checklist: Checklist) -> None:
     stages = workflow(seed)
     assert [s for s, _ in stages] == [
-        "1. PRE-FLIGHT", "2. BASELINE", "3. ENABLE DUAL-WRITE", "4. EXECUTE TESTS",
-        "5. VERIFY", "6. VALIDATE", "7. DOCUMENT",
+        "1. PRE-FLIGHT",
+        "2. BASELINE",
+        "3. ENABLE DUAL-WRITE",
+        "4. EXECUTE TESTS",
+        "5. VERIFY",
+        "6. VALIDATE",
+        "7. DOCUMENT",
     ]
     assert sum(len(items) for _, items in stages) == 25
     order = {s.id: i for i, s in enumerate(checklist.iter_steps(include_rollback=False))}
@@ -118,7 +124,9 @@ def test_key_environment_variables(seed: str, checklist: Checklist) -> None:
     assert len(rows) == 5
     enable = checklist.phase("enable")
     set_env = {
-        k: v for s, env in all_env(checklist, "target.set_env") if s in enable.steps
+        k: v
+        for s, env in all_env(checklist, "target.set_env")
+        if s in enable.steps
         for k, v in env.items()
     }
     verified = [env for s, env in all_env(checklist, "target.verify_env") if s in enable.steps]
@@ -162,9 +170,12 @@ def test_emergency_rollback_is_scenario_one(seed: str, checklist: Checklist) -> 
     assert norm("Disable dual-write") in norm(scenario.title)
     assert scenario.budget_minutes == 5
     kinds = [s.kind for s in scenario.steps]
-    assert kinds.index("target.set_env") < kinds.index("target.restart") < kinds.index(
-        "target.exec"
-    ) < kinds.index("notify")
+    assert (
+        kinds.index("target.set_env")
+        < kinds.index("target.restart")
+        < kinds.index("target.exec")
+        < kinds.index("notify")
+    )
     set_env = scenario.steps[kinds.index("target.set_env")]
     assert set_env.params["env"] == {flag: value}
     exec_step = scenario.steps[kinds.index("target.exec")]

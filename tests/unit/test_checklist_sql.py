@@ -173,8 +173,13 @@ def test_cleanup_scenario_previews_then_deletes_only_test_data(
     run_sql(dsn, checklist, "strict-plant-conflict")  # a leftover of the optional phase too
     preview = run_sql(dsn, checklist, "rb3-preview")
     assert preview == [
-        {"vnext_teams": 1, "vnext_memberships": 1, "mappings": 1, "legacy_teams": 2,
-         "legacy_memberships": 1}
+        {
+            "vnext_teams": 1,
+            "vnext_memberships": 1,
+            "mappings": 1,
+            "legacy_teams": 2,
+            "legacy_memberships": 1,
+        }
     ]
     deleted = run_sql(dsn, checklist, "rb3-delete")
     assert deleted == preview  # the delete removed exactly what the preview showed
@@ -196,14 +201,17 @@ def test_cleanup_preview_is_read_only(dsn: str, checklist: Checklist) -> None:
 
 def _shell(command: str, env: Mapping[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["bash", "-c", command], cwd=cwd, env={**os.environ, **env},
-        capture_output=True, text=True, timeout=120, check=False,
+        ["bash", "-c", command],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
-def test_backup_and_restore_commands(
-    empty_dsn: str, checklist: Checklist, tmp_path: Path
-) -> None:
+def test_backup_and_restore_commands(empty_dsn: str, checklist: Checklist, tmp_path: Path) -> None:
     """Pre-flight backup, test rows and corruption, then scenario 4 restores the backup."""
     import psycopg
 

@@ -138,14 +138,15 @@ def test_new_without_checklist_needs_exactly_one(
 ) -> None:
     (work / "checklists" / "more").mkdir()
     (work / "checklists" / "more" / "second.toml").write_text(
-        CHECKLIST.replace('title = "CLI test checklist"', 'title = "Second one"'),
-        encoding="utf-8")
+        CHECKLIST.replace('title = "CLI test checklist"', 'title = "Second one"'), encoding="utf-8"
+    )
     assert main(["new", "--headless"]) == EXIT_USAGE
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "dwtui: no checklist given and several found; name one:"
     assert [line.split() for line in err[1:]] == [
         ["checklists/cli.toml", "CLI", "test", "checklist"],
-        ["checklists/more/second.toml", "Second", "one"]]
+        ["checklists/more/second.toml", "Second", "one"],
+    ]
     (work / "checklists" / "more" / "second.toml").unlink()
     (work / "checklists" / "cli.toml").unlink()
     assert main(["new", "--headless"]) == EXIT_USAGE
@@ -153,14 +154,17 @@ def test_new_without_checklist_needs_exactly_one(
 
 
 def test_new_offers_the_checklists_of_dwtui_checklists(
-    work: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    work: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
     shared = tmp_path / "team-runbooks"
     shared.mkdir()
     (shared / "shared.toml").write_text(
         CHECKLIST.replace('title = "CLI test checklist"', 'title = "From the team folder"'),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     monkeypatch.setenv("DWTUI_CHECKLISTS", str(shared))
     assert main(["new", "--headless"]) == EXIT_USAGE
     err = capsys.readouterr().err
@@ -361,8 +365,14 @@ def test_without_a_terminal_the_app_refuses_at_once_and_new_still_creates(work: 
 
     def dwtui(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(SCRIPT), *args], capture_output=True, text=True, env=env, cwd=work,
-            stdin=subprocess.DEVNULL, check=False, timeout=30,
+            [str(SCRIPT), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=work,
+            stdin=subprocess.DEVNULL,
+            check=False,
+            timeout=30,
         )
 
     new = dwtui("new")  # without --headless: it would open the app on a terminal

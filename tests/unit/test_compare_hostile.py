@@ -22,19 +22,30 @@ __all__ = ["http_server"]  # the fixture is used by name
 SCRIPT = Path(sys.executable).parent / "dwtui"
 
 GOOD = {
-    "totals": {"vnext_teams": 10, "legacy_teams": 10, "vnext_memberships": 40,
-               "legacy_memberships": 40},
+    "totals": {
+        "vnext_teams": 10,
+        "legacy_teams": 10,
+        "vnext_memberships": 40,
+        "legacy_memberships": 40,
+    },
     "mapping": {"coverage_pct": 90.0, "mapped_teams": 9, "unmapped_vnext_teams": 1},
     "dual_write_health": {"ok": True},
 }
 
 
-def _compare(tmp_path: Path, before: str, after: str | None = None,
-             *extra: str) -> subprocess.CompletedProcess[str]:
+def _compare(
+    tmp_path: Path, before: str, after: str | None = None, *extra: str
+) -> subprocess.CompletedProcess[str]:
     (tmp_path / "before.json").write_text(before, encoding="utf-8")
     (tmp_path / "after.json").write_text(after or json.dumps(GOOD), encoding="utf-8")
-    return subprocess.run([str(SCRIPT), "compare", "before.json", "after.json", *extra],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [str(SCRIPT), "compare", "before.json", "after.json", *extra],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _refused(result: subprocess.CompletedProcess[str], message: str) -> None:
@@ -57,8 +68,14 @@ def _refused(result: subprocess.CompletedProcess[str], message: str) -> None:
         ('{"x": ' + "[" * 500 + "]" * 500 + "}", "nested more than 64 levels deep"),
         ('{"x": ' + '{"a": ' * 300 + "1" + "}" * 300 + "}", "nested more than 64 levels deep"),
     ],
-    ids=["5000-digit int", "200-digit int", "5000-digit float", "100k deep", "500 deep",
-         "300 deep objects"],
+    ids=[
+        "5000-digit int",
+        "200-digit int",
+        "5000-digit float",
+        "100k deep",
+        "500 deep",
+        "300 deep objects",
+    ],
 )
 def test_hostile_json_is_one_clear_line(tmp_path: Path, document: str, message: str) -> None:
     _refused(_compare(tmp_path, document), message)
@@ -82,7 +99,12 @@ def test_a_large_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
     )
     result = subprocess.run(
         [sys.executable, "-c", probe, str(SCRIPT), "compare", "before.json", "after.json"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     code, peak_kb = (int(part) for part in result.stdout.split())
     assert code == 2
     assert "before.json is larger than 16.0 MB (17.2 MB); not read" in result.stderr
@@ -91,7 +113,12 @@ def test_a_large_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
     # The limit is the operator's to raise.
     allowed = subprocess.run(
         [str(SCRIPT), "compare", "before.json", "after.json", "--max-mb", "20"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert allowed.returncode == 0, allowed.stderr
     assert "keys added" in allowed.stdout
 
@@ -114,12 +141,12 @@ def test_nan_and_infinity_are_named_not_compared(tmp_path: Path, literal: str) -
 
 def test_a_report_command_printing_hostile_json_fails_the_step_in_one_line() -> None:
     with pytest.raises(ActionError, match="the report: a number has 5000 digits"):
-        extract_json("log line\n{\"x\": " + "7" * 5000 + "}\n")
+        extract_json('log line\n{"x": ' + "7" * 5000 + "}\n")
     with pytest.raises(ActionError, match="nested more than 64 levels deep"):
-        extract_json("{\"x\": " + "[" * 100_000 + "]" * 100_000 + "}")
+        extract_json('{"x": ' + "[" * 100_000 + "]" * 100_000 + "}")
     with pytest.raises(ActionError, match="printed no JSON object"):
         extract_json("no json here")
-    assert extract_json("noise {\"a\": 1} noise") == {"a": 1}
+    assert extract_json('noise {"a": 1} noise') == {"a": 1}
 
 
 # -- the same limits wherever JSON comes from someone else --------------------------------
@@ -128,8 +155,12 @@ def test_a_report_command_printing_hostile_json_fails_the_step_in_one_line() -> 
 def test_an_http_response_past_the_limits_fails_in_one_line(
     tmp_path: Path, http_server: RecordingServer
 ) -> None:
-    http_server.reply("GET", "/deep", text="[" * 100_000 + "]" * 100_000,
-                      headers={"Content-Type": "application/json"})
+    http_server.reply(
+        "GET",
+        "/deep",
+        text="[" * 100_000 + "]" * 100_000,
+        headers={"Content-Type": "application/json"},
+    )
     ctx, _ = make_context(tmp_path, "http", {"url": f"{http_server.url}/deep"})
     outcome = HttpAction().run(ctx)
     assert not outcome.ok
@@ -144,8 +175,13 @@ def test_a_planted_deep_summary_index_does_not_break_the_listing(tmp_path: Path)
     sessions.mkdir()
     (sessions / ".summaries.json").write_text("[" * 100_000 + "]" * 100_000)
     (sessions / "20200101-0000-abc000.toml").write_text("not toml [")
-    result = subprocess.run([str(SCRIPT), "--sessions-dir", str(sessions), "sessions"],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [str(SCRIPT), "--sessions-dir", str(sessions), "sessions"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "20200101-0000-abc000" in result.stdout and "unreadable" in result.stdout

@@ -62,7 +62,8 @@ def test_clock_runs_until_the_scenario_completes_then_stops(tmp_path: Path) -> N
     engine = _engine(tmp_path)
     ids = ["undo-a", "undo-b"]
     assert scenario_clock(engine.session, ids, 1, engine.session.created_at).text() == (
-        "budget 1 min · not started")
+        "budget 1 min · not started"
+    )
     assert engine.run_step("undo-a").ok
     started = engine.session.steps["undo-a"].attempts[0].started_at
     running = scenario_clock(engine.session, ids, 1, started + timedelta(minutes=5))
@@ -85,7 +86,8 @@ def test_marking_the_last_step_done_also_stops_the_clock(tmp_path: Path) -> None
     engine = _engine(tmp_path)
     assert engine.run_step("undo-a").ok
     engine.mark("undo-b", "passed")
-    clock = scenario_clock(engine.session, ["undo-a", "undo-b"], 1,
-                           engine.session.created_at + timedelta(days=1))
+    clock = scenario_clock(
+        engine.session, ["undo-a", "undo-b"], 1, engine.session.created_at + timedelta(days=1)
+    )
     assert clock.ended is not None and clock.seconds < 30
     assert any(e.kind == "scenario.completed" for e in engine.session.events)

@@ -42,24 +42,26 @@ def api(dsn: str, pod: StaticInstance) -> Iterator[TeamApi]:
 
 
 def _client(api: TeamApi) -> httpx.Client:
-    return httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {TOKEN}"},
-                        timeout=10)
+    return httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
 
 
 def _five_flows(client: httpx.Client, name: str) -> dict[str, Any]:
-    team = client.post("/api/vnext/teams/", json={"name": name, "game": "valorant",
-                                                   "region": "bd"})
+    team = client.post("/api/vnext/teams/", json={"name": name, "game": "valorant", "region": "bd"})
     assert team.status_code == 201, team.text
     team_id = team.json()["id"]
-    member = client.post(f"/api/vnext/teams/{team_id}/members/",
-                         json={"username": "smoke-player", "role": "player"})
+    member = client.post(
+        f"/api/vnext/teams/{team_id}/members/", json={"username": "smoke-player", "role": "player"}
+    )
     assert member.status_code == 201, member.text
     member_id = member.json()["id"]
-    role = client.patch(f"/api/vnext/teams/{team_id}/members/{member_id}/",
-                        json={"role": "captain"})
+    role = client.patch(
+        f"/api/vnext/teams/{team_id}/members/{member_id}/", json={"role": "captain"}
+    )
     assert role.status_code == 200 and role.json()["role"] == "captain"
-    update = client.patch(f"/api/vnext/teams/{team_id}/",
-                          json={"description": "smoke", "settings": {"recruiting": True}})
+    update = client.patch(
+        f"/api/vnext/teams/{team_id}/",
+        json={"description": "smoke", "settings": {"recruiting": True}},
+    )
     assert update.status_code == 200 and update.json()["settings"] == {"recruiting": True}
     removed = client.delete(f"/api/vnext/teams/{team_id}/members/{member_id}/")
     assert removed.status_code == 204 and removed.content == b""
@@ -68,14 +70,18 @@ def _five_flows(client: httpx.Client, name: str) -> dict[str, Any]:
 
 def _legacy(dsn: str, team_id: int) -> dict[str, Any]:
     with psycopg.connect(dsn) as conn:
-        mapped = conn.execute("SELECT legacy_team_id FROM team_migration_map"
-                              " WHERE vnext_team_id = %s", (team_id,)).fetchone()
+        mapped = conn.execute(
+            "SELECT legacy_team_id FROM team_migration_map WHERE vnext_team_id = %s", (team_id,)
+        ).fetchone()
         if mapped is None:
             return {}
-        team = conn.execute("SELECT slug, description FROM teams_team WHERE id = %s",
-                            (mapped[0],)).fetchone()
-        members = conn.execute("SELECT username, role, status FROM teams_teammembership"
-                               " WHERE team_id = %s", (mapped[0],)).fetchall()
+        team = conn.execute(
+            "SELECT slug, description FROM teams_team WHERE id = %s", (mapped[0],)
+        ).fetchone()
+        members = conn.execute(
+            "SELECT username, role, status FROM teams_teammembership WHERE team_id = %s",
+            (mapped[0],),
+        ).fetchall()
     return {"legacy_id": mapped[0], "team": team, "members": members}
 
 
@@ -96,8 +102,9 @@ def test_auth_health_and_query_count(api: TeamApi) -> None:
         assert bad.status_code == 400 and "name" in bad.json()["detail"]
 
 
-def test_disabled_dual_write_writes_no_shadow_rows(api: TeamApi, dsn: str,
-                                                   pod: StaticInstance) -> None:
+def test_disabled_dual_write_writes_no_shadow_rows(
+    api: TeamApi, dsn: str, pod: StaticInstance
+) -> None:
     with _client(api) as client:
         ids = _five_flows(client, f"Off {secrets.token_hex(3)}")
     assert _legacy(dsn, ids["team_id"]) == {}
@@ -105,20 +112,28 @@ def test_disabled_dual_write_writes_no_shadow_rows(api: TeamApi, dsn: str,
     assert any('"POST /api/vnext/teams/" 201' in line for line in pod.lines)
 
 
-def test_enabled_dual_write_writes_shadow_rows_and_logs(api: TeamApi, dsn: str,
-                                                        pod: StaticInstance) -> None:
+def test_enabled_dual_write_writes_shadow_rows_and_logs(
+    api: TeamApi, dsn: str, pod: StaticInstance
+) -> None:
     pod.environ.update(ON)
     with _client(api) as client:
         ids = _five_flows(client, f"On {secrets.token_hex(3)}")
     legacy = _legacy(dsn, ids["team_id"])
     assert legacy["team"] == (ids["slug"], "smoke")
     assert legacy["members"] == [("smoke-player", "captain", "removed")]
-    events = [line.split("dual_write_scheduled ", 1)[1] for line in pod.lines
-              if "dual_write_scheduled" in line]
+    events = [
+        line.split("dual_write_scheduled ", 1)[1]
+        for line in pod.lines
+        if "dual_write_scheduled" in line
+    ]
     ops = [e.split()[0] for e in events]
-    assert ops == ["operation=team_create", "operation=member_add",
-                   "operation=member_role_update", "operation=team_update",
-                   "operation=member_remove"]
+    assert ops == [
+        "operation=team_create",
+        "operation=member_add",
+        "operation=member_role_update",
+        "operation=team_update",
+        "operation=member_remove",
+    ]
     assert all(f"team_id={ids['team_id']}" in e for e in events)
     report = build_report(dsn, pod.environ)
     assert report["dual_write_health"]["scheduled_last_hour"] >= 5

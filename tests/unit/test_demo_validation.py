@@ -33,21 +33,34 @@ def dsn() -> Iterator[str]:
 def test_baseline_report_shape(dsn: str) -> None:
     report = build_report(dsn, {"TEAM_VNEXT_DUAL_WRITE_ENABLED": "false"})
     assert set(report) == {"generated_at", "totals", "mapping", "dual_write_health"}
-    assert report["totals"] == {"vnext_teams": 50, "legacy_teams": 40,
-                                "vnext_memberships": 150, "legacy_memberships": 120}
-    assert report["mapping"] == {"mapped_teams": 40, "unmapped_vnext_teams": 10,
-                                 "coverage_pct": 80.0}
+    assert report["totals"] == {
+        "vnext_teams": 50,
+        "legacy_teams": 40,
+        "vnext_memberships": 150,
+        "legacy_memberships": 120,
+    }
+    assert report["mapping"] == {
+        "mapped_teams": 40,
+        "unmapped_vnext_teams": 10,
+        "coverage_pct": 80.0,
+    }
     assert report["dual_write_health"] is None
     enabled = build_report(dsn, {"TEAM_VNEXT_DUAL_WRITE_ENABLED": "true"})
-    assert enabled["dual_write_health"] == {"enabled": True, "strict_mode": False,
-                                            "scheduled_last_hour": 0, "failed_last_hour": 0,
-                                            "inline_writes": 0}
+    assert enabled["dual_write_health"] == {
+        "enabled": True,
+        "strict_mode": False,
+        "scheduled_last_hour": 0,
+        "failed_last_hour": 0,
+        "inline_writes": 0,
+    }
 
 
 def test_health_stays_once_dual_write_happened(dsn: str) -> None:
     with psycopg.connect(dsn) as conn:
-        conn.execute("INSERT INTO demo_dual_write_event (operation, team_id, outcome)"
-                     " VALUES ('team_create', 1, 'scheduled')")
+        conn.execute(
+            "INSERT INTO demo_dual_write_event (operation, team_id, outcome)"
+            " VALUES ('team_create', 1, 'scheduled')"
+        )
     try:
         report = build_report(dsn, {})
         assert report["dual_write_health"]["enabled"] is False
@@ -59,8 +72,13 @@ def test_health_stays_once_dual_write_happened(dsn: str) -> None:
 
 def _manage(dsn: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=pod_dir(), capture_output=True, text=True,
-        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": dsn, **env}, timeout=60, check=False,
+        [sys.executable, "manage.py", *args],
+        cwd=pod_dir(),
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": dsn, **env},
+        timeout=60,
+        check=False,
     )
 
 
@@ -68,11 +86,19 @@ def test_manage_py_validate_and_shell(dsn: str) -> None:
     done = _manage(dsn, "validate_vnext_migration", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["mapping"]["coverage_pct"] == 80.0
-    code = ("from django.conf import settings\n"
-            "print(f'Dual-Write: {getattr(settings, \"TEAM_VNEXT_DUAL_WRITE_ENABLED\", False)}')\n"
-            "print(f'Mode: {getattr(settings, \"TEAM_VNEXT_ROUTING_MODE\", None)}')")
-    shell = _manage(dsn, "shell", "-c", code, TEAM_VNEXT_DUAL_WRITE_ENABLED="true",
-                    TEAM_VNEXT_ROUTING_MODE="vnext_primary")
+    code = (
+        "from django.conf import settings\n"
+        "print(f'Dual-Write: {getattr(settings, \"TEAM_VNEXT_DUAL_WRITE_ENABLED\", False)}')\n"
+        "print(f'Mode: {getattr(settings, \"TEAM_VNEXT_ROUTING_MODE\", None)}')"
+    )
+    shell = _manage(
+        dsn,
+        "shell",
+        "-c",
+        code,
+        TEAM_VNEXT_DUAL_WRITE_ENABLED="true",
+        TEAM_VNEXT_ROUTING_MODE="vnext_primary",
+    )
     assert shell.returncode == 0, shell.stderr
     assert shell.stdout.splitlines() == ["Dual-Write: True", "Mode: vnext_primary"]
     unset = _manage(dsn, "shell", "-c", code)

@@ -39,8 +39,12 @@ def _drive(ws: Workspace, sid: str, operator: str, *, take_over: bool = False) -
 
 def _crashed_driver(ws: Workspace, sid: str) -> None:
     """A child takes the lock and is SIGKILLed: the lock file stays, nobody holds it."""
-    child = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(ws.store.lock_path(sid))],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(ws.store.lock_path(sid))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert child.stdout is not None and child.stderr is not None
     line = child.stdout.readline()
     child.send_signal(signal.SIGKILL)

@@ -26,8 +26,9 @@ class Screens:
         self.repaints += 1
 
 
-def desk(tmp_path: Path, operator: str = "ana@box") -> tuple[Workspace, str, SessionController,
-                                                            Handoff, Screens]:
+def desk(
+    tmp_path: Path, operator: str = "ana@box"
+) -> tuple[Workspace, str, SessionController, Handoff, Screens]:
     ws = make_workspace(tmp_path, operator=operator)
     sid = new_session(ws)
     controller = ws.open(sid).controller

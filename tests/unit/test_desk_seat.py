@@ -19,8 +19,13 @@ from dwtui.desk.seat import (
     next_state,
 )
 
-N, D, F, A, C = (SeatState.NONE, SeatState.DRIVER, SeatState.FOLLOWER, SeatState.ASKING,
-                 SeatState.CLOSED)
+N, D, F, A, C = (
+    SeatState.NONE,
+    SeatState.DRIVER,
+    SeatState.FOLLOWER,
+    SeatState.ASKING,
+    SeatState.CLOSED,
+)
 RESEAT = Effect.RESEAT_SCREENS
 
 #: The handoff as specified, written out independently of the module's table.
@@ -91,9 +96,15 @@ def test_a_pair_outside_the_table_is_refused_and_changes_nothing(
 
 def test_illegal_pairs_include_the_ones_that_would_be_bugs() -> None:
     # Guards the parametrised test above against an EXPECTED that allows everything.
-    for pair in [(D, SeatEvent.TAKE), (D, SeatEvent.DRIVE), (F, SeatEvent.HAND_OFF),
-                 (F, SeatEvent.LOSE), (C, SeatEvent.TAKE), (C, SeatEvent.QUIT),
-                 (N, SeatEvent.TAKE)]:
+    for pair in [
+        (D, SeatEvent.TAKE),
+        (D, SeatEvent.DRIVE),
+        (F, SeatEvent.HAND_OFF),
+        (F, SeatEvent.LOSE),
+        (C, SeatEvent.TAKE),
+        (C, SeatEvent.QUIT),
+        (N, SeatEvent.TAKE),
+    ]:
         assert pair in ILLEGAL
 
 
@@ -130,8 +141,11 @@ def test_what_the_keys_may_try_from_each_state(state: SeatState, allowed: set[st
 
 
 def test_each_allowed_intent_has_a_row_for_its_outcomes() -> None:
-    outcomes = {"take": (SeatEvent.TAKE, SeatEvent.ASK), "hand off": (SeatEvent.HAND_OFF,),
-                "quit": (SeatEvent.QUIT,)}
+    outcomes = {
+        "take": (SeatEvent.TAKE, SeatEvent.ASK),
+        "hand off": (SeatEvent.HAND_OFF,),
+        "quit": (SeatEvent.QUIT,),
+    }
     for state in SeatState:
         seat = seat_in(state)
         for intent, events in outcomes.items():
@@ -146,6 +160,5 @@ def test_a_new_controller_seat_drives() -> None:
 
 def test_the_seat_module_loads_without_textual() -> None:
     code = "import sys, dwtui.desk.seat, dwtui.desk.driving; print('textual' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -94,8 +94,12 @@ def test_confirm_steps_and_manual_steps_need_the_operator(tmp_path: Path) -> Non
     done = engine.run_step("m", confirmed=True, note="looked fine")
     assert done.ok
     evidence = on_disk(engine)["steps"]["m"]["attempts"][1]["evidence"]
-    assert evidence == {"items": ["a", "b"], "done_items": ["a", "b"], "note": "looked fine",
-                        "checked_by_person": True}
+    assert evidence == {
+        "items": ["a", "b"],
+        "done_items": ["a", "b"],
+        "note": "looked fine",
+        "checked_by_person": True,
+    }
 
 
 def test_missing_variables_block_the_step_and_prompt_fills_them(tmp_path: Path) -> None:
@@ -129,8 +133,9 @@ def test_an_exception_in_an_action_becomes_a_failed_attempt(
     import dwtui.actions as registry
 
     monkeypatch.setitem(registry._cache, "notify", Boom())
-    engine, _ = make_engine(tmp_path, make_checklist([
-        Step(id="n", title="n", kind="notify", params={"text": "hi"})]))
+    engine, _ = make_engine(
+        tmp_path, make_checklist([Step(id="n", title="n", kind="notify", params={"text": "hi"})])
+    )
     from dwtui.engine.results import ConfirmationRequired
 
     with pytest.raises(ConfirmationRequired):  # a message to people is always confirmed
@@ -142,22 +147,25 @@ def test_an_exception_in_an_action_becomes_a_failed_attempt(
 
 def test_unavailable_kinds_fail_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(REGISTRY, "report.capture", "dwtui.actions.no_such_module:X")
-    monkeypatch.delitem(__import__("dwtui.actions", fromlist=["_cache"])._cache,
-                        "report.capture", raising=False)
+    monkeypatch.delitem(
+        __import__("dwtui.actions", fromlist=["_cache"])._cache, "report.capture", raising=False
+    )
     action = action_for("report.capture")
     assert isinstance(action, UnavailableAction)
     assert "not available" in action.reason
     assert isinstance(action_for("bogus"), UnavailableAction)
-    engine, _ = make_engine(tmp_path, make_checklist([
-        Step(id="r", title="r", kind="report.capture", params={})]))
+    engine, _ = make_engine(
+        tmp_path, make_checklist([Step(id="r", title="r", kind="report.capture", params={})])
+    )
     result = engine.run_step("r")
     assert result.status == "failed"
     assert result.summary.startswith("step kind report.capture is not available")
 
 
 def test_mark_skip_notes_and_next_pending(tmp_path: Path) -> None:
-    engine, _ = make_engine(tmp_path, make_checklist([shell("a", "true"), shell("b", "true"),
-                                                      shell("c", "true")]))
+    engine, _ = make_engine(
+        tmp_path, make_checklist([shell("a", "true"), shell("b", "true"), shell("c", "true")])
+    )
     assert engine.next_pending() == "a"
     engine.mark("a", "passed", "done by hand in the console")
     engine.skip("b", "not needed on this target")
@@ -190,11 +198,18 @@ def test_optional_phases_and_scenarios_in_order(tmp_path: Path) -> None:
 def test_preview_fills_variables_and_masks_secrets(tmp_path: Path) -> None:
     secret = make_secret("preview")
     checklist = make_checklist(
-        [shell("a", "curl -H 'Authorization: Bearer ${token}' ${base}/x ${later}",
-               expect={"contains": "ok"})],
-        variables={"token": Variable("token", secret=True, env="T"),
-                   "base": Variable("base", default="https://api.test"),
-                   "later": Variable("later")},
+        [
+            shell(
+                "a",
+                "curl -H 'Authorization: Bearer ${token}' ${base}/x ${later}",
+                expect={"contains": "ok"},
+            )
+        ],
+        variables={
+            "token": Variable("token", secret=True, env="T"),
+            "base": Variable("base", default="https://api.test"),
+            "later": Variable("later"),
+        },
     )
     engine, _ = make_engine(tmp_path, checklist, environ={"T": secret})
     text = engine.preview("a")
@@ -222,8 +237,9 @@ def test_concurrent_notes_while_a_step_runs(tmp_path: Path) -> None:
     assert reloaded.steps["a"].status == "passed"
 
 
-def test_previous_env_saved_before_the_action_returns(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_previous_env_saved_before_the_action_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import dwtui.actions as registry
 
     class SetEnv:
@@ -233,12 +249,17 @@ def test_previous_env_saved_before_the_action_returns(tmp_path: Path,
             # The session on disk already holds them (a crash now would not lose them).
             saved = SessionStore(tmp_path / "sessions").load(ctx.session_id)
             assert saved.previous_env["set"] == {"FLAG": "false", "NEW": None}
-            return ActionOutcome(ok=True, summary="set 2 variables",
-                                 previous_env={"FLAG": "false", "NEW": None})
+            return ActionOutcome(
+                ok=True, summary="set 2 variables", previous_env={"FLAG": "false", "NEW": None}
+            )
 
     monkeypatch.setitem(registry._cache, "target.set_env", SetEnv())
-    engine, _ = make_engine(tmp_path, make_checklist([
-        Step(id="set", title="set", kind="target.set_env", params={"env": {"FLAG": "true"}})]))
+    engine, _ = make_engine(
+        tmp_path,
+        make_checklist(
+            [Step(id="set", title="set", kind="target.set_env", params={"env": {"FLAG": "true"}})]
+        ),
+    )
     assert engine.run_step("set").ok
     assert engine.session.previous_env == {"set": {"FLAG": "false", "NEW": None}}
 
@@ -272,8 +293,9 @@ def test_expect_values_name_variables_and_captures(tmp_path: Path) -> None:
 
 def test_the_first_coalesced_save_waits_its_interval_too(tmp_path: Path) -> None:
     engine, store = make_engine(tmp_path, make_checklist([shell("a", "true"), shell("b", "true")]))
-    lazy = Engine(engine.checklist, engine.session, store, operator="x", environ={},
-                  save_interval=0.3)
+    lazy = Engine(
+        engine.checklist, engine.session, store, operator="x", environ={}, save_interval=0.3
+    )
     assert lazy.run_step("a").ok
     assert "a" not in on_disk(lazy)["steps"] or not on_disk(lazy)["steps"]["a"].get("attempts")
     time.sleep(0.6)  # the deferred save lands within its interval, from its timer

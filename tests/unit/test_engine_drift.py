@@ -11,12 +11,19 @@ from tests.helpers.engine_support import make_checklist, make_engine
 
 def flags_checklist(env_file: Path, guard: tuple[str, ...] = ()) -> object:
     steps = [
-        Step(id="enable", title="enable", kind="target.set_env",
-             params={"env": {"DUAL_WRITE": "true", "STRICT": "false"}}),
-        Step(id="strict", title="strict", kind="target.set_env",
-             params={"env": {"STRICT": "true"}, "unset": ["OLD_FLAG"]}),
-        Step(id="undo-strict", title="undo", kind="target.set_env",
-             params={"undo": "strict"}),
+        Step(
+            id="enable",
+            title="enable",
+            kind="target.set_env",
+            params={"env": {"DUAL_WRITE": "true", "STRICT": "false"}},
+        ),
+        Step(
+            id="strict",
+            title="strict",
+            kind="target.set_env",
+            params={"env": {"STRICT": "true"}, "unset": ["OLD_FLAG"]},
+        ),
+        Step(id="undo-strict", title="undo", kind="target.set_env", params={"undo": "strict"}),
     ]
     checklist = make_checklist(steps, settings={"env_file": str(env_file)})
     if guard:
@@ -43,7 +50,8 @@ def test_no_drift_right_after_the_steps_then_a_hand_edit_shows(tmp_path: Path) -
     env_file.write_text(env_file.read_text().replace("DUAL_WRITE=true", "DUAL_WRITE=false"))
     report = live_drift(engine)
     assert [d.describe() for d in report.drifts] == [
-        "DUAL_WRITE: set to true by enable, live: false"]
+        "DUAL_WRITE: set to true by enable, live: false"
+    ]
     log = (engine.session_dir() / "logs" / "resume-check.log").read_text()
     assert "drift: DUAL_WRITE" in log
 

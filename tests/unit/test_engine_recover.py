@@ -17,14 +17,22 @@ def shell(step_id: str, command: str, **kwargs: object) -> Step:
     return Step(id=step_id, title=step_id, kind="shell", params={"command": command}, **kwargs)  # type: ignore[arg-type]
 
 
-def left_running(engine: Engine, step_id: str, *, pid: int | None = None,
-                 pid_started: float | None = None) -> Path:
+def left_running(
+    engine: Engine, step_id: str, *, pid: int | None = None, pid_started: float | None = None
+) -> Path:
     """Make the session look like dwtui died while `step_id` ran; return the attempt's log."""
     log = engine.store.log_path(engine.session, step_id, 1)
     state = engine.session.state_of(step_id)
-    state.attempts.append(Attempt(number=1, started_at=utcnow(), operator="gone@host",
-                                  log=log.relative_to(engine.session_dir()).as_posix(),
-                                  pid=pid, pid_started=pid_started))
+    state.attempts.append(
+        Attempt(
+            number=1,
+            started_at=utcnow(),
+            operator="gone@host",
+            log=log.relative_to(engine.session_dir()).as_posix(),
+            pid=pid,
+            pid_started=pid_started,
+        )
+    )
     state.status = "running"
     engine.save()
     return log
@@ -36,8 +44,9 @@ def reopen(engine: Engine) -> Engine:
 
 
 def test_in_process_step_cut_off_is_interrupted(tmp_path: Path) -> None:
-    engine, _ = make_engine(tmp_path, make_checklist([
-        Step(id="n", title="n", kind="notify", params={"text": "x"})]))
+    engine, _ = make_engine(
+        tmp_path, make_checklist([Step(id="n", title="n", kind="notify", params={"text": "x"})])
+    )
     left_running(engine, "n")
     again = reopen(engine)
     found = again.recover()
@@ -71,8 +80,10 @@ def test_shell_step_killed_before_its_command_started(tmp_path: Path) -> None:
 
 
 def test_still_running_step_is_reattached_and_followed_to_its_end(tmp_path: Path) -> None:
-    engine, _ = make_engine(tmp_path, make_checklist([
-        shell("a", "sleep 0.5; echo 'id=77'; exit 0", capture={"x": r"id=(\d+)"})]))
+    engine, _ = make_engine(
+        tmp_path,
+        make_checklist([shell("a", "sleep 0.5; echo 'id=77'; exit 0", capture={"x": r"id=(\d+)"})]),
+    )
     log = engine.store.log_path(engine.session, "a", 1)
     log.write_text(header_line("sleep 0.5; echo 'id=77'; exit 0") + "\n")
     handle = process.start("sleep 0.5; echo 'id=77'; exit 0", log_path=log)
@@ -88,10 +99,13 @@ def test_still_running_step_is_reattached_and_followed_to_its_end(tmp_path: Path
 
 
 def test_attempt_whose_save_was_deferred_is_rebuilt_from_its_log(tmp_path: Path) -> None:
-    engine, store = make_engine(tmp_path, make_checklist([
-        shell("a", "echo 'v=5'", capture={"v": r"v=(\d)"}), shell("b", "true")]))
-    lazy = Engine(engine.checklist, engine.session, store, operator="x", environ={},
-                  save_interval=3600)
+    engine, store = make_engine(
+        tmp_path,
+        make_checklist([shell("a", "echo 'v=5'", capture={"v": r"v=(\d)"}), shell("b", "true")]),
+    )
+    lazy = Engine(
+        engine.checklist, engine.session, store, operator="x", environ={}, save_interval=3600
+    )
     lazy.save()
     assert lazy.run_step("a").ok
     on_disk = store.load(engine.session.id)
@@ -107,8 +121,9 @@ def test_attempt_whose_save_was_deferred_is_rebuilt_from_its_log(tmp_path: Path)
 
 def test_flush_writes_deferred_saves(tmp_path: Path) -> None:
     engine, store = make_engine(tmp_path, make_checklist([shell("a", "true")]))
-    lazy = Engine(engine.checklist, engine.session, store, operator="x", environ={},
-                  save_interval=3600)
+    lazy = Engine(
+        engine.checklist, engine.session, store, operator="x", environ={}, save_interval=3600
+    )
     lazy.save()
     lazy.run_step("a")
     lazy.close()

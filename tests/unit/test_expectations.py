@@ -68,10 +68,13 @@ def test_nested_tables_matches_and_columns() -> None:
 
 def test_text_keys() -> None:
     observed = {"output": "hello world\nstatus: ok\n", "exit_code": 0}
-    assert evaluate({"contains": "world", "not_contains": "error", "regex": "^status: ok$"},
-                    observed) == []
-    failures = evaluate({"contains": ["world", "mars"], "not_contains": "hello", "regex": "^x"},
-                        observed)
+    assert (
+        evaluate({"contains": "world", "not_contains": "error", "regex": "^status: ok$"}, observed)
+        == []
+    )
+    failures = evaluate(
+        {"contains": ["world", "mars"], "not_contains": "hello", "regex": "^x"}, observed
+    )
     assert [f.message for f in failures] == [
         "output does not contain 'mars'",
         "output contains 'hello'",

@@ -26,8 +26,17 @@ from tests.helpers.engine_support import make_checklist, make_engine
 
 LOOPBACK = r"127\.0\.0\.1"
 #: Spellings of 127.0.0.1 that `inet_aton` (and so every resolver) accepts.
-LOOPBACK_SPELLINGS = ["2130706433", "127.1", "0x7f.1", "017700000001", "0x7f000001",
-                      "127.0.1", "::ffff:127.0.0.1", "[::ffff:7f00:1]", "127.0.0.1."]
+LOOPBACK_SPELLINGS = [
+    "2130706433",
+    "127.1",
+    "0x7f.1",
+    "017700000001",
+    "0x7f000001",
+    "127.0.1",
+    "::ffff:127.0.0.1",
+    "[::ffff:7f00:1]",
+    "127.0.0.1.",
+]
 
 
 @pytest.mark.parametrize("spelling", LOOPBACK_SPELLINGS)
@@ -118,13 +127,15 @@ def test_pghostaddr_from_the_environment_is_guarded(
     assert listener.connections == 0
 
 
-@pytest.mark.parametrize("host", ["2130706433", "127.1", "0x7f.1", "017700000001",
-                                  "[::ffff:127.0.0.1]"])
+@pytest.mark.parametrize(
+    "host", ["2130706433", "127.1", "0x7f.1", "017700000001", "[::ffff:127.0.0.1]"]
+)
 def test_http_urls_are_guarded_in_every_spelling(
     tmp_path: Path, listener: _Listener, host: str
 ) -> None:
-    ctx, _ = make_context(tmp_path, "http", {"url": f"http://{host}:{listener.port}/x"},
-                          guard=(LOOPBACK,))
+    ctx, _ = make_context(
+        tmp_path, "http", {"url": f"http://{host}:{listener.port}/x"}, guard=(LOOPBACK,)
+    )
     outcome = HttpAction().run(ctx)
     assert outcome.error.startswith("refused by guard: API host"), outcome.error
     assert listener.connections == 0
@@ -132,8 +143,18 @@ def test_http_urls_are_guarded_in_every_spelling(
 
 # -- shell steps ------------------------------------------------------------------------------
 
-STAND_INS = ("kubectl", "helm", "docker", "psql", "redis-cli", "ssh", "curl", "wget", "aws",
-             "terraform")
+STAND_INS = (
+    "kubectl",
+    "helm",
+    "docker",
+    "psql",
+    "redis-cli",
+    "ssh",
+    "curl",
+    "wget",
+    "aws",
+    "terraform",
+)
 
 
 @pytest.fixture
@@ -152,9 +173,14 @@ def stand_ins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return ran
 
 
-def _run_shell(tmp_path: Path, command: str, *, guard: tuple[str, ...] = ("prod", LOOPBACK),
-               variables: dict[str, str] | None = None, env: dict[str, str] | None = None,
-               ) -> tuple[bool, str]:
+def _run_shell(
+    tmp_path: Path,
+    command: str,
+    *,
+    guard: tuple[str, ...] = ("prod", LOOPBACK),
+    variables: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
+) -> tuple[bool, str]:
     params: dict[str, object] = {"command": command}
     if env:
         params["env"] = env
@@ -206,8 +232,11 @@ def test_shell_commands_are_guarded(tmp_path: Path, stand_ins: Path, command: st
 
 
 def test_values_are_guarded_as_the_step_would_run_them(tmp_path: Path, stand_ins: Path) -> None:
-    ok, summary = _run_shell(tmp_path, "kubectl --context ${cluster} -n ${ns} get pods",
-                             variables={"cluster": "staging", "ns": "prod"})
+    ok, summary = _run_shell(
+        tmp_path,
+        "kubectl --context ${cluster} -n ${ns} get pods",
+        variables={"cluster": "staging", "ns": "prod"},
+    )
     assert not ok
     assert summary == (
         "refused by guard: kubectl -n 'prod' matches forbidden pattern 'prod'; nothing was sent"
@@ -237,12 +266,15 @@ def test_kubectl_without_context_is_guarded_by_the_kubeconfig(
 
 
 def test_allowed_commands_still_run(tmp_path: Path, stand_ins: Path) -> None:
-    command = ("kubectl --context staging -n deltacrown get pods; helm -n team list; "
-               "psql -h staging-db -c 'select 1'; echo prod is not an argument here")
+    command = (
+        "kubectl --context staging -n deltacrown get pods; helm -n team list; "
+        "psql -h staging-db -c 'select 1'; echo prod is not an argument here"
+    )
     ok, summary = _run_shell(tmp_path, command)
     assert ok, summary
     assert stand_ins.read_text().splitlines() == [
-        "kubectl --context staging -n deltacrown get pods", "helm -n team list",
+        "kubectl --context staging -n deltacrown get pods",
+        "helm -n team list",
         "psql -h staging-db -c select 1",
     ]
 
@@ -259,13 +291,21 @@ def test_target_exec_commands_are_guarded(tmp_path: Path, stand_ins: Path) -> No
     env_file = tmp_path / ".env"
     env_file.write_text("A=1\n")
     settings = {"env_file": str(env_file)}
-    step = Step(id="x", title="x", kind="target.exec",
-                params={"command": "kubectl --context prod-eu get pods"})
+    step = Step(
+        id="x",
+        title="x",
+        kind="target.exec",
+        params={"command": "kubectl --context prod-eu get pods"},
+    )
     ok, summary = _run_step(tmp_path, step, settings)
     assert not ok and summary.startswith("refused by guard: kubectl --context 'prod-eu'")
     assert not stand_ins.exists()
-    allowed = Step(id="y", title="y", kind="target.exec",
-                   params={"command": "kubectl --context staging get pods"})
+    allowed = Step(
+        id="y",
+        title="y",
+        kind="target.exec",
+        params={"command": "kubectl --context staging get pods"},
+    )
     ok, summary = _run_step(tmp_path / "2", allowed, settings)
     assert ok, summary
     assert stand_ins.read_text() == "kubectl --context staging get pods\n"
@@ -274,30 +314,46 @@ def test_target_exec_commands_are_guarded(tmp_path: Path, stand_ins: Path) -> No
 def test_a_local_restart_command_is_guarded(tmp_path: Path, stand_ins: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("A=1\n")
-    settings = {"env_file": str(env_file),
-                "restart_command": "helm --kube-context prod upgrade web ./chart"}
+    settings = {
+        "env_file": str(env_file),
+        "restart_command": "helm --kube-context prod upgrade web ./chart",
+    }
     step = Step(id="r", title="r", kind="target.restart")
     ok, summary = _run_step(tmp_path, step, settings)
     assert not ok
-    assert summary.startswith(
-        "refused by guard: restart_command: helm --kube-context 'prod'"), summary
+    assert summary.startswith("refused by guard: restart_command: helm --kube-context 'prod'"), (
+        summary
+    )
     assert not stand_ins.exists()
 
 
 def test_a_report_command_is_guarded(tmp_path: Path, stand_ins: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("A=1\n")
-    step = Step(id="c", title="c", kind="report.capture",
-                params={"source": "command", "label": "before",
-                        "command": "psql -h db.prod.internal -c 'select 1'"})
+    step = Step(
+        id="c",
+        title="c",
+        kind="report.capture",
+        params={
+            "source": "command",
+            "label": "before",
+            "command": "psql -h db.prod.internal -c 'select 1'",
+        },
+    )
     ok, summary = _run_step(tmp_path, step, {"env_file": str(env_file)})
     assert not ok and "refused by guard: psql -h 'db.prod.internal'" in summary, summary
     assert not stand_ins.exists()
 
 
 def test_an_http_host_header_is_guarded(tmp_path: Path, listener: _Listener) -> None:
-    ctx, _ = make_context(tmp_path, "http", {"url": f"http://127.0.0.1:{listener.port}/x",
-                                             "headers": {"Host": "api.prod.internal:443"}})
+    ctx, _ = make_context(
+        tmp_path,
+        "http",
+        {
+            "url": f"http://127.0.0.1:{listener.port}/x",
+            "headers": {"Host": "api.prod.internal:443"},
+        },
+    )
     outcome = HttpAction().run(ctx)
     assert outcome.error.startswith("refused by guard: Host header 'api.prod.internal'")
     assert listener.connections == 0

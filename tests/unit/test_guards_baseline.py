@@ -45,9 +45,11 @@ url = "${{api}}/stats"
 {extra}
 """
 
-AFTER = ('baseline = "measure-before"\n'
-         'expect = { status = 200, json = { p95_ms = "<= baseline * 1.2", '
-         '"errors.rate" = "<= baseline + 0.01" } }\n')
+AFTER = (
+    'baseline = "measure-before"\n'
+    'expect = { status = 200, json = { p95_ms = "<= baseline * 1.2", '
+    '"errors.rate" = "<= baseline + 0.01" } }\n'
+)
 
 
 def test_limits_from_the_baseline() -> None:
@@ -57,17 +59,28 @@ def test_limits_from_the_baseline() -> None:
     assert limit_of("== baseline", 7) == "== 7"
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ('expect = { json = { p95_ms = "<= baseline * 1.2" } }\n',
-     "compares with a baseline: add baseline"),
-    ('baseline = "measure-befor"\nexpect = { json = { p = "<= baseline" } }\n',
-     "no earlier step with id 'measure-befor' (did you mean 'measure-before'?)"),
-    ('baseline = "measure-after"\nexpect = { json = { p = "<= baseline" } }\n',
-     "cannot be its own baseline"),
-    ('baseline = "measure-before"\nexpect = { status = 200 }\n', "no expectation uses it"),
-    ('baseline = "measure-before"\nexpect = { latency_ms = "<= baselin * 2" }\n',
-     "is not a comparison"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            'expect = { json = { p95_ms = "<= baseline * 1.2" } }\n',
+            "compares with a baseline: add baseline",
+        ),
+        (
+            'baseline = "measure-befor"\nexpect = { json = { p = "<= baseline" } }\n',
+            "no earlier step with id 'measure-befor' (did you mean 'measure-before'?)",
+        ),
+        (
+            'baseline = "measure-after"\nexpect = { json = { p = "<= baseline" } }\n',
+            "cannot be its own baseline",
+        ),
+        ('baseline = "measure-before"\nexpect = { status = 200 }\n', "no expectation uses it"),
+        (
+            'baseline = "measure-before"\nexpect = { latency_ms = "<= baselin * 2" }\n',
+            "is not a comparison",
+        ),
+    ],
+)
 def test_mistakes_are_reported(tmp_path: Path, extra: str, message: str) -> None:
     path = tmp_path / "c.toml"
     path.write_text(CHECKLIST.format(extra=extra))
@@ -78,7 +91,9 @@ def test_mistakes_are_reported(tmp_path: Path, extra: str, message: str) -> None
 def test_a_later_baseline_step_is_refused(tmp_path: Path) -> None:
     text = CHECKLIST.format(extra="").replace(
         "expect = { status = 200 }",
-        'baseline = "measure-after"\nexpect = { latency_ms = "<= baseline * 2" }', 1)
+        'baseline = "measure-after"\nexpect = { latency_ms = "<= baseline * 2" }',
+        1,
+    )
     path = tmp_path / "c.toml"
     path.write_text(text)
     assert any("no earlier step with id 'measure-after'" in str(p) for p in check_files([path]))
@@ -119,8 +134,12 @@ def test_the_value_is_compared_with_the_baseline_and_the_evidence_shows_all_thre
     assert eng.run_step("measure-after").ok
     seen = eng.session.steps["measure-after"].attempts[-1].evidence["baseline"]
     assert seen["step"] == "measure-before"
-    assert seen["json.p95_ms"] == {"baseline": 100.0, "limit": "<= 120", "value": 115,
-                                   "expression": "<= baseline * 1.2"}
+    assert seen["json.p95_ms"] == {
+        "baseline": 100.0,
+        "limit": "<= 120",
+        "value": 115,
+        "expression": "<= baseline * 1.2",
+    }
     assert seen["json.errors.rate"]["limit"] == "<= 0.03"
     stats.body = {"p95_ms": 130, "errors": {"rate": 0.025}}
     result = eng.run_step("measure-after")
@@ -137,7 +156,9 @@ def test_without_a_passed_baseline_the_step_fails_and_says_why(
     assert "json.p95_ms: no baseline (step measure-before has not passed)" in result.failures
 
 
-GUARDED = CHECKLIST.format(extra="expect = { status = 200 }\n") + """
+GUARDED = (
+    CHECKLIST.format(extra="expect = { status = 200 }\n")
+    + """
 [[guards]]
 id = "p95"
 title = "p95 against before"
@@ -149,6 +170,7 @@ failing = "> baseline * 1.5"
 failure_limit = 2
 http = { url = "${api}/live", path = "p95_ms" }
 """
+)
 
 
 def test_a_guard_compares_with_a_baseline_step(tmp_path: Path) -> None:
@@ -188,22 +210,32 @@ def test_a_guard_compares_with_a_baseline_step(tmp_path: Path) -> None:
         wait(lambda: bool(breaches))
         assert "(> baseline * 1.5: > 150); last 160" in breaches[0].reason
         limits = eng.session.guards["p95"]["limits"]
-        assert limits == {"baseline": "measure-before:json.p95_ms", "failing": "> 150",
-                          "healthy": "<= 120"}
+        assert limits == {
+            "baseline": "measure-before:json.p95_ms",
+            "failing": "> 150",
+            "healthy": "<= 120",
+        }
     finally:
         runner.close()
         server.close()
 
 
-@pytest.mark.parametrize(("guard", "message"), [
-    ('failing = "> baseline * 2"\n', "compares with a baseline: add baseline"),
-    ('failing = "> baseline * 2"\nbaseline = "measure-before"\n', "is not '<step id>:<key>'"),
-    ('failing = "> baseline * 2"\nbaseline = "nope:latency_ms"\n', "is not '<step id>:<key>'"),
-    ('failing = "> 2"\nbaseline = "measure-before:latency_ms"\n', "no condition uses it"),
-])
+@pytest.mark.parametrize(
+    ("guard", "message"),
+    [
+        ('failing = "> baseline * 2"\n', "compares with a baseline: add baseline"),
+        ('failing = "> baseline * 2"\nbaseline = "measure-before"\n', "is not '<step id>:<key>'"),
+        ('failing = "> baseline * 2"\nbaseline = "nope:latency_ms"\n', "is not '<step id>:<key>'"),
+        ('failing = "> 2"\nbaseline = "measure-before:latency_ms"\n', "no condition uses it"),
+    ],
+)
 def test_guard_baseline_mistakes(tmp_path: Path, guard: str, message: str) -> None:
     path = tmp_path / "c.toml"
-    path.write_text(CHECKLIST.format(extra="") + '\n[[guards]]\nid = "g"\ntitle = "G"\n'
-                    + guard + 'shell = { command = "echo 1" }\n')
+    path.write_text(
+        CHECKLIST.format(extra="")
+        + '\n[[guards]]\nid = "g"\ntitle = "G"\n'
+        + guard
+        + 'shell = { command = "echo 1" }\n'
+    )
     problems = [str(p) for p in check_files([path])]
     assert any(message in p and "guards[0]" in p for p in problems), problems

@@ -61,7 +61,9 @@ def _write(tmp_path: Path, guards: str) -> Path:
 
 
 def test_a_well_formed_guard_is_in_the_model(tmp_path: Path) -> None:
-    path = _write(tmp_path, """\
+    path = _write(
+        tmp_path,
+        """\
 [[guards]]
 id = "errors"
 title = "5xx rate"
@@ -80,7 +82,8 @@ id = "nulls"
 title = "No null regions"
 failing = "> 0"
 sql = { query = "select count(*) from orders where region is null" }
-""")
+""",
+    )
     checklist = load_checklist(path)
     first, second = checklist.guards
     assert (first.id, first.start, first.stop, first.interval) == ("errors", "change", "flip", 0.5)
@@ -96,31 +99,64 @@ sql = { query = "select count(*) from orders where region is null" }
 GUARD_HEAD = 'id = "a"\ntitle = "A"\nfailing = "> 1"\n'
 
 
-@pytest.mark.parametrize(("guard", "where", "message"), [
-    ('id = "a"\ntitle = "A"\nfailing = "> 1"\n', "guards[0]",
-     "exactly one query source"),
-    ('id = "a"\ntitle = "A"\nfailing = "> 1"\nshell = { command = "x" }\n'
-     'http = { url = "http://127.0.0.1/", path = "a" }\n', "guards[0]", "(it has http, shell)"),
-    ('id = "a"\ntitle = "A"\nfailing = "big"\nshell = { command = "x" }\n', "guards[0].failing",
-     "'big' is not a comparison"),
-    ('id = "a"\ntitle = "A"\nfailing = "> 1"\nstart = "chnge"\nshell = { command = "x" }\n',
-     "guards[0].start", "did you mean 'change'"),
-    (GUARD_HEAD + 'rollback = "emergncy"\nshell = { command = "x" }\n',
-     "guards[0].rollback", "no rollback scenario or matrix symptom 'emergncy'"),
-    ('id = "a"\ntitle = "A"\nfailing = "> 1"\ninterval = 0\nshell = { command = "x" }\n',
-     "guards[0].interval", "greater than 0"),
-    (GUARD_HEAD + 'failure_limit = 0\nshell = { command = "x" }\n',
-     "guards[0].failure_limit", "at least 1"),
-    ('id = "a"\ntitle = "A"\nfailing = "> 1"\nhttp = { url = "ftp://x/", path = "a" }\n',
-     "guards[0].http.url", "not an http:// or https:// URL"),
-    ('id = "a"\ntitle = "A"\nfailing = "> 1"\nmetrics = { url = "http://127.0.0.1/" }\n',
-     "guards[0].metrics", "missing 'name'"),
-    ('id = "a"\ntitle = "A"\nfailing = "> 1"\nsql = { query = "select ${bse}" }\n',
-     "guards[0].sql.query", "'${bse}' is not defined"),
-    ('id = "a"\ntitle = "A"\nfailing = "> 1"\nintervl = 3\nshell = { command = "x" }\n',
-     "guards[0].intervl", "did you mean 'interval'"),
-    ('id = "a"\ntitle = "A"\nshell = { command = "x" }\n', "guards[0]", "missing 'failing'"),
-])
+@pytest.mark.parametrize(
+    ("guard", "where", "message"),
+    [
+        ('id = "a"\ntitle = "A"\nfailing = "> 1"\n', "guards[0]", "exactly one query source"),
+        (
+            'id = "a"\ntitle = "A"\nfailing = "> 1"\nshell = { command = "x" }\n'
+            'http = { url = "http://127.0.0.1/", path = "a" }\n',
+            "guards[0]",
+            "(it has http, shell)",
+        ),
+        (
+            'id = "a"\ntitle = "A"\nfailing = "big"\nshell = { command = "x" }\n',
+            "guards[0].failing",
+            "'big' is not a comparison",
+        ),
+        (
+            'id = "a"\ntitle = "A"\nfailing = "> 1"\nstart = "chnge"\nshell = { command = "x" }\n',
+            "guards[0].start",
+            "did you mean 'change'",
+        ),
+        (
+            GUARD_HEAD + 'rollback = "emergncy"\nshell = { command = "x" }\n',
+            "guards[0].rollback",
+            "no rollback scenario or matrix symptom 'emergncy'",
+        ),
+        (
+            'id = "a"\ntitle = "A"\nfailing = "> 1"\ninterval = 0\nshell = { command = "x" }\n',
+            "guards[0].interval",
+            "greater than 0",
+        ),
+        (
+            GUARD_HEAD + 'failure_limit = 0\nshell = { command = "x" }\n',
+            "guards[0].failure_limit",
+            "at least 1",
+        ),
+        (
+            'id = "a"\ntitle = "A"\nfailing = "> 1"\nhttp = { url = "ftp://x/", path = "a" }\n',
+            "guards[0].http.url",
+            "not an http:// or https:// URL",
+        ),
+        (
+            'id = "a"\ntitle = "A"\nfailing = "> 1"\nmetrics = { url = "http://127.0.0.1/" }\n',
+            "guards[0].metrics",
+            "missing 'name'",
+        ),
+        (
+            'id = "a"\ntitle = "A"\nfailing = "> 1"\nsql = { query = "select ${bse}" }\n',
+            "guards[0].sql.query",
+            "'${bse}' is not defined",
+        ),
+        (
+            'id = "a"\ntitle = "A"\nfailing = "> 1"\nintervl = 3\nshell = { command = "x" }\n',
+            "guards[0].intervl",
+            "did you mean 'interval'",
+        ),
+        ('id = "a"\ntitle = "A"\nshell = { command = "x" }\n', "guards[0]", "missing 'failing'"),
+    ],
+)
 def test_each_mistake_is_reported_at_its_key(
     tmp_path: Path, guard: str, where: str, message: str
 ) -> None:
@@ -136,8 +172,9 @@ def test_each_mistake_is_reported_at_its_key(
 
 
 def test_the_position_is_the_offending_keys_line(tmp_path: Path) -> None:
-    path = _write(tmp_path, '[[guards]]\nid = "a"\ntitle = "A"\nfailing = "huge"\n'
-                  'shell = { command = "x" }\n')
+    path = _write(
+        tmp_path, '[[guards]]\nid = "a"\ntitle = "A"\nfailing = "huge"\nshell = { command = "x" }\n'
+    )
     (problem,) = check_files([path])
     lines = path.read_text().splitlines()
     assert lines[problem.line - 1].startswith("failing")
@@ -163,6 +200,10 @@ def test_the_format_reference_documents_guards_and_its_example_loads(tmp_path: P
     assert not sorted(wanted - named)
     example = re.search(r"```toml\n(.*?)```", section, re.S)
     assert example
-    guard = example.group(1).replace('start = "enable"', 'start = "change"').replace(
-        'stop = "verify"', 'stop = "flip"').replace("${prometheus_url}", "${base}")
+    guard = (
+        example.group(1)
+        .replace('start = "enable"', 'start = "change"')
+        .replace('stop = "verify"', 'stop = "flip"')
+        .replace("${prometheus_url}", "${base}")
+    )
     load_checklist(_write(tmp_path, guard))

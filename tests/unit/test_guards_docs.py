@@ -82,7 +82,7 @@ def test_every_guard_example_of_the_format_reference_loads(tmp_path: Path) -> No
 
 def _problems(tmp_path: Path, guard: str) -> str:
     path = tmp_path / "bad.toml"
-    path.write_text(HEAD + "\n[[guards]]\nid = \"g\"\ntitle = \"G\"\nfailing = \"> 1\"\n" + guard)
+    path.write_text(HEAD + '\n[[guards]]\nid = "g"\ntitle = "G"\nfailing = "> 1"\n' + guard)
     with pytest.raises(ChecklistError) as caught:
         load_checklist(path)
     return str(caught.value)
@@ -91,11 +91,14 @@ def _problems(tmp_path: Path, guard: str) -> str:
 def test_the_new_source_fields_are_checked_when_the_checklist_loads(tmp_path: Path) -> None:
     url = 'url = "${api_base}/metrics", name = "x_total"'
     assert "'5((' is not a regular expression" in _problems(
-        tmp_path, f'metrics = {{ {url}, match = {{ status = "5((" }} }}\n')
+        tmp_path, f'metrics = {{ {url}, match = {{ status = "5((" }} }}\n'
+    )
     assert "use rate or divide_by, not both" in _problems(
-        tmp_path, f'metrics = {{ {url}, rate = true, divide_by = {{ name = "y_total" }} }}\n')
+        tmp_path, f'metrics = {{ {url}, rate = true, divide_by = {{ name = "y_total" }} }}\n'
+    )
     assert "must not be 0" in _problems(tmp_path, f"metrics = {{ {url}, scale = 0 }}\n")
     assert "divide_by" in _problems(
-        tmp_path, f'metrics = {{ {url}, divide_by = {{ labels = {{ a = "b" }} }} }}\n')
+        tmp_path, f'metrics = {{ {url}, divide_by = {{ labels = {{ a = "b" }} }} }}\n'
+    )
     assert "per" in _problems(tmp_path, 'logs = { pattern = "x", per = "hour" }\n')
     assert "'[' is not a regular expression" in _problems(tmp_path, 'logs = { pattern = "[" }\n')

@@ -30,15 +30,24 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
 
 
 def _guard(**kwargs: Any) -> WatchGuard:
-    base: dict[str, Any] = {"id": "g", "title": "G", "query": GuardQuery("shell", {}),
-                            "failing": "> 10", "healthy": "< 5"}
+    base: dict[str, Any] = {
+        "id": "g",
+        "title": "G",
+        "query": GuardQuery("shell", {}),
+        "failing": "> 10",
+        "healthy": "< 5",
+    }
     return WatchGuard(**{**base, **kwargs})
 
 
 def test_classify_healthy_failing_and_the_band_between() -> None:
     guard = _guard()
     assert [classify(guard, v) for v in (1, 7, 11, None)] == [
-        "healthy", "inconclusive", "failing", "inconclusive"]
+        "healthy",
+        "inconclusive",
+        "failing",
+        "inconclusive",
+    ]
     assert classify(_guard(healthy=""), 7) == "healthy"  # no healthy: anything not failing
 
 
@@ -58,8 +67,14 @@ def test_the_evidence_stays_bounded() -> None:
     record.started(ev.now())
     for i in range(500):
         failing = i % 50 >= 40
-        record.add(ev.now(), float(i), "failing" if failing else "healthy",
-                   breach=i % 50 == 40, reason="r", rollback="emergency")
+        record.add(
+            ev.now(),
+            float(i),
+            "failing" if failing else "healthy",
+            breach=i % 50 == 40,
+            reason="r",
+            rollback="emergency",
+        )
     assert data["samples"] == 500 and data["failing"] == 100 and data["healthy"] == 400
     assert len(data["recent"]) == ev.RECENT and data["last"]["value"] == 499.0
     assert (data["min"], data["max"]) == (0.0, 499.0)
@@ -156,8 +171,9 @@ def world(tmp_path: Path) -> Iterator[tuple[Engine, SessionStore, Rate]]:
     path.write_text(HTTP_CHECKLIST)
     checklist = load_checklist(path)
     store = SessionStore(tmp_path / "sessions", durable=False)
-    session = store.create(checklist, "local", "tester@ci",
-                           variables={"metrics_url": server.url + "/"})
+    session = store.create(
+        checklist, "local", "tester@ci", variables={"metrics_url": server.url + "/"}
+    )
     engine = Engine(checklist, session, store, operator="tester@ci", environ={})
     try:
         yield engine, store, rate
@@ -246,8 +262,9 @@ def test_a_resumed_session_keeps_its_guard_evidence(
     wait_for(lambda: int(engine.session.guards["errors"].get("samples", 0)) >= 2)
     runner.close()
     before = int(store.load(engine.session.id).guards["errors"]["samples"])
-    again = Engine(engine.checklist, store.load(engine.session.id), store,
-                   operator="tester@ci", environ={})
+    again = Engine(
+        engine.checklist, store.load(engine.session.id), store, operator="tester@ci", environ={}
+    )
     second = GuardRunner(again)
     second.start()  # the start point was reached in the earlier run: it starts at once
     try:
@@ -274,14 +291,20 @@ def test_a_breach_freezes_forward_steps_but_never_a_rollback_step(
             engine.run_step("verify")
         assert engine.session.state_of("verify").status == "pending"
         assert engine.run_step("undo").ok  # the rollback scenario's step runs
-        again = Engine(engine.checklist, engine.store.load(engine.session.id), engine.store,
-                       operator="tester@ci", environ={})
+        again = Engine(
+            engine.checklist,
+            engine.store.load(engine.session.id),
+            engine.store,
+            operator="tester@ci",
+            environ={},
+        )
         assert again.freeze.reason == engine.freeze.reason  # a later process is frozen too
         runner.close()
         engine.unfreeze("checked: a load test of another team")
         assert engine.run_step("verify").ok
         assert [e.detail for e in engine.session.events if e.kind == "run.unfrozen"] == [
-            "checked: a load test of another team"]
+            "checked: a load test of another team"
+        ]
     finally:
         runner.close()
 

@@ -36,10 +36,8 @@ def server() -> Iterator[RecordingServer]:
         srv.close()
 
 
-def _sample(kind: str, guard: Guard | None = None, timeout: float = 2.0,
-            **params: Any) -> Reading:
-    return take_sample(kind, SampleRequest(params=params, timeout=timeout,
-                                           guard=guard or Guard()))
+def _sample(kind: str, guard: Guard | None = None, timeout: float = 2.0, **params: Any) -> Reading:
+    return take_sample(kind, SampleRequest(params=params, timeout=timeout, guard=guard or Guard()))
 
 
 def test_http_json_reads_the_number_at_the_path(server: RecordingServer) -> None:
@@ -62,13 +60,22 @@ def test_http_headers_are_sent(server: RecordingServer) -> None:
 
 def test_prometheus_instant_query_vector_and_scalar(server: RecordingServer) -> None:
     answers = {
-        "one": {"status": "success", "data": {"resultType": "vector", "result": [
-            {"metric": {"job": "web"}, "value": [1700000000.1, "0.031"]}]}},
-        "two": {"status": "success", "data": {"resultType": "vector", "result": [
-            {"metric": {}, "value": [1, "1"]}, {"metric": {}, "value": [1, "2"]}]}},
+        "one": {
+            "status": "success",
+            "data": {
+                "resultType": "vector",
+                "result": [{"metric": {"job": "web"}, "value": [1700000000.1, "0.031"]}],
+            },
+        },
+        "two": {
+            "status": "success",
+            "data": {
+                "resultType": "vector",
+                "result": [{"metric": {}, "value": [1, "1"]}, {"metric": {}, "value": [1, "2"]}],
+            },
+        },
         "none": {"status": "success", "data": {"resultType": "vector", "result": []}},
-        "scalar": {"status": "success", "data": {"resultType": "scalar",
-                                                 "result": [1, "42"]}},
+        "scalar": {"status": "success", "data": {"resultType": "scalar", "result": [1, "42"]}},
         "bad": {"status": "error", "errorType": "bad_data", "error": "parse error at char 3"},
     }
     from tests.helpers.http_fixtures import Response
@@ -150,9 +157,19 @@ def _sql_context(tmp_path: Path) -> Any:
 
         return ActionContext(
             step=Step(id="guard.x", title="x", kind="sql", params=params, timeout=timeout),
-            params=params, checklist=checklist, target=TargetSpec(name="l", kind="local"),
-            guard=Guard(), log=Log(), cancel=threading.Event(), session_id="s",
-            operator="o", session_dir=tmp_path, artifacts_dir=tmp_path, timeout=timeout)
+            params=params,
+            checklist=checklist,
+            target=TargetSpec(name="l", kind="local"),
+            guard=Guard(),
+            log=Log(),
+            cancel=threading.Event(),
+            session_id="s",
+            operator="o",
+            session_dir=tmp_path,
+            artifacts_dir=tmp_path,
+            timeout=timeout,
+        )
+
     return build
 
 
@@ -165,9 +182,15 @@ def test_sql_scalar_is_read_only(tmp_path: Path, pg_dsn: str) -> None:  # noqa: 
     build = _sql_context(tmp_path)
 
     def sql(query: str) -> Reading:
-        return take_sample("sql", SampleRequest(
-            params={"query": query, "dsn": pg_dsn}, timeout=5.0, guard=Guard(),
-            sql_context=build))
+        return take_sample(
+            "sql",
+            SampleRequest(
+                params={"query": query, "dsn": pg_dsn},
+                timeout=5.0,
+                guard=Guard(),
+                sql_context=build,
+            ),
+        )
 
     assert sql("select count(*) from orders where region is null").value == 2.0
     with pytest.raises(SampleError, match=r"(?i)read-only|not allowed|refus"):

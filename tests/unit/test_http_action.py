@@ -35,8 +35,9 @@ def run_http(tmp_path: Path, params: dict[str, Any], **kw: Any) -> tuple[ActionO
 def test_get_observes_status_json_latency_and_query_count(
     tmp_path: Path, http_server: RecordingServer
 ) -> None:
-    http_server.reply("GET", "/api/vnext/health/", json={"status": "ok"},
-                      headers={"X-Query-Count": "4"})
+    http_server.reply(
+        "GET", "/api/vnext/health/", json={"status": "ok"}, headers={"X-Query-Count": "4"}
+    )
     outcome, log = run_http(tmp_path, {"url": f"{http_server.url}/api/vnext/health/"})
     assert outcome.ok, outcome.error
     assert outcome.observed["status"] == 200
@@ -58,28 +59,52 @@ def test_captures_flow_through_create_add_promote_remove(tmp_path: Path) -> None
     try:
         base = f"{api.url}/api/vnext"
         secrets = {"api_token": token}
-        team, _ = run_http(tmp_path / "1", {
-            "method": "POST", "url": f"{base}/teams/", "bearer": token,
-            "json": {"name": "dwtui-smoke-abc", "game": "valorant", "region": "eu"},
-        }, capture={"team_id": "id", "team_slug": "slug"}, secrets=secrets)
+        team, _ = run_http(
+            tmp_path / "1",
+            {
+                "method": "POST",
+                "url": f"{base}/teams/",
+                "bearer": token,
+                "json": {"name": "dwtui-smoke-abc", "game": "valorant", "region": "eu"},
+            },
+            capture={"team_id": "id", "team_slug": "slug"},
+            secrets=secrets,
+        )
         assert team.ok, team.error
         assert team.observed["status"] == 201
         assert team.captured == {"team_id": "1", "team_slug": "dwtui-smoke-abc"}
 
-        member, _ = run_http(tmp_path / "2", {
-            "method": "POST", "url": f"{base}/teams/{team.captured['team_id']}/members/",
-            "bearer": token, "json": {"username": "dwtui-bot", "role": "player"},
-        }, capture={"member_id": "id"}, secrets=secrets)
+        member, _ = run_http(
+            tmp_path / "2",
+            {
+                "method": "POST",
+                "url": f"{base}/teams/{team.captured['team_id']}/members/",
+                "bearer": token,
+                "json": {"username": "dwtui-bot", "role": "player"},
+            },
+            capture={"member_id": "id"},
+            secrets=secrets,
+        )
         assert member.ok, member.error
         team_id, member_id = team.captured["team_id"], member.captured["member_id"]
         member_url = f"{base}/teams/{team_id}/members/{member_id}/"
 
-        promote, _ = run_http(tmp_path / "3", {
-            "method": "PATCH", "url": member_url, "bearer": token, "json": {"role": "captain"},
-        }, secrets=secrets)
+        promote, _ = run_http(
+            tmp_path / "3",
+            {
+                "method": "PATCH",
+                "url": member_url,
+                "bearer": token,
+                "json": {"role": "captain"},
+            },
+            secrets=secrets,
+        )
         assert promote.ok and promote.observed["json"]["role"] == "captain"
-        removed, _ = run_http(tmp_path / "4", {"method": "DELETE", "url": member_url,
-                                               "bearer": token}, secrets=secrets)
+        removed, _ = run_http(
+            tmp_path / "4",
+            {"method": "DELETE", "url": member_url, "bearer": token},
+            secrets=secrets,
+        )
         assert removed.ok, removed.error
         assert removed.observed["status"] == 204
         assert removed.observed["json"] is None
@@ -89,8 +114,11 @@ def test_captures_flow_through_create_add_promote_remove(tmp_path: Path) -> None
             ("PATCH", "/api/vnext/teams/1/members/1/"),
             ("DELETE", "/api/vnext/teams/1/members/1/"),
         ]
-        assert api.requests[0].json() == {"name": "dwtui-smoke-abc", "game": "valorant",
-                                          "region": "eu"}
+        assert api.requests[0].json() == {
+            "name": "dwtui-smoke-abc",
+            "game": "valorant",
+            "region": "eu",
+        }
         assert all(r.headers["Authorization"] == f"Bearer {token}" for r in api.requests)
     finally:
         api.close()
@@ -102,8 +130,10 @@ def test_non_2xx_fails_unless_the_step_expects_a_status(
     http_server.reply("GET", "/x", 503, text="upstream down")
     failed, _ = run_http(tmp_path, {"url": f"{http_server.url}/x"})
     assert not failed.ok
-    assert failed.error == (f"127.0.0.1:{http_server.port} answered 503 Service Unavailable "
-                            "(set expect.status to accept it)")
+    assert failed.error == (
+        f"127.0.0.1:{http_server.port} answered 503 Service Unavailable "
+        "(set expect.status to accept it)"
+    )
     accepted, _ = run_http(tmp_path, {"url": f"{http_server.url}/x"}, expect={"status": 503})
     assert accepted.ok
     assert evaluate({"status": 503}, accepted.observed) == []
@@ -127,10 +157,16 @@ def test_repeat_reports_p50_p95_and_every_sample(
     tmp_path: Path, http_server: RecordingServer
 ) -> None:
     counter = iter(range(100))
-    http_server.add("GET", "/api/vnext/teams/", lambda r, m: Response(
-        200, {"results": []}, headers={"X-Query-Count": str(3 + next(counter) % 2)}))
-    outcome, log = run_http(tmp_path, {"url": f"{http_server.url}/api/vnext/teams/?page_size=50",
-                                       "repeat": 20})
+    http_server.add(
+        "GET",
+        "/api/vnext/teams/",
+        lambda r, m: Response(
+            200, {"results": []}, headers={"X-Query-Count": str(3 + next(counter) % 2)}
+        ),
+    )
+    outcome, log = run_http(
+        tmp_path, {"url": f"{http_server.url}/api/vnext/teams/?page_size=50", "repeat": 20}
+    )
     assert outcome.ok, outcome.error
     samples = outcome.evidence["latency_ms"]
     assert len(samples) == 20 == len(http_server.requests)
@@ -149,8 +185,9 @@ def test_one_failed_request_of_a_repeat_is_the_observed_status(
 ) -> None:
     statuses = iter([200, 500, 200])
     http_server.add("GET", "/flaky", lambda r, m: Response(next(statuses), {"n": 1}))
-    outcome, _ = run_http(tmp_path, {"url": f"{http_server.url}/flaky", "repeat": 3},
-                          expect={"status": 200})
+    outcome, _ = run_http(
+        tmp_path, {"url": f"{http_server.url}/flaky", "repeat": 3}, expect={"status": 200}
+    )
     assert outcome.observed["status"] == 500
     assert outcome.evidence["statuses"] == [200, 500, 200]
 
@@ -172,15 +209,19 @@ def test_dig_follows_dotted_paths() -> None:
 
 def test_missing_capture_path_fails_clearly(tmp_path: Path, http_server: RecordingServer) -> None:
     http_server.reply("POST", "/teams", 201, json={"name": "x"})
-    outcome, _ = run_http(tmp_path, {"method": "POST", "url": f"{http_server.url}/teams",
-                                     "json": {}}, capture={"team_id": "id"})
+    outcome, _ = run_http(
+        tmp_path,
+        {"method": "POST", "url": f"{http_server.url}/teams", "json": {}},
+        capture={"team_id": "id"},
+    )
     assert not outcome.ok
     assert outcome.error == "cannot capture team_id: no 'id' in the response JSON"
 
 
 def test_invalid_json_is_one_line(tmp_path: Path, http_server: RecordingServer) -> None:
-    http_server.reply("GET", "/bad", text='{"status": ', headers={
-        "Content-Type": "application/json"})
+    http_server.reply(
+        "GET", "/bad", text='{"status": ', headers={"Content-Type": "application/json"}
+    )
     outcome, _ = run_http(tmp_path, {"url": f"{http_server.url}/bad"})
     assert not outcome.ok
     assert outcome.error == (
@@ -193,8 +234,7 @@ def test_plain_text_is_fine_without_json_expectations(
     tmp_path: Path, http_server: RecordingServer
 ) -> None:
     http_server.reply("GET", "/ping", text="pong")
-    outcome, _ = run_http(tmp_path, {"url": f"{http_server.url}/ping"},
-                          expect={"contains": "pong"})
+    outcome, _ = run_http(tmp_path, {"url": f"{http_server.url}/ping"}, expect={"contains": "pong"})
     assert outcome.ok, outcome.error
     assert outcome.observed["json"] is None
     assert evaluate({"contains": "pong"}, outcome.observed) == []
@@ -263,12 +303,16 @@ def test_secrets_echoed_by_the_server_are_masked(
     token = make_secret("echo-token")
 
     def echo(request: Request, match: re.Match[str]) -> Response:
-        return Response(200, {"you_sent": request.headers.get("Authorization"),
-                              "path": request.path})
+        return Response(
+            200, {"you_sent": request.headers.get("Authorization"), "path": request.path}
+        )
 
     http_server.add("GET", "/echo", echo)
-    outcome, log = run_http(tmp_path, {"url": f"{http_server.url}/echo?key={token}",
-                                       "bearer": token}, secrets={"api_token": token})
+    outcome, log = run_http(
+        tmp_path,
+        {"url": f"{http_server.url}/echo?key={token}", "bearer": token},
+        secrets={"api_token": token},
+    )
     assert outcome.ok, outcome.error
     assert http_server.requests[0].headers["Authorization"] == f"Bearer {token}"
     text = log.text()
@@ -305,17 +349,14 @@ def test_a_failure_inside_a_repeat_names_the_request(
         return Response(200, {"n": 1})
 
     http_server.add("GET", "/probe", sometimes_silent)
-    outcome, _ = run_http(tmp_path, {"url": f"{http_server.url}/probe", "repeat": 5},
-                          timeout=1)
+    outcome, _ = run_http(tmp_path, {"url": f"{http_server.url}/probe", "repeat": 5}, timeout=1)
     assert outcome.error == (
         f"request 3 of 5: no complete response from 127.0.0.1:{http_server.port} within 1 s"
     )
     assert len(http_server.requests) == 3
 
 
-def test_cancel_between_repeats_stops_sending(
-    tmp_path: Path, http_server: RecordingServer
-) -> None:
+def test_cancel_between_repeats_stops_sending(tmp_path: Path, http_server: RecordingServer) -> None:
     cancel = threading.Event()
 
     def cancel_after_two(request: Request, match: re.Match[str]) -> Response:
@@ -324,8 +365,9 @@ def test_cancel_between_repeats_stops_sending(
         return Response(200, {"ok": True})
 
     http_server.add("GET", "/probe", cancel_after_two)
-    outcome, _ = run_http(tmp_path, {"url": f"{http_server.url}/probe", "repeat": 10},
-                          cancel=cancel)
+    outcome, _ = run_http(
+        tmp_path, {"url": f"{http_server.url}/probe", "repeat": 10}, cancel=cancel
+    )
     assert outcome.error == "cancelled by the operator after 2 of 10 requests"
     assert len(http_server.requests) == 2
 
@@ -335,14 +377,22 @@ def test_body_and_custom_headers_are_sent_and_credentials_hidden(
 ) -> None:
     http_server.reply("PUT", "/raw", 200, text="done")
     key = make_secret("api-key")
-    outcome, log = run_http(tmp_path, {
-        "method": "put", "url": f"{http_server.url}/raw", "body": "name=alpha",
-        "headers": {"Content-Type": "text/plain", "X-Api-Key": key, "X-Trace": "t1"},
-    })
+    outcome, log = run_http(
+        tmp_path,
+        {
+            "method": "put",
+            "url": f"{http_server.url}/raw",
+            "body": "name=alpha",
+            "headers": {"Content-Type": "text/plain", "X-Api-Key": key, "X-Trace": "t1"},
+        },
+    )
     assert outcome.ok, outcome.error
     [request] = http_server.requests
     assert (request.method, request.body, request.headers["X-Api-Key"]) == (
-        "PUT", b"name=alpha", key)
+        "PUT",
+        b"name=alpha",
+        key,
+    )
     text = log.text()
     assert "X-Api-Key: <hidden>" in text and "X-Trace: t1" in text
     assert key not in text
@@ -351,11 +401,19 @@ def test_body_and_custom_headers_are_sent_and_credentials_hidden(
 def test_an_unexpected_error_page_reads_as_a_status_diff(
     tmp_path: Path, http_server: RecordingServer
 ) -> None:
-    http_server.reply("POST", "/teams", 500, text="<html>Server Error</html>",
-                      headers={"Content-Type": "text/html"})
-    outcome, _ = run_http(tmp_path, {"method": "POST", "url": f"{http_server.url}/teams",
-                                     "json": {"name": "x"}},
-                          expect={"status": 201}, capture={"team_id": "id"})
+    http_server.reply(
+        "POST",
+        "/teams",
+        500,
+        text="<html>Server Error</html>",
+        headers={"Content-Type": "text/html"},
+    )
+    outcome, _ = run_http(
+        tmp_path,
+        {"method": "POST", "url": f"{http_server.url}/teams", "json": {"name": "x"}},
+        expect={"status": 201},
+        capture={"team_id": "id"},
+    )
     assert outcome.ok  # the action did its job; the expectation judges the answer
     assert outcome.captured == {}
     assert [f.message for f in evaluate({"status": 201}, outcome.observed)] == [

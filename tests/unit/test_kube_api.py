@@ -218,8 +218,10 @@ def test_label_selector_and_logs(fake_cluster: FakeCluster) -> None:
 
 @pytest.mark.parametrize(
     ("offered", "chosen"),
-    [("v5.channel.k8s.io,v4.channel.k8s.io", "v5.channel.k8s.io"),
-     ("v4.channel.k8s.io", "v4.channel.k8s.io")],
+    [
+        ("v5.channel.k8s.io,v4.channel.k8s.io", "v5.channel.k8s.io"),
+        ("v4.channel.k8s.io", "v4.channel.k8s.io"),
+    ],
 )
 def test_exec_handshake_and_frames_on_the_wire(
     fake_cluster: FakeCluster, offered: str, chosen: str
@@ -336,8 +338,9 @@ def test_timing_is_a_clusters_and_scales_with_time_factor(tmp_path: Path) -> Non
             assert time.monotonic() - started < 10
             with http(cluster) as client:
                 items = client.get("/api/v1/namespaces/deltacrown/pods").json()["items"]
-            terminating |= {p["metadata"]["name"] for p in items
-                            if p["metadata"].get("deletionTimestamp")}
+            terminating |= {
+                p["metadata"]["name"] for p in items if p["metadata"].get("deletionTimestamp")
+            }
             time.sleep(0.02)
         elapsed = time.monotonic() - started
         assert 0.35 < elapsed < 3  # two pods, each ready 1.0 x 0.2 s after it started
@@ -360,8 +363,11 @@ def test_paused_deployment_rolls_out_on_resume(fake_cluster: FakeCluster) -> Non
     with http(fake_cluster) as client:
         headers = {"Content-Type": "application/merge-patch+json"}
         client.patch(DEPLOYMENT, json={"spec": {"paused": True}}, headers=headers)
-        client.patch(DEPLOYMENT, json={"spec": {"template": {"metadata": {
-            "annotations": {"x": "1"}}}}}, headers=headers)
+        client.patch(
+            DEPLOYMENT,
+            json={"spec": {"template": {"metadata": {"annotations": {"x": "1"}}}}},
+            headers=headers,
+        )
         assert {p.name for p in fake_cluster.pods()} == names  # nothing rolls while paused
         client.patch(DEPLOYMENT, json={"spec": {"paused": None}}, headers=headers)
     assert len(fake_cluster.pods()) == 3  # the rollout starts on resume

@@ -61,9 +61,12 @@ def test_watch_yields_events_after_the_list_resource_version(
     stream = watch.Watch()
 
     def follow() -> None:
-        for event in stream.stream(core.list_namespaced_pod, NS,
-                                   resource_version=listed.metadata.resource_version,
-                                   timeout_seconds=5):
+        for event in stream.stream(
+            core.list_namespaced_pod,
+            NS,
+            resource_version=listed.metadata.resource_version,
+            timeout_seconds=5,
+        ):
             seen.append((event["type"], event["object"].metadata.name))
             if event["type"] == "DELETED":
                 stream.stop()
@@ -76,8 +79,7 @@ def test_watch_yields_events_after_the_list_resource_version(
     thread.join(timeout=10)
     assert ("MODIFIED", victim) in seen and ("DELETED", victim) in seen
     assert any(kind == "ADDED" and name != victim for kind, name in seen)
-    deployments = list(watch.Watch().stream(apps.list_namespaced_deployment, NS,
-                                            timeout_seconds=1))
+    deployments = list(watch.Watch().stream(apps.list_namespaced_deployment, NS, timeout_seconds=1))
     assert [e["type"] for e in deployments] == ["ADDED"]
 
 
@@ -89,8 +91,11 @@ def test_too_old_resource_version_is_410(
 
     _, core = clients
     with pytest.raises(ApiException) as caught:
-        list(watch.Watch().stream(core.list_namespaced_pod, NS, resource_version="1",
-                                  timeout_seconds=2))
+        list(
+            watch.Watch().stream(
+                core.list_namespaced_pod, NS, resource_version="1", timeout_seconds=2
+            )
+        )
     assert caught.value.status == 410
 
 
@@ -116,20 +121,41 @@ def test_logs_and_exec_check_the_container(
     _, core = clients
     pod = fake_cluster.pods()[0].name
     assert "Starting gunicorn" in core.read_namespaced_pod_log(pod, NS, container="web")
-    for call in (lambda: core.read_namespaced_pod_log(pod, NS, container="nope"),
-                 lambda: core.read_namespaced_pod_log(pod, NS, previous=True)):
+    for call in (
+        lambda: core.read_namespaced_pod_log(pod, NS, container="nope"),
+        lambda: core.read_namespaced_pod_log(pod, NS, previous=True),
+    ):
         with pytest.raises(ApiException) as caught:
             call()
         assert caught.value.status == 400
     fake_cluster.exec_handler = lambda p, argv: (0, "out\n", "err\n")
-    ws = stream(core.connect_get_namespaced_pod_exec, pod, NS, command=["x"], container="web",
-                stderr=True, stdout=True, stdin=False, tty=False, _preload_content=False)
+    ws = stream(
+        core.connect_get_namespaced_pod_exec,
+        pod,
+        NS,
+        command=["x"],
+        container="web",
+        stderr=True,
+        stdout=True,
+        stdin=False,
+        tty=False,
+        _preload_content=False,
+    )
     ws.run_forever(timeout=5)
     assert ws.read_stdout() == "out\n" and ws.read_stderr() == "err\n"
     assert ws.returncode == 0
     with pytest.raises(ApiException) as caught:
-        stream(core.connect_get_namespaced_pod_exec, pod, NS, command=["x"], container="nope",
-               stderr=True, stdout=True, stdin=False, tty=False)
+        stream(
+            core.connect_get_namespaced_pod_exec,
+            pod,
+            NS,
+            command=["x"],
+            container="nope",
+            stderr=True,
+            stdout=True,
+            stdin=False,
+            tty=False,
+        )
     assert "400" in str(caught.value)  # the client reports a failed handshake as status 0
 
 
@@ -165,7 +191,8 @@ def test_replace_namespaces_events_replicasets_and_pod_delete(
     assert deleted.metadata.deletion_timestamp is not None
     assert pod not in {p.name for p in fake_cluster.pods()}
     events = core.list_namespaced_event(
-        NS, field_selector=f"involvedObject.name={pod},involvedObject.kind=Pod").items
+        NS, field_selector=f"involvedObject.name={pod},involvedObject.kind=Pod"
+    ).items
     assert {e.reason for e in events} >= {"Scheduled", "Killing"}
     with pytest.raises(ApiException) as caught:
         core.create_namespaced_pod(NS, {"metadata": {"name": "x"}, "spec": {"containers": []}})

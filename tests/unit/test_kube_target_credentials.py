@@ -26,10 +26,15 @@ def _edit(path: Path, change: Any) -> Path:
     return path
 
 
-def _target(config: Path, environ: dict[str, str] | None = None,
-            **settings: str) -> KubernetesTarget:
-    return KubernetesTarget(k8s_spec(config, **settings), MemoryLog(), request_timeout=5,
-                            environ=environ if environ is not None else {})
+def _target(
+    config: Path, environ: dict[str, str] | None = None, **settings: str
+) -> KubernetesTarget:
+    return KubernetesTarget(
+        k8s_spec(config, **settings),
+        MemoryLog(),
+        request_timeout=5,
+        environ=environ if environ is not None else {},
+    )
 
 
 def _plugin(tmp_path: Path, body: str) -> Path:
@@ -41,52 +46,72 @@ def _plugin(tmp_path: Path, body: str) -> Path:
 
 def _use_exec(config: Path, command: str, *args: str) -> Path:
     def change(c: dict[str, Any]) -> None:
-        c["users"][0]["user"] = {"exec": {
-            "apiVersion": "client.authentication.k8s.io/v1beta1", "command": command,
-            "args": list(args), "env": [{"name": "PLUGIN_MODE", "value": "ok"}],
-            "interactiveMode": "Never"}}
+        c["users"][0]["user"] = {
+            "exec": {
+                "apiVersion": "client.authentication.k8s.io/v1beta1",
+                "command": command,
+                "args": list(args),
+                "env": [{"name": "PLUGIN_MODE", "value": "ok"}],
+                "interactiveMode": "Never",
+            }
+        }
+
     return _edit(config, change)
 
 
-def test_exec_plugin_token_is_used(fake_cluster: FakeCluster, kubeconfig: Path,
-                                   tmp_path: Path) -> None:
-    plugin = _plugin(tmp_path, (
-        "assert os.environ['PLUGIN_MODE'] == 'ok'\n"
-        "assert json.loads(os.environ['KUBERNETES_EXEC_INFO'])['kind'] == 'ExecCredential'\n"
-        f"print(json.dumps({{'apiVersion': 'client.authentication.k8s.io/v1beta1',"
-        f" 'kind': 'ExecCredential', 'status': {{'token': {fake_cluster.token!r}}}}}))"))
+def test_exec_plugin_token_is_used(
+    fake_cluster: FakeCluster, kubeconfig: Path, tmp_path: Path
+) -> None:
+    plugin = _plugin(
+        tmp_path,
+        (
+            "assert os.environ['PLUGIN_MODE'] == 'ok'\n"
+            "assert json.loads(os.environ['KUBERNETES_EXEC_INFO'])['kind'] == 'ExecCredential'\n"
+            f"print(json.dumps({{'apiVersion': 'client.authentication.k8s.io/v1beta1',"
+            f" 'kind': 'ExecCredential', 'status': {{'token': {fake_cluster.token!r}}}}}))"
+        ),
+    )
     target = _target(_use_exec(kubeconfig, str(plugin), "eks", "get-token"))
     assert target.current_env(["TEAM_VNEXT_DUAL_WRITE_ENABLED"]) == {
-        "TEAM_VNEXT_DUAL_WRITE_ENABLED": "false"}
+        "TEAM_VNEXT_DUAL_WRITE_ENABLED": "false"
+    }
     assert fake_cluster.requests[-1].headers["authorization"] == f"Bearer {fake_cluster.token}"
 
 
 def test_failing_exec_plugin_reports_command_exit_code_and_stderr(
     kubeconfig: Path, tmp_path: Path
 ) -> None:
-    plugin = _plugin(tmp_path, "sys.stderr.write('Error: the SSO session has expired\\n')\n"
-                               "sys.exit(3)")
+    plugin = _plugin(
+        tmp_path, "sys.stderr.write('Error: the SSO session has expired\\n')\nsys.exit(3)"
+    )
     target = _target(_use_exec(kubeconfig, str(plugin), "eks", "get-token"))
     with pytest.raises(TargetError) as caught:
         target.current_env(["A"])
     message = str(caught.value)
-    assert message == (f"exec credential plugin `{plugin} eks get-token` failed with exit code 3:"
-                       " Error: the SSO session has expired")
+    assert message == (
+        f"exec credential plugin `{plugin} eks get-token` failed with exit code 3:"
+        " Error: the SSO session has expired"
+    )
 
 
 def test_missing_exec_plugin_is_named(kubeconfig: Path) -> None:
     target = _target(_use_exec(kubeconfig, "dwtui-no-such-auth-plugin", "get-token"))
-    with pytest.raises(TargetError, match=r"^exec credential plugin not found: "
-                                          r"'dwtui-no-such-auth-plugin'"):
+    with pytest.raises(
+        TargetError,
+        match=r"^exec credential plugin not found: "
+        r"'dwtui-no-such-auth-plugin'",
+    ):
         target.guard_facts()
 
 
-def test_token_file_with_trailing_newline(fake_cluster: FakeCluster, kubeconfig: Path,
-                                          tmp_path: Path) -> None:
+def test_token_file_with_trailing_newline(
+    fake_cluster: FakeCluster, kubeconfig: Path, tmp_path: Path
+) -> None:
     (tmp_path / "token").write_text(fake_cluster.token + "\n")
 
     def change(c: dict[str, Any]) -> None:
         c["users"][0]["user"] = {"tokenFile": "token"}  # relative to the kubeconfig's folder
+
     target = _target(_edit(kubeconfig, change))
     assert "TEAM_VNEXT_DUAL_WRITE_ENABLED" in target.current_env(["TEAM_VNEXT_DUAL_WRITE_ENABLED"])
 
@@ -101,8 +126,9 @@ def test_missing_file_in_a_kubeconfig_list_is_skipped(kubeconfig: Path, tmp_path
     listed = f"{tmp_path / 'absent'}:{kubeconfig}"
     target = _target(kubeconfig, environ={"KUBECONFIG": listed}, kubeconfig="", context="")
     assert target.guard_facts()["context"] == "staging"
-    only_missing = _target(kubeconfig, environ={"KUBECONFIG": str(tmp_path / "absent")},
-                           kubeconfig="", context="")
+    only_missing = _target(
+        kubeconfig, environ={"KUBECONFIG": str(tmp_path / "absent")}, kubeconfig="", context=""
+    )
     with pytest.raises(TargetError, match="kubeconfig not found"):
         only_missing.guard_facts()
 
@@ -110,11 +136,13 @@ def test_missing_file_in_a_kubeconfig_list_is_skipped(kubeconfig: Path, tmp_path
 def test_unknown_host_is_no_such_host(kubeconfig: Path) -> None:
     def change(c: dict[str, Any]) -> None:
         c["clusters"][0]["cluster"]["server"] = "https://dwtui-stand-in.invalid:6443"
+
     target = _target(_edit(kubeconfig, change))
     started = time.monotonic()
     with pytest.raises(TargetError) as caught:
         target.current_env(["A"])
     assert str(caught.value).startswith(
-        "no such host: dwtui-stand-in.invalid does not resolve (DNS) while ")
+        "no such host: dwtui-stand-in.invalid does not resolve (DNS) while "
+    )
     assert "timeout" not in str(caught.value)
     assert time.monotonic() - started < 5

@@ -43,8 +43,10 @@ def versioned(minor: int) -> str | None:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWorld]:
-    with DemoWorld(dbname=f"dwtui_test_kubectl_{secrets.token_hex(4)}",
-                   workdir=tmp_path_factory.mktemp("kubectl-world")) as w:
+    with DemoWorld(
+        dbname=f"dwtui_test_kubectl_{secrets.token_hex(4)}",
+        workdir=tmp_path_factory.mktemp("kubectl-world"),
+    ) as w:
         yield w
 
 
@@ -63,12 +65,26 @@ class Kubectl:
             "LANG": "C.UTF-8",
         }
 
-    def run(self, *args: str, timeout: float = TIMEOUT, check: bool = True,
-            stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        command = [self.binary, "--kubeconfig", str(self.world.kubeconfig),
-                   "--cache-dir", str(self.home / "cache"), *args]
-        done = subprocess.run(command, env=self.env, capture_output=True, text=True,
-                              timeout=timeout, input=stdin, check=False)
+    def run(
+        self, *args: str, timeout: float = TIMEOUT, check: bool = True, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        command = [
+            self.binary,
+            "--kubeconfig",
+            str(self.world.kubeconfig),
+            "--cache-dir",
+            str(self.home / "cache"),
+            *args,
+        ]
+        done = subprocess.run(
+            command,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=stdin,
+            check=False,
+        )
         if check:
             assert done.returncode == 0, f"{args}: rc={done.returncode}\n{done.stderr}"
         return done
@@ -86,9 +102,14 @@ def kubectl(world: DemoWorld, tmp_path: Path) -> Kubectl:
 def client_minor() -> int:
     """The minor version of the suite's kubectl (a picker reports its newest)."""
     assert KUBECTL is not None
-    done = subprocess.run([KUBECTL, "version", "--client", "-o", "json"], capture_output=True,
-                          text=True, timeout=TIMEOUT, check=False,
-                          env={"PATH": os.environ.get("PATH", ""), "HOME": "/nonexistent"})
+    done = subprocess.run(
+        [KUBECTL, "version", "--client", "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": "/nonexistent"},
+    )
     return int(json.loads(done.stdout)["clientVersion"]["minor"].rstrip("+"))
 
 
@@ -97,14 +118,21 @@ def client_minor() -> int:
 SPDY_EXEC = KUBECTL is not None and client_minor() < 30
 OPENAPI_V2_APPLY = KUBECTL is not None and client_minor() < 29
 websocket_exec = pytest.mark.skipif(
-    SPDY_EXEC, reason="this kubectl execs over SPDY (test_an_spdy_kubectl_exec_is_refused)")
+    SPDY_EXEC, reason="this kubectl execs over SPDY (test_an_spdy_kubectl_exec_is_refused)"
+)
 
 
 def installed(*minors: int) -> list[Any]:
     """`minor` parameters, each skipped (with a reason) where `kubectl.1.NN` is not installed."""
-    return [pytest.param(minor, marks=pytest.mark.skipif(
-        versioned(minor) is None, reason=f"kubectl.1.{minor} is not installed"))
-        for minor in minors]
+    return [
+        pytest.param(
+            minor,
+            marks=pytest.mark.skipif(
+                versioned(minor) is None, reason=f"kubectl.1.{minor} is not installed"
+            ),
+        )
+        for minor in minors
+    ]
 
 
 @pytest.mark.skipif(not SPDY_EXEC, reason="this kubectl execs over websockets")
@@ -135,8 +163,16 @@ def test_get_deployment_json_through_discovery(kubectl: Kubectl) -> None:
 
 
 def test_get_pods_jsonpath(kubectl: Kubectl) -> None:
-    done = kubectl.run("get", "pods", "-n", "deltacrown", "-l", "app=deltacrown-web",
-                       "-o", "jsonpath={.items[*].status.phase}")
+    done = kubectl.run(
+        "get",
+        "pods",
+        "-n",
+        "deltacrown",
+        "-l",
+        "app=deltacrown-web",
+        "-o",
+        "jsonpath={.items[*].status.phase}",
+    )
     assert done.stdout.split() == ["Running", "Running"]
 
 
@@ -196,16 +232,31 @@ def test_get_wide_tables(kubectl: Kubectl) -> None:
 def test_selectors_match_or_are_refused(kubectl: Kubectl) -> None:
     settle(kubectl)
     every = pod_names(kubectl)
-    chosen = kubectl.run("get", "pods", *NS, "-l", "app in (deltacrown-web, other)", "-o",
-                         "jsonpath={.items[*].metadata.name}").stdout.split()
+    chosen = kubectl.run(
+        "get",
+        "pods",
+        *NS,
+        "-l",
+        "app in (deltacrown-web, other)",
+        "-o",
+        "jsonpath={.items[*].metadata.name}",
+    ).stdout.split()
     assert chosen == every
     none = kubectl.run("get", "pods", *NS, "-l", "app notin (deltacrown-web)", "-o", "name")
     assert none.stdout.strip() == ""
-    pending = kubectl.run("get", "pods", *NS, "--field-selector", "status.phase=Pending",
-                          "-o", "name")
+    pending = kubectl.run(
+        "get", "pods", *NS, "--field-selector", "status.phase=Pending", "-o", "name"
+    )
     assert pending.stdout.strip() == ""
-    running = kubectl.run("get", "pods", *NS, "--field-selector",
-                          "status.phase=Running,metadata.name=" + every[0], "-o", "name")
+    running = kubectl.run(
+        "get",
+        "pods",
+        *NS,
+        "--field-selector",
+        "status.phase=Running,metadata.name=" + every[0],
+        "-o",
+        "name",
+    )
     assert running.stdout.split() == [f"pod/{every[0]}"]
     refused = kubectl.run("get", "pods", *NS, "--field-selector", "spec.bogus=1", check=False)
     assert refused.returncode == 1
@@ -218,8 +269,9 @@ def test_set_env_server_dry_run_changes_nothing(kubectl: Kubectl, world: DemoWor
     assert world.cluster is not None
     before = kubectl.json("get", DEPLOY, *NS)
     pods = pod_names(kubectl)
-    done = kubectl.run("set", "env", DEPLOY, *NS, "TEAM_VNEXT_DUAL_WRITE_ENABLED=maybe",
-                       "--dry-run=server")
+    done = kubectl.run(
+        "set", "env", DEPLOY, *NS, "TEAM_VNEXT_DUAL_WRITE_ENABLED=maybe", "--dry-run=server"
+    )
     assert "server dry run" in done.stdout
     after = kubectl.json("get", DEPLOY, *NS)
     assert after["metadata"]["generation"] == before["metadata"]["generation"]
@@ -234,16 +286,19 @@ def test_set_env_then_rollout_status_history_and_undo(kubectl: Kubectl, world: D
     kubectl.run("set", "env", DEPLOY, *NS, "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE=rehearsal")
     status = kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=30s")
     assert 'deployment "deltacrown-web" successfully rolled out' in status.stdout
-    assert all(world.cluster.pod_env(p)["TEAM_VNEXT_DUAL_WRITE_STRICT_MODE"] == "rehearsal"
-               for p in world.cluster.pods())
+    assert all(
+        world.cluster.pod_env(p)["TEAM_VNEXT_DUAL_WRITE_STRICT_MODE"] == "rehearsal"
+        for p in world.cluster.pods()
+    )
     history = kubectl.run("rollout", "history", DEPLOY, *NS).stdout.split()
     revisions = [int(word) for word in history if word.isdigit()]
     assert len(revisions) >= 2
     kubectl.run("rollout", "undo", DEPLOY, *NS)
     kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=30s")
     assert flag_value(kubectl, "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE") == old
-    after = [int(w) for w in kubectl.run("rollout", "history", DEPLOY, *NS).stdout.split()
-             if w.isdigit()]
+    after = [
+        int(w) for w in kubectl.run("rollout", "history", DEPLOY, *NS).stdout.split() if w.isdigit()
+    ]
     # undo brings the previous ReplicaSet back under a new number, as a cluster does
     assert max(after) == max(revisions) + 1 and len(after) == len(revisions)
 
@@ -264,8 +319,7 @@ def test_scale_and_its_dry_run(kubectl: Kubectl) -> None:
     assert kubectl.json("get", DEPLOY, *NS)["spec"]["replicas"] == 3
     kubectl.run("scale", DEPLOY, *NS, "--replicas=2", "--current-replicas=3")
     assert kubectl.json("get", DEPLOY, *NS)["spec"]["replicas"] == 2
-    wrong = kubectl.run("scale", DEPLOY, *NS, "--replicas=5", "--current-replicas=9",
-                        check=False)
+    wrong = kubectl.run("scale", DEPLOY, *NS, "--replicas=5", "--current-replicas=9", check=False)
     assert wrong.returncode != 0
     assert kubectl.json("get", DEPLOY, *NS)["spec"]["replicas"] == 2
 
@@ -280,9 +334,22 @@ def test_logs_container_previous_and_follow(kubectl: Kubectl, world: DemoWorld) 
     previous = kubectl.run("logs", pod, *NS, "--previous", check=False)
     assert previous.returncode == 1 and "(BadRequest)" in previous.stderr
     follow = subprocess.Popen(
-        [kubectl.binary, "--kubeconfig", str(world.kubeconfig), "--cache-dir",
-         str(kubectl.home / "cache"), "logs", "-f", pod, *NS],
-        env=kubectl.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            kubectl.binary,
+            "--kubeconfig",
+            str(world.kubeconfig),
+            "--cache-dir",
+            str(kubectl.home / "cache"),
+            "logs",
+            "-f",
+            pod,
+            *NS,
+        ],
+        env=kubectl.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         time.sleep(1.5)
         world.cluster.append_log(pod, "a line written while following")
@@ -296,8 +363,9 @@ def test_logs_container_previous_and_follow(kubectl: Kubectl, world: DemoWorld) 
 @websocket_exec
 def test_exec_streams_stdout_stderr_stdin_and_exit_code(kubectl: Kubectl) -> None:
     pod = pod_names(kubectl)[0]
-    done = kubectl.run("exec", pod, *NS, "--", "sh", "-c", "echo out; echo err >&2; exit 3",
-                       check=False)
+    done = kubectl.run(
+        "exec", pod, *NS, "--", "sh", "-c", "echo out; echo err >&2; exit 3", check=False
+    )
     assert done.returncode == 3, (pod, done.stdout, done.stderr)
     assert done.stdout == "out\n" and "err" in done.stderr
     fed = kubectl.run("exec", "-i", pod, *NS, "-c", "web", "--", "cat", stdin="hello\n")
@@ -309,12 +377,20 @@ def test_exec_streams_stdout_stderr_stdin_and_exit_code(kubectl: Kubectl) -> Non
 
 
 @pytest.mark.parametrize("minor", installed(30, 33))
-def test_exec_with_websocket_kubectl_versions(world: DemoWorld, tmp_path: Path,
-                                              minor: int) -> None:
+def test_exec_with_websocket_kubectl_versions(world: DemoWorld, tmp_path: Path, minor: int) -> None:
     kubectl = Kubectl(world, tmp_path, versioned(minor))
     pod = pod_names(kubectl)[0]
-    done = kubectl.run("exec", pod, *NS, "--", "python", "manage.py", "shell", "-c",
-                       "from django.conf import settings; print(settings.HOSTNAME)")
+    done = kubectl.run(
+        "exec",
+        pod,
+        *NS,
+        "--",
+        "python",
+        "manage.py",
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.HOSTNAME)",
+    )
     assert done.stdout.strip() == pod
 
 
@@ -334,9 +410,22 @@ def test_delete_pod_is_replaced_and_watched(kubectl: Kubectl, world: DemoWorld) 
     dry = kubectl.run("delete", "pod", pods[0], *NS, "--dry-run=server")
     assert "server dry run" in dry.stdout and pod_names(kubectl) == pods
     watch = subprocess.Popen(
-        [kubectl.binary, "--kubeconfig", str(world.kubeconfig), "--cache-dir",
-         str(kubectl.home / "cache"), "get", "pods", *NS, "-w"],
-        env=kubectl.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            kubectl.binary,
+            "--kubeconfig",
+            str(world.kubeconfig),
+            "--cache-dir",
+            str(kubectl.home / "cache"),
+            "get",
+            "pods",
+            *NS,
+            "-w",
+        ],
+        env=kubectl.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         time.sleep(1.5)
         kubectl.run("delete", "pod", pods[0], *NS)
@@ -360,14 +449,27 @@ def test_describe_deployment_shows_replicasets_and_events(kubectl: Kubectl) -> N
     assert "NewReplicaSet:" in out and "ScalingReplicaSet" in out
 
 
-def in_terminal(kubectl: Kubectl, *args: str, typed: bytes = b"",
-                timeout: float = TIMEOUT) -> tuple[int, str]:
+def in_terminal(
+    kubectl: Kubectl, *args: str, typed: bytes = b"", timeout: float = TIMEOUT
+) -> tuple[int, str]:
     """Run kubectl with a pseudo-terminal as stdin/stdout/stderr, as an operator types it."""
     master, replica = pty.openpty()
-    command = [kubectl.binary, "--kubeconfig", str(kubectl.world.kubeconfig), "--cache-dir",
-               str(kubectl.home / "cache"), *args]
-    process = subprocess.Popen(command, stdin=replica, stdout=replica, stderr=replica,
-                               env={**kubectl.env, "TERM": "xterm"}, start_new_session=True)
+    command = [
+        kubectl.binary,
+        "--kubeconfig",
+        str(kubectl.world.kubeconfig),
+        "--cache-dir",
+        str(kubectl.home / "cache"),
+        *args,
+    ]
+    process = subprocess.Popen(
+        command,
+        stdin=replica,
+        stdout=replica,
+        stderr=replica,
+        env={**kubectl.env, "TERM": "xterm"},
+        start_new_session=True,
+    )
     os.close(replica)
     output = b""
     deadline = time.monotonic() + timeout
@@ -401,9 +503,20 @@ def test_runbook_exec_it_runs_as_written(kubectl: Kubectl) -> None:
     shell -c "..."`, typed in a terminal."""
     pod = pod_names(kubectl)[0]
     code, out = in_terminal(
-        kubectl, "exec", "-it", pod, "-n", "deltacrown", "--", "python", "manage.py", "shell",
-        "-c", "from django.conf import settings\n"
-              "print(f'Dual-Write: {getattr(settings, \"TEAM_VNEXT_DUAL_WRITE_ENABLED\", False)}')")
+        kubectl,
+        "exec",
+        "-it",
+        pod,
+        "-n",
+        "deltacrown",
+        "--",
+        "python",
+        "manage.py",
+        "shell",
+        "-c",
+        "from django.conf import settings\n"
+        "print(f'Dual-Write: {getattr(settings, \"TEAM_VNEXT_DUAL_WRITE_ENABLED\", False)}')",
+    )
     assert code == 0, out
     assert "Dual-Write: False" in out
 
@@ -411,8 +524,17 @@ def test_runbook_exec_it_runs_as_written(kubectl: Kubectl) -> None:
 @websocket_exec
 def test_exec_it_gives_an_interactive_terminal(kubectl: Kubectl) -> None:
     pod = pod_names(kubectl)[0]
-    code, out = in_terminal(kubectl, "exec", "-it", pod, "-n", "deltacrown", "--", "sh",
-                            typed=b"tty; echo typed-$((6*7)); exit 4\n")
+    code, out = in_terminal(
+        kubectl,
+        "exec",
+        "-it",
+        pod,
+        "-n",
+        "deltacrown",
+        "--",
+        "sh",
+        typed=b"tty; echo typed-$((6*7)); exit 4\n",
+    )
     assert code == 4, out
     assert "/dev/pts/" in out and "typed-42" in out
 
@@ -420,20 +542,36 @@ def test_exec_it_gives_an_interactive_terminal(kubectl: Kubectl) -> None:
 def test_runbook_kubectl_commands_run_as_written(kubectl: Kubectl, world: DemoWorld) -> None:
     """The commands the P5-T6 checklist's descriptions tell the operator to type."""
     assert world.cluster is not None
-    kubectl.run("set", "env", "deployment/deltacrown-web", "-n", "deltacrown",
-                "TEAM_VNEXT_DUAL_WRITE_ENABLED=true", "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE=false")
-    kubectl.run("rollout", "status", "deployment/deltacrown-web", "-n", "deltacrown",
-                "--timeout=60s")
+    kubectl.run(
+        "set",
+        "env",
+        "deployment/deltacrown-web",
+        "-n",
+        "deltacrown",
+        "TEAM_VNEXT_DUAL_WRITE_ENABLED=true",
+        "TEAM_VNEXT_DUAL_WRITE_STRICT_MODE=false",
+    )
+    kubectl.run(
+        "rollout", "status", "deployment/deltacrown-web", "-n", "deltacrown", "--timeout=60s"
+    )
     pods = world.cluster.pods()
     assert all(world.cluster.pod_env(p)["TEAM_VNEXT_DUAL_WRITE_ENABLED"] == "true" for p in pods)
     kubectl.run("rollout", "restart", "deployment/deltacrown-web", "-n", "deltacrown")
-    kubectl.run("rollout", "status", "deployment/deltacrown-web", "-n", "deltacrown",
-                "--timeout=60s")
+    kubectl.run(
+        "rollout", "status", "deployment/deltacrown-web", "-n", "deltacrown", "--timeout=60s"
+    )
     assert not {p.name for p in pods} & {p.name for p in world.cluster.pods()}
-    kubectl.run("set", "env", "deployment/deltacrown-web", "TEAM_VNEXT_DUAL_WRITE_ENABLED=false",
-                "-n", "deltacrown")
-    kubectl.run("rollout", "status", "deployment/deltacrown-web", "-n", "deltacrown",
-                "--timeout=60s")
+    kubectl.run(
+        "set",
+        "env",
+        "deployment/deltacrown-web",
+        "TEAM_VNEXT_DUAL_WRITE_ENABLED=false",
+        "-n",
+        "deltacrown",
+    )
+    kubectl.run(
+        "rollout", "status", "deployment/deltacrown-web", "-n", "deltacrown", "--timeout=60s"
+    )
     assert world.cluster.current_env()["TEAM_VNEXT_DUAL_WRITE_ENABLED"] == "false"
 
 
@@ -461,14 +599,14 @@ spec:
 
 @pytest.mark.skipif(not OPENAPI_V2_APPLY, reason="this kubectl applies without /openapi/v2")
 def test_an_old_kubectl_apply_is_refused(kubectl: Kubectl) -> None:
-    refused = kubectl.run("apply", "-f", "-", stdin=MANIFEST.format(replicas=2, env=""),
-                          check=False)
+    refused = kubectl.run(
+        "apply", "-f", "-", stdin=MANIFEST.format(replicas=2, env=""), check=False
+    )
     assert refused.returncode == 1 and "(NotFound)" in refused.stderr
 
 
 @pytest.mark.skipif(OPENAPI_V2_APPLY, reason="this kubectl's apply needs /openapi/v2 (404 here)")
-def test_apply_client_and_server_side(kubectl: Kubectl, world: DemoWorld,
-                                      tmp_path: Path) -> None:
+def test_apply_client_and_server_side(kubectl: Kubectl, world: DemoWorld, tmp_path: Path) -> None:
     assert world.cluster is not None
     flags = world.cluster.current_env()
     env = "\n".join(f'        - {{name: {k}, value: "{v}"}}' for k, v in flags.items())
@@ -483,16 +621,18 @@ def test_apply_client_and_server_side(kubectl: Kubectl, world: DemoWorld,
     assert "serverside-applied" in done.stdout
     assert kubectl.json("get", DEPLOY, *NS)["spec"]["replicas"] == 2
     manifest.write_text(MANIFEST.format(replicas=1, env=env))
-    kubectl.run("apply", "--server-side", "--force-conflicts", "--dry-run=server",
-                "-f", str(manifest))
+    kubectl.run(
+        "apply", "--server-side", "--force-conflicts", "--dry-run=server", "-f", str(manifest)
+    )
     assert kubectl.json("get", DEPLOY, *NS)["spec"]["replicas"] == 2
     assert world.cluster.current_env() == flags
     kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=60s")
 
 
 @pytest.mark.parametrize("minor", installed(27, 28, 29, 30, 31, 32, 33))
-def test_everyday_verbs_with_each_kubectl_version(world: DemoWorld, tmp_path: Path,
-                                                  minor: int) -> None:
+def test_everyday_verbs_with_each_kubectl_version(
+    world: DemoWorld, tmp_path: Path, minor: int
+) -> None:
     kubectl = Kubectl(world, tmp_path, versioned(minor))
     assert "deltacrown-web" in kubectl.run("get", "deploy", *NS, "-o", "wide").stdout
     pod = pod_names(kubectl)[0]
@@ -520,10 +660,25 @@ def test_rollout_status_fails_after_the_progress_deadline(tmp_path: Path) -> Non
         assert KUBECTL is not None
         started = time.monotonic()
         done = subprocess.run(
-            [KUBECTL, "--kubeconfig", str(config), "--cache-dir", str(tmp_path / "cache"),
-             "rollout", "status", "deploy/deltacrown-web", "-n", "deltacrown", "--timeout=30s"],
+            [
+                KUBECTL,
+                "--kubeconfig",
+                str(config),
+                "--cache-dir",
+                str(tmp_path / "cache"),
+                "rollout",
+                "status",
+                "deploy/deltacrown-web",
+                "-n",
+                "deltacrown",
+                "--timeout=30s",
+            ],
             env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "NO_PROXY": "*"},
-            capture_output=True, text=True, timeout=TIMEOUT, check=False)
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
         assert done.returncode == 1
         assert "exceeded its progress deadline" in done.stderr
         assert 1.5 < time.monotonic() - started < 20
@@ -541,8 +696,9 @@ def test_rollout_pause_resume_and_history_revision(kubectl: Kubectl) -> None:
     kubectl.run("rollout", "resume", DEPLOY, *NS)
     kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=60s")
     assert not pods & set(pod_names(kubectl))
-    history = [int(w) for w in kubectl.run("rollout", "history", DEPLOY, *NS).stdout.split()
-               if w.isdigit()]
+    history = [
+        int(w) for w in kubectl.run("rollout", "history", DEPLOY, *NS).stdout.split() if w.isdigit()
+    ]
     shown = kubectl.run("rollout", "history", DEPLOY, *NS, f"--revision={max(history)}").stdout
     assert "PAUSED_CHANGE:\t1" in shown
     kubectl.run("rollout", "undo", DEPLOY, *NS, f"--to-revision={sorted(history)[-2]}")

@@ -105,16 +105,32 @@ def test_every_form_printed_by_a_step_is_masked_everywhere(
 ) -> None:
     secret = _secret()
     monkeypatch.setenv("APP_TOKEN", secret)
-    step = Step(id="a", title="a", kind="shell", params={"command": PRINT_FORMS},
-                capture={"shout": r"captured=(\S+)"})
+    step = Step(
+        id="a",
+        title="a",
+        kind="shell",
+        params={"command": PRINT_FORMS},
+        capture={"shout": r"captured=(\S+)"},
+    )
     engine = _engine(tmp_path, [step], secret)
     result = engine.run_step("a")
     assert result.ok, result.summary
     log = _log(engine, "a")
     assert _leaks(log, secret) == []
     lines = log.splitlines()
-    for label in ("raw", "upper", "lower", "swapped", "quote", "quote_plus", "quote_lower",
-                  "hex", "HEX", "wrapped", "wrapped_crlf"):
+    for label in (
+        "raw",
+        "upper",
+        "lower",
+        "swapped",
+        "quote",
+        "quote_plus",
+        "quote_lower",
+        "hex",
+        "HEX",
+        "wrapped",
+        "wrapped_crlf",
+    ):
         assert f"{label} {MASK}" in lines, label
     b64_lines = [line for line in lines if line.startswith(("b64 ", "b64url "))]
     assert len(b64_lines) == 16 and all(MASK in line for line in b64_lines)
@@ -134,10 +150,18 @@ def test_a_capture_derived_from_a_secret_is_never_saved(
 ) -> None:
     secret = _secret()
     monkeypatch.setenv("APP_TOKEN", secret)
-    step = Step(id="q", title="q", kind="sql", capture={"low": "low", "enc": "enc"},
-                params={"dsn": pg_dsn, "params": {"t": "${token}"},
-                        "query": "SELECT lower(%(t)s) AS low, "
-                                 "encode(convert_to(%(t)s, 'UTF8'), 'base64') AS enc"})
+    step = Step(
+        id="q",
+        title="q",
+        kind="sql",
+        capture={"low": "low", "enc": "enc"},
+        params={
+            "dsn": pg_dsn,
+            "params": {"t": "${token}"},
+            "query": "SELECT lower(%(t)s) AS low, "
+            "encode(convert_to(%(t)s, 'UTF8'), 'base64') AS enc",
+        },
+    )
     engine = _engine(tmp_path, [step], secret)
     result = engine.run_step("q")
     assert result.ok, result.summary
@@ -157,16 +181,17 @@ def test_forms_split_across_output_chunks_are_masked(
     cut = len(encoded) // 2
     # Each form goes out in two writes 0.2 s apart: a partial line, then a wrapped line.
     command = (
-        f"printf 'b64 %s' \"$(printf %s \"$APP_TOKEN\" | base64 -w0 | cut -c1-{cut})\"; "
+        f'printf \'b64 %s\' "$(printf %s "$APP_TOKEN" | base64 -w0 | cut -c1-{cut})"; '
         "sleep 0.2; "
-        f"printf '%s done\\n' \"$(printf %s \"$APP_TOKEN\" | base64 -w0 | cut -c{cut + 1}-)\"; "
+        f'printf \'%s done\\n\' "$(printf %s "$APP_TOKEN" | base64 -w0 | cut -c{cut + 1}-)"; '
         "printf 'wrapped %s\\n' \"${APP_TOKEN:0:10}\"; sleep 0.2; "
         "printf '%s end\\n' \"${APP_TOKEN:10}\"; "
-        "printf 'upper %s' \"$(printf %s \"${APP_TOKEN:0:8}\" | tr a-z A-Z)\"; sleep 0.2; "
+        'printf \'upper %s\' "$(printf %s "${APP_TOKEN:0:8}" | tr a-z A-Z)"; sleep 0.2; '
         "printf '%s\\n' \"${APP_TOKEN:8}\""
     )
-    engine = _engine(tmp_path, [Step(id="s", title="s", kind="shell",
-                                     params={"command": command})], secret)
+    engine = _engine(
+        tmp_path, [Step(id="s", title="s", kind="shell", params={"command": command})], secret
+    )
     result = engine.run_step("s")
     assert result.ok, result.summary
     log = _log(engine, "s")
@@ -184,8 +209,9 @@ def test_held_lines_are_shown_when_output_pauses(
     # The line ends in what could begin the secret wrapped onto the next line; the step
     # then stays quiet: the line is shown anyway after the hold time.
     command = f"echo 'waiting {secret[:6]}'; sleep 3; echo finished"
-    engine = _engine(tmp_path, [Step(id="w", title="w", kind="shell",
-                                     params={"command": command})], secret)
+    engine = _engine(
+        tmp_path, [Step(id="w", title="w", kind="shell", params={"command": command})], secret
+    )
     runner = threading.Thread(target=engine.run_step, args=("w",))
     runner.start()
     started = time.monotonic()
@@ -235,8 +261,13 @@ def test_a_withheld_capture_is_recorded_as_withheld(monkeypatch: pytest.MonkeyPa
     fresh = "rotated-" + secrets.token_hex(8)  # not a secret yet when the step prints it
     # The step captures a new value of the secret variable itself: usable, never written.
     # (Its own log shows it: it was not a secret yet. Outside the scanned test root.)
-    step = Step(id="c", title="c", kind="shell", params={"command": f"echo new={fresh}"},
-                capture={"token": r"new=(\S+)"})
+    step = Step(
+        id="c",
+        title="c",
+        kind="shell",
+        params={"command": f"echo new={fresh}"},
+        capture={"token": r"new=(\S+)"},
+    )
     with tempfile.TemporaryDirectory() as root:
         engine = _engine(Path(root), [step], secret)
         result = engine.run_step("c")
@@ -256,8 +287,9 @@ def test_a_secret_cut_by_the_log_bound_is_masked_whole(
     # The body is cut for the log at MAX_LOG_CHARS: right in the middle of the encoding.
     body = "x" * (MAX_LOG_CHARS - 10) + encoded + " tail"
     http_server.reply("GET", "/big", text=body, headers={"Content-Type": "text/plain"})
-    ctx, log = make_context(tmp_path, "http", {"url": f"{http_server.url}/big"},
-                            secrets={"token": secret})
+    ctx, log = make_context(
+        tmp_path, "http", {"url": f"{http_server.url}/big"}, secrets={"token": secret}
+    )
     assert HttpAction().run(ctx).ok
     text = log.text()
     assert encoded[:10] not in text and _leaks(text, secret) == []

@@ -29,12 +29,14 @@ def webhook(server_url: str) -> tuple[str, str]:
     return f"{server_url}/services/T0001/B0001/{key}", key
 
 
-def run_notify(tmp_path: Path, params: dict[str, Any], key: str, **kw: Any
-               ) -> tuple[ActionOutcome, FileLog]:
+def run_notify(
+    tmp_path: Path, params: dict[str, Any], key: str, **kw: Any
+) -> tuple[ActionOutcome, FileLog]:
     """Run one notify step with the webhook URL as a secret variable."""
     url = str(params.get("webhook", ""))
-    ctx, log = make_context(tmp_path, "notify", params,
-                            secrets={"slack_webhook": url, "webhook_key": key}, **kw)
+    ctx, log = make_context(
+        tmp_path, "notify", params, secrets={"slack_webhook": url, "webhook_key": key}, **kw
+    )
     return NotifyAction().run(ctx), log
 
 

@@ -30,20 +30,36 @@ class ListLog:
         self.text += text + "\n"
 
 
-def _ctx(tmp_path: Path, step: Step, *, evidence: Mapping[str, Mapping[str, Any]] | None = None,
-         variables: Mapping[str, str] | None = None, secrets: frozenset[str] = frozenset(),
-         target: TargetSpec | None = None) -> tuple[ActionContext, ListLog]:
+def _ctx(
+    tmp_path: Path,
+    step: Step,
+    *,
+    evidence: Mapping[str, Mapping[str, Any]] | None = None,
+    variables: Mapping[str, str] | None = None,
+    secrets: frozenset[str] = frozenset(),
+    target: TargetSpec | None = None,
+) -> tuple[ActionContext, ListLog]:
     session_dir = tmp_path / "sessions" / "s1"
     (session_dir / "artifacts").mkdir(parents=True, exist_ok=True)
     log = ListLog()
-    checklist = Checklist(id="c", title="C", path=tmp_path / "c.toml", checksum="0" * 64,
-                          criteria=())
+    checklist = Checklist(
+        id="c", title="C", path=tmp_path / "c.toml", checksum="0" * 64, criteria=()
+    )
     ctx = ActionContext(
-        step=step, params=dict(step.params), checklist=checklist,
-        target=target or TargetSpec("local", "local"), guard=checklist.guard, log=log,
-        cancel=threading.Event(), session_id="s1", operator="ana", session_dir=session_dir,
-        artifacts_dir=session_dir / "artifacts", timeout=step.timeout,
-        variables=dict(variables or {}), secret_names=secrets,
+        step=step,
+        params=dict(step.params),
+        checklist=checklist,
+        target=target or TargetSpec("local", "local"),
+        guard=checklist.guard,
+        log=log,
+        cancel=threading.Event(),
+        session_id="s1",
+        operator="ana",
+        session_dir=session_dir,
+        artifacts_dir=session_dir / "artifacts",
+        timeout=step.timeout,
+        variables=dict(variables or {}),
+        secret_names=secrets,
         evidence_of=dict(evidence or {}).get,
     )
     return ctx, log
@@ -63,9 +79,12 @@ def test_extract_json_tolerates_log_lines() -> None:
 
 
 def test_capture_command_stores_artifact(tmp_path: Path) -> None:
-    step = Step("report-before", "Before", "report.capture",
-                params={"label": "before", "source": "command",
-                        "command": _print_json(tmp_path, BEFORE)})
+    step = Step(
+        "report-before",
+        "Before",
+        "report.capture",
+        params={"label": "before", "source": "command", "command": _print_json(tmp_path, BEFORE)},
+    )
     ctx, log = _ctx(tmp_path, step)
     outcome = ReportAction().run(ctx)
     assert outcome.ok, outcome.error
@@ -82,8 +101,10 @@ def test_capture_failures_are_one_line(tmp_path: Path) -> None:
         ({"label": "before", "source": "command", "command": "echo hello"}, "no JSON object"),
         ({"label": "../x", "source": "command", "command": "true"}, "invalid report label"),
         ({"label": "before", "source": "ftp"}, "unknown report source"),
-        ({"label": "a", "source": "command", "command": f"{sys.executable} -c 'print([1])'"},
-         "not a JSON object"),
+        (
+            {"label": "a", "source": "command", "command": f"{sys.executable} -c 'print([1])'"},
+            "not a JSON object",
+        ),
     ]
     for params, message in cases:
         ctx, _ = _ctx(tmp_path, Step("r", "R", "report.capture", params=params))
@@ -96,11 +117,22 @@ def test_capture_sql_masks_secrets(tmp_path: Path) -> None:
     from dwtui.demo.database import server_dsn
 
     query = "select json_build_object('totals', json_build_object('vnext_teams', 3), 'who', %s)"
-    step = Step("r", "R", "report.capture",
-                params={"label": "after", "source": "sql",
-                        "query": query.replace("%s", "'tok-abcdef-123'")})
-    ctx, _ = _ctx(tmp_path, step, variables={"db_dsn": server_dsn(), "tok": "tok-abcdef-123"},
-                  secrets=frozenset({"tok"}))
+    step = Step(
+        "r",
+        "R",
+        "report.capture",
+        params={
+            "label": "after",
+            "source": "sql",
+            "query": query.replace("%s", "'tok-abcdef-123'"),
+        },
+    )
+    ctx, _ = _ctx(
+        tmp_path,
+        step,
+        variables={"db_dsn": server_dsn(), "tok": "tok-abcdef-123"},
+        secrets=frozenset({"tok"}),
+    )
     outcome = ReportAction().run(ctx)
     assert outcome.ok, outcome.error
     text = (ctx.session_dir / "artifacts" / "after.json").read_text()
@@ -110,9 +142,17 @@ def test_capture_sql_masks_secrets(tmp_path: Path) -> None:
 def test_capture_sql_obeys_the_guard(tmp_path: Path) -> None:
     from dwtui.checklist.model import Guard
 
-    step = Step("r", "R", "report.capture",
-                params={"label": "after", "source": "sql", "query": "select '{}'::json",
-                        "dsn": "postgresql://u@db.prod.internal/teams"})
+    step = Step(
+        "r",
+        "R",
+        "report.capture",
+        params={
+            "label": "after",
+            "source": "sql",
+            "query": "select '{}'::json",
+            "dsn": "postgresql://u@db.prod.internal/teams",
+        },
+    )
     ctx, _ = _ctx(tmp_path, step)
     ctx.guard = Guard(forbid=("prod",))
     outcome = ReportAction().run(ctx)
@@ -128,17 +168,35 @@ def test_compare_writes_delta_and_observes(tmp_path: Path) -> None:
     evidence = {
         "report-before": {"report": "artifacts/before.json", "label": "before"},
         "report-after": {"report": "artifacts/after.json", "label": "after"},
-        "baseline-latency": {"latency_ms": [10.0] * 20, "p50_ms": 10.0, "p95_ms": 10.0,
-                             "query_count": 2},
-        "after-latency": {"latency_ms": [11.0] * 20, "p50_ms": 11.0, "p95_ms": 11.0,
-                          "query_count": 2},
+        "baseline-latency": {
+            "latency_ms": [10.0] * 20,
+            "p50_ms": 10.0,
+            "p95_ms": 10.0,
+            "query_count": 2,
+        },
+        "after-latency": {
+            "latency_ms": [11.0] * 20,
+            "p50_ms": 11.0,
+            "p95_ms": 11.0,
+            "query_count": 2,
+        },
     }
-    step = Step("compare", "Compare", "report.compare",
-                params={"before": "report-before", "after": "report-after",
-                        "latency_before": "baseline-latency", "latency_after": "after-latency"},
-                expect={"p95_regression_pct": "<= 25",
-                        "delta": {"mapping.mapped_teams": ">= 1", "nowhere.x": ">= 0"},
-                        "after": {"dual_write_health.enabled": True, "mapping": 1}})
+    step = Step(
+        "compare",
+        "Compare",
+        "report.compare",
+        params={
+            "before": "report-before",
+            "after": "report-after",
+            "latency_before": "baseline-latency",
+            "latency_after": "after-latency",
+        },
+        expect={
+            "p95_regression_pct": "<= 25",
+            "delta": {"mapping.mapped_teams": ">= 1", "nowhere.x": ">= 0"},
+            "after": {"dual_write_health.enabled": True, "mapping": 1},
+        },
+    )
     ctx, log = _ctx(tmp_path, step, evidence=evidence)
     _write(ctx, "before.json", BEFORE)
     _write(ctx, "after.json", AFTER)
@@ -161,9 +219,12 @@ def test_compare_writes_delta_and_observes(tmp_path: Path) -> None:
 
 def test_compare_fails_on_a_headline_metric_outside_its_limit(tmp_path: Path) -> None:
     evidence = {"b": {"report": "artifacts/before.json"}, "a": {"report": "artifacts/after.json"}}
-    step = Step("compare", "Compare", "report.compare",
-                params={"before": "b", "after": "a",
-                        "metrics": {"orphans.count": "== 0", "rows": ">= 10"}})
+    step = Step(
+        "compare",
+        "Compare",
+        "report.compare",
+        params={"before": "b", "after": "a", "metrics": {"orphans.count": "== 0", "rows": ">= 10"}},
+    )
     ctx, _ = _ctx(tmp_path, step, evidence=evidence)
     _write(ctx, "before.json", {"orphans": {"count": 0}, "rows": 10})
     _write(ctx, "after.json", {"orphans": {"count": 3}, "rows": 12})
@@ -172,19 +233,27 @@ def test_compare_fails_on_a_headline_metric_outside_its_limit(tmp_path: Path) ->
     assert outcome.error == "metrics orphans.count: expected == 0, got 3"
     assert outcome.summary.startswith("metrics 1/2 within limits")
     delta = json.loads((ctx.session_dir / "artifacts" / "delta.json").read_text())
-    assert [(m["name"], m["ok"]) for m in delta["metrics"]] == [("orphans.count", False),
-                                                                 ("rows", True)]
+    assert [(m["name"], m["ok"]) for m in delta["metrics"]] == [
+        ("orphans.count", False),
+        ("rows", True),
+    ]
 
 
 def test_compare_without_evidence_fails_clearly(tmp_path: Path) -> None:
-    step = Step("compare", "Compare", "report.compare",
-                params={"before": "report-before", "after": "report-after"})
+    step = Step(
+        "compare",
+        "Compare",
+        "report.compare",
+        params={"before": "report-before", "after": "report-after"},
+    )
     ctx, _ = _ctx(tmp_path, step)
     outcome = ReportAction().run(ctx)
     assert not outcome.ok
     assert outcome.error == "step report-before has no evidence yet: run it first"
-    evidence = {"report-before": {"report": "artifacts/gone.json"},
-                "report-after": {"report": "artifacts/gone.json"}}
+    evidence = {
+        "report-before": {"report": "artifacts/gone.json"},
+        "report-after": {"report": "artifacts/gone.json"},
+    }
     ctx, _ = _ctx(tmp_path, step, evidence=evidence)
     outcome = ReportAction().run(ctx)
     assert not outcome.ok and "cannot read" in outcome.error and "gone.json" in outcome.error
@@ -219,9 +288,17 @@ def test_capture_command_is_cancelled_with_its_whole_process_group(tmp_path: Pat
     import time
 
     pid_file = tmp_path / "report.pid"
-    step = Step("r", "R", "report.capture", timeout=60,
-                params={"label": "before", "source": "command",
-                        "command": f"echo $$ > {pid_file}; echo waiting >&2; sleep 30"})
+    step = Step(
+        "r",
+        "R",
+        "report.capture",
+        timeout=60,
+        params={
+            "label": "before",
+            "source": "command",
+            "command": f"echo $$ > {pid_file}; echo waiting >&2; sleep 30",
+        },
+    )
     ctx, log = _ctx(tmp_path, step)
     outcomes = []
     runner = threading.Thread(target=lambda: outcomes.append(ReportAction().run(ctx)))
@@ -253,9 +330,12 @@ def test_capturing_a_report_too_large_to_compare_says_so(tmp_path: Path) -> None
     from dwtui.report.json_delta import MAX_NODES
 
     huge = {"rows": [{"n": i} for i in range(MAX_NODES)]}
-    step = Step("report-before", "Before", "report.capture",
-                params={"label": "before", "source": "command",
-                        "command": _print_json(tmp_path, huge)})
+    step = Step(
+        "report-before",
+        "Before",
+        "report.capture",
+        params={"label": "before", "source": "command", "command": _print_json(tmp_path, huge)},
+    )
     ctx, _ = _ctx(tmp_path, step)
     outcome = ReportAction().run(ctx)
     assert outcome.ok, outcome.error

@@ -42,10 +42,17 @@ DB_AFTER: dict[str, Any] = {
 def test_every_numeric_leaf_of_any_report_is_diffed() -> None:
     delta = compare(DB_BEFORE, DB_AFTER, ignore=["checked_at"])
     changes = {c.path: c for c in delta.changed_figures()}
-    assert set(changes) == {"server.replicas", "tables[orders].rows", "tables[orders].bloat_pct",
-                            "tables[orders].indexes", "tables[regions].rows",
-                            "tables[regions].bloat_pct", "tables[regions].indexes",
-                            "orphans.count", "p95_ms.1"}
+    assert set(changes) == {
+        "server.replicas",
+        "tables[orders].rows",
+        "tables[orders].bloat_pct",
+        "tables[orders].indexes",
+        "tables[regions].rows",
+        "tables[regions].bloat_pct",
+        "tables[regions].indexes",
+        "orphans.count",
+        "p95_ms.1",
+    }
     rows = changes["tables[orders].rows"]
     assert (rows.before, rows.after, rows.delta) == (2000, 2100, 100)
     assert rows.relative == pytest.approx(0.05)
@@ -79,11 +86,22 @@ def test_a_null_that_became_an_object_is_a_changed_value_not_a_missing_key() -> 
 
 def test_headline_metrics_are_judged_on_the_after_value() -> None:
     delta = compare(DB_BEFORE, DB_AFTER)
-    metrics = headline(delta, {"orphans.count": "== 0", "tables[orders].bloat_pct": "< 15",
-                               "server.replicas": "", "missing.path": ">= 1"})
+    metrics = headline(
+        delta,
+        {
+            "orphans.count": "== 0",
+            "tables[orders].bloat_pct": "< 15",
+            "server.replicas": "",
+            "missing.path": ">= 1",
+        },
+    )
     verdicts = {m.change.path: m.ok for m in metrics}
-    assert verdicts == {"orphans.count": False, "tables[orders].bloat_pct": True,
-                        "server.replicas": None, "missing.path": False}
+    assert verdicts == {
+        "orphans.count": False,
+        "tables[orders].bloat_pct": True,
+        "server.replicas": None,
+        "missing.path": False,
+    }
     data = as_dict(delta, metrics)
     assert [m["name"] for m in data["metrics"]][:2] == ["orphans.count", "tables[orders].bloat_pct"]
     assert data["metrics"][0]["change"] == "+2"
@@ -92,15 +110,20 @@ def test_headline_metrics_are_judged_on_the_after_value() -> None:
 
 
 def test_nodes_key_lists_of_named_objects_and_index_the_rest() -> None:
-    found = nodes({"a": [{"id": 7, "v": 1}, {"id": 8, "v": 2}], "b": [1, {"c": 2}],
-                   "d": [{"name": "x"}, {"name": "x"}]})
+    found = nodes(
+        {
+            "a": [{"id": 7, "v": 1}, {"id": 8, "v": 2}],
+            "b": [1, {"c": 2}],
+            "d": [{"name": "x"}, {"name": "x"}],
+        }
+    )
     assert found["a[7].v"] == 1 and found["a[8].v"] == 2
     assert found["b.0"] == 1 and found["b.1.c"] == 2
     assert "d.0.name" in found  # duplicate names: indexed, never merged
 
 
 def test_nan_and_huge_numbers_are_shown_not_compared() -> None:
-    delta = compare({"x": 1.0, "y": 10 ** 30}, {"x": float("nan"), "y": 10 ** 30 + 1})
+    delta = compare({"x": 1.0, "y": 10**30}, {"x": float("nan"), "y": 10**30 + 1})
     x = delta.figure("x")
     assert x is not None and x.delta is None and x.changed
     assert "NaN" in render_plain(delta)

@@ -20,7 +20,10 @@ def _checklist() -> Checklist:
         Step("k8s-only", "K", "shell", targets=("staging-k8s",)),
     )
     return Checklist(
-        id="t", title="T", path=Path("t.toml"), checksum="0" * 64,
+        id="t",
+        title="T",
+        path=Path("t.toml"),
+        checksum="0" * 64,
         phases=(Phase("p", "P", steps=steps),),
         scenarios=(RollbackScenario("rb", "Rollback", steps=(Step("r1", "R1", "shell"),)),),
         criteria=(
@@ -50,8 +53,11 @@ def test_verdicts_follow_current_statuses() -> None:
         r.criterion.id: r
         for r in evaluate_criteria(
             checklist,
-            _session(a=_state("passed", "exit 0"), b=_state("failed", "exit 3"),
-                     r1=_state("passed", marked_by="bo")),
+            _session(
+                a=_state("passed", "exit 0"),
+                b=_state("failed", "exit 3"),
+                r1=_state("passed", marked_by="bo"),
+            ),
         )
     }
     assert results["one"].verdict == "passed" and results["one"].reason == "a passed"
@@ -74,8 +80,10 @@ def test_pending_and_skipped_are_unknown_and_retry_counts() -> None:
     assert by_id["two"].verdict == "unknown" and "b pending" in by_id["two"].reason
     retried = _state("passed")
     retried.attempts.insert(0, Attempt(1, T0, "ana", status="failed", ended_at=T0))
-    by_id = {r.criterion.id: r for r in evaluate_criteria(checklist, _session(a=retried,
-                                                                                b=_state("passed")))}
+    by_id = {
+        r.criterion.id: r
+        for r in evaluate_criteria(checklist, _session(a=retried, b=_state("passed")))
+    }
     assert by_id["two"].verdict == "passed"
     assert by_id["phase"].verdict == "passed"
     long = _state("failed", "x" * 200)

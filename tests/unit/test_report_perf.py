@@ -32,7 +32,9 @@ def test_regression_against_threshold() -> None:
     # 101 -> 100 ms is within the noise floor: no regression, but two more queries.
     observed = more_queries.observed()
     assert {k: observed[k] for k in ("p95_regression_pct", "query_count_delta")} == {
-        "p95_regression_pct": 0.0, "query_count_delta": 2}
+        "p95_regression_pct": 0.0,
+        "query_count_delta": 2,
+    }
     # What it was judged from is stated too: the raw change, sample counts, threshold.
     assert (observed["samples_before"], observed["samples_after"]) == (20, 20)
     assert observed["threshold_pct"] == 20.0 and observed["noise_floor_ms"] == 10.0
@@ -54,8 +56,15 @@ def test_stats_from_various_evidence_shapes() -> None:
     stats = stats_from_evidence({"samples_ms": [1, 2, 3], "headers": {"X-Query-Count": "4"}})
     assert stats is not None and stats.p50 == 2.0 and stats.query_count == 4.0
     # The shape dwtui.actions.http records for `repeat = N`: its own nearest-rank p50/p95 win.
-    http = stats_from_evidence({"latency_ms": [1.0, 2.0, 9.0], "p50_ms": 2.0, "p95_ms": 9.0,
-                                "query_count": 2, "query_counts": [2, 2, 2]})
+    http = stats_from_evidence(
+        {
+            "latency_ms": [1.0, 2.0, 9.0],
+            "p50_ms": 2.0,
+            "p95_ms": 9.0,
+            "query_count": 2,
+            "query_counts": [2, 2, 2],
+        }
+    )
     assert http is not None and http.p95 == 9.0 and http.query_count == 2.0
     assert len(http.samples) == 3
     summary_only = stats_from_evidence({"p50_ms": 5, "p95_ms": 9.5})

@@ -14,7 +14,7 @@ from tests.helpers.secret_fixtures import make_secret
 
 
 def test_masks_raw_url_encoded_and_json_escaped_forms() -> None:
-    secret = make_secret("p@ss/wörd \"q\"")
+    secret = make_secret('p@ss/wörd "q"')
     masker = Masker([secret])
     text = (
         f"raw={secret} url={urllib.parse.quote(secret, safe='')} "
@@ -75,8 +75,10 @@ def test_log_appends_and_flushes_a_held_tail_on_close(tmp_path: Path) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=8), noise=st.text(
-    alphabet="ab \n", max_size=30))
+@given(
+    cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=8),
+    noise=st.text(alphabet="ab \n", max_size=30),
+)
 def test_any_split_of_a_stream_masks_every_occurrence(
     tmp_path_factory: object, cuts: list[int], noise: str
 ) -> None:

@@ -49,16 +49,25 @@ def foreground_child_is(pid: int, name: str) -> bool:
 
 
 def test_success_output_in_log_and_captures(tmp_path: Path) -> None:
-    engine = engine_for(tmp_path, shell("a", "echo 'team id: 42'; echo done >&2",
-                                        capture={"team_id": r"team id: (\d+)"},
-                                        expect={"contains": "done", "regex": r"^team id: \d+$"}))
+    engine = engine_for(
+        tmp_path,
+        shell(
+            "a",
+            "echo 'team id: 42'; echo done >&2",
+            capture={"team_id": r"team id: (\d+)"},
+            expect={"contains": "done", "regex": r"^team id: \d+$"},
+        ),
+    )
     result = engine.run_step("a")
     assert result.ok, result.summary
     assert result.exit_code == 0
     assert result.captured == {"team_id": "42"}
     assert engine.session.captured["team_id"] == "42"
     assert log_text(engine, "a").splitlines() == [
-        "$ echo 'team id: 42'; echo done >&2", "team id: 42", "done"]
+        "$ echo 'team id: 42'; echo done >&2",
+        "team id: 42",
+        "done",
+    ]
 
 
 def test_captured_value_flows_into_the_next_step_quoted(tmp_path: Path) -> None:
@@ -73,8 +82,9 @@ def test_captured_value_flows_into_the_next_step_quoted(tmp_path: Path) -> None:
 
 
 def test_failure_by_exit_code_and_expected_exit_code(tmp_path: Path) -> None:
-    engine = engine_for(tmp_path, shell("a", "echo nope; exit 3"),
-                        shell("b", "exit 3", expect={"exit_code": 3}))
+    engine = engine_for(
+        tmp_path, shell("a", "echo nope; exit 3"), shell("b", "exit 3", expect={"exit_code": 3})
+    )
     failed = engine.run_step("a")
     assert failed.status == "failed"
     assert failed.exit_code == 3
@@ -83,8 +93,10 @@ def test_failure_by_exit_code_and_expected_exit_code(tmp_path: Path) -> None:
 
 
 def test_expectation_failures_on_output(tmp_path: Path) -> None:
-    engine = engine_for(tmp_path, shell("a", "echo ERROR here",
-                                        expect={"not_contains": "ERROR", "contains": "fine"}))
+    engine = engine_for(
+        tmp_path,
+        shell("a", "echo ERROR here", expect={"not_contains": "ERROR", "contains": "fine"}),
+    )
     result = engine.run_step("a")
     assert result.status == "failed"
     assert result.failures == ["output contains 'ERROR'", "output does not contain 'fine'"]
@@ -101,13 +113,21 @@ def test_capture_that_does_not_match_fails_the_step(tmp_path: Path) -> None:
 def test_cwd_and_env(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
-    engine = engine_for(tmp_path, Step(
-        id="a", title="a", kind="shell",
-        params={"command": "pwd; echo $GREETING", "cwd": str(work), "env": {"GREETING": "hej"}},
-        expect={"contains": [str(work), "hej"]}))
+    engine = engine_for(
+        tmp_path,
+        Step(
+            id="a",
+            title="a",
+            kind="shell",
+            params={"command": "pwd; echo $GREETING", "cwd": str(work), "env": {"GREETING": "hej"}},
+            expect={"contains": [str(work), "hej"]},
+        ),
+    )
     assert engine.run_step("a").ok
-    missing = engine_for(tmp_path / "2", Step(id="b", title="b", kind="shell",
-                                              params={"command": "true", "cwd": "/nonexistent"}))
+    missing = engine_for(
+        tmp_path / "2",
+        Step(id="b", title="b", kind="shell", params={"command": "true", "cwd": "/nonexistent"}),
+    )
     result = missing.run_step("b")
     assert result.status == "failed"
     assert result.summary == "cwd /nonexistent is not a directory"
@@ -116,8 +136,9 @@ def test_cwd_and_env(tmp_path: Path) -> None:
 def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     bg_pid = tmp_path / "bg.pid"
     # bash starts background jobs with SIGINT ignored: only the escalation (SIGTERM) ends them.
-    engine = engine_for(tmp_path, shell("a", f"sleep 30 & echo $! > {bg_pid}; sleep 30",
-                                        timeout=0.5))
+    engine = engine_for(
+        tmp_path, shell("a", f"sleep 30 & echo $! > {bg_pid}; sleep 30", timeout=0.5)
+    )
     result = engine.run_step("a")
     assert result.status == "failed"
     assert result.summary.startswith("timed out after 0.5 s")
@@ -151,8 +172,10 @@ def test_hostile_variable_value_stays_inert(tmp_path: Path) -> None:
     pwned = tmp_path / "pwned"
     hostile = f"'; touch {pwned} #"
     engine = engine_for(
-        tmp_path, shell("a", "echo ${name}; echo \"${name}\"", expect={"contains": hostile}),
-        variables_spec={"name": Variable("name")}, variables={"name": hostile},
+        tmp_path,
+        shell("a", 'echo ${name}; echo "${name}"', expect={"contains": hostile}),
+        variables_spec={"name": Variable("name")},
+        variables={"name": hostile},
     )
     result = engine.run_step("a")
     assert result.ok, result.summary
@@ -173,7 +196,8 @@ def test_secret_echoed_by_the_command_is_masked_even_split(tmp_path: Path) -> No
     os.environ["APP_TOKEN"] = secret
     try:
         engine = engine_for(
-            tmp_path, shell("a", command, capture={"tok": r"token=(\S+)"}),
+            tmp_path,
+            shell("a", command, capture={"tok": r"token=(\S+)"}),
             variables_spec={"token": Variable("token", secret=True, env="APP_TOKEN")},
             environ={"APP_TOKEN": secret},
         )
@@ -252,7 +276,8 @@ def test_terminate_sends_sigint_first(tmp_path: Path) -> None:
 def test_secret_step_is_cancelled_and_masked_through_the_filter(tmp_path: Path) -> None:
     secret = make_secret("filter")
     engine = engine_for(
-        tmp_path, shell("a", "echo ${token}; sleep 30"),
+        tmp_path,
+        shell("a", "echo ${token}; sleep 30"),
         variables_spec={"token": Variable("token", secret=True, env="T")},
         environ={"T": secret},
     )
@@ -353,8 +378,9 @@ def test_tail_only_output_when_nothing_reads_the_text(tmp_path: Path) -> None:
 
 
 def test_a_long_failing_output_quotes_its_last_line_and_counts_every_line(tmp_path: Path) -> None:
-    engine = engine_for(tmp_path, shell("a", "seq 200000; echo 'the real error'; exit 4"),
-                        shell("b", "seq 200000"))
+    engine = engine_for(
+        tmp_path, shell("a", "seq 200000; echo 'the real error'; exit 4"), shell("b", "seq 200000")
+    )
     failed = engine.run_step("a")
     assert failed.summary == "expected exit_code 0, got 4 (the real error)"
     passed = engine.run_step("b")

@@ -57,7 +57,7 @@ MISREAD = {
     "backquotes": 'x=`printf %s ${v}`; printf %s "$x" > OUT',
     "after a comment": "# the value: ${v}\nprintf %s ${v} > OUT",
     "case in $(...)": 'x="$(case ${v} in a) echo no;; *) printf %s ${v};; esac)"; '
-                      'printf %s "$x" > OUT',
+    'printf %s "$x" > OUT',
     "bash -c '...'": "bash -c 'printf %s ${v} > OUT'",
     'bash -c "..."': 'bash -c "printf %s ${v} > OUT"',
     "sh -c '...' in double quotes": "sh -c 'printf %s \"${v}\" > OUT'",
@@ -71,9 +71,18 @@ def test_a_hostile_value_is_data_in_every_context(tmp_path: Path, context: str) 
     value = _canary_value(canary)
     work = tmp_path / "work"
     work.mkdir()
-    engine = _engine(tmp_path, [Step(id="a", title="a", kind="shell",
-                                     params={"command": MISREAD[context], "cwd": str(work)})],
-                     variables={"v": value})
+    engine = _engine(
+        tmp_path,
+        [
+            Step(
+                id="a",
+                title="a",
+                kind="shell",
+                params={"command": MISREAD[context], "cwd": str(work)},
+            )
+        ],
+        variables={"v": value},
+    )
     result = engine.run_step("a")
     assert result.ok, result.summary
     written = (work / "OUT").read_text(encoding="utf-8")
@@ -88,9 +97,7 @@ def _stand_in(bin_dir: Path, name: str, runs_argument: str) -> Path:
     script = bin_dir / name
     record = bin_dir / f"{name}.argv"
     script.write_text(
-        "#!/bin/bash\n"
-        f"printf '%s\\0' \"$@\" > {record}\n"
-        f"exec env -i /bin/sh -c {runs_argument}\n",
+        f"#!/bin/bash\nprintf '%s\\0' \"$@\" > {record}\nexec env -i /bin/sh -c {runs_argument}\n",
         encoding="utf-8",
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
@@ -118,10 +125,17 @@ def test_a_remote_shell_gets_a_reference_never_the_value(
     out = tmp_path / "OUT"
     engine = _engine(
         tmp_path,
-        [Step(id="a", title="a", kind="shell", params={
-            "command": command.replace("{out}", str(out)),
-            "env": {"PATH": f"{bin_dir}:{os.environ['PATH']}"},
-        })],
+        [
+            Step(
+                id="a",
+                title="a",
+                kind="shell",
+                params={
+                    "command": command.replace("{out}", str(out)),
+                    "env": {"PATH": f"{bin_dir}:{os.environ['PATH']}"},
+                },
+            )
+        ],
         variables={"v": value},
     )
     result = engine.run_step("a")
@@ -144,10 +158,18 @@ def test_target_exec_values_are_words_and_refused_inside_target_shell_code(
     engine = _engine(
         tmp_path,
         [
-            Step(id="word", title="w", kind="target.exec",
-                 params={"command": f"sh -c 'printf %s \"$1\" > {out}' sh ${{v}}"}),
-            Step(id="code", title="c", kind="target.exec",
-                 params={"command": f"sh -c 'printf %s ${{v}} > {out}'"}),
+            Step(
+                id="word",
+                title="w",
+                kind="target.exec",
+                params={"command": f"sh -c 'printf %s \"$1\" > {out}' sh ${{v}}"},
+            ),
+            Step(
+                id="code",
+                title="c",
+                kind="target.exec",
+                params={"command": f"sh -c 'printf %s ${{v}} > {out}'"},
+            ),
         ],
         variables={"v": value},
         settings={"env_file": str(tmp_path / ".env")},
@@ -166,8 +188,10 @@ def test_target_exec_refuses_a_secret_in_its_argv(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("", encoding="utf-8")
     engine = _engine(
         tmp_path,
-        [Step(id="s", title="s", kind="target.exec", params={"command": "echo ${token}"}),
-         Step(id="l", title="l", kind="target.exec", params={"command": ["echo", "${token}"]})],
+        [
+            Step(id="s", title="s", kind="target.exec", params={"command": "echo ${token}"}),
+            Step(id="l", title="l", kind="target.exec", params={"command": ["echo", "${token}"]}),
+        ],
         variables_spec={"token": Variable("token", secret=True, env="APP_TOKEN")},
         environ={"APP_TOKEN": secret},
         settings={"env_file": str(tmp_path / ".env")},
@@ -189,8 +213,10 @@ def test_the_local_targets_restart_command_gets_values_through_its_environment(
         tmp_path,
         [Step(id="r", title="r", kind="target.restart", params={})],
         variables={"v": value},
-        settings={"env_file": str(tmp_path / ".env"),
-                  "restart_command": f"cat > {out} <<EOT\n${{v}}\nEOT\n"},
+        settings={
+            "env_file": str(tmp_path / ".env"),
+            "restart_command": f"cat > {out} <<EOT\n${{v}}\nEOT\n",
+        },
     )
     result = engine.run_step("r")
     assert result.ok, result.summary
@@ -204,12 +230,19 @@ def test_single_quotes_and_interpreter_code_get_the_reference_not_the_value(
     canary = tmp_path / "canary"
     value = f"'); open('{canary}', 'w'); print('"
     out = tmp_path / "OUT"
-    engine = _engine(tmp_path, [
-        _shell("quoted", f"printf %s '<${{v}}>' > {out}"),
-        _shell("python", f"python3 -c \"print('${{v}}')\" > {out}"),
-        _shell("environ", "python3 -c 'import os, sys; sys.stdout.write(os.environ[\"V\"])' "
-               f"> {out}", params_env=True),
-    ], variables={"v": value})
+    engine = _engine(
+        tmp_path,
+        [
+            _shell("quoted", f"printf %s '<${{v}}>' > {out}"),
+            _shell("python", f"python3 -c \"print('${{v}}')\" > {out}"),
+            _shell(
+                "environ",
+                f"python3 -c 'import os, sys; sys.stdout.write(os.environ[\"V\"])' > {out}",
+                params_env=True,
+            ),
+        ],
+        variables={"v": value},
+    )
     reference = f'${{{env_name("v")}+"${{{env_name("v")}}}"}}'
     assert engine.run_step("quoted").ok
     assert out.read_text(encoding="utf-8") == f"<{reference}>"
@@ -242,8 +275,9 @@ def _cmdlines() -> dict[int, bytes]:
     return found
 
 
-@pytest.mark.parametrize("masked", [True, False], ids=["secret: masking filter",
-                                                       "plain value: bash wrapper"])
+@pytest.mark.parametrize(
+    "masked", [True, False], ids=["secret: masking filter", "plain value: bash wrapper"]
+)
 def test_a_running_steps_value_is_in_no_process_argv(tmp_path: Path, masked: bool) -> None:
     # A secret runs under the masking filter; a plain value under the bash wrapper.
     secret = make_secret("argv") if masked else f"plain-{os.getpid()}-{id(tmp_path)}"
@@ -251,10 +285,11 @@ def test_a_running_steps_value_is_in_no_process_argv(tmp_path: Path, masked: boo
     # The secret is used by the step's shell and by a child (sleep) while we look.
     command = (
         f"token=${{token}}; touch {started}; "
-        f"while [ ! -e {release} ]; do sleep 0.01; done; test -n \"$token\" && echo ok"
+        f'while [ ! -e {release} ]; do sleep 0.01; done; test -n "$token" && echo ok'
     )
     engine = _engine(
-        tmp_path, [_shell("a", command, expect={"contains": "ok"})],
+        tmp_path,
+        [_shell("a", command, expect={"contains": "ok"})],
         variables_spec={"token": Variable("token", secret=masked, env="APP_TOKEN")},
         environ={"APP_TOKEN": secret},
     )
@@ -296,19 +331,58 @@ FUZZ = {
     "single quotes in bash -c": ("bash -c 'printf %s ${v} > OUT'", lambda v: v),
     "heredoc body": ("cat > OUT <<EOT\n${v}\nEOT\n", lambda v: v + "\n"),
     "backquotes": ('x=`printf %s ${v}`; printf %s "$x" > OUT', lambda v: v.rstrip("\n")),
-    "case": ('x="$(case ${v} in "") printf %s ${v};; *) printf %s ${v};; esac)"; '
-             'printf %s "$x" > OUT', lambda v: v.rstrip("\n")),
+    "case": (
+        'x="$(case ${v} in "") printf %s ${v};; *) printf %s ${v};; esac)"; printf %s "$x" > OUT',
+        lambda v: v.rstrip("\n"),
+    ),
 }
 
 _METACHARACTERS = [
-    "'", '"', "`", "$", "$(", ")", "(", ";", "&&", "||", "|", "&", "\n", "#", "EOT", "\nEOT\n",
-    "*", "?", "[a]", "~", "\\", "\\\n", " ", "\t", "{", "}", "${x}", "$$", "!", "<", ">",
-    "é", "日本", "\u202e", "-n", "--", "esac", ";;", "a)",
+    "'",
+    '"',
+    "`",
+    "$",
+    "$(",
+    ")",
+    "(",
+    ";",
+    "&&",
+    "||",
+    "|",
+    "&",
+    "\n",
+    "#",
+    "EOT",
+    "\nEOT\n",
+    "*",
+    "?",
+    "[a]",
+    "~",
+    "\\",
+    "\\\n",
+    " ",
+    "\t",
+    "{",
+    "}",
+    "${x}",
+    "$$",
+    "!",
+    "<",
+    ">",
+    "é",
+    "日本",
+    "\u202e",
+    "-n",
+    "--",
+    "esac",
+    ";;",
+    "a)",
 ]
 _VALUES = st.lists(
-    st.one_of(st.sampled_from(_METACHARACTERS),
-              st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"),
-                      max_size=4)),
+    st.one_of(
+        st.sampled_from(_METACHARACTERS),
+        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), max_size=4),
+    ),
     max_size=8,
 ).map("".join)
 
@@ -322,13 +396,17 @@ def test_fuzz_values_arrive_byte_for_byte(context: str) -> None:
         work.mkdir()
         canary = base / "canary"
         engine = _engine(
-            base, [Step(id="a", title="a", kind="shell",
-                        params={"command": template, "cwd": str(work)})],
+            base,
+            [Step(id="a", title="a", kind="shell", params={"command": template, "cwd": str(work)})],
             variables={"v": ""},
         )
 
-        @settings(max_examples=50, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow])
+        @settings(
+            max_examples=50,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        )
         @given(value=_VALUES)
         def check(value: str) -> None:
             value = value.replace("CANARY", "")

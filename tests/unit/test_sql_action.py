@@ -71,7 +71,9 @@ def test_scalar_rows_and_columns_are_observed(tmp_path: Path, db: str) -> None:
     assert outcome.observed["rows"] == 2
     assert outcome.observed["scalar"] == "alpha"
     assert outcome.observed["columns"] == {
-        "name": "alpha", "region": "eu", "settings": {"public": True}
+        "name": "alpha",
+        "region": "eu",
+        "settings": {"public": True},
     }
     assert "name  | region | settings" in log
     assert "bravo | na" in log
@@ -80,8 +82,9 @@ def test_scalar_rows_and_columns_are_observed(tmp_path: Path, db: str) -> None:
 
 
 def test_count_is_a_number_for_numeric_expectations(tmp_path: Path, db: str) -> None:
-    outcome, _ = run_sql(tmp_path, db, "SELECT count(*) AS n, sum(id)::numeric / 2 AS half "
-                                       "FROM vnext_team")
+    outcome, _ = run_sql(
+        tmp_path, db, "SELECT count(*) AS n, sum(id)::numeric / 2 AS half FROM vnext_team"
+    )
     assert outcome.ok, outcome.error
     assert outcome.observed["scalar"] == 2
     assert outcome.observed["columns"] == {"n": 2, "half": 1.5}
@@ -91,8 +94,9 @@ def test_count_is_a_number_for_numeric_expectations(tmp_path: Path, db: str) -> 
 
 
 def test_large_result_is_cut_and_says_how_many(tmp_path: Path, db: str) -> None:
-    outcome, log = run_sql(tmp_path, db, "SELECT g AS n FROM generate_series(1, 120) g",
-                           max_rows=50)
+    outcome, log = run_sql(
+        tmp_path, db, "SELECT g AS n FROM generate_series(1, 120) g", max_rows=50
+    )
     assert outcome.ok, outcome.error
     assert outcome.observed["rows"] == 120
     assert "(120 rows; 70 not shown, max_rows = 50)" in log
@@ -102,12 +106,17 @@ def test_large_result_is_cut_and_says_how_many(tmp_path: Path, db: str) -> None:
 
 
 def test_captures_take_the_first_row_and_flow_into_the_next_step(tmp_path: Path, db: str) -> None:
-    first, _ = run_sql(tmp_path / "a", db, "SELECT id, slug FROM vnext_team WHERE name = 'alpha'",
-                       capture={"team_id": "id", "team_slug": "slug"})
+    first, _ = run_sql(
+        tmp_path / "a",
+        db,
+        "SELECT id, slug FROM vnext_team WHERE name = 'alpha'",
+        capture={"team_id": "id", "team_slug": "slug"},
+    )
     assert first.ok, first.error
     assert first.captured == {"team_id": "1", "team_slug": "alpha"}
     nxt, _ = run_sql(
-        tmp_path / "b", db,
+        tmp_path / "b",
+        db,
         "SELECT count(*) FROM team_migration_map WHERE vnext_team_id = %(team_id)s",
         params={"team_id": first.captured["team_id"]},
     )
@@ -119,20 +128,24 @@ def test_capture_of_a_missing_column_fails_clearly(tmp_path: Path, db: str) -> N
     outcome, _ = run_sql(tmp_path, db, "SELECT id FROM vnext_team", capture={"x": "nope"})
     assert not outcome.ok
     assert outcome.error == "cannot capture x: no column 'nope' in the result (id)"
-    empty, _ = run_sql(tmp_path, db, "SELECT id FROM vnext_team WHERE false",
-                       capture={"x": "id"})
+    empty, _ = run_sql(tmp_path, db, "SELECT id FROM vnext_team WHERE false", capture={"x": "id"})
     assert empty.error == "cannot capture x: the query returned no rows"
 
 
 def test_injection_looking_parameter_stays_inert(tmp_path: Path, db: str) -> None:
     evil = "alpha'; DROP TABLE vnext_team; --"
-    outcome, _ = run_sql(tmp_path, db, "SELECT count(*) FROM vnext_team WHERE name = %(name)s",
-                         params={"name": evil})
+    outcome, _ = run_sql(
+        tmp_path, db, "SELECT count(*) FROM vnext_team WHERE name = %(name)s", params={"name": evil}
+    )
     assert outcome.ok, outcome.error
     assert outcome.observed["scalar"] == 0
-    stored, _ = run_sql(tmp_path, db,
-                        "INSERT INTO vnext_team (name) VALUES (%(name)s) RETURNING name",
-                        params={"name": evil}, write=True)
+    stored, _ = run_sql(
+        tmp_path,
+        db,
+        "INSERT INTO vnext_team (name) VALUES (%(name)s) RETURNING name",
+        params={"name": evil},
+        write=True,
+    )
     assert stored.ok, stored.error
     assert stored.observed["scalar"] == evil
     assert stored.observed["affected"] == 1
@@ -153,9 +166,13 @@ def test_read_only_step_refuses_writes(tmp_path: Path, db: str) -> None:
 
 
 def test_write_commits_and_reports_affected_rows(tmp_path: Path, db: str) -> None:
-    outcome, log = run_sql(tmp_path, db,
-                           "UPDATE vnext_team SET description = %(d)s WHERE game = 'valorant'",
-                           params={"d": "touched"}, write=True)
+    outcome, log = run_sql(
+        tmp_path,
+        db,
+        "UPDATE vnext_team SET description = %(d)s WHERE game = 'valorant'",
+        params={"d": "touched"},
+        write=True,
+    )
     assert outcome.ok, outcome.error
     assert outcome.observed == {"affected": 2}
     assert "committed: 2 row(s) affected" in log
@@ -165,7 +182,8 @@ def test_write_commits_and_reports_affected_rows(tmp_path: Path, db: str) -> Non
 def test_failed_write_rolls_back_the_whole_transaction(tmp_path: Path, db: str) -> None:
     before = scalar(db, "SELECT count(*) FROM team_migration_map")
     outcome, _ = run_sql(
-        tmp_path, db,
+        tmp_path,
+        db,
         "WITH map AS (INSERT INTO team_migration_map (legacy_team_id, vnext_team_id) "
         "VALUES (202, 2) RETURNING id) "
         "INSERT INTO vnext_team (name) VALUES ('alpha')",  # duplicate name: unique violation
@@ -189,20 +207,24 @@ def test_syntax_error_names_the_position(tmp_path: Path, db: str) -> None:
 def test_statement_timeout_stops_a_slow_query(tmp_path: Path, db: str) -> None:
     outcome, _ = run_sql(tmp_path, db, "SELECT pg_sleep(30)", timeout=1)
     assert not outcome.ok
-    assert outcome.error == (
-        "statement timeout: the query ran longer than 1 s and was cancelled"
-    )
+    assert outcome.error == ("statement timeout: the query ran longer than 1 s and was cancelled")
 
 
 def _active_dwtui_queries(dsn: str) -> int:
-    return int(scalar(dsn, "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                           "'dwtui' AND state = 'active' AND datname = current_database()"))
+    return int(
+        scalar(
+            dsn,
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+            "'dwtui' AND state = 'active' AND datname = current_database()",
+        )
+    )
 
 
 def test_cancel_sends_a_server_side_cancel(tmp_path: Path, db: str) -> None:
     cancel = threading.Event()
-    ctx, _ = make_context(tmp_path, "sql", {"query": "SELECT pg_sleep(60)", "dsn": db},
-                          timeout=120, cancel=cancel)
+    ctx, _ = make_context(
+        tmp_path, "sql", {"query": "SELECT pg_sleep(60)", "dsn": db}, timeout=120, cancel=cancel
+    )
     result: list[ActionOutcome] = []
     worker = threading.Thread(target=lambda: result.append(SqlAction().run(ctx)))
     worker.start()
@@ -219,8 +241,12 @@ def test_cancel_sends_a_server_side_cancel(tmp_path: Path, db: str) -> None:
 
 
 def test_connection_uses_application_name_dwtui(tmp_path: Path, db: str) -> None:
-    outcome, _ = run_sql(tmp_path, db, "SELECT current_setting('application_name') AS app, "
-                                       "current_setting('transaction_read_only') AS ro")
+    outcome, _ = run_sql(
+        tmp_path,
+        db,
+        "SELECT current_setting('application_name') AS app, "
+        "current_setting('transaction_read_only') AS ro",
+    )
     assert list(outcome.observed["columns"].values()) == ["dwtui", "on"]
 
 
@@ -241,8 +267,7 @@ def _free_port() -> int:
 
 def test_connection_refused_is_one_line(tmp_path: Path) -> None:
     port = _free_port()
-    outcome, _ = run_sql(tmp_path, f"host=127.0.0.1 port={port} dbname=x user=postgres",
-                         "SELECT 1")
+    outcome, _ = run_sql(tmp_path, f"host=127.0.0.1 port={port} dbname=x user=postgres", "SELECT 1")
     assert outcome.error == (
         f"cannot connect to the database at 127.0.0.1:{port}: connection refused"
     )
@@ -320,27 +345,32 @@ def test_guard_refuses_a_prod_host_without_resolving_it(tmp_path: Path) -> None:
 def test_dsn_password_never_reaches_log_or_outcome(tmp_path: Path, db: str) -> None:
     password = make_secret("db-password")
     dsn = f"{db} password={password}"
-    ctx, log = make_context(tmp_path, "sql",
-                            {"query": "SELECT %(p)s AS echoed", "dsn": dsn,
-                             "params": {"p": password}},
-                            secrets={"db_dsn": dsn, "db_password": password})
+    ctx, log = make_context(
+        tmp_path,
+        "sql",
+        {"query": "SELECT %(p)s AS echoed", "dsn": dsn, "params": {"p": password}},
+        secrets={"db_dsn": dsn, "db_password": password},
+    )
     outcome = SqlAction().run(ctx)
     assert outcome.ok, outcome.error
     assert password not in log.text()
     assert password not in repr(outcome.evidence)
     assert password not in outcome.summary
-    bad = make_context(tmp_path / "bad", "sql",
-                       {"query": "SELECT 1", "dsn": f"host=127.0.0.1 port={_free_port()} "
-                                                    f"password={password}"},
-                       secrets={"db_password": password})[0]
+    bad = make_context(
+        tmp_path / "bad",
+        "sql",
+        {"query": "SELECT 1", "dsn": f"host=127.0.0.1 port={_free_port()} password={password}"},
+        secrets={"db_password": password},
+    )[0]
     refused = SqlAction().run(bad)
     assert not refused.ok
     assert password not in refused.error
 
 
 def test_db_dsn_variable_is_the_default_dsn(tmp_path: Path, db: str) -> None:
-    ctx, _ = make_context(tmp_path, "sql", {"query": "SELECT current_database()"},
-                          secrets={"db_dsn": db})
+    ctx, _ = make_context(
+        tmp_path, "sql", {"query": "SELECT current_database()"}, secrets={"db_dsn": db}
+    )
     outcome = SqlAction().run(ctx)
     assert outcome.ok, outcome.error
     assert outcome.observed["scalar"] == psycopg.conninfo.conninfo_to_dict(db)["dbname"]
@@ -361,8 +391,9 @@ def test_placeholder_mistakes_are_explained(tmp_path: Path, db: str) -> None:
     assert missing.error == "the query uses %(team_id)s but the step's params have no 'team_id'"
     literal, _ = run_sql(tmp_path, db, "SELECT 'a' LIKE 'a%' AND %(x)s", params={"x": "t"})
     assert literal.error.endswith("; write %% for a literal %")
-    doubled, _ = run_sql(tmp_path, db, "SELECT 'abc' LIKE 'a%%' AND %(x)s::bool AS ok",
-                         params={"x": "t"})
+    doubled, _ = run_sql(
+        tmp_path, db, "SELECT 'abc' LIKE 'a%%' AND %(x)s::bool AS ok", params={"x": "t"}
+    )
     assert doubled.observed["scalar"] is True
 
 
@@ -379,8 +410,9 @@ def test_a_database_server_that_never_answers_fails_within_the_timeout(tmp_path:
     port = silent.getsockname()[1]
     try:
         started = time.monotonic()
-        outcome, _ = run_sql(tmp_path, f"host=127.0.0.1 port={port} dbname=x user=postgres",
-                             "SELECT 1", timeout=2)
+        outcome, _ = run_sql(
+            tmp_path, f"host=127.0.0.1 port={port} dbname=x user=postgres", "SELECT 1", timeout=2
+        )
         elapsed = time.monotonic() - started
     finally:
         silent.close()
@@ -403,11 +435,18 @@ def _refuse_password_once(sock: socket.socket) -> None:
                 conn.sendall(b"N")
                 continue
             conn.recv(length - 8)  # rest of the startup packet
-            fields = b"".join(
-                kind + text.encode() + b"\0"
-                for kind, text in ((b"S", "FATAL"), (b"V", "FATAL"), (b"C", "28P01"),
-                                   (b"M", 'password authentication failed for user "app"'))
-            ) + b"\0"
+            fields = (
+                b"".join(
+                    kind + text.encode() + b"\0"
+                    for kind, text in (
+                        (b"S", "FATAL"),
+                        (b"V", "FATAL"),
+                        (b"C", "28P01"),
+                        (b"M", 'password authentication failed for user "app"'),
+                    )
+                )
+                + b"\0"
+            )
             conn.sendall(b"E" + struct.pack("!i", len(fields) + 4) + fields)
             return
 
@@ -422,8 +461,10 @@ def test_authentication_failure_is_one_line(tmp_path: Path) -> None:
     server.start()
     try:
         outcome, log = run_sql(
-            tmp_path, f"host=127.0.0.1 port={port} dbname=teams user=app password={password} "
-            "sslmode=disable gssencmode=disable", "SELECT 1",
+            tmp_path,
+            f"host=127.0.0.1 port={port} dbname=teams user=app password={password} "
+            "sslmode=disable gssencmode=disable",
+            "SELECT 1",
             secrets={"db_password": password},
         )
     finally:

@@ -31,8 +31,10 @@ def db(pg_dsn: str) -> str:
         conn.execute(f"INSERT INTO big SELECT g, 0 FROM generate_series(1, {ROWS}) g")
         conn.execute("CREATE TABLE other (id int)")
         conn.execute("INSERT INTO other SELECT generate_series(1, 5)")
-        conn.execute("CREATE OR REPLACE FUNCTION bump() RETURNS int LANGUAGE sql AS"
-                     " $$ UPDATE big SET n = n + 1 RETURNING 1 $$")
+        conn.execute(
+            "CREATE OR REPLACE FUNCTION bump() RETURNS int LANGUAGE sql AS"
+            " $$ UPDATE big SET n = n + 1 RETURNING 1 $$"
+        )
     return pg_dsn
 
 
@@ -51,9 +53,11 @@ def value(dsn: str, query: str) -> Any:
 
 
 def test_a_writable_cte_reports_the_rows_it_updated(tmp_path: Path, db: str) -> None:
-    outcome, log = write(tmp_path, db,
-                         "with u as (update big set n = n + 1 returning 1) "
-                         "select count(*) as updated from u")
+    outcome, log = write(
+        tmp_path,
+        db,
+        "with u as (update big set n = n + 1 returning 1) select count(*) as updated from u",
+    )
     assert outcome.observed["scalar"] == ROWS
     assert outcome.observed["affected"] == ROWS
     assert outcome.evidence["affected"] == ROWS
@@ -64,10 +68,13 @@ def test_a_writable_cte_reports_the_rows_it_updated(tmp_path: Path, db: str) -> 
 
 
 def test_several_writable_ctes_add_up(tmp_path: Path, db: str) -> None:
-    outcome, _ = write(tmp_path, db,
-                       "with a as (delete from other returning id), "
-                       "b as (update big set n = 7 where id <= 10 returning id) "
-                       "insert into other select id from b")
+    outcome, _ = write(
+        tmp_path,
+        db,
+        "with a as (delete from other returning id), "
+        "b as (update big set n = 7 where id <= 10 returning id) "
+        "insert into other select id from b",
+    )
     assert outcome.observed["affected"] == 5 + 10 + 10
 
 
@@ -95,7 +102,8 @@ def test_truncate_is_unknown_not_zero(tmp_path: Path, db: str) -> None:
 
 def test_without_statistics_the_count_is_unknown(tmp_path: Path, db: str) -> None:
     dsn = f"{db} options='-c track_counts=off'"
-    outcome, _ = write(tmp_path, dsn,
-                       "with u as (update big set n = 3 returning 1) select count(*) from u")
+    outcome, _ = write(
+        tmp_path, dsn, "with u as (update big set n = 3 returning 1) select count(*) from u"
+    )
     assert outcome.observed["affected"] is None
     assert value(db, "select count(*) from big where n = 3") == ROWS

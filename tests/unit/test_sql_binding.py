@@ -148,9 +148,7 @@ def test_a_write_step_stores_the_value_as_data(tmp_path: Path, world: Any) -> No
         assert conn.execute("SELECT body FROM notes").fetchall() == [(value,)]
 
 
-def test_a_default_that_uses_another_variable_is_bound_whole(
-    tmp_path: Path, world: Any
-) -> None:
+def test_a_default_that_uses_another_variable_is_bound_whole(tmp_path: Path, world: Any) -> None:
     engine = engine_for(tmp_path, world, "'; drop table canary; --")
     result = engine.run_step("template")
     assert result.ok, result.summary
@@ -162,8 +160,11 @@ def test_a_secret_bound_in_a_query_never_reaches_the_log(tmp_path: Path, world: 
     engine = engine_for(tmp_path, world, "v", environ={"DWTUI_TEST_TOKEN": token})
     result = engine.run_step("secret")
     assert result.ok, result.failures
-    logs = "".join(p.read_text(encoding="utf-8", errors="replace")
-                   for p in (tmp_path / "sessions").rglob("*") if p.is_file())
+    logs = "".join(
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in (tmp_path / "sessions").rglob("*")
+        if p.is_file()
+    )
     assert token not in logs
     assert "${token} = " in logs  # the value's line is there, masked
     assert token not in engine.preview("secret")
@@ -190,22 +191,24 @@ def test_dollar_quoting_and_dollar_digits_stay_as_written(tmp_path: Path, world:
         assert conn.execute("SELECT body FROM notes").fetchall() == [("from do",)]
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("select '${v}'", "${v} is inside a quoted string"),
-    ("select 'a' || '-${v}-'", "${v} is inside a quoted string"),
-    ("select $$ ${v} $$", "${v} is inside a quoted string"),
-    ('select 1 as "${v}"', "${v} is inside a quoted identifier"),
-    ("select 1 -- ${v}", "${v} is inside a comment"),
-    ("select 1 /* ${v} */", "${v} is inside a comment"),
-    ("select * from ${v}", "a ${v} in a query is a bound value, never SQL text"),
-    ("select x${v}", "${v} is joined to other text"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("select '${v}'", "${v} is inside a quoted string"),
+        ("select 'a' || '-${v}-'", "${v} is inside a quoted string"),
+        ("select $$ ${v} $$", "${v} is inside a quoted string"),
+        ('select 1 as "${v}"', "${v} is inside a quoted identifier"),
+        ("select 1 -- ${v}", "${v} is inside a comment"),
+        ("select 1 /* ${v} */", "${v} is inside a comment"),
+        ("select * from ${v}", "a ${v} in a query is a bound value, never SQL text"),
+        ("select x${v}", "${v} is joined to other text"),
+    ],
+)
 def test_a_reference_where_no_value_can_stand_fails_check(
     tmp_path: Path, query: str, message: str
 ) -> None:
     text = CHECKLIST.split("[[phases.steps]]", maxsplit=1)[0] + (
-        '[[phases.steps]]\nid = "s"\ntitle = "S"\nkind = "sql"\n'
-        f"query = '''{query}'''\n"
+        f"[[phases.steps]]\nid = \"s\"\ntitle = \"S\"\nkind = \"sql\"\nquery = '''{query}'''\n"
     )
     path = write_checklist(tmp_path / "bad.toml", text)
     with pytest.raises(ChecklistError) as info:

@@ -63,17 +63,56 @@ query = "insert into notes (body) values (${v}) returning body"
 """
 
 META = [
-    "'", "''", '"', ";", "$", "$$", "$1", "$tag$", "{", "}", "${v}", "${x}", "\\", "\\'",
-    "E'", "--", "/*", "*/", "%", "%%", "%s", "%(v)s", "%(one)s", "(", ")", ",", "::", "\n",
-    "\r", "\t", " ", "commit", "rollback", "begin read write", "delete from canary",
-    "drop table canary", "'; delete from canary; --", "$$; delete from canary; $$",
-    "\u00e9", "\u2028", "\U0001f600", "\x1b[2J", "\x7f",
+    "'",
+    "''",
+    '"',
+    ";",
+    "$",
+    "$$",
+    "$1",
+    "$tag$",
+    "{",
+    "}",
+    "${v}",
+    "${x}",
+    "\\",
+    "\\'",
+    "E'",
+    "--",
+    "/*",
+    "*/",
+    "%",
+    "%%",
+    "%s",
+    "%(v)s",
+    "%(one)s",
+    "(",
+    ")",
+    ",",
+    "::",
+    "\n",
+    "\r",
+    "\t",
+    " ",
+    "commit",
+    "rollback",
+    "begin read write",
+    "delete from canary",
+    "drop table canary",
+    "'; delete from canary; --",
+    "$$; delete from canary; $$",
+    "\u00e9",
+    "\u2028",
+    "\U0001f600",
+    "\x1b[2J",
+    "\x7f",
 ]
 VALUES = st.lists(
     st.one_of(
         st.sampled_from(META),
-        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                max_size=4),
+        st.text(
+            st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=4
+        ),
     ),
     max_size=12,
 ).map("".join)
@@ -113,8 +152,9 @@ def run(world: tuple[str, Engine, Path], step_id: str, value: str) -> Any:
     return SqlAction().run(ctx)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(value=VALUES)
 def test_any_value_arrives_byte_for_byte_and_nothing_else_runs(
     world: tuple[str, Engine, Path], value: str
@@ -129,8 +169,9 @@ def test_any_value_arrives_byte_for_byte_and_nothing_else_runs(
     assert state(world[0]) == before
 
 
-@settings(max_examples=20, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(value=VALUES)
 def test_a_write_step_stores_any_value_as_one_row(
     world: tuple[str, Engine, Path], value: str

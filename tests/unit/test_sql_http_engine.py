@@ -111,8 +111,10 @@ def world(pg_dsn: str, tmp_path: Path) -> Any:
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS team_migration_map, vnext_team")
         conn.execute("CREATE TABLE vnext_team (id serial PRIMARY KEY, name text)")
-        conn.execute("CREATE TABLE team_migration_map (id serial PRIMARY KEY, "
-                     "legacy_team_id int, vnext_team_id int)")
+        conn.execute(
+            "CREATE TABLE team_migration_map (id serial PRIMARY KEY, "
+            "legacy_team_id int, vnext_team_id int)"
+        )
     token = make_secret("api-token")
     password = make_secret("db-password")
     hook_key = make_secret("hook")
@@ -122,13 +124,17 @@ def world(pg_dsn: str, tmp_path: Path) -> Any:
         if request.headers.get("Authorization") != f"Bearer {token}":
             return Response(401, {"detail": "Invalid token."})
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
-            row = conn.execute("INSERT INTO vnext_team (name) VALUES (%s) RETURNING id",
-                               [request.json()["name"]]).fetchone()
+            row = conn.execute(
+                "INSERT INTO vnext_team (name) VALUES (%s) RETURNING id", [request.json()["name"]]
+            ).fetchone()
             assert row is not None
-            conn.execute("INSERT INTO team_migration_map (legacy_team_id, vnext_team_id) "
-                         "VALUES (%s, %s)", [1000 + row[0], row[0]])
-        return Response(201, {"id": row[0], "name": request.json()["name"]},
-                        headers={"X-Query-Count": "6"})
+            conn.execute(
+                "INSERT INTO team_migration_map (legacy_team_id, vnext_team_id) VALUES (%s, %s)",
+                [1000 + row[0], row[0]],
+            )
+        return Response(
+            201, {"id": row[0], "name": request.json()["name"]}, headers={"X-Query-Count": "6"}
+        )
 
     api.add("POST", "/api/vnext/teams/", create_team)
     api.reply("GET", "/api/vnext/health/", json={"status": "ok"})

@@ -468,8 +468,13 @@ def test_a_previous_value_holding_a_known_secret_is_withheld(tmp_path: Path) -> 
         config = cluster.write_kubeconfig(tmp_path / "kc")
         rec = Recorder()
         outcome, log = step(
-            tmp_path, config, "target.set_env", {"env": {"API_TOKEN": "disabled"}},
-            step_id="drop-token", recorder=rec, secrets={"api_token": token},
+            tmp_path,
+            config,
+            "target.set_env",
+            {"env": {"API_TOKEN": "disabled"}},
+            step_id="drop-token",
+            recorder=rec,
+            secrets={"api_token": token},
         )
         assert outcome.ok, outcome.error
         assert rec.previous["drop-token"] == {"API_TOKEN": WITHHELD}

@@ -54,10 +54,16 @@ HOSTILE = {
 
 
 def _dwtui(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DWTUI_SESSIONS_DIR": str(cwd / "sessions"),
-           "DWTUI_OPERATOR": "ana@box"}
-    return subprocess.run([str(SCRIPT), *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    env = {**os.environ, "DWTUI_SESSIONS_DIR": str(cwd / "sessions"), "DWTUI_OPERATOR": "ana@box"}
+    return subprocess.run(
+        [str(SCRIPT), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def _one_clear_line(result: subprocess.CompletedProcess[str], path: str) -> str:
@@ -118,9 +124,7 @@ def test_sessions_lists_the_others_and_marks_the_damaged_one(
     _one_clear_line(result, str(bad))
 
 
-def test_status_of_a_damaged_session_is_one_line(
-    tmp_path: Path, two_sessions: list[str]
-) -> None:
+def test_status_of_a_damaged_session_is_one_line(tmp_path: Path, two_sessions: list[str]) -> None:
     bad = tmp_path / "sessions" / "20200101-0000-bad000.toml"
     bad.write_text(HOSTILE["arrays 100k deep"], encoding="utf-8")
     result = _dwtui(tmp_path, "status", "20200101-0000-bad000")
@@ -138,12 +142,14 @@ def test_a_deep_keymap_is_a_keymap_error(tmp_path: Path) -> None:
         load_keymap(path)
 
 
-def test_deep_evidence_is_cut_so_the_session_stays_readable(
-    tmp_path: Path, pg_dsn: str
-) -> None:
+def test_deep_evidence_is_cut_so_the_session_stays_readable(tmp_path: Path, pg_dsn: str) -> None:
     deep = "[" * 100 + "1" + "]" * 100
-    step = Step(id="q", title="q", kind="sql",
-                params={"dsn": pg_dsn, "query": f"SELECT '{deep}'::jsonb AS j"})
+    step = Step(
+        id="q",
+        title="q",
+        kind="sql",
+        params={"dsn": pg_dsn, "query": f"SELECT '{deep}'::jsonb AS j"},
+    )
     engine, store = make_engine(tmp_path, make_checklist([step]))
     assert engine.run_step("q").ok
     engine.flush()

@@ -28,8 +28,12 @@ VARS = {
 
 def session(**kwargs: object) -> Session:
     base = dict(
-        id="20261124-0425-abcdef", checklist_path="x.toml", checklist_id="c",
-        checklist_checksum="", target="local", created_at=datetime(2026, 11, 24, 4, 0, tzinfo=UTC),
+        id="20261124-0425-abcdef",
+        checklist_path="x.toml",
+        checklist_id="c",
+        checklist_checksum="",
+        target="local",
+        created_at=datetime(2026, 11, 24, 4, 0, tzinfo=UTC),
     )
     base.update(kwargs)
     return Session(**base)  # type: ignore[arg-type]
@@ -55,8 +59,9 @@ def test_precedence_captured_over_var_over_env_over_default() -> None:
     assert v.value("name") == "from-env"
     v = make({"APP_NAME": "from-env"}, variables={"name": "from-var"})
     assert v.value("name") == "from-var"
-    v = make({"APP_NAME": "from-env"}, variables={"name": "from-var"},
-             captured={"name": "captured"})
+    v = make(
+        {"APP_NAME": "from-env"}, variables={"name": "from-var"}, captured={"name": "captured"}
+    )
     assert v.value("name") == "captured"
 
 
@@ -116,8 +121,12 @@ def test_missing_names_every_reference_but_not_an_unused_required_variable() -> 
     with pytest.raises(MissingVariables) as info:
         v.substitute("${nope} ${also}")
     assert str(info.value) == "no value for ${also}, ${nope}"
-    assert make(variables={"needed": "1"}).missing(
-        Step(id="y", title="y", kind="shell", params={"command": "${name}"})) == []
+    assert (
+        make(variables={"needed": "1"}).missing(
+            Step(id="y", title="y", kind="shell", params={"command": "${name}"})
+        )
+        == []
+    )
 
 
 def test_secret_from_env_or_prompt_held_in_memory() -> None:
@@ -153,8 +162,13 @@ def test_shell_quoting_keeps_hostile_values_inert(tmp_path: Path) -> None:
     # The value is not in the command text at all: it travels in the environment.
     assert hostile not in command and command.env == {"DWTUI_V_name": hostile}
     assert command.shown == "echo " + hostile
-    out = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True,
-                         env={**os.environ, **command.env})
+    out = subprocess.run(
+        ["bash", "-c", command],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **command.env},
+    )
     assert out.stdout == hostile + "\n"
     assert not pwned.exists()
 
@@ -195,13 +209,17 @@ from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=40, deadline=None)
-@given(value=st.text(alphabet=st.characters(blacklist_categories=("Cs",),
-                                            blacklist_characters="\x00"), max_size=20))
+@given(
+    value=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+        max_size=20,
+    )
+)
 def test_shell_values_arrive_verbatim_in_every_quoting_context(value: str) -> None:
     v = make(variables={"name": value})
     templates = {
         "printf '%s|' ${name}": value + "|",
-        'printf \'%s|\' "pre-${name}-post"': f"pre-{value}-post|",
+        "printf '%s|' \"pre-${name}-post\"": f"pre-{value}-post|",
         # Inside '...' the reference is passed on: the nested shell expands it.
         "bash -c 'printf \"%s|\" pre-${name}-post'": f"pre-{value}-post|",
         'printf \'%s|\' "$(printf "%s" "${name}")"': value.rstrip("\n") + "|",
@@ -209,15 +227,20 @@ def test_shell_values_arrive_verbatim_in_every_quoting_context(value: str) -> No
     for template, expected in templates.items():
         command = v.substitute(template, shell=True)
         assert isinstance(command, ShellCommand)
-        out = subprocess.run(["bash", "-c", command], capture_output=True, check=True,
-                             env={**os.environ, **command.env})
+        out = subprocess.run(
+            ["bash", "-c", command],
+            capture_output=True,
+            check=True,
+            env={**os.environ, **command.env},
+        )
         assert out.stdout.decode("utf-8", "surrogateescape") == expected, (template, command)
 
 
 def test_view_is_a_lazy_mapping_with_the_steps_phase_start() -> None:
     v = make(variables={"region": "us"}, captured={"team_id": "7"})
     v.session.state_of("s").attempts.append(
-        Attempt(1, datetime(2026, 11, 24, 4, 7, tzinfo=UTC), "ana"))
+        Attempt(1, datetime(2026, 11, 24, 4, 7, tzinfo=UTC), "ana")
+    )
     view = v.view("s")
     assert view["team_id"] == "7"
     assert view["url"] == "https://example.test/api"

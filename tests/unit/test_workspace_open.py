@@ -100,11 +100,16 @@ def left_by_a_crash(ws: Workspace, sid: str) -> None:
         log = ws.store.log_path(session, step_id, 1)
         state = session.state_of(step_id)
         state.status = "running"
-        state.attempts.append(Attempt(
-            number=1, started_at=utcnow(), operator="gone@host",
-            log=log.relative_to(ws.store.dir_of(sid)).as_posix(),
-            pid=pid, pid_started=None if pid is None else 1.0,
-        ))
+        state.attempts.append(
+            Attempt(
+                number=1,
+                started_at=utcnow(),
+                operator="gone@host",
+                log=log.relative_to(ws.store.dir_of(sid)).as_posix(),
+                pid=pid,
+                pid_started=None if pid is None else 1.0,
+            )
+        )
         return log
 
     running("set-flag")  # in-process: interrupted
@@ -190,10 +195,14 @@ def test_killed_before_the_deferred_save_the_next_open_settles_steps_the_same(
         # The child settled every fate in memory, and has not written it yet.
         assert settled_by_child["set-flag"][0] == "interrupted"
         assert settled_by_child["fail-step"][1] == [
-            [1, "failed", 3, "expected exit_code 0, got 3 (about to fail)", None]]
+            [1, "failed", 3, "expected exit_code 0, got 3 (about to fail)", None]
+        ]
         assert settled_by_child["announce"][1][0][1:] == [
-            "interrupted", None, "dwtui stopped before the command started: safe to run again",
-            False]
+            "interrupted",
+            None,
+            "dwtui stopped before the command started: safe to run again",
+            False,
+        ]
         assert settled_by_child["check-a"][0] == "passed"
         assert states(ws.store.load(sid)) == on_disk_before
     finally:
@@ -206,4 +215,3 @@ def test_killed_before_the_deferred_save_the_next_open_settles_steps_the_same(
     finally:
         ws.release(sid)
     assert states(ws.store.load(sid)) == settled_by_child
-

@@ -28,8 +28,8 @@ from pathlib import Path
 
 def read_env(path: Path) -> dict[str, str]:
     values: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
         if line and not line.startswith("#") and "=" in line:
             name, _, value = line.partition("=")
             values[name.strip()] = value.strip().strip('"')
@@ -60,20 +60,29 @@ class Service:
 
     def health(self) -> dict[str, object]:
         status = "ok" if time.monotonic() >= self.ready_at else "starting"
-        return {"status": status, "role": self.role, "new_checkout": self.new_checkout,
-                "pid": os.getpid(), "started_at": self.started_at}
+        return {
+            "status": status,
+            "role": self.role,
+            "new_checkout": self.new_checkout,
+            "pid": os.getpid(),
+            "started_at": self.started_at,
+        }
 
     def stats(self) -> dict[str, object]:
         with self.lock:
             rate = self.errors / self.requests if self.requests else 0.0
-            return {"requests": self.requests, "errors": self.errors,
-                    "error_rate": round(rate, 4), "new_checkout": self.new_checkout,
-                    "role": self.role}
+            return {
+                "requests": self.requests,
+                "errors": self.errors,
+                "error_rate": round(rate, 4),
+                "new_checkout": self.new_checkout,
+                "role": self.role,
+            }
 
 
 def handler_for(service: Service) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server name
+        def do_GET(self) -> None:
             if self.path == "/health":
                 code, body = 200, service.health()
             elif self.path == "/checkout":
@@ -89,7 +98,7 @@ def handler_for(service: Service) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             print(f"{service.role}: {format % args}", flush=True)
 
     return Handler
@@ -108,8 +117,11 @@ def main() -> None:
     service = Service(args.role, env, fault)
     port = int(env[f"{args.role.upper()}_PORT"])
     server = ThreadingHTTPServer(("127.0.0.1", port), handler_for(service))
-    print(f"{args.role}: serving on 127.0.0.1:{port}, new_checkout={service.new_checkout}"
-          f"{' (fault: ' + fault + ')' if service.faulty else ''}", flush=True)
+    print(
+        f"{args.role}: serving on 127.0.0.1:{port}, new_checkout={service.new_checkout}"
+        f"{' (fault: ' + fault + ')' if service.faulty else ''}",
+        flush=True,
+    )
     server.serve_forever()
 
 
