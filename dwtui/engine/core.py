@@ -23,7 +23,7 @@ from dwtui.actions import DETACHED_KINDS, action_for
 from dwtui.checklist.model import Checklist, Step, TargetSpec
 from dwtui.engine import recovery
 from dwtui.engine.changes import ChecklistChanges, changes_since, record_fingerprints
-from dwtui.engine.freeze import UNFROZEN, EitherEvent, Freeze, frozen_reason
+from dwtui.engine.freeze import FROZEN, UNFROZEN, EitherEvent, Freeze, frozen_reason
 from dwtui.engine.outputs import existing_outputs
 from dwtui.engine.results import (
     ConfirmationRequired,
@@ -559,6 +559,16 @@ class Engine:
             for event in self._killable.values():
                 event.set()
             return sorted(self._killable)
+
+    def freeze_run(self, why: str) -> bool:
+        """Freeze forward steps on the operator's word (e.g. a guard that cannot tell);
+        recorded like a breach's freeze. False when the run was frozen already."""
+        with self._lock:
+            if not self.freeze.freeze(why):
+                return False
+            self.session.record(self.operator, FROZEN, detail=self.masker.mask(why))
+            self.save()
+        return True
 
     def unfreeze(self, why: str) -> None:
         """Let forward steps start again after a breach (the operator checked; recorded)."""

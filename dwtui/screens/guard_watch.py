@@ -171,13 +171,36 @@ class GuardWatch(Screen[None]):
         self.refresh_guards()
         taken = message.taken
         if taken.ask:
-            why = f" ({taken.error})" if taken.error else ""
-            self.notify(
-                f"Guard {taken.guard_id} is inconclusive{why}: check it yourself "
-                "before the next step.",
-                severity="warning",
-                timeout=15,
-            )
+            self.ask_inconclusive(taken.guard_id, taken.error)
+
+    def ask_inconclusive(self, guard_id: str, error: str) -> None:
+        """A guard cannot tell: ask the driver whether to freeze the run until checked."""
+        from dwtui.screens.modals import ConfirmScreen
+
+        why = f" ({error})" if error else ""
+        self.notify(
+            f"Guard {guard_id} is inconclusive{why}: check it yourself before the next step.",
+            severity="warning",
+            timeout=15,
+        )
+        engine = self.controller.engine
+        if engine is None or self.controller.read_only or engine.freeze.reason:
+            return
+
+        def decided(freeze: bool | None) -> None:
+            if freeze and engine.freeze_run(f"guard {guard_id} inconclusive{why}: frozen by hand"):
+                self.notify("Frozen: no forward step starts until U (unfreeze, with why).")
+                self.refresh_guards()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Guard {guard_id} cannot tell whether the change is healthy{why}.",
+                "Freezing stops forward steps from starting (rollback steps still run);\n"
+                "U unfreezes, with the reason it is safe to go on.",
+                question="Freeze the run until you have checked?",
+            ),
+            decided,
+        )
 
     def on_guard_breached(self, message: GuardBreached) -> None:
         """Show the breach with its rollback scenario preselected."""

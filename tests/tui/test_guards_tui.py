@@ -207,6 +207,32 @@ async def test_an_inconclusive_guard_asks_the_operator(tmp_path: Path) -> None:
             lambda: any("Guard errors is inconclusive" in n.message for n in app._notifications),
         )
         assert "inconclusive ?" in _label(app)
+        # ... with a question: freeze the run until checked? `y` freezes it, recorded.
+        from dwtui.screens.modals import ConfirmScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.question == "Freeze the run until you have checked?"
+        await pilot.press("y")
+        engine = main_screen(app).controller.engine
+        assert engine is not None
+        await wait_for(pilot, lambda: "errors inconclusive" in engine.freeze.reason)
+        frozen = [e for e in engine.session.events if e.kind == "run.frozen"]
+        assert frozen and "frozen by hand" in frozen[-1].detail
+
+
+async def test_carrying_on_after_an_inconclusive_guard_leaves_the_run_going(
+    tmp_path: Path,
+) -> None:
+    from dwtui.screens.modals import ConfirmScreen
+
+    app, value = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "watching" in _label(app))
+        value.write_text("not a number\n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        engine = main_screen(app).controller.engine
+        assert engine is not None and engine.freeze.reason == ""
 
 
 async def test_handing_off_stops_the_guards_and_taking_the_wheel_restarts_them(
