@@ -245,10 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         const="hook-fails",
         metavar="NAME",
-        help="make the stand-in misbehave (repeatable): hook-fails (the default of a bare "
-        "--fault: dual-write hooks fail), error-spike-after-enable (500s once dual-write is "
-        "on), slow-db (slow team-database queries once it is on), latency-creep (latency "
-        "grows once it is on); a guard trips and the rollback is rehearsed",
+        help="make the stand-in misbehave, so a guard trips and the rollback is rehearsed "
+        "(repeatable; a bare --fault is the stand-in's first fault); --fault list names them "
+        "and what each does",
     )
     p.add_argument(
         "--on-breach",

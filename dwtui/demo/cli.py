@@ -97,6 +97,12 @@ def main(args: argparse.Namespace) -> int:
     from dwtui.session.identity import operator_name
     from dwtui.session.store import SessionStore
 
+    if "list" in (getattr(args, "fault", None) or []):
+        from dwtui.demo.faults import FAULTS
+
+        for name, what in FAULTS.items():
+            print(f"{name}: {what}")
+        return 0
     try:
         faults = chosen_faults(args)
     except UnknownFault as exc:

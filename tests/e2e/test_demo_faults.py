@@ -68,8 +68,10 @@ def test_demo_refuses_an_unknown_fault_in_one_line_and_its_help_lists_them() -> 
     assert done.stderr.strip().splitlines() == [
         "dwtui demo: unknown fault 'error-spike'; known faults: " + ", ".join(FAULTS)
     ]
-    shown = " ".join(_dwtui("demo", "--help").stdout.split())
-    assert all(name in shown for name in FAULTS) and "--on-breach" in shown
+    assert "--on-breach" in _dwtui("demo", "--help").stdout
+    listed = _dwtui("demo", "--fault", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [f"{name}: {what}" for name, what in FAULTS.items()]
 
 
 # ---------------------------------------------------------------- the team API's faults
