@@ -205,7 +205,7 @@ def start(
     log = open_file(log_path, flags, create_dirs=True)
     try:
         os.close(open_file(exits, flags))
-        if mask_values:
+        if mask_values:  # through the masking filter, its values over a pipe
             argv = [
                 sys.executable,
                 "-I",
@@ -213,46 +213,26 @@ def start(
                 "-c",
                 _FILTER_BOOT,
                 str(Path(__file__).resolve().parents[2]),
-                command,
-                exits,
-                log_path.name,
             ]
-            popen = subprocess.Popen(
-                argv,
-                stdin=subprocess.PIPE,
-                stdout=log,
-                stderr=log,
-                cwd=cwd,
-                env=env,
-                start_new_session=True,
-                close_fds=True,
-            )
-            assert popen.stdin is not None
-            payload = "\0".join(sorted(mask_values)).encode("utf-8")
-            try:
-                popen.stdin.write(payload)
-            finally:
-                popen.stdin.close()
         else:
             environ = os.environ if env is None else env
-            popen = subprocess.Popen(
-                [
-                    bash_path(environ),
-                    "-c",
-                    wrapper_for(command, environ),
-                    WRAPPER_NAME,
-                    command,
-                    exits,
-                    log_path.name,
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                cwd=cwd,
-                env=env,
-                start_new_session=True,
-                close_fds=True,
-            )
+            argv = [bash_path(environ), "-c", wrapper_for(command, environ), WRAPPER_NAME]
+        popen = subprocess.Popen(
+            [*argv, command, exits, log_path.name],
+            stdin=subprocess.PIPE if mask_values else subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
+        )
+        if mask_values:
+            assert popen.stdin is not None
+            try:
+                popen.stdin.write("\0".join(sorted(mask_values)).encode("utf-8"))
+            finally:
+                popen.stdin.close()
     finally:
         os.close(log)
     started = start_ticks(popen.pid)
