@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import gc
 import os
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from dwtui.desk.seat import SeatEvent
@@ -57,11 +55,6 @@ DRIVER_POLL = 0.5
 #: The driver's journal watch wakes this often (ms): a request is seen 1-2 steps after it
 #: is written (followers' session watches use the slower default: there are many of them).
 JOURNAL_WATCH_STEP_MS = 10
-#: The name of the worker that opens the session after the first frame.
-OPENING = "opening the session"
-
-#: Builds the workspace and opens the session (run in a worker thread).
-Opening = Callable[[], "tuple[Workspace, Opened]"]
 
 
 def _step_provider() -> type[Provider]:
@@ -69,13 +62,6 @@ def _step_provider() -> type[Provider]:
     from dwtui.screens.palette import StepProvider
 
     return StepProvider
-
-
-def _warm_screens() -> None:
-    """Import the session screens (off the UI thread, while the session loads)."""
-    import dwtui.screens.main
-    import dwtui.screens.matrix
-    import dwtui.screens.scenario  # noqa: F401
 
 
 def _settle_gc() -> None:
@@ -89,33 +75,6 @@ def _settle_gc() -> None:
 
 class JournalChanged(Message):
     """A follower appended to the journal (posted from the journal's file watch)."""
-
-
-class LoadingScreen(Screen[None]):
-    """What the first frame shows while the session opens (a moment later: the session)."""
-
-    DEFAULT_CSS = """
-    LoadingScreen { align: center middle; }
-    LoadingScreen > Static { width: auto; height: auto; color: $text-muted; }
-    """
-
-    def __init__(self, label: str) -> None:
-        super().__init__()
-        self.label = label
-
-    def compose(self) -> ComposeResult:
-        """One line: what is being opened."""
-        yield Static(f"dwtui: opening {self.label}…")
-
-    def on_mount(self) -> None:
-        """Start opening the session once this frame is on the terminal."""
-        self.call_after_refresh(self._painted)
-
-    def _painted(self) -> None:
-        app = self.app
-        self.post_message(ScreenReady())
-        if isinstance(app, DwtuiApp):
-            app.start_opening()
 
 
 class DwtuiApp(App[int]):
@@ -137,30 +96,13 @@ class DwtuiApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit_ctrl", priority=True, show=False),
     ]
 
-    def __init__(
-        self,
-        workspace: Workspace | None = None,
-        *,
-        opened: Opened | None = None,
-        opening: Opening | None = None,
-        opening_label: str = "the session",
-    ) -> None:
-        """`workspace` with `opened` (shown at once) or nothing (the picker); or `opening`,
-        run in a worker thread after the first frame (a one-line loading screen until then).
-        """
+    def __init__(self, workspace: Workspace, *, opened: Opened | None = None) -> None:
+        """`workspace` with `opened` (the session, opened before the app starts: the first
+        frame is its complete screen) or without it (the picker)."""
         super().__init__()
-        if workspace is None and opening is None:
-            raise ValueError("DwtuiApp needs a workspace or an opening")
         self._workspace = workspace
         self.opened = opened
         self.controller: SessionController | None = opened.controller if opened else None
-        self._opening = opening
-        self._opening_label = opening_label
-        self._opened_workspace: Workspace | None = None
-        self._opening_started = threading.Event()
-        self._opening_returned = threading.Event()
-        #: Why `opening` failed (one line; the app exits with code 2 and the CLI prints it).
-        self.open_error: str | None = None
         self._first_frame_file = os.environ.get(FIRST_FRAME_ENV)
         #: Session events the driver has looked at for followers' requests.
         self._events_seen = 0
@@ -169,38 +111,21 @@ class DwtuiApp(App[int]):
 
     @property
     def workspace(self) -> Workspace:
-        """Where sessions and checklists live (built by `opening` when there is one)."""
-        if self._workspace is None:
-            raise RuntimeError("the session is still opening")
+        """Where sessions and checklists live."""
         return self._workspace
 
-    @property
-    def has_workspace(self) -> bool:
-        """False while `opening` has not built the workspace yet."""
-        return self._workspace is not None
-
-    def release_locks(self, wait: float = 10.0) -> None:
-        """Let go of every driver lock this app's workspace holds (the CLI calls it last).
-
-        A session still opening when the app quit may take its lock after the app ended:
-        its worker is waited for (up to `wait` seconds) so that lock is released too."""
-        if self._opening_started.is_set():
-            self._opening_returned.wait(wait)
-        for workspace in (self._workspace, self._opened_workspace):
-            if workspace is None:
-                continue
-            for session_id in list(workspace.locks):  # releasing twice is harmless
-                workspace.release(session_id)
+    def release_locks(self) -> None:
+        """Let go of every driver lock this app's workspace holds (the CLI calls it last)."""
+        for session_id in list(self._workspace.locks):  # releasing twice is harmless
+            self._workspace.release(session_id)
 
     # -- start ----------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        """Show the session, or the loading screen while it opens, or the picker."""
+        """Show the session, or the picker."""
         self._apply_keymap()
         if self.opened is not None:
             self._show_session(self.opened)
-        elif self._opening is not None:
-            self.push_screen(LoadingScreen(self._opening_label))
         else:
             self._show_picker()
 
@@ -217,11 +142,8 @@ class DwtuiApp(App[int]):
             self.set_keymap(keymap)
 
     def on_screen_ready(self, _: ScreenReady) -> None:
-        """A screen painted its first full frame (startup benchmark hook).
-
-        Appends a timestamp to $DWTUI_FIRST_FRAME_FILE; once the complete screen (not the
-        loading screen) has painted, exits.
-        """
+        """The session's screen painted its first full frame (startup benchmark hook):
+        appends a timestamp to $DWTUI_FIRST_FRAME_FILE, then exits."""
         if not self._first_frame_file:
             return
         from dwtui.session.safe_files import open_file
@@ -229,45 +151,8 @@ class DwtuiApp(App[int]):
         fd = open_file(self._first_frame_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         with os.fdopen(fd, "a", encoding="utf-8") as stamps:
             stamps.write(f"{time.time()}\n")
-        if not isinstance(self.screen, LoadingScreen):
-            self._first_frame_file = None
-            self.exit(0)
-
-    def start_opening(self) -> None:
-        """Open the session in a worker thread (`_opening_done` shows it)."""
-        opening = self._opening
-        if opening is None:
-            return
-        self._opening = None
-        self._opening_started.set()
-
-        def work() -> tuple[Workspace, Opened] | str:
-            from dwtui.desk.workspace import OpenError
-
-            try:
-                _warm_screens()
-                # Kept here as well: when the app quits before this result is shown, the
-                # CLI still finds (and releases) the driver lock it took.
-                self._opened_workspace, _ = result = opening()
-                return result
-            except OpenError as error:
-                return str(error)
-            except Exception as error:  # one line for the operator, never a traceback
-                return f"cannot open the session: {error or type(error).__name__}"
-            finally:
-                self._opening_returned.set()
-
-        self.run_worker(work, name=OPENING, thread=True, exit_on_error=False)
-
-    def _opening_done(self, result: tuple[Workspace, Opened] | str) -> None:
-        if isinstance(result, str):
-            self.open_error = result
-            self.exit(2)
-            return
-        self._workspace, opened = result
-        self.opened = opened
-        self.controller = opened.controller
-        self._show_session(opened)
+        self._first_frame_file = None
+        self.exit(0)
 
     def _show_picker(self) -> None:
         gc.enable()  # off while the app started (commands/tui.py)
@@ -304,10 +189,7 @@ class DwtuiApp(App[int]):
 
         controller = opened.controller
         screen = MainScreen(controller)
-        if isinstance(self.screen, LoadingScreen):
-            self.switch_screen(screen)
-        else:
-            self.push_screen(screen)
+        self.push_screen(screen)
         for notice in opened.notices:
             self.notify(notice, severity="warning", timeout=12)
         for step_id in opened.reattach:
@@ -648,12 +530,7 @@ class DwtuiApp(App[int]):
     # -- errors ---------------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The session-opening worker's result; other app-level workers: `_worker_failed`."""
-        if event.worker.name == OPENING and event.state == WorkerState.SUCCESS:
-            result = event.worker.result
-            if result is not None:
-                self._opening_done(result)
-            return
+        """An app-level worker's end: a failure becomes one line (`_worker_failed`)."""
         self._worker_failed(event)
 
     def on_worker_failed(self, message: WorkerFailed) -> None:
