@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", help="target name from the checklist (default: its default)")
     p.add_argument("--headless", action="store_true", help="create the session without the TUI")
     p.add_argument(
+        "--rehearsal",
+        action="store_true",
+        help="a rehearsal, not a real change (marked so in the TUI and the report; lets "
+        "`dwtui run --manual-done` tick manual steps and sign-offs for nobody)",
+    )
+    p.add_argument(
         "--var",
         action="append",
         metavar="NAME=VALUE",

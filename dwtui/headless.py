@@ -134,6 +134,14 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if session.state == "aborted":
         print(f"dwtui run: session {session.id} was aborted; nothing runs in it", file=err)
         return EXIT_PROBLEM
+    if getattr(args, "manual_done", False) and not session.rehearsal:
+        print(
+            f"dwtui run: --manual-done ticks what a person must check and signs off for "
+            f"nobody: only in a rehearsal, and session {session.id} is not one (start one "
+            "with `dwtui new --rehearsal` or `dwtui demo`)",
+            file=err,
+        )
+        return EXIT_USAGE
     try:
         checklist = _load_checklist(store, session)
     except ChecklistError as exc:

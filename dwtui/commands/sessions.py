@@ -116,7 +116,13 @@ def cmd_new(args: argparse.Namespace) -> int:
     operator = operator_name(getattr(args, "operator", None))
     store = _store(args)
     try:
-        session = store.create(checklist, args.target, operator, variables)
+        session = store.create(
+            checklist,
+            args.target,
+            operator,
+            variables,
+            rehearsal=bool(getattr(args, "rehearsal", False)),
+        )
     except UnsafePath as exc:  # a refusal (a link, a directory others can write): a problem
         error(str(exc))
         return EXIT_PROBLEM

@@ -152,7 +152,7 @@ def main(args: argparse.Namespace) -> int:
         os.environ.update(world.environ())
         os.environ.setdefault("DWTUI_BACKUP_DIR", str(world.workdir / "backups"))
         try:
-            session = store.create(checklist, TARGET, operator, world.variables())
+            session = store.create(checklist, TARGET, operator, world.variables(), rehearsal=True)
         except SessionError as exc:
             _error(str(exc))
             return EXIT_USAGE
@@ -196,7 +196,7 @@ def _rehearse(
     try:
         os.environ.update(world.environ)
         try:
-            session = store.create(checklist, None, operator, world.variables)
+            session = store.create(checklist, None, operator, world.variables, rehearsal=True)
         except SessionError as exc:
             _error(str(exc))
             return EXIT_USAGE

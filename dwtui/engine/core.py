@@ -581,11 +581,17 @@ class Engine:
     # ------------------------------------------------------------------ by hand
 
     def mark(self, step_id: str, status: StepStatus, note: str = "") -> None:
-        """Set a step's status by hand (done / failed / skipped / pending), recorded."""
-        self.checklist.step(step_id)  # KeyError for unknown ids
+        """Set a step's status by hand (done / failed / skipped / pending), recorded.
+        Marking a sign-off step done needs its approvals, as running it does
+        (`SignoffRequired` otherwise): "done by hand" is no way around a second person."""
+        step = self.checklist.step(step_id)  # KeyError for unknown ids
         with self._lock:
             if step_id in self._active:
                 raise StepBusy(f"step {step_id} is running; cancel it first")
+            if status == "passed":
+                from dwtui.engine.signoff import admit
+
+                admit(self, step)
             state = self.session.state_of(step_id)
             last = state.last_attempt
             if last is not None and last.status == "running":
@@ -601,7 +607,7 @@ class Engine:
                 state.notes.append(
                     Note(at=utcnow(), operator=self.operator, text=self.masker.mask(note))
                 )
-            record_if_completed(self, self.checklist.step(step_id))
+            record_if_completed(self, step)
             self.save()
         self.notify_listeners(step_id)
 

@@ -25,7 +25,7 @@ from dwtui.report.guards import guards_section
 from dwtui.report.manual_checks import manual_checks_section
 from dwtui.report.markdown import duration, table, when
 from dwtui.report.signoff import signoff_section
-from dwtui.session.model import Attempt, Session
+from dwtui.session.model import AUTO_TICKED, Attempt, Session
 from dwtui.session.progress import progress_of
 from dwtui.text_safety import visible
 
@@ -107,6 +107,14 @@ def _header(checklist: Checklist, session: Session) -> list[str]:
         f"- **Session:** {session.id} ({progress.state}, {progress.text()} steps done)",
         *(
             [
+                "- **REHEARSAL:** not a real change (started by `dwtui demo` or `dwtui new "
+                "--rehearsal`); what it proves is the runbook, not the change"
+            ]
+            if session.rehearsal
+            else []
+        ),
+        *(
+            [
                 f"- **Warning:** the checklist file changed since the session started (sha256"
                 f" {checklist.checksum[:12]} now); steps are shown as the current file has them"
             ]
@@ -122,6 +130,9 @@ def _tracking(checklist: Checklist, session: Session) -> list[str]:
     neither knows is marked missing (never a placeholder to fill in)."""
     tracking = checklist.tracking
     ended = session.events[-1].at if session.events else None
+    ran = _who_ran(session)
+    # Notes, sign-off approvals, watching: present, but they ran nothing.
+    others = [name for name in session.operators if name not in ran]
     lines = ["## Execution tracking", ""]
     lines += table(
         ("Field", "Value"),
@@ -132,7 +143,8 @@ def _tracking(checklist: Checklist, session: Session) -> list[str]:
             ),
             ("Executed", f"{when(session.created_at)} to {when(ended)} UTC"),
             ("Assigned to", tracking.assignee or "missing (no assignee in [tracking])"),
-            ("Executed by", ", ".join(session.operators) or "missing (no operator recorded)"),
+            ("Executed by", ", ".join(ran) or "nobody ran or ticked a step"),
+            *([("Also took part", ", ".join(others))] if others else []),
             ("Tracker", tracking.tracker or "-"),
             ("Channel", tracking.channel or "-"),
             *((f"Contact: {k}", v) for k, v in sorted(tracking.contacts.items())),
@@ -226,8 +238,16 @@ def _criteria(checklist: Checklist, session: Session) -> list[str]:
         lines.append(f"- [{box}] {result.criterion.text} ({result.verdict}: {result.reason})")
     passed = sum(r.passed for r in results)
     lines += ["", f"{passed} of {len(results)} criteria passed."]
+    unchecked = _not_checked_by_a_person(session)
     if checklist.verdict:
-        if passed == len(results):
+        if passed == len(results) and (session.rehearsal or unchecked):
+            why = "a rehearsal" if session.rehearsal else f"{unchecked} manual step(s) auto-ticked"
+            lines += [
+                "",
+                f"Verdict: every criterion passed, but this is {why}: **not** a verdict of "
+                f"{checklist.verdict} (no person checked the manual steps of a real change).",
+            ]
+        elif passed == len(results):
             lines += [
                 "",
                 f"Verdict: **{checklist.verdict}** (every criterion passed on the "
@@ -240,6 +260,28 @@ def _criteria(checklist: Checklist, session: Session) -> list[str]:
                 f"{len(results) - passed} of {len(results)} criteria not passed.",
             ]
     return [*lines, ""]
+
+
+def _who_ran(session: Session) -> list[str]:
+    """Who started an attempt or ticked a manual item, in order of first appearance (never
+    the rehearsal's auto-ticking)."""
+    names: list[str] = []
+    for state in session.steps.values():
+        for name in [a.operator for a in state.attempts] + [t.by for t in state.ticks]:
+            if name and name != AUTO_TICKED and name not in names:
+                names.append(name)
+    return names
+
+
+def _not_checked_by_a_person(session: Session) -> int:
+    """Steps whose passing attempt was auto-ticked (a rehearsal's `--manual-done`)."""
+    return sum(
+        1
+        for state in session.steps.values()
+        if state.status == "passed"
+        and state.last_attempt is not None
+        and state.last_attempt.operator == AUTO_TICKED
+    )
 
 
 def _rollbacks(checklist: Checklist, session: Session) -> list[str]:

@@ -63,6 +63,8 @@ def to_dict(session: Session) -> dict[str, Any]:
     data["target"] = session.target
     data["state"] = session.state
     data["created_at"] = session.created_at
+    if session.rehearsal:
+        data["rehearsal"] = True
     _put(data, "operators", list(session.operators))
     _put(data, "selected_step", session.selected_step)
     _put(data, "journal_offset", session.journal_offset)
@@ -236,6 +238,7 @@ def from_dict(data: Mapping[str, Any], path: Path, text: str = "") -> Session:
         variables=reader.str_table(data, "variables"),
         captured=reader.str_table(data, "captured"),
         journal_offset=reader.integer(data, "journal_offset", 0),
+        rehearsal=reader.boolean(data, "rehearsal"),
     )
     previous = reader.table(data, "previous_env")
     for step_id, env in previous.items():

@@ -164,6 +164,9 @@ class Session:
     #: Evidence of each `[[guards]]` metric guard, by guard id: a bounded summary and the
     #: samples around each breach (`dwtui.watch_guards.evidence` writes it).
     guards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Started as a rehearsal (`dwtui demo`, `dwtui new --rehearsal`): not a real change. Only
+    #: a rehearsal lets `dwtui run --manual-done` tick what a person must check.
+    rehearsal: bool = False
 
     @property
     def short_id(self) -> str:

@@ -158,8 +158,11 @@ class SessionStore:
         target: str | None,
         operator: str,
         variables: Mapping[str, str] | None = None,
+        *,
+        rehearsal: bool = False,
     ) -> Session:
-        """A new session with a pending state for every step (phases and scenarios), saved."""
+        """A new session with a pending state for every step (phases and scenarios), saved.
+        `rehearsal`: not a real change (`dwtui demo`, `dwtui new --rehearsal`)."""
         target_name = target or checklist.default_target
         if target_name is None and len(checklist.targets) == 1:
             target_name = next(iter(checklist.targets))
@@ -196,10 +199,15 @@ class SessionStore:
             created_at=now,
             variables=values,
             plan=plan_for(checklist, target_name),
+            rehearsal=rehearsal,
         )
         for step in checklist.iter_steps():
             session.steps[step.id] = StepState()
-        session.record(operator, "session.created", detail=f"target={target_name}")
+        session.record(
+            operator,
+            "session.created",
+            detail=f"target={target_name}" + (", a rehearsal" if rehearsal else ""),
+        )
         ensure_dir(self.root, private=True)
         self.save(session)
         ensure_dir(self.dir_of(session.id))

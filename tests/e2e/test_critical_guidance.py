@@ -80,7 +80,7 @@ def test_check_and_new_agree_and_new_says_what_is_missing(tmp_path: Path) -> Non
     path = tmp_path / "guide.toml"
     path.write_text(CHECKLIST, encoding="utf-8")
     assert _dwtui(tmp_path, "check", str(path), sessions=False).returncode == 0
-    created = _dwtui(tmp_path, "new", str(path), "--headless")
+    created = _dwtui(tmp_path, "new", str(path), "--headless", "--rehearsal")
     assert created.returncode == 0, created.stderr
     assert "on local (3 steps on the forward path)" in created.stderr
     assert "required but not set: ${token} ($GUIDE_TEST_TOKEN)" in created.stderr
@@ -95,7 +95,7 @@ def test_scalar_defaults_are_used_as_written(tmp_path: Path) -> None:
         "true",
         "0.5",
     ]
-    sid = _dwtui(tmp_path, "new", str(path), "--headless").stdout.strip()
+    sid = _dwtui(tmp_path, "new", str(path), "--headless", "--rehearsal").stdout.strip()
     ran = _dwtui(tmp_path, "run", sid, "--until", "echo")
     assert ran.returncode == 0, ran.stdout + ran.stderr
 
@@ -103,7 +103,7 @@ def test_scalar_defaults_are_used_as_written(tmp_path: Path) -> None:
 def test_run_says_how_to_go_on_at_manual_and_typed_steps(tmp_path: Path) -> None:
     path = tmp_path / "guide.toml"
     path.write_text(CHECKLIST, encoding="utf-8")
-    sid = _dwtui(tmp_path, "new", str(path), "--headless").stdout.strip()
+    sid = _dwtui(tmp_path, "new", str(path), "--headless", "--rehearsal").stdout.strip()
     manual = _dwtui(tmp_path, "run", sid, keymap='"main.done" = "enter,d"\n')
     assert manual.returncode == 3
     assert (

@@ -64,7 +64,7 @@ def test_manual_done_is_auto_ticked_never_the_operator(tmp_path: Path) -> None:
     path = tmp_path / "manual.toml"
     path.write_text(CHECKLIST, encoding="utf-8")
     store = SessionStore(tmp_path / "sessions", durable=False)
-    sid = store.create(load_checklist(path), None, "ana").id
+    sid = store.create(load_checklist(path), None, "ana", rehearsal=True).id
     # --yes answers confirmations of automated steps only: it never ticks a manual step.
     yes_only = _dwtui(store.root, "run", sid, "--yes")
     assert yes_only.returncode == 3 and "manual      look" in yes_only.stdout

@@ -94,7 +94,7 @@ def _session(tmp_path: Path) -> tuple[SessionStore, str]:
     path = tmp_path / "progress.toml"
     path.write_text(CHECKLIST, encoding="utf-8")
     store = SessionStore(tmp_path / "sessions", durable=False)
-    return store, store.create(load_checklist(path), None, "ci").id
+    return store, store.create(load_checklist(path), None, "ci", rehearsal=True).id
 
 
 def _dwtui(store: SessionStore, *args: str) -> subprocess.CompletedProcess[str]:

@@ -118,6 +118,8 @@ def test_summary_file_is_regenerated_after_the_last_steps(tmp_path: Path) -> Non
     assert _dwtui(store, "report", sid).returncode == 0
     again = (store.dir_of(sid) / "artifacts" / "summary.md").read_text(encoding="utf-8")
     assert "looked at it later" in again
+    # A note's author took part but ran nothing: not among those who executed the change.
+    assert "| Executed by | ana |" in again and "| Also took part | bo |" in again
 
 
 def test_no_placeholders_and_every_header_value_substituted(tmp_path: Path) -> None:
@@ -125,7 +127,9 @@ def test_no_placeholders_and_every_header_value_substituted(tmp_path: Path) -> N
     report = _dwtui(store, "report", sid).stdout
     assert "[TEAM MEMBER NAME]" not in report and "[TO BE SCHEDULED]" not in report
     assert "missing (no assignee in [tracking])" in report
-    assert "| Executed by | ana |" in report
+    # Nobody ran a step yet: the session's creator took part, but executed nothing.
+    assert "| Executed by | nobody ran or ticked a step |" in report
+    assert "| Also took part | ana |" in report
     header = next(line for line in report.splitlines() if line.startswith("- **Target:**"))
     assert "env_file=/srv/app/••••.env" in header
     assert "${" not in header and "s3cr3t" not in header
@@ -170,3 +174,21 @@ def test_undoes_must_name_the_forward_path(tmp_path: Path) -> None:
     done = cli("check", path, cwd=ROOT)
     assert done.returncode == 1
     assert "'nope' names no phase or step of the forward path" in done.stdout + done.stderr
+
+
+def test_a_rehearsal_never_claims_the_checklists_verdict(tmp_path: Path) -> None:
+    """Every criterion passing in a rehearsal proves the runbook, not the change: the report
+    says it is a rehearsal and does not give the checklist's verdict."""
+    store, sid, path = _setup(tmp_path)
+    checklist = load_checklist(path)
+    session = store.load(sid)
+    session.rehearsal = True
+    engine = Engine(checklist, session, store, operator="ana", environ={})
+    assert engine.run_step("apply").ok
+    text = render_summary(checklist, engine.session)
+    assert "1 of 1 criteria passed." in text
+    assert "- **REHEARSAL:** not a real change" in text
+    assert "Verdict: **Ready to ship**" not in text
+    assert "this is a rehearsal: **not** a verdict of Ready to ship" in text
+    again = render_summary(checklist, store.load(sid))  # the flag is saved with the session
+    assert "- **REHEARSAL:** not a real change" in again

@@ -109,7 +109,9 @@ def _run(tmp: Path, *, hook_fails: bool) -> Iterator[Run]:
         root = tmp / "sessions"
         store = SessionStore(root)
         checklist = load_checklist(CHECKLIST)
-        session = store.create(checklist, "staging-k8s", OPERATOR, world.variables())
+        session = store.create(
+            checklist, "staging-k8s", OPERATOR, world.variables(), rehearsal=True
+        )
         run = Run(world, root, store, checklist, session.id)
         run.code, run.output = run.headless()
         yield run
@@ -330,7 +332,9 @@ async def test_pilot_runs_report_capture_in_the_tui(good_run: Run, tmp_path: Pat
     # A sessions directory of its own: good_run's holds only its run (`dwtui report` without
     # a session id reads the newest one there).
     store = SessionStore(tmp_path / "sessions")
-    session = store.create(run.checklist, "staging-k8s", OPERATOR, run.world.variables())
+    session = store.create(
+        run.checklist, "staging-k8s", OPERATOR, run.world.variables(), rehearsal=True
+    )
     workspace = Workspace(
         store=store,
         operator=OPERATOR,

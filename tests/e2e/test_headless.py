@@ -98,7 +98,7 @@ def setup(tmp_path: Path) -> tuple[SessionStore, str, Path]:
     path = tmp_path / "headless.toml"
     path.write_text(CHECKLIST.format(out=out), encoding="utf-8")
     store = SessionStore(tmp_path / "sessions")
-    session = store.create(load_checklist(path), None, "ci")
+    session = store.create(load_checklist(path), None, "ci", rehearsal=True)
     return store, session.id, out
 
 
@@ -159,7 +159,7 @@ def test_missing_variable_needs_the_operator(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     store = SessionStore(tmp_path / "sessions")
-    sid = store.create(load_checklist(path), None, "ci").id
+    sid = store.create(load_checklist(path), None, "ci", rehearsal=True).id
     assert dwtui_run(store, sid) == 3
     assert store.load(sid).steps["s"].attempts == []
 
@@ -175,7 +175,7 @@ def test_ctrl_c_cancels_the_running_step_and_exits_130(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     store = SessionStore(tmp_path / "sessions")
-    sid = store.create(load_checklist(path), None, "ci").id
+    sid = store.create(load_checklist(path), None, "ci", rehearsal=True).id
     proc = subprocess.Popen(
         [sys.executable, "-m", "dwtui.headless", sid, "--sessions-dir", str(store.root)],
         cwd=ROOT,
@@ -224,7 +224,7 @@ def test_resume_warns_when_a_live_flag_was_changed_by_hand(tmp_path: Path, capsy
         encoding="utf-8",
     )
     store = SessionStore(tmp_path / "sessions")
-    sid = store.create(load_checklist(path), None, "ci").id
+    sid = store.create(load_checklist(path), None, "ci", rehearsal=True).id
     assert dwtui_run(store, sid) == 3
     assert env_file.read_text() == "FLAG=true\n"
     capsys.readouterr()  # type: ignore[attr-defined]

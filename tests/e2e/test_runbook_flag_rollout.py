@@ -58,7 +58,7 @@ def dwtui(sessions: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def new_session(sessions: Path, made: rehearsal.World) -> str:
     pairs = [arg for name, value in made.variables.items() for arg in ("--var", f"{name}={value}")]
-    created = dwtui(sessions, "new", str(CHECKLIST), "--headless", *pairs)
+    created = dwtui(sessions, "new", str(CHECKLIST), "--headless", "--rehearsal", *pairs)
     assert created.returncode == 0, created.stderr
     return created.stdout.strip().splitlines()[0]
 
@@ -173,7 +173,7 @@ def test_stopping_at_the_canary_skips_the_rollout_phase(
         for name, value in {**world.variables, "rollout": "canary-only"}.items()
         for arg in ("--var", f"{name}={value}")
     ]
-    created = dwtui(sessions, "new", str(CHECKLIST), "--headless", *pairs)
+    created = dwtui(sessions, "new", str(CHECKLIST), "--headless", "--rehearsal", *pairs)
     session = created.stdout.strip().splitlines()[0]
     ran = dwtui(sessions, "run", session, "--yes", "--manual-done")
     assert ran.returncode == 0, ran.stdout + ran.stderr
@@ -181,6 +181,8 @@ def test_stopping_at_the_canary_skips_the_rollout_phase(
     assert steps["enable-all"].status == "skipped"
     assert 'rollout is "canary-only"' in steps["enable-all"].notes[-1].text
     assert env_flag(world) == "canary"
-    refused = dwtui(sessions, "new", str(CHECKLIST), "--headless", "--var", "max_error_rate=2")
+    refused = dwtui(
+        sessions, "new", str(CHECKLIST), "--headless", "--rehearsal", "--var", "max_error_rate=2"
+    )
     assert refused.returncode == 2
     assert "max_error_rate: 2 is above its maximum 1" in refused.stderr

@@ -297,10 +297,40 @@ def test_run_stops_with_exit_3_when_no_signoff_comes(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stdout + again.stderr
 
 
-def test_a_rehearsal_signs_off_as_nobody_and_says_so(tmp_path: Path) -> None:
+def test_manual_done_on_a_real_session_is_refused_and_signs_off_nothing(tmp_path: Path) -> None:
+    """`--manual-done` is no way around a second person: only a rehearsal may use it."""
     sessions = tmp_path / "sessions"
     path = write_checklist(tmp_path / "signoff.toml", CHECKLIST)
     session_id = run_dwtui(sessions, "new", "--headless", str(path)).stdout.strip()
+    ran = run_dwtui(sessions, "run", session_id, "--manual-done", env={"DWTUI_OPERATOR": "alice"})
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    [line] = ran.stderr.strip().splitlines()
+    assert "only in a rehearsal" in line and "dwtui new --rehearsal" in line
+    session = SessionStore(sessions).load(session_id)
+    assert all(not state.attempts for state in session.steps.values())
+    assert records(session.events) == []
+
+
+def test_marking_a_signoff_step_done_by_hand_needs_its_approvals(tmp_path: Path) -> None:
+    engine, store = make_engine(
+        tmp_path, make_checklist([_step(approvers=("bob",))]), operator="alice"
+    )
+    with pytest.raises(SignoffRequired):
+        engine.mark("drop", "passed", "did it by hand")
+    assert engine.session.state_of("drop").status == "pending"
+    engine.mark("drop", "skipped", "not needed")  # skipping needs nobody (it does nothing)
+    engine.mark("drop", "pending")
+    approve(store, store.load(engine.session.id), engine.checklist, "drop", "bob")
+    engine.mark("drop", "passed", "did it by hand")
+    assert engine.session.state_of("drop").status == "passed"
+    [record] = records(engine.session.events)
+    assert [a.approver for a in record.approvals] == ["bob"]
+
+
+def test_a_rehearsal_signs_off_as_nobody_and_says_so(tmp_path: Path) -> None:
+    sessions = tmp_path / "sessions"
+    path = write_checklist(tmp_path / "signoff.toml", CHECKLIST)
+    session_id = run_dwtui(sessions, "new", "--headless", "--rehearsal", str(path)).stdout.strip()
     ran = run_dwtui(
         sessions,
         "run",
@@ -318,6 +348,7 @@ def test_a_rehearsal_signs_off_as_nobody_and_says_so(tmp_path: Path) -> None:
     assert "auto-ticked (rehearsal)" not in session.operators
     report = run_dwtui(sessions, "report", session_id).stdout
     assert "REHEARSAL: not signed off by a person" in report
+    assert "- **REHEARSAL:** not a real change" in report
 
 
 def test_the_rehearsal_name_in_the_journal_is_no_approval(tmp_path: Path) -> None:

@@ -38,7 +38,14 @@ def dwtui(sessions: Path, dsn: str, *args: str) -> subprocess.CompletedProcess[s
 
 def new_session(sessions: Path, dsn: str, lock_key: str) -> str:
     created = dwtui(
-        sessions, dsn, "new", str(CHECKLIST), "--headless", "--var", f"lock_key={lock_key}"
+        sessions,
+        dsn,
+        "new",
+        str(CHECKLIST),
+        "--headless",
+        "--rehearsal",
+        "--var",
+        f"lock_key={lock_key}",
     )
     assert created.returncode == 0, created.stderr
     return created.stdout.strip().splitlines()[0]

@@ -170,7 +170,7 @@ async def test_pilot_breach_modal_preselects_the_scenario_and_y_rolls_back(
         monkeypatch.setenv("DWTUI_BACKUP_DIR", str(tmp_path / "backups"))
         store = SessionStore(tmp_path / "sessions")
         session = store.create(
-            load_checklist(CHECKLIST), "staging-k8s", OPERATOR, world.variables()
+            load_checklist(CHECKLIST), "staging-k8s", OPERATOR, world.variables(), rehearsal=True
         )
         # Up to the restarted pods, headless; the operator takes it from the observation on.
         args = argparse.Namespace(
