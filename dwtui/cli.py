@@ -7,7 +7,10 @@ Exit codes (all commands):
   1  the command ran and found a problem (checklist errors, failed step, refused action)
   2  usage error (bad arguments, unknown session or file)
   3  a step needs the operator (manual or confirm step reached by `dwtui run`)
+  4  a `[[guards]]` guard breached and froze the run
   130 interrupted (Ctrl-C)
+  141 stdout was closed by its reader (`dwtui status | head`): the command stops quietly,
+      with the status a shell shows for git or coreutils killed by SIGPIPE (128 + 13)
 
 Heavy modules (Textual, kubernetes, psycopg, httpx) are imported inside the command that
 needs them, so `dwtui check` and `dwtui status` start fast.
@@ -16,6 +19,8 @@ needs them, so `dwtui check` and `dwtui status` start fast.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -24,6 +29,7 @@ EXIT_PROBLEM = 1
 EXIT_USAGE = 2
 EXIT_NEEDS_OPERATOR = 3
 EXIT_INTERRUPTED = 130
+EXIT_STDOUT_CLOSED = 128 + signal.SIGPIPE
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -65,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Execute a staged runbook as an interactive, resumable checklist.",
         epilog="Run `dwtui COMMAND --help` for a command's options. "
         "Exit codes: 0 ok, 1 problem found, 2 usage, 3 needs the operator, 4 a guard breached, "
-        "130 interrupted.",
+        "130 interrupted, 141 stdout closed by its reader.",
     )
     _add_common(parser, top_level=True)
     parser.set_defaults(handler=_lazy("dwtui.commands.tui", "open_app"))
@@ -276,14 +282,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `dwtui` script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        return _dispatch(argv)
+    except BrokenPipeError:
+        return _stdout_closed()
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
         code: int = args.handler(args)
     except KeyboardInterrupt:
         print("dwtui: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except SystemExit:  # `--help` and usage errors: what they printed must reach the reader
+        sys.stdout.flush()
+        raise
+    sys.stdout.flush()  # inside the handler of BrokenPipeError, not at interpreter exit
     return code
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout went away (`dwtui status | head`): stop without a word, like git
+    and coreutils do on SIGPIPE. Stdout is pointed at /dev/null so that flushing what is
+    still buffered at interpreter exit cannot raise again."""
+    try:
+        target = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a file (a test's capture): nothing flushes it later
+        return EXIT_STDOUT_CLOSED
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, target)
+    finally:
+        os.close(devnull)
+    return EXIT_STDOUT_CLOSED
 
 
 if __name__ == "__main__":
