@@ -314,10 +314,30 @@ def _step_row(session: Session, group: str, step_id: str, title: str) -> list[st
     result = ""
     if last is not None:
         result = last.summary or (f"exit {last.exit_code}" if last.exit_code is not None else "")
-        result = f"{result} by {last.operator}".strip() if last.operator else result
+        result = with_operator(result, last.operator)
     elif state.marked_by:
         result = f"marked by {state.marked_by}"
     return [group, step_id, title, state.status, str(len(state.attempts)), result]
+
+
+_TICKED_BY = ", ticked by "
+
+
+def with_operator(summary: str, operator: str) -> str:
+    """`SUMMARY by OPERATOR`, naming the attempt's operator exactly once.
+
+    A manual step's summary already lists who ticked its items (`confirmed (5/5 items),
+    ticked by ana`): the operator is not repeated when among them, and is named as the one
+    who confirmed otherwise. A rehearsal's auto-tick names no person: its summary says so.
+    """
+    from dwtui.session.model import AUTO_TICKED
+
+    if not operator or operator == AUTO_TICKED:
+        return summary
+    if _TICKED_BY in summary:
+        tickers = summary.rpartition(_TICKED_BY)[2].split(", ")
+        return summary if operator in tickers else f"{summary}; confirmed by {operator}"
+    return f"{summary} by {operator}".strip()
 
 
 # ---------------------------------------------------------------------------- check

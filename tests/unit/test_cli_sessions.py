@@ -274,6 +274,45 @@ def test_status_table_with_phases_scenarios_and_results(
     )
 
 
+STEP_IDS = ("look", "say", "undo-look")
+
+
+def test_status_names_who_did_each_step_once(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ticked by ana by ana` was shown for a manual step: its summary already names them."""
+    from dwtui.session.model import AUTO_TICKED, Attempt, utcnow
+
+    session_id = _new(capsys)
+    store = SessionStore(work / "sessions")
+    session = store.load(session_id)
+    for step_id, operator, summary in (
+        ("look", "ana@box", "confirmed (2/2 items), ticked by ana@box"),
+        ("say", "bo@desk", "exit 0, 1 line of output"),
+        ("undo-look", AUTO_TICKED, "auto-ticked (rehearsal) (1/1 items): not checked by a person"),
+    ):
+        state = session.state_of(step_id)
+        state.status = "passed"
+        state.attempts.append(Attempt(1, utcnow(), operator, status="passed", summary=summary))
+    store.save(session)
+    assert main(["status", session_id]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    rows = {step: next(line for line in lines if f" {step} " in line) for step in STEP_IDS}
+    assert rows["look"].endswith("confirmed (2/2 items), ticked by ana@box")
+    assert rows["say"].endswith("exit 0, 1 line of output by bo@desk")
+    assert rows["undo-look"].endswith("not checked by a person")
+
+
+def test_a_manual_step_confirmed_by_someone_who_ticked_nothing_names_both() -> None:
+    from dwtui.commands.sessions import with_operator
+
+    ticked = "confirmed (2/2 items), ticked by ana@desk, bo@laptop"
+    assert with_operator(ticked, "bo@laptop") == ticked
+    assert with_operator(ticked, "cy@home") == f"{ticked}; confirmed by cy@home"
+    assert with_operator("", "cy@home") == "by cy@home"
+    assert with_operator("exit 3", "") == "exit 3"
+
+
 def test_status_without_its_checklist_falls_back_to_a_flat_list(
     work: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
