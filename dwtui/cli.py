@@ -90,17 +90,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_new"))
 
-    p = sub.add_parser("resume", help="reopen a session in the TUI (default: newest unfinished)")
+    p = sub.add_parser(
+        "resume",
+        help="reopen a session in the TUI (default: newest unfinished)",
+        description="Reopen a session in the full-screen app as its driver (a live driver "
+        "elsewhere: you watch, read-only). Without SESSION: the unfinished session with the "
+        "newest activity.",
+    )
     _add_common(p)
-    p.add_argument("session", nargs="?", help="session id, id prefix or path")
+    p.add_argument(
+        "session", nargs="?", help="session id, id prefix or path (default: newest unfinished)"
+    )
     p.add_argument(
         "--take-over", action="store_true", help="take the driver lock from a live holder"
     )
     p.set_defaults(handler=_lazy("dwtui.commands.tui", "resume"))
 
-    p = sub.add_parser("watch", help="follow a session live, read-only (notes allowed)")
+    p = sub.add_parser(
+        "watch",
+        help="follow a session live, read-only (notes allowed)",
+        description="Follow a session live in the full-screen app while someone else drives "
+        "it: read-only, but you can add notes, approve a step awaiting sign-off (A) and ask "
+        "for the wheel (t). Without SESSION: the unfinished session with the newest activity.",
+    )
     _add_common(p)
-    p.add_argument("session", nargs="?", help="session id, id prefix or path")
+    p.add_argument(
+        "session", nargs="?", help="session id, id prefix or path (default: newest unfinished)"
+    )
     p.set_defaults(handler=_lazy("dwtui.commands.tui", "watch"))
 
     p = sub.add_parser(
@@ -121,9 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_sessions"))
 
-    p = sub.add_parser("status", help="phases and steps of a session as a table")
+    p = sub.add_parser(
+        "status",
+        help="phases and steps of a session as a table",
+        description="The session's phases and steps with their status, tries and last "
+        "result, then its guards and sign-offs. Without SESSION: the unfinished session with "
+        "the newest activity; when every session is finished, rolled back or aborted, the "
+        "newest of them (said on stderr).",
+    )
     _add_common(p)
-    p.add_argument("session", nargs="?", help="session id, id prefix or path")
+    p.add_argument(
+        "session",
+        nargs="?",
+        help="session id, id prefix or path (default: newest unfinished, else newest)",
+    )
     p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_status"))
 
     p = sub.add_parser("abort", help="close a session as aborted, with the reason")
@@ -194,9 +221,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_lazy("dwtui.headless", "main"))
 
-    p = sub.add_parser("report", help="write the markdown summary of a session")
+    p = sub.add_parser(
+        "report",
+        help="write the markdown summary of a session",
+        description="The Markdown summary of a session, regenerated from its record (the "
+        "summary files its report steps wrote are rewritten to match). Without SESSION: the "
+        "session with the newest activity, finished or not.",
+    )
     _add_common(p)
-    p.add_argument("session", nargs="?", help="session id, id prefix or path")
+    p.add_argument("session", nargs="?", help="session id, id prefix or path (default: the newest)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(handler=_lazy("dwtui.report.report_command", "main"))
 
@@ -241,7 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="RUNBOOK.md", help="default: stdout")
     p.set_defaults(handler=_lazy("dwtui.commands.markdown", "cmd_export"))
 
-    p = sub.add_parser("demo", help="rehearse P5-T6 against a local staging stand-in")
+    p = sub.add_parser(
+        "demo",
+        help="rehearse P5-T6 against a local staging stand-in, or any runbook with a "
+        "[rehearsal] (--checklist)",
+    )
     _add_common(p)
     p.add_argument("--dsn", help="PostgreSQL DSN (default: $DWTUI_DEMO_DSN or local server)")
     p.add_argument("--headless", action="store_true", help="start the stand-in and run headless")

@@ -205,12 +205,13 @@ def _when(moment: datetime | None) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """Phases, steps and statuses of one session (default: the newest unfinished)."""
+    """Phases, steps and statuses of one session (default: the newest unfinished one, else
+    the newest, saying so)."""
     from dwtui.session.lock import read_live_holder
 
     store = _store(args)
     try:
-        session = store.load(getattr(args, "session", None))
+        session = _status_session(store, getattr(args, "session", None))
     except SessionError as exc:
         error(str(exc))
         return _session_exit(exc)
@@ -240,6 +241,20 @@ def cmd_status(args: argparse.Namespace) -> int:
         for line in signoffs:
             print(visible(f"  {line}"))
     return EXIT_OK
+
+
+def _status_session(store: SessionStore, ref: str | None) -> Session:
+    """The session `ref` names; without one the newest unfinished session, or when every
+    session is finished, rolled back or aborted, the newest of them (said on stderr)."""
+    if ref is not None:
+        return store.load(ref)
+    try:
+        return store.load(store.newest(unfinished=True))
+    except SessionNotFound:
+        session = store.load(store.newest())
+    state = progress_of(session).state
+    error(f"no unfinished session in {store.root}; showing the newest, {session.id} ({state})")
+    return session
 
 
 # ---------------------------------------------------------------------------- recover

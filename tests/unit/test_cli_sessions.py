@@ -326,7 +326,7 @@ def test_status_without_its_checklist_falls_back_to_a_flat_list(
 
 def test_status_errors(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status"]) == EXIT_USAGE
-    assert "no unfinished session" in capsys.readouterr().err
+    assert "dwtui: no session in " in capsys.readouterr().err
     assert main(["status", "nope"]) == EXIT_USAGE
     assert "no session matches 'nope'" in capsys.readouterr().err
     session_id = _new(capsys)
@@ -336,6 +336,28 @@ def test_status_errors(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"dwtui: {path}:") and "\n" not in err
     assert "Traceback" not in err
+
+
+def test_status_without_an_id_shows_the_newest_session_once_none_is_unfinished(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Like `dwtui report`, `dwtui status` needs no id after the run ended; it says why it
+    shows a closed session. While one is unfinished, that one is shown, without a word."""
+    closed = _new(capsys)
+    assert main(["abort", closed, "--reason", "window cancelled"]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["status"]) == EXIT_OK
+    shown = capsys.readouterr()
+    assert shown.out.startswith(f"Session   {closed}  (aborted)")
+    assert shown.err.strip() == (
+        f"dwtui: no unfinished session in {work / 'sessions'}; "
+        f"showing the newest, {closed} (aborted)"
+    )
+    unfinished = _new(capsys)
+    assert main(["status"]) == EXIT_OK
+    shown = capsys.readouterr()
+    assert shown.out.startswith(f"Session   {unfinished}  (active)")
+    assert shown.err == ""
 
 
 def test_status_rich_table_on_a_terminal(
