@@ -22,6 +22,7 @@ from dwtui.session.progress import Progress, progress_of
 from dwtui.session.safe_files import UnsafePath
 from dwtui.session.store import SessionStore, SessionSummary
 from dwtui.text_safety import visible
+from dwtui.words import plural
 
 if TYPE_CHECKING:
     from dwtui.checklist.model import Checklist
@@ -387,8 +388,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             continue
         steps = sum(1 for _ in checklist.iter_steps(include_rollback=False))
         print(
-            f"{path}: ok ({len(checklist.phases)} phases, {steps} steps, "
-            f"{len(checklist.scenarios)} rollback scenarios)"
+            f"{path}: ok ({plural(len(checklist.phases), 'phase')}, {plural(steps, 'step')}, "
+            f"{plural(len(checklist.scenarios), 'rollback scenario')})"
         )
     return code
 

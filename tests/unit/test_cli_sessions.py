@@ -184,7 +184,7 @@ def test_new_with_a_broken_checklist_lists_problems(
 def test_check_exit_codes_and_positions(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = work / "checklists" / "cli.toml"
     assert main(["check", str(good)]) == EXIT_OK
-    assert capsys.readouterr().out.startswith(f"{good}: ok (1 phases, 2 steps")
+    assert capsys.readouterr().out == f"{good}: ok (1 phase, 2 steps, 1 rollback scenario)\n"
 
     bad = work / "bad.toml"
     text = CHECKLIST.replace('kind = "manual"', 'kind = "teleport"', 1)
