@@ -230,10 +230,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(p)
     p.add_argument("session", nargs="?", help="session id, id prefix or path (default: the newest)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of stdout (its directory must exist: none is created)",
+    )
     p.set_defaults(handler=_lazy("dwtui.report.report_command", "main"))
 
-    p = sub.add_parser("compare", help="delta of two JSON reports: every figure and value")
+    p = sub.add_parser(
+        "compare",
+        help="delta of two JSON reports: every figure and value",
+        description="Every changed figure (absolute and relative), value and key of two JSON "
+        "reports. Exit 0 compared, 1 a file is not a usable report (not JSON, not an object, "
+        "past the size or nesting limits), 2 a file cannot be read.",
+    )
     p.add_argument("before", metavar="BEFORE.json")
     p.add_argument("after", metavar="AFTER.json")
     p.add_argument(

@@ -12,35 +12,9 @@ from pathlib import Path
 import pytest
 
 from dwtui.cli import EXIT_STDOUT_CLOSED
-from tests.helpers.cli_fixtures import cli, dwtui_argv, without_dwtui_env
+from tests.helpers.cli_fixtures import cli, dwtui_argv
 from tests.helpers.paths import REPO_ROOT
-
-SMALL = """\
-[checklist]
-id = "small"
-title = "Small"
-default_target = "local"
-
-[targets.local]
-kind = "local"
-env_file = "{env_file}"
-restart_command = "true"
-
-[[phases]]
-id = "one"
-title = "One"
-
-[[phases.steps]]
-id = "say"
-title = "Say hello"
-kind = "shell"
-command = "echo hello"
-
-[[phases.steps]]
-id = "look"
-title = "Look around"
-kind = "manual"
-"""
+from tests.helpers.small_session import small_session
 
 P5T6 = REPO_ROOT / "checklists" / "p5_t6_staging_dual_write.toml"
 RUNBOOK = REPO_ROOT / "tests" / "fixtures" / "markdown" / "runme_readme.md"
@@ -49,17 +23,10 @@ RUNBOOK = REPO_ROOT / "tests" / "fixtures" / "markdown" / "runme_readme.md"
 @pytest.fixture
 def world(tmp_path: Path) -> tuple[Path, dict[str, str], str]:
     """(working directory, environment, id of a session whose first step ran)."""
-    checklist = tmp_path / "small.toml"
-    checklist.write_text(SMALL.format(env_file=tmp_path / ".env"), encoding="utf-8")
     (tmp_path / "a.json").write_text(json.dumps({"count": 1}), encoding="utf-8")
     (tmp_path / "b.json").write_text(json.dumps({"count": 2}), encoding="utf-8")
-    env = without_dwtui_env(DWTUI_SESSIONS_DIR=str(tmp_path / "sessions"), DWTUI_OPERATOR="ana@box")
-    made = cli("new", "--headless", checklist, cwd=tmp_path, env=env)
-    assert made.returncode == 0, made.stderr
-    session_id = made.stdout.strip()
-    ran = cli("run", session_id, "--until", "say", cwd=tmp_path, env=env)
-    assert ran.returncode == 0, ran.stderr
-    return tmp_path, env, session_id
+    made = small_session(tmp_path)
+    return made.cwd, made.env, made.session_id
 
 
 def _into_a_gone_reader(
