@@ -277,12 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="turn a Markdown runbook into a checklist (TOML)")
     p.add_argument("file", metavar="FILE.md")
     p.add_argument("-o", "--output", metavar="CHECKLIST.toml", help="default: stdout")
+    p.add_argument("--force", action="store_true", help="replace an existing -o file")
     p.add_argument("--phase-level", type=int, metavar="N", help="heading level of phases")
     p.set_defaults(handler=_lazy("dwtui.commands.markdown", "cmd_import"))
 
     p = sub.add_parser("export", help="write a checklist as a readable Markdown runbook")
     p.add_argument("file", metavar="CHECKLIST.toml")
     p.add_argument("-o", "--output", metavar="RUNBOOK.md", help="default: stdout")
+    p.add_argument("--force", action="store_true", help="replace an existing -o file")
     p.set_defaults(handler=_lazy("dwtui.commands.markdown", "cmd_export"))
 
     p = sub.add_parser(
