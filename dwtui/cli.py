@@ -335,6 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(argv)
     except BrokenPipeError:
+        if not _stdout_gone():
+            raise  # another pipe broke (a bug to see), not the reader of our output
         return _stdout_closed()
 
 
@@ -353,17 +355,26 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     return code
 
 
+def _stdout_gone() -> bool:
+    """Stdout's reader went away: the pipe (or socket) reports an error or a hang-up."""
+    import select
+
+    try:
+        target = sys.stdout.fileno()
+    except (OSError, ValueError):
+        return False
+    poller = select.poll()
+    poller.register(target, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+
+
 def _stdout_closed() -> int:
     """The reader of stdout went away (`dwtui status | head`): stop without a word, like git
     and coreutils do on SIGPIPE. Stdout is pointed at /dev/null so that flushing what is
     still buffered at interpreter exit cannot raise again."""
-    try:
-        target = sys.stdout.fileno()
-    except (OSError, ValueError):  # not a file (a test's capture): nothing flushes it later
-        return EXIT_STDOUT_CLOSED
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(devnull, target)
+        os.dup2(devnull, sys.stdout.fileno())
     finally:
         os.close(devnull)
     return EXIT_STDOUT_CLOSED

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,16 @@ def test_run_stops_between_steps_and_the_session_stays_whole(
     assert "Driver    nobody" in status.stdout
     look = next(line for line in status.stdout.splitlines() if " look " in line)
     assert "passed" in look
+
+
+PROBE = "import sys; from dwtui.cli import _stdout_gone; sys.stderr.write(str(_stdout_gone()))"
+
+
+def test_only_a_gone_reader_of_stdout_counts_as_closed(tmp_path: Path) -> None:
+    """Another pipe that breaks (a step's, a socket's) is not hidden behind exit 141."""
+    gone = _into_a_gone_reader([sys.executable, "-c", PROBE], tmp_path, dict(os.environ))
+    assert gone.stderr == "True"
+    read = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert read.stderr == "False"
