@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         help="session id, id prefix or path (default: newest unfinished, else newest)",
     )
-    p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_status"))
+    p.set_defaults(handler=_lazy("dwtui.commands.status", "cmd_status"))
 
     p = sub.add_parser("abort", help="close a session as aborted, with the reason")
     _add_common(p)

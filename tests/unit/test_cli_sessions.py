@@ -304,7 +304,7 @@ def test_status_names_who_did_each_step_once(
 
 
 def test_a_manual_step_confirmed_by_someone_who_ticked_nothing_names_both() -> None:
-    from dwtui.commands.sessions import with_operator
+    from dwtui.commands.status import with_operator
 
     ticked = "confirmed (2/2 items), ticked by ana@desk, bo@laptop"
     assert with_operator(ticked, "bo@laptop") == ticked
