@@ -7,7 +7,10 @@ Exit codes (all commands):
   1  the command ran and found a problem (checklist errors, failed step, refused action)
   2  usage error (bad arguments, unknown session or file)
   3  a step needs the operator (manual or confirm step reached by `dwtui run`)
+  4  a `[[guards]]` guard breached and froze the run
   130 interrupted (Ctrl-C)
+  141 stdout was closed by its reader (`dwtui status | head`): the command stops quietly,
+      with the status a shell shows for git or coreutils killed by SIGPIPE (128 + 13)
 
 Heavy modules (Textual, kubernetes, psycopg, httpx) are imported inside the command that
 needs them, so `dwtui check` and `dwtui status` start fast.
@@ -16,6 +19,8 @@ needs them, so `dwtui check` and `dwtui status` start fast.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -24,6 +29,7 @@ EXIT_PROBLEM = 1
 EXIT_USAGE = 2
 EXIT_NEEDS_OPERATOR = 3
 EXIT_INTERRUPTED = 130
+EXIT_STDOUT_CLOSED = 128 + signal.SIGPIPE
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -65,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Execute a staged runbook as an interactive, resumable checklist.",
         epilog="Run `dwtui COMMAND --help` for a command's options. "
         "Exit codes: 0 ok, 1 problem found, 2 usage, 3 needs the operator, 4 a guard breached, "
-        "130 interrupted.",
+        "130 interrupted, 141 stdout closed by its reader.",
     )
     _add_common(parser, top_level=True)
     parser.set_defaults(handler=_lazy("dwtui.commands.tui", "open_app"))
@@ -90,17 +96,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_new"))
 
-    p = sub.add_parser("resume", help="reopen a session in the TUI (default: newest unfinished)")
+    p = sub.add_parser(
+        "resume",
+        help="reopen a session in the TUI (default: newest unfinished)",
+        description="Reopen a session in the full-screen app as its driver (a live driver "
+        "elsewhere: you watch, read-only). Without SESSION: the unfinished session with the "
+        "newest activity.",
+    )
     _add_common(p)
-    p.add_argument("session", nargs="?", help="session id, id prefix or path")
+    p.add_argument(
+        "session", nargs="?", help="session id, id prefix or path (default: newest unfinished)"
+    )
     p.add_argument(
         "--take-over", action="store_true", help="take the driver lock from a live holder"
     )
     p.set_defaults(handler=_lazy("dwtui.commands.tui", "resume"))
 
-    p = sub.add_parser("watch", help="follow a session live, read-only (notes allowed)")
+    p = sub.add_parser(
+        "watch",
+        help="follow a session live, read-only (notes allowed)",
+        description="Follow a session live in the full-screen app while someone else drives "
+        "it: read-only, but you can add notes, approve a step awaiting sign-off (A) and ask "
+        "for the wheel (t). Without SESSION: the unfinished session with the newest activity.",
+    )
     _add_common(p)
-    p.add_argument("session", nargs="?", help="session id, id prefix or path")
+    p.add_argument(
+        "session", nargs="?", help="session id, id prefix or path (default: newest unfinished)"
+    )
     p.set_defaults(handler=_lazy("dwtui.commands.tui", "watch"))
 
     p = sub.add_parser(
@@ -121,10 +143,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_sessions"))
 
-    p = sub.add_parser("status", help="phases and steps of a session as a table")
+    p = sub.add_parser(
+        "status",
+        help="phases and steps of a session as a table",
+        description="The session's phases and steps with their status, tries and last "
+        "result, then its guards and sign-offs. Without SESSION: the unfinished session with "
+        "the newest activity; when every session is finished, rolled back or aborted, the "
+        "newest of them (said on stderr).",
+    )
     _add_common(p)
-    p.add_argument("session", nargs="?", help="session id, id prefix or path")
-    p.set_defaults(handler=_lazy("dwtui.commands.sessions", "cmd_status"))
+    p.add_argument(
+        "session",
+        nargs="?",
+        help="session id, id prefix or path (default: newest unfinished, else newest)",
+    )
+    p.set_defaults(handler=_lazy("dwtui.commands.status", "cmd_status"))
 
     p = sub.add_parser("abort", help="close a session as aborted, with the reason")
     _add_common(p)
@@ -194,13 +227,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_lazy("dwtui.headless", "main"))
 
-    p = sub.add_parser("report", help="write the markdown summary of a session")
+    p = sub.add_parser(
+        "report",
+        help="write the markdown summary of a session",
+        description="The Markdown summary of a session, regenerated from its record (the "
+        "summary files its report steps wrote are rewritten to match). Without SESSION: the "
+        "session with the newest activity, finished or not.",
+    )
     _add_common(p)
-    p.add_argument("session", nargs="?", help="session id, id prefix or path")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("session", nargs="?", help="session id, id prefix or path (default: the newest)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of stdout (its directory must exist: none is created)",
+    )
     p.set_defaults(handler=_lazy("dwtui.report.report_command", "main"))
 
-    p = sub.add_parser("compare", help="delta of two JSON reports: every figure and value")
+    p = sub.add_parser(
+        "compare",
+        help="delta of two JSON reports: every figure and value",
+        description="Every changed figure (absolute and relative), value and key of two JSON "
+        "reports. Exit 0 compared, 1 a file is not a usable report (not JSON, not an object, "
+        "past the size or nesting limits), 2 a file cannot be read.",
+    )
     p.add_argument("before", metavar="BEFORE.json")
     p.add_argument("after", metavar="AFTER.json")
     p.add_argument(
@@ -233,15 +283,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="turn a Markdown runbook into a checklist (TOML)")
     p.add_argument("file", metavar="FILE.md")
     p.add_argument("-o", "--output", metavar="CHECKLIST.toml", help="default: stdout")
+    p.add_argument("--force", action="store_true", help="replace an existing -o file")
     p.add_argument("--phase-level", type=int, metavar="N", help="heading level of phases")
     p.set_defaults(handler=_lazy("dwtui.commands.markdown", "cmd_import"))
 
     p = sub.add_parser("export", help="write a checklist as a readable Markdown runbook")
     p.add_argument("file", metavar="CHECKLIST.toml")
     p.add_argument("-o", "--output", metavar="RUNBOOK.md", help="default: stdout")
+    p.add_argument("--force", action="store_true", help="replace an existing -o file")
     p.set_defaults(handler=_lazy("dwtui.commands.markdown", "cmd_export"))
 
-    p = sub.add_parser("demo", help="rehearse P5-T6 against a local staging stand-in")
+    p = sub.add_parser(
+        "demo",
+        help="rehearse P5-T6 against a local staging stand-in, or any runbook with a "
+        "[rehearsal] (--checklist)",
+    )
     _add_common(p)
     p.add_argument("--dsn", help="PostgreSQL DSN (default: $DWTUI_DEMO_DSN or local server)")
     p.add_argument("--headless", action="store_true", help="start the stand-in and run headless")
@@ -281,14 +337,52 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `dwtui` script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        return _dispatch(argv)
+    except BrokenPipeError:
+        if not _stdout_gone():
+            raise  # another pipe broke (a bug to see), not the reader of our output
+        return _stdout_closed()
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
         code: int = args.handler(args)
     except KeyboardInterrupt:
         print("dwtui: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except SystemExit:  # `--help` and usage errors: what they printed must reach the reader
+        sys.stdout.flush()
+        raise
+    sys.stdout.flush()  # inside the handler of BrokenPipeError, not at interpreter exit
     return code
+
+
+def _stdout_gone() -> bool:
+    """Stdout's reader went away: the pipe (or socket) reports an error or a hang-up."""
+    import select
+
+    try:
+        target = sys.stdout.fileno()
+    except (OSError, ValueError):
+        return False
+    poller = select.poll()
+    poller.register(target, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout went away (`dwtui status | head`): stop without a word, like git
+    and coreutils do on SIGPIPE. Stdout is pointed at /dev/null so that flushing what is
+    still buffered at interpreter exit cannot raise again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+    return EXIT_STDOUT_CLOSED
 
 
 if __name__ == "__main__":

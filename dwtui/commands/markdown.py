@@ -2,7 +2,8 @@
 
 Import writes the checklist (stdout without `-o`), lists on stderr what it could not map
 (`RUNBOOK.md:42: table not imported`), then checks the result like `dwtui check`: exit 0
-clean, 1 when the written checklist has problems, 2 for unreadable input.
+clean, 1 when the written checklist has problems, 2 for unreadable input. Neither command
+replaces an existing `-o` file unless `--force` is given (exit 1, nothing written).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from dwtui.markdown_io import import_markdown, to_toml
 
     source = Path(args.file)
+    if _would_replace(args):
+        return EXIT_PROBLEM
     try:
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -58,6 +61,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from dwtui.markdown_io.export import export_markdown
 
     source = Path(args.file)
+    if _would_replace(args):
+        return EXIT_PROBLEM
     try:
         load_checklist(source)
         data = tomli.loads(source.read_text(encoding="utf-8"))
@@ -78,3 +83,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         error(f"{args.output}: {exc.strerror or exc}")
         return EXIT_USAGE
     return EXIT_OK
+
+
+def _would_replace(args: argparse.Namespace) -> bool:
+    """`-o FILE` names an existing file and `--force` was not given: refused, said in one
+    line (a checklist or runbook someone edited by hand is not silently lost)."""
+    output = getattr(args, "output", None)
+    if not output or getattr(args, "force", False) or not Path(output).exists():
+        return False
+    error(f"{output} exists; not replaced (--force replaces it)")
+    return True

@@ -1,4 +1,5 @@
-"""`dwtui new`, `dwtui sessions`, `dwtui status`, `dwtui check`.
+"""`dwtui new`, `dwtui sessions`, `dwtui recover`, `dwtui check`, and the tables `dwtui status`
+prints (`dwtui.commands.status`).
 
 Every failure is one line on stderr with the documented exit code (see `dwtui.cli`);
 tables are rich on a terminal and plain, aligned text when piped.
@@ -22,6 +23,7 @@ from dwtui.session.progress import Progress, progress_of
 from dwtui.session.safe_files import UnsafePath
 from dwtui.session.store import SessionStore, SessionSummary
 from dwtui.text_safety import visible
+from dwtui.words import plural
 
 if TYPE_CHECKING:
     from dwtui.checklist.model import Checklist
@@ -207,47 +209,6 @@ def _when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else ""
 
 
-# ---------------------------------------------------------------------------- status
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    """Phases, steps and statuses of one session (default: the newest unfinished)."""
-    from dwtui.session.lock import read_live_holder
-
-    store = _store(args)
-    try:
-        session = store.load(getattr(args, "session", None))
-    except SessionError as exc:
-        error(str(exc))
-        return _session_exit(exc)
-    checklist, why = _checklist_of(store, session)
-    holder = read_live_holder(store.lock_path(session.id))
-    progress = progress_of(session)
-    print(visible(f"Session   {session.id}  ({progress.state})"))
-    print(visible(f"Checklist {session.checklist_title or session.checklist_id}"))
-    print(visible(f"Target    {session.target}"))
-    print(f"Progress  {progress.text()}")
-    print(visible(f"Driver    {holder.display() if holder else 'nobody'}"))
-    if why:
-        error(f"{why}; showing steps without their phases")
-    header = ["PHASE", "STEP", "TITLE", "STATUS", "TRIES", "LAST RESULT"]
-    _print_table(header, _status_rows(session, checklist), title=None, group_first=True)
-    if session.guards:
-        from dwtui.report.guards import guard_lines
-
-        print("Guards")
-        for line in guard_lines(session, checklist):
-            print(visible(f"  {line}"))
-    from dwtui.report.signoff import signoff_lines
-
-    signoffs = signoff_lines(session, checklist)
-    if signoffs:
-        print("Sign-off")
-        for line in signoffs:
-            print(visible(f"  {line}"))
-    return EXIT_OK
-
-
 # ---------------------------------------------------------------------------- recover
 
 
@@ -291,41 +252,6 @@ def _checklist_of(store: SessionStore, session: Session) -> tuple[Checklist | No
         return None, f"checklist {path} cannot be read ({exc.strerror or exc})"
 
 
-def _status_rows(session: Session, checklist: Checklist | None) -> list[list[str]]:
-    rows: list[list[str]] = []
-    seen: set[str] = set()
-    if checklist is not None:
-        groups: list[tuple[str, Sequence[tuple[str, str]]]] = [
-            (phase.title, [(s.id, s.title) for s in phase.steps]) for phase in checklist.phases
-        ]
-        groups += [
-            (f"rollback: {sc.title}", [(s.id, s.title) for s in sc.steps])
-            for sc in checklist.scenarios
-        ]
-        for group, steps in groups:
-            for step_id, title in steps:
-                rows.append(_step_row(session, group, step_id, title))
-                seen.add(step_id)
-    for step_id in session.steps:
-        if step_id not in seen:  # steps the checklist no longer has (or no checklist)
-            rows.append(_step_row(session, "" if checklist is None else "(removed)", step_id, ""))
-    return rows
-
-
-def _step_row(session: Session, group: str, step_id: str, title: str) -> list[str]:
-    state = session.steps.get(step_id)
-    if state is None:
-        return [group, step_id, title, "pending", "0", ""]
-    last = state.last_attempt
-    result = ""
-    if last is not None:
-        result = last.summary or (f"exit {last.exit_code}" if last.exit_code is not None else "")
-        result = f"{result} by {last.operator}".strip() if last.operator else result
-    elif state.marked_by:
-        result = f"marked by {state.marked_by}"
-    return [group, step_id, title, state.status, str(len(state.attempts)), result]
-
-
 # ---------------------------------------------------------------------------- check
 
 
@@ -358,8 +284,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             continue
         steps = sum(1 for _ in checklist.iter_steps(include_rollback=False))
         print(
-            f"{path}: ok ({len(checklist.phases)} phases, {steps} steps, "
-            f"{len(checklist.scenarios)} rollback scenarios)"
+            f"{path}: ok ({plural(len(checklist.phases), 'phase')}, {plural(steps, 'step')}, "
+            f"{plural(len(checklist.scenarios), 'rollback scenario')})"
         )
     return code
 

@@ -11,7 +11,7 @@ from dwtui.checklist import schema
 from dwtui.markdown_io.build import SECRET_NAME, Importer, Section
 from dwtui.markdown_io.ids import slug
 from dwtui.markdown_io.notes import Note
-from dwtui.markdown_io.text_fields import finish_texts
+from dwtui.markdown_io.text_fields import descriptions_of, finish_texts
 
 #: What a dwtui-phase / dwtui-scenario comment may set (ids go through `Ids`, steps are ours).
 _PHASE_EXTRA = frozenset(schema.PHASE) - {"id", "steps"}
@@ -47,8 +47,19 @@ def assemble(imp: Importer) -> dict[str, Any]:
         data["rehearsal"] = settings.pop("rehearsal")
     for key in settings:
         imp.notes.append(Note(1, f"dwtui-checklist key {key!r} not imported"))
+    _note_tables(imp, data)
     finish_texts(data)
     return data
+
+
+def _note_tables(imp: Importer, data: dict[str, Any]) -> None:
+    """Each table the walk kept as text: where it is now, or that it was not imported."""
+    descriptions = [d for d in descriptions_of(data) if "|" in d]
+    for line, table in imp.tables:
+        kept = any(table in description for description in descriptions)
+        imp.notes.append(
+            Note(line, "table kept as text in a description" if kept else "table not imported")
+        )
 
 
 def _title_from_first_section(imp: Importer) -> None:

@@ -102,6 +102,8 @@ class Importer:
         self.defaults: dict[str, str] = {}
         self.criteria: list[dict[str, Any]] = []
         self.matrix: list[tuple[int, dict[str, str]]] = []
+        #: Tables kept as text (line, Markdown): `assemble` says where each ended up.
+        self.tables: list[tuple[int, str]] = []
 
     # ------------------------------------------------------------------ walking
 
@@ -283,7 +285,7 @@ class Importer:
                 cells["scenario"] = cells["scenario"].strip("`")
                 self.matrix.append((t.line, cells))
             return
-        self.notes.append(Note(t.line, "table not imported"))
+        self.tables.append((t.line, t.text))
         self.pending_prose.append(t.text)
 
     # ------------------------------------------------------------------ steps
@@ -358,9 +360,37 @@ def _without_command(text: str, command: str) -> str:
     return short or text
 
 
+_LIST_ITEM = re.compile(r"^(?:\d{1,3}[.)]|[-*+])\s+(?P<text>\S.*)$")
+
+
 def _first_sentence(prose: list[str]) -> str:
+    """The title the prose before a step gives it: its first sentence. When that prose is a
+    list, never its number ("1"): the last item if it leads into the step's code ("1. Tell
+    the team. 2. Check memory:" gives "Check memory"), else none (the next rules apply)."""
     if not prose:
         return ""
-    text = " ".join(prose[0].split())
+    items = _list_items(prose[0])
+    if not items:
+        return _sentence(prose[0])
+    return _sentence(items[-1]) if items[-1].rstrip().endswith(":") else ""
+
+
+def _list_items(paragraph: str) -> list[str]:
+    """The items of a paragraph that is a list (a row without a marker continues the item
+    before it); empty when the paragraph is not a list."""
+    items: list[str] = []
+    for row in paragraph.split("\n"):
+        match = _LIST_ITEM.match(row.strip())
+        if match:
+            items.append(match.group("text"))
+        elif items:
+            items[-1] += " " + row.strip()
+        elif row.strip():
+            return []
+    return items
+
+
+def _sentence(paragraph: str) -> str:
+    text = " ".join(paragraph.split())
     sentence = re.split(r"(?<=[.!?:])\s", text, maxsplit=1)[0].rstrip(".:")
     return sentence if len(sentence) <= 80 else sentence[:77].rstrip() + "..."

@@ -44,6 +44,13 @@ def finish_texts(data: dict[str, Any]) -> None:
             table["items"] = [fix(i) if isinstance(i, str) else i for i in table["items"]]
 
 
+def descriptions_of(data: dict[str, Any]) -> Iterator[str]:
+    """Every description of the checklist, its phases, scenarios and steps."""
+    for table in _texts(data):
+        if isinstance(table.get("description"), str):
+            yield table["description"]
+
+
 def _steps(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for phase in data.get("phases", []):
         yield from phase.get("steps", [])

@@ -25,7 +25,13 @@ from dwtui.report.json_delta import (
     show,
     show_change,
 )
-from dwtui.report.json_input import DEFAULT_MAX_BYTES, JsonInputError, NonFinite, read_json
+from dwtui.report.json_input import (
+    DEFAULT_MAX_BYTES,
+    JsonInputError,
+    JsonUnreadable,
+    NonFinite,
+    read_json,
+)
 from dwtui.text_safety import visible
 
 __all__ = [
@@ -188,8 +194,19 @@ def _render_rich(delta: Delta, out: TextIO) -> None:
     )
 
 
+#: `dwtui compare` exits (README "Exit codes"): a file that is there but is no usable report
+#: is a problem found; a file that cannot be read at all is a usage error, like a bad path.
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+
+
 class ReportFileError(Exception):
-    """A validation report file that cannot be read or is not a JSON object."""
+    """A validation report file that cannot be read (`unreadable`) or is not a usable JSON
+    object (not JSON, past the limits, not an object)."""
+
+    def __init__(self, message: str, *, unreadable: bool = False) -> None:
+        super().__init__(message)
+        self.unreadable = unreadable
 
 
 def read_report(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
@@ -198,6 +215,8 @@ def read_report(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any
     `dwtui.report.json_input`, or not an object)."""
     try:
         data = read_json(path, max_bytes)
+    except JsonUnreadable as exc:
+        raise ReportFileError(str(exc), unreadable=True) from None
     except JsonInputError as exc:
         raise ReportFileError(str(exc)) from None
     if not isinstance(data, dict):
@@ -227,7 +246,7 @@ def main(args: argparse.Namespace) -> int:
         after = read_report(Path(args.after), max_bytes)
     except ReportFileError as exc:
         print(visible(f"dwtui compare: {exc}"), file=sys.stderr)
-        return 2
+        return EXIT_USAGE if exc.unreadable else EXIT_PROBLEM
     try:
         for name, report in ((args.before, before), (args.after, after)):
             for problem in not_compared(report):
@@ -235,7 +254,7 @@ def main(args: argparse.Namespace) -> int:
         delta = compare(before, after, ignore=[*VOLATILE, *(getattr(args, "ignore", None) or [])])
     except TooLarge as exc:
         print(f"dwtui compare: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_PROBLEM
     if sys.stdout.isatty():
         _render_rich(delta, sys.stdout)
     else:

@@ -52,6 +52,10 @@ class JsonSyntaxError(JsonInputError):
         self.detail = detail
 
 
+class JsonUnreadable(JsonInputError):
+    """The file cannot be read at all (missing, a directory, not permitted)."""
+
+
 class _Refused(ValueError):
     """Raised from inside the parser's hooks; becomes a JsonInputError."""
 
@@ -97,7 +101,7 @@ def read_json(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
                 raise JsonInputError(_too_big(path, size, max_bytes))
             raw = handle.read(max_bytes + 1)
     except OSError as exc:
-        raise JsonInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise JsonUnreadable(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(raw) > max_bytes:  # grew while we looked, or not a regular file
         raise JsonInputError(_too_big(path, len(raw), max_bytes))
     try:

@@ -24,14 +24,7 @@ def load_for_report(sessions_dir: str | None, ref: str | None) -> tuple[Checklis
 
     store = SessionStore(SessionStore.default_root(sessions_dir))
     try:
-        if ref is None:
-            candidates = [s for s in store.list() if s.last_activity is not None]
-            if not candidates:
-                raise ReportInputError(f"no session in {store.root}")
-            newest = max(candidates, key=lambda s: (s.last_activity, s.id))
-            session = store.load(newest.path)
-        else:
-            session = store.load(ref)
+        session = store.load(store.newest() if ref is None else ref)
     except SessionError as exc:
         raise ReportInputError(str(exc)) from None
     path = store.checklist_path(session)

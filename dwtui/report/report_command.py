@@ -38,6 +38,14 @@ def main(args: argparse.Namespace) -> int:
     """`dwtui report [SESSION] [-o FILE]`: write the summary to FILE or stdout."""
     from dwtui.report.loading import ReportInputError, load_for_report
 
+    output = getattr(args, "output", None)
+    if output and not Path(output).parent.is_dir():
+        # A typo in the path must not leave new directories behind: refused, nothing written.
+        print(
+            f"dwtui report: cannot write {output}: no directory {Path(output).parent}",
+            file=sys.stderr,
+        )
+        return 2
     try:
         checklist, session, session_dir = load_for_report(
             getattr(args, "sessions_dir", None), getattr(args, "session", None)
@@ -54,7 +62,6 @@ def main(args: argparse.Namespace) -> int:
             f"dwtui report: cannot rewrite the session's summary: {exc.strerror or exc}",
             file=sys.stderr,
         )
-    output = getattr(args, "output", None)
     if output:
         try:
             write_file(Path(output), text.encode("utf-8"))

@@ -23,6 +23,8 @@ from dwtui.text_safety import visible
 SLOWER = 2.0
 #: ... and at least this many seconds more (sub-second steps vary by nature).
 SLOWER_SECONDS = 1.0
+#: When both sides took less than this many seconds, their ratio is noise: shown as "—".
+RATIO_FLOOR = 0.1
 #: Guard summary fields compared (and shown).
 GUARD_FIELDS = ("state", "samples", "failing", "inconclusive", "min", "max", "last", "breaches")
 
@@ -234,6 +236,19 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}s"
 
 
+def _too_short(row: StepRow) -> bool:
+    """Both sides have a duration and both are under RATIO_FLOOR."""
+    durations = [side.duration if side else None for side in (row.a, row.b)]
+    return all(d is not None and d < RATIO_FLOOR for d in durations)
+
+
+def _ratio_text(row: StepRow) -> str:
+    """B/A to two decimals; "—" when both took too little time to compare, "-" unknown."""
+    if _too_short(row):
+        return "—"
+    return f"{row.ratio:.2f}" if row.ratio is not None else "-"
+
+
 def _outcome(side: Side | None) -> str:
     if side is None:
         return "(absent)"
@@ -257,7 +272,7 @@ def render_text(diff: SessionDiff) -> str:
     lines.append("")
     table = [["STEP", "A", "B", "A TIME", "B TIME", "B/A", "DIFFERS"]]
     for row in diff.steps:
-        ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
+        ratio = _ratio_text(row)
         table.append(
             [
                 row.step_id,
@@ -270,6 +285,8 @@ def render_text(diff: SessionDiff) -> str:
             ]
         )
     lines += _aligned(table)
+    if any(_too_short(row) for row in diff.steps):
+        lines.append(f"(B/A —: both sides took under {RATIO_FLOOR:g} s, too short to compare)")
     captured = [
         (row, name)
         for row in diff.steps

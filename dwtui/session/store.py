@@ -310,16 +310,22 @@ class SessionStore:
         raise SessionNotFound(f"{text!r} matches several sessions: {names}{more}")
 
     def _newest_unfinished(self) -> Path:
+        return self.newest(unfinished=True)
+
+    def newest(self, *, unfinished: bool = False) -> Path:
+        """The file of the session with the newest activity (only `active` ones when
+        `unfinished`); SessionNotFound when there is none."""
         best: tuple[datetime, str] | None = None
         best_path: Path | None = None
         for summary in self.list():
-            if summary.state != "active" or summary.last_activity is None:
+            if summary.last_activity is None or (unfinished and summary.state != "active"):
                 continue
             key = (summary.last_activity, summary.id)
             if best is None or key > best:
                 best, best_path = key, summary.path
         if best_path is None:
-            raise SessionNotFound(f"no unfinished session in {self.root}")
+            which = "unfinished session" if unfinished else "session"
+            raise SessionNotFound(f"no {which} in {self.root}")
         return best_path
 
     def _read(self, path: Path) -> Session:

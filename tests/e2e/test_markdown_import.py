@@ -131,7 +131,7 @@ def test_unmapped_parts_are_listed_with_line_numbers_on_stderr(tmp_path: Path) -
     runbook = FIXTURES / "k8s_crashloop_incident.md"
     result = dwtui("import", runbook, "-o", tmp_path / "out.toml")
     lines = result.stderr.splitlines()
-    assert f"{runbook}:9: table not imported" in lines
+    assert f"{runbook}:9: table kept as text in a description" in lines
     assert f"{runbook}:3: table-of-contents marker skipped" in lines
     assert f"{runbook}:25: console output lines not imported (commands kept)" in lines
 
@@ -434,3 +434,50 @@ def test_windows_line_endings_import_like_unix_ones() -> None:
     unix = import_markdown(runbook.read_text(), runbook.name).data
     windows = import_markdown(runbook.read_text().replace("\n", "\r\n"), runbook.name).data
     assert windows == unix
+
+
+def test_a_numbered_list_before_a_block_titles_the_step_by_the_item_leading_into_it() -> None:
+    """It was a step titled "1" with id "1" (the list's number taken for a sentence)."""
+    text = (
+        "# Runbook\n\n## Prepare\n\n1. Tell the team in #ops.\n2. Check memory:\n\n"
+        "```bash\nfree -m\n```\n\n## Deploy\n\n- be on the VPN\n- have the token\n\n"
+        "```bash\n./deploy.sh\n```\n\n```bash\n./smoke.sh\n```\n"
+    )
+    data = import_markdown(text, "rb.md").data
+    prepare, deploy = data["phases"]
+    (memory,) = prepare["steps"]
+    assert (memory["id"], memory["title"]) == ("check-memory", "Check memory")
+    assert memory["description"] == "1. Tell the team in #ops.\n2. Check memory:"
+    # a list that does not lead into the code gives no title: the phase's, then the command's
+    assert [s["title"] for s in deploy["steps"]] == ["Deploy", "./smoke.sh"]
+
+
+def test_the_table_note_says_whether_the_table_was_kept() -> None:
+    kept = (
+        "# R\n\n## Deploy\n\n```sh\n./deploy.sh\n```\n\n| host | role |\n|---|---|\n| a | web |\n"
+    )
+    result = import_markdown(kept, "r.md")
+    (step,) = result.data["phases"][0]["steps"]
+    assert "| host | role |" in step["description"]
+    assert [n.message for n in result.notes] == ["table kept as text in a description"]
+    dropped = kept + "\n## Contacts\n\n| who | phone |\n|---|---|\n| ops | 1 |\n"
+    notes = [n.message for n in import_markdown(dropped, "r.md").notes]
+    assert "table not imported" in notes
+    assert "section 'Contacts' has no steps; not imported" in notes
+
+
+@pytest.mark.parametrize("command", ["import", "export"])
+def test_an_existing_output_file_is_replaced_only_with_force(command: str, tmp_path: Path) -> None:
+    source = FIXTURES / "runme_readme.md"
+    if command == "export":
+        source = tmp_path / "c.toml"
+        source.write_text(to_toml(load("runme_readme.md")), encoding="utf-8")
+    output = tmp_path / "out"
+    output.write_text("written by hand\n", encoding="utf-8")
+    refused = dwtui(command, source, "-o", output)
+    assert refused.returncode == 1
+    assert refused.stderr == f"dwtui: {output} exists; not replaced (--force replaces it)\n"
+    assert output.read_text(encoding="utf-8") == "written by hand\n"
+    forced = dwtui(command, source, "-o", output, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert output.read_text(encoding="utf-8") != "written by hand\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dwtui.report.session_diff import Side, _step_differs
+from dwtui.report.session_diff import SessionDiff, Side, StepRow, _step_differs, render_text
 from dwtui.session.store import SessionStore
 from tests.helpers.cli_fixtures import run_dwtui
 from tests.helpers.engine_support import write_checklist
@@ -120,3 +120,21 @@ def test_control_characters_in_a_session_cannot_reach_the_terminal(tmp_path: Pat
     assert "count.rows: 1 -> " in text
     assert "\x1b" not in text and "\x07" not in text  # ... but never reaches the terminal
     assert "\x1b" not in run_dwtui(sessions, "diff", a, b, "--json").stdout
+
+
+def test_no_ratio_of_two_near_zero_durations() -> None:
+    """`0.0s 0.0s 1.50` read as if B were half as slow again: under 0.1 s on both sides the
+    ratio is noise, shown as "—" and said why under the table."""
+    header = {"id": "x", "checklist": "c", "target": "t", "state": "finished", "checksum": "1"}
+
+    def row(step_id: str, a: float, b: float) -> StepRow:
+        return StepRow(step_id, step_id, Side("passed", 1, a), Side("passed", 1, b))
+
+    steps = (row("quick", 0.002, 0.003), row("slow", 2.0, 3.0), row("one-quick", 0.05, 0.5))
+    text = render_text(SessionDiff(header, header, steps, ()))
+    lines = {line.split()[0]: line.split() for line in text.splitlines() if line.strip()}
+    assert lines["quick"][5] == "—"
+    assert lines["slow"][5] == "1.50"
+    assert lines["one-quick"][5] == "10.00"  # only one side was quick: a real difference
+    assert "(B/A —: both sides took under 0.1 s, too short to compare)" in text
+    assert "too short" not in render_text(SessionDiff(header, header, steps[1:], ()))

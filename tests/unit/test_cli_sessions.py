@@ -184,7 +184,7 @@ def test_new_with_a_broken_checklist_lists_problems(
 def test_check_exit_codes_and_positions(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = work / "checklists" / "cli.toml"
     assert main(["check", str(good)]) == EXIT_OK
-    assert capsys.readouterr().out.startswith(f"{good}: ok (1 phases, 2 steps")
+    assert capsys.readouterr().out == f"{good}: ok (1 phase, 2 steps, 1 rollback scenario)\n"
 
     bad = work / "bad.toml"
     text = CHECKLIST.replace('kind = "manual"', 'kind = "teleport"', 1)
@@ -274,6 +274,45 @@ def test_status_table_with_phases_scenarios_and_results(
     )
 
 
+STEP_IDS = ("look", "say", "undo-look")
+
+
+def test_status_names_who_did_each_step_once(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ticked by ana by ana` was shown for a manual step: its summary already names them."""
+    from dwtui.session.model import AUTO_TICKED, Attempt, utcnow
+
+    session_id = _new(capsys)
+    store = SessionStore(work / "sessions")
+    session = store.load(session_id)
+    for step_id, operator, summary in (
+        ("look", "ana@box", "confirmed (2/2 items), ticked by ana@box"),
+        ("say", "bo@desk", "exit 0, 1 line of output"),
+        ("undo-look", AUTO_TICKED, "auto-ticked (rehearsal) (1/1 items): not checked by a person"),
+    ):
+        state = session.state_of(step_id)
+        state.status = "passed"
+        state.attempts.append(Attempt(1, utcnow(), operator, status="passed", summary=summary))
+    store.save(session)
+    assert main(["status", session_id]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    rows = {step: next(line for line in lines if f" {step} " in line) for step in STEP_IDS}
+    assert rows["look"].endswith("confirmed (2/2 items), ticked by ana@box")
+    assert rows["say"].endswith("exit 0, 1 line of output by bo@desk")
+    assert rows["undo-look"].endswith("not checked by a person")
+
+
+def test_a_manual_step_confirmed_by_someone_who_ticked_nothing_names_both() -> None:
+    from dwtui.commands.status import with_operator
+
+    ticked = "confirmed (2/2 items), ticked by ana@desk, bo@laptop"
+    assert with_operator(ticked, "bo@laptop") == ticked
+    assert with_operator(ticked, "cy@home") == f"{ticked}; confirmed by cy@home"
+    assert with_operator("", "cy@home") == "by cy@home"
+    assert with_operator("exit 3", "") == "exit 3"
+
+
 def test_status_without_its_checklist_falls_back_to_a_flat_list(
     work: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -287,7 +326,7 @@ def test_status_without_its_checklist_falls_back_to_a_flat_list(
 
 def test_status_errors(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status"]) == EXIT_USAGE
-    assert "no unfinished session" in capsys.readouterr().err
+    assert "dwtui: no session in " in capsys.readouterr().err
     assert main(["status", "nope"]) == EXIT_USAGE
     assert "no session matches 'nope'" in capsys.readouterr().err
     session_id = _new(capsys)
@@ -297,6 +336,28 @@ def test_status_errors(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"dwtui: {path}:") and "\n" not in err
     assert "Traceback" not in err
+
+
+def test_status_without_an_id_shows_the_newest_session_once_none_is_unfinished(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Like `dwtui report`, `dwtui status` needs no id after the run ended; it says why it
+    shows a closed session. While one is unfinished, that one is shown, without a word."""
+    closed = _new(capsys)
+    assert main(["abort", closed, "--reason", "window cancelled"]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["status"]) == EXIT_OK
+    shown = capsys.readouterr()
+    assert shown.out.startswith(f"Session   {closed}  (aborted)")
+    assert shown.err.strip() == (
+        f"dwtui: no unfinished session in {work / 'sessions'}; "
+        f"showing the newest, {closed} (aborted)"
+    )
+    unfinished = _new(capsys)
+    assert main(["status"]) == EXIT_OK
+    shown = capsys.readouterr()
+    assert shown.out.startswith(f"Session   {unfinished}  (active)")
+    assert shown.err == ""
 
 
 def test_status_rich_table_on_a_terminal(

@@ -153,9 +153,11 @@ def test_cli_shows_every_changed_figure_of_a_foreign_report(
     assert "\x1b[" not in out
 
 
-def test_cli_unreadable_file_is_one_line_exit_2(
+def test_cli_unreadable_file_is_exit_2_and_a_file_that_is_no_report_exit_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """README's exit codes: a path that cannot be read is a usage error (2); a file that is
+    there but not a usable JSON report is a problem found (1). Each is one line."""
     good = tmp_path / "good.json"
     good.write_text(json.dumps(BEFORE))
     bad = tmp_path / "bad.json"
@@ -163,10 +165,12 @@ def test_cli_unreadable_file_is_one_line_exit_2(
     assert main(_args(good, tmp_path / "missing.json")) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "missing.json" in err and "Traceback" not in err
-    assert main(_args(good, bad)) == 2
+    assert main(_args(good, tmp_path)) == 2  # a directory
+    assert "cannot read" in capsys.readouterr().err
+    assert main(_args(good, bad)) == 1
     assert "bad.json is not valid JSON" in capsys.readouterr().err
     bad.write_text("[1, 2]")
-    assert main(_args(bad, good)) == 2
+    assert main(_args(bad, good)) == 1
     assert "not a JSON object" in capsys.readouterr().err
 
 
