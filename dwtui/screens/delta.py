@@ -262,7 +262,8 @@ class DeltaScreen(Screen[None]):
             ("samples", "samples"),
         ):
             b, a = _number(before.get(key)), _number(after.get(key))
-            change = fmt_number(None if a is None or b is None else a - b, signed=True)
+            number = _ms if key.endswith("_ms") else fmt_number
+            change = number(None if a is None or b is None else a - b, signed=True)
             bars: tuple[Text | str, Text | str] = ("", "")
             if key.endswith("_ms") and scale:
                 bars = (
@@ -271,7 +272,7 @@ class DeltaScreen(Screen[None]):
                 )
             worse = key != "samples" and change.startswith("+")
             table.add_row(
-                label, fmt_number(b), fmt_number(a), Text(change, "yellow" if worse else ""), *bars
+                label, number(b), number(a), Text(change, "yellow" if worse else ""), *bars
             )
 
     def _perf_text(self) -> Text:
@@ -288,13 +289,7 @@ class DeltaScreen(Screen[None]):
             verdict, ("?", "dim")
         )
         text = Text.assemble(
-            ("p95 regression ", "bold"),
-            f"{fmt_number(_number(perf.get('p95_regression_pct')), signed=True)} %",
-            f" vs threshold ≤ {fmt_number(_number(perf.get('threshold_pct')))} %",
-            (
-                f" (changes under {fmt_number(_number(perf.get('noise_floor_ms')))} ms are jitter)",
-                "dim",
-            ),
+            *_p95_line(perf),
             "  ",
             (f"{mark[0]} {verdict}", mark[1]),
             "\n",
@@ -323,6 +318,49 @@ class DeltaScreen(Screen[None]):
     def action_close(self) -> None:
         """Back to where the operator was."""
         self.dismiss(None)
+
+
+def _ms(value: float | None, *, signed: bool = False) -> str:
+    """Milliseconds with two decimals always (`6.70` next to `11.00`, not `11`)."""
+    if value is None:
+        return "-"
+    return f"{value:+.2f}" if signed else f"{value:.2f}"
+
+
+def _pct(value: float | None) -> str:
+    """A signed percentage with at most one decimal (`+64.2 %`, `+0 %`)."""
+    if value is None:
+        return "? %"
+    return f"{round(value, 1):+g} %"
+
+
+def _p95_line(perf: Mapping[str, Any]) -> list[tuple[str, str] | str]:
+    """The p95 change as measured, in % and ms, then what was judged from it: a change under
+    the noise floor counts as none (`p95 +64.2 % (+4.30 ms, under the 10 ms noise floor:
+    judged +0 %)`), so the line never shows +0 % as if it had been measured."""
+    before = perf.get("before") if isinstance(perf.get("before"), Mapping) else {}
+    after = perf.get("after") if isinstance(perf.get("after"), Mapping) else {}
+    assert isinstance(before, Mapping) and isinstance(after, Mapping)
+    b, a = _number(before.get("p95_ms")), _number(after.get("p95_ms"))
+    raw = _number(perf.get("raw_regression_pct", perf.get("p95_raw_regression_pct")))
+    judged = _number(perf.get("p95_regression_pct"))
+    floor = _number(perf.get("noise_floor_ms"))
+    threshold = f" · threshold ≤ {fmt_number(_number(perf.get('threshold_pct')))} %"
+    if raw is None or a is None or b is None:
+        return [("p95 change ", "bold"), f"judged {_pct(judged)}", threshold]
+    parts: list[tuple[str, str] | str] = [("p95 ", "bold"), (_pct(raw), "bold")]
+    if floor is not None and raw != 0 and abs(a - b) < floor:
+        parts.append(
+            (
+                f" ({_ms(a - b, signed=True)} ms, under the {fmt_number(floor)} ms noise floor: "
+                f"judged {_pct(judged)})",
+                "dim",
+            )
+        )
+    else:
+        parts.append(f" ({_ms(a - b, signed=True)} ms)")
+    parts.append(threshold)
+    return parts
 
 
 def _number(value: Any) -> float | None:
