@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import App
+from textual.geometry import Region
 
 
 def screen_lines(app: App[Any]) -> list[str]:
@@ -22,3 +23,9 @@ def words_in_rows(app: App[Any], top: int = 0, bottom: int | None = None) -> lis
     """The words rows `top` to `bottom` show, read left to right, top to bottom (wrapped text
     reads as one sentence)."""
     return " ".join(screen_lines(app)[top:bottom]).split()
+
+
+def words_in_region(app: App[Any], region: Region) -> list[str]:
+    """The words a screen region shows, read left to right, top to bottom."""
+    rows = screen_lines(app)[region.y : region.bottom]
+    return " ".join(row[region.x : region.right] for row in rows).split()
