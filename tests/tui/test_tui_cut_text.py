@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dwtui.app import DwtuiApp
 from dwtui.screens.modals import ConfirmScreen
+from dwtui.widgets.step_list import StepList
 from tests.helpers.screen_text import screen_lines, words_in_region
-from tests.helpers.tui_support import wait_for
+from tests.helpers.tui_support import make_workspace, new_session, open_app, wait_for
 
 LONG_TITLE = (
     "Set TEAM_VNEXT_DUAL_WRITE_ENABLED=true and TEAM_VNEXT_DUAL_WRITE_STRICT_MODE=false "
@@ -28,3 +31,41 @@ async def test_the_confirm_dialog_shows_a_long_step_title_in_full(app: DwtuiApp)
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.pause()
         assert _reads(app, LONG_TITLE, "#confirm-dialog"), "\n".join(screen_lines(app))
+
+
+LONG_LIST = """
+[checklist]
+id = "long-list"
+title = "Long list"
+default_target = "local"
+
+[targets.local]
+kind = "local"
+env_file = "service/.env"
+
+[[phases]]
+id = "many"
+title = "1. Many steps"
+""" + "".join(
+    f"""
+[[phases.steps]]
+id = "s{i}"
+title = "Verify staging access: vNext API health number {i}"
+kind = "manual"
+"""
+    for i in range(40)
+)
+
+
+async def test_a_cut_step_title_ends_in_an_ellipsis_in_a_long_list(tmp_path: Path) -> None:
+    """With a scrollbar (a list longer than the screen), the `…` must not hide under it."""
+    ws = make_workspace(tmp_path)
+    (ws.checklists_dir / "long.toml").write_text(LONG_LIST, encoding="utf-8")
+    app = open_app(ws, new_session(ws, "long.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tree = app.screen.query_one(StepList)
+        region = tree.region
+        rows = [row[region.x : region.right] for row in screen_lines(app)[region.y : region.bottom]]
+        cut = [row for row in rows if "Verify staging" in row]
+        assert cut and all("…" in row for row in cut), "\n".join(rows)
