@@ -6,9 +6,10 @@ from pathlib import Path
 
 from dwtui.app import DwtuiApp
 from dwtui.screens.modals import ConfirmScreen
+from dwtui.widgets.guards_row import GuardCell
 from dwtui.widgets.step_list import StepList
 from tests.helpers.screen_text import screen_lines, words_in_region
-from tests.helpers.tui_support import make_workspace, new_session, open_app, wait_for
+from tests.helpers.tui_support import SMALL, make_workspace, new_session, open_app, wait_for
 
 LONG_TITLE = (
     "Set TEAM_VNEXT_DUAL_WRITE_ENABLED=true and TEAM_VNEXT_DUAL_WRITE_STRICT_MODE=false "
@@ -69,3 +70,30 @@ async def test_a_cut_step_title_ends_in_an_ellipsis_in_a_long_list(tmp_path: Pat
         rows = [row[region.x : region.right] for row in screen_lines(app)[region.y : region.bottom]]
         cut = [row for row in rows if "Verify staging" in row]
         assert cut and all("…" in row for row in cut), "\n".join(rows)
+
+
+GUARD = """
+[[guards]]
+id = "regionless"
+title = "No order without a region (orders.region_id)"
+interval = 3600
+healthy = "< 1"
+failing = "> 5"
+rollback = "5xx errors or exceptions in dual-write hooks"
+shell = { command = "sleep 30; echo 0" }
+"""
+
+
+async def test_a_guard_before_its_first_sample_says_so(tmp_path: Path) -> None:
+    checklist = tmp_path / "src" / "tui_guarded.toml"
+    checklist.parent.mkdir()
+    checklist.write_text(SMALL.read_text() + GUARD)
+    ws = make_workspace(tmp_path, checklist)
+    app = open_app(ws, new_session(ws, "tui_guarded.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        region = app.screen.query_one(GuardCell).region
+        rows = [row[region.x : region.right] for row in screen_lines(app)[region.y : region.bottom]]
+        shown = "\n".join(rows)
+        assert rows[0].rstrip().endswith("…"), shown
+        assert "waiting for first sample" in shown, shown
