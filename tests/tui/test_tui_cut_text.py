@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import DataTable
+
 from dwtui.app import DwtuiApp
+from dwtui.screens.matrix import RollbackMatrixScreen
 from dwtui.screens.modals import ConfirmScreen
 from dwtui.widgets.guards_row import GuardCell
 from dwtui.widgets.step_list import StepList
+from tests.helpers.paths import REPO_ROOT
 from tests.helpers.screen_text import screen_lines, words_in_region
 from tests.helpers.tui_support import SMALL, make_workspace, new_session, open_app, wait_for
 
@@ -97,3 +101,20 @@ async def test_a_guard_before_its_first_sample_says_so(tmp_path: Path) -> None:
         shown = "\n".join(rows)
         assert rows[0].rstrip().endswith("…"), shown
         assert "waiting for first sample" in shown, shown
+
+
+async def test_the_matrix_at_80_columns_tells_the_scenarios_apart(tmp_path: Path) -> None:
+    """P5-T6's titles all begin `Scenario N: Disable…`; cut at 80 columns they looked alike."""
+    ws = make_workspace(tmp_path, REPO_ROOT / "checklists" / "p5_t6_staging_dual_write.toml")
+    app = open_app(ws, new_session(ws, "p5_t6_staging_dual_write.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RollbackMatrixScreen))
+        await pilot.pause()
+        table = app.screen.query_one("#matrix-table", DataTable)
+        region = table.region
+        rows = [row[region.x : region.right] for row in screen_lines(app)[region.y : region.bottom]]
+        shown = "\n".join(rows)
+        for cell in ("1: Disable dual", "2: Disable strict"):
+            assert any(cell in row for row in rows), shown
