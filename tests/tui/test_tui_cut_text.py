@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable
 
 from dwtui.app import DwtuiApp
@@ -118,3 +119,27 @@ async def test_the_matrix_at_80_columns_tells_the_scenarios_apart(tmp_path: Path
         shown = "\n".join(rows)
         for cell in ("1: Disable dual", "2: Disable strict"):
             assert any(cell in row for row in rows), shown
+
+
+@pytest.mark.parametrize(
+    ("key", "panel", "must_show"),
+    [
+        ("f", "#flags-panel", ("Last verified From", "never")),
+        ("c", "#criteria-panel", ("Evidence", "verify-flags pending;")),
+        ("question_mark", "#help-panel", ("Id", "app.rollback_bang")),
+    ],
+)
+async def test_every_column_of_a_panel_is_on_screen_at_80x24(
+    tmp_path: Path, key: str, panel: str, must_show: tuple[str, str]
+) -> None:
+    """The flags' From, the criteria's Evidence and the help's Id were off to the right."""
+    ws = make_workspace(tmp_path, REPO_ROOT / "checklists" / "p5_t6_staging_dual_write.toml")
+    app = open_app(ws, new_session(ws, "p5_t6_staging_dual_write.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        await wait_for(pilot, lambda: bool(app.screen.query(panel)))
+        await pilot.pause()
+        shown = " ".join(words_in_region(app, app.screen.query_one(panel).region))
+        for text in must_show:
+            assert text in shown, "\n".join(screen_lines(app))
