@@ -26,6 +26,7 @@ from dwtui.desk.controller import STATUS_MARKS, SessionController
 from dwtui.report.view import bar, delta_rows, fmt_number, is_percent, sparkline
 from dwtui.session.model import Attempt
 from dwtui.widgets.key_bar import KeyBar
+from dwtui.widgets.table_fit import fill_fitted
 
 #: Screens at least this wide get long bars.
 WIDE = 110
@@ -174,9 +175,12 @@ class DeltaScreen(Screen[None]):
     # -- validation figures ---------------------------------------------------------------------
 
     def _fill_delta(self, width: int) -> None:
+        """The figures; the bars only on a wide screen (at 80 columns they were cut off,
+        header and all), and a long path wraps instead of pushing columns off screen."""
         data = self.evidence.data or {}
         table = self.query_one("#delta-table", DataTable)
-        table.add_columns("Path", "Before", "After", "Change", "Before bar", "After bar")
+        bars = self.app.size.width >= WIDE
+        rows: list[list[str | Text]] = []
         for row in delta_rows(data, width):
             style = _change_style(row.change)
             name = Text(row.name)
@@ -187,42 +191,38 @@ class DeltaScreen(Screen[None]):
                     else (("✓", "green") if row.ok else ("✗", "bold red"))
                 )
                 name.append(f"  {mark[0]} {row.limit}", mark[1])
-            table.add_row(
-                name,
-                fmt_number(row.before, pct=is_percent(row.name)),
-                fmt_number(row.after, pct=is_percent(row.name)),
-                Text(row.change or "-", style=style),
-                Text(row.before_bar, "dim"),
-                Text(row.after_bar, "bold green" if style == "green" else "bold"),
+            rows.append(
+                [
+                    name,
+                    fmt_number(row.before, pct=is_percent(row.name)),
+                    fmt_number(row.after, pct=is_percent(row.name)),
+                    Text(row.change or "-", style=style),
+                    Text(row.before_bar, "dim"),
+                    Text(row.after_bar, "bold green" if style == "green" else "bold"),
+                ]
             )
         for value in data.get("values") or []:
             if isinstance(value, Mapping):
-                table.add_row(
-                    str(value.get("name", "?")),
-                    str(value.get("before", "-")),
-                    str(value.get("after", "-")),
-                    Text("changed", "yellow"),
-                    "",
-                    "",
+                rows.append(
+                    [
+                        str(value.get("name", "?")),
+                        str(value.get("before", "-")),
+                        str(value.get("after", "-")),
+                        Text("changed", "yellow"),
+                        "",
+                        "",
+                    ]
                 )
         added = list(data.get("keys_added") or [])
         removed = list(data.get("keys_removed") or [])
-        table.add_row(
-            "keys added",
-            "",
-            str(len(added)),
-            Text(f"+{len(added)}", "green" if added else ""),
-            "",
-            "",
-        )
-        table.add_row(
-            "keys removed",
-            "",
-            str(len(removed)),
-            Text(f"-{len(removed)}" if removed else "0", "red" if removed else ""),
-            "",
-            "",
-        )
+        added_change = Text(f"+{len(added)}", "green" if added else "")
+        removed_change = Text(f"-{len(removed)}" if removed else "0", "red" if removed else "")
+        rows.append(["keys added", "", str(len(added)), added_change, "", ""])
+        rows.append(["keys removed", "", str(len(removed)), removed_change, "", ""])
+        headers = ["Path", "Before", "After", "Change", "Before bar", "After bar"]
+        columns = len(headers) if bars else 4
+        room = self.app.size.width - 2  # #delta-body's padding
+        fill_fitted(table, headers[:columns], [r[:columns] for r in rows], room, wrap=(0,))
 
     def _keys_text(self) -> Text:
         data = self.evidence.data or {}

@@ -171,3 +171,17 @@ async def test_p95_line_shows_the_measured_change_and_what_was_judged_at_80x24(
         shown = " ".join(words_in_rows(app))
         assert "p95 +64.2 % (+4.30 ms, under the 10 ms noise floor: judged +0 %)" in shown, shown
         assert "6.70 11.00 +4.30" in shown, shown
+
+
+async def test_no_column_of_the_figures_is_cut_at_80x24(tmp_path: Path) -> None:
+    """At 80 columns the bars went off screen, their header cut to `B`: they are left out."""
+    ws = delta_workspace(tmp_path)
+    app = open_app(ws, fixed_delta_session(ws))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeltaScreen))
+        await pilot.pause()
+        table = app.screen.query_one("#delta-table", DataTable)
+        header = words_in_rows(app, table.region.y, table.region.y + 1)
+        assert header == ["Path", "Before", "After", "Change"], header
