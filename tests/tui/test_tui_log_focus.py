@@ -5,6 +5,7 @@ from __future__ import annotations
 from dwtui.app import DwtuiApp
 from dwtui.widgets.key_bar import KeyBar
 from dwtui.widgets.log_view import LogView
+from dwtui.widgets.step_list import StepList
 from tests.helpers.screen_text import screen_lines, words_in_rows
 
 
@@ -28,6 +29,6 @@ async def test_l_shows_the_log_has_focus_and_its_keys(app: DwtuiApp) -> None:
             assert key in bar, shown
         await pilot.press("tab")
         await pilot.pause()
-        assert not isinstance(app.screen.focused, LogView)
+        assert isinstance(app.screen.focused, StepList)
         assert "▶ log" not in "\n".join(screen_lines(app))
         assert lines != before
