@@ -28,8 +28,9 @@ from dwtui.session.model import Attempt
 from dwtui.widgets.key_bar import KeyBar
 from dwtui.widgets.table_fit import fill_fitted
 
-#: Screens at least this wide get long bars.
+#: Screens at least this wide get the bar columns, this long (all six columns fit at 120).
 WIDE = 110
+WIDE_BAR = 16
 
 
 @dataclass
@@ -122,7 +123,7 @@ class DeltaScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Fill the tables (bar length follows the screen width)."""
-        width = 20 if self.app.size.width >= WIDE else 8
+        width = WIDE_BAR if self.app.size.width >= WIDE else 8
         if self.evidence.data is None:
             return
         self._fill_delta(width)

@@ -17,7 +17,7 @@ from dwtui.checklist.loader import load_checklist
 from dwtui.desk.workspace import Workspace
 from dwtui.engine import Engine
 from dwtui.report.perf import LatencyStats, compare_perf
-from dwtui.screens.delta import DeltaScreen, joint_sparklines
+from dwtui.screens.delta import WIDE_BAR, DeltaScreen, joint_sparklines
 from dwtui.screens.main import MainScreen
 from dwtui.screens.matrix import RollbackMatrixScreen
 from tests.helpers.delta_support import STEPS, delta_workspace, fixed_delta_session
@@ -85,7 +85,7 @@ async def test_delta_view_after_a_real_compare_run(tmp_path: Path) -> None:
         assert rows["keys added"][2] == "5"
         # The after bar of mapped_teams is full (41 is the larger value), the before one not.
         bars = rows["totals.vnext_teams"]
-        assert bars[5].strip() == "█" * 20
+        assert bars[5].strip() == "█" * WIDE_BAR
         assert bars[4].rstrip() != bars[5].rstrip()
         perf = {row[0]: row for row in _rows(screen, "#perf-table")}
         assert perf["queries/request"][1:4] == ["3", "3", "+0"]
