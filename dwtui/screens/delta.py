@@ -26,9 +26,11 @@ from dwtui.desk.controller import STATUS_MARKS, SessionController
 from dwtui.report.view import bar, delta_rows, fmt_number, is_percent, sparkline
 from dwtui.session.model import Attempt
 from dwtui.widgets.key_bar import KeyBar
+from dwtui.widgets.table_fit import fill_fitted
 
-#: Screens at least this wide get long bars.
+#: Screens at least this wide get the bar columns, this long (all six columns fit at 120).
 WIDE = 110
+WIDE_BAR = 16
 
 
 @dataclass
@@ -121,7 +123,7 @@ class DeltaScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Fill the tables (bar length follows the screen width)."""
-        width = 20 if self.app.size.width >= WIDE else 8
+        width = WIDE_BAR if self.app.size.width >= WIDE else 8
         if self.evidence.data is None:
             return
         self._fill_delta(width)
@@ -174,9 +176,12 @@ class DeltaScreen(Screen[None]):
     # -- validation figures ---------------------------------------------------------------------
 
     def _fill_delta(self, width: int) -> None:
+        """The figures; the bars only on a wide screen (at 80 columns they were cut off,
+        header and all), and a long path wraps instead of pushing columns off screen."""
         data = self.evidence.data or {}
         table = self.query_one("#delta-table", DataTable)
-        table.add_columns("Path", "Before", "After", "Change", "Before bar", "After bar")
+        bars = self.app.size.width >= WIDE
+        rows: list[list[str | Text]] = []
         for row in delta_rows(data, width):
             style = _change_style(row.change)
             name = Text(row.name)
@@ -187,42 +192,38 @@ class DeltaScreen(Screen[None]):
                     else (("✓", "green") if row.ok else ("✗", "bold red"))
                 )
                 name.append(f"  {mark[0]} {row.limit}", mark[1])
-            table.add_row(
-                name,
-                fmt_number(row.before, pct=is_percent(row.name)),
-                fmt_number(row.after, pct=is_percent(row.name)),
-                Text(row.change or "-", style=style),
-                Text(row.before_bar, "dim"),
-                Text(row.after_bar, "bold green" if style == "green" else "bold"),
+            rows.append(
+                [
+                    name,
+                    fmt_number(row.before, pct=is_percent(row.name)),
+                    fmt_number(row.after, pct=is_percent(row.name)),
+                    Text(row.change or "-", style=style),
+                    Text(row.before_bar, "dim"),
+                    Text(row.after_bar, "bold green" if style == "green" else "bold"),
+                ]
             )
         for value in data.get("values") or []:
             if isinstance(value, Mapping):
-                table.add_row(
-                    str(value.get("name", "?")),
-                    str(value.get("before", "-")),
-                    str(value.get("after", "-")),
-                    Text("changed", "yellow"),
-                    "",
-                    "",
+                rows.append(
+                    [
+                        str(value.get("name", "?")),
+                        str(value.get("before", "-")),
+                        str(value.get("after", "-")),
+                        Text("changed", "yellow"),
+                        "",
+                        "",
+                    ]
                 )
         added = list(data.get("keys_added") or [])
         removed = list(data.get("keys_removed") or [])
-        table.add_row(
-            "keys added",
-            "",
-            str(len(added)),
-            Text(f"+{len(added)}", "green" if added else ""),
-            "",
-            "",
-        )
-        table.add_row(
-            "keys removed",
-            "",
-            str(len(removed)),
-            Text(f"-{len(removed)}" if removed else "0", "red" if removed else ""),
-            "",
-            "",
-        )
+        added_change = Text(f"+{len(added)}", "green" if added else "")
+        removed_change = Text(f"-{len(removed)}" if removed else "0", "red" if removed else "")
+        rows.append(["keys added", "", str(len(added)), added_change, "", ""])
+        rows.append(["keys removed", "", str(len(removed)), removed_change, "", ""])
+        headers = ["Path", "Before", "After", "Change", "Before bar", "After bar"]
+        columns = len(headers) if bars else 4
+        room = self.app.size.width - 2  # #delta-body's padding
+        fill_fitted(table, headers[:columns], [r[:columns] for r in rows], room, wrap=(0,))
 
     def _keys_text(self) -> Text:
         data = self.evidence.data or {}
@@ -262,7 +263,8 @@ class DeltaScreen(Screen[None]):
             ("samples", "samples"),
         ):
             b, a = _number(before.get(key)), _number(after.get(key))
-            change = fmt_number(None if a is None or b is None else a - b, signed=True)
+            number = _ms if key.endswith("_ms") else fmt_number
+            change = number(None if a is None or b is None else a - b, signed=True)
             bars: tuple[Text | str, Text | str] = ("", "")
             if key.endswith("_ms") and scale:
                 bars = (
@@ -271,7 +273,7 @@ class DeltaScreen(Screen[None]):
                 )
             worse = key != "samples" and change.startswith("+")
             table.add_row(
-                label, fmt_number(b), fmt_number(a), Text(change, "yellow" if worse else ""), *bars
+                label, number(b), number(a), Text(change, "yellow" if worse else ""), *bars
             )
 
     def _perf_text(self) -> Text:
@@ -288,13 +290,7 @@ class DeltaScreen(Screen[None]):
             verdict, ("?", "dim")
         )
         text = Text.assemble(
-            ("p95 regression ", "bold"),
-            f"{fmt_number(_number(perf.get('p95_regression_pct')), signed=True)} %",
-            f" vs threshold ≤ {fmt_number(_number(perf.get('threshold_pct')))} %",
-            (
-                f" (changes under {fmt_number(_number(perf.get('noise_floor_ms')))} ms are jitter)",
-                "dim",
-            ),
+            *_p95_line(perf),
             "  ",
             (f"{mark[0]} {verdict}", mark[1]),
             "\n",
@@ -323,6 +319,49 @@ class DeltaScreen(Screen[None]):
     def action_close(self) -> None:
         """Back to where the operator was."""
         self.dismiss(None)
+
+
+def _ms(value: float | None, *, signed: bool = False) -> str:
+    """Milliseconds with two decimals always (`6.70` next to `11.00`, not `11`)."""
+    if value is None:
+        return "-"
+    return f"{value:+.2f}" if signed else f"{value:.2f}"
+
+
+def _pct(value: float | None) -> str:
+    """A signed percentage with at most one decimal (`+64.2 %`, `+0 %`)."""
+    if value is None:
+        return "? %"
+    return f"{round(value, 1):+g} %"
+
+
+def _p95_line(perf: Mapping[str, Any]) -> list[tuple[str, str] | str]:
+    """The p95 change as measured, in % and ms, then what was judged from it: a change under
+    the noise floor counts as none (`p95 +64.2 % (+4.30 ms, under the 10 ms noise floor:
+    judged +0 %)`), so the line never shows +0 % as if it had been measured."""
+    before = perf.get("before") if isinstance(perf.get("before"), Mapping) else {}
+    after = perf.get("after") if isinstance(perf.get("after"), Mapping) else {}
+    assert isinstance(before, Mapping) and isinstance(after, Mapping)
+    b, a = _number(before.get("p95_ms")), _number(after.get("p95_ms"))
+    raw = _number(perf.get("raw_regression_pct", perf.get("p95_raw_regression_pct")))
+    judged = _number(perf.get("p95_regression_pct"))
+    floor = _number(perf.get("noise_floor_ms"))
+    threshold = f" · threshold ≤ {fmt_number(_number(perf.get('threshold_pct')))} %"
+    if raw is None or a is None or b is None:
+        return [("p95 change ", "bold"), f"judged {_pct(judged)}", threshold]
+    parts: list[tuple[str, str] | str] = [("p95 ", "bold"), (_pct(raw), "bold")]
+    if floor is not None and raw != 0 and abs(a - b) < floor:
+        parts.append(
+            (
+                f" ({_ms(a - b, signed=True)} ms, under the {fmt_number(floor)} ms noise floor: "
+                f"judged {_pct(judged)})",
+                "dim",
+            )
+        )
+    else:
+        parts.append(f" ({_ms(a - b, signed=True)} ms)")
+    parts.append(threshold)
+    return parts
 
 
 def _number(value: Any) -> float | None:

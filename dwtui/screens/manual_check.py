@@ -47,13 +47,8 @@ class ManualCheckScreen(ModalScreen[bool]):
                 *((item, i, i in self.ticked) for i, item in enumerate(self.items)),
                 id="manual-items",
             )
-            yield Static(
-                Text(
-                    "space ticks an item (recorded at once, with your name) · "
-                    "ctrl+s done · Escape later",
-                    "dim",
-                )
-            )
+            yield Static(self._full_item(0), id="manual-current")
+            yield Static(Text("space ticks an item (recorded at once, with your name)", "dim"))
             with Horizontal(classes="buttons"):
                 yield Button("Done (ctrl+s)", variant="success", id="done")
                 yield Button("Later (esc)", variant="primary", id="close")
@@ -61,6 +56,18 @@ class ManualCheckScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         """Focus the list."""
         self.query_one(SelectionList).focus()
+
+    def _full_item(self, index: int | None) -> Text:
+        """The highlighted item in full, wrapped: the list cuts long items with `…`."""
+        if index is None or not 0 <= index < len(self.items):
+            return Text("")
+        return Text.assemble((f"{index + 1}/{len(self.items)} ", "bold"), self.items[index])
+
+    def on_selection_list_selection_highlighted(
+        self, event: SelectionList.SelectionHighlighted[int]
+    ) -> None:
+        """Show the highlighted item's whole sentence under the list."""
+        self.query_one("#manual-current", Static).update(self._full_item(event.selection.value))
 
     def on_selection_list_selection_toggled(
         self, event: SelectionList.SelectionToggled[int]

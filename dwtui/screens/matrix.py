@@ -7,6 +7,8 @@ screen to the emergency scenario's first command. Typing filters the rows.
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,12 +23,24 @@ from dwtui.desk.controller import SessionController
 from dwtui.screens.rollback_confirm import ScenarioChoice, ScenarioRunScreen
 from dwtui.widgets.key_bar import KeyBar
 
+#: `Scenario 1: Disable dual-write` -> the id and the rest, to shorten a cut cell.
+NUMBERED = re.compile(r"^\s*scenario\s+(\S+?)\s*[:.\-\u2013]\s*(.+)$", re.IGNORECASE)
+
 URGENCY_STYLES = {
     "immediate": "bold white on red",
     "high": "bold red",
     "medium": "yellow",
     "low": "dim",
 }
+
+
+def short_title(title: str, width: int) -> str:
+    """The title, or when it does not fit, `1: Disable dual-w…` for `Scenario 1: Disable
+    dual-write`: cut titles that all began `Scenario N: Disable…` looked alike."""
+    numbered = NUMBERED.match(title)
+    if len(title) <= width or numbered is None:
+        return title
+    return f"{numbered.group(1)}: {numbered.group(2)}"
 
 
 class RollbackMatrixScreen(Screen[str | None]):
@@ -108,7 +122,11 @@ class RollbackMatrixScreen(Screen[str | None]):
             table.add_row(
                 Text(f" {row.urgency.upper()} ", URGENCY_STYLES.get(row.urgency, "")),
                 Text(row.symptom, overflow="ellipsis", no_wrap=True),
-                Text(self._scenario_title(row.scenario), overflow="ellipsis", no_wrap=True),
+                Text(
+                    short_title(self._scenario_title(row.scenario), scenario),
+                    overflow="ellipsis",
+                    no_wrap=True,
+                ),
             )
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1) if keep_cursor else 0)

@@ -48,7 +48,7 @@ class ConfirmScreen(YesNoScreen):
         """Question, preview, buttons."""
         with Vertical(classes="dialog", id="confirm-dialog"):
             yield Label(Text(self.question, style="bold"), classes="dialog-title")
-            yield Label(self.title_text)
+            yield Static(Text(self.title_text), classes="dialog-step")
             yield Static(Text(self.preview), classes="preview")
             with Horizontal(classes="buttons"):
                 yield Button("Yes (y)", variant="error", id="yes")
@@ -70,7 +70,7 @@ class TypedConfirmScreen(ModalScreen[bool]):
         """Warning, preview, the word to type."""
         with Vertical(classes="dialog danger", id="typed-dialog"):
             yield Label(Text("DANGEROUS STEP", style="bold red"), classes="dialog-title")
-            yield Label(self.title_text)
+            yield Static(Text(self.title_text), classes="dialog-step")
             yield Static(Text(self.preview), classes="preview")
             yield Label(Text.assemble("Type ", (self.word, "bold reverse"), " and Enter to run:"))
             yield Input(placeholder=self.word, id="typed-word")
@@ -107,7 +107,7 @@ class NoteScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         """Prompt and input."""
         with Vertical(classes="dialog", id="note-dialog"):
-            yield Label(Text.assemble(("Note on ", "bold"), (self.step_title, "bold")))
+            yield Static(Text.assemble(("Note on ", "bold"), (self.step_title, "bold")))
             yield Input(placeholder="what happened, what you saw (Enter saves)", id="note-text")
 
     def on_mount(self) -> None:
@@ -168,7 +168,7 @@ class InterruptedScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         """What happened and the three choices."""
         with Vertical(classes="dialog", id="interrupted-dialog"):
-            yield Label(Text.assemble(("⚠ Interrupted: ", "bold magenta"), self.step_title))
+            yield Static(Text.assemble(("⚠ Interrupted: ", "bold magenta"), self.step_title))
             yield Static(self.detail)
             with Horizontal(classes="buttons"):
                 yield Button("Re-run (r)", id="rerun")

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from dwtui.desk.controller import SessionController
+from dwtui.widgets.table_fit import fill_fitted
 
 VERDICT_MARKS = {
     "passed": ("✓", "bold green"),
@@ -39,6 +40,10 @@ class _Panel(ModalScreen[None]):
         """Back to where the operator was."""
         self.dismiss(None)
 
+    def table_room(self) -> int:
+        """Cells a panel's table has: `.panel` is 90 % wide, with a border and padding."""
+        return int(self.app.size.width * 0.9) - 4
+
 
 class FlagsScreen(_Panel):
     """The five key environment variables: expected vs last known actual."""
@@ -63,7 +68,7 @@ class FlagsScreen(_Panel):
     def on_mount(self) -> None:
         """Fill the table."""
         table = self.query_one(DataTable)
-        table.add_columns("", "Flag", "Expected", "Last verified", "From")
+        rows: list[tuple[Text | str, ...]] = []
         for row in self.controller.flag_rows():
             if row.actual == "?":
                 mark = Text("?", "dim")
@@ -74,7 +79,9 @@ class FlagsScreen(_Panel):
             source = row.source or "never verified"
             if row.source and row.at is not None:
                 source = f"{row.source} at {row.at:%H:%M:%S}"
-            table.add_row(mark, row.name, row.expected, row.actual, source)
+            rows.append((mark, row.name, row.expected, row.actual, source))
+        headers = ("", "Flag", "Expected", "Last verified", "From")
+        fill_fitted(table, headers, rows, self.table_room(), wrap=(1, 4))
         table.focus()
 
 
@@ -94,11 +101,12 @@ class CriteriaScreen(_Panel):
     def on_mount(self) -> None:
         """Fill the table."""
         table = self.query_one(DataTable)
-        table.add_columns("", "Criterion", "Evidence")
         rows = self.controller.criteria_rows()
-        for verdict, text, reason in rows:
-            mark, style = VERDICT_MARKS.get(verdict, ("?", "dim"))
-            table.add_row(Text(mark, style), text, reason)
+        marks = [VERDICT_MARKS.get(verdict, ("?", "dim")) for verdict, _, _ in rows]
+        cells = [
+            (Text(*mark), text, reason) for mark, (_, text, reason) in zip(marks, rows, strict=True)
+        ]
+        fill_fitted(table, ("", "Criterion", "Evidence"), cells, self.table_room(), wrap=(1, 2))
         passed = sum(1 for v, _, _ in rows if v == "passed")
         self.query_one(Label).update(
             Text.assemble(("Success criteria", "bold"), (f"  {passed}/{len(rows)} met", "dim"))
@@ -129,7 +137,7 @@ class HelpScreen(_Panel):
     def on_mount(self) -> None:
         """Fill the table from the live binding lists (so remapped keys show as remapped)."""
         table = self.query_one(DataTable)
-        table.add_columns("Where", "Key", "Does", "Id")
+        rows: list[tuple[str, str, str, str]] = []
         seen: set[tuple[str, str]] = set()
         for where, bindings in self.sources:
             for item in bindings:
@@ -139,5 +147,7 @@ class HelpScreen(_Panel):
                 if key in seen or not item.description:
                     continue
                 seen.add(key)
-                table.add_row(where, _key_text(item), item.description, item.id or "")
+                rows.append((where, _key_text(item), item.description, item.id or ""))
+        headers = ("Where", "Key", "Does", "Id")
+        fill_fitted(table, headers, rows, self.table_room(), wrap=(1, 2, 3))
         table.focus()

@@ -27,13 +27,16 @@ STATE_STYLES = {
 
 
 def guard_label(guard: WatchGuard, record: Mapping[str, Any]) -> Text:
-    """`5xx rate  watching 0.004` (the last value, or `?` when the last sample failed)."""
+    """Two lines: the title (cut with `…` by the CSS), then `watching 0.004` (the last value,
+    or `?` when the last sample failed), or `waiting for first sample` before any."""
     state = str(record.get("state", "waiting"))
     last = record.get("last") or {}
-    value = f"{last['value']:g}" if "value" in last else ("?" if last else "-")
-    return Text.assemble(
-        (visible(guard.title)[:24], "bold"), " ", (state, STATE_STYLES.get(state, "")), f" {value}"
-    )
+    title = (visible(guard.title), "bold")
+    if not last:
+        waiting = "waiting for first sample" if state == "waiting" else f"{state}, no sample yet"
+        return Text.assemble(title, "\n", (waiting, "dim"))
+    value = f"{last['value']:g}" if "value" in last else "?"
+    return Text.assemble(title, "\n", (state, STATE_STYLES.get(state, "")), f" {value}")
 
 
 class GuardCell(Vertical):

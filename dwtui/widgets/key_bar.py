@@ -18,6 +18,9 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widget import Widget
 
+#: The id Textual gives every screen's toast rack.
+TOAST_RACK_ID = "textual-toastrack"
+
 #: Between two keys on a line; the narrow gap when the wide one would need another line.
 GAPS = ("  ", " ")
 
@@ -113,6 +116,12 @@ class KeyBar(Widget):
         if entries != self.entries:
             self.entries = entries
             self.refresh(layout=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep the screen's toasts just above the bar, whatever its height (they covered
+        its right half at 80 columns)."""
+        for rack in self.screen.query(f"#{TOAST_RACK_ID}"):
+            rack.styles.margin = (0, 0, event.size.height, 0)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """As many lines as the keys need at this width."""

@@ -44,10 +44,11 @@ class LogView(ScrollView, can_focus=True):
 
     BINDINGS = [
         Binding("slash", "search", "Search log", id="log.search"),
-        Binding("n", "search_next", "Next match", id="log.next", show=False),
-        Binding("N", "search_previous", "Previous match", id="log.previous", show=False),
-        Binding("end,G", "follow", "Follow (bottom)", id="log.follow", show=False),
-        Binding("home,g", "top", "Top of log", id="log.top", show=False),
+        # Shown in the key bar while the log has focus (`l`), so `l` visibly changes something.
+        Binding("n", "search_next", "Next match", id="log.next"),
+        Binding("N", "search_previous", "Prev match", id="log.previous"),
+        Binding("end,G", "follow", "Bottom (G)", id="log.follow"),
+        Binding("home,g", "top", "Top (g)", id="log.top"),
     ]
 
     # The vertical scrollbar is always there: one appearing when a step's output first
@@ -421,12 +422,23 @@ class LogPane(Vertical):
     def compose(self) -> ComposeResult:
         """The view and a hidden search box."""
         yield LogView(id="log-view")
-        yield Input(placeholder="search the log (Enter: find, n/N: next/previous)", id="log-search")
+        yield Input(placeholder="search the log; Enter finds, n/N", id="log-search")
 
     @property
     def view(self) -> LogView:
         """The log view."""
         return self.query_one(LogView)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Say on the pane's top edge that the keys now go to the log."""
+        self.add_class("-focused")
+        self.border_title = "▶ log (tab: back to the steps)"
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        """Back to a plain edge when focus leaves the log and its search box."""
+        if self.screen.focused is None or self not in self.screen.focused.ancestors:
+            self.remove_class("-focused")
+            self.border_title = None
 
     @on(LogView.SearchRequested)
     def _open_search(self) -> None:

@@ -254,7 +254,8 @@ class StepList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         """One row: its label, cropped to the width; the cursor row highlighted."""
         index = self.scroll_offset.y + y
-        width = self.size.width
+        # Not `size.width`: a long list's scrollbar would hide the `…` of a cut title.
+        width = self.scrollable_content_region.width
         style = self.rich_style
         if index >= len(self._rows):
             return Strip.blank(width, style)

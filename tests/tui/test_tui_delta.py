@@ -16,12 +16,14 @@ from textual.widgets import DataTable, Static
 from dwtui.checklist.loader import load_checklist
 from dwtui.desk.workspace import Workspace
 from dwtui.engine import Engine
-from dwtui.screens.delta import DeltaScreen, joint_sparklines
+from dwtui.report.perf import LatencyStats, compare_perf
+from dwtui.screens.delta import WIDE_BAR, DeltaScreen, joint_sparklines
 from dwtui.screens.main import MainScreen
 from dwtui.screens.matrix import RollbackMatrixScreen
 from tests.helpers.delta_support import STEPS, delta_workspace, fixed_delta_session
 from tests.helpers.http_fixtures import RecordingServer
 from tests.helpers.report_data import AFTER, BEFORE
+from tests.helpers.screen_text import words_in_rows
 from tests.helpers.tui_support import (
     new_session,
     open_app,
@@ -83,13 +85,13 @@ async def test_delta_view_after_a_real_compare_run(tmp_path: Path) -> None:
         assert rows["keys added"][2] == "5"
         # The after bar of mapped_teams is full (41 is the larger value), the before one not.
         bars = rows["totals.vnext_teams"]
-        assert bars[5].strip() == "█" * 20
+        assert bars[5].strip() == "█" * WIDE_BAR
         assert bars[4].rstrip() != bars[5].rstrip()
         perf = {row[0]: row for row in _rows(screen, "#perf-table")}
         assert perf["queries/request"][1:4] == ["3", "3", "+0"]
         assert perf["samples"][1:3] == ["6", "6"]
         summary = str(screen.query_one("#perf-summary", Static).render())
-        assert "p95 regression" in summary and "20000" in summary and "passed" in summary
+        assert "p95 " in summary and "20000" in summary and "passed" in summary
         assert "baseline" in summary and "after" in summary
         title = str(screen.query_one("#delta-title").render())
         assert "compare-reports" in title and "passed" in title
@@ -144,3 +146,42 @@ async def test_delta_view_from_the_command_palette_and_bang_opens_the_matrix(
         assert isinstance(app.screen, RollbackMatrixScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, DeltaScreen)
+
+
+async def test_p95_line_shows_the_measured_change_and_what_was_judged_at_80x24(
+    tmp_path: Path,
+) -> None:
+    """6.7 -> 11 ms is +64 % measured; under the 10 ms noise floor it is judged +0 %. The
+    line must say both, not "+0 %" as if measured, and the ms figures share their decimals."""
+    ws = delta_workspace(tmp_path)
+    sid = fixed_delta_session(ws)
+    delta_json = ws.store.dir_of(sid) / "artifacts" / "delta.json"
+    data = json.loads(delta_json.read_text())
+    data["performance"] = compare_perf(
+        LatencyStats.from_samples([6.7] * 8, 3), LatencyStats.from_samples([11.0] * 8, 3)
+    ).as_dict()
+    delta_json.write_text(json.dumps(data))
+    app = open_app(ws, sid)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeltaScreen))
+        await pilot.press("end")
+        await pilot.pause()
+        shown = " ".join(words_in_rows(app))
+        assert "p95 +64.2 % (+4.30 ms, under the 10 ms noise floor: judged +0 %)" in shown, shown
+        assert "6.70 11.00 +4.30" in shown, shown
+
+
+async def test_no_column_of_the_figures_is_cut_at_80x24(tmp_path: Path) -> None:
+    """At 80 columns the bars went off screen, their header cut to `B`: they are left out."""
+    ws = delta_workspace(tmp_path)
+    app = open_app(ws, fixed_delta_session(ws))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeltaScreen))
+        await pilot.pause()
+        table = app.screen.query_one("#delta-table", DataTable)
+        header = words_in_rows(app, table.region.y, table.region.y + 1)
+        assert header == ["Path", "Before", "After", "Change"], header

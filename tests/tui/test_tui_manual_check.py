@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.widgets import SelectionList
 
 from dwtui.screens.manual_check import ManualCheckScreen
+from tests.helpers.screen_text import screen_lines, words_in_rows
 from tests.helpers.tui_support import (
     OPERATOR,
     main_screen,
@@ -113,3 +114,31 @@ async def test_escape_keeps_the_ticks_and_the_step_pending(tmp_path: Path) -> No
         await wait_for(pilot, lambda: isinstance(app.screen, ManualCheckScreen))
         assert app.screen.query_one(SelectionList).selected == [0]
     assert [t["index"] for t in step_on_disk(ws, sid, "preflight")["ticks"]] == [0]
+
+
+LONG_ITEM = (
+    "Confirm this is STAGING (kubectl context 'staging-k8s', namespace 'team-api') "
+    "and that nobody else is changing it right now: ask in #ops-staging first"
+)
+
+
+async def test_a_long_item_can_be_read_in_full_at_80x24(tmp_path: Path) -> None:
+    """The list cuts a long item with `…`; the highlighted item is shown whole under it, and
+    the buttons stay on screen."""
+    ws = make_workspace(tmp_path)
+    checklist = CHECKLIST.replace('"Dashboard open"', f'"Dashboard open", "{LONG_ITEM}"')
+    (ws.checklists_dir / "ticks.toml").write_text(checklist, encoding="utf-8")
+    sid = new_session(ws, "ticks.toml")
+    app = open_app(ws, sid)
+    async with app.run_test(size=(80, 24)) as pilot:
+        main_screen(app).select_step("preflight")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManualCheckScreen))
+        await pilot.press("down", "down", "down")
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        words = [w for w in (w.strip("▊▎▌▐█┃│") for w in words_in_rows(app)) if w]
+        sentence = LONG_ITEM.split()
+        starts = [i for i, word in enumerate(words) if word == sentence[0]]
+        assert any(words[i : i + len(sentence)] == sentence for i in starts), shown
+        assert "Done (ctrl+s)" in shown and "Later (esc)" in shown, shown
