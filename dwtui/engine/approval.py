@@ -1,10 +1,10 @@
 """A follower's approval of a step awaiting sign-off: the checks, then one journal line.
 
 Used by `dwtui approve` and the watcher's key in the TUI. Refusals are one line
-(`ApprovalRefused`): the approver drives now or asked for it, is not among the step's approvers, the step
-is not awaiting sign-off (the driver has not asked to start it, or it runs), or it has all
-its approvals. The driver's gate (`dwtui.engine.signoff`) checks the approvals again when it
-folds them in: a line written to the journal by hand is no approval.
+(`ApprovalRefused`): the approver drives now or asked for it, is not among the step's
+approvers, the step is not awaiting sign-off (the driver has not asked to start it, or it
+runs), or it has all its approvals. The driver's gate (`dwtui.engine.signoff`) checks the
+approvals again when it folds them in: a line written to the journal by hand is no approval.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@
 begins. The first time it opens the request (`signoff.awaited`, saved at once so followers
 see it) and refuses with `SignoffRequired`; a driver who took the wheel while another
 person's request was open takes the request over the same way (a new `signoff.awaited` in
-their name: from then on the earlier driver may approve it); once enough approvals were folded in from the
-journal it records `signoff.used` (driver and approvers, with times) and lets the attempt
-start. `wait_for_approval` is the headless runner's wait for the approvals.
+their name: from then on the earlier driver may approve it); once enough approvals were
+folded in from the journal it records `signoff.used` (driver and approvers, with times)
+and lets the attempt start. `wait_for_approval` is the headless runner's wait for the approvals.
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ An approval counts only for the attempt asked for by the open `signoff.awaited`:
 `signoff.used` closes it, a re-run asks (and needs approving) again. The request belongs to
 whoever asked last: after a handoff the new driver's `signoff.awaited` takes it over (the
 approvals given so far stay). An approval never counts for the person who drives the attempt,
-nor when it was given by the person whose request was open at the time (their own request). Events are compared by
-their position in the history, never by clock, so hosts with skewed clocks agree.
+nor when it was given by the person whose request was open at the time (their own request).
+Events are compared by their position in the history, never by clock, so hosts with skewed
+clocks agree.
 Nothing here knows the checklist: the engine passes the step's count and approvers.
 """
 
