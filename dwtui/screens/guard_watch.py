@@ -20,6 +20,9 @@ from dwtui.desk.controller import SessionController
 if TYPE_CHECKING:  # the guards' machinery loads with the first guard, not at start-up
     from dwtui.watch_guards.runner import Breach, GuardRunner, SampleTaken
 
+#: The actions `guard_key_state` decides on.
+GUARD_ACTIONS = frozenset({"guards", "unfreeze"})
+
 #: A closing screen waits this long for a guard's sample in flight (the threads are daemons).
 CLOSE_WAIT = 1.0
 
@@ -44,14 +47,28 @@ class GuardWatch(Screen[None]):
     """Guards for a screen that has a `controller` and may show a `#guards` row."""
 
     BINDINGS = [
-        Binding("g", "guards", "Guards", id="main.guards", show=False),
-        Binding("U", "unfreeze", "Unfreeze", id="main.unfreeze", show=False),
+        Binding("g", "guards", "Guards", id="main.guards"),
+        Binding("U", "unfreeze", "Unfreeze", id="main.unfreeze"),
+        # Tried when the ones above are left out (`guard_key_state` False): say why.
+        Binding("g", "guards_unavailable", show=False),
+        Binding("U", "unfreeze_unavailable", show=False),
     ]
 
     controller: SessionController
     guard_runner: GuardRunner | None = None
     #: Breaches (guard id, time) already announced; None until the first repaint.
     _breaches_seen: set[tuple[str, str]] | None = None
+    #: The run was frozen at the last repaint (`U` is offered then).
+    _frozen_seen: bool = False
+
+    def guard_key_state(self, action: str) -> bool | None:
+        """For `check_action`: `g` on a checklist with guards; `U` while the run is frozen
+        (greyed for a follower: the driver decides); else left out of the key bar."""
+        if action == "guards":
+            return bool(self.controller.checklist.guards)
+        if not self._frozen_seen:
+            return False
+        return None if self.controller.read_only else True
 
     def start_guards(self) -> None:
         """Start the session's guards when this screen drives it."""
@@ -111,6 +128,9 @@ class GuardWatch(Screen[None]):
             frozen = c.engine.freeze.reason
         else:  # a follower: what the driver's session file says
             frozen = frozen_reason(c.session.events)
+        if bool(frozen) != self._frozen_seen:
+            self._frozen_seen = bool(frozen)
+            self.refresh_bindings()
         for row in self.query(GuardsRow):
             row.show(c.session.guards, frozen=frozen)
         self._announce_breaches()
@@ -144,6 +164,14 @@ class GuardWatch(Screen[None]):
             self.notify("This checklist has no [[guards]].")
             return
         self.app.push_screen(GuardsScreen(self.controller))
+
+    def action_guards_unavailable(self) -> None:
+        """`g` left out of the key bar: says there are no guards."""
+        self.action_guards()
+
+    def action_unfreeze_unavailable(self) -> None:
+        """`U` left out of the key bar (or greyed): says why it cannot unfreeze."""
+        self.action_unfreeze()
 
     def action_unfreeze(self) -> None:
         """After a breach: let forward steps start again, with the reason it is safe."""

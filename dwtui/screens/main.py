@@ -20,8 +20,9 @@ from textual.widgets import ProgressBar
 
 from dwtui.desk.controller import SessionController
 from dwtui.messages import ReleaseWheel, ScreenReady, TakeWheel
-from dwtui.screens.guard_watch import GuardWatch
+from dwtui.screens.guard_watch import GUARD_ACTIONS, GuardWatch
 from dwtui.screens.keys import key_of
+from dwtui.screens.signoff_watch import SignoffWatch
 from dwtui.screens.step_runs import StepRunsScreen
 from dwtui.session.model import DONE_STATUSES
 from dwtui.text_safety import visible
@@ -53,7 +54,7 @@ def _delta_command() -> type[Provider]:
     return DeltaCommand
 
 
-class MainScreen(GuardWatch, StepRunsScreen):
+class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
     """Phases and steps on the left; detail and log on the right."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -90,7 +91,6 @@ class MainScreen(GuardWatch, StepRunsScreen):
         # One of the two at a time (`check_action`): the driver hands off, a follower takes.
         Binding("H", "release", "Hand off", id="main.handoff"),
         Binding("t", "take_wheel", "Take wheel", id="main.take"),
-        Binding("A", "approve", "Approve (sign-off)", id="main.approve", show=False),
     ]
 
     #: Actions a follower cannot use (shown disabled in the footer).
@@ -191,6 +191,7 @@ class MainScreen(GuardWatch, StepRunsScreen):
             self.start_guards()
             self.refresh_guards()
             self.show_recorded_breach()
+        self.refresh_signoff()
         self._initial_selection()  # children (the step list) are mounted already
         self._mounted()
 
@@ -285,6 +286,7 @@ class MainScreen(GuardWatch, StepRunsScreen):
         self._refresh_progress()
         self._refresh_header()
         self.refresh_guards()
+        self.refresh_signoff()
         selected = self.selected
         if selected is not None and (step_id is None or step_id == selected):
             self._show(selected)
@@ -366,8 +368,14 @@ class MainScreen(GuardWatch, StepRunsScreen):
     # -- guards ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Followers see run keys disabled (None = shown greyed in the footer)."""
+        """Followers see run keys disabled (None = shown greyed in the footer); keys that
+        do not apply here are left out (False): `A` with nothing to approve, the guards'
+        keys on a checklist without guards."""
         read_only = self.controller.read_only
+        if action == "approve":
+            return self.approve_key_shown()
+        if action in GUARD_ACTIONS:
+            return self.guard_key_state(action)
         if action == "release":
             return not read_only
         if action == "take_wheel":
@@ -447,22 +455,10 @@ class MainScreen(GuardWatch, StepRunsScreen):
         """A follower takes the wheel once the driver released it."""
         self.post_message(TakeWheel())
 
-    def action_approve(self) -> None:
-        """A watcher signs the selected step off (`dwtui.screens.signoff`)."""
-        from dwtui.screens.signoff import approve_selected
-
-        if not self.controller.seat.allows("approve"):
-            self.notify(
-                "You drive this session: a sign-off must come from someone else "
-                "(dwtui watch, then A).",
-                severity="warning",
-            )
-            return
-        approve_selected(self, self.controller, self.selected)
-
     def role_changed(self) -> None:
         """Repaint after a handoff (footer keys enable/disable); guards follow the role."""
         self.refresh_bindings()
+        self.refresh_signoff()
         if self.scope is None:
             self.guards_follow_role()
         self._refresh_header()

@@ -145,6 +145,17 @@ def _take_over(asked: Event | None, event: Event) -> Event:
     return asked
 
 
+def open_requests(events: Iterable[Event]) -> dict[str, str]:
+    """Every step whose sign-off request is open, and who asked last (one pass)."""
+    asked: dict[str, Event] = {}
+    for event in events:
+        if event.kind == AWAITED:
+            asked[event.step] = _take_over(asked.get(event.step), event)
+        elif event.kind == USED:
+            asked.pop(event.step, None)
+    return {step: event.operator for step, event in asked.items()}
+
+
 def _approval(event: Event, asked_by: str) -> Approval:
     if event.kind == REHEARSED:
         return Approval(AUTO_TICKED, event.at, event.detail, rehearsal=True, asked_by=asked_by)

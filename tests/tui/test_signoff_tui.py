@@ -142,3 +142,44 @@ async def test_the_driver_is_told_why_a_step_waits_and_when_it_was_approved(tmp_
             await wait_for(pilot, lambda: screen.controller.status("drop") == "passed")
     finally:
         driver_ws.release(sid)
+
+
+def _keys(app: DwtuiApp) -> set[str]:
+    from dwtui.widgets.key_bar import KeyBar
+
+    return {e.description for e in main_screen(app).query_one(KeyBar).entries}
+
+
+async def test_a_follower_is_told_of_a_request_and_sees_a_in_the_key_bar(tmp_path: Path) -> None:
+    driver_ws, follower_ws, sid = _workspaces(tmp_path)
+    driver = driver_ws.open(sid)
+    opened = follower_ws.open(sid)
+    app = DwtuiApp(follower_ws, opened=opened)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            main_screen(app)
+            await pilot.pause()
+            assert "Approve (sign-off)" not in _keys(app)  # nothing awaits sign-off yet
+            with pytest.raises(SignoffRequired):
+                driver.controller.engine.run_step("drop")  # the driver asks
+            told = "ana@box asks for sign-off on Drop the old column — A to approve"
+            await wait_for(pilot, lambda: told in _messages(app))
+            await wait_for(pilot, lambda: "Approve (sign-off)" in _keys(app))
+    finally:
+        driver_ws.release(sid)
+
+
+async def test_the_driver_is_not_offered_a(tmp_path: Path) -> None:
+    driver_ws, _, sid = _workspaces(tmp_path)
+    opened = driver_ws.open(sid)
+    with pytest.raises(SignoffRequired):
+        opened.controller.engine.run_step("drop")
+    app = DwtuiApp(driver_ws, opened=opened)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            main_screen(app)
+            await pilot.pause()
+            assert "Approve (sign-off)" not in _keys(app)
+            assert not any("asks for sign-off" in m for m in _messages(app))
+    finally:
+        driver_ws.release(sid)

@@ -1,0 +1,89 @@
+"""The main screen's part in two-person sign-off: the `A` key and telling followers.
+
+`SignoffWatch` is mixed into `MainScreen`. `A` is in the key bar while some step awaits
+sign-off and this seat may approve (a follower); pressed when it is not, a hidden binding of
+the same key says why instead of doing nothing. A follower is told once of each request (a
+new one, or one the new driver took over after a handoff) they may approve.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.screen import Screen
+
+from dwtui.desk.controller import SessionController
+from dwtui.screens.keys import key_of
+from dwtui.session.signoff import open_requests, same_person
+from dwtui.text_safety import visible
+
+
+class SignoffWatch(Screen[None]):
+    """Sign-off for a screen that has a `controller` and a selected step."""
+
+    BINDINGS = [
+        Binding("A", "approve", "Approve (sign-off)", id="main.approve"),
+        # Tried when the one above is hidden (`check_action` False): says why, no dialog.
+        Binding("A", "approve_unavailable", show=False),
+    ]
+
+    controller: SessionController
+    #: Open requests (step id -> who asked last) at the last repaint; None before the first.
+    _requests_seen: dict[str, str] | None = None
+
+    @property
+    def selected(self) -> str | None:
+        """The step being shown (the screen's)."""
+        raise NotImplementedError
+
+    def approve_key_shown(self) -> bool:
+        """`A` is offered: a step awaits sign-off and this seat may approve."""
+        return bool(self._requests_seen) and self.controller.seat.allows("approve")
+
+    def refresh_signoff(self) -> None:
+        """After the session changed: show or hide `A`, and tell a follower of new requests."""
+        c = self.controller
+        requests = open_requests(c.session.events)
+        seen, self._requests_seen = self._requests_seen, requests
+        if bool(seen) != bool(requests):
+            self.refresh_bindings()
+        if not c.seat.allows("approve"):
+            return
+        for step_id, asker in requests.items():
+            if (seen or {}).get(step_id) != asker:
+                self._tell_request(step_id, asker)
+
+    def _tell_request(self, step_id: str, asker: str) -> None:
+        from dwtui.engine.signoff import requirement_of
+
+        c = self.controller
+        step = c.step(step_id)
+        req = requirement_of(c.checklist, step)
+        if same_person(asker, c.operator) or req is None or not req.allows(c.operator):
+            return
+        key = key_of(self, "main.approve") or "A"
+        self.notify(
+            visible(f"{asker} asks for sign-off on {step.title} — {key} to approve"),
+            title="Sign-off",
+            severity="warning",
+            timeout=15,
+        )
+
+    def action_approve(self) -> None:
+        """A watcher signs the selected step off (`dwtui.screens.signoff`)."""
+        from dwtui.screens.signoff import approve_selected
+
+        if not self.controller.seat.allows("approve"):
+            self.action_approve_unavailable()
+            return
+        approve_selected(self, self.controller, self.selected)
+
+    def action_approve_unavailable(self) -> None:
+        """`A` when there is nothing this seat may approve: say why."""
+        if not self.controller.seat.allows("approve"):
+            self.notify(
+                "You drive this session: a sign-off must come from someone else "
+                "(dwtui watch, then A).",
+                severity="warning",
+            )
+        else:
+            self.notify("No step awaits sign-off now.")
