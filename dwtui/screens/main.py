@@ -75,15 +75,15 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
             "attempt(-1)",
             "Earlier attempt",
             id="main.attempt_prev",
-            show=False,
         ),
         Binding(
             "right_square_bracket",
             "attempt(1)",
             "Later attempt",
             id="main.attempt_next",
-            show=False,
         ),
+        # Tried when the two above are left out (one attempt or none): say so.
+        Binding("left_square_bracket,right_square_bracket", "one_attempt", show=False),
         Binding("l", "focus_log", "Log", id="main.log"),
         Binding("f", "flags", "Flags", id="main.flags"),
         Binding("c", "criteria", "Criteria", id="main.criteria"),
@@ -133,6 +133,8 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
         self._watch_timer: Timer | None = None
         self._spinner: Timer | None = None
         self._listener: Callable[[str], None] | None = None
+        #: The step shown has more than one attempt (`[` `]` are offered then).
+        self._many_attempts = False
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -269,6 +271,10 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
         if self.scope is None:
             c.session.selected_step = step_id
         self.query_one(StepDetail).show(step_id, self._attempt)
+        many = len(c.state(step_id).attempts) > 1
+        if many != self._many_attempts:
+            self._many_attempts = many
+            self.refresh_bindings()
         attempt = c.attempt(step_id, self._attempt)
         self.log_view.open(c.log_path(attempt))
 
@@ -374,6 +380,8 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
         read_only = self.controller.read_only
         if action == "approve":
             return self.approve_key_shown()
+        if action == "attempt":
+            return self._many_attempts
         if action in GUARD_ACTIONS:
             return self.guard_key_state(action)
         if action == "release":
@@ -426,6 +434,12 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
         self._attempt = numbers[index]
         self._show(step_id)
         self.notify(f"Attempt {self._attempt} of {len(numbers)}", timeout=2)
+
+    def action_one_attempt(self) -> None:
+        """`[` `]` on a step with one attempt or none: nothing else to show."""
+        step_id = self.selected
+        count = len(self.controller.state(step_id).attempts) if step_id else 0
+        self.notify("No attempts yet." if not count else "This step has one attempt only.")
 
     def action_flags(self) -> None:
         """The key flags panel."""
