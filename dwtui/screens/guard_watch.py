@@ -20,9 +20,6 @@ from dwtui.desk.controller import SessionController
 if TYPE_CHECKING:  # the guards' machinery loads with the first guard, not at start-up
     from dwtui.watch_guards.runner import Breach, GuardRunner, SampleTaken
 
-#: The actions `guard_key_state` decides on.
-GUARD_ACTIONS = frozenset({"guards", "unfreeze"})
-
 #: A closing screen waits this long for a guard's sample in flight (the threads are daemons).
 CLOSE_WAIT = 1.0
 
@@ -49,9 +46,6 @@ class GuardWatch(Screen[None]):
     BINDINGS = [
         Binding("g", "guards", "Guards", id="main.guards"),
         Binding("U", "unfreeze", "Unfreeze", id="main.unfreeze"),
-        # Tried when the ones above are left out (`guard_key_state` False): say why.
-        Binding("g", "guards_unavailable", show=False),
-        Binding("U", "unfreeze_unavailable", show=False),
     ]
 
     controller: SessionController
@@ -61,14 +55,13 @@ class GuardWatch(Screen[None]):
     #: The run was frozen at the last repaint (`U` is offered then).
     _frozen_seen: bool = False
 
-    def guard_key_state(self, action: str) -> bool | None:
-        """For `check_action`: `g` on a checklist with guards; `U` while the run is frozen
-        (greyed for a follower: the driver decides); else left out of the key bar."""
-        if action == "guards":
-            return bool(self.controller.checklist.guards)
-        if not self._frozen_seen:
-            return False
-        return None if self.controller.read_only else True
+    def guard_keys_left_out(self) -> set[str]:
+        """Actions the key bar leaves out now: `g` without guards, `U` unless frozen."""
+        out = set() if self.controller.checklist.guards else {"guards"}
+        return out if self._frozen_seen else out | {"unfreeze"}
+
+    def offer_keys(self) -> None:
+        """For the screen: update the key bar after what it offers changed."""
 
     def start_guards(self) -> None:
         """Start the session's guards when this screen drives it."""
@@ -130,7 +123,7 @@ class GuardWatch(Screen[None]):
             frozen = frozen_reason(c.session.events)
         if bool(frozen) != self._frozen_seen:
             self._frozen_seen = bool(frozen)
-            self.refresh_bindings()
+            self.offer_keys()
         for row in self.query(GuardsRow):
             row.show(c.session.guards, frozen=frozen)
         self._announce_breaches()
@@ -164,14 +157,6 @@ class GuardWatch(Screen[None]):
             self.notify("This checklist has no [[guards]].")
             return
         self.app.push_screen(GuardsScreen(self.controller))
-
-    def action_guards_unavailable(self) -> None:
-        """`g` left out of the key bar: says there are no guards."""
-        self.action_guards()
-
-    def action_unfreeze_unavailable(self) -> None:
-        """`U` left out of the key bar (or greyed): says why it cannot unfreeze."""
-        self.action_unfreeze()
 
     def action_unfreeze(self) -> None:
         """After a breach: let forward steps start again, with the reason it is safe."""

@@ -20,7 +20,7 @@ from textual.widgets import ProgressBar
 
 from dwtui.desk.controller import SessionController
 from dwtui.messages import ReleaseWheel, ScreenReady, TakeWheel
-from dwtui.screens.guard_watch import GUARD_ACTIONS, GuardWatch
+from dwtui.screens.guard_watch import GuardWatch
 from dwtui.screens.keys import key_of
 from dwtui.screens.signoff_watch import SignoffWatch
 from dwtui.screens.step_runs import StepRunsScreen
@@ -82,8 +82,6 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
             "Later attempt",
             id="main.attempt_next",
         ),
-        # Tried when the two above are left out (one attempt or none): say so.
-        Binding("left_square_bracket,right_square_bracket", "one_attempt", show=False),
         Binding("l", "focus_log", "Log", id="main.log"),
         Binding("f", "flags", "Flags", id="main.flags"),
         Binding("c", "criteria", "Criteria", id="main.criteria"),
@@ -104,6 +102,7 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
             "mark_failed",
             "cancel_step",
             "release",
+            "unfreeze",
         }
     )
 
@@ -155,6 +154,17 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
                 yield LogPane(id="log")
         yield KeyBar()
 
+    def offer_keys(self) -> None:
+        """Leave out of the key bar the keys that do not apply now (they still answer):
+        `A` with nothing to approve, `[` `]` with one attempt, `g`/`U` (`GuardWatch`)."""
+        out = self.guard_keys_left_out()
+        if not self.approve_key_shown():
+            out.add("approve")
+        if not self._many_attempts:
+            out |= {"attempt(-1)", "attempt(1)"}
+        for bar in self.query(KeyBar):
+            bar.leave_out(out)
+
     def _key_for(self, binding_id: str) -> str | None:
         return key_of(self, binding_id)
 
@@ -194,6 +204,7 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
             self.refresh_guards()
             self.show_recorded_breach()
         self.refresh_signoff()
+        self.offer_keys()
         self._initial_selection()  # children (the step list) are mounted already
         self._mounted()
 
@@ -274,7 +285,7 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
         many = len(c.state(step_id).attempts) > 1
         if many != self._many_attempts:
             self._many_attempts = many
-            self.refresh_bindings()
+            self.offer_keys()
         attempt = c.attempt(step_id, self._attempt)
         self.log_view.open(c.log_path(attempt))
 
@@ -374,16 +385,8 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
     # -- guards ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Followers see run keys disabled (None = shown greyed in the footer); keys that
-        do not apply here are left out (False): `A` with nothing to approve, the guards'
-        keys on a checklist without guards."""
+        """Followers see run keys disabled (None = shown greyed in the footer)."""
         read_only = self.controller.read_only
-        if action == "approve":
-            return self.approve_key_shown()
-        if action == "attempt":
-            return self._many_attempts
-        if action in GUARD_ACTIONS:
-            return self.guard_key_state(action)
         if action == "release":
             return not read_only
         if action == "take_wheel":
@@ -435,12 +438,6 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
         self._show(step_id)
         self.notify(f"Attempt {self._attempt} of {len(numbers)}", timeout=2)
 
-    def action_one_attempt(self) -> None:
-        """`[` `]` on a step with one attempt or none: nothing else to show."""
-        step_id = self.selected
-        count = len(self.controller.state(step_id).attempts) if step_id else 0
-        self.notify("No attempts yet." if not count else "This step has one attempt only.")
-
     def action_flags(self) -> None:
         """The key flags panel."""
         from dwtui.screens.panels import FlagsScreen
@@ -473,6 +470,7 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
         """Repaint after a handoff (footer keys enable/disable); guards follow the role."""
         self.refresh_bindings()
         self.refresh_signoff()
+        self.offer_keys()
         if self.scope is None:
             self.guards_follow_role()
         self._refresh_header()

@@ -1,8 +1,8 @@
 """The main screen's part in two-person sign-off: the `A` key and telling followers.
 
 `SignoffWatch` is mixed into `MainScreen`. `A` is in the key bar while some step awaits
-sign-off and this seat may approve (a follower); pressed when it is not, a hidden binding of
-the same key says why instead of doing nothing. A follower is told once of each request (a
+sign-off and this seat may approve (a follower); pressed at another time it says why it
+does nothing. A follower is told once of each request (a
 new one, or one the new driver took over after a handoff) they may approve.
 """
 
@@ -22,8 +22,6 @@ class SignoffWatch(Screen[None]):
 
     BINDINGS = [
         Binding("A", "approve", "Approve (sign-off)", id="main.approve"),
-        # Tried when the one above is hidden (`check_action` False): says why, no dialog.
-        Binding("A", "approve_unavailable", show=False),
     ]
 
     controller: SessionController
@@ -39,13 +37,16 @@ class SignoffWatch(Screen[None]):
         """`A` is offered: a step awaits sign-off and this seat may approve."""
         return bool(self._requests_seen) and self.controller.seat.allows("approve")
 
+    def offer_keys(self) -> None:
+        """For the screen: update the key bar after what it offers changed."""
+
     def refresh_signoff(self) -> None:
         """After the session changed: show or hide `A`, and tell a follower of new requests."""
         c = self.controller
         requests = open_requests(c.session.events)
         seen, self._requests_seen = self._requests_seen, requests
         if bool(seen) != bool(requests):
-            self.refresh_bindings()
+            self.offer_keys()
         if not c.seat.allows("approve"):
             return
         for step_id, asker in requests.items():
@@ -73,17 +74,13 @@ class SignoffWatch(Screen[None]):
         from dwtui.screens.signoff import approve_selected
 
         if not self.controller.seat.allows("approve"):
-            self.action_approve_unavailable()
-            return
-        approve_selected(self, self.controller, self.selected)
-
-    def action_approve_unavailable(self) -> None:
-        """`A` when there is nothing this seat may approve: say why."""
-        if not self.controller.seat.allows("approve"):
             self.notify(
                 "You drive this session: a sign-off must come from someone else "
                 "(dwtui watch, then A).",
                 severity="warning",
             )
-        else:
-            self.notify("No step awaits sign-off now.")
+            return
+        if not self._requests_seen:
+            self.notify("No step awaits sign-off now: the driver has not asked to start one.")
+            return
+        approve_selected(self, self.controller, self.selected)

@@ -160,6 +160,8 @@ async def test_a_follower_is_told_of_a_request_and_sees_a_in_the_key_bar(tmp_pat
             main_screen(app)
             await pilot.pause()
             assert "Approve (sign-off)" not in _keys(app)  # nothing awaits sign-off yet
+            await pilot.press("A")  # left out of the bar, yet it says why
+            await wait_for(pilot, lambda: any("No step awaits" in m for m in _messages(app)))
             with pytest.raises(SignoffRequired):
                 driver.controller.engine.run_step("drop")  # the driver asks
             told = "ana@box asks for sign-off on Drop the old column — A to approve"
