@@ -34,8 +34,12 @@ class SignoffWatch(Screen[None]):
         raise NotImplementedError
 
     def approve_key_shown(self) -> bool:
-        """`A` is offered: a step awaits sign-off and this seat may approve."""
-        return bool(self._requests_seen) and self.controller.seat.allows("approve")
+        """`A` is offered: a step awaits sign-off, asked by someone else, and this seat may
+        approve (after a handoff the earlier driver's own request waits for the new driver
+        to ask again)."""
+        c = self.controller
+        others = [a for a in (self._requests_seen or {}).values() if not same_person(a, c.operator)]
+        return bool(others) and c.seat.allows("approve")
 
     def offer_keys(self) -> None:
         """For the screen: update the key bar after what it offers changed."""
@@ -45,7 +49,7 @@ class SignoffWatch(Screen[None]):
         c = self.controller
         requests = open_requests(c.session.events)
         seen, self._requests_seen = self._requests_seen, requests
-        if bool(seen) != bool(requests):
+        if seen != requests:
             self.offer_keys()
         if not c.seat.allows("approve"):
             return

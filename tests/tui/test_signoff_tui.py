@@ -185,3 +185,37 @@ async def test_the_driver_is_not_offered_a(tmp_path: Path) -> None:
             assert not any("asks for sign-off" in m for m in _messages(app))
     finally:
         driver_ws.release(sid)
+
+
+async def test_after_a_handoff_the_earlier_driver_approves_from_the_tui(tmp_path: Path) -> None:
+    ana_ws, ben_ws, sid = _workspaces(tmp_path)
+    first = ben_ws.open(sid)  # ben drives first and asks
+    with pytest.raises(SignoffRequired):
+        first.controller.engine.run_step("drop")
+    ben_ws.release(sid)  # ben hands off; ana takes the wheel
+    ana = ana_ws.open(sid)
+    opened = ben_ws.open(sid)
+    assert opened.controller.role == "follower"
+    app = DwtuiApp(ben_ws, opened=opened)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = main_screen(app)
+            await pilot.pause()
+            assert "Approve (sign-off)" not in _keys(app)  # still ben's own request
+            with pytest.raises(SignoffRequired):
+                ana.controller.engine.run_step("drop")  # ana asks: the request is hers
+            told = "ana@box asks for sign-off on Drop the old column — A to approve"
+            await wait_for(pilot, lambda: told in _messages(app))
+            await wait_for(pilot, lambda: "Approve (sign-off)" in _keys(app))
+            screen.select_step("drop")
+            await pilot.pause()
+            facts = str(screen.query_one("#detail-facts").render())
+            assert "awaiting sign-off (asked by ana@box)" in facts
+            await pilot.press("A")
+            await wait_for(pilot, lambda: isinstance(app.screen, ApproveScreen))
+            await pilot.press("y")
+            done = "approved step drop for ana@box: the driver may start it now"
+            await wait_for(pilot, lambda: done in _messages(app))
+        assert ana.controller.engine.run_step("drop").ok
+    finally:
+        ana_ws.release(sid)
