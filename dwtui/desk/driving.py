@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from dwtui.checklist.model import Checklist
     from dwtui.engine import Engine
-    from dwtui.session.lock import DriverLock
+    from dwtui.session.lock import DriverLock, Holder
     from dwtui.session.model import Session
     from dwtui.session.store import SessionStore
     from dwtui.variables import Prompt
@@ -29,6 +29,8 @@ class Driving:
     lock: DriverLock
     #: Whom the wheel was taken from ("" = the lock was free): a stale lock or a take-over.
     took_from: str = ""
+    #: What the operator is told about it ("" = the lock was free).
+    notice: str = ""
 
     @property
     def session(self) -> Session:
@@ -77,11 +79,12 @@ def open_as_driver(
         # The group appends to the journal (notes, requests, approvals): 0660 when shared,
         # also for a session an older dwtui made with a 0640 one.
         Journal.in_dir(store.dir_of(session.id)).prepare()
-        took_from = ""
+        took_from = notice = ""
         if previous is not None:
             took_from = previous.display()
             kind = "driver.takeover" if take_over else "driver.stale_lock"
             session.record(operator, kind, detail=took_from)
+            notice = _notice(previous, operator, stale=not take_over)
         engine = Engine(
             checklist,
             session,
@@ -96,4 +99,14 @@ def open_as_driver(
     except BaseException:
         lock.release()
         raise
-    return Driving(engine, lock, took_from)
+    return Driving(engine, lock, took_from, notice)
+
+
+def _notice(previous: Holder, operator: str, *, stale: bool) -> str:
+    """`took the wheel from bob on vm (pid 12) since 10:00 UTC`; the operator's own dead
+    process is no one the wheel was taken from."""
+    from dwtui.session.signoff import same_person
+
+    if stale and same_person(previous.operator, operator):
+        return f"the previous driver process (pid {previous.pid}) is gone; you drive again"
+    return f"took the wheel from {previous.display()}"

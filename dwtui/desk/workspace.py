@@ -214,8 +214,8 @@ class Workspace:
 
         session, engine = driving.session, driving.engine
         self.drivings[session.id] = driving
-        if driving.took_from:
-            notices.append(f"took the wheel from {driving.took_from}")
+        if driving.notice:
+            notices.append(driving.notice)
         controller = SessionController(
             checklist=checklist,
             session=session,

@@ -1,10 +1,10 @@
 """A follower's approval of a step awaiting sign-off: the checks, then one journal line.
 
 Used by `dwtui approve` and the watcher's key in the TUI. Refusals are one line
-(`ApprovalRefused`): the approver is the driver, is not among the step's approvers, the step
-is not awaiting sign-off (the driver has not asked to start it, or it runs), or it has all
-its approvals. The driver's gate (`dwtui.engine.signoff`) checks the approvals again when it
-folds them in: a line written to the journal by hand is no approval.
+(`ApprovalRefused`): the approver drives now or asked for it, is not among the step's
+approvers, the step is not awaiting sign-off (the driver has not asked to start it, or it
+runs), or it has all its approvals. The driver's gate (`dwtui.engine.signoff`) checks the
+approvals again when it folds them in: a line written to the journal by hand is no approval.
 """
 
 from __future__ import annotations
@@ -54,6 +54,21 @@ def _pending(journal: Journal, session: Session, step_id: str) -> list[Approval]
     ]
 
 
+def _refuse_a_driver(operator: str, asked_by: str, driver_now: str) -> None:
+    """Refuse the person who drives now, and the one whose request is open (their own)."""
+    second = "sign-off needs a second person approving from their own terminal"
+    if same_person(operator, driver_now):
+        raise ApprovalRefused(f"refused: {operator} drives this session; {second}")
+    if not same_person(operator, asked_by):
+        return
+    if driver_now:
+        raise ApprovalRefused(
+            f"refused: {operator} asked for this sign-off when driving; {driver_now} drives "
+            f"now and must ask for it (start the step) before {operator} can approve it"
+        )
+    raise ApprovalRefused(f"refused: {operator} asked for this sign-off as the driver; {second}")
+
+
 def approve(
     store: SessionStore,
     session: Session,
@@ -76,12 +91,7 @@ def approve(
     journal = Journal.in_dir(store.dir_of(session.id))
     now = standing(session.events, step_id, _pending(journal, session, step_id))
     drivers = [d for d in (now.driver, driver_now) if d]
-    for driver in drivers:
-        if same_person(operator, driver):
-            raise ApprovalRefused(
-                f"refused: {operator} drives this session; sign-off needs a second person "
-                "approving from their own terminal"
-            )
+    _refuse_a_driver(operator, now.driver, driver_now)
     if operator == AUTO_TICKED:
         raise ApprovalRefused(f"refused: {AUTO_TICKED!r} is no person's name")
     if not req.allows(operator):
@@ -105,4 +115,4 @@ def approve(
         raise ApprovalRefused(f"refused: step {step_id} has its approvals already ({given})")
     journal.approve(operator, step_id, note, account=os_account())
     left = missing(req, drivers, [*now.approvals, Approval(operator, utcnow())])
-    return Approved(step_id, now.driver or driver_now, left)
+    return Approved(step_id, driver_now or now.driver, left)

@@ -2,9 +2,11 @@
 
 `admit` is called by `Engine.run_step` under the engine's lock, just before the attempt
 begins. The first time it opens the request (`signoff.awaited`, saved at once so followers
-see it) and refuses with `SignoffRequired`; once enough approvals were folded in from the
-journal it records `signoff.used` (driver and approvers, with times) and lets the attempt
-start. `wait_for_approval` is the headless runner's wait for the approvals.
+see it) and refuses with `SignoffRequired`; a driver who took the wheel while another
+person's request was open takes the request over the same way (a new `signoff.awaited` in
+their name: from then on the earlier driver may approve it); once enough approvals were
+folded in from the journal it records `signoff.used` (driver and approvers, with times)
+and lets the attempt start. `wait_for_approval` is the headless runner's wait for the approvals.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dwtui.session.signoff import (
     Requirement,
     describe,
     missing,
+    same_person,
     standing,
     valid_approvals,
 )
@@ -61,28 +64,33 @@ def _fold(engine: EngineHost) -> None:
 
 
 def _state(engine: EngineHost, step: Step, req: Requirement) -> tuple[bool, int]:
-    """(asked, approvals still missing), after folding the journal in. Under the lock."""
+    """(asked by this driver, approvals still missing), after folding the journal in.
+    Under the lock."""
     _fold(engine)
     now = standing(engine.session.events, step.id)
-    return now.awaiting, missing(req, [engine.operator, now.driver], now.approvals)
+    asked = now.awaiting and same_person(now.driver, engine.operator)
+    return asked, missing(req, [engine.operator, now.driver], now.approvals)
 
 
-def _open_request(engine: EngineHost, step: Step, req: Requirement) -> None:
-    """Record that the driver asks to start the step, saved at once (followers see it)."""
+def _open_request(engine: EngineHost, step: Step, req: Requirement) -> int:
+    """Record that the driver asks to start the step (or takes another driver's request
+    over), saved at once (followers see it); the approvals still missing."""
     engine.session.record(engine.operator, AWAITED, step=step.id, detail=f"needs {req.who()}")
     engine.save()
+    now = standing(engine.session.events, step.id)
+    return missing(req, [engine.operator], now.approvals)
 
 
 def admit(engine: EngineHost, step: Step) -> None:
     """Let the attempt start, recording the sign-off; or refuse (`SignoffRequired`),
-    opening the request first. Called under the engine's lock."""
+        opening the request first (approvals given to another driver's request by others than
+    this driver still count). Called under the engine's lock."""
     req = requirement_of(engine.checklist, step)
     if req is None:
         return
     asked, left = _state(engine, step, req)
     if not asked:
-        _open_request(engine, step, req)
-        raise SignoffRequired(step, req, req.needed, engine.session.id)
+        left = _open_request(engine, step, req)
     if left:
         raise SignoffRequired(step, req, left, engine.session.id)
     now = standing(engine.session.events, step.id)
@@ -105,8 +113,7 @@ def ask(engine: EngineHost, step: Step) -> SignoffRequired | None:
     with engine.lock:
         asked, left = _state(engine, step, req)
         if not asked:
-            _open_request(engine, step, req)
-            left = req.needed
+            left = _open_request(engine, step, req)
     return SignoffRequired(step, req, left, engine.session.id) if left else None
 
 

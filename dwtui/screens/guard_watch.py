@@ -44,14 +44,24 @@ class GuardWatch(Screen[None]):
     """Guards for a screen that has a `controller` and may show a `#guards` row."""
 
     BINDINGS = [
-        Binding("g", "guards", "Guards", id="main.guards", show=False),
-        Binding("U", "unfreeze", "Unfreeze", id="main.unfreeze", show=False),
+        Binding("g", "guards", "Guards", id="main.guards"),
+        Binding("U", "unfreeze", "Unfreeze", id="main.unfreeze"),
     ]
 
     controller: SessionController
     guard_runner: GuardRunner | None = None
     #: Breaches (guard id, time) already announced; None until the first repaint.
     _breaches_seen: set[tuple[str, str]] | None = None
+    #: The run was frozen at the last repaint (`U` is offered then).
+    _frozen_seen: bool = False
+
+    def guard_keys_left_out(self) -> set[str]:
+        """Actions the key bar leaves out now: `g` without guards, `U` unless frozen."""
+        out = set() if self.controller.checklist.guards else {"guards"}
+        return out if self._frozen_seen else out | {"unfreeze"}
+
+    def offer_keys(self) -> None:
+        """For the screen: update the key bar after what it offers changed."""
 
     def start_guards(self) -> None:
         """Start the session's guards when this screen drives it."""
@@ -111,6 +121,9 @@ class GuardWatch(Screen[None]):
             frozen = c.engine.freeze.reason
         else:  # a follower: what the driver's session file says
             frozen = frozen_reason(c.session.events)
+        if bool(frozen) != self._frozen_seen:
+            self._frozen_seen = bool(frozen)
+            self.offer_keys()
         for row in self.query(GuardsRow):
             row.show(c.session.guards, frozen=frozen)
         self._announce_breaches()

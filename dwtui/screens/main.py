@@ -22,6 +22,7 @@ from dwtui.desk.controller import SessionController
 from dwtui.messages import ReleaseWheel, ScreenReady, TakeWheel
 from dwtui.screens.guard_watch import GuardWatch
 from dwtui.screens.keys import key_of
+from dwtui.screens.signoff_watch import SignoffWatch
 from dwtui.screens.step_runs import StepRunsScreen
 from dwtui.session.model import DONE_STATUSES
 from dwtui.text_safety import visible
@@ -53,7 +54,7 @@ def _delta_command() -> type[Provider]:
     return DeltaCommand
 
 
-class MainScreen(GuardWatch, StepRunsScreen):
+class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
     """Phases and steps on the left; detail and log on the right."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -74,14 +75,12 @@ class MainScreen(GuardWatch, StepRunsScreen):
             "attempt(-1)",
             "Earlier attempt",
             id="main.attempt_prev",
-            show=False,
         ),
         Binding(
             "right_square_bracket",
             "attempt(1)",
             "Later attempt",
             id="main.attempt_next",
-            show=False,
         ),
         Binding("l", "focus_log", "Log", id="main.log"),
         Binding("f", "flags", "Flags", id="main.flags"),
@@ -90,7 +89,6 @@ class MainScreen(GuardWatch, StepRunsScreen):
         # One of the two at a time (`check_action`): the driver hands off, a follower takes.
         Binding("H", "release", "Hand off", id="main.handoff"),
         Binding("t", "take_wheel", "Take wheel", id="main.take"),
-        Binding("A", "approve", "Approve (sign-off)", id="main.approve", show=False),
     ]
 
     #: Actions a follower cannot use (shown disabled in the footer).
@@ -104,6 +102,7 @@ class MainScreen(GuardWatch, StepRunsScreen):
             "mark_failed",
             "cancel_step",
             "release",
+            "unfreeze",
         }
     )
 
@@ -133,6 +132,8 @@ class MainScreen(GuardWatch, StepRunsScreen):
         self._watch_timer: Timer | None = None
         self._spinner: Timer | None = None
         self._listener: Callable[[str], None] | None = None
+        #: The step shown has more than one attempt (`[` `]` are offered then).
+        self._many_attempts = False
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -152,6 +153,17 @@ class MainScreen(GuardWatch, StepRunsScreen):
                 yield StepDetail(self.controller, key_for=self._key_for, id="detail")
                 yield LogPane(id="log")
         yield KeyBar()
+
+    def offer_keys(self) -> None:
+        """Leave out of the key bar the keys that do not apply now (they still answer):
+        `A` with nothing to approve, `[` `]` with one attempt, `g`/`U` (`GuardWatch`)."""
+        out = self.guard_keys_left_out()
+        if not self.approve_key_shown():
+            out.add("approve")
+        if not self._many_attempts:
+            out |= {"attempt(-1)", "attempt(1)"}
+        for bar in self.query(KeyBar):
+            bar.leave_out(out)
 
     def _key_for(self, binding_id: str) -> str | None:
         return key_of(self, binding_id)
@@ -191,6 +203,8 @@ class MainScreen(GuardWatch, StepRunsScreen):
             self.start_guards()
             self.refresh_guards()
             self.show_recorded_breach()
+        self.refresh_signoff()
+        self.offer_keys()
         self._initial_selection()  # children (the step list) are mounted already
         self._mounted()
 
@@ -268,6 +282,10 @@ class MainScreen(GuardWatch, StepRunsScreen):
         if self.scope is None:
             c.session.selected_step = step_id
         self.query_one(StepDetail).show(step_id, self._attempt)
+        many = len(c.state(step_id).attempts) > 1
+        if many != self._many_attempts:
+            self._many_attempts = many
+            self.offer_keys()
         attempt = c.attempt(step_id, self._attempt)
         self.log_view.open(c.log_path(attempt))
 
@@ -285,6 +303,7 @@ class MainScreen(GuardWatch, StepRunsScreen):
         self._refresh_progress()
         self._refresh_header()
         self.refresh_guards()
+        self.refresh_signoff()
         selected = self.selected
         if selected is not None and (step_id is None or step_id == selected):
             self._show(selected)
@@ -447,22 +466,11 @@ class MainScreen(GuardWatch, StepRunsScreen):
         """A follower takes the wheel once the driver released it."""
         self.post_message(TakeWheel())
 
-    def action_approve(self) -> None:
-        """A watcher signs the selected step off (`dwtui.screens.signoff`)."""
-        from dwtui.screens.signoff import approve_selected
-
-        if not self.controller.seat.allows("approve"):
-            self.notify(
-                "You drive this session: a sign-off must come from someone else "
-                "(dwtui watch, then A).",
-                severity="warning",
-            )
-            return
-        approve_selected(self, self.controller, self.selected)
-
     def role_changed(self) -> None:
         """Repaint after a handoff (footer keys enable/disable); guards follow the role."""
         self.refresh_bindings()
+        self.refresh_signoff()
+        self.offer_keys()
         if self.scope is None:
             self.guards_follow_role()
         self._refresh_header()

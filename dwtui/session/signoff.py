@@ -11,15 +11,19 @@ In a rehearsal (`dwtui run --manual-done`) the driver records `signoff.rehearsed
 waiting for a person: it stands for every approval, under the name `auto-ticked (rehearsal)`.
 
 An approval counts only for the attempt asked for by the open `signoff.awaited`: once a
-`signoff.used` closes it, a re-run asks (and needs approving) again. Events are compared by
-their position in the history, never by clock, so hosts with skewed clocks agree.
+`signoff.used` closes it, a re-run asks (and needs approving) again. The request belongs to
+whoever asked last: after a handoff the new driver's `signoff.awaited` takes it over (the
+approvals given so far stay). An approval never counts for the person who drives the attempt,
+nor when it was given by the person whose request was open at the time (their own request).
+Events are compared by their position in the history, never by clock, so hosts with skewed
+clocks agree.
 Nothing here knows the checklist: the engine passes the step's count and approvers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from dwtui.session.model import AUTO_TICKED, Event
@@ -92,12 +96,14 @@ class Approval:
     detail: str = ""
     #: A rehearsal's stand-in (`signoff.rehearsed`): no person approved.
     rehearsal: bool = False
+    #: Whose request was open when it was given (their own approval never counts).
+    asked_by: str = ""
 
 
 @dataclass(frozen=True)
 class Standing:
-    """Where one step's sign-off is: the open request (None: the driver has not asked to
-    start it), the approvals given since, and the valid ones among them."""
+    """Where one step's sign-off is: the open request (the last `signoff.awaited`; None: the
+    driver has not asked to start it) and the approvals given since it was first opened."""
 
     asked: Event | None
     approvals: tuple[Approval, ...] = ()
@@ -109,7 +115,7 @@ class Standing:
 
     @property
     def driver(self) -> str:
-        """Who asked (the driver)."""
+        """Who asked last (the driver who owns the request)."""
         return self.asked.operator if self.asked is not None else ""
 
 
@@ -120,27 +126,47 @@ def standing(events: Iterable[Event], step_id: str, pending: Iterable[Approval] 
     for event in events:
         if event.step != step_id:
             continue
-        if event.kind == AWAITED and asked is None:
-            asked, approvals = event, []
+        if event.kind == AWAITED:
+            asked = _take_over(asked, event)
         elif event.kind == USED:
             asked, approvals = None, []
         elif event.kind in (APPROVED, REHEARSED) and asked is not None:
-            approvals.append(_approval(event))
+            approvals.append(_approval(event, asked.operator))
     if asked is not None:
-        approvals.extend(pending)
+        approvals.extend(replace(a, asked_by=asked.operator) for a in pending)
     return Standing(asked, tuple(approvals))
 
 
-def _approval(event: Event) -> Approval:
+def _take_over(asked: Event | None, event: Event) -> Event:
+    """The open request after `event` (a `signoff.awaited`): a new one, or the new driver's
+    (another person asking after a handoff); the same person asking again changes nothing."""
+    if asked is None or not same_person(asked.operator, event.operator):
+        return event
+    return asked
+
+
+def open_requests(events: Iterable[Event]) -> dict[str, str]:
+    """Every step whose sign-off request is open, and who asked last (one pass)."""
+    asked: dict[str, Event] = {}
+    for event in events:
+        if event.kind == AWAITED:
+            asked[event.step] = _take_over(asked.get(event.step), event)
+        elif event.kind == USED:
+            asked.pop(event.step, None)
+    return {step: event.operator for step, event in asked.items()}
+
+
+def _approval(event: Event, asked_by: str) -> Approval:
     if event.kind == REHEARSED:
-        return Approval(AUTO_TICKED, event.at, event.detail, rehearsal=True)
-    return Approval(event.operator, event.at, event.detail)
+        return Approval(AUTO_TICKED, event.at, event.detail, rehearsal=True, asked_by=asked_by)
+    return Approval(event.operator, event.at, event.detail, asked_by=asked_by)
 
 
 def valid_approvals(
     req: Requirement, drivers: Iterable[str], approvals: Iterable[Approval]
 ) -> list[Approval]:
-    """Approvals that count: allowed names, not a driver, one per person (the first)."""
+    """Approvals that count: allowed names, not a driver, not given by the person whose
+    request was open then, one per person (the first)."""
     driver_names = [d for d in drivers if d]
     out: list[Approval] = []
     for approval in approvals:
@@ -149,7 +175,7 @@ def valid_approvals(
             continue
         if approval.approver == AUTO_TICKED or not req.allows(approval.approver):
             continue
-        if any(same_person(approval.approver, d) for d in driver_names):
+        if any(same_person(approval.approver, d) for d in (*driver_names, approval.asked_by)):
             continue
         if any(same_person(approval.approver, o.approver) for o in out):
             continue
@@ -187,10 +213,12 @@ def records(
     open_: dict[str, tuple[Event, list[Approval]]] = {}
     out: list[Record] = []
     for event in events:
-        if event.kind == AWAITED and event.step not in open_:
-            open_[event.step] = (event, [])
+        if event.kind == AWAITED:
+            before, so_far = open_.get(event.step, (None, []))
+            open_[event.step] = (_take_over(before, event), so_far)
         elif event.kind in (APPROVED, REHEARSED) and event.step in open_:
-            open_[event.step][1].append(_approval(event))
+            request, approvals = open_[event.step]
+            approvals.append(_approval(event, request.operator))
         elif event.kind == USED and event.step in open_:
             asked, given = open_.pop(event.step)
             req = (requirements or {}).get(event.step)

@@ -4,11 +4,13 @@ It replaces Textual's `Footer`, which drops what does not fit on its one line (a
 columns it hid half of the main screen's keys) and rebuilds a widget per key on every focus
 change (~50 ms of a ~300 ms start). One widget renders one `Text`; a click on a key presses it.
 Keys an action refuses right now (`check_action` → None) are shown dimmed; those it hides
-(False) are left out.
+(False) are left out, and so are the actions the screen says do not apply now (`leave_out`:
+the key still works, and says why it has nothing to do).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rich.style import Style
@@ -87,6 +89,16 @@ class KeyBar(Widget):
         self.entries: list[KeyEntry] = []
         #: Where each key is drawn: (line, first cell, last cell + 1, key), for clicks.
         self._spans: list[tuple[int, int, int, str]] = []
+        #: Actions (as bound, e.g. `attempt(1)`) not shown now: they do not apply.
+        self.left_out: frozenset[str] = frozenset()
+
+    def leave_out(self, actions: Iterable[str]) -> None:
+        """Show every key but these actions' (the screen's call: they do not apply now)."""
+        left_out = frozenset(actions)
+        if left_out != self.left_out:
+            self.left_out = left_out
+            if self.is_attached:
+                self.collect()
 
     def on_mount(self) -> None:
         """Follow the screen's bindings (focus changes, `refresh_bindings`)."""
@@ -102,7 +114,7 @@ class KeyBar(Widget):
         entries: list[KeyEntry] = []
         seen: set[str] = set()
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
-            if not binding.show or binding.action in seen:
+            if not binding.show or binding.action in seen or binding.action in self.left_out:
                 continue
             seen.add(binding.action)
             entries.append(

@@ -302,3 +302,37 @@ async def test_g_shows_every_guard_with_its_conditions_counts_and_plot(tmp_path:
         )
         assert "errors (Error count): breached" in str(summary.render())
         await wait_for(pilot, lambda: 9.0 in list(plot.query_one(Sparkline).data or []))
+
+
+def _descriptions(app: DwtuiApp) -> set[str]:
+    from dwtui.widgets.key_bar import KeyBar
+
+    return {e.description for e in main_screen(app).query_one(KeyBar).entries}
+
+
+async def test_the_key_bar_offers_g_with_guards_and_u_only_while_frozen(tmp_path: Path) -> None:
+    app, value = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "watching" in _label(app))
+        assert "Guards" in _descriptions(app) and "Unfreeze" not in _descriptions(app)
+        await pilot.press("U")  # left out of the bar, yet it says why
+        await wait_for(
+            pilot, lambda: any("The run is not frozen" in n.message for n in app._notifications)
+        )
+        value.write_text("9\n")
+        await wait_for(pilot, lambda: isinstance(app.screen, BreachScreen))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "Unfreeze" in _descriptions(app))
+
+
+async def test_without_guards_g_is_left_out_and_says_there_are_none(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    app = open_app(ws, new_session(ws))
+    async with app.run_test(size=(120, 40)) as pilot:
+        main_screen(app)
+        await pilot.pause()
+        assert not {"Guards", "Unfreeze"} & _descriptions(app)
+        await pilot.press("g")
+        await wait_for(
+            pilot, lambda: any("has no [[guards]]" in n.message for n in app._notifications)
+        )

@@ -142,3 +142,80 @@ async def test_the_driver_is_told_why_a_step_waits_and_when_it_was_approved(tmp_
             await wait_for(pilot, lambda: screen.controller.status("drop") == "passed")
     finally:
         driver_ws.release(sid)
+
+
+def _keys(app: DwtuiApp) -> set[str]:
+    from dwtui.widgets.key_bar import KeyBar
+
+    return {e.description for e in main_screen(app).query_one(KeyBar).entries}
+
+
+async def test_a_follower_is_told_of_a_request_and_sees_a_in_the_key_bar(tmp_path: Path) -> None:
+    driver_ws, follower_ws, sid = _workspaces(tmp_path)
+    driver = driver_ws.open(sid)
+    opened = follower_ws.open(sid)
+    app = DwtuiApp(follower_ws, opened=opened)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            main_screen(app)
+            await pilot.pause()
+            assert "Approve (sign-off)" not in _keys(app)  # nothing awaits sign-off yet
+            await pilot.press("A")  # left out of the bar, yet it says why
+            await wait_for(pilot, lambda: any("No step awaits" in m for m in _messages(app)))
+            with pytest.raises(SignoffRequired):
+                driver.controller.engine.run_step("drop")  # the driver asks
+            told = "ana@box asks for sign-off on Drop the old column — A to approve"
+            await wait_for(pilot, lambda: told in _messages(app))
+            await wait_for(pilot, lambda: "Approve (sign-off)" in _keys(app))
+    finally:
+        driver_ws.release(sid)
+
+
+async def test_the_driver_is_not_offered_a(tmp_path: Path) -> None:
+    driver_ws, _, sid = _workspaces(tmp_path)
+    opened = driver_ws.open(sid)
+    with pytest.raises(SignoffRequired):
+        opened.controller.engine.run_step("drop")
+    app = DwtuiApp(driver_ws, opened=opened)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            main_screen(app)
+            await pilot.pause()
+            assert "Approve (sign-off)" not in _keys(app)
+            assert not any("asks for sign-off" in m for m in _messages(app))
+    finally:
+        driver_ws.release(sid)
+
+
+async def test_after_a_handoff_the_earlier_driver_approves_from_the_tui(tmp_path: Path) -> None:
+    ana_ws, ben_ws, sid = _workspaces(tmp_path)
+    first = ben_ws.open(sid)  # ben drives first and asks
+    with pytest.raises(SignoffRequired):
+        first.controller.engine.run_step("drop")
+    ben_ws.release(sid)  # ben hands off; ana takes the wheel
+    ana = ana_ws.open(sid)
+    opened = ben_ws.open(sid)
+    assert opened.controller.role == "follower"
+    app = DwtuiApp(ben_ws, opened=opened)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = main_screen(app)
+            await pilot.pause()
+            assert "Approve (sign-off)" not in _keys(app)  # still ben's own request
+            with pytest.raises(SignoffRequired):
+                ana.controller.engine.run_step("drop")  # ana asks: the request is hers
+            told = "ana@box asks for sign-off on Drop the old column — A to approve"
+            await wait_for(pilot, lambda: told in _messages(app))
+            await wait_for(pilot, lambda: "Approve (sign-off)" in _keys(app))
+            screen.select_step("drop")
+            await pilot.pause()
+            facts = str(screen.query_one("#detail-facts").render())
+            assert "awaiting sign-off (asked by ana@box)" in facts
+            await pilot.press("A")
+            await wait_for(pilot, lambda: isinstance(app.screen, ApproveScreen))
+            await pilot.press("y")
+            done = "approved step drop for ana@box: the driver may start it now"
+            await wait_for(pilot, lambda: done in _messages(app))
+        assert ana.controller.engine.run_step("drop").ok
+    finally:
+        ana_ws.release(sid)

@@ -48,7 +48,7 @@ import sys, time
 from pathlib import Path
 from dwtui.session.lock import DriverLock
 
-DriverLock(Path(sys.argv[1]), "gone@host").acquire()
+DriverLock(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "gone@host").acquire()
 print("held", flush=True)
 time.sleep(60)
 """
@@ -176,6 +176,23 @@ def test_a_stale_lock_is_saved_at_once(tmp_path: Path) -> None:
     opened = ws.open(sid)
     try:
         assert any("took the wheel from gone@host" in n for n in opened.notices)
+        kinds = [e["kind"] for e in session_toml(ws, sid)["events"]]
+        assert kinds[-2:] == ["driver.stale_lock", "session.opened"]
+    finally:
+        ws.release(sid)
+
+
+def test_a_stale_lock_of_the_same_operator_says_their_process_is_gone(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    sid = new_session(ws)
+    child, line = run_child(HOLD_LOCK, str(ws.store.lock_path(sid)), ws.operator)
+    assert line.strip() == "held"
+    pid = child.pid
+    kill(child)
+    opened = ws.open(sid)
+    try:
+        said = [n for n in opened.notices if "pid" in n]
+        assert said == [f"the previous driver process (pid {pid}) is gone; you drive again"]
         kinds = [e["kind"] for e in session_toml(ws, sid)["events"]]
         assert kinds[-2:] == ["driver.stale_lock", "session.opened"]
     finally:
