@@ -1,12 +1,17 @@
 """Command implementations behind `dwtui.cli` (each module imported only when its command runs).
 
-Shared helpers for commands: one-line errors on stderr, TTY detection.
+Shared helpers for commands: one-line errors on stderr, TTY detection, the session named.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from dwtui.session.model import Session
+    from dwtui.session.store import SessionStore
 
 
 def error(message: str, stream: TextIO | None = None) -> None:
@@ -29,3 +34,18 @@ def is_tty(stream: TextIO | None = None) -> bool:
         return out.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def named_session(args: argparse.Namespace) -> tuple[SessionStore, Session] | int:
+    """The store of `--sessions-dir` and the session `args.session` names; or, after one
+    line on stderr, the exit code (2 for an unknown session, 1 for one that cannot load)."""
+    from dwtui.cli import EXIT_PROBLEM, EXIT_USAGE
+    from dwtui.session.errors import SessionError, SessionNotFound
+    from dwtui.session.store import SessionStore
+
+    store = SessionStore(SessionStore.default_root(getattr(args, "sessions_dir", None)))
+    try:
+        return store, store.load(args.session)
+    except SessionError as exc:
+        error(str(exc))
+        return EXIT_USAGE if isinstance(exc, SessionNotFound) else EXIT_PROBLEM

@@ -10,10 +10,8 @@ from __future__ import annotations
 import argparse
 
 from dwtui.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
-from dwtui.commands import error
-from dwtui.session.errors import SessionError, SessionNotFound
+from dwtui.commands import error, named_session
 from dwtui.session.identity import operator_name
-from dwtui.session.store import SessionStore
 
 
 def cmd_abort(args: argparse.Namespace) -> int:
@@ -25,12 +23,10 @@ def cmd_abort(args: argparse.Namespace) -> int:
         error('abort needs --reason "why the change is abandoned"')
         return EXIT_USAGE
     operator = operator_name(getattr(args, "operator", None))
-    store = SessionStore(SessionStore.default_root(getattr(args, "sessions_dir", None)))
-    try:
-        session = store.load(args.session)
-    except SessionError as exc:
-        error(str(exc))
-        return EXIT_USAGE if isinstance(exc, SessionNotFound) else EXIT_PROBLEM
+    named = named_session(args)
+    if isinstance(named, int):
+        return named
+    store, session = named
     lock = DriverLock(store.lock_path(session.id), operator)
     try:
         lock.acquire()

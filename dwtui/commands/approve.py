@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 
-from dwtui.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
-from dwtui.commands import error
-from dwtui.session.errors import SessionError, SessionNotFound
+from dwtui.cli import EXIT_OK, EXIT_PROBLEM
+from dwtui.commands import error, named_session
+from dwtui.session.errors import SessionError
 from dwtui.session.identity import operator_name
-from dwtui.session.store import SessionStore
 from dwtui.text_safety import visible
 
 
@@ -24,12 +23,10 @@ def cmd_approve(args: argparse.Namespace) -> int:
     from dwtui.session.lock import read_live_holder
 
     operator = operator_name(getattr(args, "operator", None))
-    store = SessionStore(SessionStore.default_root(getattr(args, "sessions_dir", None)))
-    try:
-        session = store.load(args.session)
-    except SessionError as exc:
-        error(str(exc))
-        return EXIT_USAGE if isinstance(exc, SessionNotFound) else EXIT_PROBLEM
+    named = named_session(args)
+    if isinstance(named, int):
+        return named
+    store, session = named
     try:
         checklist = load_checklist(store.checklist_path(session))
     except ChecklistError as exc:

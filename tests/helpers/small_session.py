@@ -46,11 +46,11 @@ class SmallSession:
 
 
 def small_session(tmp_path: Path) -> SmallSession:
-    """`small.toml` in `tmp_path`, and a session of it whose shell step ran (`dwtui run`)."""
+    """`small.toml` in `tmp_path`, and a rehearsal session of it whose shell step ran."""
     checklist = tmp_path / "small.toml"
     checklist.write_text(SMALL.format(env_file=tmp_path / ".env"), encoding="utf-8")
     env = without_dwtui_env(DWTUI_SESSIONS_DIR=str(tmp_path / "sessions"), DWTUI_OPERATOR="ana@box")
-    made = cli("new", "--headless", checklist, cwd=tmp_path, env=env)
+    made = cli("new", "--headless", "--rehearsal", checklist, cwd=tmp_path, env=env)
     assert made.returncode == 0, made.stderr
     session_id = made.stdout.strip()
     ran = cli("run", session_id, "--until", "say", cwd=tmp_path, env=env)
