@@ -1,4 +1,5 @@
-"""The one-line header: checklist, session, target, operator, role, elapsed time."""
+"""The one-line header: checklist, the session's end state, role, elapsed time, session,
+target, operator."""
 
 from __future__ import annotations
 
@@ -6,6 +7,14 @@ from rich.text import Text
 from textual.widgets import Static
 
 from dwtui.desk.controller import SessionController
+from dwtui.session.progress import ABORTED, FINISHED, ROLLED_BACK, progress_of
+
+#: How an ended session's state is shown (an active one shows nothing).
+_STATE_STYLES = {
+    ROLLED_BACK: "bold black on yellow",
+    FINISHED: "bold black on green",
+    ABORTED: "bold white on red",
+}
 
 
 class HeaderBar(Static):
@@ -25,6 +34,10 @@ class HeaderBar(Static):
             text.append(f" {self.extra} ", style="bold white on red")
         else:
             text.append(f" {c.checklist.title} ", style="bold reverse")
+        state = progress_of(c.session).state
+        if state in _STATE_STYLES:  # right after the title: seen at 80 columns too
+            text.append(" ")
+            text.append(f" {state.upper()} ", style=_STATE_STYLES[state])
         if c.role == "driver":
             text.append(" DRIVER ", style="bold green")
         else:
