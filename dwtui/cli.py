@@ -181,8 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--after-rollback",
         action="store_true",
-        help="run forward steps even though the session was rolled back or finished "
-        "(recorded; without it they are refused with exit 3)",
+        help="run forward steps even though the session was rolled back (recorded; "
+        "without it they are refused with exit 3)",
     )
     p.add_argument(
         "--signoff-wait",

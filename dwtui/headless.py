@@ -10,7 +10,7 @@ variable) needs the operator, or a step's sign-off did not come within `--signof
 seconds (default 600: the run waits, printing `signoff <step> waiting for sign-off ...`);
 4 a `[[guards]]` guard breached (the forward run froze; with `--on-breach rollback` its
 scenario ran); 130 interrupted (Ctrl-C / SIGTERM cancels the
-running step). In a rolled-back or finished session forward steps are refused (exit 3)
+running step). In a rolled-back session forward steps still to run are refused (exit 3)
 unless `--after-rollback` is given (recorded as a `forward.after_end` event).
 
 `--yes` confirms `confirm = true` steps; a typed word (`confirm = "WORD"`) is only ever

@@ -12,10 +12,28 @@ from typing import TYPE_CHECKING
 
 from dwtui.session.end_state import FORWARD_AFTER_END, EndState, end_state
 from dwtui.session.model import DONE_STATUSES
+from dwtui.session.progress import FINISHED, ROLLED_BACK
 
 if TYPE_CHECKING:
-    from dwtui.checklist.model import Step
+    from dwtui.checklist.model import Checklist, Step
     from dwtui.engine.host import EngineHost
+
+
+def asked_about(checklist: Checklist, end: EndState, steps: Sequence[Step]) -> list[str]:
+    """The steps an ended session asks about: its forward steps; once merely finished (not
+    rolled back), not an optional phase's (a drill after the main run is normal)."""
+    out = []
+    for step in steps:
+        if step.rollback:
+            continue
+        if end.state == FINISHED:
+            try:
+                if checklist.phase(step.parent_id).optional:
+                    continue
+            except KeyError:
+                pass
+        out.append(step.id)
+    return out
 
 
 def question(end: EndState) -> str:
@@ -38,16 +56,19 @@ def record_after_end(
 def headless_gate(engine: EngineHost, steps: Sequence[Step], *, given: bool) -> tuple[bool, str]:
     """`dwtui run`: may the steps run, and the line to print (empty: nothing to say).
 
-    Forward steps still to run in a rolled-back or finished session need `--after-rollback`
-    (`given`; recorded); rollback steps and steps already done are never held back.
+    Forward steps still to run in a rolled-back session need `--after-rollback` (`given`;
+    recorded); rollback steps and steps already done are never held back (in a finished
+    session only done steps are left on the forward path: nothing to hold back).
     """
+    end = end_state(engine.session)
+    if end is None or end.state != ROLLED_BACK:
+        return True, ""
     forward = [
-        s.id
-        for s in steps
-        if not s.rollback and engine.session.state_of(s.id).status not in DONE_STATUSES
+        step_id
+        for step_id in asked_about(engine.checklist, end, steps)
+        if engine.session.state_of(step_id).status not in DONE_STATUSES
     ]
-    end = end_state(engine.session) if forward else None
-    if end is None:
+    if not forward:
         return True, ""
     if given:
         record_after_end(engine, end, forward, True, how="dwtui run --after-rollback")

@@ -1,4 +1,5 @@
-"""Asked before a forward step runs in a session that ended (rolled back, finished, aborted).
+"""Asked before a forward step runs in a session that ended (rolled back, finished, aborted;
+once merely finished, an optional phase's steps are not asked about).
 
 "This session was rolled back at 11:35 UTC — run forward steps anyway?": the answer is
 recorded (`forward.after_end`); once yes, the session's later forward steps run unasked.
@@ -14,7 +15,7 @@ from textual.screen import Screen
 
 from dwtui.checklist.model import Step
 from dwtui.desk.controller import SessionController
-from dwtui.engine.after_end import question, record_after_end
+from dwtui.engine.after_end import asked_about, question, record_after_end
 from dwtui.session.end_state import agreed_after_end, end_state
 
 
@@ -23,14 +24,16 @@ async def forward_allowed(
 ) -> bool:
     """True when `steps` may run: no forward step among them, the session has not ended, the
     operator said yes before, or says yes now (recorded either way)."""
-    forward = [s.id for s in steps if not s.rollback]
     engine = controller.engine
-    if not forward or engine is None or controller.read_only:
+    if engine is None or controller.read_only or all(s.rollback for s in steps):
         return True
     with engine.lock:
         end = end_state(controller.session)
         if end is None or agreed_after_end(controller.session, end):
             return True
+    forward = asked_about(controller.checklist, end, steps)
+    if not forward:
+        return True
     from dwtui.screens.modals import ConfirmScreen
 
     shown = ", ".join(forward[:5]) + (f" and {len(forward) - 5} more" if len(forward) > 5 else "")

@@ -2,7 +2,7 @@
 
 The header shows it; the TUI asks before a forward step runs in an ended session and records
 the answer (`forward.after_end`); headless `dwtui run` refuses forward steps in a rolled-back
-or finished session unless `--after-rollback` is given.
+session unless `--after-rollback` is given.
 """
 
 from __future__ import annotations

@@ -164,3 +164,52 @@ def test_headless_run_refuses_forward_steps_after_the_rollback(tmp_path: Path) -
     assert workspace.store.load(sid).state_of("check-a").status == "passed"
     said = _after_end_events(workspace, sid)
     assert len(said) == 1 and said[0].startswith("yes (dwtui run --after-rollback)")
+
+
+async def test_a_finished_session_asks_before_a_rerun_not_before_an_optional_phase(
+    tmp_path: Path,
+) -> None:
+    workspace = make_workspace(tmp_path)
+    sid = new_session(workspace)
+    plan = workspace.store.load(sid).plan
+    assert plan is not None
+    _end_session(workspace, sid, list(plan.forward))
+    app = open_app(workspace, sid)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = main_screen(app)
+            c = app.controller
+            assert c is not None
+            assert screen.select_step("medium-step")  # the optional phase "long"
+            await pilot.press("r")
+            await wait_for(pilot, lambda: c.status("medium-step") == "passed")
+            assert _after_end_events(workspace, sid) == []
+            assert screen.select_step("say-hello")
+            await pilot.press("R")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            ask = app.screen
+            assert isinstance(ask, ConfirmScreen)
+            assert ask.question.startswith("This session was finished at ")
+            await pilot.press("n")
+            await wait_for(pilot, lambda: bool(_after_end_events(workspace, sid)))
+            assert not c.state("say-hello").attempts
+    finally:
+        workspace.release(sid)
+
+
+def test_headless_run_of_an_optional_phase_in_a_finished_session_is_not_held(
+    tmp_path: Path,
+) -> None:
+    workspace = make_workspace(tmp_path)
+    sid = new_session(workspace)
+    plan = workspace.store.load(sid).plan
+    assert plan is not None
+    _end_session(workspace, sid, list(plan.forward))
+    err = io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stderr(err):
+        args = [sid, "--sessions-dir", str(workspace.store.root), "--phase", "long"]
+        code = headless.run([*args, "--until", "medium-step"])
+    assert code == headless.EXIT_OK, err.getvalue()
+    assert workspace.store.load(sid).state_of("medium-step").status == "passed"
