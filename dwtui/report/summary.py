@@ -26,6 +26,7 @@ from dwtui.report.manual_checks import manual_checks_section
 from dwtui.report.markdown import duration, table, when
 from dwtui.report.rollbacks import rollbacks_section, scenario_end
 from dwtui.report.signoff import signoff_section
+from dwtui.session.end_state import end_state
 from dwtui.session.model import Session
 from dwtui.session.progress import progress_of
 from dwtui.text_safety import visible
@@ -53,6 +54,14 @@ def _phase_status(session: Session, steps: Iterable[Step]) -> str:
     if all(s == "pending" for s in statuses):
         return "not started"
     return "in progress"
+
+
+def _state_words(session: Session) -> str:
+    """`rolled back` — or `rolled back, 1 skipped (rb1-notify)` when the rollback skipped."""
+    end = end_state(session)
+    if end is not None and end.skipped_note:
+        return f"{end.state}, {end.skipped_note}"
+    return progress_of(session).state
 
 
 def _attempt_operator(session: Session, step_id: str) -> str:
@@ -105,7 +114,7 @@ def _header(checklist: Checklist, session: Session) -> list[str]:
         f"- **Target:** {target}",
         f"- **Checklist:** {checklist.id} version {checklist.version or '-'}"
         f" (sha256 {session.checklist_checksum[:12] or '-'})",
-        f"- **Session:** {session.id} ({progress.state}, {progress.text()} steps done)",
+        f"- **Session:** {session.id} ({_state_words(session)}, {progress.text()} steps done)",
         *(
             [
                 f"- **Warning:** the checklist file changed since the session started (sha256"

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from dwtui.session.clock import scenario_clock
 from dwtui.session.model import Session
+from dwtui.session.outcome import group_outcome
 from dwtui.session.progress import ABORTED, FINISHED, ROLLED_BACK, progress_of
 
 #: Events that finish a step without an attempt.
@@ -28,6 +29,17 @@ class EndState:
 
     state: str
     at: datetime | None
+    #: For a rollback: how its emergency scenario ended (`passed, 1 skipped (rb1-notify)`).
+    outcome: str = ""
+
+    @property
+    def skipped_note(self) -> str:
+        """`1 skipped (rb1-notify)` when the rollback skipped steps (`every step skipped`
+        when it ran none), else empty."""
+        if self.outcome == "skipped":
+            return "every step skipped"
+        head, _, skipped = self.outcome.partition(", ")
+        return skipped if head == "passed" else ""
 
     def text(self) -> str:
         """`rolled back at 11:35 UTC` (or just `finished` when the time is not known)."""
@@ -54,7 +66,7 @@ def end_state(session: Session) -> EndState | None:
     if state == ROLLED_BACK and plan is not None:
         ids = plan.extras.get(plan.emergency, [])
         ended = scenario_clock(session, ids, None, session.created_at).ended
-        return EndState(state, ended or _last_done(session, ids))
+        return EndState(state, ended or _last_done(session, ids), group_outcome(session, ids))
     if state == FINISHED:
         completed = [e.at for e in session.events if e.kind == "session.completed"]
         forward = plan.forward if plan is not None else list(session.steps)

@@ -65,6 +65,23 @@ async def test_header_says_rolled_back(tmp_path: Path, size: tuple[int, int]) ->
         workspace.release(sid)
 
 
+async def test_header_names_a_step_the_rollback_skipped(tmp_path: Path) -> None:
+    workspace = make_workspace(tmp_path)
+    sid = new_session(workspace)
+    _end_session(workspace, sid, ["rb-disable"])
+    session = workspace.store.load(sid)
+    session.state_of("rb-check").status = "skipped"
+    session.events.append(Event(utcnow(), workspace.operator, "step.marked", "rb-check", "skipped"))
+    workspace.store.save(session)
+    app = open_app(workspace, sid)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert "ROLLED BACK  1 skipped (rb-check)" in _header(app)
+    finally:
+        workspace.release(sid)
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_header_says_finished(tmp_path: Path, size: tuple[int, int]) -> None:
     workspace = make_workspace(tmp_path)

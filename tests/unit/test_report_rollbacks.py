@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dwtui.checklist.model import Checklist, Phase, RollbackScenario, Step
 from dwtui.report.summary import render_summary
-from dwtui.session.model import Attempt, Event, Session, StepState
+from dwtui.session.model import Attempt, Event, Plan, Session, StepState
 
 T0 = datetime(2026, 12, 3, 11, 35, tzinfo=UTC)
 
@@ -73,3 +73,14 @@ def test_a_step_not_run_is_listed_and_the_scenario_has_not_ended() -> None:
 def test_a_scenario_never_started_is_not_listed() -> None:
     session = Session("s1", "c.toml", "qa4", "ab" * 32, "local", T0)
     assert "## Rollbacks performed\n\nNone." in render_summary(_checklist(), session)
+
+
+def test_the_session_line_says_the_rollback_skipped_a_step() -> None:
+    session = _session(notify="skipped")
+    session.plan = Plan(
+        forward=["go-one"],
+        extras={"rb1": ["rb1-disable", "rb1-notify", "rb1-after"]},
+        emergency="rb1",
+    )
+    text = render_summary(_checklist(), session)
+    assert "- **Session:** s1 (rolled back, 1 skipped (rb1-notify), " in text
