@@ -4,7 +4,7 @@ It lists every step the scenario will run and what each will still ask (a typed 
 message to send, a manual check), so that one `y` is an informed decision: with the matrix key
 and Enter, three keys from any screen to the scenario's first command. The answers (the
 buttons and a line naming y/o/n) always stay on screen, at 80x24 too: the step list takes at
-most 40% of the screen's height and scrolls.
+most 40% of the screen's height and scrolls (app.tcss: #rollback-dialog).
 """
 
 from __future__ import annotations
@@ -70,24 +70,6 @@ def scenario_plan(scenario: RollbackScenario, status_of: Callable[[str], str]) -
 
 class ScenarioRunScreen(ModalScreen[ScenarioChoice | None]):
     """Run the scenario now (`y`), open it without running (`o`), or go back."""
-
-    # Screen CSS (not DEFAULT_CSS): it must win over app.tcss's `.dialog .preview` height.
-    CSS = """
-    #rollback-dialog {
-        width: 90%;
-        max-height: 100%;
-        padding: 0 2;
-    }
-    #rollback-steps-box {
-        height: auto;
-        max-height: 40vh;
-        border: round $panel-lighten-2;
-        margin: 1 0 0 0;
-    }
-    #rollback-dialog .buttons {
-        margin-top: 0;
-    }
-    """
 
     BINDINGS = [
         Binding("y", "choose('run')", "Run it now", id="rollback.run"),
