@@ -75,6 +75,9 @@ class ScenarioRunScreen(ModalScreen[ScenarioChoice | None]):
         Binding("y", "choose('run')", "Run it now", id="rollback.run"),
         Binding("o", "choose('open')", "Open without running", id="rollback.open"),
         Binding("n,escape", "choose('')", "Back", id="rollback.back"),
+        # A long scenario's steps scroll (the focus stays on Back).
+        Binding("down,j", "scroll_steps(1)", "More steps", show=False, id="rollback.steps_down"),
+        Binding("up,k", "scroll_steps(-1)", "Earlier steps", show=False, id="rollback.steps_up"),
     ]
 
     def __init__(self, scenario: RollbackScenario, status_of: Callable[[str], str]) -> None:
@@ -104,6 +107,11 @@ class ScenarioRunScreen(ModalScreen[ScenarioChoice | None]):
     def on_mount(self) -> None:
         """Focus Back: Enter alone never starts a rollback."""
         self.query_one("#back", Button).focus()
+
+    def action_scroll_steps(self, lines: int) -> None:
+        """Scroll the step list by `lines` (negative: up)."""
+        box = self.query_one("#rollback-steps-box", VerticalScroll)
+        box.scroll_relative(y=lines, animate=False)
 
     def action_choose(self, choice: str) -> None:
         """Close with the choice ('' = back)."""
