@@ -218,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(recorded with WHY)",
     )
     p.add_argument(
+        "--after-rollback",
+        action="store_true",
+        help="run forward steps even though the session was rolled back (recorded; "
+        "without it they are refused with exit 3)",
+    )
+    p.add_argument(
         "--signoff-wait",
         type=float,
         default=600.0,

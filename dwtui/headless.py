@@ -10,7 +10,8 @@ variable) needs the operator, or a step's sign-off did not come within `--signof
 seconds (default 600: the run waits, printing `signoff <step> waiting for sign-off ...`);
 4 a `[[guards]]` guard breached (the forward run froze; with `--on-breach rollback` its
 scenario ran); 130 interrupted (Ctrl-C / SIGTERM cancels the
-running step).
+running step). In a rolled-back session forward steps still to run are refused (exit 3)
+unless `--after-rollback` is given (recorded as a `forward.after_end` event).
 
 `--yes` confirms `confirm = true` steps; a typed word (`confirm = "WORD"`) is only ever
 typed by a person: headless, `--confirm-word WORD` names it (recorded as an event), and
@@ -229,6 +230,18 @@ def _where(engine: Engine, args: argparse.Namespace, code: int) -> str:
     return f"{where}: {_WHY.get(code, f'exit {code}')} (exit {code}); {counts}"
 
 
+def _forward_after_end_allowed(
+    engine: Engine, args: argparse.Namespace, steps: list[Step], err: TextIO
+) -> bool:
+    """In a rolled-back or finished session, forward steps run only with `--after-rollback`."""
+    from dwtui.engine.after_end import headless_gate
+
+    allowed, line = headless_gate(engine, steps, given=getattr(args, "after_rollback", False))
+    if line:
+        print(f"dwtui run: {line}", file=err)
+    return allowed
+
+
 def _selected(engine: Engine, args: argparse.Namespace) -> list[Step] | str:
     """The steps to run, or an error message (usage)."""
     scenario = getattr(args, "scenario", None)
@@ -308,6 +321,8 @@ def _run(
     if isinstance(steps, str):
         print(f"dwtui run: {steps}", file=err)
         return EXIT_USAGE
+    if not _forward_after_end_allowed(engine, args, steps, err):
+        return EXIT_NEEDS_OPERATOR
     for step in steps:
         if engine.freeze.reason and not step.rollback:
             return _breached(engine, args, out, err, cancel, guards=guards)
@@ -504,6 +519,7 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--overwrite", action="store_true")
     parser.add_argument("--on-breach", choices=("stop", "rollback"), default="stop")
     parser.add_argument("--unfreeze", metavar="WHY")
+    parser.add_argument("--after-rollback", action="store_true")
     parser.add_argument("--signoff-wait", type=float, default=600.0)
     return main(parser.parse_args(argv))
 

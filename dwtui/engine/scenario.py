@@ -1,7 +1,9 @@
 """A rollback scenario's end: when its last step completes, the time it took is recorded.
 
-The scenario's budget clock (`dwtui.session.clock`) stops there; the event says whether the
-rollback stayed within its `budget_minutes`.
+The scenario's budget clock (`dwtui.session.clock`) stops there; the event says how it ended
+(`passed, 1 skipped (rb1-notify)`: a skipped step is named) and whether the rollback stayed
+within its `budget_minutes`. It is written only once every step is done (passed or skipped),
+so a step skipped after the others passed comes before the scenario's end, never after it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ def record_if_completed(engine: EngineHost, step: Step) -> None:
     if not step.rollback:
         return
     from dwtui.session.clock import scenario_clock
+    from dwtui.session.outcome import group_outcome
 
     try:
         scenario = engine.checklist.scenario(step.parent_id)
@@ -30,7 +33,8 @@ def record_if_completed(engine: EngineHost, step: Step) -> None:
     clock = scenario_clock(engine.session, ids, scenario.budget_minutes, utcnow())
     if clock.ended is None:
         return
-    detail = f"{scenario.title}: {clock.seconds:.0f} s from first step to last"
+    outcome = group_outcome(engine.session, ids)
+    detail = f"{scenario.title}: {outcome}: {clock.seconds:.0f} s from first step to last"
     if scenario.budget_minutes is not None:
         verdict = "OVER" if clock.over_budget else "within"
         detail += f" ({verdict} its {scenario.budget_minutes:g}-minute budget)"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
-from dwtui.checklist.model import Checklist, Step
+from dwtui.checklist.model import Checklist, RollbackScenario, Step
 from dwtui.report.criteria import evaluate_criteria
 from dwtui.report.evidence import (
     delta_section,
@@ -24,8 +24,10 @@ from dwtui.report.evidence import (
 from dwtui.report.guards import guards_section
 from dwtui.report.manual_checks import manual_checks_section
 from dwtui.report.markdown import duration, table, when
+from dwtui.report.rollbacks import rollbacks_section, scenario_end
 from dwtui.report.signoff import signoff_section
-from dwtui.session.model import AUTO_TICKED, Attempt, Session
+from dwtui.session.end_state import end_state
+from dwtui.session.model import AUTO_TICKED, Session
 from dwtui.session.progress import progress_of
 from dwtui.text_safety import visible
 
@@ -52,6 +54,14 @@ def _phase_status(session: Session, steps: Iterable[Step]) -> str:
     if all(s == "pending" for s in statuses):
         return "not started"
     return "in progress"
+
+
+def _state_words(session: Session) -> str:
+    """`rolled back` — or `rolled back, 1 skipped (rb1-notify)` when the rollback skipped."""
+    end = end_state(session)
+    if end is not None and end.skipped_note:
+        return f"{end.state}, {end.skipped_note}"
+    return progress_of(session).state
 
 
 def _attempt_operator(session: Session, step_id: str) -> str:
@@ -104,7 +114,7 @@ def _header(checklist: Checklist, session: Session) -> list[str]:
         f"- **Target:** {target}",
         f"- **Checklist:** {checklist.id} version {checklist.version or '-'}"
         f" (sha256 {session.checklist_checksum[:12] or '-'})",
-        f"- **Session:** {session.id} ({progress.state}, {progress.text()} steps done)",
+        f"- **Session:** {session.id} ({_state_words(session)}, {progress.text()} steps done)",
         *(
             [
                 "- **REHEARSAL:** not a real change (started by `dwtui demo` or `dwtui new "
@@ -157,13 +167,34 @@ def _tracking(checklist: Checklist, session: Session) -> list[str]:
 _ROUTINE_EVENTS = frozenset({"step.started", "step.passed"})
 
 
+def _scenario_span(
+    session: Session, scenario: RollbackScenario
+) -> list[tuple[datetime, int, str, str, str, str]]:
+    """`rollback.started` at its first attempt; `rollback.ended` only once every step is
+    done (a step skipped later moves the end there), saying `passed, 1 skipped (id)`."""
+    attempts = [
+        a
+        for st in scenario.steps
+        for a in (session.steps[st.id].attempts if st.id in session.steps else [])
+    ]
+    if not attempts:
+        return []
+    first = min(attempts, key=lambda a: a.started_at)
+    rows = [(first.started_at, 1, first.operator, "rollback.started", "", scenario.title)]
+    end = scenario_end(session, scenario)
+    if end is not None:
+        detail = f"{scenario.title}: {end.outcome}"
+        rows.append((end.at, 1, end.operator, "rollback.ended", "", detail))
+    return rows
+
+
 def _timeline(checklist: Checklist, session: Session) -> list[str]:
     """Phase and scenario spans plus every non-routine event (failures, notes, handoffs)."""
     lines = ["## Timeline", ""]
     rows: list[tuple[datetime, int, str, str, str, str]] = []
-    groups = [("phase", p.title, p.steps) for p in checklist.phases]
-    groups += [("rollback", s.title, s.steps) for s in checklist.scenarios]
-    for group, title, steps in groups:
+    for scenario in checklist.scenarios:
+        rows += _scenario_span(session, scenario)
+    for group, title, steps in [("phase", p.title, p.steps) for p in checklist.phases]:
         attempts = [
             a
             for st in steps
@@ -284,40 +315,6 @@ def _not_checked_by_a_person(session: Session) -> int:
     )
 
 
-def _rollbacks(checklist: Checklist, session: Session) -> list[str]:
-    lines = ["## Rollbacks performed", ""]
-    rows = []
-    budgets: list[str] = []
-    for scenario in checklist.scenarios:
-        attempts: list[Attempt] = []
-        for step in scenario.steps:
-            state = session.steps.get(step.id)
-            for attempt in state.attempts if state else []:
-                attempts.append(attempt)
-                rows.append(
-                    (
-                        scenario.title,
-                        f"`{step.id}`",
-                        when(attempt.started_at),
-                        duration(attempt.duration_seconds),
-                        attempt.operator,
-                        attempt.status,
-                    )
-                )
-        ended = [a.ended_at for a in attempts if a.ended_at is not None]
-        if attempts and ended:
-            took = (max(ended) - min(a.started_at for a in attempts)).total_seconds()
-            text = f"- {scenario.title}: {duration(took)} from first step to last"
-            if scenario.budget_minutes is not None:
-                verdict = "within" if took <= scenario.budget_minutes * 60 else "**OVER**"
-                text += f" ({verdict} its {scenario.budget_minutes:g}-minute budget)"
-            budgets.append(text)
-    if not rows:
-        return [*lines, "None.", ""]
-    lines += table(("Scenario", "Step", "Started (UTC)", "Duration", "Operator", "Status"), rows)
-    return [*lines, "", *budgets, ""]
-
-
 def _logs(checklist: Checklist, session: Session) -> list[str]:
     base = session.id
     lines = [
@@ -386,7 +383,7 @@ def render_summary(
         *_criteria(checklist, session),
         *guards_section(checklist, session),
         *signoff_section(checklist, session),
-        *_rollbacks(checklist, session),
+        *rollbacks_section(checklist, session),
         *_logs(checklist, session),
         *_manual(checklist),
     ]

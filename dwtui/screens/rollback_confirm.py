@@ -2,7 +2,9 @@
 
 It lists every step the scenario will run and what each will still ask (a typed word, a
 message to send, a manual check), so that one `y` is an informed decision: with the matrix key
-and Enter, three keys from any screen to the scenario's first command.
+and Enter, three keys from any screen to the scenario's first command. The answers (the
+buttons and a line naming y/o/n) always stay on screen, at 80x24 too: the step list takes at
+most 40% of the screen's height and scrolls (app.tcss: #rollback-dialog).
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from dwtui.checklist.model import RollbackScenario, Step
 from dwtui.session.model import DONE_STATUSES
+
+#: The keys, named under the question (the buttons say them too, but may be all one sees).
+KEYS_LINE = "y run it now · o open without running · n back"
 
 #: What the operator chose: run the scenario now, open it without running, or neither (None).
 ScenarioChoice = Literal["run", "open"]
@@ -59,6 +64,7 @@ def scenario_plan(scenario: RollbackScenario, status_of: Callable[[str], str]) -
             if note:
                 text.append(f"  ({note})", "italic dim")
         text.append("\n")
+    text.rstrip()  # no blank line under the last step
     return text
 
 
@@ -69,6 +75,9 @@ class ScenarioRunScreen(ModalScreen[ScenarioChoice | None]):
         Binding("y", "choose('run')", "Run it now", id="rollback.run"),
         Binding("o", "choose('open')", "Open without running", id="rollback.open"),
         Binding("n,escape", "choose('')", "Back", id="rollback.back"),
+        # A long scenario's steps scroll (the focus stays on Back).
+        Binding("down,j", "scroll_steps(1)", "More steps", show=False, id="rollback.steps_down"),
+        Binding("up,k", "scroll_steps(-1)", "Earlier steps", show=False, id="rollback.steps_up"),
     ]
 
     def __init__(self, scenario: RollbackScenario, status_of: Callable[[str], str]) -> None:
@@ -86,8 +95,10 @@ class ScenarioRunScreen(ModalScreen[ScenarioChoice | None]):
             )
             if s.budget_minutes:
                 yield Label(Text(f"Budget {s.budget_minutes:g} min", "dim"))
-            yield Static(scenario_plan(s, self.status_of), classes="preview", id="rollback-steps")
+            with VerticalScroll(id="rollback-steps-box"):
+                yield Static(scenario_plan(s, self.status_of), id="rollback-steps")
             yield Label(Text("Run these steps now, in order?", "bold"))
+            yield Label(Text(KEYS_LINE, "dim"), id="rollback-keys")
             with Horizontal(classes="buttons"):
                 yield Button("Run (y)", variant="error", id="run")
                 yield Button("Open (o)", variant="default", id="open")
@@ -96,6 +107,11 @@ class ScenarioRunScreen(ModalScreen[ScenarioChoice | None]):
     def on_mount(self) -> None:
         """Focus Back: Enter alone never starts a rollback."""
         self.query_one("#back", Button).focus()
+
+    def action_scroll_steps(self, lines: int) -> None:
+        """Scroll the step list by `lines` (negative: up)."""
+        box = self.query_one("#rollback-steps-box", VerticalScroll)
+        box.scroll_relative(y=lines, animate=False)
 
     def action_choose(self, choice: str) -> None:
         """Close with the choice ('' = back)."""

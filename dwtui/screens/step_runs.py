@@ -135,6 +135,11 @@ class StepRunsScreen(Screen[None]):
         from dwtui.screens.message_confirm import MessageConfirmScreen
         from dwtui.screens.modals import ConfirmScreen, TypedConfirmScreen
 
+        if not all(step.rollback for step in steps):  # a rollback never waits on this
+            from dwtui.screens.after_end import forward_allowed
+
+            if not await forward_allowed(self, self.controller, steps):  # ended session
+                return
         for step in steps:
             engine = self.controller.engine
             frozen = engine.freeze.reason if engine is not None else ""

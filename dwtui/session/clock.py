@@ -9,6 +9,9 @@ from datetime import datetime
 
 from dwtui.session.model import DONE_STATUSES, Session
 
+#: Events that finish a step without an attempt: marked by hand, or skipped by its `when`.
+_DONE_BY_EVENT = frozenset({"step.marked", "step.skipped"})
+
 
 @dataclass(frozen=True)
 class ScenarioClock:
@@ -52,7 +55,7 @@ def scenario_clock(
     ended: datetime | None = None
     if complete:
         ends = [a.ended_at for a in attempts if a.ended_at is not None]
-        ends += [e.at for e in session.events if e.kind == "step.marked" and e.step in step_ids]
+        ends += [e.at for e in session.events if e.kind in _DONE_BY_EVENT and e.step in step_ids]
         ended = max(ends) if ends else started
     seconds = max(0.0, ((ended or now) - started).total_seconds())
     return ScenarioClock(started, ended, seconds, budget_minutes)

@@ -305,7 +305,7 @@ def test_summary_content(tmp_path: Path) -> None:
     assert "| `TEAM_VNEXT_DUAL_WRITE_STRICT_MODE` | (unset) | `false` | (unset) |" in text
     assert "| `mapping.coverage_pct` | 80 | 80.39 | +0.39 (+0.5 %) | - |" in text
     assert "| Scenario 1: Disable dual-write | `rb-disable` |" in text
-    assert "- Scenario 1: Disable dual-write: 3s from first step to last (within its" in text
+    assert "- Scenario 1: Disable dual-write: passed, 3s from first step to last (within" in text
     assert "`create-team` 2026-01-25 09:03:45 bo@desk: retried after | pods settled" in text
     assert "`20260125-090000-abcd1234/logs/create-team.2.log`" in text
     assert "`compare` delta: `20260125-090000-abcd1234/artifacts/delta.json`" in text
