@@ -127,7 +127,7 @@ def test_run_a_step_open_rollback_and_quit(
     assert "TUI test: small staged change" in screen
     assert session.id in screen
     term.send("space")  # the manual first step: its sub-items, ticked one by one
-    term.wait_for("ctrl+s done")
+    term.wait_for("Done (ctrl+s)")
     term.send("space", "C-s")
     term.wait_for("✓ Read the plan")
     term.send("j", "r")  # next pending step (say-hello), run it

@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.widgets import SelectionList
 
 from dwtui.screens.manual_check import ManualCheckScreen
+from tests.helpers.manual_check_data import CHECKLIST, LONG_ITEM
 from tests.helpers.screen_text import screen_lines, words_in_rows
 from tests.helpers.tui_support import (
     OPERATOR,
@@ -19,32 +20,6 @@ from tests.helpers.tui_support import (
     step_on_disk,
     wait_for,
 )
-
-CHECKLIST = """
-[checklist]
-id = "manual-ticks"
-title = "Manual ticks"
-default_target = "local"
-
-[targets.local]
-kind = "local"
-env_file = "service/.env"
-
-[[phases]]
-id = "prepare"
-title = "1. Prepare"
-
-[[phases.steps]]
-id = "preflight"
-title = "Pre-flight checks"
-kind = "manual"
-items = ["Backups are fresh", "On-call knows", "Dashboard open"]
-
-[[phases.steps]]
-id = "go"
-title = "Go"
-kind = "manual"
-"""
 
 
 async def test_each_item_is_ticked_and_recorded_on_its_own(tmp_path: Path) -> None:
@@ -114,12 +89,6 @@ async def test_escape_keeps_the_ticks_and_the_step_pending(tmp_path: Path) -> No
         await wait_for(pilot, lambda: isinstance(app.screen, ManualCheckScreen))
         assert app.screen.query_one(SelectionList).selected == [0]
     assert [t["index"] for t in step_on_disk(ws, sid, "preflight")["ticks"]] == [0]
-
-
-LONG_ITEM = (
-    "Confirm this is STAGING (kubectl context 'staging-k8s', namespace 'team-api') "
-    "and that nobody else is changing it right now: ask in #ops-staging first"
-)
 
 
 async def test_a_long_item_can_be_read_in_full_at_80x24(tmp_path: Path) -> None:

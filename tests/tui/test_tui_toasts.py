@@ -7,9 +7,9 @@ from pathlib import Path
 from dwtui.app import DwtuiApp
 from dwtui.screens.manual_check import ManualCheckScreen
 from dwtui.widgets.key_bar import KeyBar
+from tests.helpers.manual_check_data import CHECKLIST, LONG_ITEM
 from tests.helpers.screen_text import screen_lines
 from tests.helpers.tui_support import main_screen, make_workspace, new_session, open_app, wait_for
-from tests.tui.test_tui_manual_check import CHECKLIST, LONG_ITEM
 
 TOAST = "a toast that must not hide a key"
 
