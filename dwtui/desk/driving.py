@@ -3,8 +3,9 @@
 `open_as_driver` takes the session's driver lock (or takes it over on purpose), makes every
 save check that lock, records a stale lock or a take-over in the session and saves that at
 once (a fact no later open could rebuild), rebuilds the session's plan when the checklist
-file changed since the session began (`dwtui.session.progress.replan`), and builds the engine. The caller settles what
-an earlier dwtui left running (`Engine.recover`) and lets go with `Driving.release`.
+file changed since the session began (`dwtui.session.progress.replan`), and builds the
+engine. The caller settles what an earlier dwtui left running (`Engine.recover`) and lets
+go with `Driving.release`.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@
 `progress_of`, so their figures agree. Progress counts the forward path (the non-optional
 phases' steps for the session's target) plus the optional phases and rollback scenarios
 that were started; unused rollback steps never hold a session back from `finished`.
+The plan is set at creation; when the checklist file changes, the driver `replan`s it.
 """
 
 from __future__ import annotations
@@ -93,9 +94,11 @@ def replan(session: Session, checklist: ReplanSource, operator: str) -> bool:
     when the session changed (the caller saves it).
 
     A removed step's state and attempts stay in `session.steps` (evidence is never
-    dropped), off the forward path. A session without a plan is left to the engine."""
+    dropped), off the forward path. A session without a plan is left to the engine; a
+    completed or aborted one keeps the plan it ended with."""
     old = session.plan
-    if old is None or session.checklist_checksum == checklist.checksum:
+    closed = session.state != "active"  # a closed record stays as it ended
+    if old is None or closed or session.checklist_checksum == checklist.checksum:
         return False
     new = plan_for(checklist, session.target)
     if new == old:
