@@ -134,6 +134,10 @@ def cmd_new(args: argparse.Namespace) -> int:
     except OSError as exc:
         error(f"cannot create the session in {store.root}: {exc.strerror or exc}")
         return EXIT_PROBLEM
+    from dwtui.engine.changes import record_fingerprints
+
+    # Now, not at the first run: an edit before then must still be told step by step.
+    record_fingerprints(store.dir_of(session.id), checklist)
     print(
         f"created session {session.id}: {checklist.title} on {session.target} "
         f"({progress_of(session).total} steps on the forward path) in "

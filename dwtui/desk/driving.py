@@ -2,8 +2,10 @@
 
 `open_as_driver` takes the session's driver lock (or takes it over on purpose), makes every
 save check that lock, records a stale lock or a take-over in the session and saves that at
-once (a fact no later open could rebuild), and builds the engine. The caller settles what
-an earlier dwtui left running (`Engine.recover`) and lets go with `Driving.release`.
+once (a fact no later open could rebuild), rebuilds the session's plan when the checklist
+file changed since the session began (`dwtui.session.progress.replan`), and builds the
+engine. The caller settles what an earlier dwtui left running (`Engine.recover`) and lets
+go with `Driving.release`.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def open_as_driver(
     from dwtui.engine import Engine
     from dwtui.session.journal import Journal
     from dwtui.session.lock import DriverLock
+    from dwtui.session.progress import replan
 
     lock = DriverLock(store.lock_path(session.id), operator)
     previous = lock.take_over() if take_over else lock.acquire()
@@ -85,6 +88,9 @@ def open_as_driver(
             kind = "driver.takeover" if take_over else "driver.stale_lock"
             session.record(operator, kind, detail=took_from)
             notice = _notice(previous, operator, stale=not take_over)
+        # The checklist file changed since the session began: its plan follows the file, so
+        # every view's progress counts one step set (followers read what is saved here).
+        replanned = replan(session, checklist, operator)
         engine = Engine(
             checklist,
             session,
@@ -94,7 +100,7 @@ def open_as_driver(
             prompt=prompt,
             save_interval=save_interval,
         )
-        if took_from:
+        if took_from or replanned:
             engine.save()
     except BaseException:
         lock.release()

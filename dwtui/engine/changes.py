@@ -1,8 +1,11 @@
 """Checklist changes since a session began, by per-step fingerprint (a resume check).
 
-At the first open of a session whose checklist is unchanged, the engine records a short hash
-of every step in `sessions/<id>/checklist-steps.json`. When the checklist's checksum later
-differs, the fingerprints tell which steps were added, removed or edited.
+When a session is created (and, for a session made before that, at the first open while its
+checklist is unchanged) a short hash of every step is recorded in
+`sessions/<id>/checklist-steps.json`, with a second hash of what the step runs (its kind and
+kind-specific fields: a command, a query, a URL). When the checklist's checksum later
+differs, the fingerprints tell which steps were added, removed, changed what they run, or
+were edited otherwise (a title, a description, an expectation).
 """
 
 from __future__ import annotations
@@ -27,7 +30,11 @@ class ChecklistChanges:
 
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    #: Every step whose fingerprint differs (what it runs, or a title, an expectation ...).
     edited: tuple[str, ...] = ()
+    #: The edited steps whose action changed (kind or kind-specific fields, e.g. a command);
+    #: empty for a session whose fingerprints predate action hashes.
+    action_changed: tuple[str, ...] = ()
     #: The checksum differs but no fingerprints were recorded: details unknown.
     unknown: bool = False
 
@@ -35,21 +42,32 @@ class ChecklistChanges:
         return bool(self.added or self.removed or self.edited or self.unknown)
 
     def describe(self) -> str:
-        """One line: `checklist changed: added a, b; removed c; edited d`."""
+        """One line: `checklist changed since the session began: 1 step added (a); 2 removed
+        (b, c); 1 changed what it runs (d); 1 edited otherwise (e)`."""
         if not self:
             return "checklist unchanged"
+        head = "checklist changed since the session began"
         if self.unknown and not (self.added or self.removed or self.edited):
-            return "checklist changed since the session began (no step details recorded)"
-        parts = [
-            f"{label} {', '.join(ids)}"
+            return (
+                f"{head}; which steps changed is unknown (this session recorded no step "
+                "fingerprints): compare the file with the version the session began with"
+            )
+        otherwise = tuple(s for s in self.edited if s not in self.action_changed)
+        groups = [
+            (label, ids)
             for label, ids in (
                 ("added", self.added),
                 ("removed", self.removed),
-                ("edited", self.edited),
+                ("changed what it runs", self.action_changed),
+                ("edited otherwise" if self.action_changed else "edited", otherwise),
             )
             if ids
         ]
-        return "checklist changed: " + "; ".join(parts)
+        parts = []
+        for index, (label, ids) in enumerate(groups):
+            noun = ("step " if len(ids) == 1 else "steps ") if index == 0 else ""
+            parts.append(f"{len(ids)} {noun}{label} ({', '.join(ids)})")
+        return f"{head}: " + "; ".join(parts)
 
 
 def step_fingerprint(step: Step) -> str:
@@ -76,9 +94,21 @@ def step_fingerprint(step: Step) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def action_fingerprint(step: Step) -> str:
+    """A short hash of what a step runs: its kind and kind-specific fields."""
+    data = {"kind": step.kind, "params": step.params}
+    text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def fingerprints(checklist: Checklist) -> dict[str, str]:
     """Step id -> fingerprint for every step (phases and rollback scenarios)."""
     return {step.id: step_fingerprint(step) for step in checklist.iter_steps()}
+
+
+def action_fingerprints(checklist: Checklist) -> dict[str, str]:
+    """Step id -> action fingerprint for every step (phases and rollback scenarios)."""
+    return {step.id: action_fingerprint(step) for step in checklist.iter_steps()}
 
 
 def record_fingerprints(session_dir: Path, checklist: Checklist) -> None:
@@ -95,6 +125,7 @@ def record_fingerprints(session_dir: Path, checklist: Checklist) -> None:
                     {
                         "checksum": checklist.checksum,
                         "steps": fingerprints(checklist),
+                        "actions": action_fingerprints(checklist),
                     },
                     indent=1,
                     sort_keys=True,
@@ -116,9 +147,16 @@ def changes_since(
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return ChecklistChanges(unknown=True)
     now = fingerprints(checklist)
+    edited = tuple(s for s in now if s in before and before[s] != now[s])
+    actions_before = recorded.get("actions")
+    action_changed: tuple[str, ...] = ()
+    if isinstance(actions_before, dict):
+        actions_now = action_fingerprints(checklist)
+        action_changed = tuple(s for s in edited if actions_before.get(s) != actions_now[s])
     return ChecklistChanges(
         added=tuple(s for s in now if s not in before),
         removed=tuple(s for s in before if s not in now),
-        edited=tuple(s for s in now if s in before and before[s] != now[s]),
+        edited=edited,
+        action_changed=action_changed,
         unknown=False,
     )

@@ -4,6 +4,7 @@
 `progress_of`, so their figures agree. Progress counts the forward path (the non-optional
 phases' steps for the session's target) plus the optional phases and rollback scenarios
 that were started; unused rollback steps never hold a session back from `finished`.
+The plan is set at creation; when the checklist file changes, the driver `replan`s it.
 """
 
 from __future__ import annotations
@@ -74,6 +75,61 @@ def plan_for(checklist: PlanSource, target: str) -> Plan:
     urgent = [row.scenario for row in checklist.matrix_by_urgency() if row.scenario in scenario_ids]
     emergency = urgent[0] if urgent else (scenario_ids[0] if scenario_ids else "")
     return Plan(forward=forward, extras=extras, emergency=emergency)
+
+
+class ReplanSource(PlanSource, Protocol):
+    """What `replan` needs: a plan source with its checksum."""
+
+    @property
+    def checksum(self) -> str: ...
+
+
+#: The event a driver records when it rebuilds the plan from a changed checklist.
+PLAN_REBUILT = "plan.rebuilt"
+
+
+def replan(session: Session, checklist: ReplanSource, operator: str) -> bool:
+    """Rebuild the session's plan from `checklist` when its file changed since the session
+    began and the plan it gives differs; record one `plan.rebuilt` event saying how. True
+    when the session changed (the caller saves it).
+
+    A removed step's state and attempts stay in `session.steps` (evidence is never
+    dropped), off the forward path. A session without a plan is left to the engine; a
+    completed or aborted one keeps the plan it ended with."""
+    old = session.plan
+    closed = session.state != "active"  # a closed record stays as it ended
+    if old is None or closed or session.checklist_checksum == checklist.checksum:
+        return False
+    new = plan_for(checklist, session.target)
+    if new == old:
+        return False
+    for step_id in [*new.forward, *(s for steps in new.extras.values() for s in steps)]:
+        session.state_of(step_id)
+    session.plan = new
+    session.record(operator, PLAN_REBUILT, detail="checklist changed: " + _plan_diff(old, new))
+    return True
+
+
+def _plan_diff(old: Plan, new: Plan) -> str:
+    """`forward path added a; removed b; rollback undo added c`."""
+    parts: list[str] = []
+
+    def compare(name: str, before: Sequence[str], after: Sequence[str]) -> None:
+        added = [s for s in after if s not in before]
+        removed = [s for s in before if s not in after]
+        found = [f"added {', '.join(added)}"] if added else []
+        found += [f"removed {', '.join(removed)}"] if removed else []
+        if not found and list(before) != list(after):
+            found = ["reordered"]
+        if found:
+            parts.append(f"{name} " + "; ".join(found))
+
+    compare("forward path", old.forward, new.forward)
+    for group in dict.fromkeys([*old.extras, *new.extras]):
+        compare(group, old.extras.get(group, []), new.extras.get(group, []))
+    if old.emergency != new.emergency:
+        parts.append(f"emergency scenario {new.emergency or '(none)'}")
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True)

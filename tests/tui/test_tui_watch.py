@@ -149,8 +149,10 @@ async def test_checklist_change_is_shown_on_resume(ws: Workspace, sid: str) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert app.controller is not None
-        assert app.controller.changes == ["checklist changed: edited check-c"]
-        assert any("edited check-c" in n.message for n in app._notifications)
+        assert app.controller.changes == [
+            "checklist changed since the session began: 1 step changed what it runs (check-c)"
+        ]
+        assert any("changed what it runs (check-c)" in n.message for n in app._notifications)
 
 
 async def test_worker_error_becomes_one_error_notification(

@@ -275,7 +275,11 @@ def test_checklist_changes_by_step_fingerprint(tmp_path: Path) -> None:
     assert changes.added == ("d",)
     assert changes.removed == ("c",)
     assert changes.edited == ("b",)
-    assert changes.describe() == "checklist changed: added d; removed c; edited b"
+    assert changes.action_changed == ("b",)
+    assert changes.describe() == (
+        "checklist changed since the session began: "
+        "1 step added (d); 1 removed (c); 1 changed what it runs (b)"
+    )
     assert set(fingerprints(changed)) == {"a", "b", "d"}
 
 
