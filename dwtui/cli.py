@@ -163,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("session", help="session id, id prefix or path")
     p.add_argument("--reason", required=True, help="why the change is abandoned (recorded)")
+    p.add_argument(
+        "--kill",
+        action="store_true",
+        help="stop a detached step still running (its process group), recorded as "
+        "interrupted 'killed by dwtui abort'; without it, abort refuses while one runs",
+    )
     p.set_defaults(handler=_lazy("dwtui.commands.abort", "cmd_abort"))
 
     p = sub.add_parser("recover", help="restore a damaged session from its last good copy")
