@@ -179,3 +179,27 @@ def test_abort_records_the_exit_of_a_step_that_ended_unwatched(orphan: Orphan) -
     shown = orphan.dwtui("status", orphan.session_id)
     assert "running" not in shown.stdout
     assert "failed" in shown.stdout
+
+
+def test_abort_kill_spares_a_process_that_reused_the_steps_pid(orphan: Orphan) -> None:
+    """The recorded pid now names another process (started later): it is never signalled."""
+    refused = orphan.dwtui("abort", orphan.session_id, "--reason", "window cancelled")
+    assert refused.returncode == 1  # and the step's attempt is now saved with its pid
+    os.killpg(orphan.pid, signal.SIGKILL)  # the step dies without an exit record
+    _until(lambda: process.find_by_log(orphan.log) is None, "the step to die")
+    bystander = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        store = SessionStore(orphan.cwd / "sessions")
+        session, attempt = _attempt(orphan)
+        assert attempt.pid == orphan.pid and attempt.pid_started
+        attempt.pid = bystander.pid  # as if the kernel gave the step's pid to it
+        store.save(session)
+        done = orphan.dwtui("abort", orphan.session_id, "--reason", "window cancelled", "--kill")
+        assert done.returncode == 0, done.stderr
+        assert bystander.poll() is None
+        session, attempt = _attempt(orphan)
+        assert (session.state, attempt.status) == ("aborted", "interrupted")
+        assert "killed" not in attempt.summary
+    finally:
+        bystander.kill()
+        bystander.wait()
