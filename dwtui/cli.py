@@ -325,6 +325,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--checklist", metavar="FILE", help="checklist to rehearse (default: P5-T6)")
     p.add_argument(
+        "--keep-world",
+        action="store_true",
+        help="with --checklist: keep the rehearsal's work directory after its teardown (it is "
+        "removed otherwise, and kept anyway when the teardown fails; the session and its "
+        "report live in the sessions directory either way)",
+    )
+    p.add_argument(
         "--stand-in-only",
         action="store_true",
         help="only start the stand-in, print KUBECONFIG=... and its endpoints, serve until ^C",
