@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from dwtui.session.store import SessionStore
 
 KILLED_HINT = "killed by dwtui abort"
+#: How each fate `Engine.recover` settles is told (a step still running is not settled).
+_SETTLED = {
+    "finished": "had ended while nobody watched",
+    "interrupted": "was cut off when its dwtui stopped",
+    "not_started": "never started",
+}
 
 
 def cmd_abort(args: argparse.Namespace) -> int:
@@ -89,12 +95,15 @@ def _abort(engine: Engine, operator: str, reason: str, *, kill: bool) -> int:
     if session.state == "aborted":
         error(f"session {session.id} is already aborted")
         return EXIT_PROBLEM
-    engine.recover()  # exit codes of steps that ended while nobody watched, as resume does
+    for found in engine.recover():  # as resume does: exit codes of steps ended unwatched
+        if found.state in _SETTLED:
+            print(f"step {found.step_id} {_SETTLED[found.state]}: {found.detail}")
     running = engine.running_detached()
     if running and not kill:
         listed = ", ".join(f"{step_id} (pid {_pid_of(engine, step_id)})" for step_id in running)
+        which = f"step {listed} is" if len(running) == 1 else f"steps {listed} are"
         error(
-            f"session {session.id} not aborted: step {listed} is still running; "
+            f"session {session.id} not aborted: {which} still running; "
             "wait for it to end, or abort with --kill to stop it"
         )
         return EXIT_PROBLEM

@@ -173,6 +173,9 @@ def test_abort_records_the_exit_of_a_step_that_ended_unwatched(orphan: Orphan) -
     _until(lambda: process.read_exit(orphan.log) is not None, "the step to end")
     done = orphan.dwtui("abort", orphan.session_id, "--reason", "window cancelled")
     assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(
+        "step slow had ended while nobody watched: expected exit_code 0, got 3"
+    )
     session, attempt = _attempt(orphan)
     assert session.state == "aborted"
     assert (attempt.status, attempt.exit_code) == ("failed", 3)
