@@ -36,6 +36,7 @@ _SETTLED = {
 def cmd_abort(args: argparse.Namespace) -> int:
     """Mark the session aborted (one line on success)."""
     from dwtui.session.errors import SessionError
+    from dwtui.session.lock import LockHeld
 
     reason = " ".join(str(getattr(args, "reason", "") or "").split())
     if not reason:
@@ -63,8 +64,11 @@ def cmd_abort(args: argparse.Namespace) -> int:
 
     try:
         driving = open_as_driver(store, session, checklist, operator, fresh=True)
-    except SessionError as exc:  # held by a live dwtui, or a lock file refused
+    except LockHeld as exc:
         error(f"{exc}; quit that dwtui first")
+        return EXIT_PROBLEM
+    except SessionError as exc:  # a lock file refused (a planted link, an open directory)
+        error(str(exc))
         return EXIT_PROBLEM
     try:
         return _abort(driving.engine, operator, reason, kill=bool(getattr(args, "kill", False)))

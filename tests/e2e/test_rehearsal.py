@@ -59,7 +59,10 @@ def test_the_online_column_runbook_rehearses_in_its_own_database(tmp_path: Path)
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="the rehearsal uses openssl")
 def test_the_tls_runbook_rehearses_against_a_real_tls_server(tmp_path: Path) -> None:
-    ran = demo(tmp_path, EXAMPLES / "tls_cert_rotation.toml")
+    # The world's directory is looked into afterwards: kept (under tmp_path, not /tmp).
+    ran = demo(
+        tmp_path, EXAMPLES / "tls_cert_rotation.toml", "--keep-world", env={"TMPDIR": str(tmp_path)}
+    )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert re.search(r"(\d+)/\1 \(100%\) steps done, session finished", ran.stderr)
     svc = Path(shown_var(ran.stderr, "svc_dir"))
