@@ -163,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("session", help="session id, id prefix or path")
     p.add_argument("--reason", required=True, help="why the change is abandoned (recorded)")
+    p.add_argument(
+        "--kill",
+        action="store_true",
+        help="stop a detached step still running (its process group), recorded as "
+        "interrupted 'killed by dwtui abort'; without it, abort refuses while one runs",
+    )
     p.set_defaults(handler=_lazy("dwtui.commands.abort", "cmd_abort"))
 
     p = sub.add_parser("recover", help="restore a damaged session from its last good copy")
@@ -324,6 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
         "rollback scenario it points to",
     )
     p.add_argument("--checklist", metavar="FILE", help="checklist to rehearse (default: P5-T6)")
+    p.add_argument(
+        "--keep-world",
+        action="store_true",
+        help="with --checklist: keep the rehearsal's work directory after its teardown (it is "
+        "removed otherwise, and kept anyway when the teardown fails; the session and its "
+        "report live in the sessions directory either way)",
+    )
     p.add_argument(
         "--stand-in-only",
         action="store_true",

@@ -5,7 +5,8 @@
 stand-in shipped beside it is found); each `dwtui: var NAME=VALUE` line it prints sets a
 session variable, each `dwtui: env NAME=VALUE` line an environment variable of the session
 (how a secret or a DSN reaches it). `teardown` runs at the end with the same environment,
-whatever happened. Nothing here knows any particular runbook.
+whatever happened; then the directory is removed (`remove`) unless the operator keeps it or
+the teardown failed. Nothing here knows any particular runbook.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,7 +27,14 @@ TEARDOWN_TIMEOUT = 60.0
 
 
 class RehearsalError(Exception):
-    """The setup failed; the message is one line (with the script's last words)."""
+    """The setup failed; the message is one line (with the script's last words).
+
+    `teardown_failed`: the teardown run after it failed too (the world may be half there).
+    """
+
+    def __init__(self, message: str, *, teardown_failed: bool = False) -> None:
+        super().__init__(message)
+        self.teardown_failed = teardown_failed
 
 
 @dataclass
@@ -80,10 +89,11 @@ def start(rehearsal: Rehearsal, workdir: Path) -> World:
             kind, name, value = found.groups()
             (world.variables if kind == "var" else world.environ)[name] = value
     if done.returncode != 0:
-        stop(rehearsal, world)  # undo what it did make
+        problem = stop(rehearsal, world)  # undo what it did make
         raise RehearsalError(
             f"the rehearsal setup exited with {done.returncode}: "
-            f"{_last_words(done.stderr or done.stdout)}"
+            f"{_last_words(done.stderr or done.stdout)}" + (f"; {problem}" if problem else ""),
+            teardown_failed=problem is not None,
         )
     return world
 
@@ -109,4 +119,16 @@ def stop(rehearsal: Rehearsal, world: World) -> str | None:
             f"the rehearsal teardown exited with {done.returncode}: "
             f"{_last_words(done.stderr or done.stdout)}"
         )
+    return None
+
+
+def remove(world: World) -> str | None:
+    """Delete the world's directory (after its teardown); None when it is gone, else one
+    line saying why not."""
+    try:
+        shutil.rmtree(world.workdir)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot remove the rehearsal directory {world.workdir}: {exc.strerror or exc}"
     return None

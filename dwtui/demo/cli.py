@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dwtui.checklist.model import Checklist
+    from dwtui.checklist.model import Checklist, Rehearsal
     from dwtui.demo.world import DemoWorld
+    from dwtui.rehearsal import World
     from dwtui.session.store import SessionStore
 
 CHECKLIST_NAME = "p5_t6_staging_dual_write.toml"
@@ -188,10 +189,13 @@ def _rehearse(
     assert checklist.rehearsal is not None
     print(f"dwtui demo: setting up the rehearsal of {checklist.title} ...", file=sys.stderr)
     workdir = Path(tempfile.mkdtemp(prefix=f"dwtui-rehearsal-{checklist.id}-"))
+    keep = bool(getattr(args, "keep_world", False))
     try:
         world = rehearsal.start(checklist.rehearsal, workdir)
     except rehearsal.RehearsalError as exc:
         _error(str(exc))
+        if not (keep or exc.teardown_failed):
+            rehearsal.remove(rehearsal.World(workdir, ""))
         return EXIT_PROBLEM
     try:
         os.environ.update(world.environ)
@@ -209,7 +213,21 @@ def _rehearse(
         code: int = open_session(args, session.id)
         return code
     finally:
-        problem = rehearsal.stop(checklist.rehearsal, world)
+        _tear_down(checklist.rehearsal, world, keep=keep)
+
+
+def _tear_down(rehearsal_spec: Rehearsal, world: World, *, keep: bool) -> None:
+    """Run the teardown, then delete the world's directory unless it is kept (`--keep-world`,
+    or a failed teardown: then the operator is told where it is)."""
+    from dwtui import rehearsal
+
+    problem = rehearsal.stop(rehearsal_spec, world)
+    if problem:
+        _error(f"{problem}; its directory is kept: {world.workdir}")
+    elif keep:
+        print(f"dwtui demo: rehearsal world torn down; kept: {world.workdir}", file=sys.stderr)
+    else:
+        problem = rehearsal.remove(world)
         if problem:
             _error(problem)
         else:

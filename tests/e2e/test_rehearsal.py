@@ -20,7 +20,9 @@ from tests.helpers.pg_fixtures import ADMIN_DSN
 EXAMPLES = REPO_ROOT / "checklists" / "examples"
 
 
-def demo(tmp_path: Path, checklist: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def demo(
+    tmp_path: Path, checklist: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return run_dwtui(
         tmp_path / "sessions",
         "demo",
@@ -28,7 +30,7 @@ def demo(tmp_path: Path, checklist: Path, *extra: str) -> subprocess.CompletedPr
         str(checklist),
         "--headless",
         *extra,
-        env={"DWTUI_OPERATOR": "rehearsal@test"},
+        env={"DWTUI_OPERATOR": "rehearsal@test", **(env or {})},
         timeout=300,
     )
 
@@ -57,7 +59,10 @@ def test_the_online_column_runbook_rehearses_in_its_own_database(tmp_path: Path)
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="the rehearsal uses openssl")
 def test_the_tls_runbook_rehearses_against_a_real_tls_server(tmp_path: Path) -> None:
-    ran = demo(tmp_path, EXAMPLES / "tls_cert_rotation.toml")
+    # The world's directory is looked into afterwards: kept (under tmp_path, not /tmp).
+    ran = demo(
+        tmp_path, EXAMPLES / "tls_cert_rotation.toml", "--keep-world", env={"TMPDIR": str(tmp_path)}
+    )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert re.search(r"(\d+)/\1 \(100%\) steps done, session finished", ran.stderr)
     svc = Path(shown_var(ran.stderr, "svc_dir"))
@@ -115,13 +120,16 @@ def test_a_failing_setup_is_one_line_and_still_torn_down(tmp_path: Path) -> None
             "TEARDOWN_COPY", str(copy)
         )
     )
-    ran = demo(tmp_path, path)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    ran = demo(tmp_path, path, env={"TMPDIR": str(temp)})
     assert ran.returncode == 1
     assert ran.stderr.strip().splitlines()[-1] == (
         "dwtui demo: the rehearsal setup exited with 7: no database for you"
     )
     assert "Traceback" not in ran.stderr
     assert copy.read_text().split() == ["setup-ran", "teardown-ran"]
+    assert _rehearsal_dirs(temp) == []  # torn down cleanly: nothing left behind
     assert not (tmp_path / "sessions").exists() or not list((tmp_path / "sessions").glob("*.toml"))
 
 
@@ -134,3 +142,49 @@ def test_check_refuses_a_bad_rehearsal_table(tmp_path: Path) -> None:
     out = checked.stdout + checked.stderr
     assert "rehearsal.start: unknown field" in out
     assert "rehearsal.setup: the setup script is empty" in out
+
+
+def _rehearsal_dirs(root: Path) -> list[Path]:
+    return sorted(root.glob("dwtui-rehearsal-*"))
+
+
+def _tiny(tmp_path: Path, teardown_fails: bool = False) -> Path:
+    path = tmp_path / "tiny.toml"
+    body = CHECKLIST.replace("SETUP_FAILS", "true")
+    body = body.replace("TEARDOWN_COPY", str(tmp_path / "after.txt"))
+    if teardown_fails:
+        body = body.replace("teardown = '''\n", "teardown = '''\necho 'db busy' >&2; exit 5\n")
+    path.write_text(body)
+    return path
+
+
+def test_the_work_directory_is_removed_after_a_headless_rehearsal(tmp_path: Path) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    ran = demo(tmp_path, _tiny(tmp_path), env={"TMPDIR": str(temp)})
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert _rehearsal_dirs(temp) == []
+    assert "rehearsal world removed" in ran.stderr
+    report = Path(ran.stdout.strip().splitlines()[-1])
+    assert report.is_file() and (tmp_path / "sessions") in report.parents
+
+
+def test_keep_world_keeps_the_work_directory_and_says_where(tmp_path: Path) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    ran = demo(tmp_path, _tiny(tmp_path), "--keep-world", env={"TMPDIR": str(temp)})
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    [kept] = _rehearsal_dirs(temp)
+    assert (kept / "marker").read_text().split() == ["setup-ran", "teardown-ran"]
+    assert f"kept: {kept}" in ran.stderr
+
+
+def test_a_failed_teardown_keeps_the_work_directory_and_says_where(tmp_path: Path) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    ran = demo(tmp_path, _tiny(tmp_path, teardown_fails=True), env={"TMPDIR": str(temp)})
+    [kept] = _rehearsal_dirs(temp)
+    assert (
+        f"dwtui demo: the rehearsal teardown exited with 5: db busy; "
+        f"its directory is kept: {kept}" in ran.stderr
+    )

@@ -491,3 +491,17 @@ def test_recover_restores_a_damaged_session_from_its_last_good_copy(
     assert main(["status", session_id]) == EXIT_OK
     assert list((work / "sessions").glob(f"{session_id}.toml.corrupt-*"))
     assert main(["recover", "nope"]) == EXIT_USAGE
+
+
+def test_abort_is_refused_while_a_dwtui_drives_the_session(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session_id = _new(capsys)
+    store = SessionStore(work / "sessions")
+    with DriverLock(store.lock_path(session_id), "cy@desk"):
+        assert main(["abort", session_id, "--reason", "window cancelled"]) == EXIT_PROBLEM
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.rstrip().endswith("; quit that dwtui first")
+    assert store.load(session_id).state == "active"
+    assert main(["abort", session_id, "--reason", "window cancelled"]) == EXIT_OK
+    assert store.load(session_id).state == "aborted"
