@@ -20,16 +20,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
 
-EXIT_OK = 0
-EXIT_PROBLEM = 1
-EXIT_USAGE = 2
-EXIT_NEEDS_OPERATOR = 3
-EXIT_INTERRUPTED = 130
-EXIT_STDOUT_CLOSED = 128 + signal.SIGPIPE
+from dwtui.exit_codes import (
+    EXIT_INTERRUPTED,
+    EXIT_STDOUT_CLOSED,
+)
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -41,7 +41,15 @@ from dwtui.engine import (
     SignoffRequired,
     WouldOverwrite,
 )
-from dwtui.watch_guards.headless import EXIT_BREACH, on_breach
+from dwtui.exit_codes import (
+    EXIT_BREACH,
+    EXIT_INTERRUPTED,
+    EXIT_NEEDS_OPERATOR,
+    EXIT_OK,
+    EXIT_PROBLEM,
+    EXIT_USAGE,
+)
+from dwtui.watch_guards.headless import on_breach
 from dwtui.watch_guards.runner import GuardRunner, recorded_breaches
 
 if TYPE_CHECKING:
@@ -50,12 +58,6 @@ if TYPE_CHECKING:
 
 #: Seconds between coalesced session saves while shell steps run (followers stay < 1 s behind).
 SAVE_INTERVAL = 0.25
-
-EXIT_OK = 0
-EXIT_PROBLEM = 1
-EXIT_USAGE = 2
-EXIT_NEEDS_OPERATOR = 3
-EXIT_INTERRUPTED = 130
 
 
 def _say(out: TextIO, status: str, step_id: str, duration: float | None, summary: str) -> None:

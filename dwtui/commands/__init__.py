@@ -39,7 +39,7 @@ def is_tty(stream: TextIO | None = None) -> bool:
 def named_session(args: argparse.Namespace) -> tuple[SessionStore, Session] | int:
     """The store of `--sessions-dir` and the session `args.session` names; or, after one
     line on stderr, the exit code (2 for an unknown session, 1 for one that cannot load)."""
-    from dwtui.cli import EXIT_PROBLEM, EXIT_USAGE
+    from dwtui.exit_codes import EXIT_PROBLEM, EXIT_USAGE
     from dwtui.session.errors import SessionError, SessionNotFound
     from dwtui.session.store import SessionStore
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from dwtui.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
 from dwtui.commands import error, named_session
+from dwtui.exit_codes import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
 from dwtui.session.identity import operator_name
 
 if TYPE_CHECKING:

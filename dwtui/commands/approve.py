@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-from dwtui.cli import EXIT_OK, EXIT_PROBLEM
 from dwtui.commands import error, named_session
+from dwtui.exit_codes import EXIT_OK, EXIT_PROBLEM
 from dwtui.session.errors import SessionError
 from dwtui.session.identity import operator_name
 from dwtui.text_safety import visible

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from dwtui.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
 from dwtui.commands import error
+from dwtui.exit_codes import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
 from dwtui.session.errors import SessionError, SessionNotFound
 from dwtui.session.store import SessionStore
 

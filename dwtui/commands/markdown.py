@@ -15,8 +15,8 @@ from pathlib import Path
 
 import tomli
 
-from dwtui.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
 from dwtui.commands import error
+from dwtui.exit_codes import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -14,8 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dwtui.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
 from dwtui.commands import error, has_terminal, is_tty
+from dwtui.exit_codes import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
 from dwtui.session.errors import SessionError, SessionNotFound
 from dwtui.session.identity import operator_name
 from dwtui.session.model import Session

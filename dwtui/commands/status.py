@@ -8,9 +8,9 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from dwtui.cli import EXIT_OK
 from dwtui.commands import error
 from dwtui.commands.sessions import _checklist_of, _print_table, _session_exit, _store
+from dwtui.exit_codes import EXIT_OK
 from dwtui.session.errors import SessionError, SessionNotFound
 from dwtui.session.model import Session
 from dwtui.session.progress import progress_of

@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dwtui.commands import error, has_terminal
+from dwtui.exit_codes import EXIT_USAGE
 
 if TYPE_CHECKING:
     from dwtui.desk.workspace import Workspace
-
-EXIT_OK = 0
-EXIT_USAGE = 2
 
 
 def _workspace(args: argparse.Namespace) -> Workspace:

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dwtui.exit_codes import EXIT_PROBLEM, EXIT_USAGE
+
 if TYPE_CHECKING:
     from dwtui.checklist.model import Checklist, Rehearsal
     from dwtui.demo.world import DemoWorld
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
 CHECKLIST_NAME = "p5_t6_staging_dual_write.toml"
 TARGET = "staging-k8s"
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
 #: How long a new pod of the app takes to turn ready on staging (start, migrations check,
 #: readiness probe), before `--time-factor`.
 POD_READY_SECONDS = 6.0

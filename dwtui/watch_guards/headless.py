@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
+from dwtui.exit_codes import EXIT_BREACH
 from dwtui.watch_guards.runner import Breach
 
-EXIT_BREACH = 4
 ON_BREACH = ("stop", "rollback")
 #: Samples of the breach shown on the terminal (all of them are in the session).
 SHOWN_SAMPLES = 6

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dwtui.cli import EXIT_STDOUT_CLOSED
+from dwtui.exit_codes import EXIT_STDOUT_CLOSED
 from tests.helpers.cli_fixtures import cli, dwtui_argv
 from tests.helpers.paths import REPO_ROOT
 from tests.helpers.small_session import small_session

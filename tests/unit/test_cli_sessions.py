@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dwtui.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, main
+from dwtui.cli import main
+from dwtui.exit_codes import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
 from dwtui.session.lock import DriverLock
 from dwtui.session.store import SessionStore
 from tests.helpers.paths import REPO_ROOT
