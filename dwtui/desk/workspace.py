@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from dwtui.checklist.model import Checklist
     from dwtui.desk.controller import Clock, SessionController
     from dwtui.desk.driving import Driving
+    from dwtui.desk.seat import Seat
     from dwtui.engine import Engine
     from dwtui.session.lock import DriverLock
     from dwtui.session.model import Session
@@ -180,10 +181,29 @@ class Workspace:
             return self._open_following(session, checklist, notices, held_by)
         return self._open_driving(driving, checklist, notices)
 
+    def _opened(
+        self, checklist: Checklist, engine: Engine, seat: Seat, notices: list[str]
+    ) -> Opened:
+        """The screens' controller of the engine's session in `seat`, with the notices and
+        what changed in the checklist since the session began."""
+        from dwtui.desk.controller import SessionController
+
+        controller = SessionController(
+            checklist=checklist,
+            session=engine.session,
+            store=self.store,
+            engine=engine,
+            operator=self.operator,
+            seat=seat,
+            clock=self.clock,
+        )
+        opened = Opened(controller, notices=notices)
+        self._note_changes(opened)
+        return opened
+
     def _open_following(
         self, session: Session, checklist: Checklist, notices: list[str], held_by: str
     ) -> Opened:
-        from dwtui.desk.controller import SessionController
         from dwtui.desk.seat import Seat, SeatEvent
         from dwtui.engine import Engine
         from dwtui.session.lock import DriverLock
@@ -194,39 +214,18 @@ class Workspace:
         engine = Engine(
             checklist, session, self.store, operator=self.operator, environ=self.environ
         )
-        controller = SessionController(
-            checklist=checklist,
-            session=session,
-            store=self.store,
-            engine=engine,
-            operator=self.operator,
-            seat=seat,
-            clock=self.clock,
-        )
-        opened = Opened(controller, notices=notices)
-        self._note_changes(opened)
+        opened = self._opened(checklist, engine, seat, notices)
         opened.interrupted = _interrupted(session)
         return opened
 
     def _open_driving(self, driving: Driving, checklist: Checklist, notices: list[str]) -> Opened:
-        from dwtui.desk.controller import SessionController
         from dwtui.desk.seat import Seat
 
         session, engine = driving.session, driving.engine
         self.drivings[session.id] = driving
         if driving.notice:
             notices.append(driving.notice)
-        controller = SessionController(
-            checklist=checklist,
-            session=session,
-            store=self.store,
-            engine=engine,
-            operator=self.operator,
-            seat=Seat.driving(),
-            clock=self.clock,
-        )
-        opened = Opened(controller, notices=notices)
-        self._note_changes(opened)
+        opened = self._opened(checklist, engine, Seat.driving(), notices)
         with engine.saves_deferred(OPENED_SAVE_DELAY):  # see the module docstring
             for found in engine.recover():
                 if found.state == "finished":
