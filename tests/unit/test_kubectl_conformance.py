@@ -163,6 +163,7 @@ def test_get_deployment_json_through_discovery(kubectl: Kubectl) -> None:
 
 
 def test_get_pods_jsonpath(kubectl: Kubectl) -> None:
+    settle(kubectl)  # in random order a test before may have rolled or scaled the pods
     done = kubectl.run(
         "get",
         "pods",
@@ -311,6 +312,7 @@ def test_rollout_restart_rolls_every_pod(kubectl: Kubectl) -> None:
 
 
 def test_scale_and_its_dry_run(kubectl: Kubectl) -> None:
+    settle(kubectl)
     kubectl.run("scale", DEPLOY, *NS, "--replicas=3")
     kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=30s")
     assert len(pod_names(kubectl)) == 3
