@@ -55,6 +55,8 @@ DRIVER_POLL = 0.5
 #: The driver's journal watch wakes this often (ms): a request is seen 1-2 steps after it
 #: is written (followers' session watches use the slower default: there are many of them).
 JOURNAL_WATCH_STEP_MS = 10
+#: A watcher's journal request that the driver run a rollback scenario: this + its id.
+ROLLBACK_REQUEST = "rollback:"
 
 
 def _step_provider() -> type[Provider]:
@@ -327,6 +329,18 @@ class DwtuiApp(App[int]):
                 self.notify(
                     f"{event.operator} asks for the wheel: press H to hand off.", timeout=12
                 )
+            elif event.kind == "driver.request" and event.detail.startswith(ROLLBACK_REQUEST):
+                from dwtui.screens.keys import key_of
+
+                scenario = event.detail.removeprefix(ROLLBACK_REQUEST)
+                title = next((s.title for s in c.scenarios() if s.id == scenario), scenario)
+                self.notify(
+                    f"{event.operator} asks you to ROLL BACK now: {title} "
+                    f"({key_of(self.screen, 'app.rollback') or 'ctrl+r'}, Enter, y).",
+                    severity="error",
+                    timeout=60,
+                )
+                self.bell()
             elif event.kind == "signoff.approved":  # dwtui.session.signoff.APPROVED
                 self.notify(f"{event.operator} approved step {event.step} (sign-off).")
         self._events_seen = len(events)
@@ -435,12 +449,39 @@ class DwtuiApp(App[int]):
         self.open_scenario(message.scenario_id, run=message.run)
 
     def open_scenario(self, scenario_id: str, *, run: bool = False) -> None:
-        """Show a rollback scenario as a checklist inside this session (`run`: start it)."""
-        if self.controller is None:
+        """Show a rollback scenario as a checklist inside this session (`run`: start it).
+        A watcher cannot run it: the driver is asked at once (a journal request their
+        screen shows), and the watcher sees the scenario without running it."""
+        c = self.controller
+        if c is None:
             return
         from dwtui.screens.scenario import ScenarioScreen
 
-        self.push_screen(ScenarioScreen(self.controller, scenario_id, run=run))
+        if run and c.read_only:
+            run = False
+            self._ask_driver_to_roll_back(c, scenario_id)
+        self.push_screen(ScenarioScreen(c, scenario_id, run=run))
+
+    def _ask_driver_to_roll_back(self, c: SessionController, scenario_id: str) -> None:
+        """A watcher's rollback: a `rollback:<scenario>` request in the journal, said here."""
+        from dwtui.session.errors import SessionError
+        from dwtui.session.journal import Journal
+
+        title = next((s.title for s in c.scenarios() if s.id == scenario_id), scenario_id)
+        try:
+            Journal.in_dir(c.store.dir_of(c.session.id)).request(
+                c.operator, f"{ROLLBACK_REQUEST}{scenario_id}"
+            )
+        except (OSError, SessionError) as error:
+            self.notify(f"cannot ask the driver: {error}", severity="error", timeout=12)
+            return
+        driver = c.seat.driver or "the driver"
+        self.notify(
+            f"You are watching: asked {driver} to run {title} now. If they cannot, take the "
+            "wheel (t) once they hand off.",
+            severity="warning",
+            timeout=15,
+        )
 
     def on_leave_rollback(self, _: LeaveRollback) -> None:
         """Close the scenario and the matrix: back to exactly where the operator was."""

@@ -325,3 +325,47 @@ async def test_a_watcher_that_takes_the_wheel_sees_its_own_steps_end(tmp_path: P
         screen.select_step("say-hello")
         await pilot.press("r")
         await wait_for(pilot, lambda: "✓ Say hello" in tree_text(app))
+
+
+async def test_a_watchers_rollback_keys_ask_the_driver_at_once(tmp_path: Path) -> None:
+    """A watcher cannot run the scenario (it does not drive): its `ctrl+r`, Enter, `y` put a
+    rollback request in the journal, say so on its own screen, and the driver's screen tells
+    the driver to roll back now, naming the scenario (QA finding 12)."""
+    from dwtui.screens.scenario import ScenarioScreen
+
+    driver_ws = make_workspace(tmp_path, operator="ana@box")
+    sid = new_session(driver_ws)
+    driver_app = open_app(driver_ws, sid)
+    follower_ws = make_workspace(tmp_path, operator="ben@laptop")
+    follower_app = DwtuiApp(follower_ws, opened=follower_ws.open(sid))
+    async with driver_app.run_test(size=(120, 40)) as driver_pilot:
+        await driver_pilot.pause()
+        async with follower_app.run_test(size=(120, 40)) as follower_pilot:
+            await follower_pilot.pause()
+            await follower_pilot.press("ctrl+r")
+            await follower_pilot.pause()
+            await follower_pilot.press("enter")
+            await follower_pilot.pause()
+            await follower_pilot.press("y")
+            await wait_for(follower_pilot, lambda: isinstance(follower_app.screen, ScenarioScreen))
+            told = [str(n.message) for n in follower_app._notifications]
+            assert any("You are watching: asked" in m and "to run" in m for m in told), told
+            assert not any("Read-only" in m for m in told), told
+        entries = Journal.in_dir(driver_ws.store.dir_of(sid)).read_from(0)[0]
+        [request] = [e for e in entries if e.kind == "request"]
+        assert request.operator == "ben@laptop" and request.text.startswith("rollback:")
+        scenario = request.text.removeprefix("rollback:")
+        c = driver_app.controller
+        assert c is not None
+        title = next(s.title for s in c.scenarios() if s.id == scenario)
+
+        def told_driver() -> bool:
+            return any(
+                f"ben@laptop asks you to ROLL BACK now: {title}" in str(n.message)
+                for n in driver_app._notifications
+            )
+
+        await wait_for(driver_pilot, told_driver)
+        # Nothing ran on the watcher's word: the driver decides.
+        assert all(not c.state(step.id).attempts for step in c.scenarios()[0].steps)
+    driver_ws.release(sid)
