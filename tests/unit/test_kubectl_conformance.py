@@ -447,8 +447,13 @@ def test_delete_pod_is_replaced_and_watched(kubectl: Kubectl, world: DemoWorld) 
 
 
 def test_describe_deployment_shows_replicasets_and_events(kubectl: Kubectl) -> None:
+    # Its own rollout: in random order no test before may have scaled a ReplicaSet yet.
+    settle(kubectl)
+    kubectl.run("rollout", "restart", DEPLOY, *NS)
+    kubectl.run("rollout", "status", DEPLOY, *NS, "--timeout=30s")
     out = kubectl.run("describe", DEPLOY, *NS).stdout
     assert "NewReplicaSet:" in out and "ScalingReplicaSet" in out
+    settle(kubectl)
 
 
 def in_terminal(
