@@ -304,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "demo",
-        help="rehearse P5-T6 against a local staging stand-in, or any runbook with a "
+        help="rehearse the shipped runbook against its local stand-in, or any runbook with a "
         "[rehearsal] (--checklist)",
     )
     _add_common(p)
@@ -326,7 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --headless, when a guard breaches: stop (exit 4, the default) or run the "
         "rollback scenario it points to",
     )
-    p.add_argument("--checklist", metavar="FILE", help="checklist to rehearse (default: P5-T6)")
+    p.add_argument(
+        "--checklist", metavar="FILE", help="checklist to rehearse (default: the shipped runbook)"
+    )
     p.add_argument(
         "--keep-world",
         action="store_true",

@@ -23,7 +23,7 @@ from dwtui.desk.controller import SessionController
 from dwtui.screens.rollback_confirm import ScenarioChoice, ScenarioRunScreen
 from dwtui.widgets.key_bar import KeyBar
 
-#: `Scenario 1: Disable dual-write` -> the id and the rest, to shorten a cut cell.
+#: `Scenario 1: Turn the flag off` -> the id and the rest, to shorten a cut cell.
 NUMBERED = re.compile(r"^\s*scenario\s+(\S+?)\s*[:.\-\u2013]\s*(.+)$", re.IGNORECASE)
 
 URGENCY_STYLES = {
@@ -35,8 +35,8 @@ URGENCY_STYLES = {
 
 
 def short_title(title: str, width: int) -> str:
-    """The title, or when it does not fit, `1: Disable dual-w…` for `Scenario 1: Disable
-    dual-write`: cut titles that all began `Scenario N: Disable…` looked alike."""
+    """The title, or when it does not fit, `1: Turn the fl…` for `Scenario 1: Turn the flag
+    off`: cut titles that all began `Scenario N: Turn…` looked alike."""
     numbered = NUMBERED.match(title)
     if len(title) <= width or numbered is None:
         return title

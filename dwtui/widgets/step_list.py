@@ -2,7 +2,7 @@
 
 A line-rendered list (like the log view), not Textual's `Tree`: a row's label is computed
 when it is first painted and kept until its step changes, so a status change repaints the
-rows it touches and nothing is laid out again. With the ~80 steps of P5-T6 the tree's node
+rows it touches and nothing is laid out again. With the ~80 steps of a long runbook the tree's node
 objects cost ~15 ms of the main screen's start-up, and its label changes re-laid out the
 screen. The widget keeps the id `tree` and the binding ids `tree.*` (keymaps use them).
 """
