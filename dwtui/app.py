@@ -24,6 +24,7 @@ from dwtui.messages import (
     JumpToStep,
     LeaveRollback,
     ReleaseWheel,
+    ScenarioChosen,
     ScreenReady,
     TakeWheel,
     WheelLost,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from dwtui.desk.workspace import Opened, Workspace
     from dwtui.engine import Engine
     from dwtui.screens.main import MainScreen
-    from dwtui.screens.matrix import RollbackMatrixScreen
     from dwtui.screens.picker import NewSession, PickedSession
     from dwtui.session.file_watch import FileWatch
 
@@ -442,10 +442,8 @@ class DwtuiApp(App[int]):
             return
         self.push_screen(RollbackMatrixScreen(self.controller))
 
-    def on_rollback_matrix_screen_scenario_chosen(
-        self, message: RollbackMatrixScreen.ScenarioChosen
-    ) -> None:
-        """The matrix's answer: open the scenario, and run it when the operator said so."""
+    def on_scenario_chosen(self, message: ScenarioChosen) -> None:
+        """The operator's answer: open the scenario, and run it when they said so."""
         self.open_scenario(message.scenario_id, run=message.run)
 
     def open_scenario(self, scenario_id: str, *, run: bool = False) -> None:
@@ -455,12 +453,17 @@ class DwtuiApp(App[int]):
         c = self.controller
         if c is None:
             return
+        from dwtui.screens.rollback_confirm import ScenarioRunScreen
         from dwtui.screens.scenario import ScenarioScreen
 
         if run and c.read_only:
             run = False
             self._ask_driver_to_roll_back(c, scenario_id)
-        self.push_screen(ScenarioScreen(c, scenario_id, run=run))
+        screen = ScenarioScreen(c, scenario_id, run=run)
+        if isinstance(self.screen, ScenarioRunScreen):
+            self.switch_screen(screen)  # in the confirmation's place: the matrix stays under
+        else:
+            self.push_screen(screen)
 
     def _ask_driver_to_roll_back(self, c: SessionController, scenario_id: str) -> None:
         """A watcher's rollback: a `rollback:<scenario>` request in the journal, said here."""

@@ -27,6 +27,16 @@ class WheelLost(Message):
     """A write was refused as not the driver's: the lock is someone else's now."""
 
 
+class ScenarioChosen(Message):
+    """The operator chose a rollback scenario (in the matrix's confirmation, or a breach's
+    dialog): run it now (`run`), or only open it."""
+
+    def __init__(self, scenario_id: str, *, run: bool) -> None:
+        super().__init__()
+        self.scenario_id = scenario_id
+        self.run = run
+
+
 class LeaveRollback(Message):
     """Close the scenario and the matrix: back to where the operator was."""
 

@@ -94,6 +94,9 @@ def _run_gc_off(
         code = app.run()
     finally:
         app.release_locks()
+        from dwtui.widgets import description
+
+        description.save()  # the descriptions shown, for the next start's first frame
     return int(code or 0)
 
 

@@ -4,7 +4,7 @@
 on its own threads, never the UI's) and closes it when the screen goes; the runner's
 callbacks post messages, handled here on the UI thread: the guards row repaints, and a
 breach opens `BreachScreen` with its scenario preselected. The answer goes to the app as the
-rollback matrix's `ScenarioChosen` message, like a choice made in the matrix.
+`ScenarioChosen` message, like a choice made in the matrix.
 """
 
 from __future__ import annotations
@@ -217,8 +217,8 @@ class GuardWatch(Screen[None]):
 
     def on_guard_breached(self, message: GuardBreached) -> None:
         """Show the breach with its rollback scenario preselected."""
+        from dwtui.messages import ScenarioChosen
         from dwtui.screens.breach import BreachScreen
-        from dwtui.screens.matrix import RollbackMatrixScreen
 
         self.refresh_guards()
         breach = message.breach
@@ -227,6 +227,6 @@ class GuardWatch(Screen[None]):
 
         def answered(run: bool | None) -> None:
             if run and scenario is not None:
-                self.post_message(RollbackMatrixScreen.ScenarioChosen(scenario.id, run=True))
+                self.post_message(ScenarioChosen(scenario.id, run=True))
 
         self.app.push_screen(BreachScreen(breach, scenario, c.status), answered)

@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import ProgressBar
 
 from dwtui.desk.controller import SessionController
 from dwtui.messages import ReleaseWheel, ScreenReady, TakeWheel
@@ -29,6 +28,7 @@ from dwtui.text_safety import visible
 from dwtui.widgets.header import HeaderBar
 from dwtui.widgets.key_bar import KeyBar
 from dwtui.widgets.log_view import LogPane, LogView
+from dwtui.widgets.progress_line import ProgressLine
 from dwtui.widgets.step_detail import StepDetail
 from dwtui.widgets.step_list import StepList
 
@@ -143,7 +143,7 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
         yield HeaderBar(self.controller, id="header")
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield ProgressBar(id="progress", show_eta=False)
+                yield ProgressLine(id="progress")
                 if self.scope is None and self.controller.checklist.guards:
                     from dwtui.widgets.guards_row import GuardsRow
 
@@ -200,13 +200,19 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
         self._refresh_header()
         self._refresh_progress()
         if self.scope is None:
-            self.start_guards()
+            # The guards' first samples come seconds later anyway; starting them (and
+            # importing their sources) after the first frame keeps it off the way to it.
+            self.call_after_refresh(self._start_guards_if_shown)
             self.refresh_guards()
             self.show_recorded_breach()
         self.refresh_signoff()
         self.offer_keys()
         self._initial_selection()  # children (the step list) are mounted already
         self._mounted()
+
+    def _start_guards_if_shown(self) -> None:
+        if self.is_attached:
+            self.start_guards()
 
     def _mounted(self) -> None:
         """For subclasses: the screen is wired (engine, selection); nothing painted yet."""
@@ -312,7 +318,7 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
         c = self.controller
         steps = c.steps_of(self.scope) if self.scope else None
         done, total = c.progress(steps)
-        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
+        self.query_one(ProgressLine).update(total=total, progress=done)
 
     def _refresh_header(self) -> None:
         self.query_one(HeaderBar).refresh_text()

@@ -14,13 +14,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
 from dwtui.checklist.model import MatrixRow
 from dwtui.desk.controller import SessionController
-from dwtui.screens.rollback_confirm import ScenarioChoice, ScenarioRunScreen
+from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.widgets.key_bar import KeyBar
 
 #: `Scenario 1: Turn the flag off` -> the id and the rest, to shorten a cut cell.
@@ -45,14 +44,6 @@ def short_title(title: str, width: int) -> str:
 
 class RollbackMatrixScreen(Screen[str | None]):
     """Pick a symptom; Enter asks to run its scenario, Escape goes back unchanged."""
-
-    class ScenarioChosen(Message):
-        """The operator chose a scenario: run it now (`run`), or only open it."""
-
-        def __init__(self, scenario_id: str, *, run: bool) -> None:
-            super().__init__()
-            self.scenario_id = scenario_id
-            self.run = run
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="matrix.back"),
@@ -198,11 +189,8 @@ class RollbackMatrixScreen(Screen[str | None]):
             self.notify(f"Unknown scenario {row.scenario!r}", severity="error")
             return
 
-        def chosen(choice: ScenarioChoice | None) -> None:
-            if choice is not None:
-                self.post_message(self.ScenarioChosen(scenario.id, run=choice == "run"))
-
-        self.app.push_screen(ScenarioRunScreen(scenario, self.controller.status), chosen)
+        # Its answer is a `ScenarioChosen` message; the app puts the scenario in its place.
+        self.app.push_screen(ScenarioRunScreen(scenario, self.controller.status))
 
     def action_back(self) -> None:
         """Back to where the operator was."""

@@ -10,7 +10,6 @@ most 40% of the screen's height and scrolls (app.tcss: #rollback-dialog).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 from rich.text import Text
 from textual import on
@@ -21,13 +20,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from dwtui.checklist.model import RollbackScenario, Step
+from dwtui.messages import ScenarioChosen
 from dwtui.session.model import DONE_STATUSES
 
 #: The keys, named under the question (the buttons say them too, but may be all one sees).
 KEYS_LINE = "y run it now · o open without running · n back"
-
-#: What the operator chose: run the scenario now, open it without running, or neither (None).
-ScenarioChoice = Literal["run", "open"]
 
 
 def step_note(step: Step) -> str:
@@ -68,7 +65,7 @@ def scenario_plan(scenario: RollbackScenario, status_of: Callable[[str], str]) -
     return text
 
 
-class ScenarioRunScreen(ModalScreen[ScenarioChoice | None]):
+class ScenarioRunScreen(ModalScreen[None]):
     """Run the scenario now (`y`), open it without running (`o`), or go back."""
 
     BINDINGS = [
@@ -114,8 +111,13 @@ class ScenarioRunScreen(ModalScreen[ScenarioChoice | None]):
         box.scroll_relative(y=lines, animate=False)
 
     def action_choose(self, choice: str) -> None:
-        """Close with the choice ('' = back)."""
-        self.dismiss("run" if choice == "run" else "open" if choice == "open" else None)
+        """Run or open the scenario (`ScenarioChosen`: the app puts the scenario's screen in
+        this dialog's place, so the matrix under it is not drawn again on the way to the
+        first command), or go back ('')."""
+        if choice in ("run", "open"):
+            self.post_message(ScenarioChosen(self.scenario.id, run=choice == "run"))
+        else:
+            self.dismiss(None)
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.markdown import Markdown
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -14,6 +13,7 @@ from dwtui.checklist.model import Step
 from dwtui.desk.controller import SessionController
 from dwtui.keymap import fill_keys
 from dwtui.text_safety import visible
+from dwtui.widgets.description import Description
 from dwtui.widgets.step_list import MARK_STYLES
 from dwtui.words import seconds_text
 
@@ -29,7 +29,7 @@ def _expectations(step: Step) -> str:
     return "; ".join(parts) if parts else "—"
 
 
-def render_description(markdown: str) -> Markdown | Text:
+def render_description(markdown: str) -> Description | Text:
     """A step's Markdown description as one renderable (inline code in the code colour).
 
     One Rich renderable in one Static, not Textual's Markdown widget (a widget per block,
@@ -38,7 +38,7 @@ def render_description(markdown: str) -> Markdown | Text:
     """
     if not markdown.strip():
         return Text("")
-    return Markdown(markdown, code_theme="ansi_dark", inline_code_theme="ansi_dark")
+    return Description(markdown)
 
 
 class StepDetail(VerticalScroll):

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 from dwtui.app import DwtuiApp
 from dwtui.screens.matrix import RollbackMatrixScreen
 from dwtui.screens.modals import ConfirmScreen
-from dwtui.widgets.guards_row import GuardCell
+from dwtui.widgets.guards_row import GuardsRow
 from dwtui.widgets.step_list import StepList
 from tests.helpers.paths import REPO_ROOT
 from tests.helpers.screen_text import screen_lines, words_in_region
@@ -97,8 +97,13 @@ async def test_a_guard_before_its_first_sample_says_so(tmp_path: Path) -> None:
     app = open_app(ws, new_session(ws, "tui_guarded.toml"))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        region = app.screen.query_one(GuardCell).region
-        rows = [row[region.x : region.right] for row in screen_lines(app)[region.y : region.bottom]]
+        guards = app.screen.query_one(GuardsRow)
+        region = guards.content_region
+        start, end = guards.cell_spans()[0]
+        rows = [
+            row[region.x + start : region.x + end]
+            for row in screen_lines(app)[region.y : region.bottom]
+        ]
         shown = "\n".join(rows)
         assert rows[0].rstrip().endswith("…"), shown
         assert "waiting for first sample" in shown, shown

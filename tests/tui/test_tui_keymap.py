@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rich.markdown import Markdown
 from textual.binding import Binding
 from textual.widgets import Static
 
 from dwtui.keymap import KeymapError, fill_keys, keymap_path, load_keymap
+from dwtui.widgets.description import Description
 from tests.helpers.paths import REPO_ROOT
 from tests.helpers.tui_support import (
     SMALL,
@@ -101,10 +101,8 @@ async def test_a_description_names_the_key_the_keymap_gives(
         assert screen.select_step("read-plan")
         await pilot.pause()
         shown = screen.query_one("#detail-description", Static).content
-        assert isinstance(shown, Markdown)
-        assert shown.markup == (
-            "Open the matrix (f9), tick with space, {key:no.such.binding} stays."
-        )
+        assert isinstance(shown, Description)
+        assert shown.text == ("Open the matrix (f9), tick with space, {key:no.such.binding} stays.")
 
 
 def test_every_key_named_in_a_shipped_checklist_is_a_real_binding() -> None:

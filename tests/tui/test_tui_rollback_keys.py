@@ -74,6 +74,9 @@ async def test_emergency_rollback_is_three_keys_from_the_main_screen(
         keys = await _run_emergency(app, pilot, "ctrl+r")
         assert keys == ["ctrl+r", "enter", "y"]
         assert isinstance(app.screen, ScenarioScreen)
+        # The scenario took the confirmation's place; the matrix under it was not redrawn.
+        assert not any(isinstance(s, ScenarioRunScreen) for s in app.screen_stack)
+        assert isinstance(app.screen_stack[-2], RollbackMatrixScreen)
         # The whole scenario runs in order, no second question for the confirm step.
         await wait_for(
             pilot,
