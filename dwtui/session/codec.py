@@ -273,19 +273,35 @@ def from_dict(data: Mapping[str, Any], path: Path, text: str = "") -> Session:
     events = data.get("events", [])
     if not isinstance(events, list):
         reader.fail("`events` must be an array of tables", "events")
+    append = session.events.append
     for raw in events:
-        if not isinstance(raw, Mapping):
-            reader.fail("each of `events` must be a table", "events")
-        session.events.append(
-            Event(
-                at=reader.when(raw, "at"),
-                operator=reader.string(raw, "operator", ""),
-                kind=reader.string(raw, "kind", None),
-                step=reader.string(raw, "step", ""),
-                detail=reader.string(raw, "detail", ""),
-            )
-        )
+        if type(raw) is dict:  # what the parser gives: the fields checked in one go
+            at, kind = raw.get("at"), raw.get("kind")
+            operator, step = raw.get("operator", ""), raw.get("step", "")
+            detail = raw.get("detail", "")
+            if (
+                type(at) is datetime
+                and type(kind) is str
+                and type(operator) is str
+                and type(step) is str
+                and type(detail) is str
+            ):
+                append(Event(at=at, operator=operator, kind=kind, step=step, detail=detail))
+                continue
+        append(_event_from_dict(reader, raw))  # something is wrong: say exactly what
     return session
+
+
+def _event_from_dict(reader: _Reader, raw: object) -> Event:
+    if not isinstance(raw, Mapping):
+        reader.fail("each of `events` must be a table", "events")
+    return Event(
+        at=reader.when(raw, "at"),
+        operator=reader.string(raw, "operator", ""),
+        kind=reader.string(raw, "kind", None),
+        step=reader.string(raw, "step", ""),
+        detail=reader.string(raw, "detail", ""),
+    )
 
 
 def _step_from_dict(reader: _Reader, step_id: str, raw: Mapping[str, Any]) -> StepState:

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dwtui.session import codec
 from dwtui.session.errors import SessionError
 from dwtui.session.model import STEP_STATUSES, Attempt, Event, Note, Session, StepState
 from dwtui.session.store import SessionStore
@@ -129,3 +131,30 @@ def _tmp_root() -> str:
     root = Path(os.environ["DWTUI_TEST_ROOT"]) / "props"
     root.mkdir(parents=True, exist_ok=True)
     return str(root)
+
+
+@pytest.mark.parametrize(
+    ("event", "says"),
+    [
+        ("{ at = 2026-11-24T04:25:00Z, kind = 3 }", "`kind` must be a string"),
+        ('{ kind = "note" }', "`at` is missing"),
+        ("{ at = 2026-11-24T04:25:00Z }", "`kind` is missing"),
+        ('{ at = "yesterday", kind = "note" }', "`at` must be a date-time"),
+        ('{ at = 2026-11-24T04:25:00Z, kind = "note", step = ["a"] }', "`step` must be a string"),
+        ('"just words"', "each of `events` must be a table"),
+    ],
+)
+def test_a_wrong_event_is_named_in_one_line(event: str, says: str) -> None:
+    """Events are read on a fast path; one that is not right still gets its precise error."""
+    good = '{ at = 2026-11-24T04:25:00Z, operator = "ana", kind = "note", detail = "ok" }'
+    text = (
+        'schema = 1\nid = "20261124-0425-abcdef"\nchecklist_path = "c.toml"\n'
+        'checklist_id = "c"\ntarget = "local"\ncreated_at = 2026-11-24T04:25:00Z\n'
+        f"events = [{good}, {event}]\n# end of dwtui session\n"
+    )
+    with pytest.raises(SessionError) as raised:
+        codec.loads(text, Path("session.toml"))
+    assert says in str(raised.value)
+    assert "\n" not in str(raised.value).strip()
+    fine = codec.loads(text.replace(f", {event}]", "]"), Path("session.toml"))
+    assert [(e.operator, e.kind, e.detail) for e in fine.events] == [("ana", "note", "ok")]
