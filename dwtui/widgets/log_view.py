@@ -19,7 +19,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -37,6 +37,10 @@ FRAME_INTERVAL = 1 / 30
 SAFETY_INTERVAL = 0.25
 #: The most `LogView.catch_up` indexes on the UI thread (bytes: ~2-4 ms of work).
 CATCH_UP_BYTES = 8 << 20
+#: The most `LogView.open` indexes on the UI thread: a small file is in the first frame; a
+#: flooding step's megabytes are the follower thread's (a 4 MiB scan there held the GIL
+#: through the step's first frame).
+OPEN_BYTES = 256 << 10
 
 
 class LogView(ScrollView, can_focus=True):
@@ -94,6 +98,7 @@ class LogView(ScrollView, can_focus=True):
         self._last_frame = 0.0
         self._frame_pending = False
         self._last_settled = 0.0
+        self._frame_style: Style | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -134,7 +139,7 @@ class LogView(ScrollView, can_focus=True):
         self.scroll_to(0, 0, animate=False, immediate=True)
         if path is not None:
             self._index = LineIndex(path)
-            self._index.scan()  # small files appear in the first frame
+            self._index.scan(OPEN_BYTES)  # small files appear in the first frame
             self._follower = LogFollower(
                 self._index, self._mark_dirty, on_settled=self._mark_settled
             ).start()
@@ -149,24 +154,24 @@ class LogView(ScrollView, can_focus=True):
         waits for exactly its last lines, and the follower (a thread polling the file,
         sharing the interpreter with the engine's saves and this screen's repaint) can see
         the end of the output well after the step's end. At most `CATCH_UP_BYTES` are
-        read here (milliseconds); a larger backlog is left to the follower.
+        read here (milliseconds; a larger backlog is left to the follower), in as few
+        syscalls as possible: while the step's threads run, each one hands the GIL over and
+        getting it back can cost a switch interval (5 ms).
         """
         index = self._index
         if index is None:
             return
-        read = 0
-        while read < CATCH_UP_BYTES:
-            try:
-                grew = index.scan()
-            except OSError:
-                break
-            if not grew:
-                break
-            read += grew
-        if read:
+        try:
+            # One read to the end of what is there (a read short of the limit reached it);
+            # a replaced file is the follower's to notice.
+            grew = index.scan(CATCH_UP_BYTES, check_replaced=False)
+        except OSError:
+            grew = 0
+        if grew:
             self._dirty = True
         if self._dirty:
             self._tick()
+            self._paint_now()
 
     def _mark_dirty(self) -> None:
         # Called from the follower thread after the index grew. One wake-up per frame: while
@@ -194,6 +199,28 @@ class LogView(ScrollView, can_focus=True):
         if self._dirty and now - self._last_settled >= FRAME_INTERVAL:
             self._last_settled = now
             self._tick()
+            self._paint_now()
+
+    def _paint_now(self) -> None:
+        """Paint this pane at once instead of at the screen's next frame slot.
+
+        A refresh reaches the screen two message hops later, and the screen's frame timer
+        then waits for its next slot (up to a frame interval). For the output's last lines
+        (the operator waits for exactly those) this paints the pane and its scrollbar now,
+        the way Textual's own `Pilot` forces a frame (`Screen._on_timer_update`: layout if
+        one is due, then the dirty widgets). Textual has no public call for it; without
+        those internals the refresh already requested paints at the next frame slot. The
+        pane's own later update then finds nothing left to repaint.
+        """
+        screen = self.screen
+        dirty = getattr(screen, "_dirty_widgets", None)
+        paint = getattr(screen, "_on_timer_update", None)
+        if not isinstance(dirty, set) or paint is None or self.app.screen is not screen:
+            return
+        dirty.add(self)
+        if self.show_vertical_scrollbar:
+            dirty.add(self.vertical_scrollbar)
+        paint()
 
     def _wake(self) -> None:
         """Paint now, or at the next frame slot: never more than ~30 frames a second."""
@@ -277,12 +304,24 @@ class LogView(ScrollView, can_focus=True):
             self._cache.put(line + offset, text)
         return lines[0] if lines else ""
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Render the rows in `crop`, working out the pane's style once for all of them.
+
+        Textual's `rich_style` walks the styles of every ancestor on each call (uncached):
+        once per row it was most of a frame's time during a flood.
+        """
+        self._frame_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
     def render_line(self, y: int) -> Strip:
         """Render one visible row: only this line is read from disk."""
         scroll_x, scroll_y = self.scroll_offset
         line = scroll_y + y
         width = self.size.width
-        base = self.rich_style
+        base = self._frame_style or self.rich_style
         if self._shown_lines == 0:
             if y == 0:
                 text = Text(self.placeholder, style=base + Style(dim=True))

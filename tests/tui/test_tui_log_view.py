@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
+from textual.strip import Strip
 
 from dwtui.desk.log_index import LineCache, LineIndex, LogFollower
 from dwtui.widgets import log_view
@@ -280,3 +281,39 @@ async def test_reopening_the_followed_file_paints_its_new_lines_at_once(tmp_path
         assert view.visible_text()[-1:] == ["line 2999"]
         view.open(log)  # nothing new: the same lines, nothing reset
         assert view.line_count == 3001
+
+
+async def test_reopening_paints_the_new_last_line_before_returning(tmp_path: Path) -> None:
+    # The step's end paints its last line at once, not at the screen's next frame slot.
+    log = tmp_path / "p.log"
+    log.write_text("first\n")
+    app = LogApp(log)
+    async with app.run_test(size=(60, 20)) as pilot:
+        view = app.query_one(LogView)
+        await wait_for(pilot, lambda: view.visible_text()[-1:] == ["first"])
+        painted: list[str] = []
+        render_line = view.render_line
+
+        def spy(y: int) -> Strip:
+            painted.append(view._line_text(int(view.scroll_y) + y))
+            return render_line(y)
+
+        view.render_line = spy  # type: ignore[method-assign]
+        with open(log, "a") as handle:
+            handle.write("".join(f"line {n}\n" for n in range(3000)))
+        view.open(log)
+        assert "line 2999" in painted
+
+
+def test_the_growing_last_block_is_read_again_once_it_grew(tmp_path: Path) -> None:
+    log = tmp_path / "g.log"
+    log.write_bytes(b"a\nb\n")
+    index = LineIndex(log)
+    index.scan()
+    assert index.read_lines(0, 5) == ["a", "b"]
+    with open(log, "ab") as handle:
+        handle.write(b"c\nd\n")
+    index.scan()
+    assert index.read_lines(1, 5) == ["b", "c", "d"]  # not the cached starts of "a\nb\n"
+    assert index.span(3) == (6, 7)
+    index.close()
