@@ -350,6 +350,11 @@ class LogFollower:
     from the thread after new bytes were indexed (the view only flags itself for a frame);
     `on_settled` once the file stops growing after it grew (the writer finished or paused:
     the view paints that last state at once instead of at its next frame slot).
+
+    `end_marker` is a file that grows when a writer has finished (the session's exit-record
+    file: the step's wrapper appends to it after the command's last output). While the log
+    is idle the thread `stat`s it, and `on_finished` is called when it grew: the output
+    is complete, so the view need not wait out its frame cap for it.
     """
 
     def __init__(
@@ -358,12 +363,16 @@ class LogFollower:
         on_change: Callable[[], None] | None = None,
         *,
         on_settled: Callable[[], None] | None = None,
+        end_marker: Path | None = None,
+        on_finished: Callable[[], None] | None = None,
         busy_interval: float = 0.002,
         idle_interval: float = 0.1,
     ) -> None:
         self.index = index
         self.on_change = on_change
         self.on_settled = on_settled
+        self.end_marker = end_marker
+        self.on_finished = on_finished
         self.busy_interval = busy_interval
         self.idle_interval = idle_interval
         self._stop = threading.Event()
@@ -380,9 +389,19 @@ class LogFollower:
         """Stop the thread (returns promptly; the thread is a daemon)."""
         self._stop.set()
 
+    def _marker_size(self) -> int:
+        if self.end_marker is None:
+            return 0
+        try:
+            return os.stat(self.end_marker).st_size
+        except OSError:
+            return 0
+
     def _run(self) -> None:
         wait = self.busy_interval
         growing = False
+        watch_marker = self.end_marker is not None and self.on_finished is not None
+        marker = self._marker_size() if watch_marker else 0
         while not self._stop.is_set():
             try:
                 grew = self.index.scan()
@@ -399,5 +418,11 @@ class LogFollower:
                 if growing and self.on_settled is not None:
                     self.on_settled()
                 growing = False
+                if watch_marker:  # one `stat` per idle poll (they back off)
+                    size = self._marker_size()
+                    if size != marker:
+                        marker = size
+                        assert self.on_finished is not None
+                        self.on_finished()
                 wait = min(self.idle_interval, wait * 2)
             self._stop.wait(wait)

@@ -2,8 +2,10 @@
 
 A `LogFollower` thread indexes the file as it grows; `LogView.render_line` reads only the
 visible lines (`os.pread`), decodes them into a bounded LRU cache and renders ANSI colours
-as colours. Growth wakes the view, which paints at most ~30 frames a second however fast the
-step prints. At the bottom the view follows new output; scrolled up it stays put.
+as colours. Growth wakes the view, which paints at most ~15 frames a second however fast the
+step prints; when the output stops (the writer paused, or its step's exit record appeared)
+the pane paints its last lines at once. At the bottom the view follows new output; scrolled
+up it stays put.
 """
 
 from __future__ import annotations
@@ -29,10 +31,13 @@ from textual.worker import Worker, WorkerState
 
 from dwtui.desk.log_index import LineCache, LineIndex, LogFollower
 from dwtui.messages import WorkerFailed
+from dwtui.runner.process import exits_path_for
 from dwtui.text_safety import visible
 
-#: Repaint rate cap while output floods in.
-FRAME_INTERVAL = 1 / 30
+#: Repaint rate cap while output floods in (each frame of the main screen costs
+#: milliseconds of the interpreter that the step's own threads and a flooding command on a
+#: two-core machine want too; nobody reads a flood at more than this).
+FRAME_INTERVAL = 1 / 15
 #: A frame at least this often even without a wake-up (seconds).
 SAFETY_INTERVAL = 0.25
 #: The most `LogView.catch_up` indexes on the UI thread (bytes: ~2-4 ms of work).
@@ -72,6 +77,9 @@ class LogView(ScrollView, can_focus=True):
     class _Settled(Message):
         """The file stopped growing (posted from the follower thread)."""
 
+    class _Finished(Message):
+        """A step's exit record appeared: its output is complete (from the follower)."""
+
     def __init__(
         self,
         path: Path | None = None,
@@ -98,6 +106,8 @@ class LogView(ScrollView, can_focus=True):
         self._last_frame = 0.0
         self._frame_pending = False
         self._last_settled = 0.0
+        #: Lines taken in (`_tick`) that no frame has painted yet.
+        self._unpainted = False
         self._frame_style: Style | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -141,7 +151,11 @@ class LogView(ScrollView, can_focus=True):
             self._index = LineIndex(path)
             self._index.scan(OPEN_BYTES)  # small files appear in the first frame
             self._follower = LogFollower(
-                self._index, self._mark_dirty, on_settled=self._mark_settled
+                self._index,
+                self._mark_dirty,
+                on_settled=self._mark_settled,
+                end_marker=exits_path_for(path),
+                on_finished=self._mark_finished,
             ).start()
             self._dirty = True
             self._wake()
@@ -169,7 +183,7 @@ class LogView(ScrollView, can_focus=True):
             grew = 0
         if grew:
             self._dirty = True
-        if self._dirty:
+        if self._dirty or self._unpainted:
             self._tick()
             self._paint_now()
 
@@ -185,6 +199,10 @@ class LogView(ScrollView, can_focus=True):
         # Called from the follower thread when the writer stopped (or paused).
         self.post_message(self._Settled())
 
+    def _mark_finished(self) -> None:
+        # Called from the follower thread when the session's exit-record file grew.
+        self.post_message(self._Finished())
+
     @on(_Grew)
     def _grew(self) -> None:
         self._wake()
@@ -195,11 +213,19 @@ class LogView(ScrollView, can_focus=True):
         # frame slot only delays the last lines (the operator waits for exactly those). At
         # most one such extra frame per frame interval, so a stuttering writer cannot
         # double the frame rate.
+        # The lines may be taken in already (a frame slot came first) but not painted yet.
         now = time.monotonic()
-        if self._dirty and now - self._last_settled >= FRAME_INTERVAL:
+        if (self._dirty or self._unpainted) and now - self._last_settled >= FRAME_INTERVAL:
             self._last_settled = now
             self._tick()
             self._paint_now()
+
+    @on(_Finished)
+    def _finished(self) -> None:
+        # A step ended: the lines are final, so no frame cap or settled-paint budget holds
+        # them back (this comes once per step, not per pause of a stuttering writer).
+        if self._dirty or self._unpainted:
+            self.catch_up()
 
     def _paint_now(self) -> None:
         """Paint this pane at once instead of at the screen's next frame slot.
@@ -260,6 +286,7 @@ class LogView(ScrollView, can_focus=True):
             self._shown_lines = count
             self._set_virtual_size(Size(max(self._max_width, 1), count))
             self.refresh()
+            self._unpainted = True
         # Only the flag decides: a scroll-up animation may not have moved yet, and treating
         # "still at the bottom" as following would snap the operator back down. Checked on
         # every frame, so a scroll clamped by a not-yet-updated size is corrected next time.
@@ -311,6 +338,7 @@ class LogView(ScrollView, can_focus=True):
         once per row it was most of a frame's time during a flood.
         """
         self._frame_style = self.rich_style
+        self._unpainted = False
         try:
             return super().render_lines(crop)
         finally:
