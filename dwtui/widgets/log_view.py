@@ -42,10 +42,10 @@ FRAME_INTERVAL = 1 / 15
 SAFETY_INTERVAL = 0.25
 #: The most `LogView.catch_up` indexes on the UI thread (bytes: ~2-4 ms of work).
 CATCH_UP_BYTES = 8 << 20
-#: The most `LogView.open` indexes on the UI thread: a small file is in the first frame; a
-#: flooding step's megabytes are the follower thread's (a 4 MiB scan there held the GIL
-#: through the step's first frame).
-OPEN_BYTES = 256 << 10
+#: The most `LogView.open` indexes on the UI thread: a finished step's log of up to ~150,000
+#: lines is whole in the first frame; of a flooding step's megabytes the rest is the follower
+#: thread's (a 4 MiB scan here held the GIL through the step's first frame).
+OPEN_BYTES = 1 << 20
 
 
 class LogView(ScrollView, can_focus=True):
