@@ -212,8 +212,8 @@ class LogView(ScrollView, can_focus=True):
         # The frame cap exists for floods; once the output stopped, waiting for the next
         # frame slot only delays the last lines (the operator waits for exactly those). At
         # most one such extra frame per frame interval, so a stuttering writer cannot
-        # double the frame rate.
-        # The lines may be taken in already (a frame slot came first) but not painted yet.
+        # double the frame rate. The lines may be taken in already (a frame slot came
+        # first) but not painted yet: that frame is painted now too.
         now = time.monotonic()
         if (self._dirty or self._unpainted) and now - self._last_settled >= FRAME_INTERVAL:
             self._last_settled = now
@@ -222,10 +222,10 @@ class LogView(ScrollView, can_focus=True):
 
     @on(_Finished)
     def _finished(self) -> None:
-        # A step ended: the lines are final, so no frame cap or settled-paint budget holds
-        # them back (this comes once per step, not per pause of a stuttering writer).
-        if self._dirty or self._unpainted:
-            self.catch_up()
+        # A step ended: its lines are final, so no frame cap or settled-paint budget holds
+        # them back (this comes once per step, not per pause of a stuttering writer). The
+        # follower's last scan may have come just before the last bytes: read them here.
+        self.catch_up()
 
     def _paint_now(self) -> None:
         """Paint this pane at once instead of at the screen's next frame slot.
@@ -249,7 +249,7 @@ class LogView(ScrollView, can_focus=True):
         paint()
 
     def _wake(self) -> None:
-        """Paint now, or at the next frame slot: never more than ~30 frames a second."""
+        """Paint now, or at the next frame slot: at most one frame per `FRAME_INTERVAL`."""
         if self._frame_pending:
             return
         delay = self._last_frame + FRAME_INTERVAL - time.monotonic()
@@ -335,7 +335,7 @@ class LogView(ScrollView, can_focus=True):
         """Render the rows in `crop`, working out the pane's style once for all of them.
 
         Textual's `rich_style` walks the styles of every ancestor on each call (uncached):
-        once per row it was most of a frame's time during a flood.
+        once per row it was a good part of a frame's time during a flood.
         """
         self._frame_style = self.rich_style
         self._unpainted = False
