@@ -232,11 +232,12 @@ class LogView(ScrollView, can_focus=True):
 
         A refresh reaches the screen two message hops later, and the screen's frame timer
         then waits for its next slot (up to a frame interval). For the output's last lines
-        (the operator waits for exactly those) this paints the pane and its scrollbar now,
-        the way Textual's own `Pilot` forces a frame (`Screen._on_timer_update`: layout if
-        one is due, then the dirty widgets). Textual has no public call for it; without
-        those internals the refresh already requested paints at the next frame slot. The
-        pane's own later update then finds nothing left to repaint.
+        (the operator waits for exactly those) this paints the frame now, the way Textual's
+        own `Pilot` forces one (`Screen._on_timer_update`: a layout if one is due, then
+        the dirty widgets: this pane, its scrollbar, and whatever else already asked).
+        Textual has no public call for it; without those internals the refresh already
+        requested paints at the next frame slot. The pane's own later update then finds
+        nothing left to repaint.
         """
         screen = self.screen
         dirty = getattr(screen, "_dirty_widgets", None)
