@@ -56,7 +56,8 @@ class LineIndex:
         self._tail = 0  # newlines in the indexed part of the last, incomplete block
         self._end = 0  # bytes indexed so far
         self._last_newline_end = 0  # offset just after the last newline seen
-        self._blocks: OrderedDict[int, list[int]] = OrderedDict()
+        #: block -> (the end it was read to, its line starts)
+        self._blocks: OrderedDict[int, tuple[int, list[int]]] = OrderedDict()
 
     def close(self) -> None:
         """Close the file descriptors (a later read or scan reopens them)."""
@@ -85,12 +86,13 @@ class LineIndex:
             newlines = self._cum[-1] + self._tail
             return newlines + (1 if self._end > self._last_newline_end else 0)
 
-    def scan(self, max_bytes: int = CHUNK) -> int:
+    def scan(self, max_bytes: int = CHUNK, *, check_replaced: bool = True) -> int:
         """Index up to `max_bytes` new bytes; return how many were indexed (0 = idle).
 
         One `pread` per call while the file grows (each syscall releases the GIL, and
         getting it back can cost a switch interval while the UI thread renders); the file
-        is re-checked for truncation or replacement only when nothing new was read.
+        is re-checked for truncation or replacement only when nothing new was read (and
+        `check_replaced`: two more syscalls).
         """
         with self._scan_lock:
             if self._scan_fd is None:
@@ -100,7 +102,7 @@ class LineIndex:
                     return 0
             data = os.pread(self._scan_fd, max_bytes, self._end)
             if not data:
-                if not self._check_replaced():
+                if not check_replaced or not self._check_replaced():
                     return 0
                 return self.scan(max_bytes)  # the new content, from its start
             self._index(data)
@@ -145,17 +147,20 @@ class LineIndex:
             self._end = base + len(data)
             if last_newline >= 0:
                 self._last_newline_end = base + last_newline + 1
-            # The block that was incomplete may have grown: forget its cached line starts.
-            self._blocks.pop(base // BLOCK, None)
 
     def _block_starts(self, block: int) -> list[int]:
-        """Offsets just after each newline inside `block` (cached, bounded)."""
+        """Offsets just after each newline inside `block` (cached, bounded).
+
+        The last, still growing block is cached too, with the end it was read to: a frame
+        at the end of the log asks for it several times (first row, last row, the line
+        after), and splitting 16 KiB of short lines costs a fraction of a millisecond each.
+        """
         with self._lock:
-            cached = self._blocks.get(block)
-            if cached is not None:
-                self._blocks.move_to_end(block)
-                return cached
             end = min(self._end, (block + 1) * BLOCK)
+            cached = self._blocks.get(block)
+            if cached is not None and cached[0] == end:
+                self._blocks.move_to_end(block)
+                return cached[1]
         start = block * BLOCK
         data = self._pread(max(0, end - start), start)
         # C-speed: the lengths of the split pieces, accumulated, are the line starts (a
@@ -164,10 +169,10 @@ class LineIndex:
         pieces.pop()  # the text after the last newline starts no further line
         starts = list(accumulate((len(piece) + 1 for piece in pieces), initial=start))[1:]
         with self._lock:
-            if end == (block + 1) * BLOCK:  # only complete blocks never change
-                self._blocks[block] = starts
-                while len(self._blocks) > BLOCK_CACHE:
-                    self._blocks.popitem(last=False)
+            self._blocks[block] = (end, starts)
+            self._blocks.move_to_end(block)
+            while len(self._blocks) > BLOCK_CACHE:
+                self._blocks.popitem(last=False)
         return starts
 
     def _start_of(self, line: int) -> int:
@@ -345,6 +350,11 @@ class LogFollower:
     from the thread after new bytes were indexed (the view only flags itself for a frame);
     `on_settled` once the file stops growing after it grew (the writer finished or paused:
     the view paints that last state at once instead of at its next frame slot).
+
+    `end_marker` is a file that grows when a writer has finished (the session's exit-record
+    file: the step's wrapper appends to it after the command's last output). While the log
+    is idle the thread `stat`s it, and `on_finished` is called when it grew: the output
+    is complete, so the view need not wait out its frame cap for it.
     """
 
     def __init__(
@@ -353,12 +363,16 @@ class LogFollower:
         on_change: Callable[[], None] | None = None,
         *,
         on_settled: Callable[[], None] | None = None,
+        end_marker: Path | None = None,
+        on_finished: Callable[[], None] | None = None,
         busy_interval: float = 0.002,
         idle_interval: float = 0.1,
     ) -> None:
         self.index = index
         self.on_change = on_change
         self.on_settled = on_settled
+        self.end_marker = end_marker
+        self.on_finished = on_finished
         self.busy_interval = busy_interval
         self.idle_interval = idle_interval
         self._stop = threading.Event()
@@ -375,9 +389,19 @@ class LogFollower:
         """Stop the thread (returns promptly; the thread is a daemon)."""
         self._stop.set()
 
+    def _marker_size(self) -> int:
+        if self.end_marker is None:
+            return 0
+        try:
+            return os.stat(self.end_marker).st_size
+        except OSError:
+            return 0
+
     def _run(self) -> None:
         wait = self.busy_interval
         growing = False
+        watch_marker = self.end_marker is not None and self.on_finished is not None
+        marker = self._marker_size() if watch_marker else 0
         while not self._stop.is_set():
             try:
                 grew = self.index.scan()
@@ -394,5 +418,11 @@ class LogFollower:
                 if growing and self.on_settled is not None:
                     self.on_settled()
                 growing = False
+                if watch_marker:  # one `stat` per idle poll (they back off)
+                    size = self._marker_size()
+                    if size != marker:
+                        marker = size
+                        assert self.on_finished is not None
+                        self.on_finished()
                 wait = min(self.idle_interval, wait * 2)
             self._stop.wait(wait)

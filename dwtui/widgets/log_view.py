@@ -2,8 +2,10 @@
 
 A `LogFollower` thread indexes the file as it grows; `LogView.render_line` reads only the
 visible lines (`os.pread`), decodes them into a bounded LRU cache and renders ANSI colours
-as colours. Growth wakes the view, which paints at most ~30 frames a second however fast the
-step prints. At the bottom the view follows new output; scrolled up it stays put.
+as colours. Growth wakes the view, which paints at most ~15 frames a second however fast the
+step prints; when the output stops (the writer paused, or its step's exit record appeared)
+the pane paints its last lines at once. At the bottom the view follows new output; scrolled
+up it stays put.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -29,14 +31,21 @@ from textual.worker import Worker, WorkerState
 
 from dwtui.desk.log_index import LineCache, LineIndex, LogFollower
 from dwtui.messages import WorkerFailed
+from dwtui.runner.process import exits_path_for
 from dwtui.text_safety import visible
 
-#: Repaint rate cap while output floods in.
-FRAME_INTERVAL = 1 / 30
+#: Repaint rate cap while output floods in (each frame of the main screen costs
+#: milliseconds of the interpreter that the step's own threads and a flooding command on a
+#: two-core machine want too; nobody reads a flood at more than this).
+FRAME_INTERVAL = 1 / 15
 #: A frame at least this often even without a wake-up (seconds).
 SAFETY_INTERVAL = 0.25
 #: The most `LogView.catch_up` indexes on the UI thread (bytes: ~2-4 ms of work).
 CATCH_UP_BYTES = 8 << 20
+#: The most `LogView.open` indexes on the UI thread: a finished step's log of up to ~150,000
+#: lines is whole in the first frame; of a flooding step's megabytes the rest is the follower
+#: thread's (a 4 MiB scan here held the GIL through the step's first frame).
+OPEN_BYTES = 1 << 20
 
 
 class LogView(ScrollView, can_focus=True):
@@ -68,6 +77,9 @@ class LogView(ScrollView, can_focus=True):
     class _Settled(Message):
         """The file stopped growing (posted from the follower thread)."""
 
+    class _Finished(Message):
+        """A step's exit record appeared: its output is complete (from the follower)."""
+
     def __init__(
         self,
         path: Path | None = None,
@@ -94,6 +106,9 @@ class LogView(ScrollView, can_focus=True):
         self._last_frame = 0.0
         self._frame_pending = False
         self._last_settled = 0.0
+        #: Lines taken in (`_tick`) that no frame has painted yet.
+        self._unpainted = False
+        self._frame_style: Style | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -134,9 +149,13 @@ class LogView(ScrollView, can_focus=True):
         self.scroll_to(0, 0, animate=False, immediate=True)
         if path is not None:
             self._index = LineIndex(path)
-            self._index.scan()  # small files appear in the first frame
+            self._index.scan(OPEN_BYTES)  # small files appear in the first frame
             self._follower = LogFollower(
-                self._index, self._mark_dirty, on_settled=self._mark_settled
+                self._index,
+                self._mark_dirty,
+                on_settled=self._mark_settled,
+                end_marker=exits_path_for(path),
+                on_finished=self._mark_finished,
             ).start()
             self._dirty = True
             self._wake()
@@ -149,24 +168,24 @@ class LogView(ScrollView, can_focus=True):
         waits for exactly its last lines, and the follower (a thread polling the file,
         sharing the interpreter with the engine's saves and this screen's repaint) can see
         the end of the output well after the step's end. At most `CATCH_UP_BYTES` are
-        read here (milliseconds); a larger backlog is left to the follower.
+        read here (milliseconds; a larger backlog is left to the follower), in as few
+        syscalls as possible: while the step's threads run, each one hands the GIL over and
+        getting it back can cost a switch interval (5 ms).
         """
         index = self._index
         if index is None:
             return
-        read = 0
-        while read < CATCH_UP_BYTES:
-            try:
-                grew = index.scan()
-            except OSError:
-                break
-            if not grew:
-                break
-            read += grew
-        if read:
+        try:
+            # One read to the end of what is there (a read short of the limit reached it);
+            # a replaced file is the follower's to notice.
+            grew = index.scan(CATCH_UP_BYTES, check_replaced=False)
+        except OSError:
+            grew = 0
+        if grew:
             self._dirty = True
-        if self._dirty:
+        if self._dirty or self._unpainted:
             self._tick()
+            self._paint_now()
 
     def _mark_dirty(self) -> None:
         # Called from the follower thread after the index grew. One wake-up per frame: while
@@ -180,6 +199,10 @@ class LogView(ScrollView, can_focus=True):
         # Called from the follower thread when the writer stopped (or paused).
         self.post_message(self._Settled())
 
+    def _mark_finished(self) -> None:
+        # Called from the follower thread when the session's exit-record file grew.
+        self.post_message(self._Finished())
+
     @on(_Grew)
     def _grew(self) -> None:
         self._wake()
@@ -189,14 +212,45 @@ class LogView(ScrollView, can_focus=True):
         # The frame cap exists for floods; once the output stopped, waiting for the next
         # frame slot only delays the last lines (the operator waits for exactly those). At
         # most one such extra frame per frame interval, so a stuttering writer cannot
-        # double the frame rate.
+        # double the frame rate. The lines may be taken in already (a frame slot came
+        # first) but not painted yet: that frame is painted now too.
         now = time.monotonic()
-        if self._dirty and now - self._last_settled >= FRAME_INTERVAL:
+        if (self._dirty or self._unpainted) and now - self._last_settled >= FRAME_INTERVAL:
             self._last_settled = now
             self._tick()
+            self._paint_now()
+
+    @on(_Finished)
+    def _finished(self) -> None:
+        # A step ended: its lines are final, so no frame cap or settled-paint budget holds
+        # them back (this comes once per step, not per pause of a stuttering writer). The
+        # follower's last scan may have come just before the last bytes: read them here.
+        self.catch_up()
+
+    def _paint_now(self) -> None:
+        """Paint this pane at once instead of at the screen's next frame slot.
+
+        A refresh reaches the screen two message hops later, and the screen's frame timer
+        then waits for its next slot (up to a frame interval). For the output's last lines
+        (the operator waits for exactly those) this paints the frame now, the way Textual's
+        own `Pilot` forces one (`Screen._on_timer_update`: a layout if one is due, then
+        the dirty widgets: this pane, its scrollbar, and whatever else already asked).
+        Textual has no public call for it; without those internals the refresh already
+        requested paints at the next frame slot. The pane's own later update then finds
+        nothing left to repaint.
+        """
+        screen = self.screen
+        dirty = getattr(screen, "_dirty_widgets", None)
+        paint = getattr(screen, "_on_timer_update", None)
+        if not isinstance(dirty, set) or paint is None or self.app.screen is not screen:
+            return
+        dirty.add(self)
+        if self.show_vertical_scrollbar:
+            dirty.add(self.vertical_scrollbar)
+        paint()
 
     def _wake(self) -> None:
-        """Paint now, or at the next frame slot: never more than ~30 frames a second."""
+        """Paint now, or at the next frame slot: at most one frame per `FRAME_INTERVAL`."""
         if self._frame_pending:
             return
         delay = self._last_frame + FRAME_INTERVAL - time.monotonic()
@@ -233,6 +287,7 @@ class LogView(ScrollView, can_focus=True):
             self._shown_lines = count
             self._set_virtual_size(Size(max(self._max_width, 1), count))
             self.refresh()
+            self._unpainted = True
         # Only the flag decides: a scroll-up animation may not have moved yet, and treating
         # "still at the bottom" as following would snap the operator back down. Checked on
         # every frame, so a scroll clamped by a not-yet-updated size is corrected next time.
@@ -277,12 +332,25 @@ class LogView(ScrollView, can_focus=True):
             self._cache.put(line + offset, text)
         return lines[0] if lines else ""
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Render the rows in `crop`, working out the pane's style once for all of them.
+
+        Textual's `rich_style` walks the styles of every ancestor on each call (uncached):
+        once per row it was a good part of a frame's time during a flood.
+        """
+        self._frame_style = self.rich_style
+        self._unpainted = False
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
     def render_line(self, y: int) -> Strip:
         """Render one visible row: only this line is read from disk."""
         scroll_x, scroll_y = self.scroll_offset
         line = scroll_y + y
         width = self.size.width
-        base = self.rich_style
+        base = self._frame_style or self.rich_style
         if self._shown_lines == 0:
             if y == 0:
                 text = Text(self.placeholder, style=base + Style(dim=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
+from textual.strip import Strip
 
 from dwtui.desk.log_index import LineCache, LineIndex, LogFollower
 from dwtui.widgets import log_view
@@ -243,6 +245,28 @@ def test_follower_reports_growth_then_settles_once(tmp_path: Path) -> None:
         index.close()
 
 
+def test_follower_reports_a_finished_writer_when_the_end_marker_grows(tmp_path: Path) -> None:
+    log = tmp_path / "f.log"
+    log.write_bytes(b"")
+    marker = tmp_path / "exit-codes"
+    marker.write_bytes(b"other.log 1 0\n")  # an earlier step's record: not this one's end
+    finished = threading.Event()
+    index = LineIndex(log)
+    follower = LogFollower(
+        index, end_marker=marker, on_finished=finished.set, busy_interval=0.001
+    ).start()
+    try:
+        with open(log, "ab") as handle:
+            handle.write(b"last line\n")
+        assert not finished.wait(0.05)
+        with open(marker, "ab") as handle:
+            handle.write(b"f.log 2 0\n")
+        assert finished.wait(10)
+    finally:
+        follower.stop()
+        index.close()
+
+
 async def test_the_last_lines_are_painted_when_the_writer_stops_not_at_a_frame_slot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -260,6 +284,29 @@ async def test_the_last_lines_are_painted_when_the_writer_stops_not_at_a_frame_s
             handle.write("".join(f"line {n}\n" for n in range(5000)))
         await wait_for(pilot, lambda: view.visible_text()[-1:] == ["line 4999"])
         assert view.line_count == 5001
+
+
+async def test_a_step_exit_record_shows_the_last_lines_whatever_the_frame_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Frame slots, the safety tick and the settled-paint budget all minutes away: only the
+    # exit record appearing beside the log (the step ended) can show the new lines.
+    monkeypatch.setattr(log_view, "FRAME_INTERVAL", 600.0)
+    monkeypatch.setattr(log_view, "SAFETY_INTERVAL", 600.0)
+    log = tmp_path / "x.log"
+    log.write_text("first\n")
+    app = LogApp(log)
+    async with app.run_test(size=(60, 20)) as pilot:
+        view = app.query_one(LogView)
+        await wait_for(pilot, lambda: view.visible_text()[-1:] == ["first"])
+        view._last_settled = time.monotonic()  # the budget is spent
+        with open(log, "a") as handle:
+            handle.write("".join(f"line {n}\n" for n in range(2000)))
+        await pilot.pause(0.2)
+        assert view.line_count == 1  # held back: no frame was due
+        with open(tmp_path / "exit-codes", "a") as handle:
+            handle.write("x.log 123 0\n")
+        await wait_for(pilot, lambda: view.visible_text()[-1:] == ["line 1999"])
 
 
 async def test_reopening_the_followed_file_paints_its_new_lines_at_once(tmp_path: Path) -> None:
@@ -280,3 +327,39 @@ async def test_reopening_the_followed_file_paints_its_new_lines_at_once(tmp_path
         assert view.visible_text()[-1:] == ["line 2999"]
         view.open(log)  # nothing new: the same lines, nothing reset
         assert view.line_count == 3001
+
+
+async def test_reopening_paints_the_new_last_line_before_returning(tmp_path: Path) -> None:
+    # The step's end paints its last line at once, not at the screen's next frame slot.
+    log = tmp_path / "p.log"
+    log.write_text("first\n")
+    app = LogApp(log)
+    async with app.run_test(size=(60, 20)) as pilot:
+        view = app.query_one(LogView)
+        await wait_for(pilot, lambda: view.visible_text()[-1:] == ["first"])
+        painted: list[str] = []
+        render_line = view.render_line
+
+        def spy(y: int) -> Strip:
+            painted.append(view._line_text(int(view.scroll_y) + y))
+            return render_line(y)
+
+        view.render_line = spy  # type: ignore[method-assign]
+        with open(log, "a") as handle:
+            handle.write("".join(f"line {n}\n" for n in range(3000)))
+        view.open(log)
+        assert "line 2999" in painted
+
+
+def test_the_growing_last_block_is_read_again_once_it_grew(tmp_path: Path) -> None:
+    log = tmp_path / "g.log"
+    log.write_bytes(b"a\nb\n")
+    index = LineIndex(log)
+    index.scan()
+    assert index.read_lines(0, 5) == ["a", "b"]
+    with open(log, "ab") as handle:
+        handle.write(b"c\nd\n")
+    index.scan()
+    assert index.read_lines(1, 5) == ["b", "c", "d"]  # not the cached starts of "a\nb\n"
+    assert index.span(3) == (6, 7)
+    index.close()
