@@ -71,9 +71,16 @@ def wrapper_for(command: str, env: Mapping[str, str] | None = None) -> str:
     subshell wrapper (exported bash functions in `env` could hide anything, too)."""
     if _UNSAFE_FOR_FAST.search(command):
         return WRAPPER
-    if env is not None and any(name.startswith("BASH_FUNC_") for name in env):
+    if env is not None and _has_bash_functions(env):
         return WRAPPER
     return FAST_WRAPPER
+
+
+def _has_bash_functions(env: Mapping[str, str]) -> bool:
+    """True if `env` exports bash functions (`BASH_FUNC_name%%`)."""
+    if env is os.environ:  # ours: its names as bytes, not decoded one by one
+        return any(name.startswith(b"BASH_FUNC_") for name in os.environb)
+    return any(name.startswith("BASH_FUNC_") for name in env)
 
 
 def bash_path(env: Mapping[str, str]) -> str:
@@ -83,6 +90,21 @@ def bash_path(env: Mapping[str, str]) -> str:
     own PATH search for `$BASH` (it does one when started by a bare name).
     """
     path = env.get("PATH")
+    cached = _bash_found.get(path)
+    # Found before on the same PATH: one stat that it is still there, not one per entry.
+    if cached is not None and os.path.isfile(cached) and os.access(cached, os.X_OK):
+        return cached
+    found = _find_bash(path)
+    if found != "bash":
+        _bash_found[path] = found
+    return found
+
+
+#: `bash_path`'s answers by PATH value (a PATH does not change from one step to the next).
+_bash_found: dict[str | None, str] = {}
+
+
+def _find_bash(path: str | None) -> str:
     for directory in (os.defpath if path is None else path).split(os.pathsep):
         if directory[:1] != "/":  # relative to the child's cwd: leave it to execvp
             return "bash"
@@ -204,7 +226,9 @@ def start(
     # `>>` (which would follow one) appends to it, in a directory only we can write.
     log = open_file(log_path, flags, create_dirs=True)
     try:
-        os.close(open_file(exits, flags))
+        if exits not in _exits_made:  # once a process: the directory only we can write
+            os.close(open_file(exits, flags))
+            _exits_made.add(exits)
         if mask_values:  # through the masking filter, its values over a pipe
             argv = [
                 sys.executable,
@@ -238,6 +262,9 @@ def start(
     started = start_ticks(popen.pid)
     return ProcessHandle(popen.pid, started if started is not None else 0.0, log_path, popen)
 
+
+#: Exit-record files this process has made sure of (`start` opens each once, not per step).
+_exits_made: set[str] = set()
 
 _FILTER_BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); "

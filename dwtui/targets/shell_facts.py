@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -150,8 +151,10 @@ def shell_facts(
     command: str, env: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """The facts of `command` run with extra `env` on top of `environ` (default: ours)."""
-    effective = dict(os.environ if environ is None else environ)
-    effective.update({str(k): str(v) for k, v in (env or {}).items()})
+    # Looked up, never copied: copying ours decoded every variable a step (~0.1 ms).
+    effective = ChainMap(
+        {str(k): str(v) for k, v in (env or {}).items()}, os.environ if environ is None else environ
+    )
     scan = _Scan()
     for name, value in (env or {}).items():
         if name in _ENV_FACTS:
