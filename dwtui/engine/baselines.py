@@ -24,19 +24,18 @@ MAX_VALUES = 200
 #: The last checklist `sources` was asked about and its answer: the engine asks once a step,
 #: and a checklist is immutable (frozen dataclasses), so a walk over every step a step is
 #: spared (200 steps: 40,000 visits).
-_last_sources: tuple[Checklist, frozenset[str]] | None = None
+_last_sources: list[tuple[Checklist, frozenset[str]]] = []
 
 
 def sources(checklist: Checklist) -> frozenset[str]:
     """Ids of the steps some step or guard compares with."""
-    global _last_sources
-    last = _last_sources
-    if last is not None and last[0] is checklist:
-        return last[1]
+    for known, found in _last_sources:
+        if known is checklist:
+            return found
     steps = {s.baseline for s in checklist.iter_steps() if s.baseline}
     guards = {g.baseline.partition(":")[0] for g in checklist.guards if g.baseline}
     found = frozenset(steps | guards)
-    _last_sources = (checklist, found)
+    _last_sources[:] = [(checklist, found)]
     return found
 
 
