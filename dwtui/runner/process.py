@@ -45,7 +45,7 @@ from dwtui.session.safe_files import open_file
 #: still reacts to them normally.
 WRAPPER = (
     'trap : INT TERM HUP; ( eval "$1" ); __dwtui_rc=$?; '
-    'printf "%s %s %s %s\\n" "$3" "$$" "$__dwtui_rc" "${EPOCHREALTIME/,/.}" >> "$2"; '
+    'printf "%s %s %s %s\\n" "$3" "$$" "$__dwtui_rc" "$EPOCHREALTIME" >> "$2"; '
     'exit "$__dwtui_rc"'
 )
 #: The fast wrapper: the command runs in the wrapper shell itself (no subshell fork, ~0.3 ms
@@ -56,7 +56,7 @@ WRAPPER = (
 FAST_WRAPPER = (
     'readonly __dwtui_exits="$2" __dwtui_key="$3"; '
     'trap "exit 130" INT; trap "exit 143" TERM; trap "exit 129" HUP; '
-    'trap \'printf "%s %s %s %s\\n" "$__dwtui_key" "$$" "$?" "${EPOCHREALTIME/,/.}" '
+    'trap \'printf "%s %s %s %s\\n" "$__dwtui_key" "$$" "$?" "$EPOCHREALTIME" '
     '>> "$__dwtui_exits"\' EXIT; '
     'eval "$1"'
 )
@@ -119,7 +119,9 @@ GRACE_SECONDS = 2.0
 
 #: The file (in the logs directory) that collects every step's exit record.
 EXITS_FILE = "exit-codes"
-_RECORD = re.compile(r"^(\S+) (\d+) (-?\d+)(?: (\d+(?:\.\d+)?))? ?$")
+#: The end time as bash wrote it: `$EPOCHREALTIME` has the locale's decimal point (a comma
+#: in some), read here rather than replaced by the wrapper (a substitution a step).
+_RECORD = re.compile(r"^(\S+) (\d+) (-?\d+)(?: (\d+(?:[.,]\d+)?))? ?$")
 
 
 def exits_path_for(log_path: Path) -> Path:
@@ -185,7 +187,9 @@ def read_exit_record(log_path: Path, pid: int | None = None) -> ExitRecord | Non
         match = _RECORD.match(raw.decode("utf-8", "replace"))
         if match and match.group(1) == key and (pid is None or int(match.group(2)) == pid):
             ended = match.group(4)
-            found = ExitRecord(int(match.group(3)), float(ended) if ended else None)
+            found = ExitRecord(
+                int(match.group(3)), float(ended.replace(",", ".")) if ended else None
+            )
     return found
 
 
