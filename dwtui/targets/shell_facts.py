@@ -18,8 +18,9 @@ import os
 import re
 import shlex
 from collections import ChainMap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
+from typing import cast
 
 from dwtui.checklist.model import Guard
 from dwtui.targets.guard_facts import FactList, dsn_facts, url_facts
@@ -152,9 +153,9 @@ def shell_facts(
 ) -> dict[str, str]:
     """The facts of `command` run with extra `env` on top of `environ` (default: ours)."""
     # Looked up, never copied: copying ours decoded every variable a step (~0.1 ms).
-    effective = ChainMap(
-        {str(k): str(v) for k, v in (env or {}).items()}, os.environ if environ is None else environ
-    )
+    # (A ChainMap is only read here; its typing asks for mutable maps.)
+    base = cast("MutableMapping[str, str]", os.environ if environ is None else environ)
+    effective = ChainMap({str(k): str(v) for k, v in (env or {}).items()}, base)
     scan = _Scan()
     for name, value in (env or {}).items():
         if name in _ENV_FACTS:
