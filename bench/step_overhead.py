@@ -3,7 +3,10 @@
 Runs 200 trivial shell steps (`true`) through `dwtui run` (in-process, a real durable session
 store) and 200 `subprocess.run(["bash", "-c", "true"])` in the same run, and prints both and
 the ratio (target: <= 1.3x in every round). Also breaks down where the runner's time goes:
-process start + wait, session saves, the rest.
+process start + wait, session saves, the rest. Each round also prints the CPU time per step
+(this process + its children) and its ratio: other load stretches wall times much more
+than CPU times. (`start` ends once the child's exec is done, as the start time is read from
+/proc then: both `start` and `wait` are mostly the child's own time.)
 
 On this machine's disk (ext4 without a journal) creating a file skips, one by one, the inodes
 freed in the last minute or more, so recent deletions (another run's cleanup, a test suite's)
