@@ -114,6 +114,7 @@ class Engine:
         self._killable: dict[str, EitherEvent] = {}
         self._active: set[str] = set()
         self._artifacts: Path | None = None
+        self._session_dir: Path | None = None
         #: save_interval > 0: saves for detached steps coalesced (see `dwtui.engine.saving`).
         self._saver = SessionSaver(
             store,
@@ -144,8 +145,11 @@ class Engine:
         return spec if spec is not None else TargetSpec(name=self.session.target, kind="local")
 
     def session_dir(self) -> Path:
-        """`sessions/<id>/`."""
-        return self.store.dir_of(self.session.id)
+        """`sessions/<id>/` (found once: a step asks twice, and the answer is pathlib work)."""
+        path = self._session_dir
+        if path is None:
+            path = self._session_dir = self.store.dir_of(self.session.id)
+        return path
 
     def sessions_root(self) -> Path:
         """The sessions directory (named step locks live under it)."""

@@ -45,7 +45,7 @@ from dwtui.session.safe_files import open_file
 #: still reacts to them normally.
 WRAPPER = (
     'trap : INT TERM HUP; ( eval "$1" ); __dwtui_rc=$?; '
-    'printf "%s %s %s %s\\n" "$3" "$$" "$__dwtui_rc" "${EPOCHREALTIME/,/.}" >> "$2"; '
+    'printf "%s %s %s %s\\n" "$3" "$$" "$__dwtui_rc" "$EPOCHREALTIME" >> "$2"; '
     'exit "$__dwtui_rc"'
 )
 #: The fast wrapper: the command runs in the wrapper shell itself (no subshell fork, ~0.3 ms
@@ -56,7 +56,7 @@ WRAPPER = (
 FAST_WRAPPER = (
     'readonly __dwtui_exits="$2" __dwtui_key="$3"; '
     'trap "exit 130" INT; trap "exit 143" TERM; trap "exit 129" HUP; '
-    'trap \'printf "%s %s %s %s\\n" "$__dwtui_key" "$$" "$?" "${EPOCHREALTIME/,/.}" '
+    'trap \'printf "%s %s %s %s\\n" "$__dwtui_key" "$$" "$?" "$EPOCHREALTIME" '
     '>> "$__dwtui_exits"\' EXIT; '
     'eval "$1"'
 )
@@ -71,9 +71,16 @@ def wrapper_for(command: str, env: Mapping[str, str] | None = None) -> str:
     subshell wrapper (exported bash functions in `env` could hide anything, too)."""
     if _UNSAFE_FOR_FAST.search(command):
         return WRAPPER
-    if env is not None and any(name.startswith("BASH_FUNC_") for name in env):
+    if env is not None and _has_bash_functions(env):
         return WRAPPER
     return FAST_WRAPPER
+
+
+def _has_bash_functions(env: Mapping[str, str]) -> bool:
+    """True if `env` exports bash functions (`BASH_FUNC_name%%`)."""
+    if env is os.environ:  # ours: its names as bytes, not decoded one by one
+        return any(name.startswith(b"BASH_FUNC_") for name in os.environb)
+    return any(name.startswith("BASH_FUNC_") for name in env)
 
 
 def bash_path(env: Mapping[str, str]) -> str:
@@ -83,6 +90,21 @@ def bash_path(env: Mapping[str, str]) -> str:
     own PATH search for `$BASH` (it does one when started by a bare name).
     """
     path = env.get("PATH")
+    cached = _bash_found.get(path)
+    # Found before on the same PATH: one stat that it is still there, not one per entry.
+    if cached is not None and os.path.isfile(cached) and os.access(cached, os.X_OK):
+        return cached
+    found = _find_bash(path)
+    if found != "bash":
+        _bash_found[path] = found
+    return found
+
+
+#: `bash_path`'s answers by PATH value (a PATH does not change from one step to the next).
+_bash_found: dict[str | None, str] = {}
+
+
+def _find_bash(path: str | None) -> str:
     for directory in (os.defpath if path is None else path).split(os.pathsep):
         if directory[:1] != "/":  # relative to the child's cwd: leave it to execvp
             return "bash"
@@ -97,7 +119,9 @@ GRACE_SECONDS = 2.0
 
 #: The file (in the logs directory) that collects every step's exit record.
 EXITS_FILE = "exit-codes"
-_RECORD = re.compile(r"^(\S+) (\d+) (-?\d+)(?: (\d+(?:\.\d+)?))? ?$")
+#: The end time as bash wrote it: `$EPOCHREALTIME` has the locale's decimal point (a comma
+#: in some), read here rather than replaced by the wrapper (a substitution a step).
+_RECORD = re.compile(r"^(\S+) (\d+) (-?\d+)(?: (\d+(?:[.,]\d+)?))? ?$")
 
 
 def exits_path_for(log_path: Path) -> Path:
@@ -163,7 +187,9 @@ def read_exit_record(log_path: Path, pid: int | None = None) -> ExitRecord | Non
         match = _RECORD.match(raw.decode("utf-8", "replace"))
         if match and match.group(1) == key and (pid is None or int(match.group(2)) == pid):
             ended = match.group(4)
-            found = ExitRecord(int(match.group(3)), float(ended) if ended else None)
+            found = ExitRecord(
+                int(match.group(3)), float(ended.replace(",", ".")) if ended else None
+            )
     return found
 
 
@@ -204,7 +230,9 @@ def start(
     # `>>` (which would follow one) appends to it, in a directory only we can write.
     log = open_file(log_path, flags, create_dirs=True)
     try:
-        os.close(open_file(exits, flags))
+        if exits not in _exits_made:  # once a process: the directory only we can write
+            os.close(open_file(exits, flags))
+            _exits_made.add(exits)
         if mask_values:  # through the masking filter, its values over a pipe
             argv = [
                 sys.executable,
@@ -238,6 +266,9 @@ def start(
     started = start_ticks(popen.pid)
     return ProcessHandle(popen.pid, started if started is not None else 0.0, log_path, popen)
 
+
+#: Exit-record files this process has made sure of (`start` opens each once, not per step).
+_exits_made: set[str] = set()
 
 _FILTER_BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); "

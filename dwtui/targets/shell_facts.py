@@ -17,8 +17,10 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from collections.abc import Iterator, Mapping
+from collections import ChainMap
+from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
+from typing import cast
 
 from dwtui.checklist.model import Guard
 from dwtui.targets.guard_facts import FactList, dsn_facts, url_facts
@@ -150,8 +152,10 @@ def shell_facts(
     command: str, env: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """The facts of `command` run with extra `env` on top of `environ` (default: ours)."""
-    effective = dict(os.environ if environ is None else environ)
-    effective.update({str(k): str(v) for k, v in (env or {}).items()})
+    # Looked up, never copied: copying ours decoded every variable a step (~0.1 ms).
+    # (A ChainMap is only read here; its typing asks for mutable maps.)
+    base = cast("MutableMapping[str, str]", os.environ if environ is None else environ)
+    effective = ChainMap({str(k): str(v) for k, v in (env or {}).items()}, base)
     scan = _Scan()
     for name, value in (env or {}).items():
         if name in _ENV_FACTS:
