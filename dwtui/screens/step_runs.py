@@ -340,7 +340,7 @@ class StepRunsScreen(Screen[None]):
                     name=f"re-run {step_id}",
                 )
             elif choice == "passed":
-                self._mark(step_id, "passed", "marked done after an interruption")
+                self._mark_by_hand(step, interrupted=True)
             elif choice == "failed":
                 self._mark(step_id, "failed", "marked failed after an interruption")
 
@@ -373,16 +373,35 @@ class StepRunsScreen(Screen[None]):
 
     # -- marking --------------------------------------------------------------------------------
 
-    def _mark(self, step_id: str, status: StepStatus, note: str = "") -> None:
-        engine = self.controller.engine
-        if engine is None or self.controller.read_only:
+    def _may_mark(self, step_id: str) -> bool:
+        """This seat drives and the step is not running (else says why: False)."""
+        if self.controller.engine is None or self.controller.read_only:
             self.notify("Read-only: watching, not driving.", severity="warning")
-            return
+            return False
         if self.controller.status(step_id) == "running":
             self.notify("The step is running; cancel it first (k).", severity="warning")
+            return False
+        return True
+
+    def _mark(self, step_id: str, status: StepStatus, note: str = "") -> None:
+        engine = self.controller.engine
+        if engine is None or not self._may_mark(step_id):
             return
         if self._engine_call(lambda: engine.mark(step_id, status, note)):
             self.refresh_step(step_id)
+
+    def _mark_by_hand(self, step: Step, *, interrupted: bool) -> None:
+        """Passed although dwtui never saw it pass: asks why first (`mark_by_hand`)."""
+        from dwtui.screens.mark_by_hand import ask_reason
+
+        if self._may_mark(step.id):
+            ask_reason(
+                self,
+                self.controller,
+                step,
+                interrupted=interrupted,
+                mark=lambda note: self._mark(step.id, "passed", note),
+            )
 
     def _engine_call(self, call: Callable[[], object]) -> bool:
         """Run a quick engine call on the UI thread; a failure becomes one error line."""
@@ -400,7 +419,8 @@ class StepRunsScreen(Screen[None]):
         return True
 
     def action_mark_done(self) -> None:
-        """Mark done; on a manual step, toggle done/pending."""
+        """A manual step: tick its items (or untick it); any other step: mark it passed
+        without running it, after asking why."""
         if self._group_under_cursor():
             return
         step = self._step_or_warn()
@@ -411,8 +431,10 @@ class StepRunsScreen(Screen[None]):
             self._mark(step.id, "pending")
         elif step.kind == "manual":
             self._check_manual(step)
+        elif current == "passed":
+            self.notify(f"Already passed; {self.key_hint('main.rerun')} runs it again.")
         else:
-            self._mark(step.id, "passed")
+            self._mark_by_hand(step, interrupted=current == "interrupted")
 
     def _check_manual(self, step: Step) -> None:
         """A manual step: its sub-items ticked one by one (each recorded with who and when),
