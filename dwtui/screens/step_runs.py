@@ -132,6 +132,7 @@ class StepRunsScreen(Screen[None]):
         rollback scenario's one confirmation). A typed word and a message to send are still
         asked: those are never answered for the operator.
         """
+        from dwtui.screens.changed_action import changed_action_allowed
         from dwtui.screens.message_confirm import MessageConfirmScreen
         from dwtui.screens.modals import ConfirmScreen, TypedConfirmScreen
 
@@ -156,6 +157,9 @@ class StepRunsScreen(Screen[None]):
                 if skipped is not None:
                     self.notify(f"Skipped: {step.title} — {skipped.summary}")
                     continue
+            # The checklist changed what it runs: asked once, the yes recorded.
+            if not await changed_action_allowed(self, self.controller, step, self.select_step):
+                return
             if step.kind == "manual" and stop_at_manual:
                 self.select_step(step.id)
                 self.notify(
