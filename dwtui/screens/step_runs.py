@@ -391,8 +391,8 @@ class StepRunsScreen(Screen[None]):
         engine = self.controller.engine
         if engine is None or not self._may_mark(step_id):
             return
-        if self._engine_call(lambda: engine.mark(step_id, status, note)):
-            self.refresh_step(step_id)
+        self._engine_call(lambda: engine.mark(step_id, status, note))
+        self.refresh_step(step_id)  # refused too: a sign-off request may have opened
 
     def _mark_by_hand(self, step: Step, *, interrupted: bool) -> None:
         """Passed although dwtui never saw it pass: asks why first (`mark_by_hand`)."""
@@ -409,6 +409,7 @@ class StepRunsScreen(Screen[None]):
 
     def _engine_call(self, call: Callable[[], object]) -> bool:
         """Run a quick engine call on the UI thread; a failure becomes one error line."""
+        from dwtui.engine.signoff import SignoffRequired
         from dwtui.session.errors import NotDriver
 
         try:
@@ -416,6 +417,9 @@ class StepRunsScreen(Screen[None]):
         except NotDriver as error:
             self.post_message(WheelLost())  # the app moves the seat (dwtui.desk.seat)
             self.notify(f"{error}: you are watching now.", severity="error", timeout=10)
+            return False
+        except SignoffRequired as error:  # its own line says who approves and how
+            self.notify(f"Not marked: {error}", severity="warning", timeout=10)
             return False
         except Exception as error:  # never a traceback on screen: say what failed
             self.notify(f"{type(error).__name__}: {error}", severity="error", timeout=10)

@@ -12,6 +12,7 @@ from dwtui.screens.manual_check import ManualCheckScreen
 from dwtui.screens.modals import InterruptedScreen
 from dwtui.screens.reason import ReasonScreen
 from dwtui.session.model import Attempt, utcnow
+from dwtui.widgets.step_list import AWAITING_SIGNOFF
 from tests.helpers.screen_text import screen_text
 from tests.helpers.tui_support import main_screen, make_workspace, open_app, step_on_disk, wait_for
 
@@ -125,9 +126,14 @@ async def test_a_sign_off_step_still_needs_its_approvals(tmp_path: Path) -> None
         await pilot.press(*"done by the DBA", "enter")
         await wait_for(
             pilot,
-            lambda: any("awaits sign-off" in str(n.message) for n in app._notifications),
+            lambda: any(
+                str(n.message).startswith("Not marked: step drop awaits sign-off")
+                for n in app._notifications
+            ),
         )
         assert screen.controller.status("drop") == "pending"
+        # The request is open now (as `r` would have opened it): the list marks the step.
+        await wait_for(pilot, lambda: AWAITING_SIGNOFF in screen.step_list.row_text(1))
     assert not _marks(ws, sid, "drop")
     assert step_on_disk(ws, sid, "drop")["status"] == "pending"
 
