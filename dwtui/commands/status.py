@@ -99,9 +99,14 @@ def _step_row(session: Session, group: str, step_id: str, title: str) -> list[st
     state = session.steps.get(step_id)
     if state is None:
         return [group, step_id, title, "pending", "0", ""]
+    from dwtui.session.hand_marks import hand_mark
+
     last = state.last_attempt
     result = ""
-    if last is not None:
+    mark = hand_mark(session, step_id)
+    if mark is not None and mark.status != "pending":  # not the attempt's summary: stale
+        result = mark.text()
+    elif last is not None:
         result = last.summary or (f"exit {last.exit_code}" if last.exit_code is not None else "")
         result = with_operator(result, last.operator)
     elif state.marked_by:

@@ -123,6 +123,14 @@ class SessionController:
             return SPINNER[frame % len(SPINNER)]
         return STATUS_MARKS.get(status, "?")
 
+    def awaiting_signoff(self) -> set[str]:
+        """Steps not done whose sign-off request is open: the driver asked, approvals are
+        still to come (one pass over the events)."""
+        from dwtui.session.signoff import open_requests
+
+        asked = open_requests(self.session.events)
+        return {step_id for step_id in asked if self.status(step_id) not in DONE_STATUSES}
+
     def running_seconds(self, step_id: str) -> int | None:
         """Seconds a running step has been running (None when not running)."""
         state = self.state(step_id)

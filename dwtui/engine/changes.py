@@ -112,7 +112,11 @@ def action_fingerprints(checklist: Checklist) -> dict[str, str]:
 
 
 def record_fingerprints(session_dir: Path, checklist: Checklist) -> None:
-    """Write the fingerprints file (atomically) unless it already exists."""
+    """Write the fingerprints file (atomically) unless it already exists; and the steps'
+    action texts beside it (`dwtui.engine.action_texts`)."""
+    from dwtui.engine.action_texts import record_action_texts
+
+    record_action_texts(session_dir, checklist)
     path = session_dir / FINGERPRINTS_FILE
     if path.exists():
         return

@@ -15,6 +15,7 @@ from typing import Literal
 
 from dwtui.checklist.model import Checklist, Criterion, Step
 from dwtui.report.superseded import undone_by
+from dwtui.session.hand_marks import hand_mark
 from dwtui.session.model import Session
 
 Verdict = Literal["passed", "failed", "unknown"]
@@ -61,7 +62,10 @@ def _describe(session: Session, step: Step, *, detail: bool) -> str:
     if not detail or state is None:
         return text
     attempt = state.last_attempt
-    if state.marked_by:
+    mark = hand_mark(session, step.id) if state.marked_by else None
+    if mark is not None and mark.note:
+        text += f" ({mark.text()})"
+    elif state.marked_by:
         text += f" (marked by {state.marked_by})"
     elif attempt and attempt.summary:
         summary = attempt.summary
@@ -138,7 +142,9 @@ def evaluate_criterion(
 
     def named(step: Step) -> str:
         keys = only.get(step.id)
-        return f"{step.id}:{','.join(sorted(keys))} passed" if keys else f"{step.id} passed"
+        text = f"{step.id}:{','.join(sorted(keys))} passed" if keys else f"{step.id} passed"
+        mark = hand_mark(session, step.id)  # passed by hand, not run: said, with why
+        return f"{text} ({mark.text()})" if mark is not None else text
 
     return CriterionResult(criterion, "passed", ", ".join(named(s) for s in steps))
 

@@ -54,8 +54,17 @@ def signoff_lines(session: Session, checklist: Checklist | None) -> list[str]:
             lines.append(
                 f"{step_id}: passed WITHOUT a recorded sign-off"
                 + (f" (marked by {state.marked_by})" if state.marked_by else "")
+                + _why_marked(session, step_id)
             )
     return lines
+
+
+def _why_marked(session: Session, step_id: str) -> str:
+    """`: <what the operator said>` for a step marked passed by hand with a reason."""
+    from dwtui.session.hand_marks import hand_mark
+
+    mark = hand_mark(session, step_id)
+    return f": {mark.note}" if mark is not None and mark.note else ""
 
 
 def signoff_section(checklist: Checklist, session: Session) -> list[str]:

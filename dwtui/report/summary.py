@@ -74,6 +74,17 @@ def _attempt_operator(session: Session, step_id: str) -> str:
     return attempt.operator if attempt else "-"
 
 
+def _evidence(session: Session, step_id: str, summary: str) -> str:
+    """The last attempt's summary, or, for a status set by hand, who set it and why (the
+    attempt's summary, e.g. an interruption's, no longer says what happened)."""
+    from dwtui.session.hand_marks import hand_mark
+
+    mark = hand_mark(session, step_id)
+    if mark is not None and mark.status != "pending":
+        return mark.text()
+    return summary or "-"
+
+
 def _substituted(checklist: Checklist, session: Session, value: object) -> str:
     """A checklist value as the session used it: `${name}`s filled in from the session
     (secrets masked; a name with no value in the session is marked missing)."""
@@ -247,7 +258,7 @@ def _steps(checklist: Checklist, session: Session) -> list[str]:
                     duration(attempt.duration_seconds if attempt else None),
                     _attempt_operator(session, step.id),
                     attempts,
-                    (attempt.summary if attempt else "") or "-",
+                    _evidence(session, step.id, attempt.summary if attempt else ""),
                 )
             )
             for note in state.notes if state else []:

@@ -155,7 +155,7 @@ class InterruptedScreen(ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("r", "choose('rerun')", "Re-run", id="interrupted.rerun"),
-        Binding("d", "choose('passed')", "Mark done", id="interrupted.done"),
+        Binding("d", "choose('passed')", "Mark done (asks why)", id="interrupted.done"),
         Binding("f", "choose('failed')", "Mark failed", id="interrupted.failed"),
         Binding("escape", "choose(None)", "Decide later", id="interrupted.later"),
     ]
@@ -172,7 +172,7 @@ class InterruptedScreen(ModalScreen[str | None]):
             yield Static(self.detail)
             with Horizontal(classes="buttons"):
                 yield Button("Re-run (r)", id="rerun")
-                yield Button("Mark done (d)", variant="success", id="passed")
+                yield Button("Mark done… (d)", variant="success", id="passed")
                 yield Button("Mark failed (f)", variant="error", id="failed")
 
     def action_choose(self, choice: str | None) -> None:

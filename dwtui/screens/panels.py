@@ -121,6 +121,22 @@ def _key_text(binding: Binding) -> str:
     return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in binding.key.split(","))
 
 
+def marks_legend() -> Text:
+    """What the step list's marks mean: one per status, then `!` and the sign-off mark."""
+    from dwtui.desk.controller import STATUS_MARKS
+    from dwtui.widgets.step_list import AWAITING_SIGNOFF, MARK_STYLES
+
+    text = Text("Step marks: ", style="bold")
+    for status, mark in STATUS_MARKS.items():
+        text.append(mark, style=MARK_STYLES.get(status, ""))
+        text.append(f" {status}  ")
+    text.append("!", style="bold red")
+    text.append(" asks before it runs  ")
+    text.append(AWAITING_SIGNOFF, style="bold yellow")
+    text.append(" awaits sign-off")
+    return text
+
+
 class HelpScreen(_Panel):
     """Every binding of the app and the screen below, with what it does."""
 
@@ -133,6 +149,7 @@ class HelpScreen(_Panel):
         with Vertical(classes="panel", id="help-panel"):
             yield Label(Text("Keys (Escape closes)", style="bold"))
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            yield Static(marks_legend(), id="help-marks")
 
     def on_mount(self) -> None:
         """Fill the table from the live binding lists (so remapped keys show as remapped)."""

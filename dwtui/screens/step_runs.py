@@ -1,25 +1,24 @@
-"""Running and marking steps: the engine calls behind the main screen's keys.
+"""Running steps: the engine calls behind the main screen's run keys.
 
 Steps run in daemon threads (`in_daemon_thread`), awaited by async workers so confirmation
-modals can be awaited in between (`push_screen_wait`) when a whole phase runs. The dialogs
-are imported when first shown: start-up pays only for what it draws.
+modals can be awaited in between (`push_screen_wait`) when a whole phase runs. Marking by
+hand is `StepMarksScreen`'s (`dwtui.screens.step_marks`). The dialogs are imported when first
+shown: start-up pays only for what it draws.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from dwtui.checklist.model import Step
 from dwtui.desk.controller import SessionController
-from dwtui.messages import WheelLost, WorkerFailed
-from dwtui.screens.keys import key_of
+from dwtui.messages import WorkerFailed
+from dwtui.screens.step_marks import StepMarksScreen
 from dwtui.screens.threads import in_daemon_thread
-from dwtui.session.model import DONE_STATUSES, StepStatus
+from dwtui.session.model import DONE_STATUSES
 from dwtui.text_safety import visible
 
 if TYPE_CHECKING:
@@ -27,8 +26,8 @@ if TYPE_CHECKING:
     from dwtui.variables import MissingVariables
 
 
-class StepRunsScreen(Screen[None]):
-    """Base of `MainScreen`: run, re-run, run phase, cancel, mark, skip, note."""
+class StepRunsScreen(StepMarksScreen):
+    """Base of `MainScreen`: run, re-run, run phase, cancel (marking: `StepMarksScreen`)."""
 
     controller: SessionController
 
@@ -41,30 +40,6 @@ class StepRunsScreen(Screen[None]):
         """Step workers that fail are reported by the app's single handler."""
         if event.state == WorkerState.ERROR:
             self.post_message(WorkerFailed(event))
-
-    # Provided by MainScreen.
-    def select_step(self, step_id: str) -> bool:
-        """Move to a step."""
-        raise NotImplementedError
-
-    def refresh_step(self, step_id: str | None = None) -> None:
-        """Repaint what depends on a step."""
-        raise NotImplementedError
-
-    @property
-    def selected(self) -> str | None:
-        """The step being shown."""
-        raise NotImplementedError
-
-    def _group_under_cursor(self) -> bool:
-        raise NotImplementedError
-
-    def _step_or_warn(self) -> Step | None:
-        step_id = self.selected
-        if step_id is None:
-            self.notify("Select a step first.", severity="warning")
-            return None
-        return self.controller.step(step_id)
 
     # -- running --------------------------------------------------------------------------------
 
@@ -132,6 +107,7 @@ class StepRunsScreen(Screen[None]):
         rollback scenario's one confirmation). A typed word and a message to send are still
         asked: those are never answered for the operator.
         """
+        from dwtui.screens.changed_action import changed_action_allowed
         from dwtui.screens.message_confirm import MessageConfirmScreen
         from dwtui.screens.modals import ConfirmScreen, TypedConfirmScreen
 
@@ -156,6 +132,9 @@ class StepRunsScreen(Screen[None]):
                 if skipped is not None:
                     self.notify(f"Skipped: {step.title} — {skipped.summary}")
                     continue
+            # The checklist changed what it runs: asked once, the yes recorded.
+            if not await changed_action_allowed(self, self.controller, step, self.select_step):
+                return
             if step.kind == "manual" and stop_at_manual:
                 self.select_step(step.id)
                 self.notify(
@@ -194,10 +173,6 @@ class StepRunsScreen(Screen[None]):
                 confirmed = True
             if not await self._run_one(step, confirmed, edits):
                 return
-
-    def key_hint(self, binding_id: str) -> str:
-        """The key the operator's keymap gives a binding (for texts that name keys)."""
-        return key_of(self, binding_id) or binding_id
 
     async def _run_one(
         self, step: Step, confirmed: bool, edits: dict[str, str] | None = None
@@ -340,7 +315,7 @@ class StepRunsScreen(Screen[None]):
                     name=f"re-run {step_id}",
                 )
             elif choice == "passed":
-                self._mark(step_id, "passed", "marked done after an interruption")
+                self._mark_by_hand(step, interrupted=True)
             elif choice == "failed":
                 self._mark(step_id, "failed", "marked failed after an interruption")
 
@@ -370,128 +345,6 @@ class StepRunsScreen(Screen[None]):
             ),
             decided,
         )
-
-    # -- marking --------------------------------------------------------------------------------
-
-    def _mark(self, step_id: str, status: StepStatus, note: str = "") -> None:
-        engine = self.controller.engine
-        if engine is None or self.controller.read_only:
-            self.notify("Read-only: watching, not driving.", severity="warning")
-            return
-        if self.controller.status(step_id) == "running":
-            self.notify("The step is running; cancel it first (k).", severity="warning")
-            return
-        if self._engine_call(lambda: engine.mark(step_id, status, note)):
-            self.refresh_step(step_id)
-
-    def _engine_call(self, call: Callable[[], object]) -> bool:
-        """Run a quick engine call on the UI thread; a failure becomes one error line."""
-        from dwtui.session.errors import NotDriver
-
-        try:
-            call()
-        except NotDriver as error:
-            self.post_message(WheelLost())  # the app moves the seat (dwtui.desk.seat)
-            self.notify(f"{error}: you are watching now.", severity="error", timeout=10)
-            return False
-        except Exception as error:  # never a traceback on screen: say what failed
-            self.notify(f"{type(error).__name__}: {error}", severity="error", timeout=10)
-            return False
-        return True
-
-    def action_mark_done(self) -> None:
-        """Mark done; on a manual step, toggle done/pending."""
-        if self._group_under_cursor():
-            return
-        step = self._step_or_warn()
-        if step is None:
-            return
-        current = self.controller.status(step.id)
-        if step.kind == "manual" and current == "passed":
-            self._mark(step.id, "pending")
-        elif step.kind == "manual":
-            self._check_manual(step)
-        else:
-            self._mark(step.id, "passed")
-
-    def _check_manual(self, step: Step) -> None:
-        """A manual step: its sub-items ticked one by one (each recorded with who and when),
-        then confirmed as a recorded attempt; one without sub-items is confirmed at once."""
-        from dwtui.screens.manual_check import ManualCheckScreen
-
-        engine = self.controller.engine
-        if engine is None or self.controller.read_only:
-            self.notify("Read-only: watching, not driving.", severity="warning")
-            return
-        items = [str(item) for item in step.params.get("items") or []]
-        if not items:
-            self.run_worker(
-                self._run_one(step, confirmed=True),
-                group="steps",
-                exit_on_error=False,
-                name=f"confirm {step.id}",
-            )
-            return
-
-        def record(index: int, ticked: bool) -> str | None:
-            try:
-                engine.tick_item(step.id, index, ticked=ticked)
-            except Exception as error:  # never a traceback: the tick is put back and said
-                return f"Not recorded: {error}"
-            self.refresh_step(step.id)
-            return None
-
-        def decided(done: bool | None) -> None:
-            if done:
-                self.run_worker(
-                    self._run_one(step, confirmed=True),
-                    group="steps",
-                    exit_on_error=False,
-                    name=f"confirm {step.id}",
-                )
-
-        ticked = [t.index for t in self.controller.state(step.id).ticks]
-        self.app.push_screen(ManualCheckScreen(step.title, items, ticked, record), decided)
-
-    def action_skip(self) -> None:
-        """Skip the selected step."""
-        step = self._step_or_warn()
-        if step is not None:
-            self._mark(step.id, "skipped")
-
-    def action_mark_failed(self) -> None:
-        """Mark the selected step failed."""
-        step = self._step_or_warn()
-        if step is not None:
-            self._mark(step.id, "failed")
-
-    def action_add_note(self) -> None:
-        """Attach a note to the selected step (followers' notes go through the journal)."""
-        from dwtui.screens.modals import NoteScreen
-
-        step = self._step_or_warn()
-        if step is None:
-            return
-
-        def save(text: str | None) -> None:
-            if not text:
-                return
-            c = self.controller
-            if c.read_only or c.engine is None:
-                from dwtui.session.journal import Journal
-
-                journal = Journal.in_dir(c.store.dir_of(c.session.id))
-                secrets = c.engine.variables.secret_values() if c.engine is not None else []
-                if self._engine_call(
-                    lambda: journal.note(c.operator, text, step=step.id, secrets=secrets)
-                ):
-                    self.notify("Note sent to the driver's journal.")
-            else:
-                engine = c.engine
-                if self._engine_call(lambda: engine.add_note(step.id, text)):
-                    self.refresh_step(step.id)
-
-        self.app.push_screen(NoteScreen(step.title), save)
 
     @property
     def running(self) -> list[str]:

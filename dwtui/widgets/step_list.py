@@ -1,5 +1,9 @@
 """The phases -> steps list: a status mark per step, `n/m` per phase, foldable groups.
 
+After a step's title: `!` it asks before it runs, `✎` it awaits sign-off (the driver asked,
+approvals are still to come; read once per change of the session's events, not per row).
+`?` (the help screen) explains every mark.
+
 A line-rendered list (like the log view), not Textual's `Tree`: a row's label is computed
 when it is first painted and kept until its step changes, so a status change repaints the
 rows it touches and nothing is laid out again. With the ~80 steps of a long runbook the tree's node
@@ -31,6 +35,9 @@ MARK_STYLES = {
     "skipped": "cyan",
     "interrupted": "bold magenta",
 }
+
+#: After a step's title: it awaits sign-off (the driver asked; approvals still to come).
+AWAITING_SIGNOFF = "✎"
 
 #: The section row that holds the rollback scenarios (folded until opened).
 ROLLBACK_SECTION = "rollback"
@@ -121,6 +128,9 @@ class StepList(ScrollView, can_focus=True):
         #: Labels by row, computed when first painted, dropped when their step changes.
         self._labels: dict[int, Text] = {}
         self.cursor = 0
+        #: Steps awaiting sign-off, for the events list (and its length) they were read from.
+        self._awaiting: frozenset[str] = frozenset()
+        self._awaiting_of: tuple[object, int] | None = None
         self._build()
 
     # -- rows -----------------------------------------------------------------------------------
@@ -210,10 +220,22 @@ class StepList(ScrollView, can_focus=True):
         label.append(step.title, style="dim" if status == "skipped" else "")
         if step.confirm:
             label.append(" !", style="bold red")
+        if step.id in self.awaiting_signoff():
+            label.append(f" {AWAITING_SIGNOFF}", style="bold yellow")
         seconds = c.running_seconds(step.id)
         if seconds is not None:
             label.append(f" {seconds}s", style="yellow")
         return label
+
+    def awaiting_signoff(self) -> frozenset[str]:
+        """The steps awaiting sign-off, read again only when the session's events grew or
+        the session was reloaded (a label painted per row costs no pass over the events)."""
+        events = self.controller.session.events
+        seen = self._awaiting_of
+        if seen is None or seen[0] is not events or seen[1] != len(events):
+            self._awaiting = frozenset(self.controller.awaiting_signoff())
+            self._awaiting_of = (events, len(events))
+        return self._awaiting
 
     def group_label(self, group_id: str) -> Text:
         """Phase/scenario title with `done/total`."""
@@ -237,7 +259,9 @@ class StepList(ScrollView, can_focus=True):
             self.refresh()
             return
         c = self.controller
-        for step_id in step_ids:
+        before = self._awaiting
+        changed = before ^ self.awaiting_signoff()  # a request opened or closed elsewhere
+        for step_id in [*step_ids, *sorted(changed)]:
             parent = c.step(step_id).parent_id
             for ref in (
                 RowRef("step", step_id),

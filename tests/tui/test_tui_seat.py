@@ -32,7 +32,7 @@ async def test_a_driver_whose_wheel_is_taken_over_watches_and_keeps_their_lock(
         taken = other.open(sid, take_over=True)
         assert taken.controller.role == "driver"
         main_screen(app).select_step("say-hello")
-        await pilot.press("space")  # refused on disk (not the driver), or the poll saw it first
+        await pilot.press("x")  # refused on disk (not the driver), or the poll saw it first
         await wait_for(pilot, lambda: c.seat.state is SeatState.FOLLOWER)
         assert "ben@laptop" in c.driver
         assert not app.workspace.locks  # forgotten, not released: the lock is ben's

@@ -1,0 +1,89 @@
+"""A step whose action changed since the session began runs only once the operator accepts.
+
+`ChecklistChanges.action_changed` names the steps; `pending_change` says whether one still
+needs the question (and what it ran then and runs now); `record_acceptance` records the
+operator's yes as a `step.change_accepted` event carrying the new action's fingerprint, so it
+is asked once per session and step, and again if the checklist changes that step once more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dwtui.engine.action_texts import action_text, recorded_action_text
+from dwtui.engine.changes import action_fingerprint, changes_since
+
+if TYPE_CHECKING:
+    from dwtui.checklist.model import Step
+    from dwtui.engine.host import EngineHost
+    from dwtui.session.model import Session
+
+CHANGE_ACCEPTED = "step.change_accepted"
+
+
+@dataclass(frozen=True)
+class ActionChange:
+    """What a step ran when the session began (None: not recorded) and what it runs now."""
+
+    step_id: str
+    was: str | None
+    now: str
+    fingerprint: str
+
+
+def accepted(session: Session, step_id: str, fingerprint: str) -> bool:
+    """True once the operator accepted this step's action as it is now (`fingerprint`)."""
+    marker = f"[action {fingerprint}]"
+    return any(
+        e.kind == CHANGE_ACCEPTED and e.step == step_id and e.detail.endswith(marker)
+        for e in session.events
+    )
+
+
+def pending_change(engine: EngineHost, step: Step) -> ActionChange | None:
+    """The change to ask about before `step` runs, or None (unchanged, or accepted)."""
+    session = engine.session
+    changes = changes_since(engine.session_dir(), session.checklist_checksum, engine.checklist)
+    if step.id not in changes.action_changed:
+        return None
+    fingerprint = action_fingerprint(step)
+    with engine.lock:
+        if accepted(engine.session, step.id, fingerprint):
+            return None
+    was = recorded_action_text(engine.session_dir(), step.id)
+    return ActionChange(step.id, was, action_text(step), fingerprint)
+
+
+def record_acceptance(engine: EngineHost, change: ActionChange, *, how: str) -> None:
+    """Record that the operator accepted the changed action (saved at once)."""
+    was = change.was if change.was is not None else "(not recorded)"
+    detail = f"accepted ({how}); was: {_cut(was)}; now: {_cut(change.now)}"
+    detail = f"{engine.mask(detail)} [action {change.fingerprint}]"
+    with engine.lock:
+        engine.session.record(engine.operator, CHANGE_ACCEPTED, step=change.step_id, detail=detail)
+        engine.save()
+
+
+def _cut(text: str, room: int = 200) -> str:
+    return text if len(text) <= room else text[: room - 1] + "…"
+
+
+def shorten_pair(was: str, now: str, room: int) -> tuple[str, str]:
+    """Both texts cut to `room` characters around where they first differ (`…` marks a
+    cut), so a long command's change stays in view."""
+    if len(was) <= room and len(now) <= room:
+        return was, now
+    same = 0
+    while same < min(len(was), len(now)) and was[same] == now[same]:
+        same += 1
+    start = max(0, same - room // 3)
+    return _window(was, start, room), _window(now, start, room)
+
+
+def _window(text: str, start: int, room: int) -> str:
+    head = "…" if start else ""
+    body = text[start:]
+    if len(head) + len(body) > room:
+        body = body[: max(1, room - len(head) - 1)] + "…"
+    return head + body
