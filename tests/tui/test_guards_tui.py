@@ -77,7 +77,13 @@ async def test_a_breach_freezes_the_run_and_y_runs_the_preselected_rollback(
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: "watching" in _label(app))
         value.write_text("9\n")
-        await wait_for(pilot, lambda: isinstance(app.screen, BreachScreen))
+        # The dialog is the screen before its contents are mounted: wait for those.
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, BreachScreen) and bool(app.screen.query("#breach-steps"))
+            ),
+        )
         modal = app.screen
         assert isinstance(modal, BreachScreen)
         assert modal.breach.scenario == "disable-dual-write"
@@ -88,7 +94,7 @@ async def test_a_breach_freezes_the_run_and_y_runs_the_preselected_rollback(
         assert evidence.count("failing") >= 2 and "9" in evidence
         steps = str(modal.query_one("#breach-steps", Static).render())
         assert "Disable dual-write" in steps
-        assert "breached" in _label(app)
+        await wait_for(pilot, lambda: "breached" in _label(app))  # repainted after the dialog
         engine = app.controller.engine if app.controller else None
         assert engine is not None and engine.freeze.reason
         try:

@@ -59,8 +59,8 @@ async def test_secret_prompt_runs_the_step_and_keeps_the_secret_off_disk(
         )
         log_text = "\n".join(screen.log_view.visible_text())
         assert token not in log_text
-    on_disk = step_on_disk(ws, sid, "needs-token")
-    assert on_disk["status"] == "passed"
+        # The step's thread saves just after the screen shows the result.
+        await wait_for(pilot, lambda: step_on_disk(ws, sid, "needs-token")["status"] == "passed")
     session_dir = ws.store.root
     assert _files_containing(session_dir, token) == []
     assert any(f"token is {MASK}" in p.read_text() for p in session_dir.rglob("*.log"))

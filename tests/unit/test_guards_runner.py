@@ -195,7 +195,8 @@ def test_a_guard_waits_for_its_start_breaches_and_points_at_the_scenario(
         engine.run_step("flip")
         wait_for(lambda: len(samples) >= 3)
         assert runner.running() == ["errors"]
-        assert {s.state for s in samples} == {"healthy"} and not breaches
+        seen = [(s.state, s.value, s.error) for s in samples]
+        assert {s.state for s in samples} == {"healthy"} and not breaches, seen
         rate.value = 0.02  # between healthy and failing
         wait_for(lambda: samples[-1].state == "inconclusive")
         rate.value = 0.5
