@@ -230,7 +230,9 @@ def start(
     # `>>` (which would follow one) appends to it, in a directory only we can write.
     log = open_file(log_path, flags, create_dirs=True)
     try:
-        if exits not in _exits_made:  # once a process: the directory only we can write
+        # Made private once a process (a stat after that): if it went missing, bash's `>>`
+        # would create it with the umask's mode instead.
+        if exits not in _exits_made or not os.path.exists(exits):
             os.close(open_file(exits, flags))
             _exits_made.add(exits)
         if mask_values:  # through the masking filter, its values over a pipe
