@@ -87,6 +87,8 @@ def test_sigkill_at_random_moments_never_loses_an_acknowledged_save(tmp_path: Pa
         if numbers:
             acknowledged = max(acknowledged, numbers[-1])
 
+        if acknowledged == 0 and not (tmp_path / "crash-session.toml").exists():
+            continue  # killed before its first save returned: nothing was acknowledged
         session = store.load("crash-session")  # must parse, every time
         saves = [e.detail.split()[1] for e in session.events if e.kind == "save"]
         assert saves == [str(i) for i in range(1, len(saves) + 1)], "saves out of order/lost"
