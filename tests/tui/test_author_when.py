@@ -10,7 +10,7 @@ import pytest
 from dwtui.checklist.loader import check_files, load_checklist
 from dwtui.headless import run
 from dwtui.session.store import SessionStore
-from tests.helpers.tui_support import main_screen, make_workspace, open_app, wait_for
+from tests.helpers.tui_support import make_workspace, on_step, open_app, wait_for
 
 CHECKLIST = """\
 [checklist]
@@ -150,10 +150,7 @@ async def test_tui_run_skips_and_says_why(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path / "ws", source)
     sid = ws.store.create(load_checklist(ws.checklists_dir / "when.toml"), None, ws.operator).id
     app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        assert screen.select_step("prod-only")
+    async with on_step(app, "prod-only") as (pilot, _screen):
         c = app.controller
         assert c is not None
         assert 'when (step): env in ["prod", "production"]' in c.preview("prod-only")

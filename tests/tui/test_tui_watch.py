@@ -15,6 +15,7 @@ from tests.helpers.tui_support import (
     main_screen,
     make_workspace,
     new_session,
+    on_step,
     open_app,
     step_on_disk,
     tree_text,
@@ -159,10 +160,7 @@ async def test_worker_error_becomes_one_error_notification(
     ws: Workspace, sid: str, app: DwtuiApp
 ) -> None:
     # The workspace's environment has no DWTUI_TUI_TEST_TOKEN.
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        screen.select_step("needs-token")
+    async with on_step(app, "needs-token") as (pilot, _screen):
         await pilot.press("r")
         # The missing secret is asked for; declining it must end in one clear line.
         await wait_for(pilot, lambda: isinstance(app.screen, VariablePromptScreen))
