@@ -6,7 +6,8 @@ Exit codes (all commands):
   0  success
   1  the command ran and found a problem (checklist errors, failed step, refused action)
   2  usage error (bad arguments, unknown session or file)
-  3  a step needs the operator (manual or confirm step reached by `dwtui run`)
+  3  a step needs the operator (manual or confirm step reached by `dwtui run`, or one whose
+     command changed since the session began, without `--accept-changed`)
   4  a `[[guards]]` guard breached and froze the run
   130 interrupted (Ctrl-C)
   141 stdout was closed by its reader (`dwtui status | head`): the command stops quietly,
@@ -27,6 +28,7 @@ from dwtui.exit_codes import (
     EXIT_INTERRUPTED,
     EXIT_STDOUT_CLOSED,
 )
+from dwtui.headless.arguments import add_run_arguments
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -179,61 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run steps headless until a manual/confirm step or a failure")
     _add_common(p)
-    p.add_argument("session", nargs="?", help="session id, id prefix or path")
-    p.add_argument("--phase", help="run only this phase")
-    p.add_argument("--until", metavar="STEP", help="stop after this step")
-    p.add_argument("--scenario", help="run this rollback scenario instead of the phases")
-    p.add_argument(
-        "--yes",
-        action="store_true",
-        help="answer the confirmations of automated steps (never ticks a manual step, never "
-        'types a confirm = "WORD")',
-    )
-    p.add_argument(
-        "--confirm-word",
-        action="append",
-        dest="confirm_words",
-        metavar="WORD",
-        help='type WORD for a step with confirm = "WORD" (repeatable; recorded)',
-    )
-    p.add_argument(
-        "--manual-done",
-        action="store_true",
-        help="REHEARSALS ONLY: tick manual steps without a person; recorded as "
-        "'auto-ticked (rehearsal)', listed in the report as not checked by a person",
-    )
-    p.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="let steps replace files they declare in `creates` (default: refuse)",
-    )
-    p.add_argument(
-        "--on-breach",
-        choices=("stop", "rollback"),
-        default="stop",
-        help="when a [[guards]] guard breaches: stop with exit 4 (default), or run the "
-        "rollback scenario it points to",
-    )
-    p.add_argument(
-        "--unfreeze",
-        metavar="WHY",
-        help="let forward steps start again in a session a guard's breach froze "
-        "(recorded with WHY)",
-    )
-    p.add_argument(
-        "--after-rollback",
-        action="store_true",
-        help="run forward steps even though the session was rolled back (recorded; "
-        "without it they are refused with exit 3)",
-    )
-    p.add_argument(
-        "--signoff-wait",
-        type=float,
-        default=600.0,
-        metavar="SECONDS",
-        help="at a step needing sign-off, wait this long for the approvals (`dwtui "
-        "approve`) before stopping with exit 3 (default 600; 0: stop at once)",
-    )
+    add_run_arguments(p)
     p.set_defaults(handler=_lazy("dwtui.headless", "main"))
 
     p = sub.add_parser(

@@ -4,6 +4,11 @@
 needs the question (and what it ran then and runs now); `record_acceptance` records the
 operator's yes as a `step.change_accepted` event carrying the new action's fingerprint, so it
 is asked once per session and step, and again if the checklist changes that step once more.
+The TUI asks; `dwtui run` refuses such a step unless given `--accept-changed STEP` or
+`--accept-all-changed` (`changed_still_to_run`).
+
+A rollback step is never held back by the question: a rollback must not wait. When a changed
+one runs, that is recorded the same way (`ROLLBACK_UNASKED`), so the history says so.
 """
 
 from __future__ import annotations
@@ -13,13 +18,19 @@ from typing import TYPE_CHECKING
 
 from dwtui.engine.action_texts import action_text, recorded_action_text
 from dwtui.engine.changes import action_fingerprint, changes_since
+from dwtui.session.model import DONE_STATUSES
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from dwtui.checklist.model import Step
+    from dwtui.engine.changes import ChecklistChanges
     from dwtui.engine.host import EngineHost
     from dwtui.session.model import Session
 
 CHANGE_ACCEPTED = "step.change_accepted"
+#: How a changed rollback step's run is recorded (it is never asked about).
+ROLLBACK_UNASKED = "not asked: a rollback step never waits for a question"
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,25 @@ def pending_change(engine: EngineHost, step: Step) -> ActionChange | None:
             return None
     was = recorded_action_text(engine.session_dir(), step.id)
     return ActionChange(step.id, was, action_text(step), fingerprint)
+
+
+def changed_still_to_run(
+    engine: EngineHost, changes: ChecklistChanges, steps: Iterable[Step]
+) -> list[str]:
+    """The ids of `steps`, in order, whose action changed, that are not done yet and whose
+    change nobody accepted: what `dwtui run` refuses to start (rollback steps never)."""
+    changed = set(changes.action_changed)
+    waiting = []
+    for step in steps:
+        if step.id not in changed or step.rollback:
+            continue
+        with engine.lock:
+            if engine.session.state_of(step.id).status in DONE_STATUSES:
+                continue
+            if accepted(engine.session, step.id, action_fingerprint(step)):
+                continue
+        waiting.append(step.id)
+    return waiting
 
 
 def record_acceptance(engine: EngineHost, change: ActionChange, *, how: str) -> None:

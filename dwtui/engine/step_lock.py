@@ -24,7 +24,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 from dwtui.checklist.model import Step, StepLock
 from dwtui.engine.results import StepResult
+from dwtui.session.errors import SessionError
 from dwtui.session.model import utcnow
+from dwtui.session.safe_files import ensure_dir, open_file
 
 if TYPE_CHECKING:
     from dwtui.engine.host import EngineHost
@@ -87,15 +89,18 @@ def acquire(
     """Wait for the lock (at most its timeout); the held lock, or the failed step's result."""
     path = lock_path(engine.sessions_root(), spec.name)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # Never through a planted link; not inherited by the step's processes (O_CLOEXEC).
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except OSError as exc:
+        # `.locks/` and its files get the sessions directory's modes (private, or readable
+        # by a shared directory's group); never through a planted link; not inherited by
+        # the step's processes (O_CLOEXEC).
+        ensure_dir(path.parent)
+        fd = open_file(path, os.O_RDWR | os.O_CREAT)
+    except (OSError, SessionError) as exc:
+        why = exc.message if isinstance(exc, SessionError) else (exc.strerror or str(exc))
         return _failed(
             engine,
             step,
             spec,
-            f"cannot open the lock file of '{spec.name}' ({path}): {exc.strerror or exc}",
+            f"cannot open the lock file of '{spec.name}' ({path}): {why}",
             holder="",
             waited=0.0,
         )

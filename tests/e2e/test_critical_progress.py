@@ -90,11 +90,11 @@ urgency = "immediate"
 """
 
 
-def _session(tmp_path: Path) -> tuple[SessionStore, str]:
+def _session(tmp_path: Path, *, rehearsal: bool = False) -> tuple[SessionStore, str]:
     path = tmp_path / "progress.toml"
     path.write_text(CHECKLIST, encoding="utf-8")
     store = SessionStore(tmp_path / "sessions", durable=False)
-    return store, store.create(load_checklist(path), None, "ci", rehearsal=True).id
+    return store, store.create(load_checklist(path), None, "ci", rehearsal=rehearsal).id
 
 
 def _dwtui(store: SessionStore, *args: str) -> subprocess.CompletedProcess[str]:
@@ -122,7 +122,7 @@ def _figures(store: SessionStore, sid: str) -> tuple[str, str, str]:
 
 
 def test_forward_path_done_is_finished_everywhere(tmp_path: Path) -> None:
-    store, sid = _session(tmp_path)
+    store, sid = _session(tmp_path, rehearsal=True)  # --manual-done
     stopped = _dwtui(store, "run", sid)
     assert stopped.returncode == 3
     assert "stopped at step look (Look at the dashboards): it needs the operator" in stopped.stderr
@@ -172,7 +172,7 @@ def test_abort_closes_the_session_with_its_reason(tmp_path: Path) -> None:
 
 
 def test_old_session_without_plan_gets_one_from_the_engine(tmp_path: Path) -> None:
-    store, sid = _session(tmp_path)
+    store, sid = _session(tmp_path, rehearsal=True)  # --manual-done
     session = store.load(sid)
     session.plan = None
     store.save(session)

@@ -93,12 +93,12 @@ command = "echo undo >> ${{out}}"
 """
 
 
-def setup(tmp_path: Path) -> tuple[SessionStore, str, Path]:
+def setup(tmp_path: Path, *, rehearsal: bool = False) -> tuple[SessionStore, str, Path]:
     out = tmp_path / "out.txt"
     path = tmp_path / "headless.toml"
     path.write_text(CHECKLIST.format(out=out), encoding="utf-8")
     store = SessionStore(tmp_path / "sessions")
-    session = store.create(load_checklist(path), None, "ci", rehearsal=True)
+    session = store.create(load_checklist(path), None, "ci", rehearsal=rehearsal)
     return store, session.id, out
 
 
@@ -113,7 +113,7 @@ def lines(path: Path) -> list[str]:
 def test_runs_in_order_and_stops_where_the_operator_is_needed(
     tmp_path: Path, capsys: object
 ) -> None:
-    store, sid, out = setup(tmp_path)
+    store, sid, out = setup(tmp_path, rehearsal=True)  # --manual-done needs a rehearsal
     assert dwtui_run(store, sid) == 3  # manual step
     assert lines(out) == ["hello"]
     assert dwtui_run(store, sid, "--manual-done") == 3  # confirm step
@@ -159,7 +159,7 @@ def test_missing_variable_needs_the_operator(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     store = SessionStore(tmp_path / "sessions")
-    sid = store.create(load_checklist(path), None, "ci", rehearsal=True).id
+    sid = store.create(load_checklist(path), None, "ci").id
     assert dwtui_run(store, sid) == 3
     assert store.load(sid).steps["s"].attempts == []
 
@@ -175,7 +175,7 @@ def test_ctrl_c_cancels_the_running_step_and_exits_130(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     store = SessionStore(tmp_path / "sessions")
-    sid = store.create(load_checklist(path), None, "ci", rehearsal=True).id
+    sid = store.create(load_checklist(path), None, "ci").id
     proc = subprocess.Popen(
         [sys.executable, "-m", "dwtui.headless", sid, "--sessions-dir", str(store.root)],
         cwd=ROOT,
@@ -224,7 +224,7 @@ def test_resume_warns_when_a_live_flag_was_changed_by_hand(tmp_path: Path, capsy
         encoding="utf-8",
     )
     store = SessionStore(tmp_path / "sessions")
-    sid = store.create(load_checklist(path), None, "ci", rehearsal=True).id
+    sid = store.create(load_checklist(path), None, "ci").id
     assert dwtui_run(store, sid) == 3
     assert env_file.read_text() == "FLAG=true\n"
     capsys.readouterr()  # type: ignore[attr-defined]

@@ -54,11 +54,8 @@ def file_fingerprint(path: Path) -> str:
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[tuple[Path, int]]:
-    """A running TLS service with its first certificate; stopped afterwards."""
-    svc = tmp_path / "svc"
-    svc.mkdir()
+def self_signed(cert: Path, key: Path, common_name: str) -> None:
+    """A new self-signed certificate and its key (30 days), written by openssl."""
     subprocess.run(
         [
             "openssl",
@@ -70,16 +67,24 @@ def service(tmp_path: Path) -> Iterator[tuple[Path, int]]:
             "-days",
             "30",
             "-subj",
-            "/CN=first",
+            f"/CN={common_name}",
             "-keyout",
-            str(svc / "first.key"),
+            str(key),
             "-out",
-            str(svc / "first.pem"),
+            str(cert),
         ],
         check=True,
         capture_output=True,
         timeout=60,
     )
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[tuple[Path, int]]:
+    """A running TLS service with its first certificate; stopped afterwards."""
+    svc = tmp_path / "svc"
+    svc.mkdir()
+    self_signed(svc / "first.pem", svc / "first.key", "first")
     port = free_port()
     (svc / ".env").write_text(
         f"TLS_PORT={port}\nTLS_CERT={svc / 'first.pem'}\nTLS_KEY={svc / 'first.key'}\n"
@@ -173,27 +178,7 @@ def test_a_served_certificate_other_than_the_checked_one_fails_the_rotation(
     session = created.stdout.split()[0]
     assert dwtui(sessions, "run", session, "--yes", "--until", "check-key").returncode == 0
     issued = next(svc.glob("tls-*.pem"))
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "30",
-            "-subj",
-            "/CN=swapped",
-            "-keyout",
-            str(issued.with_suffix(".key")),
-            "-out",
-            str(issued),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    self_signed(issued, issued.with_suffix(".key"), "swapped")
     ran = dwtui(sessions, "run", session, "--yes")
     assert ran.returncode == 1, ran.stdout + ran.stderr
     assert any(

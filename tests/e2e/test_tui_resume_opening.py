@@ -5,12 +5,10 @@ is erased before the app draws (or before an error is printed)."""
 from __future__ import annotations
 
 import os
-import pty
-import select
-import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers.pty_support import run_on_pty
 from tests.helpers.tui_support import fixed_session, make_workspace
 
 ALTERNATE_SCREEN = b"\x1b[?1049h"
@@ -19,36 +17,13 @@ ERASE_LINE = b"\r\x1b[K"
 
 def resume_on_a_terminal(root: Path, ref: str, stamps: Path) -> tuple[int, bytes]:
     """Run `dwtui resume REF` in `root` on a pseudo-terminal; its exit code and output."""
-    leader, follower = pty.openpty()
     env = dict(
         os.environ,
         DWTUI_SESSIONS_DIR=str(root / "sessions"),
         DWTUI_FIRST_FRAME_FILE=str(stamps),
         TERM="xterm-256color",
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dwtui", "resume", ref],
-        cwd=root,
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env=env,
-    )
-    os.close(follower)
-    out = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 60)
-        if not ready:
-            break
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the terminal's other side closed
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(leader)
-    return proc.wait(60), out
+    return run_on_pty([sys.executable, "-m", "dwtui", "resume", ref], cwd=root, env=env)
 
 
 def test_the_first_frame_is_the_complete_session_screen(tmp_path: Path) -> None:

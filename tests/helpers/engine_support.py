@@ -65,6 +65,18 @@ def make_engine(
     return engine, store
 
 
+def make_engine_from_toml(
+    root: Path, body: str, *, name: str = "checklist.toml", operator: str = "tester@ci"
+) -> tuple[Engine, SessionStore]:
+    """`body` written to `root/name` and loaded by the real loader; a fresh session of it in
+    a store under `root`, and its engine."""
+    from dwtui.checklist.loader import load_checklist
+
+    path = root / name
+    path.write_text(body, encoding="utf-8")
+    return make_engine(root, load_checklist(path), operator=operator)
+
+
 def write_checklist(path: Path, body: str) -> Path:
     """Write a checklist TOML file (dedented) and return its path."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import tomllib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from textual.pilot import Pilot
 
 from dwtui.app import DwtuiApp
 from dwtui.checklist.loader import load_checklist
+from dwtui.desk.controller import SessionController
 from dwtui.desk.workspace import Workspace
 from dwtui.screens.main import MainScreen
 from dwtui.session.model import Attempt, Event, Note, Session, StepState
@@ -142,6 +144,33 @@ def main_screen(app: DwtuiApp) -> MainScreen:
     screen = app.main_screen
     assert screen is not None
     return screen
+
+
+def controller_of(app: DwtuiApp) -> SessionController:
+    """The app's session controller (a session is open)."""
+    assert app.controller is not None
+    return app.controller
+
+
+async def wait_for_status(pilot: Pilot[Any], step_id: str, status: str) -> None:
+    """Let the app run until the open session's `step_id` has `status`."""
+    app = pilot.app
+    assert isinstance(app, DwtuiApp)
+    await wait_for(
+        pilot, lambda: app.controller is not None and app.controller.status(step_id) == status
+    )
+
+
+@asynccontextmanager
+async def on_step(
+    app: DwtuiApp, step_id: str, *, size: tuple[int, int] = (120, 40)
+) -> AsyncIterator[tuple[Pilot[Any], MainScreen]]:
+    """The app running at `size` on its main screen, with `step_id` selected."""
+    async with app.run_test(size=size) as pilot:
+        screen = main_screen(app)
+        await pilot.pause()
+        assert screen.select_step(step_id)
+        yield pilot, screen
 
 
 def tree_text(app: DwtuiApp) -> str:

@@ -15,6 +15,7 @@ import pytest
 from dwtui import headless
 from dwtui.app import DwtuiApp
 from dwtui.desk.workspace import Workspace
+from dwtui.exit_codes import EXIT_NEEDS_OPERATOR, EXIT_OK
 from dwtui.screens.modals import ConfirmScreen
 from dwtui.session.end_state import FORWARD_AFTER_END
 from dwtui.session.model import Event, utcnow
@@ -173,11 +174,11 @@ def _headless(workspace: Workspace, sid: str, *extra: str) -> tuple[int, str]:
 def test_headless_run_refuses_forward_steps_after_the_rollback(tmp_path: Path) -> None:
     workspace, sid = _rolled_back(tmp_path)
     code, err = _headless(workspace, sid)
-    assert code == headless.EXIT_NEEDS_OPERATOR
+    assert code == EXIT_NEEDS_OPERATOR
     assert "was rolled back at" in err and "pass --after-rollback" in err
     assert not workspace.store.load(sid).state_of("check-a").attempts
     code, err = _headless(workspace, sid, "--after-rollback")
-    assert code == headless.EXIT_OK, err
+    assert code == EXIT_OK, err
     assert workspace.store.load(sid).state_of("check-a").status == "passed"
     said = _after_end_events(workspace, sid)
     assert len(said) == 1 and said[0].startswith("yes (dwtui run --after-rollback)")
@@ -228,5 +229,5 @@ def test_headless_run_of_an_optional_phase_in_a_finished_session_is_not_held(
     with contextlib.redirect_stderr(err):
         args = [sid, "--sessions-dir", str(workspace.store.root), "--phase", "long"]
         code = headless.run([*args, "--until", "medium-step"])
-    assert code == headless.EXIT_OK, err.getvalue()
+    assert code == EXIT_OK, err.getvalue()
     assert workspace.store.load(sid).state_of("medium-step").status == "passed"

@@ -15,7 +15,7 @@ from dwtui.engine import Engine
 from dwtui.headless import run
 from dwtui.session.store import SessionStore
 from tests.helpers.cli_fixtures import dwtui_argv
-from tests.helpers.tui_support import main_screen, make_workspace, open_app, wait_for
+from tests.helpers.tui_support import make_workspace, on_step, open_app, wait_for
 
 CHECKLIST = """\
 [checklist]
@@ -136,10 +136,7 @@ async def test_tui_says_when_the_terminal_cannot_be_handed_over(tmp_path: Path) 
     ws = make_workspace(tmp_path / "ws", write(tmp_path))
     sid = ws.store.create(load_checklist(ws.checklists_dir / "i.toml"), None, ws.operator).id
     app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        assert screen.select_step("poke")
+    async with on_step(app, "poke") as (pilot, _screen):
         await pilot.press("r")
         await wait_for(
             pilot,

@@ -9,7 +9,7 @@ from textual.widgets import Input
 
 from dwtui.checklist.loader import load_checklist
 from dwtui.screens.secrets import VariablePromptScreen
-from tests.helpers.tui_support import main_screen, make_workspace, open_app, wait_for
+from tests.helpers.tui_support import make_workspace, on_step, open_app, wait_for
 
 CHECKLIST = """\
 [checklist]
@@ -46,10 +46,7 @@ async def test_a_prompted_value_of_the_wrong_type_is_refused(tmp_path: Path) -> 
         load_checklist(ws.checklists_dir / "typed-tui.toml"), None, ws.operator
     ).id
     app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        assert screen.select_step("batch")
+    async with on_step(app, "batch") as (pilot, _screen):
         controller = app.controller
         assert controller is not None
         assert "lock: backfill:orders (waits at most 5 s)" in controller.preview("batch")

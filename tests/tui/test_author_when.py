@@ -10,7 +10,7 @@ import pytest
 from dwtui.checklist.loader import check_files, load_checklist
 from dwtui.headless import run
 from dwtui.session.store import SessionStore
-from tests.helpers.tui_support import main_screen, make_workspace, open_app, wait_for
+from tests.helpers.tui_support import make_workspace, on_step, open_app, wait_for
 
 CHECKLIST = """\
 [checklist]
@@ -79,7 +79,7 @@ def setup(tmp_path: Path, **variables: str) -> tuple[SessionStore, str, Path]:
     path = tmp_path / "when.toml"
     path.write_text(CHECKLIST.format(out=out))
     store = SessionStore(tmp_path / "sessions")
-    return store, store.create(load_checklist(path), None, "ci", variables, rehearsal=True).id, out
+    return store, store.create(load_checklist(path), None, "ci", variables).id, out
 
 
 def test_steps_and_phases_skip_when_their_condition_does_not_hold(
@@ -148,14 +148,9 @@ async def test_tui_run_skips_and_says_why(tmp_path: Path) -> None:
     source = tmp_path / "when.toml"
     source.write_text(CHECKLIST.format(out=out))
     ws = make_workspace(tmp_path / "ws", source)
-    sid = ws.store.create(
-        load_checklist(ws.checklists_dir / "when.toml"), None, ws.operator, rehearsal=True
-    ).id
+    sid = ws.store.create(load_checklist(ws.checklists_dir / "when.toml"), None, ws.operator).id
     app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        assert screen.select_step("prod-only")
+    async with on_step(app, "prod-only") as (pilot, _screen):
         c = app.controller
         assert c is not None
         assert 'when (step): env in ["prod", "production"]' in c.preview("prod-only")
@@ -213,9 +208,7 @@ def test_a_running_step_is_never_marked_skipped_under_it(tmp_path: Path) -> None
     )
     checklist = load_checklist(path)
     store = SessionStore(tmp_path / "sessions")
-    engine = Engine(
-        checklist, store.create(checklist, None, "ci", rehearsal=True), store, operator="ci"
-    )
+    engine = Engine(checklist, store.create(checklist, None, "ci"), store, operator="ci")
     waiting = threading.Event()
     engine.progress_listeners.append(lambda step_id, line: waiting.set())
     cancel = threading.Event()
@@ -295,7 +288,7 @@ def test_a_rollback_undoes_only_what_the_run_got_to(tmp_path: Path) -> None:
     path = tmp_path / "how-far.toml"
     path.write_text(ROLLBACK.format(out=out))
     store = SessionStore(tmp_path / "sessions")
-    sid = store.create(load_checklist(path), None, "ci", rehearsal=True).id
+    sid = store.create(load_checklist(path), None, "ci").id
     assert run([sid, "--sessions-dir", str(store.root)]) == 1  # add-index fails
     assert run([sid, "--sessions-dir", str(store.root), "--scenario", "undo"]) == 0
     assert out.read_text().split() == ["added", "indexed", "drop-index", "drop-column"]

@@ -69,3 +69,29 @@ async def test_an_unchanged_step_runs_without_the_question(ws: Workspace, sid: s
         await wait_for(pilot, lambda: screen.controller.status("say-hello") == "passed")
         assert "changed what this step runs" not in screen_text(app)
     assert not _accepted(ws, sid)
+
+
+async def test_a_changed_rollback_step_runs_at_once_and_the_record_says_so(
+    ws: Workspace, sid: str
+) -> None:
+    """ctrl+r, Enter, y: a rollback never waits for the changed-command question."""
+    from dwtui.engine.changed_action import ROLLBACK_UNASKED
+    from dwtui.screens.matrix import RollbackMatrixScreen
+    from dwtui.screens.rollback_confirm import ScenarioRunScreen
+
+    ws.open(sid)
+    ws.release(sid)
+    path = ws.checklists_dir / "tui_small.toml"
+    path.write_text(path.read_text().replace("echo dual-write disabled", "echo disabled, v2"))
+    app = open_app(ws, sid)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RollbackMatrixScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScenarioRunScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: main_screen(app).controller.status("rb-check") == "passed")
+        assert not isinstance(app.screen, ChangedActionScreen)
+    (detail,) = _accepted(ws, sid)
+    assert ROLLBACK_UNASKED in detail and "now: echo disabled, v2" in detail

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dwtui.app import DwtuiApp
 from dwtui.desk.workspace import Workspace
 from dwtui.widgets.key_bar import KeyBar
-from tests.helpers.tui_support import main_screen, wait_for
+from tests.helpers.tui_support import main_screen, on_step, wait_for
 
 
 def _keys(app: DwtuiApp) -> set[str]:
@@ -16,10 +16,7 @@ def _keys(app: DwtuiApp) -> set[str]:
 async def test_earlier_and_later_attempt_show_once_a_step_ran_twice(
     ws: Workspace, sid: str, app: DwtuiApp
 ) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        screen.select_step("say-hello")
+    async with on_step(app, "say-hello") as (pilot, screen):
         assert not {"Earlier attempt", "Later attempt"} & _keys(app)
         await pilot.press("left_square_bracket")  # left out, yet it answers
         await wait_for(pilot, lambda: "No attempts yet." in [n.message for n in app._notifications])

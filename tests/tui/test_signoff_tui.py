@@ -9,6 +9,7 @@ import pytest
 
 from dwtui.app import DwtuiApp
 from dwtui.checklist.loader import load_checklist
+from dwtui.desk.workspace import Workspace
 from dwtui.engine import SignoffRequired
 from dwtui.engine.approval import approve
 from dwtui.screens.signoff import ApproveScreen
@@ -54,6 +55,15 @@ def _messages(app: DwtuiApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
 
+def _driver_who_asked(tmp_path: Path) -> tuple[Workspace, str, DwtuiApp]:
+    """Ana drives and her run of `drop` asked for sign-off; her app on the session."""
+    driver_ws, _, sid = _workspaces(tmp_path)
+    opened = driver_ws.open(sid)
+    with pytest.raises(SignoffRequired):
+        opened.controller.engine.run_step("drop")
+    return driver_ws, sid, DwtuiApp(driver_ws, opened=opened)
+
+
 async def test_a_watcher_approves_with_a_and_the_driver_runs_the_step(tmp_path: Path) -> None:
     driver_ws, follower_ws, sid = _workspaces(tmp_path)
     driver = driver_ws.open(sid)
@@ -91,11 +101,7 @@ async def test_a_watcher_approves_with_a_and_the_driver_runs_the_step(tmp_path: 
 
 
 async def test_the_drivers_own_a_is_refused(tmp_path: Path) -> None:
-    driver_ws, _, sid = _workspaces(tmp_path)
-    opened = driver_ws.open(sid)
-    with pytest.raises(SignoffRequired):
-        opened.controller.engine.run_step("drop")
-    app = DwtuiApp(driver_ws, opened=opened)
+    driver_ws, sid, app = _driver_who_asked(tmp_path)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             screen = main_screen(app)
@@ -172,11 +178,7 @@ async def test_a_follower_is_told_of_a_request_and_sees_a_in_the_key_bar(tmp_pat
 
 
 async def test_the_driver_is_not_offered_a(tmp_path: Path) -> None:
-    driver_ws, _, sid = _workspaces(tmp_path)
-    opened = driver_ws.open(sid)
-    with pytest.raises(SignoffRequired):
-        opened.controller.engine.run_step("drop")
-    app = DwtuiApp(driver_ws, opened=opened)
+    driver_ws, sid, app = _driver_who_asked(tmp_path)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             main_screen(app)

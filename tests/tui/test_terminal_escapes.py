@@ -9,8 +9,6 @@ also lands in its summary (`expected exit_code 0, got 1 (<last line>)`) and in a
 from __future__ import annotations
 
 import os
-import pty
-import select
 import subprocess
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from dwtui.text_safety import is_safe, visible
 from dwtui.widgets.log_view import LogPane, LogView
 from tests.helpers.cli_fixtures import cli, dwtui_argv
 from tests.helpers.paths import REPO_ROOT
+from tests.helpers.pty_support import run_on_pty
 from tests.helpers.tui_support import main_screen, make_workspace, open_app, wait_for
 
 ROOT = REPO_ROOT
@@ -114,30 +113,13 @@ def test_status_piped_and_on_a_terminal(tmp_path: Path) -> None:
 
 
 def run_on_a_terminal(*args: str) -> bytes:
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(
+    code, out = run_on_pty(
         dwtui_argv(*args),
         cwd=ROOT,
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
         env=dict(os.environ, DWTUI_OPERATOR="ci", COLUMNS="250"),
+        timeout=30,
     )
-    os.close(follower)
-    out = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 30)
-        if not ready:
-            break
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the terminal's other side closed
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(leader)
-    assert proc.wait(30) == 0, out
+    assert code == 0, out
     return out
 
 

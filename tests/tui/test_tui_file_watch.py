@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 import dwtui.app
 import dwtui.screens.main
 from dwtui.app import DwtuiApp
+from dwtui.desk.workspace import Workspace
+from dwtui.engine import Engine
 from dwtui.session.file_watch import FileWatch
 from dwtui.session.journal import Journal
 from tests.helpers.tui_support import (
@@ -33,17 +39,37 @@ def _no_polling(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dwtui.app, "DRIVER_POLL", NEVER)
 
 
+@contextmanager
+def _followed(tmp_path: Path) -> Iterator[tuple[Engine, DwtuiApp]]:
+    """A session ana drives (her engine) and ben's app following it; ana lets go after."""
+    driver_ws = make_workspace(tmp_path, operator="ana@box")
+    sid = new_session(driver_ws)
+    try:
+        engine = driver_ws.open(sid).controller.engine
+        assert engine is not None
+        follower_ws = make_workspace(tmp_path, operator="ben@laptop")
+        yield engine, DwtuiApp(follower_ws, opened=follower_ws.open(sid))
+    finally:
+        driver_ws.release(sid)
+
+
+async def _wheel_request_noticed(pilot: Pilot[Any], app: DwtuiApp, ws: Workspace, sid: str) -> None:
+    """Once the driver's journal watch is live, a follower's wheel request is notified."""
+    watch = app._journal_watch
+    assert watch is not None
+    await wait_for(pilot, watch.live.is_set)
+    Journal.in_dir(ws.store.dir_of(sid)).request("ben@laptop", "take-wheel")
+    await wait_for(
+        pilot,
+        lambda: any("asks for the wheel" in str(n.message) for n in app._notifications),
+    )
+
+
 async def test_follower_updates_after_a_save_without_polling(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _no_polling(monkeypatch)
-    driver_ws = make_workspace(tmp_path, operator="ana@box")
-    sid = new_session(driver_ws)
-    engine = driver_ws.open(sid).controller.engine
-    assert engine is not None
-    follower_ws = make_workspace(tmp_path, operator="ben@laptop")
-    app = DwtuiApp(follower_ws, opened=follower_ws.open(sid))
-    try:
+    with _followed(tmp_path) as (engine, app):
         async with app.run_test(size=(120, 40)) as pilot:
             screen = main_screen(app)
             await wait_for(pilot, lambda: screen.watch_mode == "notify")
@@ -51,8 +77,6 @@ async def test_follower_updates_after_a_save_without_polling(
             engine.mark("say-hello", "passed")
             await wait_for(pilot, lambda: screen.controller.status("say-hello") == "passed")
             await wait_for(pilot, lambda: tree_text(app) != before)
-    finally:
-        driver_ws.release(sid)
 
 
 async def test_follower_falls_back_to_polling_without_notifications(
@@ -61,20 +85,12 @@ async def test_follower_falls_back_to_polling_without_notifications(
     _no_polling(monkeypatch)
     monkeypatch.setattr(dwtui.screens.main, "WATCH_POLL", 0.05)
     monkeypatch.setitem(sys.modules, "watchfiles", None)  # as if not installed
-    driver_ws = make_workspace(tmp_path, operator="ana@box")
-    sid = new_session(driver_ws)
-    engine = driver_ws.open(sid).controller.engine
-    assert engine is not None
-    follower_ws = make_workspace(tmp_path, operator="ben@laptop")
-    app = DwtuiApp(follower_ws, opened=follower_ws.open(sid))
-    try:
+    with _followed(tmp_path) as (engine, app):
         async with app.run_test(size=(120, 40)) as pilot:
             screen = main_screen(app)
             await wait_for(pilot, lambda: screen.watch_mode == "poll")
             engine.mark("say-hello", "passed")
             await wait_for(pilot, lambda: screen.controller.status("say-hello") == "passed")
-    finally:
-        driver_ws.release(sid)
 
 
 async def test_driver_sees_a_wheel_request_without_polling(
@@ -86,14 +102,7 @@ async def test_driver_sees_a_wheel_request_without_polling(
     app = open_app(ws, sid)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        watch = app._journal_watch
-        assert watch is not None
-        await wait_for(pilot, watch.live.is_set)
-        Journal.in_dir(ws.store.dir_of(sid)).request("ben@laptop", "take-wheel")
-        await wait_for(
-            pilot,
-            lambda: any("asks for the wheel" in str(n.message) for n in app._notifications),
-        )
+        await _wheel_request_noticed(pilot, app, ws, sid)
 
 
 def test_file_watch_reports_a_directory_it_cannot_watch(tmp_path: Path) -> None:
@@ -143,14 +152,7 @@ async def test_only_the_driver_watches_the_journal(
         assert app._journal_watch is None
         await pilot.press("t")  # take the wheel back: fold requests at once again
         assert app.controller is not None and app.controller.role == "driver"
-        watch = app._journal_watch
-        assert watch is not None
-        await wait_for(pilot, watch.live.is_set)
-        Journal.in_dir(ws.store.dir_of(sid)).request("ben@laptop", "take-wheel")
-        await wait_for(
-            pilot,
-            lambda: any("asks for the wheel" in str(n.message) for n in app._notifications),
-        )
+        await _wheel_request_noticed(pilot, app, ws, sid)
 
 
 async def test_the_spinner_sleeps_while_no_step_runs(tmp_path: Path) -> None:

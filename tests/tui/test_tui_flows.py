@@ -14,26 +14,22 @@ from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.screens.scenario import ScenarioScreen
 from dwtui.widgets.log_view import LogView
 from tests.helpers.tui_support import (
-    main_screen,
+    controller_of,
     make_workspace,
+    on_step,
     step_on_disk,
     tree_text,
     wait_for,
+    wait_for_status,
 )
 
 
 async def test_run_shell_step_shows_output_tick_and_passed_on_disk(
     ws: Workspace, sid: str, app: DwtuiApp
 ) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        assert screen.select_step("say-hello")
+    async with on_step(app, "say-hello") as (pilot, screen):
         await pilot.press("r")
-        await wait_for(
-            pilot,
-            lambda: app.controller is not None and app.controller.status("say-hello") == "passed",
-        )
+        await wait_for_status(pilot, "say-hello", "passed")
         view = screen.query_one(LogView)
         await wait_for(pilot, lambda: "second line" in view.visible_text())
         assert "hello from dwtui" in view.visible_text()
@@ -46,10 +42,7 @@ async def test_run_shell_step_shows_output_tick_and_passed_on_disk(
 async def test_matrix_from_log_pane_scenario_one_and_escape_back(
     ws: Workspace, sid: str, app: DwtuiApp
 ) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        screen.select_step("verify-flag")
+    async with on_step(app, "verify-flag") as (pilot, screen):
         await pilot.press("l")  # focus the log pane
         assert isinstance(app.focused, LogView)
         await pilot.press("ctrl+r")  # one key, from the log pane
@@ -81,10 +74,7 @@ async def test_bang_opens_matrix_and_typing_filters(ws: Workspace, sid: str, app
 
 
 async def test_confirm_step_no_then_yes(ws: Workspace, sid: str, app: DwtuiApp) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        screen.select_step("announce")
+    async with on_step(app, "announce") as (pilot, screen):
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert app.screen.preview == "$ echo announced to local"  # variables filled in
@@ -94,10 +84,7 @@ async def test_confirm_step_no_then_yes(ws: Workspace, sid: str, app: DwtuiApp) 
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(
-            pilot,
-            lambda: app.controller is not None and app.controller.status("announce") == "passed",
-        )
+        await wait_for_status(pilot, "announce", "passed")
         await wait_for(pilot, lambda: "announced to local" in screen.log_view.visible_text())
     assert step_on_disk(ws, sid, "announce")["status"] == "passed"
 
@@ -122,10 +109,7 @@ async def test_typed_confirmation_in_a_rollback_scenario(
         assert isinstance(app.screen, TypedConfirmScreen)
         assert "nothing was run" in str(app.screen.query_one("#typed-error").render())
         await pilot.press(*"RESTORE", "enter")
-        await wait_for(
-            pilot,
-            lambda: app.controller is not None and app.controller.status("rb-restore") == "passed",
-        )
+        await wait_for_status(pilot, "rb-restore", "passed")
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
     on_disk = step_on_disk(ws, sid, "rb-restore")
@@ -136,10 +120,7 @@ async def test_typed_confirmation_in_a_rollback_scenario(
 async def test_note_skip_mark_failed_and_manual_toggle(
     ws: Workspace, sid: str, app: DwtuiApp
 ) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        screen.select_step("read-plan")
+    async with on_step(app, "read-plan") as (pilot, screen):
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
         await pilot.press(*"told the team", "enter")
@@ -147,8 +128,7 @@ async def test_note_skip_mark_failed_and_manual_toggle(
         await pilot.press("space")  # the sub-items, ticked one by one
         await wait_for(pilot, lambda: isinstance(app.screen, ManualCheckScreen))
         await pilot.press("space", "ctrl+s")
-        assert app.controller is not None
-        await wait_for(pilot, lambda: app.controller.status("read-plan") == "passed")
+        await wait_for_status(pilot, "read-plan", "passed")
         assert "✓ Read the plan" in tree_text(app)
         screen.select_step("say-hello")
         await pilot.press("s")
@@ -158,7 +138,7 @@ async def test_note_skip_mark_failed_and_manual_toggle(
         assert "✗ A step that fails" in tree_text(app)
         screen.select_step("read-plan")
         await pilot.press("space")  # a manual step toggles back
-        assert app.controller.status("read-plan") == "pending"
+        assert controller_of(app).status("read-plan") == "pending"
     read_plan = step_on_disk(ws, sid, "read-plan")
     assert read_plan["notes"][0]["text"] == "told the team"
     assert read_plan["status"] == "pending"
@@ -171,15 +151,9 @@ async def test_note_skip_mark_failed_and_manual_toggle(
 async def test_failing_step_notifies_and_records_exit_code(
     ws: Workspace, sid: str, app: DwtuiApp
 ) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        screen.select_step("fail-step")
+    async with on_step(app, "fail-step") as (pilot, screen):
         await pilot.press("enter")
-        await wait_for(
-            pilot,
-            lambda: app.controller is not None and app.controller.status("fail-step") == "failed",
-        )
+        await wait_for_status(pilot, "fail-step", "failed")
         await wait_for(pilot, lambda: any("failed" in n.message for n in app._notifications))
         await wait_for(pilot, lambda: "about to fail" in screen.log_view.visible_text())
     failed = step_on_disk(ws, sid, "fail-step")
@@ -189,13 +163,9 @@ async def test_failing_step_notifies_and_records_exit_code(
 async def test_rerun_keeps_earlier_attempt_reachable(
     ws: Workspace, sid: str, app: DwtuiApp
 ) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        screen.select_step("say-hello")
+    async with on_step(app, "say-hello") as (pilot, screen):
         await pilot.press("r")
-        c = app.controller
-        assert c is not None
+        c = controller_of(app)
         await wait_for(pilot, lambda: c.status("say-hello") == "passed")
         await pilot.press("r")  # already passed: refused with a hint
         await pilot.press("R")
@@ -215,13 +185,9 @@ async def test_rerun_keeps_earlier_attempt_reachable(
 async def test_run_phase_runs_the_rest_and_stops_at_failure(
     ws: Workspace, sid: str, app: DwtuiApp
 ) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        screen.select_step("check-a")
+    async with on_step(app, "check-a") as (pilot, screen):
         await pilot.press("p")
-        c = app.controller
-        assert c is not None
+        c = controller_of(app)
         await wait_for(pilot, lambda: c.status("check-b") == "failed")
         await pilot.pause(0.2)
         assert c.status("check-a") == "passed"
@@ -233,13 +199,9 @@ async def test_run_phase_runs_the_rest_and_stops_at_failure(
 
 
 async def test_cancel_running_step_and_quit_prompt(ws: Workspace, sid: str, app: DwtuiApp) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        screen.select_step("slow-step")
+    async with on_step(app, "slow-step") as (pilot, screen):
         await pilot.press("r")
-        c = app.controller
-        assert c is not None
+        c = controller_of(app)
         await wait_for(pilot, lambda: c.status("slow-step") == "running")
         await wait_for(pilot, lambda: "started" in screen.log_view.visible_text())
         await pilot.press("q")
@@ -259,13 +221,9 @@ async def test_cancel_running_step_and_quit_prompt(ws: Workspace, sid: str, app:
 async def test_quit_while_running_leaves_step_running_for_resume(
     tmp_path: Path, ws: Workspace, sid: str, app: DwtuiApp
 ) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        screen.select_step("slow-step")
+    async with on_step(app, "slow-step") as (pilot, _screen):
         await pilot.press("r")
-        c = app.controller
-        assert c is not None
+        c = controller_of(app)
         await wait_for(
             pilot,
             lambda: (

@@ -16,6 +16,7 @@ from tests.helpers.tui_support import (
     main_screen,
     make_workspace,
     new_session,
+    on_step,
     open_app,
     step_on_disk,
     wait_for,
@@ -31,10 +32,7 @@ async def test_a_remapped_run_key_runs_the_step_and_the_old_key_does_not(
     ws = make_workspace(tmp_path)
     sid = new_session(ws)
     app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        assert screen.select_step("say-hello")
+    async with on_step(app, "say-hello") as (pilot, _screen):
         await pilot.press("r")  # no longer bound to run
         await pilot.pause(0.3)
         assert app.controller is not None and app.controller.status("say-hello") == "pending"
@@ -95,10 +93,7 @@ async def test_a_description_names_the_key_the_keymap_gives(
     ws = make_workspace(tmp_path, checklist)
     sid = new_session(ws, checklist.name)
     app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        assert screen.select_step("read-plan")
+    async with on_step(app, "read-plan") as (pilot, screen):
         await pilot.pause()
         shown = screen.query_one("#detail-description", Static).content
         assert isinstance(shown, Description)

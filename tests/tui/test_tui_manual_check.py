@@ -15,6 +15,7 @@ from tests.helpers.tui_support import (
     main_screen,
     make_workspace,
     new_session,
+    on_step,
     open_app,
     session_toml,
     step_on_disk,
@@ -72,10 +73,7 @@ async def test_escape_keeps_the_ticks_and_the_step_pending(tmp_path: Path) -> No
     (ws.checklists_dir / "ticks.toml").write_text(CHECKLIST, encoding="utf-8")
     sid = new_session(ws, "ticks.toml")
     app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        screen.select_step("preflight")
+    async with on_step(app, "preflight") as (pilot, screen):
         await pilot.press("space")
         await wait_for(pilot, lambda: isinstance(app.screen, ManualCheckScreen))
         await pilot.press("space", "escape")

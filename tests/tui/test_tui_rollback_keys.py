@@ -23,6 +23,7 @@ from tests.helpers.tui_support import (
     main_screen,
     make_workspace,
     new_session,
+    on_step,
     open_app,
     session_toml,
     step_on_disk,
@@ -153,10 +154,7 @@ async def test_a_message_is_shown_and_can_be_edited_before_it_is_sent(
     ws = make_workspace(tmp_path, _notify_checklist(tmp_path, webhook.url + "/hook"))
     sid = new_session(ws, "tui_notify.toml")
     app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        assert screen.select_step("tell-team")
+    async with on_step(app, "tell-team") as (pilot, _screen):
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, MessageConfirmScreen))
         box = app.screen
@@ -181,10 +179,7 @@ async def test_escape_sends_nothing(tmp_path: Path, webhook: RecordingServer) ->
     ws = make_workspace(tmp_path, _notify_checklist(tmp_path, webhook.url + "/hook"))
     sid = new_session(ws, "tui_notify.toml")
     app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        assert screen.select_step("tell-team")
+    async with on_step(app, "tell-team") as (pilot, screen):
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, MessageConfirmScreen))
         await pilot.press("escape")

@@ -18,6 +18,7 @@ from tests.helpers.tui_support import (
     main_screen,
     make_workspace,
     new_session,
+    on_step,
     open_app,
     session_toml,
     step_on_disk,
@@ -34,10 +35,7 @@ async def test_secret_prompt_runs_the_step_and_keeps_the_secret_off_disk(
 ) -> None:
     token = make_secret("tui-token")
     app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        assert screen.select_step("needs-token")
+    async with on_step(app, "needs-token") as (pilot, screen):
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, VariablePromptScreen))
         prompt = app.screen
@@ -67,10 +65,7 @@ async def test_secret_prompt_runs_the_step_and_keeps_the_secret_off_disk(
 
 
 async def test_escape_cancels_the_run_with_a_notice(ws: Workspace, sid: str, app: DwtuiApp) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        assert screen.select_step("needs-token")
+    async with on_step(app, "needs-token") as (pilot, screen):
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, VariablePromptScreen))
         await pilot.press("enter")  # empty: refused, the prompt stays
@@ -169,10 +164,7 @@ async def test_a_value_no_prompt_can_give_is_one_error_line(tmp_path: Path) -> N
     ws = make_workspace(tmp_path, checklist)
     sid = new_session(ws, checklist.name)
     app = open_app(ws, sid)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        assert screen.select_step("use-team")
+    async with on_step(app, "use-team") as (pilot, _screen):
         await pilot.press("r")
         await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications))
         errors = [n.message for n in app._notifications if n.severity == "error"]

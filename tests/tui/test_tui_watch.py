@@ -15,6 +15,7 @@ from tests.helpers.tui_support import (
     main_screen,
     make_workspace,
     new_session,
+    on_step,
     open_app,
     step_on_disk,
     tree_text,
@@ -159,10 +160,7 @@ async def test_worker_error_becomes_one_error_notification(
     ws: Workspace, sid: str, app: DwtuiApp
 ) -> None:
     # The workspace's environment has no DWTUI_TUI_TEST_TOKEN.
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = main_screen(app)
-        await pilot.pause()
-        screen.select_step("needs-token")
+    async with on_step(app, "needs-token") as (pilot, _screen):
         await pilot.press("r")
         # The missing secret is asked for; declining it must end in one clear line.
         await wait_for(pilot, lambda: isinstance(app.screen, VariablePromptScreen))
@@ -270,14 +268,19 @@ async def test_resume_warns_when_a_flag_the_session_set_was_changed_by_hand(
         assert "TEAM_VNEXT_DUAL_WRITE_ENABLED" in warnings[0]
 
 
-async def test_follower_asks_for_the_wheel_and_the_driver_is_told(tmp_path: Path) -> None:
-    """`t` while someone drives asks them (journal request); the driver's app says so, even
-    when a step's save folded the request in before the driver's own poll did."""
+def _driver_and_follower_apps(tmp_path: Path) -> tuple[Workspace, str, DwtuiApp, DwtuiApp]:
+    """A session ana drives: her workspace, its id, her app and ben's app following it."""
     driver_ws = make_workspace(tmp_path, operator="ana@box")
     sid = new_session(driver_ws)
     driver_app = open_app(driver_ws, sid)
     follower_ws = make_workspace(tmp_path, operator="ben@laptop")
-    follower_app = DwtuiApp(follower_ws, opened=follower_ws.open(sid))
+    return driver_ws, sid, driver_app, DwtuiApp(follower_ws, opened=follower_ws.open(sid))
+
+
+async def test_follower_asks_for_the_wheel_and_the_driver_is_told(tmp_path: Path) -> None:
+    """`t` while someone drives asks them (journal request); the driver's app says so, even
+    when a step's save folded the request in before the driver's own poll did."""
+    driver_ws, sid, driver_app, follower_app = _driver_and_follower_apps(tmp_path)
     async with driver_app.run_test(size=(120, 40)) as driver_pilot:
         await driver_pilot.pause()
         async with follower_app.run_test(size=(120, 40)) as follower_pilot:
@@ -333,11 +336,7 @@ async def test_a_watchers_rollback_keys_ask_the_driver_at_once(tmp_path: Path) -
     the driver to roll back now, naming the scenario (QA finding 12)."""
     from dwtui.screens.scenario import ScenarioScreen
 
-    driver_ws = make_workspace(tmp_path, operator="ana@box")
-    sid = new_session(driver_ws)
-    driver_app = open_app(driver_ws, sid)
-    follower_ws = make_workspace(tmp_path, operator="ben@laptop")
-    follower_app = DwtuiApp(follower_ws, opened=follower_ws.open(sid))
+    driver_ws, sid, driver_app, follower_app = _driver_and_follower_apps(tmp_path)
     async with driver_app.run_test(size=(120, 40)) as driver_pilot:
         await driver_pilot.pause()
         async with follower_app.run_test(size=(120, 40)) as follower_pilot:

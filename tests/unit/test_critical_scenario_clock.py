@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from dwtui.checklist.loader import load_checklist
 from dwtui.engine import Engine
 from dwtui.session.clock import scenario_clock
-from dwtui.session.store import SessionStore
+from tests.helpers.engine_support import make_engine_from_toml
 
 CHECKLIST = """
 [checklist]
@@ -50,12 +49,7 @@ kind = "manual"
 
 
 def _engine(tmp_path: Path) -> Engine:
-    path = tmp_path / "clock.toml"
-    path.write_text(CHECKLIST, encoding="utf-8")
-    checklist = load_checklist(path)
-    store = SessionStore(tmp_path / "sessions", durable=False)
-    session = store.create(checklist, None, "ana")
-    return Engine(checklist, session, store, operator="ana", environ={})
+    return make_engine_from_toml(tmp_path, CHECKLIST, name="clock.toml", operator="ana")[0]
 
 
 def test_clock_runs_until_the_scenario_completes_then_stops(tmp_path: Path) -> None:

@@ -65,10 +65,9 @@ class Kubectl:
             "LANG": "C.UTF-8",
         }
 
-    def run(
-        self, *args: str, timeout: float = TIMEOUT, check: bool = True, stdin: str | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        command = [
+    def argv(self, *args: str) -> list[str]:
+        """`kubectl ARGS` against the world's cluster, with a cache of this test's own."""
+        return [
             self.binary,
             "--kubeconfig",
             str(self.world.kubeconfig),
@@ -76,8 +75,12 @@ class Kubectl:
             str(self.home / "cache"),
             *args,
         ]
+
+    def run(
+        self, *args: str, timeout: float = TIMEOUT, check: bool = True, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            command,
+            self.argv(*args),
             env=self.env,
             capture_output=True,
             text=True,
@@ -461,16 +464,8 @@ def in_terminal(
 ) -> tuple[int, str]:
     """Run kubectl with a pseudo-terminal as stdin/stdout/stderr, as an operator types it."""
     master, replica = pty.openpty()
-    command = [
-        kubectl.binary,
-        "--kubeconfig",
-        str(kubectl.world.kubeconfig),
-        "--cache-dir",
-        str(kubectl.home / "cache"),
-        *args,
-    ]
     process = subprocess.Popen(
-        command,
+        kubectl.argv(*args),
         stdin=replica,
         stdout=replica,
         stderr=replica,

@@ -51,7 +51,7 @@ def _setup(tmp_path: Path, *, fingerprints: bool = True) -> tuple[SessionStore, 
     path = write_checklist(tmp_path / "plan.toml", BODY)
     store = SessionStore(tmp_path / "sessions", durable=False)
     checklist = load_checklist(path)
-    session = store.create(checklist, None, "ana", rehearsal=True)
+    session = store.create(checklist, None, "ana")
     if fingerprints:
         record_fingerprints(store.dir_of(session.id), checklist)
     return store, session.id, path

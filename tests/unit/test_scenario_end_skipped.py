@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dwtui.checklist.loader import load_checklist
 from dwtui.engine import Engine
-from dwtui.session.store import SessionStore
+from tests.helpers.engine_support import make_engine_from_toml
 
 CHECKLIST = """
 [checklist]
@@ -54,12 +53,7 @@ command = "true"
 
 
 def _engine(tmp_path: Path) -> Engine:
-    path = tmp_path / "end.toml"
-    path.write_text(CHECKLIST, encoding="utf-8")
-    checklist = load_checklist(path)
-    store = SessionStore(tmp_path / "sessions", durable=False)
-    session = store.create(checklist, None, "ana")
-    return Engine(checklist, session, store, operator="ana", environ={})
+    return make_engine_from_toml(tmp_path, CHECKLIST, name="end.toml", operator="ana")[0]
 
 
 def _ends(engine: Engine) -> list[str]:
