@@ -3,6 +3,10 @@
 `DWTUI_TEST_ROOT` is that root (pytest's `tmp_path` directories included), so the secret scan
 (`tests/helpers/secret_scan.py`, run when the suite ends) can search everything the run wrote
 for secret values, and no test ever touches the repository's own `sessions/`.
+
+Under pytest-xdist the workers inherit the controller's root (set here before they start) and
+each gets its own default sessions and cache directories below it (`<root>/gw0/...`), so two
+workers never share one; the controller scans the whole root once they are all done.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ pytest_plugins = ["pytester", "tests.helpers.secret_scan"]
 _ROOT = Path(os.environ.get("DWTUI_TEST_ROOT") or tempfile.mkdtemp(prefix="dwtui-tests-"))
 _ROOT.mkdir(parents=True, exist_ok=True)
 os.environ["DWTUI_TEST_ROOT"] = str(_ROOT)
-os.environ["DWTUI_SESSIONS_DIR"] = str(_ROOT / "sessions")
-os.environ["DWTUI_CACHE_DIR"] = str(_ROOT / "cache")  # the load-time SQL verdicts
+#: This process's own corner of the root: the root itself, or `<root>/gwN` in an xdist worker.
+_OWN = _ROOT / os.environ["PYTEST_XDIST_WORKER"] if "PYTEST_XDIST_WORKER" in os.environ else _ROOT
+os.environ["DWTUI_SESSIONS_DIR"] = str(_OWN / "sessions")
+os.environ["DWTUI_CACHE_DIR"] = str(_OWN / "cache")  # the load-time SQL verdicts
 os.environ.setdefault("DWTUI_OPERATOR", "tester@ci")
 
 

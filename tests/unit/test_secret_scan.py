@@ -108,3 +108,45 @@ def test_a_leak_anywhere_in_a_run_fails_that_run(
     else:
         assert result.ret == pytest.ExitCode.OK
         assert "secret scan" not in output
+
+
+REGISTERS = """
+from tests.helpers.secret_fixtures import register_secret
+
+
+def test_registers_a_secret_without_the_marker():
+    register_secret("plain-value-registered-on-one-worker")
+"""
+
+WRITES_LATER = """
+import os
+import time
+from pathlib import Path
+
+
+def test_writes_it_after_the_other_worker_is_done():
+    time.sleep(1)
+    log = Path(os.environ["DWTUI_TEST_ROOT"]) / "sessions" / "s" / "logs" / "step.1.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("token=plain-value-registered-on-one-worker")
+"""
+
+
+def test_under_xdist_the_controller_scans_for_every_workers_secrets(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers: one registers a secret (no marker), the other writes it later; the one
+    scan at the end, in the controller, knows the first worker's secrets and sees the file."""
+    with tempfile.TemporaryDirectory() as outside:
+        monkeypatch.setenv("DWTUI_TEST_ROOT", outside)
+        monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+        pytester.makeconftest('pytest_plugins = ["tests.helpers.secret_scan"]')
+        pytester.makepyfile(test_registers=REGISTERS, test_writes=WRITES_LATER)
+        result = pytester.runpytest_subprocess(
+            "-p", "no:randomly", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile"
+        )
+    result.assert_outcomes(passed=2)
+    output = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert "step.1.log: plain-value-registered-on-one-worker" in output
+    assert output.count("secret(s) on disk after the run") == 1
