@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
@@ -42,9 +43,15 @@ if TYPE_CHECKING:
     from dwtui.screens.picker import NewSession, PickedSession
     from dwtui.session.file_watch import FileWatch
 
-# The screens (and the markdown, tables, engine and actions behind them) are imported where
-# they are first needed: `dwtui resume` paints a first frame with no more than a bare Textual
-# app imports, and opens the session in a worker thread right after it (`OPENING`).
+# The screens (and the tables, dialogs and guards behind them) are imported where they are
+# first needed; the session is opened before the app starts (`dwtui.commands.tui`).
+
+#: How long (s) a thread may hold the interpreter before another waiting for it gets it. The
+#: UI thread lays out and paints in bursts of tens of milliseconds; a step's thread releases
+#: the interpreter at each system call and then waits a whole interval to get it back, so
+#: with Python's default (5 ms) the emergency scenario's first command started 40-80 ms
+#: after `y` while its screen painted, and 30-35 ms with 1 ms.
+UI_SWITCH_INTERVAL = 0.001
 
 #: Set to a file path to make the app append a timestamp after its first frame, and another
 #: one and exit once the session's screen is complete (bench/startup.py compares the first
@@ -125,6 +132,7 @@ class DwtuiApp(App[int]):
 
     def on_mount(self) -> None:
         """Show the session, or the picker."""
+        sys.setswitchinterval(UI_SWITCH_INTERVAL)  # the process is the app's now
         self._apply_keymap()
         if self.opened is not None:
             self._show_session(self.opened)

@@ -21,6 +21,7 @@ from dwtui.desk.controller import SessionController
 from dwtui.messages import ReleaseWheel, ScreenReady, TakeWheel
 from dwtui.screens.guard_watch import GuardWatch
 from dwtui.screens.keys import key_of
+from dwtui.screens.session_follow import SessionFollow
 from dwtui.screens.signoff_watch import SignoffWatch
 from dwtui.screens.step_runs import StepRunsScreen
 from dwtui.session.model import DONE_STATUSES
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from dwtui.engine import Engine
-    from dwtui.session.file_watch import FileWatch
 
 #: Followers reload the session file when its mtime changes, this often (seconds) when file
 #: notifications are unavailable ...
@@ -54,7 +54,7 @@ def _delta_command() -> type[Provider]:
     return DeltaCommand
 
 
-class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
+class MainScreen(SessionFollow, SignoffWatch, GuardWatch, StepRunsScreen):
     """Phases and steps on the left; detail and log on the right."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -115,21 +115,11 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
             super().__init__()
             self.step_id = step_id
 
-    class SessionFileChanged(Message):
-        """The session file changed, or (`unavailable`) notifications cannot be had."""
-
-        def __init__(self, unavailable: str | None = None) -> None:
-            super().__init__()
-            self.unavailable = unavailable
-
     def __init__(self, controller: SessionController, *, scope: str | None = None) -> None:
         super().__init__()
         self.controller = controller
         self.scope = scope
         self._frame = 0
-        self._watching = False  # the follower's session watch is running
-        self._file_watch: FileWatch | None = None
-        self._watch_timer: Timer | None = None
         self._spinner: Timer | None = None
         self._listener: Callable[[str], None] | None = None
         #: The step shown has more than one attempt (`[` `]` are offered then).
@@ -196,7 +186,7 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
         # resumes it when one starts.
         self._spinner = self.set_interval(0.25, self._tick_spinner, name="spinner")
         if c.role == "follower":
-            self._start_watching()
+            self.start_watching()
         self._refresh_header()
         self._refresh_progress()
         if self.scope is None:
@@ -241,8 +231,7 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
             engine.listeners.remove(self._listener)
         if engine is not None and self._step_progress in engine.progress_listeners:
             engine.progress_listeners.remove(self._step_progress)
-        if self._file_watch is not None:
-            self._file_watch.stop()
+        self.stop_watching()
 
     def _initial_selection(self) -> None:
         c = self.controller
@@ -338,52 +327,9 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
             self.step_list.frame = self._frame
             self.step_list.refresh_labels(running)
 
-    def _start_watching(self) -> None:
-        """Follow the session file: change notifications and a slow safety poll, or the
-        fast poll when notifications are unavailable."""
-        from dwtui.session.file_watch import FileWatch
-
-        self._watching = True
-        post = self.post_message
-        self._file_watch = FileWatch(
-            [self.controller.session_file()],
-            lambda: post(self.SessionFileChanged()),
-            on_unavailable=lambda why: post(self.SessionFileChanged(unavailable=why)),
-        ).start()
-        self._watch_timer = self.set_interval(SAFETY_POLL, self._poll_session, name="watch")
-
-    @on(SessionFileChanged)
-    def _session_file_changed(self, event: SessionFileChanged) -> None:
-        if event.unavailable is not None and self._watch_timer is not None:
-            self._watch_timer.stop()
-            self._watch_timer = self.set_interval(WATCH_POLL, self._poll_session, name="watch")
-        self._poll_session()
-
-    @property
-    def watch_mode(self) -> str:
-        """How this screen follows the session file: "notify", "poll", "starting", or ""
-        (it never watched: it drives)."""
-        watch = self._file_watch
-        if watch is None:
-            return ""
-        if watch.failed is not None:
-            return "poll"
-        return "notify" if watch.live.is_set() else "starting"
-
-    def _poll_session(self) -> None:
-        c = self.controller
-        if c.role == "driver":
-            # Took the wheel: the engine owns the session now; reloading it from disk
-            # under a running step would swap the object the engine is writing to.
-            return
-        try:
-            changed = c.reload_if_changed()
-        except Exception as error:  # a half-written file is retried at the next poll
-            self.notify(f"cannot reload the session: {error}", severity="warning", timeout=2)
-            return
-        if not changed:
-            return
-        running = c.running_steps()
+    def session_reloaded(self) -> None:
+        """A follower's session was reloaded: follow the running step, repaint."""
+        running = self.controller.running_steps()
         if running and self.selected not in running:
             self.select_step(running[0])  # followers follow the running step
         self.refresh_step()
@@ -480,5 +426,5 @@ class MainScreen(SignoffWatch, GuardWatch, StepRunsScreen):
         if self.scope is None:
             self.guards_follow_role()
         self._refresh_header()
-        if self.controller.role == "follower" and not self._watching:
-            self._start_watching()
+        if self.controller.role == "follower":
+            self.start_watching()  # once: a driver that handed off watches from now on

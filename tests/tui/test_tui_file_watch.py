@@ -14,7 +14,7 @@ import pytest
 from textual.pilot import Pilot
 
 import dwtui.app
-import dwtui.screens.main
+import dwtui.screens.session_follow
 from dwtui.app import DwtuiApp
 from dwtui.desk.workspace import Workspace
 from dwtui.engine import Engine
@@ -34,8 +34,8 @@ NEVER = 3600.0  # a poll interval that never fires during a test
 
 
 def _no_polling(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dwtui.screens.main, "WATCH_POLL", NEVER)
-    monkeypatch.setattr(dwtui.screens.main, "SAFETY_POLL", NEVER)
+    monkeypatch.setattr(dwtui.screens.session_follow, "WATCH_POLL", NEVER)
+    monkeypatch.setattr(dwtui.screens.session_follow, "SAFETY_POLL", NEVER)
     monkeypatch.setattr(dwtui.app, "DRIVER_POLL", NEVER)
 
 
@@ -83,7 +83,7 @@ async def test_follower_falls_back_to_polling_without_notifications(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _no_polling(monkeypatch)
-    monkeypatch.setattr(dwtui.screens.main, "WATCH_POLL", 0.05)
+    monkeypatch.setattr(dwtui.screens.session_follow, "WATCH_POLL", 0.05)
     monkeypatch.setitem(sys.modules, "watchfiles", None)  # as if not installed
     with _followed(tmp_path) as (engine, app):
         async with app.run_test(size=(120, 40)) as pilot:
