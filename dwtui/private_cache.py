@@ -11,9 +11,11 @@ Where: `$DWTUI_CACHE_DIR`, else `$XDG_CACHE_HOME/dwtui`, else `~/.cache/dwtui`.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 
 def cache_dir(env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
@@ -50,6 +52,22 @@ def read_trusted(name: str, max_bytes: int) -> bytes | None:
     except OSError:
         return None
     return raw if len(raw) <= max_bytes else None
+
+
+def read_json(name: str, max_bytes: int) -> dict[str, Any] | None:
+    """The cache file `name` as a JSON object, if it is trusted (`read_trusted`) and one."""
+    raw = read_trusted(name, max_bytes)
+    try:
+        data = json.loads(raw) if raw is not None else None
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_json(name: str, data: dict[str, Any]) -> None:
+    """Replace the cache file `name` with `data` as JSON (`write_private`), in `data`'s own
+    order (the caches keep theirs oldest first, to drop those when full)."""
+    write_private(name, json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
 def write_private(name: str, data: bytes) -> None:

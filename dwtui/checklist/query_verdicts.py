@@ -18,11 +18,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
-import json
 from pathlib import Path
 
 from dwtui import __version__
-from dwtui.private_cache import read_trusted, write_private
+from dwtui.private_cache import read_json, write_json
 
 FILE_NAME = "sql-verdicts.json"
 #: At most this many verdicts are kept (the oldest are dropped first).
@@ -71,8 +70,7 @@ def save() -> None:
         return
     _known.changed = False
     items = list(_known.verdicts.items())[-MAX_VERDICTS:]
-    data = json.dumps({"checks": _fingerprint(), "verdicts": dict(items)}, sort_keys=True)
-    write_private(FILE_NAME, data.encode("utf-8"))
+    write_json(FILE_NAME, {"checks": _fingerprint(), "verdicts": dict(items)})
 
 
 def forget() -> None:
@@ -82,12 +80,8 @@ def forget() -> None:
 
 def _read() -> dict[str, str]:
     """The stored verdicts if the file is ours, private to us, and of the current checks."""
-    raw = read_trusted(FILE_NAME, MAX_BYTES)
-    try:
-        data = json.loads(raw) if raw is not None else None
-    except ValueError:
-        return {}
-    if not isinstance(data, dict) or data.get("checks") != _fingerprint():
+    data = read_json(FILE_NAME, MAX_BYTES)
+    if data is None or data.get("checks") != _fingerprint():
         return {}
     verdicts = data.get("verdicts")
     if not isinstance(verdicts, dict):

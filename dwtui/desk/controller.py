@@ -177,6 +177,12 @@ class SessionController:
             return None
         return self.store.dir_of(self.session.id) / attempt.log
 
+    def exit_records_of(self, log: Path) -> Path:
+        """The file that grows when the step writing `log` ends (the runner's exit records)."""
+        from dwtui.runner.process import exits_path_for
+
+        return exits_path_for(log)
+
     def preview(self, step_id: str) -> str:
         """The action as it will run (engine-rendered, secrets masked; captured values in it
         came from step output, so control characters are made visible)."""

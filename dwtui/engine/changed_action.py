@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dwtui.engine.action_texts import action_text, recorded_action_text
-from dwtui.engine.changes import action_fingerprint, changes_since
+from dwtui.engine.changes import action_fingerprint
 from dwtui.session.model import DONE_STATUSES
 
 if TYPE_CHECKING:
@@ -54,9 +54,7 @@ def accepted(session: Session, step_id: str, fingerprint: str) -> bool:
 
 def pending_change(engine: EngineHost, step: Step) -> ActionChange | None:
     """The change to ask about before `step` runs, or None (unchanged, or accepted)."""
-    session = engine.session
-    changes = changes_since(engine.session_dir(), session.checklist_checksum, engine.checklist)
-    if step.id not in changes.action_changed:
+    if step.id not in engine.checklist_changes().action_changed:
         return None
     fingerprint = action_fingerprint(step)
     with engine.lock:
@@ -71,6 +69,8 @@ def changed_still_to_run(
 ) -> list[str]:
     """The ids of `steps`, in order, whose action changed, that are not done yet and whose
     change nobody accepted: what `dwtui run` refuses to start (rollback steps never)."""
+    if not changes.action_changed:
+        return []
     changed = set(changes.action_changed)
     waiting = []
     for step in steps:

@@ -115,6 +115,7 @@ class Engine:
         self._active: set[str] = set()
         self._artifacts: Path | None = None
         self._session_dir: Path | None = None
+        self._changes: ChecklistChanges | None = None
         #: save_interval > 0: saves for detached steps coalesced (see `dwtui.engine.saving`).
         self._saver = SessionSaver(
             store,
@@ -698,5 +699,10 @@ class Engine:
         return live_drift(self, request_timeout=request_timeout)
 
     def checklist_changes(self) -> ChecklistChanges:
-        """Steps added, removed or edited in the checklist since the session began."""
-        return changes_since(self.session_dir(), self.session.checklist_checksum, self.checklist)
+        """Steps added, removed or edited in the checklist since the session began (worked
+        out once: the engine's checklist and the session's recorded one never change)."""
+        if self._changes is None:
+            self._changes = changes_since(
+                self.session_dir(), self.session.checklist_checksum, self.checklist
+            )
+        return self._changes

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from dwtui.actions.base import ActionOutcome
     from dwtui.checklist.model import Checklist, Step, TargetSpec
+    from dwtui.engine.changes import ChecklistChanges
     from dwtui.engine.results import StepResult
     from dwtui.secrets import Masker, MaskingLog
     from dwtui.session.model import Attempt, Session
@@ -48,6 +49,10 @@ class EngineHost(Protocol):
 
     def session_dir(self) -> Path:
         """`sessions/<id>/`."""
+        ...
+
+    def checklist_changes(self) -> ChecklistChanges:
+        """Steps added, removed or edited in the checklist since the session began."""
         ...
 
     def sessions_root(self) -> Path:

@@ -282,7 +282,8 @@ class MainScreen(SessionFollow, SignoffWatch, GuardWatch, StepRunsScreen):
             self._many_attempts = many
             self.offer_keys()
         attempt = c.attempt(step_id, self._attempt)
-        self.log_view.open(c.log_path(attempt))
+        log = c.log_path(attempt)
+        self.log_view.open(log, end_marker=c.exit_records_of(log) if log is not None else None)
 
     # -- engine events --------------------------------------------------------------------------
 

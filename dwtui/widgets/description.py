@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
-import json
 import os
 from collections.abc import Iterator
 
@@ -23,7 +22,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from dwtui import __version__
-from dwtui.private_cache import read_trusted, write_private
+from dwtui.private_cache import read_json, write_json
 
 FILE_NAME = "descriptions.json"
 #: At most this many renderings are kept (the least recently shown are dropped first).
@@ -98,20 +97,15 @@ class _Remembered:
             return
         self.changed = False
         kept = dict(list(self.entries.items())[-MAX_ENTRIES:])
-        data = json.dumps({"renderers": _fingerprint(), "entries": kept}, ensure_ascii=False)
-        write_private(FILE_NAME, data.encode("utf-8"))
+        write_json(FILE_NAME, {"renderers": _fingerprint(), "entries": kept})
 
 
 _remembered = _Remembered()
 
 
 def _read() -> dict[str, Lines]:
-    raw = read_trusted(FILE_NAME, MAX_BYTES)
-    try:
-        data = json.loads(raw) if raw is not None else None
-    except ValueError:
-        return {}
-    if not isinstance(data, dict) or data.get("renderers") != _fingerprint():
+    data = read_json(FILE_NAME, MAX_BYTES)
+    if data is None or data.get("renderers") != _fingerprint():
         return {}
     entries = data.get("entries")
     if not isinstance(entries, dict):
@@ -166,6 +160,10 @@ def _fingerprint() -> str:
     for module in RENDERERS:
         spec = importlib.util.find_spec(module)
         if spec is not None and spec.origin:
-            st = os.stat(spec.origin)
+            try:
+                st = os.stat(spec.origin)
+            except OSError:  # not a file (a zip import): its path alone
+                parts.append(f"{module}:{spec.origin}")
+                continue
             parts.append(f"{module}:{spec.origin}:{st.st_mtime_ns}:{st.st_size}")
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()

@@ -31,7 +31,6 @@ from textual.worker import Worker, WorkerState
 
 from dwtui.desk.log_index import LineCache, LineIndex, LogFollower
 from dwtui.messages import WorkerFailed
-from dwtui.runner.process import exits_path_for
 from dwtui.text_safety import visible
 
 #: Repaint rate cap while output floods in (each frame of the main screen costs
@@ -132,9 +131,10 @@ class LogView(ScrollView, can_focus=True):
             self._index.close()
         self._index = None
 
-    def open(self, path: Path | None) -> None:
+    def open(self, path: Path | None, *, end_marker: Path | None = None) -> None:
         """Follow `path` from its start (None shows the placeholder); when it is the file
-        already followed, only `catch_up` (the step's state changed)."""
+        already followed, only `catch_up` (the step's state changed). `end_marker`: a file
+        that grows when the step ends (its exit records): its last lines are painted then."""
         if path == self.path and self._index is not None:
             self.catch_up()
             return
@@ -154,7 +154,7 @@ class LogView(ScrollView, can_focus=True):
                 self._index,
                 self._mark_dirty,
                 on_settled=self._mark_settled,
-                end_marker=exits_path_for(path),
+                end_marker=end_marker,
                 on_finished=self._mark_finished,
             ).start()
             self._dirty = True

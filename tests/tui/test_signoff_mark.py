@@ -15,38 +15,13 @@ from dwtui.engine.approval import approve
 from dwtui.screens.panels import HelpScreen
 from dwtui.widgets.step_list import AWAITING_SIGNOFF
 from tests.helpers.screen_text import screen_text
-from tests.helpers.tui_support import main_screen, make_workspace, wait_for
+from tests.helpers.tui_support import DATA, main_screen, make_workspace, wait_for
 
-CHECKLIST = """\
-[checklist]
-id = "signoff-mark"
-title = "Sign-off mark"
-
-[[phases]]
-id = "main"
-title = "Main"
-
-[[phases.steps]]
-id = "prep"
-title = "Prepare"
-kind = "shell"
-command = "echo ready"
-
-[[phases.steps]]
-id = "drop"
-title = "Drop the old column"
-kind = "shell"
-command = "echo dropped"
-approvers = ["ben"]
-"""
+SIGNOFF = DATA / "signoff.toml"
 
 
 def _session(tmp_path: Path, operator: str = "ana@box") -> tuple[Workspace, str]:
-    path = tmp_path / "src" / "signoff.toml"
-    if not path.exists():
-        path.parent.mkdir()
-        path.write_text(CHECKLIST, encoding="utf-8")
-    ws = make_workspace(tmp_path, path, operator=operator)
+    ws = make_workspace(tmp_path, SIGNOFF, operator=operator)
     checklist = load_checklist(ws.checklists_dir / "signoff.toml")
     return ws, ws.store.create(checklist, None, operator, {}).id
 

@@ -15,36 +15,13 @@ from dwtui.engine.approval import approve
 from dwtui.screens.signoff import ApproveScreen
 from dwtui.session.journal import APPROVAL, Journal
 from dwtui.session.signoff import records
-from tests.helpers.tui_support import main_screen, make_workspace, wait_for
+from tests.helpers.tui_support import DATA, main_screen, make_workspace, wait_for
 
-CHECKLIST = """\
-[checklist]
-id = "signoff-tui"
-title = "Sign-off in the TUI"
-
-[[phases]]
-id = "main"
-title = "Main"
-
-[[phases.steps]]
-id = "prep"
-title = "Prepare"
-kind = "shell"
-command = "echo ready"
-
-[[phases.steps]]
-id = "drop"
-title = "Drop the old column"
-kind = "shell"
-command = "echo dropped"
-approvers = ["ben"]
-"""
+SIGNOFF = DATA / "signoff.toml"
 
 
 def _workspaces(tmp_path: Path) -> tuple[Any, Any, str]:
-    path = tmp_path / "src" / "signoff.toml"
-    path.parent.mkdir()
-    path.write_text(CHECKLIST, encoding="utf-8")
+    path = SIGNOFF
     driver_ws = make_workspace(tmp_path, path, operator="ana@box")
     checklist = load_checklist(driver_ws.checklists_dir / "signoff.toml")
     session = driver_ws.store.create(checklist, None, "ana@box", {})

@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.strip import Strip
 
 from dwtui.desk.log_index import LineCache, LineIndex, LogFollower
+from dwtui.runner.process import exits_path_for
 from dwtui.widgets import log_view
 from dwtui.widgets.log_view import LogPane, LogView
 
@@ -90,7 +91,7 @@ class LogApp(App[None]):
 
     def on_mount(self) -> None:
         view = self.query_one(LogView)
-        view.open(self.path)
+        view.open(self.path, end_marker=exits_path_for(self.path))  # as the main screen does
         view.focus()
 
 
