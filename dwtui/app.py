@@ -31,6 +31,7 @@ from dwtui.messages import (
     WheelLost,
     WorkerFailed,
 )
+from dwtui.screens.unseen import build_unseen, discard, installed
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -52,6 +53,11 @@ if TYPE_CHECKING:
 #: with Python's default (5 ms) the emergency scenario's first command started 40-80 ms
 #: after `y` while its screen painted, and 30-35 ms with 1 ms.
 UI_SWITCH_INTERVAL = 0.001
+
+#: The rollback matrix is built ahead, unseen, this long (s) after the session's first frame
+#: (out of the way of what that frame starts), under this name.
+ROLLBACK_AHEAD_DELAY = 0.1
+MATRIX_NAME = "rollback-matrix"
 
 #: Set to a file path to make the app append a timestamp after its first frame, and another
 #: one and exit once the session's screen is complete (bench/startup.py compares the first
@@ -152,9 +158,12 @@ class DwtuiApp(App[int]):
             self.set_keymap(keymap)
 
     def on_screen_ready(self, _: ScreenReady) -> None:
-        """The session's screen painted its first full frame (startup benchmark hook):
-        appends a timestamp to $DWTUI_FIRST_FRAME_FILE, then exits."""
+        """The session's screen painted its first full frame: build the rollback matrix
+        ahead, unseen. (Startup benchmark hook: appends a timestamp to
+        $DWTUI_FIRST_FRAME_FILE instead, then exits.)"""
         if not self._first_frame_file:
+            if self.controller is not None:
+                self.set_timer(ROLLBACK_AHEAD_DELAY, self._build_rollback_ahead)
             return
         from dwtui.session.safe_files import open_file
 
@@ -190,6 +199,7 @@ class DwtuiApp(App[int]):
             return
         self.opened = opened
         self.controller = opened.controller
+        discard(self, MATRIX_NAME)  # the matrix built ahead was the previous session's
         self._show_session(opened)
         if isinstance(answer, PickedSession) and answer.rollback:
             self.action_rollback()
@@ -448,7 +458,28 @@ class DwtuiApp(App[int]):
             return
         if isinstance(self.screen, RollbackMatrixScreen):
             return
-        self.push_screen(RollbackMatrixScreen(self.controller))
+        matrix = installed(self, MATRIX_NAME, RollbackMatrixScreen)
+        if (
+            matrix is not None
+            and matrix.controller is self.controller
+            and matrix not in self.screen_stack
+        ):
+            matrix.reopen()
+            self.push_screen(matrix)
+        else:
+            self.push_screen(RollbackMatrixScreen(self.controller))
+
+    def _build_rollback_ahead(self) -> None:
+        """The session's rollback matrix (and its most urgent row's confirmation), built
+        unseen so that the rollback keys only show them (`dwtui.screens.unseen`)."""
+        from dwtui.screens.matrix import RollbackMatrixScreen
+
+        built = installed(self, MATRIX_NAME, RollbackMatrixScreen)
+        if built is not None and built.controller is self.controller:
+            return
+        discard(self, MATRIX_NAME)
+        if self.controller is not None:
+            build_unseen(self, RollbackMatrixScreen(self.controller), MATRIX_NAME)
 
     def on_scenario_chosen(self, message: ScenarioChosen) -> None:
         """The operator's answer: open the scenario, and run it when they said so."""

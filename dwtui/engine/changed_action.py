@@ -64,6 +64,17 @@ def pending_change(engine: EngineHost, step: Step) -> ActionChange | None:
     return ActionChange(step.id, was, action_text(step), fingerprint)
 
 
+def change_to_ask(engine: EngineHost, step: Step) -> ActionChange | None:
+    """The change the operator must accept before `step` runs, or None: unchanged, accepted
+    before, or a rollback step, which never waits for a question (its acceptance is recorded
+    as not asked)."""
+    change = pending_change(engine, step)
+    if change is not None and step.rollback:
+        record_acceptance(engine, change, how=ROLLBACK_UNASKED)
+        return None
+    return change
+
+
 def changed_still_to_run(
     engine: EngineHost, changes: ChecklistChanges, steps: Iterable[Step]
 ) -> list[str]:

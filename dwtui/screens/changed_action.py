@@ -37,16 +37,13 @@ async def changed_action_allowed(
     """True when `step` may run: its action is unchanged, was accepted before, is a rollback
     step (never asked; recorded), or the operator accepts it now (recorded).
     `show(step_id)` puts it on screen before asking."""
-    from dwtui.engine.changed_action import ROLLBACK_UNASKED, pending_change, record_acceptance
+    from dwtui.engine.changed_action import change_to_ask, record_acceptance
 
     engine = controller.engine
     if engine is None or controller.read_only or step.kind == "manual":
         return True  # a follower's run is refused later; a manual step runs nothing
-    change = pending_change(engine, step)
+    change = change_to_ask(engine, step)
     if change is None:
-        return True
-    if step.rollback:  # a rollback never waits for a question; the record says it ran so
-        record_acceptance(engine, change, how=ROLLBACK_UNASKED)
         return True
     show(step.id)
     yes: bool = await screen.app.push_screen_wait(ChangedActionScreen(step.title, change))

@@ -17,10 +17,14 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
-from dwtui.checklist.model import MatrixRow
+from dwtui.checklist.model import MatrixRow, RollbackScenario
 from dwtui.desk.controller import SessionController
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
+from dwtui.screens.unseen import build_unseen, discard, installed
 from dwtui.widgets.key_bar import KeyBar
+
+#: The name its confirmation is built ahead under (`unseen`), for the most urgent row.
+CONFIRM_NAME = "rollback-confirm"
 
 #: `Scenario 1: Turn the flag off` -> the id and the rest, to shorten a cut cell.
 NUMBERED = re.compile(r"^\s*scenario\s+(\S+?)\s*[:.\-\u2013]\s*(.+)$", re.IGNORECASE)
@@ -58,6 +62,7 @@ class RollbackMatrixScreen(Screen[str | None]):
         super().__init__()
         self.controller = controller
         self._rows: list[MatrixRow] = []
+        self._filled_widths: tuple[int, int, int] | None = None  # the columns' widths shown
 
     def compose(self) -> ComposeResult:
         """Title, filter box, the table, scenario summary."""
@@ -75,13 +80,37 @@ class RollbackMatrixScreen(Screen[str | None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        """Fill the table; the filter box keeps focus so typing filters at once."""
+        """Fill the table; the filter box keeps focus so typing filters at once. The most
+        urgent row's confirmation is built ahead, unseen: Enter then only shows it."""
         self._fill("")
         self.query_one(Input).focus()
+        row = self.highlighted
+        if row is not None:
+            scenario = self._scenario(row)
+            if scenario is not None:
+                confirm = ScenarioRunScreen(scenario, self.controller.status)
+                build_unseen(self.app, confirm, CONFIRM_NAME)
+
+    def on_unmount(self) -> None:
+        """Its confirmation built ahead goes with it."""
+        discard(self.app, CONFIRM_NAME)
+
+    def reopen(self) -> None:
+        """As when first opened (for a matrix built ahead): no filter, the most urgent row,
+        the steps' marks as they are now, the filter box focused."""
+        box = self.query_one(Input)
+        if box.value:
+            box.value = ""  # its Changed message fills the table again
+        elif self._rows:
+            self.query_one(DataTable).move_cursor(row=0)
+        self._describe()
+        box.focus()
 
     def on_resize(self) -> None:
-        """Column widths follow the terminal: every column stays visible at 80 columns."""
-        self._fill(self.query_one(Input).value, keep_cursor=True)
+        """Column widths follow the terminal: every column stays visible at 80 columns (the
+        first resize, at mount, usually changes nothing: the table is not filled again)."""
+        if self._widths() != self._filled_widths:
+            self._fill(self.query_one(Input).value, keep_cursor=True)
 
     def _widths(self) -> tuple[int, int, int]:
         """Urgency, symptom and scenario widths that fit the screen (cells)."""
@@ -105,7 +134,7 @@ class RollbackMatrixScreen(Screen[str | None]):
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        urgency, symptom, scenario = self._widths()
+        urgency, symptom, scenario = self._filled_widths = self._widths()
         table.add_column("Urgency", width=urgency)
         table.add_column("Symptom", width=symptom)
         table.add_column("Scenario", width=scenario)
@@ -183,14 +212,23 @@ class RollbackMatrixScreen(Screen[str | None]):
         if row is None:
             self.notify("No scenario selected.", severity="warning")
             return
-        try:
-            scenario = self.controller.checklist.scenario(row.scenario)
-        except KeyError:
+        scenario = self._scenario(row)
+        if scenario is None:
             self.notify(f"Unknown scenario {row.scenario!r}", severity="error")
             return
-
         # Its answer is a `ScenarioChosen` message; the app puts the scenario in its place.
-        self.app.push_screen(ScenarioRunScreen(scenario, self.controller.status))
+        ready = installed(self.app, CONFIRM_NAME, ScenarioRunScreen)
+        if ready is not None and ready.scenario is scenario and not ready.is_current:
+            ready.reopen()
+            self.app.push_screen(ready)
+        else:
+            self.app.push_screen(ScenarioRunScreen(scenario, self.controller.status))
+
+    def _scenario(self, row: MatrixRow) -> RollbackScenario | None:
+        try:
+            return self.controller.checklist.scenario(row.scenario)
+        except KeyError:
+            return None
 
     def action_back(self) -> None:
         """Back to where the operator was."""

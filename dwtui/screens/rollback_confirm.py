@@ -105,6 +105,14 @@ class ScenarioRunScreen(ModalScreen[None]):
         """Focus Back: Enter alone never starts a rollback."""
         self.query_one("#back", Button).focus()
 
+    def reopen(self) -> None:
+        """As when first shown (for a dialog built ahead): the steps as they stand now,
+        Back focused."""
+        plan = scenario_plan(self.scenario, self.status_of)
+        self.query_one("#rollback-steps", Static).update(plan)
+        self.query_one("#rollback-steps-box", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#back", Button).focus()
+
     def action_scroll_steps(self, lines: int) -> None:
         """Scroll the step list by `lines` (negative: up)."""
         box = self.query_one("#rollback-steps-box", VerticalScroll)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from dwtui.checklist.model import Step
 from dwtui.desk.controller import SessionController
 from dwtui.messages import LeaveRollback
 from dwtui.screens.main import MainScreen
@@ -18,10 +19,20 @@ class ScenarioScreen(MainScreen):
     def __init__(
         self, controller: SessionController, scenario_id: str, *, run: bool = False
     ) -> None:
-        """`run`: start the scenario's steps as soon as the screen is mounted."""
+        """`run`: start the scenario's steps now: the first one's command at once when
+        nothing is to be asked before it (`head_start`), the flow once the screen is mounted."""
         super().__init__(controller, scope=scenario_id)
         self.scenario = controller.checklist.scenario(scenario_id)
         self._run_on_mount = run
+        self._planned: list[Step] = []
+        if run and controller.engine is not None and not controller.read_only:
+            from dwtui.screens.rollback_confirm import steps_to_run
+
+            # What the operator agreed to, fixed at their `y`: the first step may end
+            # before the screen is mounted, and must not then be left out or run again.
+            self._planned = steps_to_run(self.scenario, controller.status)
+            if self._planned:
+                self.head_start(self._planned[0], preconfirmed=self._preconfirmed())
 
     def _mounted(self) -> None:
         """When asked to, start running as soon as the main screen's mount handler has wired
@@ -53,13 +64,17 @@ class ScenarioScreen(MainScreen):
         if c.engine is None or c.read_only:
             self.notify("Read-only: watching, not driving.", severity="warning")
             return
-        steps = steps_to_run(self.scenario, c.status)
+        steps, self._planned = self._planned or steps_to_run(self.scenario, c.status), []
         self.run_worker(
-            self._run_flow(steps, stop_at_manual=True, preconfirmed=frozenset(s.id for s in steps)),
+            self._run_flow(steps, stop_at_manual=True, preconfirmed=self._preconfirmed(steps)),
             group="steps",
             exit_on_error=False,
             name=f"run scenario {self.scenario.id}",
         )
+
+    def _preconfirmed(self, steps: list[Step] | None = None) -> frozenset[str]:
+        """The steps the scenario's one confirmation answered (all it runs)."""
+        return frozenset(s.id for s in (self._planned if steps is None else steps))
 
     def action_back(self) -> None:
         """Back to exactly where the operator was before opening the matrix."""

@@ -8,6 +8,7 @@ shown: start-up pays only for what it draws.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from dwtui.checklist.model import Step
 from dwtui.desk.controller import SessionController
 from dwtui.messages import WorkerFailed
 from dwtui.screens.step_marks import StepMarksScreen
-from dwtui.screens.threads import in_daemon_thread
+from dwtui.screens.threads import in_daemon_thread, start_in_daemon_thread
 from dwtui.session.model import DONE_STATUSES
 from dwtui.text_safety import visible
 
@@ -35,6 +36,8 @@ class StepRunsScreen(StepMarksScreen):
         super().__init__()
         self._cancels: dict[str, threading.Event] = {}
         self._attempt: int | None = None  # attempt shown in the log (None = newest)
+        # Steps started before the flow reached them (`head_start`): their prompt and run.
+        self._head_starts: dict[str, tuple[ThreadPrompt, asyncio.Future[object]]] = {}
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Step workers that fail are reported by the app's single handler."""
@@ -117,6 +120,10 @@ class StepRunsScreen(StepMarksScreen):
             if not await forward_allowed(self, self.controller, steps):  # ended session
                 return
         for step in steps:
+            if step.id in self._head_starts:  # its checks were made when it started
+                if not await self._run_one(step, confirmed=True):
+                    return
+                continue
             engine = self.controller.engine
             frozen = engine.freeze.reason if engine is not None else ""
             if frozen and not step.rollback:  # a guard breached: ask nothing, run nothing
@@ -174,6 +181,68 @@ class StepRunsScreen(StepMarksScreen):
             if not await self._run_one(step, confirmed, edits):
                 return
 
+    def head_start(self, step: Step, *, preconfirmed: frozenset[str]) -> bool:
+        """Start a rollback step's command now, before this screen is even composed, when
+        the flow would ask nothing before it (`preconfirmed` as in `_run_flow`): no typed
+        word, message or manual check, no `when`. The flow, on reaching it, awaits that run
+        (in an emergency ~20 ms of composing and mounting are not spent before the command).
+        False: not started (the flow will check and run it as usual)."""
+        from dwtui.engine.changed_action import change_to_ask
+        from dwtui.engine.conditions import governing
+
+        engine = self.controller.engine
+        if (
+            engine is None
+            or self.controller.read_only
+            or not step.rollback
+            or step.kind in ("manual", "notify", "shell.interactive")
+            or step.needs_typed_confirmation
+            or (step.needs_confirmation and step.id not in preconfirmed)
+            or governing(engine, step)
+            or self.controller.status(step.id) == "running"
+            or change_to_ask(engine, step) is not None
+        ):
+            return False
+        prompt = self._arm(step)
+        self._head_starts[step.id] = (prompt, self._start(step, confirmed=True))
+        return True
+
+    def _arm(self, step: Step) -> ThreadPrompt:
+        """A cancel switch for the step, and the prompt its thread asks missing values with."""
+        # Imported on first run, not at start-up (the app defers what the first frame
+        # does not need).
+        from dwtui.screens.secrets import ThreadPrompt
+
+        engine = self.controller.engine
+        assert engine is not None
+        cancel = threading.Event()
+        self._cancels[step.id] = cancel
+        prompt = ThreadPrompt(self.app, engine, step_title=step.title, cancel=cancel)
+        engine.variables.prompt = prompt
+        return prompt
+
+    def _start(
+        self,
+        step: Step,
+        *,
+        confirmed: bool,
+        edits: dict[str, str] | None = None,
+        overwrite: bool = False,
+    ) -> asyncio.Future[object]:
+        """The step's run, started now in its own thread."""
+        engine = self.controller.engine
+        assert engine is not None
+        cancel = self._cancels[step.id]
+        return start_in_daemon_thread(
+            lambda: engine.run_step(
+                step.id,
+                cancel=cancel,
+                confirmed=confirmed,
+                edits=edits or None,
+                overwrite=overwrite,
+            )
+        )
+
     async def _run_one(
         self, step: Step, confirmed: bool, edits: dict[str, str] | None = None
     ) -> bool:
@@ -183,33 +252,18 @@ class StepRunsScreen(StepMarksScreen):
         if engine is None or self.controller.read_only:
             self.notify("Read-only: watching, not driving.", severity="warning")
             return False
-        cancel = threading.Event()
-        self._cancels[step.id] = cancel
+        started = self._head_starts.pop(step.id, None)
         if self.selected != step.id:
             self.select_step(step.id)
-        # Imported on first run, not at start-up (the app defers what the first frame
-        # does not need).
-        from dwtui.screens.secrets import ThreadPrompt
         from dwtui.variables import MissingVariables
 
         # Variables without a value are asked for by the engine, from the step's thread.
-        prompt = ThreadPrompt(self.app, engine, step_title=step.title, cancel=cancel)
-        engine.variables.prompt = prompt
+        prompt = started[0] if started is not None else self._arm(step)
         from dwtui.engine.results import WouldOverwrite
 
         overwrite = False
         try:
             while True:
-
-                def run(allow: bool = overwrite) -> object:
-                    return engine.run_step(
-                        step.id,
-                        cancel=cancel,
-                        confirmed=confirmed,
-                        edits=edits or None,
-                        overwrite=allow,
-                    )
-
                 try:
                     if step.kind == "shell.interactive":
                         from dwtui.screens.interactive import run_interactive
@@ -221,7 +275,15 @@ class StepRunsScreen(StepMarksScreen):
                             )
                             return False
                     else:
-                        await in_daemon_thread(run)
+                        run = (
+                            started[1]
+                            if started is not None
+                            else self._start(
+                                step, confirmed=confirmed, edits=edits, overwrite=overwrite
+                            )
+                        )
+                        started = None
+                        await run
                     break
                 except WouldOverwrite as exists:
                     # Asked once, here, with the files named: never replaced unasked.

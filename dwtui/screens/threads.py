@@ -17,6 +17,12 @@ async def in_daemon_thread(function: Callable[[], T]) -> T:
     Not `asyncio.to_thread`: its pool threads are joined at interpreter exit, so quitting
     would wait for a running step, which must instead keep running detached.
     """
+    return await start_in_daemon_thread(function)
+
+
+def start_in_daemon_thread(function: Callable[[], T]) -> asyncio.Future[T]:
+    """Start a blocking call in a daemon thread now; its result (or error) is the future's.
+    Call it on the event loop's thread."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 
@@ -29,7 +35,7 @@ async def in_daemon_thread(function: Callable[[], T]) -> T:
             _hand_over(loop, _settle, future, result)
 
     threading.Thread(target=target, name="dwtui-step", daemon=True).start()
-    return await future
+    return future
 
 
 def _hand_over(loop: asyncio.AbstractEventLoop, settle: Callable[..., None], *args: Any) -> None:
