@@ -123,6 +123,8 @@ class DwtuiApp(App[int]):
         self._events_seen = 0
         #: Notifications of followers' journal lines (the driver folds them at once).
         self._journal_watch: FileWatch | None = None
+        #: The session whose background work (`_after_first_frame`) has started.
+        self._started_for: SessionController | None = None
 
     @property
     def workspace(self) -> Workspace:
@@ -162,8 +164,7 @@ class DwtuiApp(App[int]):
         ahead, unseen. (Startup benchmark hook: appends a timestamp to
         $DWTUI_FIRST_FRAME_FILE instead, then exits.)"""
         if not self._first_frame_file:
-            if self.controller is not None:
-                self.set_timer(ROLLBACK_AHEAD_DELAY, self._build_rollback_ahead)
+            self._after_first_frame()
             return
         from dwtui.session.safe_files import open_file
 
@@ -221,9 +222,19 @@ class DwtuiApp(App[int]):
             DRIVER_POLL, self._driver_poll, name="driver-poll"
         )  # no-op unless driving
         self._events_seen = len(controller.session.events)
+
+    def _after_first_frame(self) -> None:
+        """What the session's first frame does not show, started once it is on screen: the
+        journal watch, the live flags' check against the target, the rollback matrix built
+        ahead (the driver poll folds the journal meanwhile)."""
+        controller = self.controller
+        if controller is None or self._started_for is controller:
+            return
+        self._started_for = controller
         self._watch_journal(controller)
         if controller.seat.is_driver and controller.engine is not None:
             self._check_live_flags(controller.engine)
+        self.set_timer(ROLLBACK_AHEAD_DELAY, self._build_rollback_ahead)
 
     def _watch_journal(self, controller: SessionController) -> None:
         """While driving, fold followers' notes and requests as soon as they are written (the

@@ -54,6 +54,10 @@ def _delta_command() -> type[Provider]:
     return DeltaCommand
 
 
+#: Seconds after the first frame the guards start (the app's own work after that frame first).
+GUARDS_START_DELAY = 0.05
+
+
 class MainScreen(SessionFollow, SignoffWatch, GuardWatch, StepRunsScreen):
     """Phases and steps on the left; detail and log on the right."""
 
@@ -190,9 +194,6 @@ class MainScreen(SessionFollow, SignoffWatch, GuardWatch, StepRunsScreen):
         self._refresh_header()
         self._refresh_progress()
         if self.scope is None:
-            # The guards' first samples come seconds later anyway; starting them (and
-            # importing their sources) after the first frame keeps it off the way to it.
-            self.call_after_refresh(self._start_guards_if_shown)
             self.refresh_guards()
             self.show_recorded_breach()
         self.refresh_signoff()
@@ -249,7 +250,15 @@ class MainScreen(SessionFollow, SignoffWatch, GuardWatch, StepRunsScreen):
         if wanted:
             self.select_step(wanted)
         self.step_list.focus()
-        self.call_after_refresh(self.post_message, ScreenReady())
+        self.call_after_refresh(self._first_frame_shown)
+
+    def _first_frame_shown(self) -> None:
+        """Say the screen is complete (`ScreenReady`), then start the guards: their first
+        samples come seconds later anyway, and starting them (importing their sources) keeps
+        off the way to the first frame and to the keys pressed right after it."""
+        self.post_message(ScreenReady())
+        if self.scope is None:
+            self.set_timer(GUARDS_START_DELAY, self._start_guards_if_shown)
 
     # -- selection ------------------------------------------------------------------------------
 
