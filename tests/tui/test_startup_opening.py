@@ -72,3 +72,39 @@ async def test_the_benchmark_hook_exits_only_after_the_complete_screen(
         assert isinstance(app.screen, MainScreen)  # the stamp is the session's own screen's
     app.release_locks()
     assert app.return_value == 0
+
+
+def test_what_the_first_frame_does_not_show_starts_after_it(tmp_path: Path) -> None:
+    """The journal watch (watchfiles), the live flags' check (the drift check) and the
+    guards (their runner) are not imported on the way to the first frame of a guarded
+    session: a fresh process opens the P5-T6 session headless and looks when it is shown."""
+    probe = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from dwtui.app import DwtuiApp\n"
+        "from tests.helpers.tui_support import make_workspace, new_session\n"
+        "root, checklist = Path(sys.argv[1]), Path(sys.argv[2])\n"
+        "ws = make_workspace(root, checklist)\n"
+        "sid = new_session(ws, checklist.name)\n"
+        "seen = {}\n"
+        "def on_screen_ready(self, message):\n"
+        "    if not seen:\n"
+        "        seen.update({m: m in sys.modules for m in sys.argv[3:]})\n"
+        "        self.exit(0)\n"
+        "DwtuiApp.on_screen_ready = on_screen_ready\n"
+        "app = DwtuiApp(ws, opened=ws.open(sid))\n"
+        "app.run(headless=True, size=(120, 40))\n"
+        "app.release_locks()\n"
+        "print(json.dumps(seen))\n"
+    )
+    later = ["watchfiles", "dwtui.engine.drift", "dwtui.watch_guards.runner"]
+    checklist = Path(__file__).resolve().parents[2] / "checklists" / "p5_t6_staging_dual_write.toml"
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path), str(checklist), *later],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    ).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == {name: False for name in later}
