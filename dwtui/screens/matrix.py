@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from dwtui.checklist.model import MatrixRow, RollbackScenario
 from dwtui.desk.controller import SessionController
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
-from dwtui.screens.unseen import build_unseen, discard, installed
+from dwtui.screens.unseen import build_unseen, discard, installed, taken_apart
 from dwtui.widgets.key_bar import KeyBar
 
 #: The name its confirmation is built ahead under (`unseen`), for the most urgent row.
@@ -82,6 +82,8 @@ class RollbackMatrixScreen(Screen[str | None]):
     def on_mount(self) -> None:
         """Fill the table; the filter box keeps focus so typing filters at once. The most
         urgent row's confirmation is built ahead, unseen: Enter then only shows it."""
+        if taken_apart(self):
+            return
         self._fill("")
         self.query_one(Input).focus()
         row = self.highlighted

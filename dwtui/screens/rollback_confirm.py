@@ -21,6 +21,7 @@ from textual.widgets import Button, Label, Static
 
 from dwtui.checklist.model import RollbackScenario, Step
 from dwtui.messages import ScenarioChosen
+from dwtui.screens.unseen import taken_apart
 from dwtui.session.model import DONE_STATUSES
 
 #: The keys, named under the question (the buttons say them too, but may be all one sees).
@@ -103,7 +104,8 @@ class ScenarioRunScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         """Focus Back: Enter alone never starts a rollback."""
-        self.query_one("#back", Button).focus()
+        if not taken_apart(self):
+            self.query_one("#back", Button).focus()
 
     def reopen(self) -> None:
         """As when first shown (for a dialog built ahead): the steps as they stand now,

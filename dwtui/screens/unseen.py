@@ -31,6 +31,12 @@ def build_unseen(app: App[Any], screen: S, name: str) -> S | None:
     return screen
 
 
+def taken_apart(screen: Screen[Any]) -> bool:
+    """True when a screen built unseen lost its widgets before it was mounted: the app quit
+    right after building it (Textual closes such screens' widgets in any order)."""
+    return not screen.children
+
+
 def installed(app: App[Any], name: str, kind: type[S]) -> S | None:
     """The screen built under `name`, if there is one of that kind."""
     if not app.is_screen_installed(name):
