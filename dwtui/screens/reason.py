@@ -1,7 +1,8 @@
-"""Asked before a step is marked passed by hand: why, in one line (required; Esc cancels).
+"""Asked before a step is marked by hand: why, in one line (required; Esc cancels).
 
 `space` on an automated step, or `d` on an interrupted one, marks it passed although dwtui
-never saw it pass; the reason goes into the session's record (`dwtui.session.hand_marks`).
+never saw it pass; `s` skips a step the checklist does not call optional; the reason goes
+into the session's record (`dwtui.session.hand_marks`, `dwtui.screens.mark_by_hand`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from textual.widgets import Input, Label, Static
 
 
 class ReasonScreen(ModalScreen[str | None]):
-    """`Mark passed without running it?`: a required one-line reason; None when cancelled."""
+    """`Mark passed without running it?`, `Skip without running it?`: a required one-line
+    reason; None when cancelled."""
 
     DEFAULT_CSS = """
     #reason-dialog { max-height: 100%; }

@@ -1,8 +1,9 @@
 """Marking steps by hand: done / failed / skipped, a manual step's ticks, notes.
 
 The base of `StepRunsScreen` (and so of the main screen). A step that is not a plain manual
-check-item is marked passed only with a reason (`dwtui.screens.mark_by_hand`); the engine
-keeps the sign-off rules (a sign-off step still needs its approvals).
+check-item is marked passed only with a reason, and one the checklist does not call optional
+is skipped only with a reason (`dwtui.screens.mark_by_hand`); the engine keeps the sign-off
+rules (a sign-off step still needs its approvals).
 """
 
 from __future__ import annotations
@@ -166,9 +167,20 @@ class StepMarksScreen(Screen[None]):
         self.app.push_screen(ManualCheckScreen(step.title, items, ticked, record), decided)
 
     def action_skip(self) -> None:
-        """Skip the selected step."""
+        """Skip the selected step: after asking why, unless the checklist calls it optional
+        (`mark_by_hand.skip_needs_reason`)."""
+        from dwtui.screens.mark_by_hand import ask_skip_reason, skip_needs_reason
+
         step = self._step_or_warn()
-        if step is not None:
+        if step is None or not self._may_mark(step.id):
+            return
+        if self.controller.status(step.id) == "skipped":
+            manual = step.kind == "manual"
+            key = self.key_hint("main.done" if manual else "main.run")
+            self.notify(f"Already skipped; {key} {'ticks' if manual else 'runs'} it.")
+        elif skip_needs_reason(self.controller.checklist, step):
+            ask_skip_reason(self, step, skip=lambda note: self._mark(step.id, "skipped", note))
+        else:
             self._mark(step.id, "skipped")
 
     def action_mark_failed(self) -> None:

@@ -1,9 +1,10 @@
 """A step's status set by hand, and why: the `step.marked` event read back for the record.
 
 Marking a step passed without dwtui seeing it pass (an automated step not run, or one cut off
-by a crash) asks the operator for a reason (`by_hand_note`); the engine records it as the
-`step.marked` event's detail (`passed: <note>`) and as a note. `hand_mark` reads the mark
-that set a step's current status back, for `dwtui status` and the report.
+by a crash) asks the operator for a reason (`by_hand_note`), and so does skipping a step the
+checklist does not call optional (`skip_note`); the engine records it as the `step.marked`
+event's detail (`passed: <note>`, `skipped: <note>`) and as a note. `hand_mark` reads the
+mark that set a step's current status back, for `dwtui status`, the report and the TUI.
 """
 
 from __future__ import annotations
@@ -15,15 +16,28 @@ from dwtui.session.model import Session
 
 MARKED = "step.marked"
 
+#: What stands before the operator's reason in a note (after how the step was marked, if said).
+REASON = "reason: "
+
+
+def _reason(reason: str, what: str) -> str:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValueError(f"a reason is needed to {what}")
+    return REASON + reason
+
 
 def by_hand_note(reason: str, *, interrupted: bool) -> str:
     """The note recorded with a step marked passed by hand (ValueError for a blank reason):
     `after an interruption, not verified; reason: ...` or `not run; reason: ...`."""
-    reason = " ".join(reason.split())
-    if not reason:
-        raise ValueError("a reason is needed to mark a step passed by hand")
     how = "after an interruption, not verified" if interrupted else "not run by dwtui"
-    return f"{how}; reason: {reason}"
+    return f"{how}; {_reason(reason, 'mark a step passed by hand')}"
+
+
+def skip_note(reason: str) -> str:
+    """The note recorded with a step skipped by hand: `reason: ...` (ValueError when blank;
+    the status says the rest: skipped, so not run from then on)."""
+    return _reason(reason, "skip a step")
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,23 @@ class HandMark:
         """`marked passed by hand by ana: not run by dwtui; reason: ...`."""
         head = f"marked {self.status} by hand by {self.by}"
         return f"{head}: {self.note}" if self.note else head
+
+    @property
+    def how(self) -> str:
+        """What the note says before the reason (`not run by dwtui`), or all of a note that
+        gives no reason (`marked failed after an interruption`); "" when it says nothing."""
+        if self.note.startswith(REASON):
+            return ""
+        how, _, _ = self.note.partition("; " + REASON)
+        return how
+
+    @property
+    def reason(self) -> str:
+        """The operator's reason ("" when the mark gave none)."""
+        if self.note.startswith(REASON):
+            return self.note[len(REASON) :]
+        _, found, reason = self.note.partition("; " + REASON)
+        return reason if found else ""
 
 
 def hand_mark(session: Session, step_id: str) -> HandMark | None:

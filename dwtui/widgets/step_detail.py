@@ -1,4 +1,5 @@
-"""The selected step's detail: title, description, action preview, expectations, result."""
+"""The selected step's detail: title, a status set by hand (who, how, why), description,
+action preview, expectations, result."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.widgets import Static
 from dwtui.checklist.model import Step
 from dwtui.desk.controller import SessionController
 from dwtui.keymap import fill_keys
+from dwtui.session.hand_marks import HandMark, hand_mark
 from dwtui.text_safety import visible
 from dwtui.widgets.description import Description
 from dwtui.widgets.step_list import MARK_STYLES
@@ -27,6 +29,23 @@ def _expectations(step: Step) -> str:
     if step.capture:
         parts.append("capture " + ", ".join(step.capture))
     return "; ".join(parts) if parts else "—"
+
+
+def mark_text(mark: HandMark | None) -> Text:
+    """`Passed by hand by ana`, how (`not run by dwtui`) and `Reason: ...`, a line each (the
+    CSS cuts each to the pane's width); empty for no mark, or for a step put back to pending."""
+    if mark is None or mark.status == "pending":
+        return Text("")
+    text = Text()
+    text.append(mark.status.capitalize(), style=f"bold {MARK_STYLES.get(mark.status, '')}")
+    text.append(" by hand", style="bold")
+    text.append(f" by {visible(mark.by)}")
+    if mark.how:
+        text.append(f"\n{visible(mark.how)}", style="italic")
+    if mark.reason:
+        text.append("\nReason: ", style="bold")
+        text.append(visible(mark.reason))
+    return text
 
 
 def render_description(markdown: str) -> Description | Text:
@@ -59,10 +78,12 @@ class StepDetail(VerticalScroll):
         self.attempt_number: int | None = None  # None = newest
         self._shown_preview: Text | None = None
         self._shown_facts: Text | None = None
+        self._shown_mark = Text("")  # as composed: empty, hidden by the CSS
 
     def compose(self) -> ComposeResult:
-        """Title, Markdown description, preview and facts."""
+        """Title, a mark by hand, Markdown description, preview and facts."""
         yield Static(id="detail-title")
+        yield Static(id="detail-mark")
         yield Static(id="detail-description")
         yield Static(id="detail-preview")
         yield Static(id="detail-facts")
@@ -74,6 +95,7 @@ class StepDetail(VerticalScroll):
         self.attempt_number = attempt_number
         if step_id is None:
             self._shown_preview = self._shown_facts = None
+            self._show_mark(Text(""))
             self.query_one("#detail-title", Static).update("Select a step")
             self.query_one("#detail-description", Static).update("")
             self.query_one("#detail-preview", Static).update("")
@@ -96,6 +118,7 @@ class StepDetail(VerticalScroll):
             self.scroll_home(animate=False)
         # Static.update re-lays out the whole screen, which stalls a step that is just
         # starting; so only what really changed is updated.
+        self._show_mark(mark_text(hand_mark(c.session, step_id)))
         preview_text = Text(c.preview(step_id))
         facts = self._facts(step)
         if changed or preview_text != self._shown_preview:
@@ -109,6 +132,15 @@ class StepDetail(VerticalScroll):
             relayout = changed or self._height_changes(widget, self._shown_facts, facts)
             widget.update(facts, layout=relayout)
             self._shown_facts = facts
+
+    def _show_mark(self, text: Text) -> None:
+        """Under the title, shown only while the step's status was set by hand."""
+        if text == self._shown_mark:
+            return
+        widget = self.query_one("#detail-mark", Static)
+        widget.update(text)
+        widget.display = bool(text)
+        self._shown_mark = text
 
     def _with_keys(self, text: str) -> str:
         return fill_keys(text, self.key_for) if self.key_for is not None else text
@@ -146,7 +178,7 @@ class StepDetail(VerticalScroll):
         text.append("Status: ", style="bold")
         text.append(state.status, style=MARK_STYLES.get(state.status, ""))
         if state.marked_by:
-            text.append(f" (marked by {state.marked_by})", style="dim")
+            text.append(f" (marked by {visible(state.marked_by)})", style="dim")
         text.append("\n")
         # Attempt, Run by and Result always take a short line each: a step's start and end
         # then change the text, not its height, and repaint without a layout of the screen.
@@ -168,7 +200,7 @@ class StepDetail(VerticalScroll):
         if shown is None:
             text.append("—\n", style="dim")
         else:
-            text.append(f"{shown.operator}  {shown.started_at:%Y-%m-%d %H:%M:%S}Z\n")
+            text.append(f"{visible(shown.operator)}  {shown.started_at:%Y-%m-%d %H:%M:%S}Z\n")
         text.append("Result: ", style="bold")
         if shown is not None and shown.summary:
             text.append(visible(shown.summary) + "\n")  # may quote step output
@@ -177,6 +209,6 @@ class StepDetail(VerticalScroll):
         if len(attempts) > 1:
             text.append("[ / ] earlier and later attempts\n", style="dim")
         for note in state.notes:
-            text.append(f"Note ({note.operator}, {note.at:%H:%M}): ", style="bold cyan")
+            text.append(f"Note ({visible(note.operator)}, {note.at:%H:%M}): ", style="bold cyan")
             text.append(visible(note.text) + "\n")
         return text

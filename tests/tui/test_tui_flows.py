@@ -10,6 +10,7 @@ from dwtui.screens.main import MainScreen
 from dwtui.screens.manual_check import ManualCheckScreen
 from dwtui.screens.matrix import RollbackMatrixScreen
 from dwtui.screens.modals import ConfirmScreen, NoteScreen, QuitScreen, TypedConfirmScreen
+from dwtui.screens.reason import ReasonScreen
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.screens.scenario import ScenarioScreen
 from dwtui.widgets.log_view import LogView
@@ -131,8 +132,10 @@ async def test_note_skip_mark_failed_and_manual_toggle(
         await wait_for_status(pilot, "read-plan", "passed")
         assert "✓ Read the plan" in tree_text(app)
         screen.select_step("say-hello")
-        await pilot.press("s")
-        assert "↷ Say hello" in tree_text(app)
+        await pilot.press("s")  # asks why first (`test_skip_reason`)
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonScreen))
+        await pilot.press(*"not needed today", "enter")
+        await wait_for(pilot, lambda: "↷ Say hello" in tree_text(app))
         screen.select_step("fail-step")
         await pilot.press("x")
         assert "✗ A step that fails" in tree_text(app)
