@@ -121,7 +121,7 @@ class StepRunsScreen(StepMarksScreen):
                 return
         for step in steps:
             if step.id in self._head_starts:  # its checks were made when it started
-                if not await self._run_one(step, confirmed=True):
+                if not await self._run_one(step, confirmed=step.needs_confirmation):
                     return
                 continue
             engine = self.controller.engine
@@ -204,7 +204,8 @@ class StepRunsScreen(StepMarksScreen):
         ):
             return False
         prompt = self._arm(step)
-        self._head_starts[step.id] = (prompt, self._start(step, confirmed=True))
+        run = self._start(step, confirmed=step.needs_confirmation)
+        self._head_starts[step.id] = (prompt, run)
         return True
 
     def _arm(self, step: Step) -> ThreadPrompt:

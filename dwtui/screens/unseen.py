@@ -46,14 +46,14 @@ def installed(app: App[Any], name: str, kind: type[S]) -> S | None:
 
 
 def discard(app: App[Any], name: str) -> None:
-    """Forget the screen built under `name` and remove it (unless it is shown now: it then
-    stays as it is, and `build_unseen` under that name builds nothing)."""
+    """Forget the screen built under `name` and remove it; one shown now stays installed
+    until the app ends (callers check whose it is before showing it again)."""
     if not app.is_screen_installed(name):
         return
     screen = app.get_screen(name)
     try:
         app.uninstall_screen(name)
     except ScreenStackError:
-        return  # shown now; built anew next time, this one goes when it is popped
+        return
     if screen.is_running:
         screen.remove()
