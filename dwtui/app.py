@@ -160,8 +160,8 @@ class DwtuiApp(App[int]):
             self.set_keymap(keymap)
 
     def on_screen_ready(self, _: ScreenReady) -> None:
-        """The session's screen painted its first full frame: build the rollback matrix
-        ahead, unseen. (Startup benchmark hook: appends a timestamp to
+        """The session's screen painted its first full frame: start what it does not show
+        (`_after_first_frame`). (Startup benchmark hook: appends a timestamp to
         $DWTUI_FIRST_FRAME_FILE instead, then exits.)"""
         if not self._first_frame_file:
             self._after_first_frame()
