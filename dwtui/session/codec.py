@@ -46,8 +46,75 @@ _TOML_ERROR_EOF = re.compile(r"^(?P<msg>.*?)\s*\(at end of document\)$")
 
 
 def dumps(session: Session) -> str:
-    """The session as TOML text, ending with the end marker."""
-    return tomli_w.dumps(to_dict(session)) + "\n" + END_MARKER + "\n"
+    """The session as TOML text, ending with the end marker.
+
+    The same text as `tomli_w.dumps(to_dict(session))`, but each step's table and each
+    event's is written by tomli_w once and then reused while its content stays the same
+    (`_chunks`): a save rewrites the whole file, and a 200-step session's steps and events
+    are ~95% of its 17 ms of TOML writing, nearly all unchanged since the previous save.
+    """
+    data = to_dict(session)
+    steps = data.pop("steps", None)
+    events = data.pop("events", None)
+    event_chunks = _event_chunks(events) if events else None
+    if events and event_chunks is None:  # all short: tomli_w writes them inline, not here
+        data["events"] = events
+        event_chunks = []
+    parts = [tomli_w.dumps(data)]
+    if steps:
+        parts.extend(_step_chunk(step_id, table) for step_id, table in steps.items())
+    if event_chunks:
+        parts.extend(event_chunks)
+    # tomli_w separates the top level's tables by a blank line, and so do the steps' tables.
+    return "\n".join(parts) + "\n" + END_MARKER + "\n"
+
+
+#: Chunk text by what it was written from (a step's id and table's repr, an event's items).
+_chunks: dict[Any, str] = {}
+#: `_chunks` is emptied when it grows past this (a long-lived TUI saving many sessions).
+_CHUNKS_LIMIT = 50_000
+#: Longest inline table tomli_w prefers to `[[...]]` tables (`    { ... },` on one line).
+_INLINE_LIMIT = 100
+
+
+def _remember(key: Any, text: str) -> str:
+    if len(_chunks) >= _CHUNKS_LIMIT:
+        _chunks.clear()
+    _chunks[key] = text
+    return text
+
+
+def _step_chunk(step_id: str, table: dict[str, Any]) -> str:
+    """`[steps.<id>]` and its sub-tables as tomli_w writes them in the whole document.
+
+    Keyed by the table's repr: it tells apart every value `to_dict` puts in (str, int,
+    float, bool, datetime, list, dict), so an equal key means equal TOML.
+    """
+    key = (step_id, repr(table))
+    text = _chunks.get(key)
+    if text is None:
+        text = _remember(key, tomli_w.dumps({"steps": {step_id: table}}))
+    return text
+
+
+def _event_chunks(events: list[dict[str, Any]]) -> list[str] | None:
+    """Each event's `[[events]]` table, or None when tomli_w would write all of them as
+    one inline array instead (it does when every one fits on a short line)."""
+    out: list[str] = []
+    all_short = True
+    for event in events:
+        key = tuple(event.items())  # str and datetime values only
+        text = _chunks.get(key)
+        if text is None:
+            lines = tomli_w.dumps(event)
+            # What tomli_w measures: `    { k = v, k = v },`.
+            inline = 4 + 2 + len(lines) - len(event) + 2 * (len(event) - 1) + 3
+            mark = "s" if inline <= _INLINE_LIMIT else "l"
+            text = _remember(key, mark + "[[events]]\n" + lines)
+        if text[0] == "l":
+            all_short = False
+        out.append(text[1:])
+    return None if all_short else out
 
 
 def to_dict(session: Session) -> dict[str, Any]:

@@ -158,3 +158,58 @@ def test_a_wrong_event_is_named_in_one_line(event: str, says: str) -> None:
     assert "\n" not in str(raised.value).strip()
     fine = codec.loads(text.replace(f", {event}]", "]"), Path("session.toml"))
     assert [(e.operator, e.kind, e.detail) for e in fine.events] == [("ana", "note", "ok")]
+
+
+def _tomli_w_text(session: Session) -> str:
+    import tomli_w
+
+    return tomli_w.dumps(codec.to_dict(session)) + "\n" + codec.END_MARKER + "\n"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(session=sessions)
+def test_dumps_writes_what_tomli_w_writes(session: Session) -> None:
+    # Step and event tables are reused from earlier saves: the text must not differ from
+    # the whole document written by tomli_w (events inline when all are short, too).
+    assert codec.dumps(session) == _tomli_w_text(session)
+    assert codec.dumps(session) == _tomli_w_text(session)  # now from the reused chunks
+
+
+def test_a_changed_step_or_event_is_written_anew() -> None:
+    at = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+    attempt = Attempt(number=1, started_at=at, operator="op", status="running", log="l")
+    session = Session(
+        id="20261203-1600-abcdef",
+        checklist_path="c.toml",
+        checklist_id="c",
+        checklist_checksum="x",
+        target="local",
+        created_at=at,
+        steps={"a": StepState(status="running", attempts=[attempt]), "b": StepState()},
+        events=[Event(at=at, operator="op", kind="note", detail="x" * 120)],
+    )
+    first = codec.dumps(session)
+    attempt.status = session.steps["a"].status = "passed"
+    attempt.exit_code = 0
+    session.events[0].detail = "short"
+    second = codec.dumps(session)
+    assert second != first
+    assert second == _tomli_w_text(session)
+    assert 'status = "passed"\nstarted_at' in second and "exit_code = 0" in second
+    assert "events = [" in second  # one short event: tomli_w writes it inline
+
+
+@pytest.mark.parametrize("size", range(10, 22))
+def test_events_inline_or_tables_as_tomli_w_decides(size: int) -> None:
+    # Around tomli_w's 100-character line: one short event (inline) or a table.
+    at = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+    session = Session(
+        id="20261203-1600-abcdef",
+        checklist_path="c.toml",
+        checklist_id="c",
+        checklist_checksum="x",
+        target="local",
+        created_at=at,
+        events=[Event(at=at, operator="op", kind="note", detail="d" * size)],
+    )
+    assert codec.dumps(session) == _tomli_w_text(session)
