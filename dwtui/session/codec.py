@@ -106,7 +106,7 @@ def _event_chunks(events: list[dict[str, Any]]) -> list[str] | None:
         key = tuple(event.items())  # str and datetime values only
         text = _chunks.get(key)
         if text is None:
-            lines = tomli_w.dumps(event)
+            lines = _event_lines(event)
             # What tomli_w measures: `    { k = v, k = v },`.
             inline = 4 + 2 + len(lines) - len(event) + 2 * (len(event) - 1) + 3
             mark = "s" if inline <= _INLINE_LIMIT else "l"
@@ -115,6 +115,34 @@ def _event_chunks(events: list[dict[str, Any]]) -> list[str] | None:
             all_short = False
         out.append(text[1:])
     return None if all_short else out
+
+
+#: Characters tomli_w escapes in a string (`"`, `\\`, control characters but tab).
+_ESCAPED = re.compile(r'[\x00-\x08\x0a-\x1f\x7f"\\]')
+#: An event's keys, all bare in TOML.
+_EVENT_KEYS = frozenset({"at", "operator", "kind", "step", "detail"})
+
+
+def _event_lines(event: dict[str, Any]) -> str:
+    """`key = value` lines of an event as tomli_w writes them (its own writer for anything
+    but plain strings and datetimes, and for strings it must escape)."""
+    lines = []
+    for key, value in event.items():
+        if key not in _EVENT_KEYS:
+            return tomli_w.dumps(event)
+        if type(value) is str:
+            text = f'"{value}"' if _ESCAPED.search(value) is None else _string(value)
+        elif type(value) is datetime:
+            text = str(value)
+        else:
+            return tomli_w.dumps(event)
+        lines.append(f"{key} = {text}\n")
+    return "".join(lines)
+
+
+def _string(value: str) -> str:
+    """A TOML basic string as tomli_w writes it (escapes and all)."""
+    return tomli_w.dumps({"s": value})[4:-1]
 
 
 def to_dict(session: Session) -> dict[str, Any]:
