@@ -476,7 +476,11 @@ class Engine:
         if outcome.ok:
             # `expect` values may name variables (`json = { id = "${team_id}" }`), filled in
             # like the kind's fields; missing names were already refused before the run.
-            expect = self.variables.substitute_params(dict(step.expect), keep_missing=True)
+            expect: dict[str, Any] = (
+                self.variables.substitute_params(dict(step.expect), keep_missing=True)
+                if step.expect
+                else {}
+            )
             from dwtui.engine.baselines import judge_inputs
 
             with self._lock:  # `"<= baseline * 1.2"`: the limit from an earlier step's value
