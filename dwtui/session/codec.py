@@ -93,8 +93,78 @@ def _step_chunk(step_id: str, table: dict[str, Any]) -> str:
     key = (step_id, repr(table))
     text = _chunks.get(key)
     if text is None:
-        text = _remember(key, tomli_w.dumps({"steps": {step_id: table}}))
+        fast = _step_text(step_id, table)
+        text = _remember(key, tomli_w.dumps({"steps": {step_id: table}}) if fast is None else fast)
     return text
+
+
+#: A TOML key tomli_w writes bare.
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _step_text(step_id: str, table: dict[str, Any]) -> str | None:
+    """A step's tables as tomli_w writes them, for the usual shape (a status, attempts with
+    plain values and plain evidence); None for anything else (tomli_w writes it)."""
+    if _BARE_KEY.fullmatch(step_id) is None or not table.keys() <= _PLAIN_STEP_KEYS:
+        return None
+    name = f"steps.{step_id}"
+    head = _literal_lines({k: v for k, v in table.items() if k != "attempts"})
+    attempts = table.get("attempts")
+    if head is None or not isinstance(attempts, list | None):
+        return None
+    parts = [f"[{name}]\n{head}"]
+    all_inline = bool(attempts)
+    for attempt in attempts or ():
+        if type(attempt) is not dict:
+            return None
+        evidence = attempt.get("evidence")
+        lines = _literal_lines({k: v for k, v in attempt.items() if k != "evidence"})
+        if lines is None or (evidence is not None and type(evidence) is not dict):
+            return None
+        part = f"\n[[{name}.attempts]]\n{lines}"
+        inline = _inline_length(lines, len(attempt) - (evidence is not None))
+        if evidence is not None:
+            evidence_lines = _literal_lines(evidence)
+            if evidence_lines is None:
+                return None
+            part += f"\n[{name}.attempts.evidence]\n{evidence_lines}"
+            # `evidence = { ... }` inside the attempt's inline table.
+            inline += len("evidence = ") + _inline_length(evidence_lines, len(evidence)) - 5
+            inline += 2  # its ", " after the attempt's other keys
+        all_inline = all_inline and inline <= _INLINE_LIMIT
+        parts.append(part)
+    if all_inline:  # tomli_w writes them as one inline array: not this shape
+        return None
+    return "".join(parts)
+
+
+#: The keys `_step_text` handles (notes and ticks go to tomli_w).
+_PLAIN_STEP_KEYS = frozenset({"status", "marked_by", "attempts"})
+
+
+def _inline_length(lines: str, count: int) -> int:
+    """The length of `    { k = v, ... },` for `count` `k = v` lines of `lines`."""
+    return 4 + 2 + len(lines) - count + 2 * (count - 1) + 3
+
+
+def _literal_lines(table: dict[str, Any]) -> str | None:
+    """`key = value` lines for a table of plain values (bare keys; str, bool, int, float,
+    datetime), as tomli_w writes them; None if anything else is in it."""
+    lines = []
+    for key, value in table.items():
+        kind = type(value)
+        if kind is str:
+            text = f'"{value}"' if _ESCAPED.search(value) is None else _string(value)
+        elif kind is bool:
+            text = "true" if value else "false"
+        elif kind is int or kind is float or kind is datetime:
+            text = str(value)
+        else:
+            return None
+        if _BARE_KEY.fullmatch(key) is None:
+            return None
+        lines.append(f"{key} = {text}\n")
+    return "".join(lines)
 
 
 def _event_chunks(events: list[dict[str, Any]]) -> list[str] | None:

@@ -213,3 +213,68 @@ def test_events_inline_or_tables_as_tomli_w_decides(size: int) -> None:
         events=[Event(at=at, operator="op", kind="note", detail="d" * size)],
     )
     assert codec.dumps(session) == _tomli_w_text(session)
+
+
+bare = st.from_regex(r"[A-Za-z0-9_-]{1,8}", fullmatch=True)
+plain_attempts = st.builds(
+    Attempt,
+    number=st.integers(min_value=1, max_value=99),
+    started_at=moments,
+    operator=text,
+    status=statuses,
+    ended_at=st.none() | moments,
+    elapsed=st.none() | st.floats(min_value=0, max_value=1e6),
+    exit_code=st.none() | st.integers(min_value=-255, max_value=255),
+    log=st.text(max_size=8),
+    summary=st.text(max_size=8),
+    evidence=st.dictionaries(bare, scalars, max_size=3),
+    pid=st.none() | st.integers(min_value=1, max_value=2**22),
+    rollback=st.booleans(),
+)
+plain_sessions = st.builds(
+    Session,
+    id=st.just("20261203-1600-abcdef"),
+    checklist_path=text,
+    checklist_id=text,
+    checklist_checksum=text,
+    target=text,
+    created_at=moments,
+    steps=st.dictionaries(
+        bare,
+        st.builds(
+            StepState,
+            status=statuses,
+            attempts=st.lists(plain_attempts, max_size=3),
+            marked_by=st.text(max_size=4),
+        ),
+        max_size=4,
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(session=plain_sessions)
+def test_usual_steps_are_written_as_tomli_w_writes_them(session: Session) -> None:
+    # Steps of the usual shape are written without tomli_w (short attempts, which tomli_w
+    # writes inline, and anything unusual, are left to it): the same text either way.
+    assert codec.dumps(session) == _tomli_w_text(session)
+
+
+@pytest.mark.parametrize("size", range(0, 30))
+@pytest.mark.parametrize("evidence", [{}, {"exit_code": 0}, {"a": True, "b": 1.5}])
+def test_attempts_inline_or_tables_as_tomli_w_decides(size: int, evidence: dict[str, Any]) -> None:
+    # Around tomli_w's 100-character line: a short attempt is written inline by tomli_w.
+    at = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+    attempt = Attempt(
+        number=1, started_at=at, operator="o" * size, status="passed", evidence=evidence
+    )
+    session = Session(
+        id="20261203-1600-abcdef",
+        checklist_path="c.toml",
+        checklist_id="c",
+        checklist_checksum="x",
+        target="local",
+        created_at=at,
+        steps={"s": StepState(status="passed", attempts=[attempt])},
+    )
+    assert codec.dumps(session) == _tomli_w_text(session)
