@@ -65,23 +65,39 @@ def dumps(session: Session) -> str:
         parts.extend(_step_chunk(step_id, table) for step_id, table in steps.items())
     if event_chunks:
         parts.extend(event_chunks)
+    _next_generation()
     # tomli_w separates the top level's tables by a blank line, and so do the steps' tables.
     return "\n".join(parts) + "\n" + END_MARKER + "\n"
 
 
-#: Chunk text by what it was written from (a step's id and table's repr, an event's items).
+#: Chunk text by what it was written from (a step's id and table's repr, an event's items):
+#: those of the last `dumps` (`_chunks`) and of the one under way (`_used`), which then
+#: replaces it, so only one session's chunks are kept (~2-3x its file size).
 _chunks: dict[Any, str] = {}
-#: `_chunks` is emptied when it grows past this (a long-lived TUI saving many sessions).
-_CHUNKS_LIMIT = 50_000
+_used: dict[Any, str] = {}
 #: Longest inline table tomli_w prefers to `[[...]]` tables (`    { ... },` on one line).
 _INLINE_LIMIT = 100
 
 
-def _remember(key: Any, text: str) -> str:
-    if len(_chunks) >= _CHUNKS_LIMIT:
-        _chunks.clear()
-    _chunks[key] = text
+def _known(key: Any) -> str | None:
+    """The chunk written from `key` by this or the last `dumps`, kept for the next one."""
+    text = _used.get(key)
+    if text is None:
+        text = _chunks.get(key)
+        if text is not None:
+            _used[key] = text
     return text
+
+
+def _remember(key: Any, text: str) -> str:
+    _used[key] = text
+    return text
+
+
+def _next_generation() -> None:
+    """The chunks this `dumps` used become the ones the next one may reuse."""
+    global _chunks, _used
+    _chunks, _used = _used, {}
 
 
 def _step_chunk(step_id: str, table: dict[str, Any]) -> str:
@@ -91,7 +107,7 @@ def _step_chunk(step_id: str, table: dict[str, Any]) -> str:
     float, bool, datetime, list, dict), so an equal key means equal TOML.
     """
     key = (step_id, repr(table))
-    text = _chunks.get(key)
+    text = _known(key)
     if text is None:
         fast = _step_text(step_id, table)
         text = _remember(key, tomli_w.dumps({"steps": {step_id: table}}) if fast is None else fast)
@@ -174,7 +190,7 @@ def _event_chunks(events: list[dict[str, Any]]) -> list[str] | None:
     all_short = True
     for event in events:
         key = tuple(event.items())  # str and datetime values only
-        text = _chunks.get(key)
+        text = _known(key)
         if text is None:
             lines = _event_lines(event)
             # What tomli_w measures: `    { k = v, k = v },`.
