@@ -400,8 +400,9 @@ def wait(
             if code is not None:
                 return ExitStatus(code)
             if handle.popen is None and not _is_running(handle):
-                # Ended without a record (killed with its wrapper): the code is unknowable.
-                return ExitStatus(None)
+                # Ended since `_ended` looked (a moment ago, or a whole poll under load): its
+                # record decides; none (killed with its wrapper) leaves the code unknowable.
+                return ExitStatus(_ended(handle))
             if cancel is not None and cancel.is_set():
                 return ExitStatus(terminate(handle), cancelled=True)
             if deadline is not None and time.monotonic() >= deadline:
