@@ -191,6 +191,11 @@ class MaskingLog:
             if ready:
                 self._file.write(ready.encode("utf-8", "replace"))
 
+    def fileno(self) -> int:
+        """The log's descriptor (appending, opened without following a link): a step's
+        process writes its output through it, the file not opened a second time."""
+        return self._file.fileno()
+
     def line(self, text: str) -> None:
         """Append one line."""
         self.write(text if text.endswith("\n") else text + "\n")

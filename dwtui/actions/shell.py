@@ -241,8 +241,10 @@ class ShellAction:
         flush = getattr(ctx.log, "flush", None)
         if callable(flush):
             flush()
+        fileno = getattr(ctx.log, "fileno", None)
+        log_fd = fileno() if callable(fileno) else None  # the log's own, not opened again
         try:
-            offset = os.stat(log_path).st_size
+            offset = os.stat(log_path if log_fd is None else log_fd).st_size
         except FileNotFoundError:
             offset = 0
         try:
@@ -253,6 +255,7 @@ class ShellAction:
                 env=env,
                 mask_values=mask_values,
                 values=environment(command),
+                log_fd=log_fd,
             )
         except OSError as exc:
             raise ActionError(f"could not start bash: {exc.strerror or exc}") from None

@@ -115,6 +115,7 @@ class Engine:
         self._active: set[str] = set()
         self._artifacts: Path | None = None
         self._session_dir: Path | None = None
+        self._logs: tuple[Path, str] | None = None
         self._changes: ChecklistChanges | None = None
         #: save_interval > 0: saves for detached steps coalesced (see `dwtui.engine.saving`).
         self._saver = SessionSaver(
@@ -151,6 +152,15 @@ class Engine:
         if path is None:
             path = self._session_dir = self.store.dir_of(self.session.id)
         return path
+
+    def _logs_dir(self) -> tuple[Path, str]:
+        """The session's logs directory, and as a log's name in an attempt begins (found
+        once: pathlib's joins and `relative_to` a step were ~20 us of its overhead)."""
+        found = self._logs
+        if found is None:
+            logs = self.store.logs_dir(self.session.id)
+            found = self._logs = (logs, logs.relative_to(self.session_dir()).as_posix())
+        return found
 
     def sessions_root(self) -> Path:
         """The sessions directory (named step locks live under it)."""
@@ -393,8 +403,10 @@ class Engine:
             state = self.session.state_of(step.id)
             number = len(state.attempts) + 1
             # No mkdir + stat a step: opening the log creates a missing directory.
-            log_path = self.store.log_path(self.session, step.id, number, create=False)
-            log_name = log_path.relative_to(self.session_dir()).as_posix()
+            logs, logs_name = self._logs_dir()
+            file_name = f"{step.id}.{number}.log"
+            log_path = logs / file_name
+            log_name = f"{logs_name}/{file_name}"
             log_path.unlink(missing_ok=True)  # a leftover of a lost attempt must not mix in
             attempt = Attempt(
                 number=number,
@@ -464,7 +476,11 @@ class Engine:
         if outcome.ok:
             # `expect` values may name variables (`json = { id = "${team_id}" }`), filled in
             # like the kind's fields; missing names were already refused before the run.
-            expect = self.variables.substitute_params(dict(step.expect), keep_missing=True)
+            expect: dict[str, Any] = (
+                self.variables.substitute_params(dict(step.expect), keep_missing=True)
+                if step.expect
+                else {}
+            )
             from dwtui.engine.baselines import judge_inputs
 
             with self._lock:  # `"<= baseline * 1.2"`: the limit from an earlier step's value

@@ -211,8 +211,12 @@ def start(
     env: Mapping[str, str] | None = None,
     mask_values: frozenset[str] | set[str] = frozenset(),
     values: Mapping[str, str] | None = None,
+    log_fd: int | None = None,
 ) -> ProcessHandle:
     """Start `command` (bash) detached, output appended to `log_path`; return its handle.
+
+    `log_fd`: `log_path` already open for appending (the caller's, left open), so it is
+    not opened again.
 
     `env` is the whole environment (None: inherit ours, which spares building one).
     `values` are added to it: the variables a `dwtui.shell_vars.ShellCommand` refers to, so
@@ -228,7 +232,7 @@ def start(
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
     # Neither file through a planted link; the exit-record file exists before the wrapper's
     # `>>` (which would follow one) appends to it, in a directory only we can write.
-    log = open_file(log_path, flags, create_dirs=True)
+    log = open_file(log_path, flags, create_dirs=True) if log_fd is None else log_fd
     try:
         # Made private once a process (a stat after that): if it went missing, bash's `>>`
         # would create it with the umask's mode instead.
@@ -264,7 +268,8 @@ def start(
             finally:
                 popen.stdin.close()
     finally:
-        os.close(log)
+        if log_fd is None:
+            os.close(log)
     started = start_ticks(popen.pid)
     return ProcessHandle(popen.pid, started if started is not None else 0.0, log_path, popen)
 
@@ -395,8 +400,9 @@ def wait(
             if code is not None:
                 return ExitStatus(code)
             if handle.popen is None and not _is_running(handle):
-                # Ended without a record (killed with its wrapper): the code is unknowable.
-                return ExitStatus(None)
+                # Ended since `_ended` looked (a moment ago, or a whole poll under load): its
+                # record decides; none (killed with its wrapper) leaves the code unknowable.
+                return ExitStatus(_ended(handle))
             if cancel is not None and cancel.is_set():
                 return ExitStatus(terminate(handle), cancelled=True)
             if deadline is not None and time.monotonic() >= deadline:

@@ -163,6 +163,7 @@ def open_file(
     """
     flags |= _NOFOLLOW | _CLOEXEC
     directory = os.path.dirname(os.path.abspath(path))
+    chosen = mode
     if mode is None:
         mode = file_mode(directory)
     try:
@@ -172,6 +173,8 @@ def open_file(
             if not create_dirs or not flags & os.O_CREAT:
                 raise
             ensure_dir(directory)
+            if chosen is None:  # asked of the directory now that it exists (group-shared?)
+                mode = file_mode(directory)
             fd = os.open(path, flags, mode)
     except OSError as exc:
         if exc.errno == errno.ELOOP:

@@ -126,11 +126,14 @@ class SessionStore:
     ) -> Path:
         """`sessions/<id>/logs/<step>.<n>.log` (the directory is created unless `create` is
         False: the engine's log writers create it when it is missing, sparing a step a mkdir)."""
-        session_id = session if isinstance(session, str) else session.id
-        logs = self.dir_of(session_id) / "logs"
+        logs = self.logs_dir(session if isinstance(session, str) else session.id)
         if create:
             ensure_dir(logs)
         return logs / f"{step_id}.{attempt_no}.log"
+
+    def logs_dir(self, session_id: str) -> Path:
+        """`sessions/<id>/logs/` (not created here)."""
+        return self.dir_of(session_id) / "logs"
 
     def artifacts_dir(self, session: Session | str) -> Path:
         """`sessions/<id>/artifacts/` (created)."""

@@ -14,6 +14,7 @@ Not seen: what the shell computes while it runs (`$(...)`, `$OTHER`, files a scr
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -373,9 +374,12 @@ def _words(text: str) -> Iterator[str]:
         yield "\n"
 
 
-def _split(text: str) -> list[str]:
+@functools.lru_cache(maxsize=256)
+def _split(text: str) -> tuple[str, ...]:
+    """The words of `text` (remembered: shlex is pure Python, ~30 us for a bare `true`,
+    and a runbook's commands come round again, a retried or re-run step's above all)."""
     lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()<>\n")
     lexer.whitespace = " \t\r"
     lexer.whitespace_split = True
     lexer.commenters = ""
-    return list(lexer)
+    return tuple(lexer)

@@ -158,3 +158,123 @@ def test_a_wrong_event_is_named_in_one_line(event: str, says: str) -> None:
     assert "\n" not in str(raised.value).strip()
     fine = codec.loads(text.replace(f", {event}]", "]"), Path("session.toml"))
     assert [(e.operator, e.kind, e.detail) for e in fine.events] == [("ana", "note", "ok")]
+
+
+def _tomli_w_text(session: Session) -> str:
+    import tomli_w
+
+    return tomli_w.dumps(codec.to_dict(session)) + "\n" + codec.END_MARKER + "\n"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(session=sessions)
+def test_dumps_writes_what_tomli_w_writes(session: Session) -> None:
+    # Step and event tables are reused from earlier saves: the text must not differ from
+    # the whole document written by tomli_w (events inline when all are short, too).
+    assert codec.dumps(session) == _tomli_w_text(session)
+    assert codec.dumps(session) == _tomli_w_text(session)  # now from the reused chunks
+
+
+def test_a_changed_step_or_event_is_written_anew() -> None:
+    at = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+    attempt = Attempt(number=1, started_at=at, operator="op", status="running", log="l")
+    session = Session(
+        id="20261203-1600-abcdef",
+        checklist_path="c.toml",
+        checklist_id="c",
+        checklist_checksum="x",
+        target="local",
+        created_at=at,
+        steps={"a": StepState(status="running", attempts=[attempt]), "b": StepState()},
+        events=[Event(at=at, operator="op", kind="note", detail="x" * 120)],
+    )
+    first = codec.dumps(session)
+    attempt.status = session.steps["a"].status = "passed"
+    attempt.exit_code = 0
+    session.events[0].detail = "short"
+    second = codec.dumps(session)
+    assert second != first
+    assert second == _tomli_w_text(session)
+    assert 'status = "passed"\nstarted_at' in second and "exit_code = 0" in second
+    assert "events = [" in second  # one short event: tomli_w writes it inline
+
+
+@pytest.mark.parametrize("size", range(10, 22))
+def test_events_inline_or_tables_as_tomli_w_decides(size: int) -> None:
+    # Around tomli_w's 100-character line: one short event (inline) or a table.
+    at = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+    session = Session(
+        id="20261203-1600-abcdef",
+        checklist_path="c.toml",
+        checklist_id="c",
+        checklist_checksum="x",
+        target="local",
+        created_at=at,
+        events=[Event(at=at, operator="op", kind="note", detail="d" * size)],
+    )
+    assert codec.dumps(session) == _tomli_w_text(session)
+
+
+bare = st.from_regex(r"[A-Za-z0-9_-]{1,8}", fullmatch=True)
+plain_attempts = st.builds(
+    Attempt,
+    number=st.integers(min_value=1, max_value=99),
+    started_at=moments,
+    operator=text,
+    status=statuses,
+    ended_at=st.none() | moments,
+    elapsed=st.none() | st.floats(min_value=0, max_value=1e6),
+    exit_code=st.none() | st.integers(min_value=-255, max_value=255),
+    log=st.text(max_size=8),
+    summary=st.text(max_size=8),
+    evidence=st.dictionaries(bare, scalars, max_size=3),
+    pid=st.none() | st.integers(min_value=1, max_value=2**22),
+    rollback=st.booleans(),
+)
+plain_sessions = st.builds(
+    Session,
+    id=st.just("20261203-1600-abcdef"),
+    checklist_path=text,
+    checklist_id=text,
+    checklist_checksum=text,
+    target=text,
+    created_at=moments,
+    steps=st.dictionaries(
+        bare,
+        st.builds(
+            StepState,
+            status=statuses,
+            attempts=st.lists(plain_attempts, max_size=3),
+            marked_by=st.text(max_size=4),
+        ),
+        max_size=4,
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(session=plain_sessions)
+def test_usual_steps_are_written_as_tomli_w_writes_them(session: Session) -> None:
+    # Steps of the usual shape are written without tomli_w (short attempts, which tomli_w
+    # writes inline, and anything unusual, are left to it): the same text either way.
+    assert codec.dumps(session) == _tomli_w_text(session)
+
+
+@pytest.mark.parametrize("size", range(0, 30))
+@pytest.mark.parametrize("evidence", [{}, {"exit_code": 0}, {"a": True, "b": 1.5}])
+def test_attempts_inline_or_tables_as_tomli_w_decides(size: int, evidence: dict[str, Any]) -> None:
+    # Around tomli_w's 100-character line: a short attempt is written inline by tomli_w.
+    at = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+    attempt = Attempt(
+        number=1, started_at=at, operator="o" * size, status="passed", evidence=evidence
+    )
+    session = Session(
+        id="20261203-1600-abcdef",
+        checklist_path="c.toml",
+        checklist_id="c",
+        checklist_checksum="x",
+        target="local",
+        created_at=at,
+        steps={"s": StepState(status="passed", attempts=[attempt])},
+    )
+    assert codec.dumps(session) == _tomli_w_text(session)
