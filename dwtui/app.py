@@ -200,7 +200,6 @@ class DwtuiApp(App[int]):
             return
         self.opened = opened
         self.controller = opened.controller
-        discard(self, MATRIX_NAME)  # the matrix built ahead was the previous session's
         self._show_session(opened)
         if isinstance(answer, PickedSession) and answer.rollback:
             self.action_rollback()

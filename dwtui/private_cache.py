@@ -14,8 +14,11 @@ import contextlib
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+V = TypeVar("V")
 
 
 def cache_dir(env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
@@ -83,6 +86,70 @@ def write_private(name: str, data: bytes) -> None:
         ensure_dir(directory, private=True)
         check_directory(directory)
         write_file(directory / name, data)
+
+
+class KeptEntries(Generic[V]):
+    """Entries kept in the cache file `name` under a fingerprint of what shaped them (a file
+    of another fingerprint, or a foreign one, reads as empty): read at the first lookup,
+    least recently used first, at most `max_entries` written back by `save`.
+
+    The file is `{fingerprint_key: ..., entries_key: {key: value}}`; `valid(value)` says
+    whether a value read back has the right shape (others are left out)."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        max_entries: int,
+        max_bytes: int,
+        fingerprint: Callable[[], str],
+        valid: Callable[[object], bool],
+        keys: tuple[str, str] = ("fingerprint", "entries"),
+    ) -> None:
+        self.name, self.max_entries, self.max_bytes = name, max_entries, max_bytes
+        self._fingerprint, self._valid = fingerprint, valid
+        self._fingerprint_key, self._entries_key = keys
+        self._entries: dict[str, V] | None = None
+        self._changed = False
+
+    def get(self, key: str) -> V | None:
+        """The entry under `key` (now the most recently used), or None."""
+        entries = self._all()
+        value = entries.pop(key, None)
+        if value is not None:
+            entries[key] = value
+        return value
+
+    def put(self, key: str, value: V) -> None:
+        """Keep `value` under `key` (written by the next `save`)."""
+        self._all()[key] = value
+        self._changed = True
+
+    def save(self) -> None:
+        """Write the entries back if any was added since the last save."""
+        if not self._changed or self._entries is None:
+            return
+        self._changed = False
+        kept = dict(list(self._entries.items())[-self.max_entries :])
+        write_json(self.name, {self._fingerprint_key: self._fingerprint(), self._entries_key: kept})
+
+    def forget(self) -> None:
+        """Drop what this process holds (the file is read again at the next lookup)."""
+        self._entries, self._changed = None, False
+
+    def _all(self) -> dict[str, V]:
+        if self._entries is None:
+            self._entries = self._read()
+        return self._entries
+
+    def _read(self) -> dict[str, V]:
+        data = read_json(self.name, self.max_bytes)
+        if data is None or data.get(self._fingerprint_key) != self._fingerprint():
+            return {}
+        entries = data.get(self._entries_key)
+        if not isinstance(entries, dict):
+            return {}
+        return {k: v for k, v in entries.items() if isinstance(k, str) and self._valid(v)}
 
 
 def _trusted(st: os.stat_result) -> bool:

@@ -21,37 +21,21 @@ import importlib.util
 from pathlib import Path
 
 from dwtui import __version__
-from dwtui.private_cache import read_json, write_json
+from dwtui.private_cache import KeptEntries
 
 FILE_NAME = "sql-verdicts.json"
-#: At most this many verdicts are kept (the oldest are dropped first).
+#: At most this many verdicts are kept (the least recently used are dropped first).
 MAX_VERDICTS = 5000
 #: The largest cache file read (bytes); a bigger one is ignored.
 MAX_BYTES = 4 * 1024 * 1024
 
 
-class _Known:
-    """The verdicts known in this process: key -> "" (fine) or the refusal message."""
-
-    def __init__(self) -> None:
-        self.verdicts: dict[str, str] | None = None
-        self.changed = False
-
-    def get(self) -> dict[str, str]:
-        if self.verdicts is None:
-            self.verdicts = _read()
-        return self.verdicts
-
-
-_known = _Known()
-
-
 def refusal(query: str, *, with_params: bool, write: bool) -> str | None:
     """Why the load-time SQL checks refuse `query` (one line), or None when it is fine."""
-    known = _known.get()
     key = _key(query, with_params=with_params, write=write)
-    if key in known:
-        return known[key] or None
+    known = _known.get(key)
+    if known is not None:
+        return known or None
     from dwtui.sqlguard import SqlRefusal, analyse, split
 
     try:
@@ -59,34 +43,18 @@ def refusal(query: str, *, with_params: bool, write: bool) -> str | None:
         verdict = ""
     except SqlRefusal as exc:
         verdict = str(exc)
-    known[key] = verdict
-    _known.changed = True
+    _known.put(key, verdict)
     return verdict or None
 
 
 def save() -> None:
     """Write the verdicts found in this process since the last save (if any)."""
-    if not _known.changed or _known.verdicts is None:
-        return
-    _known.changed = False
-    items = list(_known.verdicts.items())[-MAX_VERDICTS:]
-    write_json(FILE_NAME, {"checks": _fingerprint(), "verdicts": dict(items)})
+    _known.save()
 
 
 def forget() -> None:
     """Drop what this process knows (the file is read again at the next lookup)."""
-    _known.verdicts, _known.changed = None, False
-
-
-def _read() -> dict[str, str]:
-    """The stored verdicts if the file is ours, private to us, and of the current checks."""
-    data = read_json(FILE_NAME, MAX_BYTES)
-    if data is None or data.get("checks") != _fingerprint():
-        return {}
-    verdicts = data.get("verdicts")
-    if not isinstance(verdicts, dict):
-        return {}
-    return {k: v for k, v in verdicts.items() if isinstance(k, str) and isinstance(v, str)}
+    _known.forget()
 
 
 def _key(query: str, *, with_params: bool, write: bool) -> str:
@@ -105,3 +73,14 @@ def _fingerprint() -> str:
     if spec is not None and spec.origin:
         digest.update(Path(spec.origin).read_bytes())  # holds pglast's __version__
     return digest.hexdigest()
+
+
+#: The verdicts: key -> "" (fine) or the refusal message; "checks" is their fingerprint.
+_known: KeptEntries[str] = KeptEntries(
+    FILE_NAME,
+    max_entries=MAX_VERDICTS,
+    max_bytes=MAX_BYTES,
+    fingerprint=_fingerprint,
+    valid=lambda value: isinstance(value, str),
+    keys=("checks", "verdicts"),
+)

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from dwtui.checklist.model import Step
 from dwtui.engine import Engine
-from dwtui.engine.changed_action import ROLLBACK_UNASKED, pending_change
+from dwtui.engine.changed_action import change_to_ask
 from dwtui.engine.changed_action import record_acceptance as record_change
 from dwtui.exit_codes import EXIT_NEEDS_OPERATOR
 from dwtui.headless.guidance import guidance
@@ -44,12 +44,10 @@ def _accepted(args: argparse.Namespace, step_id: str) -> bool:
 def record_acceptance(engine: Engine, step: Step, args: argparse.Namespace) -> None:
     """Record, just before a step whose action changed starts, that the operator accepted it
     (`--accept-changed`), or that it is a rollback step, which runs without being asked."""
-    change = pending_change(engine, step)
-    if change is None:  # accepted before (in the TUI or an earlier run)
+    change = change_to_ask(engine, step)  # a rollback step's is recorded as not asked
+    if change is None:  # unchanged, accepted before (in the TUI or an earlier run), rollback
         return
-    if step.rollback:
-        how = ROLLBACK_UNASKED
-    elif step.id in (getattr(args, "accept_changed", None) or ()):
+    if step.id in (getattr(args, "accept_changed", None) or ()):
         how = f"dwtui run --accept-changed {step.id}"
     else:
         how = "dwtui run --accept-all-changed"

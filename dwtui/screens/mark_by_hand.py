@@ -34,7 +34,6 @@ def ask_reason(
 ) -> None:
     """Ask why `step` is marked passed by hand; `mark(note)` once a reason is given."""
     from dwtui.engine.signoff import requirement_of
-    from dwtui.screens.reason import ReasonScreen
 
     if interrupted:
         question = "Mark done after the interruption?"
@@ -46,13 +45,10 @@ def ask_reason(
     if requirement_of(controller.checklist, step) is not None:
         why += " It needs sign-off: the same approvals as to run it."
 
-    def given(reason: str | None) -> None:
-        if reason:
-            mark(by_hand_note(reason, interrupted=interrupted))
-        else:
-            screen.notify(f"Not marked: {step.title}")
+    def note(reason: str) -> str:
+        return by_hand_note(reason, interrupted=interrupted)
 
-    screen.app.push_screen(ReasonScreen(step.title, question=question, why=why), given)
+    _ask(screen, step, question, why, note=note, then=mark, not_done="Not marked")
 
 
 def skip_needs_reason(checklist: Checklist, step: Step) -> bool:
@@ -69,8 +65,6 @@ def skip_needs_reason(checklist: Checklist, step: Step) -> bool:
 
 def ask_skip_reason(screen: Screen[Any], step: Step, *, skip: Callable[[str], None]) -> None:
     """Ask why `step` is skipped; `skip(note)` once a reason is given (nothing on Esc)."""
-    from dwtui.screens.reason import ReasonScreen
-
     if step.kind == "manual":
         question = "Skip this check?"
         why = "Nobody ticks it"
@@ -78,11 +72,26 @@ def ask_skip_reason(screen: Screen[Any], step: Step, *, skip: Callable[[str], No
         question = "Skip without running it?"
         why = "dwtui will not run it"
     why += ": recorded as skipped (it counts as done), with your name and this reason."
+    _ask(screen, step, question, why, note=skip_note, then=skip, not_done="Not skipped")
+
+
+def _ask(
+    screen: Screen[Any],
+    step: Step,
+    question: str,
+    why: str,
+    *,
+    note: Callable[[str], str],
+    then: Callable[[str], None],
+    not_done: str,
+) -> None:
+    """The reason dialog: `then(note(reason))` once one is given, `not_done` said on Esc."""
+    from dwtui.screens.reason import ReasonScreen
 
     def given(reason: str | None) -> None:
         if reason:
-            skip(skip_note(reason))
+            then(note(reason))
         else:
-            screen.notify(f"Not skipped: {step.title}")
+            screen.notify(f"{not_done}: {step.title}")
 
     screen.app.push_screen(ReasonScreen(step.title, question=question, why=why), given)

@@ -159,7 +159,8 @@ _PLAIN_STEP_KEYS = frozenset({"status", "marked_by", "attempts"})
 
 
 def _inline_length(lines: str, count: int) -> int:
-    """The length of `    { k = v, ... },` for `count` `k = v` lines of `lines`."""
+    """The length of `    { k = v, ... },` for `count` `k = v` lines of `lines` (what
+    tomli_w measures against `_INLINE_LIMIT`)."""
     return 4 + 2 + len(lines) - count + 2 * (count - 1) + 3
 
 
@@ -193,9 +194,7 @@ def _event_chunks(events: list[dict[str, Any]]) -> list[str] | None:
         text = _known(key)
         if text is None:
             lines = _event_lines(event)
-            # What tomli_w measures: `    { k = v, k = v },`.
-            inline = 4 + 2 + len(lines) - len(event) + 2 * (len(event) - 1) + 3
-            mark = "s" if inline <= _INLINE_LIMIT else "l"
+            mark = "s" if _inline_length(lines, len(event)) <= _INLINE_LIMIT else "l"
             text = _remember(key, mark + "[[events]]\n" + lines)
         if text[0] == "l":
             all_short = False
@@ -210,20 +209,10 @@ _EVENT_KEYS = frozenset({"at", "operator", "kind", "step", "detail"})
 
 
 def _event_lines(event: dict[str, Any]) -> str:
-    """`key = value` lines of an event as tomli_w writes them (its own writer for anything
-    but plain strings and datetimes, and for strings it must escape)."""
-    lines = []
-    for key, value in event.items():
-        if key not in _EVENT_KEYS:
-            return tomli_w.dumps(event)
-        if type(value) is str:
-            text = f'"{value}"' if _ESCAPED.search(value) is None else _string(value)
-        elif type(value) is datetime:
-            text = str(value)
-        else:
-            return tomli_w.dumps(event)
-        lines.append(f"{key} = {text}\n")
-    return "".join(lines)
+    """`key = value` lines of an event as tomli_w writes them (tomli_w itself for a key
+    other than an event's own, or a value that is not plain)."""
+    lines = _literal_lines(event) if event.keys() <= _EVENT_KEYS else None
+    return tomli_w.dumps(event) if lines is None else lines
 
 
 def _string(value: str) -> str:

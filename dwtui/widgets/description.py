@@ -22,7 +22,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from dwtui import __version__
-from dwtui.private_cache import read_json, write_json
+from dwtui.private_cache import KeptEntries
 
 FILE_NAME = "descriptions.json"
 #: At most this many renderings are kept (the least recently shown are dropped first).
@@ -32,8 +32,9 @@ MAX_BYTES = 4 * 1024 * 1024
 #: The modules whose releases shape a rendering.
 RENDERERS = ("rich", "markdown_it", "pygments")
 
-#: Segments of one rendering: (text, style) with "" for no style; "\n" ends a line.
-Lines = list[tuple[str, str]]
+#: Segments of one rendering: [text, style] with "" for no style; "\n" ends a line (lists,
+#: as JSON reads them back).
+Lines = list[list[str]]
 
 
 class Description:
@@ -54,7 +55,7 @@ class Description:
         rendered = list(console.render(markdown, options))
         if not any(segment.control for segment in rendered):
             _remembered.put(
-                key, [(s.text, "" if s.style is None else str(s.style)) for s in rendered]
+                key, [[s.text, "" if s.style is None else str(s.style)] for s in rendered]
             )
         yield from rendered
 
@@ -66,55 +67,7 @@ def save() -> None:
 
 def forget() -> None:
     """Drop what this process remembers (the file is read again at the next rendering)."""
-    _remembered.entries, _remembered.changed = None, False
-
-
-class _Remembered:
-    """The renderings known in this process: key -> lines, least recently shown first."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, Lines] | None = None
-        self.changed = False
-
-    def _all(self) -> dict[str, Lines]:
-        if self.entries is None:
-            self.entries = _read()
-        return self.entries
-
-    def get(self, key: str) -> Lines | None:
-        entries = self._all()
-        lines = entries.pop(key, None)
-        if lines is not None:
-            entries[key] = lines  # now the most recently shown
-        return lines
-
-    def put(self, key: str, lines: Lines) -> None:
-        self._all()[key] = lines
-        self.changed = True
-
-    def save(self) -> None:
-        if not self.changed or self.entries is None:
-            return
-        self.changed = False
-        kept = dict(list(self.entries.items())[-MAX_ENTRIES:])
-        write_json(FILE_NAME, {"renderers": _fingerprint(), "entries": kept})
-
-
-_remembered = _Remembered()
-
-
-def _read() -> dict[str, Lines]:
-    data = read_json(FILE_NAME, MAX_BYTES)
-    if data is None or data.get("renderers") != _fingerprint():
-        return {}
-    entries = data.get("entries")
-    if not isinstance(entries, dict):
-        return {}
-    return {
-        key: [(text, style) for text, style in lines]
-        for key, lines in entries.items()
-        if isinstance(key, str) and _well_formed(lines)
-    }
+    _remembered.forget()
 
 
 def _well_formed(lines: object) -> bool:
@@ -167,3 +120,14 @@ def _fingerprint() -> str:
                 continue
             parts.append(f"{module}:{spec.origin}:{st.st_mtime_ns}:{st.st_size}")
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+#: The renderings: key -> lines; "renderers" is their fingerprint.
+_remembered: KeptEntries[Lines] = KeptEntries(
+    FILE_NAME,
+    max_entries=MAX_ENTRIES,
+    max_bytes=MAX_BYTES,
+    fingerprint=_fingerprint,
+    valid=_well_formed,
+    keys=("renderers", "entries"),
+)

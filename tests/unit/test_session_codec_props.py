@@ -160,6 +160,19 @@ def test_a_wrong_event_is_named_in_one_line(event: str, says: str) -> None:
     assert [(e.operator, e.kind, e.detail) for e in fine.events] == [("ana", "note", "ok")]
 
 
+def _small_session(at: datetime, **parts: Any) -> Session:
+    """A session of checklist `c` created at `at`, with the `steps` and `events` given."""
+    return Session(
+        id="20261203-1600-abcdef",
+        checklist_path="c.toml",
+        checklist_id="c",
+        checklist_checksum="x",
+        target="local",
+        created_at=at,
+        **parts,
+    )
+
+
 def _tomli_w_text(session: Session) -> str:
     import tomli_w
 
@@ -178,13 +191,8 @@ def test_dumps_writes_what_tomli_w_writes(session: Session) -> None:
 def test_a_changed_step_or_event_is_written_anew() -> None:
     at = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
     attempt = Attempt(number=1, started_at=at, operator="op", status="running", log="l")
-    session = Session(
-        id="20261203-1600-abcdef",
-        checklist_path="c.toml",
-        checklist_id="c",
-        checklist_checksum="x",
-        target="local",
-        created_at=at,
+    session = _small_session(
+        at,
         steps={"a": StepState(status="running", attempts=[attempt]), "b": StepState()},
         events=[Event(at=at, operator="op", kind="note", detail="x" * 120)],
     )
@@ -203,14 +211,8 @@ def test_a_changed_step_or_event_is_written_anew() -> None:
 def test_events_inline_or_tables_as_tomli_w_decides(size: int) -> None:
     # Around tomli_w's 100-character line: one short event (inline) or a table.
     at = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
-    session = Session(
-        id="20261203-1600-abcdef",
-        checklist_path="c.toml",
-        checklist_id="c",
-        checklist_checksum="x",
-        target="local",
-        created_at=at,
-        events=[Event(at=at, operator="op", kind="note", detail="d" * size)],
+    session = _small_session(
+        at, events=[Event(at=at, operator="op", kind="note", detail="d" * size)]
     )
     assert codec.dumps(session) == _tomli_w_text(session)
 
@@ -268,13 +270,5 @@ def test_attempts_inline_or_tables_as_tomli_w_decides(size: int, evidence: dict[
     attempt = Attempt(
         number=1, started_at=at, operator="o" * size, status="passed", evidence=evidence
     )
-    session = Session(
-        id="20261203-1600-abcdef",
-        checklist_path="c.toml",
-        checklist_id="c",
-        checklist_checksum="x",
-        target="local",
-        created_at=at,
-        steps={"s": StepState(status="passed", attempts=[attempt])},
-    )
+    session = _small_session(at, steps={"s": StepState(status="passed", attempts=[attempt])})
     assert codec.dumps(session) == _tomli_w_text(session)
