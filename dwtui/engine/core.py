@@ -45,6 +45,7 @@ from dwtui.session.model import (
     Tick,
     utcnow,
 )
+from dwtui.session.store import log_file_name
 from dwtui.variables import MissingVariables, Prompt, Variables
 
 if TYPE_CHECKING:
@@ -404,7 +405,7 @@ class Engine:
             number = len(state.attempts) + 1
             # No mkdir + stat a step: opening the log creates a missing directory.
             logs, logs_name = self._logs_dir()
-            file_name = f"{step.id}.{number}.log"
+            file_name = log_file_name(step.id, number)
             log_path = logs / file_name
             log_name = f"{logs_name}/{file_name}"
             log_path.unlink(missing_ok=True)  # a leftover of a lost attempt must not mix in

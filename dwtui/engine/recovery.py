@@ -20,6 +20,7 @@ from dwtui.actions import DETACHED_KINDS
 from dwtui.engine.results import Recovered, StepBusy, StepResult
 from dwtui.procinfo import is_alive
 from dwtui.session.model import Attempt, utcnow
+from dwtui.session.store import log_file_name
 
 if TYPE_CHECKING:
     from dwtui.engine.host import EngineHost
@@ -126,7 +127,7 @@ def adopt_unsaved_attempts(engine: EngineHost) -> None:
             for number in sorted(found):
                 if number != len(state.attempts) + 1:
                     continue
-                path = logs / f"{step_id}.{number}.log"
+                path = logs / log_file_name(step_id, number)
                 started = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
                 state.attempts.append(
                     Attempt(

@@ -86,6 +86,11 @@ class ChecklistSpec(PlanSource, Protocol):
     def iter_steps(self, *, include_rollback: bool = True) -> Iterator[_StepSpec]: ...
 
 
+def log_file_name(step_id: str, attempt_no: int) -> str:
+    """An attempt's log file in the session's `logs/`: `<step>.<n>.log`."""
+    return f"{step_id}.{attempt_no}.log"
+
+
 class SessionStore:
     """Create, load, save and list sessions under one root directory."""
 
@@ -129,7 +134,7 @@ class SessionStore:
         logs = self.logs_dir(session if isinstance(session, str) else session.id)
         if create:
             ensure_dir(logs)
-        return logs / f"{step_id}.{attempt_no}.log"
+        return logs / log_file_name(step_id, attempt_no)
 
     def logs_dir(self, session_id: str) -> Path:
         """`sessions/<id>/logs/` (not created here)."""
