@@ -25,7 +25,7 @@ from dwtui.session import codec
 from dwtui.session.errors import SessionError
 from dwtui.session.model import Session, StepState
 from dwtui.session.store import SessionStore
-from tests.unit.test_session_codec_props import sessions
+from tests.helpers.session_strategies import sessions
 
 #: Comment lines that push a small document past `FAST_FROM`.
 PAD = "# padding\n" * (toml_input.FAST_FROM // 10 + 1)
