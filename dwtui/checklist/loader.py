@@ -24,7 +24,7 @@ from dwtui.checklist.build import Builder
 from dwtui.checklist.errors import ChecklistError, Problem
 from dwtui.checklist.include import SourcedReporter, is_shared_part, merge
 from dwtui.checklist.locate import KeyLocator
-from dwtui.checklist.model import Checklist
+from dwtui.checklist.model import BUILTIN_VARIABLES, Checklist
 from dwtui.checklist.refs import check_references
 from dwtui.checklist.signoff import build_groups, check_signoff
 from dwtui.checklist.watch_guards import build_guards, check_guard_references
@@ -145,7 +145,7 @@ def _build(
         scenarios={s.id for s in scenarios},
         symptoms={row.symptom for row in matrix},
         variables=set(variables)
-        | set(schema.BUILTIN_VARIABLES)
+        | set(BUILTIN_VARIABLES)
         | {name for p in phases for s in p.steps for name in s.capture},
     )
     if top.get("phases") == []:
@@ -180,5 +180,6 @@ def _build(
         rehearsal=rehearsal,
         guards=tuple(guard for guard, _ in guards),
         signoff_groups=signoff_groups,
+        included=tuple(source.path for source in report.included),
     )
     return checklist, []

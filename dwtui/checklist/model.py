@@ -40,6 +40,18 @@ STEP_KINDS: tuple[str, ...] = (
 #: Most urgent first; the rollback matrix screen sorts by this order.
 URGENCY_ORDER: tuple[Urgency, ...] = ("immediate", "high", "medium", "low")
 
+#: Names every checklist may use in `${...}` without declaring them.
+BUILTIN_VARIABLES: tuple[str, ...] = (
+    "session_id",
+    "session_short",
+    "operator",
+    "target",
+    "checklist_title",
+    "now",
+    "session_started_at",
+    "phase_started_at",
+)
+
 
 @dataclass(frozen=True)
 class Variable:
@@ -325,7 +337,7 @@ class Checklist:
     id: str
     title: str
     path: Path
-    checksum: str  # sha256 of the file's bytes
+    checksum: str  # sha256 of the file's bytes, then each included file's
     version: str = ""
     description: str = ""
     default_target: str | None = None
@@ -344,6 +356,8 @@ class Checklist:
     guards: tuple[WatchGuard, ...] = ()
     #: `[signoff.groups]`: the names each `@group` of a step's `approvers` stands for.
     signoff_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The files `include` brought in, in include order (resolved paths).
+    included: tuple[Path, ...] = ()
 
     def iter_steps(self, *, include_rollback: bool = True) -> Iterator[Step]:
         """All steps in execution order: phases first, then rollback scenarios."""

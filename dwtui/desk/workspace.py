@@ -119,11 +119,11 @@ class Workspace:
 
     def load_checklist(self, path: Path) -> Checklist:
         """Load a checklist; problems become one `OpenError` (first problem + count)."""
+        from dwtui.checklist import kept
         from dwtui.checklist.errors import ChecklistError
-        from dwtui.checklist.loader import load_checklist
 
         try:
-            return load_checklist(path)
+            return kept.load(path)
         except ChecklistError as error:
             problems = error.problems
             more = ""

@@ -22,9 +22,9 @@ SAVE_INTERVAL = 0.25
 
 
 def _load_checklist(store: SessionStore, session: Session) -> Checklist:
-    from dwtui.checklist.loader import load_checklist
+    from dwtui.checklist import kept
 
-    return load_checklist(store.checklist_path(session))
+    return kept.load(store.checklist_path(session))
 
 
 def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
