@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from dwtui.checklist.model import Checklist, Step, TargetSpec, Variable
-from dwtui.checklist.schema import BUILTIN_VARIABLES
+from dwtui.checklist.model import BUILTIN_VARIABLES, Checklist, Step, TargetSpec, Variable
 from dwtui.session.model import Session
 from dwtui.shell_vars import substitute as substitute_shell
 from dwtui.sqlguard.template import BoundQuery

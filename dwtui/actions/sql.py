@@ -31,7 +31,9 @@ from dwtui.actions._timeouts import step_timeout
 from dwtui.actions.base import ActionContext, ActionError, ActionOutcome
 from dwtui.actions.redact import redact_tree
 from dwtui.secrets import Masker
-from dwtui.sqlguard import Analysis, QueryTemplate, SqlRefusal, analyse, split
+from dwtui.sqlguard.rules import Analysis, analyse
+from dwtui.sqlguard.statement import SqlRefusal
+from dwtui.sqlguard.template import QueryTemplate, split
 from dwtui.targets.guard import refusal as guard_refusal
 from dwtui.targets.guard_facts import dsn_facts
 

@@ -18,6 +18,7 @@ from dwtui.checklist.errors import did_you_mean
 from dwtui.checklist.flow import build_condition, build_lock, build_retry
 from dwtui.checklist.locate import KeyPath
 from dwtui.checklist.model import (
+    BUILTIN_VARIABLES,
     Condition,
     Criterion,
     Guard,
@@ -408,7 +409,7 @@ class Builder(TableChecker):
             if not _IDENT.fullmatch(name):
                 self.report(here, f"'{name}' is not a valid variable name (letters, digits, _)")
                 continue
-            if name in schema.BUILTIN_VARIABLES:
+            if name in BUILTIN_VARIABLES:
                 self.report(here, f"'{name}' is a built-in variable and cannot be captured")
                 continue
             if isinstance(source, str) and (

@@ -36,7 +36,9 @@ def refusal(query: str, *, with_params: bool, write: bool) -> str | None:
     known = _known.get(key)
     if known is not None:
         return known or None
-    from dwtui.sqlguard import SqlRefusal, analyse, split
+    from dwtui.sqlguard.rules import analyse
+    from dwtui.sqlguard.statement import SqlRefusal
+    from dwtui.sqlguard.template import split
 
     try:
         analyse(split(query, with_params=with_params), write=write)

@@ -14,7 +14,7 @@ from dwtui.checklist.build import Sites
 from dwtui.checklist.errors import did_you_mean
 from dwtui.checklist.include import SourcedReporter
 from dwtui.checklist.locate import KeyLocator, KeyPath
-from dwtui.checklist.model import Step, TargetSpec, Variable
+from dwtui.checklist.model import BUILTIN_VARIABLES, Step, TargetSpec, Variable
 from dwtui.checklist.placeholders import references
 
 Report = Callable[[KeyPath, str], None]
@@ -180,7 +180,7 @@ def _variables(
 ) -> None:
     """Every `${name}` in steps and target settings names something defined."""
     captured = {name for step, _ in sites.steps for name in step.capture}
-    known = set(variables) | captured | set(schema.BUILTIN_VARIABLES)
+    known = set(variables) | captured | set(BUILTIN_VARIABLES)
     secrets = {name for name, var in variables.items() if var.secret}
     places: list[tuple[str, KeyPath]] = []
     for step, where in sites.steps:

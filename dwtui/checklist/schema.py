@@ -326,17 +326,6 @@ MATRIX_ROW: Mapping[str, Field] = {
     "notes": _f(STR),
 }
 
-#: Names every checklist may use in `${...}` without declaring them.
-BUILTIN_VARIABLES: tuple[str, ...] = (
-    "session_id",
-    "session_short",
-    "operator",
-    "target",
-    "checklist_title",
-    "now",
-    "session_started_at",
-    "phase_started_at",
-)
 
 #: `${target.<setting>}` may name any setting of any target kind (and the target's name/kind).
 TARGET_REFERENCE_NAMES: frozenset[str] = frozenset(

@@ -19,7 +19,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from dwtui.checklist.schema import BUILTIN_VARIABLES
+from dwtui.checklist.model import BUILTIN_VARIABLES
 
 _ENV_NAMES = frozenset(
     {

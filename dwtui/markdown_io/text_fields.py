@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from dwtui.checklist.schema import BUILTIN_VARIABLES
+from dwtui.checklist.model import BUILTIN_VARIABLES
 
 _REFERENCE = re.compile(r"(?<!\$)\$\{([^}]*)\}?")
 _TEXT_KEYS = ("title", "description", "text")

@@ -6,8 +6,5 @@
 - `functions.py`  functions known to write or to act outside the transaction.
 """
 
-from dwtui.sqlguard.rules import Analysis, analyse
-from dwtui.sqlguard.statement import SqlRefusal
-from dwtui.sqlguard.template import BoundQuery, QueryTemplate, split
-
-__all__ = ["Analysis", "BoundQuery", "QueryTemplate", "SqlRefusal", "analyse", "split"]
+# Nothing is imported here: `dwtui.variables` needs only `template` (its `BoundQuery`), and
+# the package's rules and parser wait until a query is checked.

@@ -16,7 +16,8 @@ from dwtui.actions.base import ActionOutcome
 from dwtui.actions.sql import SqlAction, _execute
 from dwtui.checklist.errors import ChecklistError
 from dwtui.checklist.loader import load_checklist
-from dwtui.sqlguard import Analysis, split
+from dwtui.sqlguard.rules import Analysis
+from dwtui.sqlguard.template import split
 from tests.helpers.action_fixtures import make_context
 from tests.helpers.cli_fixtures import cli
 from tests.helpers.paths import REPO_ROOT

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dwtui.checklist import schema
 from dwtui.checklist.loader import load_checklist
+from dwtui.checklist.model import BUILTIN_VARIABLES
 from tests.helpers.paths import REPO_ROOT
 
 DOC = REPO_ROOT / "docs" / "checklist-format.md"
@@ -34,7 +35,7 @@ def test_every_kind_and_field_is_documented() -> None:
         wanted |= set(table)
     for settings in schema.TARGET_SETTINGS.values():
         wanted |= set(settings)
-    wanted |= set(schema.BUILTIN_VARIABLES) | set(schema.TARGET_KINDS)
+    wanted |= set(BUILTIN_VARIABLES) | set(schema.TARGET_KINDS)
     missing = sorted(wanted - names)
     assert not missing, f"not documented in {DOC.name}: {missing}"
 

@@ -15,7 +15,7 @@ import pytest
 from dwtui.checklist.errors import ChecklistError
 from dwtui.checklist.loader import load_checklist
 from dwtui.engine import Engine
-from dwtui.sqlguard import BoundQuery
+from dwtui.sqlguard.template import BoundQuery
 from tests.helpers.engine_support import make_engine, write_checklist
 from tests.helpers.pg_fixtures import pg_dsn
 from tests.helpers.secret_fixtures import make_secret
