@@ -152,3 +152,22 @@ def test_a_long_session_file_loads_through_the_store() -> None:
         with counted_rtoml() as seen:
             assert store.load(session.id) == session
     assert len(seen) == 1
+
+
+class _Table(dict[str, object]):
+    """A container type no parser gives: looked at one by one, not passed over."""
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({}, 1),
+        ({"a": 1, "b": "x", "c": None}, 1),
+        ([{"at": datetime(2026, 1, 1, tzinfo=UTC)}] * 3, 2),
+        ({"a": [1, 2], "b": [{"c": [[]]}]}, 5),
+        ({"a": _Table(b=_Table(c=[1]))}, 4),
+        ([1, "x", [2, [3, {"d": 4}]]], 4),
+    ],
+)
+def test_depth_counts_every_level(value: object, expected: int) -> None:
+    assert toml_input.depth(value) == expected
