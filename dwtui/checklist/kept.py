@@ -27,7 +27,7 @@ from dwtui.checklist.model import Checklist
 
 #: Bumped when an entry's layout changes.
 FORMAT = 1
-#: An entry larger than this is not read (the shipped P5-T6 checklist pickles to ~50 KB).
+#: An entry larger than this is not read (an 80-step checklist pickles to ~50 KB).
 MAX_BYTES = 4 * 1024 * 1024
 #: Modules whose files decide what a load gives (and their submodules).
 _SHAPERS = ("dwtui", "tomli", "rtoml", "pglast")
