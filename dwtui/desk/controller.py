@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from dwtui.checklist.model import Checklist, Phase, RollbackScenario, Step
 from dwtui.desk.seat import Seat
 from dwtui.session.model import DONE_STATUSES, Attempt, Session, StepState
+from dwtui.session.signoff import OpenRequests
 from dwtui.session.store import SessionStore
 from dwtui.text_safety import visible
 
@@ -62,6 +63,7 @@ class SessionController:
     #: Checklist changes since the session began (engine-provided lines), shown once.
     changes: list[str] = field(default_factory=list)
     _mtime: float = 0.0
+    _requests: OpenRequests = field(default_factory=OpenRequests, repr=False, compare=False)
 
     @property
     def role(self) -> Role:
@@ -123,13 +125,15 @@ class SessionController:
             return SPINNER[frame % len(SPINNER)]
         return STATUS_MARKS.get(status, "?")
 
+    def open_requests(self) -> dict[str, str]:
+        """Every step whose sign-off request is open, and who asked last (reading only the
+        events added since the last call)."""
+        return self._requests.of(self.session.events)
+
     def awaiting_signoff(self) -> set[str]:
         """Steps not done whose sign-off request is open: the driver asked, approvals are
-        still to come (one pass over the events)."""
-        from dwtui.session.signoff import open_requests
-
-        asked = open_requests(self.session.events)
-        return {step_id for step_id in asked if self.status(step_id) not in DONE_STATUSES}
+        still to come."""
+        return {s for s in self.open_requests() if self.status(s) not in DONE_STATUSES}
 
     def running_seconds(self, step_id: str) -> int | None:
         """Seconds a running step has been running (None when not running)."""

@@ -13,7 +13,7 @@ from textual.screen import Screen
 
 from dwtui.desk.controller import SessionController
 from dwtui.screens.keys import key_of
-from dwtui.session.signoff import open_requests, same_person
+from dwtui.session.signoff import same_person
 from dwtui.text_safety import visible
 
 
@@ -47,7 +47,7 @@ class SignoffWatch(Screen[None]):
     def refresh_signoff(self) -> None:
         """After the session changed: show or hide `A`, and tell a follower of new requests."""
         c = self.controller
-        requests = open_requests(c.session.events)
+        requests = c.open_requests()
         seen, self._requests_seen = self._requests_seen, requests
         if seen != requests:
             self.offer_keys()

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import islice
 
 from dwtui.session.model import AUTO_TICKED, Event
 
@@ -148,12 +149,43 @@ def _take_over(asked: Event | None, event: Event) -> Event:
 def open_requests(events: Iterable[Event]) -> dict[str, str]:
     """Every step whose sign-off request is open, and who asked last (one pass)."""
     asked: dict[str, Event] = {}
+    _fold_requests(asked, events)
+    return {step: event.operator for step, event in asked.items()}
+
+
+def _fold_requests(asked: dict[str, Event], events: Iterable[Event]) -> None:
     for event in events:
         if event.kind == AWAITED:
             asked[event.step] = _take_over(asked.get(event.step), event)
         elif event.kind == USED:
             asked.pop(event.step, None)
-    return {step: event.operator for step, event in asked.items()}
+
+
+class OpenRequests:
+    """`open_requests` of a history that grows: each call reads only the events appended
+    since the last one (a 10,000-event session's screen asks at every step change). A
+    session's history is only ever appended to; another list, or one cut or inserted into
+    before the last event read, is read again from the start."""
+
+    def __init__(self) -> None:
+        self._events: list[Event] | None = None
+        self._read = 0
+        self._last: Event | None = None
+        self._asked: dict[str, Event] = {}
+
+    def of(self, events: list[Event]) -> dict[str, str]:
+        """`open_requests(events)`."""
+        read = self._read
+        if (
+            events is not self._events
+            or len(events) < read
+            or (read and events[read - 1] is not self._last)
+        ):
+            self._events, self._asked, read = events, {}, 0
+        _fold_requests(self._asked, islice(events, read, None))
+        self._read = len(events)
+        self._last = events[-1] if events else None
+        return {step: event.operator for step, event in self._asked.items()}
 
 
 def _approval(event: Event, asked_by: str) -> Approval:
