@@ -82,7 +82,7 @@ class RollbackMatrixScreen(Screen[str | None]):
     def on_mount(self) -> None:
         """Fill the table; the filter box keeps focus so typing filters at once. The most
         urgent row's confirmation is built ahead, unseen: Enter then only shows it."""
-        if taken_apart(self):
+        if taken_apart(self, "#matrix-table", "Input", "#matrix-scenario"):
             return
         self._fill("")
         self.query_one(Input).focus()

@@ -104,7 +104,7 @@ class ScenarioRunScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         """Focus Back: Enter alone never starts a rollback."""
-        if not taken_apart(self):
+        if not taken_apart(self, "#back"):
             self.query_one("#back", Button).focus()
 
     def reopen(self) -> None:

@@ -31,10 +31,11 @@ def build_unseen(app: App[Any], screen: S, name: str) -> S | None:
     return screen
 
 
-def taken_apart(screen: Screen[Any]) -> bool:
-    """True when a screen built unseen lost its widgets before it was mounted: the app quit
-    right after building it (Textual closes such screens' widgets in any order)."""
-    return not screen.children
+def taken_apart(screen: Screen[Any], *needed: str) -> bool:
+    """True when a screen built unseen lost its widgets (all of them, or one that a selector
+    of `needed` finds) before it was mounted: the app quit right after building it, and
+    Textual closes such screens' widgets one by one, in any order."""
+    return not screen.children or any(not screen.query(selector) for selector in needed)
 
 
 def installed(app: App[Any], name: str, kind: type[S]) -> S | None:

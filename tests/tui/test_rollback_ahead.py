@@ -13,6 +13,7 @@ from dwtui.desk.workspace import Workspace
 from dwtui.screens.matrix import CONFIRM_NAME, RollbackMatrixScreen
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.screens.scenario import ScenarioScreen
+from dwtui.screens.unseen import taken_apart
 from tests.helpers.tui_support import main_screen, step_on_disk, wait_for, wait_for_status
 
 EMERGENCY = "disable-dual-write"  # rb-disable (confirm = true), then rb-check
@@ -92,3 +93,18 @@ async def test_a_step_that_asks_a_word_is_not_started_ahead(app: DwtuiApp) -> No
         ScenarioScreen(app.controller, TYPED, run=True)
         await pilot.pause(0.3)
         assert _attempts(app, "rb-restore") == 0
+
+
+async def test_a_confirmation_that_lost_its_back_button_is_taken_apart(app: DwtuiApp) -> None:
+    """At exit Textual closes a screen built ahead widget by widget: one that lost the
+    button it focuses at mount does nothing then (it raised NoMatches, under load)."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.is_screen_installed(MATRIX_NAME))
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.is_screen_installed(CONFIRM_NAME))
+        confirm = app.get_screen(CONFIRM_NAME)
+        assert isinstance(confirm, ScenarioRunScreen)
+        assert not taken_apart(confirm, "#back")
+        await confirm.query_one("#back", Button).remove()
+        assert taken_apart(confirm, "#back")
+        confirm.on_mount()  # what its late mount does now: nothing, and no error
