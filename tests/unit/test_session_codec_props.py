@@ -148,6 +148,20 @@ def test_a_changed_step_or_event_is_written_anew() -> None:
     assert "events = [" in second  # one short event: tomli_w writes it inline
 
 
+def test_a_changed_top_level_is_written_anew() -> None:
+    at = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+    session = _small_session(at, variables={"a": "1"}, steps={"s": StepState()})
+    first = codec.dumps(session)
+    assert codec.dumps(session) == first == _tomli_w_text(session)  # reused as it was
+    session.variables["a"] = "2"
+    session.captured["c"] = "x"
+    session.operators.append("ana")
+    second = codec.dumps(session)
+    assert second != first
+    assert second == _tomli_w_text(session)
+    assert 'a = "2"' in second and 'c = "x"' in second
+
+
 @pytest.mark.parametrize("size", range(10, 22))
 def test_events_inline_or_tables_as_tomli_w_decides(size: int) -> None:
     # Around tomli_w's 100-character line: one short event (inline) or a table.

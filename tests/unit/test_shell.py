@@ -438,3 +438,58 @@ def test_a_step_without_output_reads_nothing_and_one_with_output_is_counted(
     attempt = engine.session.steps["loud"].attempts[-1]
     assert attempt.log == "logs/loud.1.log"
     assert engine.session_dir() / attempt.log == engine.store.log_path(engine.session, "loud", 1)
+
+
+def test_a_steps_stdin_is_dev_null_opened_once_never_a_reused_descriptor(tmp_path: Path) -> None:
+    def stdin_of_a_step(name: str) -> str:
+        log = tmp_path / f"{name}.log"
+        handle = process.start("readlink /proc/$$/fd/0", log_path=log)
+        assert process.wait(handle).code == 0
+        return log.read_text().strip()
+
+    assert stdin_of_a_step("first") == os.devnull
+    fd = process._devnull()
+    assert process._devnull() == fd  # one descriptor for every step, close-on-exec
+    assert not os.get_inheritable(fd)
+    # Closed under us and its number reused for another file: never a step's stdin.
+    os.close(fd)
+    other = tmp_path / "other"
+    other.write_text("not for the step")
+    reused = os.open(other, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        assert stdin_of_a_step("second") == os.devnull
+        assert process._devnull() != reused
+    finally:
+        os.close(reused)
+
+
+def test_bash_functions_exported_in_our_environment_choose_the_subshell_wrapper(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("X_BASH_FUNC_", "not a function")  # only a name's start counts
+    assert process.wrapper_for("true", os.environ) == process.FAST_WRAPPER
+    monkeypatch.setenv("BASH_FUNC_f%%", "() { exec true; }")
+    assert process.wrapper_for("true", os.environ) == process.WRAPPER
+    assert process.wrapper_for("true", dict(os.environ)) == process.WRAPPER
+
+
+def test_waiting_for_our_own_child_looks_only_when_its_pidfd_says_it_ended(
+    tmp_path: Path,
+) -> None:
+    handle = process.start("sleep 0.2; exit 4", log_path=tmp_path / "w.log")
+    child = handle.popen
+    assert child is not None
+    polls: list[int | None] = []
+    real_poll = child.poll
+
+    def poll() -> int | None:
+        polls.append(real_poll())
+        return polls[-1]
+
+    child.poll = poll  # type: ignore[method-assign]
+    assert process.wait(handle, poll=10.0).code == 4
+    assert polls == [4]  # no look before the exit woke us: one `waitpid` that reaps it
+    # Ended before anyone waits: the pidfd is readable at once, the code the same.
+    quick = process.start("exit 5", log_path=tmp_path / "q.log")
+    time.sleep(0.2)
+    assert process.wait(quick, poll=10.0).code == 5
