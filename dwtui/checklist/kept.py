@@ -29,6 +29,8 @@ from dwtui.checklist.model import Checklist
 FORMAT = 1
 #: An entry larger than this is not read (an 80-step checklist pickles to ~50 KB).
 MAX_BYTES = 4 * 1024 * 1024
+#: Entries kept at most (the least recently written go first).
+MAX_ENTRIES = 32
 #: Modules whose files decide what a load gives (and their submodules).
 _SHAPERS = ("dwtui", "tomli", "rtoml", "pglast")
 
@@ -118,6 +120,23 @@ def _keep(key: str, checklist: Checklist) -> None:
         return
     if len(data) <= MAX_BYTES:
         private_cache.write_private(_name(key), data)
+        _prune()
+
+
+def _prune() -> None:
+    """Remove the oldest entries past `MAX_ENTRIES` (a checklist moved or renamed leaves
+    its old entry behind)."""
+    directory = private_cache.usable_cache_dir()
+    if directory is None:
+        return
+    entries = []
+    for entry in directory.glob("checklist-*.pickle"):
+        try:
+            entries.append((entry.stat().st_mtime_ns, entry))
+        except OSError:
+            continue
+    for _, entry in sorted(entries, reverse=True)[MAX_ENTRIES:]:
+        entry.unlink(missing_ok=True)
 
 
 def _modules_now(files: list[str]) -> list[tuple[str, int, int]] | None:

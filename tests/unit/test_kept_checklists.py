@@ -198,3 +198,19 @@ def test_a_new_process_opens_a_kept_checklist_without_the_loader(tmp_path: Path)
         for _ in range(2)
     ]
     assert seen == [["p5-t6-staging-dual-write", True], ["p5-t6-staging-dual-write", False]]
+
+
+def test_at_most_max_entries_are_kept(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kept, "MAX_ENTRIES", 2)
+    paths = []
+    for n in range(3):
+        folder = tmp_path / f"c{n}"
+        folder.mkdir()
+        paths.append(_write(folder, title=f"T{n}"))
+        kept.load(paths[-1])
+        entries = sorted(cache.glob("checklist-*"), key=lambda p: p.stat().st_mtime_ns)
+        os.utime(entries[-1], ns=(n * 10**9, n * 10**9))  # written in this order
+    left = {entry.name for entry in cache.glob("checklist-*")}
+    assert left == {f"checklist-{kept._key(path)}.pickle" for path in paths[1:]}
