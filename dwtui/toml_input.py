@@ -16,6 +16,7 @@ made picklable here).
 from __future__ import annotations
 
 import copyreg
+import functools
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from types import ModuleType
 from typing import Any
@@ -60,12 +61,14 @@ def _fast_loads(text: str) -> dict[str, Any] | None:
     return data
 
 
+@functools.cache
 def _picklable_zone(rtoml: ModuleType) -> None:
     """Let rtoml's date-times be pickled and deep-copied, as `datetime.timezone`s.
 
     Their zone is rtoml's own `tzinfo` class, which compares, hashes, prints and converts
     like the standard library's but has no pickle support; giving each a standard zone
     instead would cost a `replace` per date-time (10,000 in a long session's events).
+    Once a process (its probe parse is not repeated for every long text).
     """
     zone_class = type(rtoml.loads("t = 1970-01-01T00:00:00Z")["t"].tzinfo)
     if zone_class not in copyreg.dispatch_table:
