@@ -31,6 +31,7 @@ from dwtui.messages import (
     WheelLost,
     WorkerFailed,
 )
+from dwtui.screens.dialog_css import add_dialog_css
 from dwtui.screens.unseen import build_unseen, discard, installed
 
 if TYPE_CHECKING:
@@ -179,6 +180,7 @@ class DwtuiApp(App[int]):
         from dwtui.desk.workspace import ChecklistTargets
         from dwtui.screens.picker import PickerScreen
 
+        add_dialog_css(self.stylesheet)  # the picker's rules are there too
         paths = self.workspace.checklists()
         targets = ChecklistTargets(self.workspace, paths)  # loaded when "new session" asks
         self.push_screen(PickerScreen(self.workspace.sessions(), paths, targets), self._picked)
@@ -224,12 +226,13 @@ class DwtuiApp(App[int]):
 
     def _after_first_frame(self) -> None:
         """What the session's first frame does not show, started once it is on screen: the
-        journal watch, the live flags' check against the target, the rollback matrix built
-        ahead (the driver poll folds the journal meanwhile)."""
+        dialogs' stylesheet, the journal watch, the live flags' check against the target, the
+        rollback matrix built ahead (the driver poll folds the journal meanwhile)."""
         controller = self.controller
         if controller is None or self._started_for is controller:
             return
         self._started_for = controller
+        add_dialog_css(self.stylesheet)  # before the matrix is built ahead: it names them
         self._watch_journal(controller)
         if controller.seat.is_driver and controller.engine is not None:
             self._check_live_flags(controller.engine)

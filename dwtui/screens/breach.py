@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from dwtui.checklist.model import RollbackScenario
+from dwtui.screens.dialog_css import DIALOG_CSS
 from dwtui.screens.rollback_confirm import scenario_plan
 from dwtui.text_safety import visible
 from dwtui.watch_guards.runner import Breach
@@ -41,6 +42,8 @@ def evidence_text(breach: Breach) -> Text:
 
 class BreachScreen(ModalScreen[bool]):
     """A guard breached: its evidence and the rollback scenario, run with one `y`."""
+
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [
         Binding("y", "answer(True)", "Run the rollback", id="breach.run"),

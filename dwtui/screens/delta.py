@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Label, Static
 from dwtui.checklist.model import Step
 from dwtui.desk.controller import STATUS_MARKS, SessionController
 from dwtui.report.view import bar, delta_rows, fmt_number, is_percent, sparkline
+from dwtui.screens.dialog_css import DIALOG_CSS
 from dwtui.session.model import Attempt
 from dwtui.widgets.key_bar import KeyBar
 from dwtui.widgets.table_fit import fill_fitted
@@ -96,6 +97,8 @@ def _change_style(change: str) -> str:
 
 class DeltaScreen(Screen[None]):
     """The validation delta and the performance comparison (Escape closes)."""
+
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [Binding("escape,q", "close", "Close", id="delta.close")]
 

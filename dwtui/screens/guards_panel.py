@@ -19,6 +19,7 @@ from textual.widgets import Label, Sparkline, Static
 from dwtui.checklist.model import WatchGuard
 from dwtui.desk.controller import SessionController
 from dwtui.report.guards import guard_summary
+from dwtui.screens.dialog_css import DIALOG_CSS
 from dwtui.text_safety import visible
 
 REPAINT = 0.5
@@ -72,6 +73,8 @@ class GuardPlot(Vertical):
 
 class GuardsScreen(ModalScreen[None]):
     """Every guard, live."""
+
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [Binding("escape,q,g", "close", "Close", id="guards.close")]
 

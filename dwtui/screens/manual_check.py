@@ -17,6 +17,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, SelectionList, Static
 
+from dwtui.screens.dialog_css import DIALOG_CSS
+
 #: Called with (item index, ticked) at every tick or untick; returns an error text or None.
 TickRecorder = Callable[[int, bool], str | None]
 
@@ -24,6 +26,8 @@ TickRecorder = Callable[[int, bool], str | None]
 class ManualCheckScreen(ModalScreen[bool]):
     """Tick each item (space); ctrl+s says the step is done once all are; Escape keeps the
     ticks made so far and leaves the step pending. Dismisses True when done."""
+
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [
         Binding("ctrl+s", "done", "Done", id="manual.done", priority=True),

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from dwtui.checklist.model import MatrixRow, RollbackScenario
 from dwtui.desk.controller import SessionController
+from dwtui.screens.dialog_css import DIALOG_CSS
 from dwtui.screens.rollback_confirm import ScenarioRunScreen
 from dwtui.screens.unseen import build_unseen, discard, installed, taken_apart
 from dwtui.widgets.key_bar import KeyBar
@@ -48,6 +49,8 @@ def short_title(title: str, width: int) -> str:
 
 class RollbackMatrixScreen(Screen[str | None]):
     """Pick a symptom; Enter asks to run its scenario, Escape goes back unchanged."""
+
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="matrix.back"),

@@ -15,9 +15,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, TextArea
 
+from dwtui.screens.dialog_css import DIALOG_CSS
+
 
 class MessageConfirmScreen(ModalScreen[str | None]):
     """The message as it will be sent; ctrl+s sends it (edited or not), Escape does not."""
+
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [
         Binding("ctrl+s", "send", "Send it", id="message.send", priority=True),

@@ -10,12 +10,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from dwtui.screens.dialog_css import DIALOG_CSS
+
 
 class YesNoScreen(ModalScreen[bool]):
     """A yes/no question with buttons `#yes` and `#no` (subclasses give text and bindings).
 
     Focus starts on No, so Enter never says yes to something dangerous by accident.
     """
+
+    CSS_PATH = DIALOG_CSS
 
     def on_mount(self) -> None:
         """Focus the safe answer."""
@@ -58,6 +62,8 @@ class ConfirmScreen(YesNoScreen):
 class TypedConfirmScreen(ModalScreen[bool]):
     """The most dangerous steps: the shown word must be typed exactly."""
 
+    CSS_PATH = DIALOG_CSS
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="typed.cancel")]
 
     def __init__(self, title: str, preview: str, word: str) -> None:
@@ -97,6 +103,8 @@ class TypedConfirmScreen(ModalScreen[bool]):
 
 class NoteScreen(ModalScreen[str | None]):
     """One line of free text attached to a step (Escape cancels)."""
+
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="note.cancel")]
 
@@ -152,6 +160,8 @@ class QuitScreen(YesNoScreen):
 
 class InterruptedScreen(ModalScreen[str | None]):
     """A step was cut off while nobody watched: re-run, mark done, or mark failed."""
+
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [
         Binding("r", "choose('rerun')", "Re-run", id="interrupted.rerun"),

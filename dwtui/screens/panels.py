@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from dwtui.desk.controller import SessionController
+from dwtui.screens.dialog_css import DIALOG_CSS
 from dwtui.widgets.table_fit import fill_fitted
 
 VERDICT_MARKS = {
@@ -27,6 +28,8 @@ KEY_NAMES = {
 
 
 class _Panel(ModalScreen[None]):
+    CSS_PATH = DIALOG_CSS
+
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="panel.close"),
         # A modal screen hides the app's plain bindings: the rollback matrix's second key

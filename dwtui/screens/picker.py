@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Label, OptionList
 from textual.widgets.option_list import Option
 
 from dwtui.messages import ScreenReady
+from dwtui.screens.dialog_css import DIALOG_CSS
 from dwtui.session.store import SessionSummary
 from dwtui.widgets.key_bar import KeyBar
 
@@ -48,6 +49,8 @@ class NewSession:
 
 class PickerScreen(Screen[PickedSession | NewSession | None]):
     """Each session's checklist, target, progress, last activity and status."""
+
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="picker.open"),
@@ -159,6 +162,8 @@ def _checklist_label(path: Path) -> Text:
 
 class NewSessionScreen(ModalScreen[NewSession | None]):
     """Two lists: the checklist, then its target."""
+
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="new.cancel")]
 

@@ -15,10 +15,14 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from dwtui.screens.dialog_css import DIALOG_CSS
+
 
 class ReasonScreen(ModalScreen[str | None]):
     """`Mark passed without running it?`, `Skip without running it?`: a required one-line
     reason; None when cancelled."""
+
+    CSS_PATH = DIALOG_CSS
 
     DEFAULT_CSS = """
     #reason-dialog { max-height: 100%; }

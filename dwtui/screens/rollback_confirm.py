@@ -21,6 +21,7 @@ from textual.widgets import Button, Label, Static
 
 from dwtui.checklist.model import RollbackScenario, Step
 from dwtui.messages import ScenarioChosen
+from dwtui.screens.dialog_css import DIALOG_CSS
 from dwtui.screens.unseen import taken_apart
 from dwtui.session.model import DONE_STATUSES
 
@@ -68,6 +69,8 @@ def scenario_plan(scenario: RollbackScenario, status_of: Callable[[str], str]) -
 
 class ScenarioRunScreen(ModalScreen[None]):
     """Run the scenario now (`y`), open it without running (`o`), or go back."""
+
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [
         Binding("y", "choose('run')", "Run it now", id="rollback.run"),

@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from dwtui.checklist.model import Variable
+from dwtui.screens.dialog_css import DIALOG_CSS
 
 if TYPE_CHECKING:
     from dwtui.engine import Engine
@@ -32,6 +33,8 @@ _CANCEL_POLL = 0.2
 
 class VariablePromptScreen(ModalScreen[str | None]):
     """One variable's value: masked for secrets; Enter runs the step, Escape cancels it."""
+
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [Binding("escape", "cancel", "Cancel the run", id="prompt.cancel")]
 
