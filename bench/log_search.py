@@ -130,7 +130,6 @@ async def searches(
             scroll_down()
 
         view.action_scroll_down = hooked_scroll_down  # type: ignore[method-assign]
-        box = screen.query_one("#log-search", Input)
         view.focus()
         await pilot.pause(0.05)
         for _ in range(20):  # the control: the same keys while no search runs
@@ -145,7 +144,8 @@ async def searches(
             for pattern in patterns:
                 view.action_top()
                 view.match_line = None
-                await pilot.press("slash")
+                await pilot.press("slash")  # the first one mounts the box
+                box = screen.query_one("#log-search", Input)
                 box.value = pattern  # the operator's typing is not the app's time
                 await pilot.pause(0.05)
                 painted.clear()
