@@ -9,9 +9,8 @@ A text of 32 KiB or more (a session past ~200 events; 1.3 MB for 10,000) is pars
 `rtoml` (Rust) first, in about a third of tomli's time; what rtoml refuses (an error, or
 nesting past its own limit of about 80 levels) tomli parses again, so tomli decides and
 words every error. A shorter text goes to tomli alone: below ~16-32 KiB tomli's parse is
-quicker than importing rtoml (≈ 0.8 ms) and parsing there. rtoml's
-date-times carry its own zone class (equal to the standard library's zones in every use;
-made picklable here).
+quicker than importing rtoml (≈ 0.8 ms) and parsing there. rtoml's date-times carry its own
+zone class (equal to the standard library's zones in every use; made picklable here).
 """
 
 from __future__ import annotations

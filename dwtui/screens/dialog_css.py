@@ -1,5 +1,6 @@
-"""The dialogs' stylesheet (`dialogs.tcss`): every screen but the main one names it as its
-`CSS_PATH`, and the app adds it ahead, once its first screen is painted.
+"""The dialogs' stylesheet (`dialogs.tcss`): dwtui's dialogs and other screens (all but the
+main screen and its scenario view) name it as their `CSS_PATH`, and the app adds it ahead,
+once the session's first frame is painted (or before the picker).
 
 Parsing those rules on the way to the first frame cost ≈ 3-4 ms for screens not yet open.
 Left to Textual, the first screen naming a new `CSS_PATH` re-parses every source of the

@@ -155,7 +155,7 @@ class MainScreen(SessionFollow, SignoffWatch, GuardWatch, StepRunsScreen):
         """The screen's first `ScreenResume` (its push) without Textual's restyle of every
         widget: mounting them styled each one just now, and the second pass cost ≈ 3.5 ms
         of the first frame. Later resumes (a dialog closed) restyle as Textual decides."""
-        if isinstance(message, ScreenResume) and not self._resumed_once:
+        if not self._resumed_once and isinstance(message, ScreenResume):
             self._resumed_once = True
             message = ScreenResume(refresh_styles=False)
         return super().post_message(message)

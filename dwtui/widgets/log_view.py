@@ -510,8 +510,7 @@ class LogPane(Vertical):
 
     @on(LogView.SearchRequested)
     async def _open_search(self) -> None:
-        boxes = self.query("#log-search").results(Input)
-        box = next(boxes, None)
+        box = next(self.query("#log-search").results(Input), None)
         if box is None:
             box = Input(placeholder="search the log; Enter finds, n/N", id="log-search")
             await self.mount(box)

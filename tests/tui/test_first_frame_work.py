@@ -42,11 +42,14 @@ async def test_the_dialogs_rules_come_after_the_first_frame_and_a_dialog_reparse
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.stylesheet.has_source(str(DIALOG_CSS)))
         assert at_first_frame[0] is False  # not parsed on the way to the first frame
-        reparses: list[int] = []
+        reparses: list[Stylesheet] = []
         reparse = Stylesheet.reparse
-        monkeypatch.setattr(
-            Stylesheet, "reparse", lambda sheet: (reparses.append(1), reparse(sheet))[1]
-        )
+
+        def counted_reparse(sheet: Stylesheet) -> None:
+            reparses.append(sheet)
+            reparse(sheet)
+
+        monkeypatch.setattr(Stylesheet, "reparse", counted_reparse)
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
         await pilot.pause()
